@@ -1,0 +1,116 @@
+// The media gateway's configuration: read once from an environment object,
+// validated with one schema, frozen, and injected. Startup fails with one
+// error that lists every problem; messages name the variable and the rule it
+// breaks and never repeat the value (some values are secrets).
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const MIN_GATEWAY_TOKEN_LENGTH = 16;
+
+export interface MediaConfig {
+  readonly http: { readonly host: string; readonly port: number };
+  /** Shared with the backend; every route but /health requires it as a bearer token. */
+  readonly gatewayToken: string;
+  readonly rtp: {
+    /** IP address the one RTP socket binds to. */
+    readonly bindHost: string;
+    /** UDP port of the RTP socket; 0 picks an ephemeral port (tests). */
+    readonly port: number;
+    /** Host Asterisk sends RTP to: the host part of externalMedia `external_host`. */
+    readonly advertiseHost: string;
+  };
+  readonly maxSessions: number;
+  readonly logLevel: LogLevel;
+}
+
+export class MediaConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid media gateway configuration: ${problems.join('; ')}`);
+    this.name = 'MediaConfigError';
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+const HOSTNAME_PATTERN =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const UNSPECIFIED_ADDRESSES = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
+
+/** `FOO=` in an env file means "not set", so the default applies. */
+const unsetIfEmpty = (value: unknown): unknown => (value === '' ? undefined : value);
+
+const optionalString = (fallback: string) =>
+  z.preprocess(unsetIfEmpty, z.string().optional()).transform((value) => value ?? fallback);
+
+const integerVar = (fallback: number, min: number, max: number, rule: string) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, { error: rule })
+      .transform(Number)
+      .pipe(z.number().int().min(min, { error: rule }).max(max, { error: rule }))
+      .optional(),
+  ).transform((value) => value ?? fallback);
+
+const portVar = (fallback: number) => integerVar(fallback, 0, 65535, 'must be an integer from 0 to 65535');
+
+const MediaEnvSchema = z.object({
+  MEDIA_HTTP_HOST: optionalString('0.0.0.0'),
+  MEDIA_HTTP_PORT: portVar(8090),
+  MEDIA_GATEWAY_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string({ error: 'is required' })
+      .min(MIN_GATEWAY_TOKEN_LENGTH, { error: `must be at least ${MIN_GATEWAY_TOKEN_LENGTH} characters` }),
+  ),
+  RTP_BIND_HOST: optionalString('0.0.0.0').refine((host) => isIP(host) !== 0, {
+    error: 'must be an IP address (for example 0.0.0.0 or ::)',
+  }),
+  RTP_PORT: portVar(40000),
+  RTP_ADVERTISE_HOST: optionalString('127.0.0.1')
+    .refine((host) => !UNSPECIFIED_ADDRESSES.has(host), {
+      error: 'must be the address Asterisk can reach, not an unspecified address like 0.0.0.0',
+    })
+    .refine((host) => UNSPECIFIED_ADDRESSES.has(host) || isIP(host) !== 0 || HOSTNAME_PATTERN.test(host), {
+      error: 'must be an IP address or a hostname',
+    }),
+  MEDIA_MAX_SESSIONS: integerVar(2000, 1, 1_000_000, 'must be an integer from 1 to 1000000'),
+  LOG_LEVEL: z.preprocess(
+    unsetIfEmpty,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  ).transform((value) => value ?? 'info'),
+});
+
+type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
+const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const variable = String(issue.path[0] ?? 'environment');
+  return `${variable} ${issue.message}`;
+}
+
+export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
+  // Only the gateway's own variables are read; the rest of the environment is ignored.
+  const input = Object.fromEntries(MEDIA_ENV_KEYS.map((key) => [key, env[key]]));
+  const parsed = MediaEnvSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new MediaConfigError(parsed.error.issues.map(describeIssue));
+  }
+  const vars = parsed.data;
+  return Object.freeze({
+    http: Object.freeze({ host: vars.MEDIA_HTTP_HOST, port: vars.MEDIA_HTTP_PORT }),
+    gatewayToken: vars.MEDIA_GATEWAY_TOKEN,
+    rtp: Object.freeze({
+      bindHost: vars.RTP_BIND_HOST,
+      port: vars.RTP_PORT,
+      advertiseHost: vars.RTP_ADVERTISE_HOST,
+    }),
+    maxSessions: vars.MEDIA_MAX_SESSIONS,
+    logLevel: vars.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,129 @@
+// The media gateway's control API: the one seam between the backend (`src/`,
+// the client) and the media gateway (`media/`, the server). Both programs
+// import the schemas and types from here; nothing else is shared.
+//
+//   POST   /sessions                 CreateSessionRequest  -> 201 CreateSessionResponse
+//                                     (same callId again    -> 200 with the existing session)
+//   PUT    /sessions/:id/remote      SetRemoteRequest      -> 200 SessionInfo
+//   GET    /sessions/:id/stats                             -> 200 SessionStats
+//   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
+//   GET    /sessions                                       -> 200 ListSessionsResponse
+//   GET    /health                                         -> 200 { status: 'ok' }
+//
+// Every route but /health requires `authorization: Bearer <MEDIA_GATEWAY_TOKEN>`.
+// Errors answer with ApiErrorBody and one of the codes in MEDIA_ERROR_CODES.
+import { z } from 'zod';
+
+export const MEDIA_AUTH_HEADER = 'authorization';
+export const bearer = (token: string): string => `Bearer ${token}`;
+
+/**
+ * Formats the gateway accepts on RTP. `slin16` is deliberately absent: Asterisk
+ * 22 sends it (PT 118) but silently drops 16 kHz RTP sent back to it.
+ */
+export const MEDIA_FORMATS = ['ulaw', 'slin'] as const;
+export const MediaFormat = z.enum(MEDIA_FORMATS);
+export type MediaFormat = z.infer<typeof MediaFormat>;
+
+/** What the agent needs to know about the business it speaks for. */
+export const AgentSettings = z.object({
+  businessName: z.string().min(1),
+  greeting: z.string(),
+  systemPrompt: z.string(),
+  voice: z.string().min(1),
+  language: z.string().min(2),
+  timezone: z.string().min(1),
+  transferTarget: z.string().nullable(),
+});
+export type AgentSettings = z.infer<typeof AgentSettings>;
+
+export const CreateSessionRequest = z.object({
+  /** CallLog id; also the idempotency key of the session. */
+  callId: z.uuid(),
+  businessId: z.uuid(),
+  /** Asterisk channel id of the caller (for logs and correlation). */
+  channelId: z.string().min(1),
+  format: MediaFormat,
+  caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
+  agent: AgentSettings,
+});
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+
+export const RtpEndpoint = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+});
+export type RtpEndpoint = z.infer<typeof RtpEndpoint>;
+
+export const CreateSessionResponse = z.object({
+  sessionId: z.string().min(1),
+  /** Where Asterisk must send the caller's RTP: the externalMedia `external_host`. */
+  rtp: RtpEndpoint,
+});
+export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
+
+/** Asterisk's RTP address (`UNICASTRTP_LOCAL_ADDRESS` / `UNICASTRTP_LOCAL_PORT`). */
+export const SetRemoteRequest = RtpEndpoint;
+export type SetRemoteRequest = z.infer<typeof SetRemoteRequest>;
+
+export const SessionStats = z.object({
+  packetsIn: z.number().int(),
+  packetsOut: z.number().int(),
+  bytesIn: z.number().int(),
+  bytesOut: z.number().int(),
+  /** Datagrams that were not valid RTP for this session's format. */
+  malformed: z.number().int(),
+  /** Datagrams from a source other than the session's Asterisk address. */
+  foreignSource: z.number().int(),
+  /** SSRC of the inbound stream, null before the first packet. */
+  ssrc: z.number().int().nullable(),
+});
+export type SessionStats = z.infer<typeof SessionStats>;
+
+export const SessionInfo = z.object({
+  sessionId: z.string(),
+  callId: z.uuid(),
+  format: MediaFormat,
+  local: RtpEndpoint,
+  remote: RtpEndpoint.nullable(),
+  createdAt: z.string(),
+  stats: SessionStats,
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const CloseSessionResponse = z.object({
+  sessionId: z.string(),
+  stats: SessionStats,
+  /** Path of the call's recording, null when nothing was recorded. */
+  recordingPath: z.string().nullable(),
+});
+export type CloseSessionResponse = z.infer<typeof CloseSessionResponse>;
+
+export const ListSessionsResponse = z.object({
+  sessions: z.array(SessionInfo),
+  /** Gateway-wide count of datagrams from sources no session has claimed. */
+  foreignSource: z.number().int(),
+});
+export type ListSessionsResponse = z.infer<typeof ListSessionsResponse>;
+
+export const MEDIA_ERROR_CODES = [
+  'unauthorized',
+  'bad_request',
+  'not_found',
+  'no_capacity',
+  'internal',
+] as const;
+export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
+
+export const ApiErrorBody = z.object({
+  error: z.object({ code: z.enum(MEDIA_ERROR_CODES), message: z.string() }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+export const sessionPaths = {
+  create: '/sessions',
+  list: '/sessions',
+  remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
+  stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
+  one: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`,
+} as const;

@@ -1,0 +1,53 @@
+// The control API as a fastify instance that never listens: main.ts listens,
+// tests call `app.inject()`.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { MediaConfig } from '../config.js';
+import type { SessionRegistry } from '../sessions/session-registry.js';
+import { createBearerCheck } from './auth.js';
+import { MediaApiError, sendApiError } from './errors.js';
+import { registerSessionRoutes } from './session-routes.js';
+
+export interface MediaAppDeps {
+  readonly config: MediaConfig;
+  readonly logger: Logger;
+  readonly sessions: SessionRegistry;
+}
+
+export const HEALTH_PATH = '/health';
+
+export interface HealthResponse {
+  status: 'ok';
+  sessions: number;
+}
+
+/** Fastify's own client errors (unparsable JSON, unsupported content type, body too large) carry a 4xx statusCode. */
+function isClientError(error: unknown): boolean {
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+}
+
+export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({ loggerInstance });
+  const isAuthorized = createBearerCheck(deps.config.gatewayToken);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === HEALTH_PATH) return;
+    if (!isAuthorized(request.headers.authorization)) return sendApiError(reply, 'unauthorized');
+  });
+
+  app.get(HEALTH_PATH, async (): Promise<HealthResponse> => ({ status: 'ok', sessions: deps.sessions.size }));
+  registerSessionRoutes(app, deps.sessions);
+
+  app.setNotFoundHandler((request, reply) => sendApiError(reply, 'not_found', `no route ${request.method} ${request.url}`));
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof MediaApiError) return sendApiError(reply, error.code, error.message);
+    if (isClientError(error)) return sendApiError(reply, 'bad_request', error instanceof Error ? error.message : undefined);
+    request.log.error({ err: error }, 'control api request failed');
+    return sendApiError(reply, 'internal');
+  });
+
+  return app;
+}

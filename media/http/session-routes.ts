@@ -1,0 +1,64 @@
+// The session routes of the control API (see contract/sessions.ts).
+import type { FastifyInstance } from 'fastify';
+import {
+  CreateSessionRequest,
+  SetRemoteRequest,
+  type CloseSessionResponse,
+  type CreateSessionResponse,
+  type ListSessionsResponse,
+  type SessionInfo,
+  type SessionStats,
+} from '../contract/sessions.js';
+import type { MediaSession } from '../sessions/media-session.js';
+import type { SessionRegistry } from '../sessions/session-registry.js';
+import { MediaApiError } from './errors.js';
+import { parseOrBadRequest } from './validation.js';
+
+interface SessionParams {
+  id: string;
+}
+
+function sessionOr404(sessions: SessionRegistry, sessionId: string): MediaSession {
+  const session = sessions.get(sessionId);
+  if (session === undefined) throw new MediaApiError('not_found', 'no such session');
+  return session;
+}
+
+const createResponse = (session: MediaSession): CreateSessionResponse => ({
+  sessionId: session.sessionId,
+  rtp: { ...session.local },
+});
+
+export function registerSessionRoutes(app: FastifyInstance, sessions: SessionRegistry): void {
+  app.post('/sessions', async (request, reply): Promise<CreateSessionResponse> => {
+    const body = parseOrBadRequest(CreateSessionRequest, request.body, 'session request');
+    const result = sessions.create(body);
+    if (result.kind === 'no_capacity') throw new MediaApiError('no_capacity', result.message);
+    reply.status(result.kind === 'created' ? 201 : 200);
+    return createResponse(result.session);
+  });
+
+  app.get('/sessions', async (): Promise<ListSessionsResponse> => ({
+    sessions: sessions.list().map((session) => session.info()),
+    foreignSource: sessions.gatewayStats().foreignSource,
+  }));
+
+  app.put<{ Params: SessionParams }>('/sessions/:id/remote', async (request): Promise<SessionInfo> => {
+    const session = sessionOr404(sessions, request.params.id);
+    const remote = parseOrBadRequest(SetRemoteRequest, request.body, 'remote');
+    const result = sessions.setRemote(session.sessionId, remote);
+    if (result.kind === 'not_found') throw new MediaApiError('not_found', 'no such session');
+    if (result.kind === 'invalid_remote') throw new MediaApiError('bad_request', `invalid remote: ${result.message}`);
+    return result.session.info();
+  });
+
+  app.get<{ Params: SessionParams }>('/sessions/:id/stats', async (request): Promise<SessionStats> =>
+    sessionOr404(sessions, request.params.id).stats(),
+  );
+
+  app.delete<{ Params: SessionParams }>('/sessions/:id', async (request): Promise<CloseSessionResponse> => {
+    const closed = sessions.close(request.params.id);
+    if (closed === null) throw new MediaApiError('not_found', 'no such session');
+    return { sessionId: closed.sessionId, stats: closed.stats, recordingPath: null };
+  });
+}

@@ -1,0 +1,66 @@
+// Entry point of the media gateway (`npm run start:media`): reads the config,
+// starts the gateway, and stops it in order on SIGTERM/SIGINT.
+import type { Logger } from 'pino';
+import { loadMediaConfig, type MediaConfig } from './config.js';
+import { createMediaLogger } from './logger.js';
+import { startMediaGateway, type MediaGateway } from './media-gateway.js';
+
+/** A shutdown that takes longer than this is abandoned with exit code 1. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+function exitWithStartupError(error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`media gateway: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(1);
+}
+
+function stopOnSignals(gateway: MediaGateway, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'media gateway stopping');
+    const deadline = setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'media gateway shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'media gateway shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function main(): Promise<void> {
+  let config: MediaConfig;
+  try {
+    config = loadMediaConfig(process.env);
+  } catch (error) {
+    exitWithStartupError(error);
+  }
+  const logger = createMediaLogger(config.logLevel);
+  let gateway: MediaGateway;
+  try {
+    gateway = await startMediaGateway({ config, logger });
+  } catch (error) {
+    exitWithStartupError(error);
+  }
+  stopOnSignals(gateway, logger);
+  logger.info(
+    {
+      http: gateway.http,
+      rtpBind: { host: config.rtp.bindHost, port: gateway.rtp.port },
+      rtpAdvertised: gateway.rtp,
+      maxSessions: config.maxSessions,
+    },
+    'media gateway listening',
+  );
+}
+
+await main();

@@ -1,0 +1,123 @@
+// Wires the gateway's parts together and owns their shutdown order:
+// stop accepting sessions, stop the control API, close sessions, close the
+// RTP socket. main.ts adds only the process concerns (env, signals, exit).
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RtpEndpoint } from './contract/sessions.js';
+import type { MediaConfig } from './config.js';
+import { buildMediaApp } from './http/build-media-app.js';
+import { formatEndpoint } from './rtp/rtp-address.js';
+import { RtpDemux } from './rtp/rtp-demux.js';
+import { RtpSocket } from './rtp/rtp-socket.js';
+import { SessionRegistry } from './sessions/session-registry.js';
+
+/** A port or address the gateway could not take; the message is one line for the operator. */
+export class MediaStartupError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`cannot ${what}: ${describeSocketError(cause)}`, { cause });
+    this.name = 'MediaStartupError';
+  }
+}
+
+const SOCKET_ERROR_TEXT: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'address not available on this host',
+};
+
+function describeSocketError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined && SOCKET_ERROR_TEXT[code] !== undefined) return `${SOCKET_ERROR_TEXT[code]} (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface RtpSessions {
+  readonly sessions: SessionRegistry;
+  readonly socket: RtpSocket;
+  /** Closes every session, then the socket. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Binds the RTP socket and builds the session registry that routes through it. */
+export async function openRtpSessions(config: MediaConfig, logger: Logger): Promise<RtpSessions> {
+  const demux = new RtpDemux();
+  const rtpLogger = logger.child({ component: 'rtp' });
+  const socket = await RtpSocket.open({
+    bindHost: config.rtp.bindHost,
+    port: config.rtp.port,
+    onDatagram: (datagram, address, port) => demux.route(datagram, address, port),
+    logger: rtpLogger,
+  }).catch((error: unknown) => {
+    throw new MediaStartupError(`bind the RTP socket to UDP ${formatEndpoint(config.rtp.bindHost, config.rtp.port)}`, error);
+  });
+  const sessions = new SessionRegistry({
+    maxSessions: config.maxSessions,
+    // With RTP_PORT=0 the advertised port is the one the OS picked.
+    local: Object.freeze({ host: config.rtp.advertiseHost, port: socket.port }),
+    demux,
+    sender: socket,
+    acceptsIpv6Remotes: socket.supportsIpv6,
+    logger: logger.child({ component: 'sessions' }),
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    sessions,
+    socket,
+    close: () => {
+      closing ??= (async () => {
+        sessions.stopAccepting();
+        sessions.closeAll();
+        await socket.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export interface MediaGateway {
+  readonly app: FastifyInstance;
+  readonly sessions: SessionRegistry;
+  readonly rtpSocket: RtpSocket;
+  readonly http: RtpEndpoint;
+  readonly rtp: RtpEndpoint;
+  /** Ordered shutdown; idempotent (every call returns the same promise). */
+  close(): Promise<void>;
+}
+
+export async function startMediaGateway(deps: { config: MediaConfig; logger: Logger }): Promise<MediaGateway> {
+  const { config, logger } = deps;
+  const rtp = await openRtpSessions(config, logger);
+  const app = buildMediaApp({ config, logger, sessions: rtp.sessions });
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (error) {
+    await app.close();
+    await rtp.close();
+    throw new MediaStartupError(
+      `listen for the control API on TCP ${formatEndpoint(config.http.host, config.http.port)}`,
+      error,
+    );
+  }
+  const httpAddress = app.server.address() as AddressInfo;
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    sessions: rtp.sessions,
+    rtpSocket: rtp.socket,
+    http: { host: config.http.host, port: httpAddress.port },
+    rtp: rtp.sessions.local,
+    close: () => {
+      closing ??= (async () => {
+        rtp.sessions.stopAccepting();
+        try {
+          await app.close();
+        } finally {
+          await rtp.close();
+        }
+        logger.info('media gateway stopped');
+      })();
+      return closing;
+    },
+  };
+}

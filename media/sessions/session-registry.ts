@@ -1,0 +1,143 @@
+// All live media sessions: creation (idempotent per callId), capacity, the
+// demultiplexer entries for their remotes, and closing. Transport-agnostic:
+// the HTTP layer maps the result unions below to API responses.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CreateSessionRequest, RtpEndpoint, SessionStats } from '../contract/sessions.js';
+import { canonicalIp, formatEndpoint, isUnspecifiedIp } from '../rtp/rtp-address.js';
+import type { RtpDemux, RtpDemuxStats } from '../rtp/rtp-demux.js';
+import { MediaSession, type RtpSender } from './media-session.js';
+
+export interface SessionRegistryOptions {
+  readonly maxSessions: number;
+  /** The gateway's advertised RTP address, the same for every session. */
+  readonly local: RtpEndpoint;
+  readonly demux: RtpDemux;
+  readonly sender: RtpSender;
+  /** False when the RTP socket is IPv4-only. */
+  readonly acceptsIpv6Remotes: boolean;
+  readonly logger: Logger;
+  readonly newSessionId?: () => string;
+  readonly now?: () => Date;
+}
+
+export type CreateSessionResult =
+  | { readonly kind: 'created' | 'existing'; readonly session: MediaSession }
+  | { readonly kind: 'no_capacity'; readonly message: string };
+
+export type SetRemoteResult =
+  | { readonly kind: 'ok'; readonly session: MediaSession }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'invalid_remote'; readonly message: string };
+
+export interface ClosedSession {
+  readonly sessionId: string;
+  readonly stats: SessionStats;
+}
+
+export class SessionRegistry {
+  readonly #options: SessionRegistryOptions;
+  readonly #byId = new Map<string, MediaSession>();
+  readonly #byCallId = new Map<string, MediaSession>();
+  readonly #newSessionId: () => string;
+  readonly #now: () => Date;
+  #accepting = true;
+
+  constructor(options: SessionRegistryOptions) {
+    this.#options = options;
+    this.#newSessionId = options.newSessionId ?? randomUUID;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  get local(): RtpEndpoint {
+    return this.#options.local;
+  }
+
+  get(sessionId: string): MediaSession | undefined {
+    return this.#byId.get(sessionId);
+  }
+
+  list(): MediaSession[] {
+    return [...this.#byId.values()];
+  }
+
+  gatewayStats(): RtpDemuxStats {
+    return this.#options.demux.stats();
+  }
+
+  create(request: CreateSessionRequest): CreateSessionResult {
+    const existing = this.#byCallId.get(request.callId);
+    if (existing !== undefined) return { kind: 'existing', session: existing };
+    if (!this.#accepting) return { kind: 'no_capacity', message: 'the media gateway is shutting down' };
+    if (this.#byId.size >= this.#options.maxSessions) {
+      return { kind: 'no_capacity', message: `the media gateway is at its limit of ${this.#options.maxSessions} sessions` };
+    }
+    const sessionId = this.#newSessionId();
+    const session = new MediaSession({
+      sessionId,
+      request,
+      local: this.#options.local,
+      sender: this.#options.sender,
+      createdAt: this.#now(),
+      logger: this.#options.logger.child({ sessionId, callId: request.callId, channelId: request.channelId }),
+    });
+    this.#byId.set(sessionId, session);
+    this.#byCallId.set(request.callId, session);
+    session.logger.info({ format: request.format }, 'media session created');
+    return { kind: 'created', session };
+  }
+
+  /** Points the session at Asterisk's RTP address; replaces any previous remote. */
+  setRemote(sessionId: string, remote: RtpEndpoint): SetRemoteResult {
+    const session = this.#byId.get(sessionId);
+    if (session === undefined) return { kind: 'not_found' };
+    const ip = canonicalIp(remote.host);
+    if (ip === null) {
+      return { kind: 'invalid_remote', message: 'host must be an IP address (Asterisk reports UNICASTRTP_LOCAL_ADDRESS as one)' };
+    }
+    if (isUnspecifiedIp(ip)) {
+      return { kind: 'invalid_remote', message: 'host must be a concrete address, not an unspecified one like 0.0.0.0' };
+    }
+    if (ip.includes(':') && !this.#options.acceptsIpv6Remotes) {
+      return { kind: 'invalid_remote', message: 'host is IPv6 but the RTP socket is bound to IPv4 (set RTP_BIND_HOST to ::)' };
+    }
+    const { demux } = this.#options;
+    const owner = demux.ownerOf(ip, remote.port);
+    if (owner !== undefined && owner !== session) {
+      return {
+        kind: 'invalid_remote',
+        message: `remote ${formatEndpoint(ip, remote.port)} is already used by another session`,
+      };
+    }
+    const previous = session.remote;
+    if (previous !== null) demux.release(previous.host, previous.port, session);
+    demux.claim(ip, remote.port, session);
+    session.useRemote({ host: ip, port: remote.port });
+    session.logger.info({ remote: formatEndpoint(ip, remote.port) }, 'media session remote set');
+    return { kind: 'ok', session };
+  }
+
+  /** Closes and forgets one session; null when it does not exist (or is already closed). */
+  close(sessionId: string): ClosedSession | null {
+    const session = this.#byId.get(sessionId);
+    if (session === undefined) return null;
+    const remote = session.remote;
+    if (remote !== null) this.#options.demux.release(remote.host, remote.port, session);
+    this.#byId.delete(sessionId);
+    this.#byCallId.delete(session.callId);
+    return { sessionId, stats: session.close() };
+  }
+
+  /** New sessions are refused from now on (503 no_capacity); existing ones keep running. */
+  stopAccepting(): void {
+    this.#accepting = false;
+  }
+
+  closeAll(): void {
+    for (const sessionId of [...this.#byId.keys()]) this.close(sessionId);
+  }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs the backend and the media gateway together (local runs without Docker).
+// Signals are forwarded; when one program exits, the other is stopped.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const programs = [
+  ['media-gateway', 'media/main.ts'],
+  ['backend', 'src/main.ts'],
+].map(([name, entry]) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit' });
+  return { name, child };
+});
+
+let exitCode = null;
+for (const { name, child } of programs) {
+  child.on('exit', (code, signal) => {
+    if (exitCode === null) {
+      exitCode = code ?? (signal ? 1 : 0);
+      if (code !== 0) process.stderr.write(`${name} exited (${signal ?? code}); stopping the other program\n`);
+      for (const other of programs) if (other.child !== child) other.child.kill('SIGTERM');
+    }
+    if (programs.every((p) => p.child.exitCode !== null || p.child.signalCode !== null)) process.exit(exitCode);
+  });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const { child } of programs) child.kill(signal);
+  });
+}

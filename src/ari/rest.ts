@@ -1,0 +1,262 @@
+// Typed ARI REST client over Node's global fetch (keep-alive by default).
+// Every parameter goes in the query string, as the recorded Asterisk 22 traffic does; request
+// bodies are never sent. Credentials travel only in the Basic Authorization header.
+
+import type { Logger } from 'pino';
+import { AriError, kindForStatus, type AriErrorInit } from './errors.js';
+import { describeNetworkFailure } from './network-failure.js';
+import type {
+  Application,
+  AriErrorBody,
+  AsteriskPing,
+  Bridge,
+  Channel,
+  ExternalMediaFormat,
+  HangupReason,
+  Variable,
+} from './types.js';
+
+export type AriQueryValue = string | number | boolean | string[] | undefined;
+
+export interface AriRequestOptions {
+  query?: Record<string, AriQueryValue>;
+  signal?: AbortSignal;
+  /** Overrides the client's requestTimeoutMs for this request. */
+  timeoutMs?: number;
+}
+
+export interface AriRestOptions {
+  /** From normalizeAriUrl: e.g. `http://asterisk:8088`, without `/ari`. */
+  httpBase: string;
+  username: string;
+  password: string;
+  requestTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface ContinueInDialplanOptions {
+  context?: string;
+  extension?: string;
+  priority?: number;
+}
+
+export interface ExternalMediaParams {
+  app: string;
+  /** `<host>:<port>` where Asterisk sends RTP (and expects RTP from). */
+  externalHost: string;
+  format: ExternalMediaFormat;
+  channelId?: string;
+}
+
+export interface CreateBridgeParams {
+  type: 'mixing';
+  bridgeId?: string;
+  name?: string;
+}
+
+/** Longest Asterisk error message kept on an AriError (bodies are short JSON in practice). */
+const MAX_ARI_MESSAGE_CHARS = 300;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export class AriRest {
+  private readonly restBase: string;
+  private readonly authorization: string;
+  private readonly secrets: readonly string[];
+  private readonly requestTimeoutMs: number;
+  private readonly logger: Logger;
+
+  constructor(options: AriRestOptions) {
+    this.restBase = `${options.httpBase.replace(/\/+$/, '')}/ari`;
+    const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
+    this.authorization = `Basic ${token}`;
+    this.secrets = [options.password, token].filter((secret) => secret.length > 0);
+    this.requestTimeoutMs = options.requestTimeoutMs;
+    this.logger = options.logger.child({ component: 'ari-rest' });
+  }
+
+  async request<T>(method: HttpMethod, path: string, options: AriRequestOptions = {}): Promise<T> {
+    const url = `${this.restBase}${path}${buildQueryString(options.query)}`;
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    const fail = (init: Omit<AriErrorInit, 'method' | 'path'>): AriError =>
+      new AriError({ ...init, method, path });
+
+    if (options.signal?.aborted) throw fail({ kind: 'aborted', detail: 'aborted' });
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onCallerAbort = (): void => controller.abort();
+    options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const startedAt = performance.now();
+
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(url, {
+          method,
+          headers: { authorization: this.authorization, accept: 'application/json' },
+          signal: controller.signal,
+        });
+        text = await response.text();
+      } catch (error) {
+        if (timedOut) throw fail({ kind: 'timeout', detail: `timed out after ${timeoutMs} ms` });
+        if (controller.signal.aborted) throw fail({ kind: 'aborted', detail: 'aborted' });
+        const failure = describeNetworkFailure(error);
+        const description = this.redact(failure.description);
+        const cause = Object.assign(new Error(description), failure.code ? { code: failure.code } : {});
+        throw fail({ kind: 'unreachable', detail: description, cause });
+      }
+
+      const durationMs = Math.round(performance.now() - startedAt);
+      this.logger.debug({ method, path, status: response.status, durationMs }, 'ARI request');
+
+      if (!response.ok) {
+        const ariMessage = this.extractAriMessage(text);
+        throw fail({
+          kind: kindForStatus(response.status),
+          status: response.status,
+          ...(ariMessage !== undefined ? { ariMessage } : { detail: response.statusText }),
+        });
+      }
+      if (response.status === 204 || text.length === 0) return undefined as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw fail({ kind: 'bad_response', status: response.status, detail: 'response is not JSON' });
+      }
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  ping(): Promise<AsteriskPing> {
+    return this.request<AsteriskPing>('GET', '/asterisk/ping');
+  }
+
+  /** The registered Stasis application, or null while no events socket has registered it. */
+  getApplication(app: string): Promise<Application | null> {
+    return nullIfNotFound(this.request<Application>('GET', `/applications/${segment(app)}`));
+  }
+
+  listChannels(): Promise<Channel[]> {
+    return this.request<Channel[]>('GET', '/channels');
+  }
+
+  getChannel(channelId: string): Promise<Channel | null> {
+    return nullIfNotFound(this.request<Channel>('GET', `/channels/${segment(channelId)}`));
+  }
+
+  async answer(channelId: string): Promise<void> {
+    await this.request<void>('POST', `/channels/${segment(channelId)}/answer`);
+  }
+
+  /** Resolves false when the channel is already gone (404): hanging up a gone channel is not an error. */
+  async hangup(channelId: string, reason?: HangupReason): Promise<boolean> {
+    const result = await nullIfNotFound(
+      this.request<void>('DELETE', `/channels/${segment(channelId)}`, { query: { reason } }).then(() => true),
+    );
+    return result ?? false;
+  }
+
+  async continueInDialplan(channelId: string, options: ContinueInDialplanOptions = {}): Promise<void> {
+    await this.request<void>('POST', `/channels/${segment(channelId)}/continue`, {
+      query: { context: options.context, extension: options.extension, priority: options.priority },
+    });
+  }
+
+  /** The variable's value, or null when the channel does not exist (404). */
+  async getChannelVar(channelId: string, variable: string): Promise<string | null> {
+    const result = await nullIfNotFound(
+      this.request<Variable>('GET', `/channels/${segment(channelId)}/variable`, { query: { variable } }),
+    );
+    return result?.value ?? null;
+  }
+
+  /** RTP over UDP externalMedia channel (Asterisk's defaults: transport=udp, encapsulation=rtp). */
+  externalMedia(params: ExternalMediaParams): Promise<Channel> {
+    return this.request<Channel>('POST', '/channels/externalMedia', {
+      query: {
+        app: params.app,
+        external_host: params.externalHost,
+        format: params.format,
+        channelId: params.channelId,
+      },
+    });
+  }
+
+  createBridge(params: CreateBridgeParams): Promise<Bridge> {
+    return this.request<Bridge>('POST', '/bridges', {
+      query: { type: params.type, bridgeId: params.bridgeId, name: params.name },
+    });
+  }
+
+  async addChannels(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.request<void>('POST', `/bridges/${segment(bridgeId)}/addChannel`, {
+      query: { channel: channelIds },
+    });
+  }
+
+  /** Resolves false when the bridge is already gone (404). */
+  async destroyBridge(bridgeId: string): Promise<boolean> {
+    const result = await nullIfNotFound(
+      this.request<void>('DELETE', `/bridges/${segment(bridgeId)}`).then(() => true),
+    );
+    return result ?? false;
+  }
+
+  getBridge(bridgeId: string): Promise<Bridge | null> {
+    return nullIfNotFound(this.request<Bridge>('GET', `/bridges/${segment(bridgeId)}`));
+  }
+
+  private extractAriMessage(text: string): string | undefined {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (typeof body !== 'object' || body === null) return undefined;
+    const message = (body as Partial<AriErrorBody>).message;
+    if (typeof message !== 'string') return undefined;
+    return this.redact(message.slice(0, MAX_ARI_MESSAGE_CHARS));
+  }
+
+  /** Defence in depth for text that comes from the network: never let a credential through. */
+  private redact(text: string): string {
+    return this.secrets.reduce((result, secret) => result.split(secret).join('***'), text);
+  }
+}
+
+/**
+ * `?a=1&b=x%2Cy` with undefined values omitted and arrays joined with commas (ARI's allowMultiple).
+ * Percent-encoding (not `+` for spaces) because Asterisk's legacy URI decoding is ambiguous about `+`.
+ */
+export function buildQueryString(query: Record<string, AriQueryValue> | undefined): string {
+  if (!query) return '';
+  const pairs: string[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(',') : String(value);
+    pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(text)}`);
+  }
+  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}
+
+function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+async function nullIfNotFound<T>(pending: Promise<T>): Promise<T | null> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (error instanceof AriError && error.kind === 'not_found') return null;
+    throw error;
+  }
+}

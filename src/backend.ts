@@ -1,0 +1,170 @@
+// Wires the backend together: HTTP API, database, ARI connection and calls.
+// `startBackend` is what `npm start` runs and what integration tests start
+// in-process with their own configuration.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AriClient } from './ari/client.js';
+import type { AriStatus } from './ari/status.js';
+import { backoffDelayMs } from './ari/backoff.js';
+import type { Config } from './config.js';
+import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, redactUrl, type Db } from './db/index.js';
+import { describeError } from './errors.js';
+import { buildApp } from './http/app.js';
+import { MediaGatewayClient } from './media-gateway/client.js';
+import type { ReadinessCheck } from './readiness.js';
+import { prismaBusinessDirectory } from './calls/business-directory.js';
+import { CallLogWriter } from './calls/call-log-writer.js';
+import { closeRowsLeftOpen, prismaCallLogStore } from './calls/call-log-store.js';
+import { CallManager } from './calls/call-manager.js';
+
+export interface Backend {
+  readonly app: FastifyInstance;
+  readonly ari: AriClient;
+  readonly calls: CallManager;
+  readonly db: Db;
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000. */
+  readonly url: string;
+  /** Graceful stop: not ready, drain calls, close ARI, HTTP, database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const DB_RETRY = { minMs: 250, maxMs: 5_000 } as const;
+const WRITER_FLUSH_MS = 3_000;
+
+export async function startBackend(config: Config, logger: Logger): Promise<Backend> {
+  let draining = false;
+  let dbStatus: string | null = 'starting';
+  let ariStatus: AriStatus | null = null;
+  let db: Db | undefined;
+
+  const readiness: ReadinessCheck[] = [
+    { name: 'shutdown', check: () => (draining ? 'the backend is shutting down' : null) },
+    { name: 'ari', check: () => describeAriReadiness(ariStatus, config.ari.appName) },
+    {
+      name: 'database',
+      check: async () => {
+        if (!db) return dbStatus;
+        try {
+          await db.ping(config.db.readyTimeoutMs);
+          return null;
+        } catch (error) {
+          return `unreachable: ${describeError(error)}`;
+        }
+      },
+    },
+  ];
+  const app = buildApp({ logger, readiness });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+  logger.info({ url }, 'HTTP API listening');
+
+  const database = await resolveDatabaseUrl({
+    databaseUrl: config.db.url,
+    embeddedDir: config.db.embeddedDir,
+    embeddedPort: config.db.embeddedPort,
+    logger,
+  });
+  dbStatus = 'connecting';
+  const openedDb = await prepareDatabase(database.url, config, logger);
+  db = openedDb;
+  dbStatus = null;
+
+  const writer = new CallLogWriter({
+    store: prismaCallLogStore(openedDb.prisma),
+    logger: logger.child({ component: 'call-log-writer' }),
+    isTransient: isTransientDbError,
+  });
+  const ari = new AriClient({ ...config.ari, logger });
+  const calls = new CallManager({
+    ari: ari.rest,
+    media: new MediaGatewayClient(config.media),
+    writer,
+    directory: prismaBusinessDirectory(openedDb.prisma),
+    settings: {
+      appName: config.ari.appName,
+      mediaFormat: config.ari.mediaFormat,
+      defaultCountryCode: config.calls.defaultCountryCode,
+      externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
+    },
+    logger,
+    now: () => new Date(),
+    newId: randomUUID,
+  });
+
+  ari.onEvent((event) => calls.handleEvent(event));
+  ari.onStatus((status, previous) => {
+    ariStatus = status;
+    if (status.state === 'connected' && previous.state !== 'connected') {
+      calls.reconcile().catch((err: unknown) => logger.warn({ err }, 'reconciliation after connecting failed'));
+    }
+    if (status.state === 'replaced' && previous.state !== 'replaced') {
+      void calls.endAll({
+        cause: 'app_replaced',
+        status: 'interrupted',
+        error: 'another process took over the ARI application',
+        hangupReason: 'normal',
+      });
+    }
+  });
+  ariStatus = ari.status;
+  ari.start();
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      draining = true;
+      logger.info('backend stopping');
+      await calls.drain(config.calls.shutdownDrainMs);
+      await ari.close();
+      await app.close();
+      const unsaved = await writer.flush(WRITER_FLUSH_MS);
+      if (unsaved.length > 0) logger.error({ unsaved: unsaved.length }, 'call log records not stored at shutdown');
+      writer.close();
+      await openedDb.close();
+      await database.stop();
+      logger.info('backend stopped');
+    })();
+    return stopping;
+  };
+
+  return { app, ari, calls, db: openedDb, url, stop };
+}
+
+/**
+ * Connects, migrates and closes rows a previous run left open. A database that
+ * is not reachable yet is waited for (one log line per attempt); any other
+ * failure (bad migration, bad credentials) stops the start.
+ */
+async function prepareDatabase(url: string, config: Config, logger: Logger): Promise<Db> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      if (config.db.migrateOnStart) {
+        const { applied } = await applyMigrations(url, { logger });
+        if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+      }
+      const db = createDb(url, { logger });
+      const closed = await closeRowsLeftOpen(db.prisma, new Date()).catch(async (error: unknown) => {
+        await db.close();
+        throw error;
+      });
+      if (closed > 0) logger.warn({ rows: closed }, 'closed call log rows left open by a previous run as interrupted');
+      logger.info({ database: redactUrl(url) }, 'database ready');
+      return db;
+    } catch (error) {
+      if (!isTransientDbError(error)) throw error;
+      const delayMs = backoffDelayMs(attempt, DB_RETRY, Math.random);
+      logger.warn({ attempt: attempt + 1, delayMs, err: describeError(error) }, 'database not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+function describeAriReadiness(status: AriStatus | null, appName: string): string | null {
+  if (!status) return 'not started';
+  if (status.state === 'connected' && status.registered) return null;
+  if (status.state === 'replaced') return `another process took over the ARI application "${appName}"`;
+  return status.lastError ? `${status.state}: ${status.lastError}` : status.state;
+}

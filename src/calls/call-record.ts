@@ -1,0 +1,111 @@
+// The CallLog row as the backend knows it, and the pure rules that move it
+// from one status to the next. Every write stores the whole record, so a
+// write retried after an outage always lands the latest state.
+
+export type CallStatus =
+  | 'ringing'
+  | 'answered'
+  | 'completed'
+  | 'failed'
+  | 'unrouted'
+  | 'abandoned'
+  | 'interrupted';
+
+export const OPEN_STATUSES: readonly CallStatus[] = ['ringing', 'answered'];
+
+/** Why the call ended, stored in `hangup_cause`. */
+export type HangupCause =
+  | 'caller_hangup'
+  | 'unrouted'
+  | 'setup_failed'
+  | 'media_lost'
+  | 'asterisk_disconnected'
+  | 'app_replaced'
+  | 'backend_shutdown'
+  | 'backend_restart';
+
+export interface CallRecord {
+  readonly id: string;
+  readonly channelId: string;
+  readonly businessId: string | null;
+  readonly direction: 'inbound' | 'outbound';
+  readonly fromNumber: string | null;
+  readonly toNumber: string;
+  readonly status: CallStatus;
+  readonly createdAt: Date;
+  readonly answeredAt: Date | null;
+  readonly endedAt: Date | null;
+  readonly durationMs: number | null;
+  readonly hangupCause: HangupCause | null;
+  readonly hangupCauseCode: number | null;
+  readonly bridgeId: string | null;
+  readonly mediaChannelId: string | null;
+  readonly recordingPath: string | null;
+  readonly error: string | null;
+}
+
+export function isOpen(record: CallRecord): boolean {
+  return OPEN_STATUSES.includes(record.status);
+}
+
+export function newInboundRecord(fields: {
+  id: string;
+  channelId: string;
+  businessId: string | null;
+  fromNumber: string | null;
+  toNumber: string;
+  status: 'ringing' | 'unrouted' | 'failed';
+  createdAt: Date;
+}): CallRecord {
+  return {
+    ...fields,
+    direction: 'inbound',
+    answeredAt: null,
+    endedAt: null,
+    durationMs: null,
+    hangupCause: null,
+    hangupCauseCode: null,
+    bridgeId: null,
+    mediaChannelId: null,
+    recordingPath: null,
+    error: null,
+  };
+}
+
+export function markAnswered(record: CallRecord, at: Date): CallRecord {
+  return record.status === 'ringing' ? { ...record, status: 'answered', answeredAt: at } : record;
+}
+
+export interface CallEnding {
+  at: Date;
+  cause: HangupCause;
+  causeCode?: number | null;
+  /** Set when a step failed or something went wrong: the row ends `failed` unless `status` says otherwise. */
+  error?: string | null;
+  /** Overrides the status derived from the record and the error. */
+  status?: Extract<CallStatus, 'interrupted' | 'unrouted'>;
+  recordingPath?: string | null;
+}
+
+/**
+ * Closes a record: `failed` with the error when something failed, `completed`
+ * when the call was answered, `abandoned` when the caller left before the
+ * answer. Duration counts from the answer (0 when never answered). A record
+ * already closed stays as it is (the first ending wins).
+ */
+export function endRecord(record: CallRecord, ending: CallEnding): CallRecord {
+  if (!isOpen(record)) return record;
+  const status: CallStatus =
+    ending.status ?? (ending.error ? 'failed' : record.answeredAt ? 'completed' : 'abandoned');
+  const durationMs = record.answeredAt ? Math.max(0, ending.at.getTime() - record.answeredAt.getTime()) : 0;
+  return {
+    ...record,
+    status,
+    endedAt: ending.at,
+    durationMs,
+    hangupCause: ending.cause,
+    hangupCauseCode: ending.causeCode ?? null,
+    error: ending.error ?? null,
+    recordingPath: ending.recordingPath ?? record.recordingPath,
+  };
+}

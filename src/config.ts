@@ -1,0 +1,166 @@
+// Backend configuration: read once from the environment, validated, frozen and
+// injected. A bad environment fails start-up with ONE error that lists every
+// problem; secret values are never echoed.
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const ms = (fallback: number, min = 1) =>
+  z.coerce.number({ error: 'must be a whole number of milliseconds' }).int().min(min).default(fallback);
+const port = (fallback: number) =>
+  z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const EnvSchema = z.object({
+  ASTERISK_ARI_URL: httpUrl.default('http://127.0.0.1:8088'),
+  ASTERISK_ARI_USERNAME: z.string({ error: 'is required' }).min(1, 'is required'),
+  ASTERISK_ARI_PASSWORD: z.string({ error: 'is required' }).min(1, 'is required'),
+  ARI_APP_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "_" and "-"')
+    .default('prosaas_ai'),
+  ARI_MEDIA_FORMAT: z
+    .string()
+    .default('ulaw')
+    .pipe(
+      z.enum(['ulaw', 'slin'], {
+        error: (issue) =>
+          issue.input === 'slin16'
+            ? 'slin16 is not supported over RTP: Asterisk drops 16 kHz RTP sent back to it; use ulaw or slin'
+            : 'must be ulaw or slin',
+      }),
+    ),
+  ARI_REQUEST_TIMEOUT_MS: ms(5_000),
+  ARI_PING_INTERVAL_MS: ms(3_000, 50),
+  ARI_PONG_TIMEOUT_MS: ms(3_000, 50),
+  ARI_RECONNECT_MIN_MS: ms(500, 10),
+  ARI_RECONNECT_MAX_MS: ms(10_000, 10),
+  ARI_REPLACED_CHECK_MS: ms(30_000, 100),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_PG_PORT: port(54329),
+  DB_MIGRATE_ON_START: flag(true),
+  DB_READY_TIMEOUT_MS: ms(1_000),
+  MEDIA_GATEWAY_URL: httpUrl.default('http://127.0.0.1:8090'),
+  MEDIA_GATEWAY_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+  MEDIA_GATEWAY_TIMEOUT_MS: ms(3_000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port(3000),
+  DEFAULT_COUNTRY_CODE: z.string().regex(/^[1-9]\d{0,2}$/, 'must be 1-3 digits, e.g. 1').default('1'),
+  EXTERNAL_MEDIA_STASIS_TIMEOUT_MS: ms(2_000),
+  SHUTDOWN_DRAIN_MS: ms(10_000, 0),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_REDACT_PII: flag(false),
+});
+
+export interface Config {
+  readonly ari: {
+    readonly url: string;
+    readonly username: string;
+    readonly password: string;
+    readonly appName: string;
+    readonly mediaFormat: 'ulaw' | 'slin';
+    readonly requestTimeoutMs: number;
+    readonly pingIntervalMs: number;
+    readonly pongTimeoutMs: number;
+    readonly reconnectMinMs: number;
+    readonly reconnectMaxMs: number;
+    readonly replacedCheckMs: number;
+  };
+  readonly db: {
+    /** Undefined: start the embedded PostgreSQL in `embeddedDir`. */
+    readonly url: string | undefined;
+    readonly embeddedDir: string;
+    readonly embeddedPort: number;
+    readonly migrateOnStart: boolean;
+    readonly readyTimeoutMs: number;
+  };
+  readonly media: {
+    readonly url: string;
+    readonly token: string;
+    readonly timeoutMs: number;
+  };
+  readonly http: { readonly host: string; readonly port: number };
+  readonly calls: {
+    readonly defaultCountryCode: string;
+    readonly externalMediaStasisTimeoutMs: number;
+    readonly shutdownDrainMs: number;
+  };
+  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly redactPii: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object') deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
+}
+
+/** Reads the backend configuration from `env`; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  // `NAME=` (as in an env file) means "not set": the default applies.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = EnvSchema.safeParse(set);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.ARI_RECONNECT_MIN_MS > e.ARI_RECONNECT_MAX_MS) {
+    problems.push('ARI_RECONNECT_MIN_MS: must not exceed ARI_RECONNECT_MAX_MS');
+  }
+  if (e.ARI_PING_INTERVAL_MS + e.ARI_PONG_TIMEOUT_MS > 10_000) {
+    problems.push(
+      'ARI_PING_INTERVAL_MS + ARI_PONG_TIMEOUT_MS: must not exceed 10000 (a dead ARI socket must be detected within 10 s)',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze<Config>({
+    ari: {
+      url: e.ASTERISK_ARI_URL,
+      username: e.ASTERISK_ARI_USERNAME,
+      password: e.ASTERISK_ARI_PASSWORD,
+      appName: e.ARI_APP_NAME,
+      mediaFormat: e.ARI_MEDIA_FORMAT,
+      requestTimeoutMs: e.ARI_REQUEST_TIMEOUT_MS,
+      pingIntervalMs: e.ARI_PING_INTERVAL_MS,
+      pongTimeoutMs: e.ARI_PONG_TIMEOUT_MS,
+      reconnectMinMs: e.ARI_RECONNECT_MIN_MS,
+      reconnectMaxMs: e.ARI_RECONNECT_MAX_MS,
+      replacedCheckMs: e.ARI_REPLACED_CHECK_MS,
+    },
+    db: {
+      url: e.DATABASE_URL,
+      embeddedDir: e.EMBEDDED_PG_DIR,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+      migrateOnStart: e.DB_MIGRATE_ON_START,
+      readyTimeoutMs: e.DB_READY_TIMEOUT_MS,
+    },
+    media: {
+      url: e.MEDIA_GATEWAY_URL.replace(/\/+$/, ''),
+      token: e.MEDIA_GATEWAY_TOKEN,
+      timeoutMs: e.MEDIA_GATEWAY_TIMEOUT_MS,
+    },
+    http: { host: e.HOST, port: e.PORT },
+    calls: {
+      defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
+      externalMediaStasisTimeoutMs: e.EXTERNAL_MEDIA_STASIS_TIMEOUT_MS,
+      shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    },
+    log: { level: e.LOG_LEVEL, redactPii: e.LOG_REDACT_PII },
+  });
+}

@@ -1,0 +1,47 @@
+// The backend's HTTP API. buildApp never listens: tests use app.inject().
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { evaluateReadiness, type ReadinessCheck } from '../readiness.js';
+import { ApiError, errorBody } from './errors.js';
+
+export interface AppDeps {
+  logger: Logger;
+  readiness: readonly ReadinessCheck[];
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger and fastify's logger type differ only in generics.
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ApiError) {
+      void reply.code(error.status).send(errorBody(error.code, error.message));
+      return;
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      void reply.code(status).send(errorBody('bad_request', error instanceof Error ? error.message : undefined));
+      return;
+    }
+    request.log.error({ err: error }, 'request failed');
+    void reply.code(500).send(errorBody('internal'));
+  });
+
+  /** Liveness: the process is up and serving. */
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  /** Readiness: ARI connected with the app registered, and the database reachable. */
+  app.get('/ready', async (_request, reply) => {
+    const report = await evaluateReadiness(deps.readiness);
+    void reply.code(report.ready ? 200 : 503);
+    return { status: report.ready ? 'ready' : 'not_ready', reasons: report.reasons, checks: report.checks };
+  });
+
+  return app;
+}

@@ -1,0 +1,312 @@
+// A fake Asterisk 22.10.1 for integration tests: ARI REST and the events websocket on
+// 127.0.0.1, validated against the real api-docs, behaving as the recorded traces show, with
+// real RTP over UDP for externalMedia channels and injectable faults.
+
+import { EventEmitter } from 'node:events';
+import { loadApiDocs, type ApiDocs } from './api-docs.js';
+import { ariTimestamp } from './ari-format.js';
+import { AppRegistry } from './app-registry.js';
+import { AriHttpServer } from './ari-http-server.js';
+import { bridgeMembers } from './bridging.js';
+import type { ChannelRecord } from './call-model.js';
+import { callerSpeechUlaw } from './caller-audio.js';
+import { decideEventsUpgrade } from './events-upgrade.js';
+import type { FakeAsteriskOptions, FakeBridgeView, FakeCall, FakeCallOptions, FakeChannelView, RecordedRequest } from './public-types.js';
+import { bridgeRoutes } from './rest-bridge-routes.js';
+import { channelRoutes } from './rest-channel-routes.js';
+import { dispatchRest } from './rest-dispatch.js';
+import { systemRoutes } from './rest-system-routes.js';
+import { ariError, type RestReply, type RestRoute } from './rest-types.js';
+import { RtpMedia } from './rtp-media.js';
+import { DEFAULT_APP, Telephony } from './telephony.js';
+import { bridgeView, channelView } from './views.js';
+import { waitForChange } from './wait-for-change.js';
+
+const DEFAULT_RESTART_DOWN_MS = 300;
+
+interface InjectedFailure {
+  method: string;
+  path: RegExp;
+  failure: { status: number; message: string };
+}
+
+export class FakeAsterisk {
+  readonly username: string;
+  readonly password: string;
+  readonly requests: RecordedRequest[] = [];
+  readonly violations: string[] = [];
+
+  private readonly options: Readonly<Required<Omit<FakeAsteriskOptions, 'username' | 'password'>>>;
+  private readonly changes = new EventEmitter();
+  private readonly docs: ApiDocs = loadApiDocs();
+  private readonly registry = new AppRegistry(() => this.notifyChange());
+  private readonly media = new RtpMedia(() => this.notifyChange());
+  private readonly telephony: Telephony;
+  private readonly http: AriHttpServer;
+  private readonly injectedFailures: InjectedFailure[] = [];
+  private listeningPort = 0;
+  private requestSeq = 0;
+  private startupTime = ariTimestamp();
+  private refusingCredentials = false;
+  private restartWait: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private closing: Promise<void> | null = null;
+
+  static async start(options: FakeAsteriskOptions = {}): Promise<FakeAsterisk> {
+    const fake = new FakeAsterisk(options);
+    fake.listeningPort = await fake.http.listen(fake.options.port);
+    return fake;
+  }
+
+  private constructor(options: FakeAsteriskOptions) {
+    this.username = options.username ?? 'asterisk';
+    this.password = options.password ?? 'asterisk';
+    this.options = Object.freeze({
+      port: options.port ?? 0,
+      externalMediaStasisDelayMs: options.externalMediaStasisDelayMs ?? 0,
+      autoCallerAudio: options.autoCallerAudio ?? false,
+    });
+    this.changes.setMaxListeners(0);
+    this.telephony = new Telephony(
+      {
+        deliver: (batch) => this.registry.deliver(batch),
+        isAppRegistered: (app) => this.registry.isRegistered(app),
+        membershipChanged: (channelIds) => this.reconcileMedia(channelIds),
+        channelDestroyed: (channel) => this.media.close(channel.id),
+        rtpCounts: (channelId) => ({ sent: this.media.sent(channelId).packets, received: this.media.received(channelId).packets }),
+        notifyChange: () => this.notifyChange(),
+      },
+      this.options.externalMediaStasisDelayMs,
+    );
+    const routes = new Map<string, RestRoute>([
+      ...channelRoutes({ telephony: this.telephony, media: this.media }),
+      ...bridgeRoutes({ telephony: this.telephony, registeredApps: () => this.registry.registeredApps() }),
+      ...systemRoutes({
+        telephony: this.telephony,
+        registeredApps: () => this.registry.registeredApps(),
+        isRegistered: (app) => this.registry.isRegistered(app),
+        startupTime: () => this.startupTime,
+      }),
+    ]);
+    this.http = new AriHttpServer({
+      credentialsAccepted: (username, password) => !this.refusingCredentials && username === this.username && password === this.password,
+      record: (entry) => this.record(entry),
+      takeInjectedFailure: (method, path) => this.takeInjectedFailure(method, path),
+      dispatch: (input) =>
+        dispatchRest({ docs: this.docs, routes, missingResource: (params) => this.missingResource(params), ariBaseUrl: () => `${this.url}/ari` }, input),
+      decideUpgrade: (method, path, query) => decideEventsUpgrade(this.docs, method, path, query),
+      addViolations: (violations) => {
+        if (violations.length > 0) this.violations.push(...violations);
+      },
+      deliver: (batch) => this.registry.deliver(batch),
+      acceptEventsSocket: (socket, apps) => this.registry.attach(socket, apps),
+      notifyChange: () => this.notifyChange(),
+    });
+  }
+
+  /** 'http://127.0.0.1:<port>' (no /ari suffix). */
+  get url(): string {
+    return `http://127.0.0.1:${this.listeningPort}`;
+  }
+
+  get port(): number {
+    return this.listeningPort;
+  }
+
+  restRequests(filter: { method?: string; pathPrefix?: string } = {}): RecordedRequest[] {
+    return this.requests.filter(
+      (request) =>
+        request.kind === 'rest' &&
+        (filter.method === undefined || request.method === filter.method.toUpperCase()) &&
+        (filter.pathPrefix === undefined || request.path.startsWith(filter.pathPrefix)),
+    );
+  }
+
+  isRegistered(app: string = DEFAULT_APP): boolean {
+    return this.registry.isRegistered(app);
+  }
+
+  openSocketCount(): number {
+    return this.registry.openSocketCount();
+  }
+
+  placeCall(options: FakeCallOptions): FakeCall {
+    return this.telephony.placeCall(options);
+  }
+
+  /**
+   * Sends `frame` verbatim on the events socket holding `app` (for malformed-event tests);
+   * throws when no socket holds the app. Dropped while silent, like every event.
+   */
+  sendRawEvent(frame: string, app: string = DEFAULT_APP): void {
+    if (!this.registry.sendRaw(app, frame)) throw new Error(`no events socket registered for ${app}`);
+  }
+
+  /** The caller hangs up (SIP BYE). */
+  hangupCaller(channelId: string, options: { cause?: number } = {}): void {
+    const channel = this.telephony.liveChannel(channelId);
+    if (channel?.kind !== 'caller') throw new Error(`no live caller channel ${channelId}`);
+    this.telephony.hangupByCaller(channel, options.cause);
+  }
+
+  /** Any channel this Asterisk created since its last restart, hung up or not. */
+  channel(id: string): FakeChannelView | undefined {
+    const channel = this.telephony.channels.get(id);
+    return channel ? channelView(channel) : undefined;
+  }
+
+  channels(): FakeChannelView[] {
+    return this.telephony.liveChannels().map(channelView);
+  }
+
+  bridges(): FakeBridgeView[] {
+    return [...this.telephony.bridges.values()].map(bridgeView);
+  }
+
+  /**
+   * Sends `payload` (G.711 mu-law, default: the recorded caller speech) from the channel's
+   * UNICASTRTP_LOCAL_ADDRESS:PORT to its external_host, converted to the channel's format.
+   * Without `loop` it stops at the end of the payload.
+   */
+  startCallerAudio(externalMediaChannelId: string, options: { payload?: Buffer; loop?: boolean } = {}): void {
+    const channel = this.telephony.liveChannel(externalMediaChannelId);
+    if (channel?.kind !== 'external-media') throw new Error(`no live externalMedia channel ${externalMediaChannelId}`);
+    this.media.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), {
+      loop: options.loop ?? false,
+      needsCallerPeer: this.bridgedWithCaller(channel),
+    });
+  }
+
+  stopCallerAudio(externalMediaChannelId: string): void {
+    this.media.stopAudio(externalMediaChannelId);
+  }
+
+  /** RTP the app sent to the channel: packets, RTP payload bytes, `ip:port` sources, payload types. */
+  rtpReceived(externalMediaChannelId: string): { packets: number; bytes: number; sources: string[]; payloadTypes: number[] } {
+    return this.media.received(externalMediaChannelId);
+  }
+
+  rtpSent(externalMediaChannelId: string): { packets: number; ssrc: number } {
+    return this.media.sent(externalMediaChannelId);
+  }
+
+  /**
+   * Resolves once `predicate()` holds, re-checked on every state change of the fake (request,
+   * event, socket, RTP packet) and every 20 ms; rejects after timeoutMs with `what` in the message.
+   */
+  waitFor(predicate: () => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<void> {
+    return waitForChange(this.changes, predicate, options);
+  }
+
+  /**
+   * Asterisk restarts: events sockets dropped without a close frame, every channel, bridge
+   * and app registration gone, connections refused for downMs, then listening again on the
+   * same port. Resolves once it is back up.
+   */
+  async restart(options: { downMs?: number } = {}): Promise<void> {
+    if (this.closing) throw new Error('FakeAsterisk is closed');
+    this.registry.terminateAll();
+    await this.http.shutdown();
+    this.telephony.reset();
+    this.media.closeAll();
+    this.notifyChange();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.restartWait = null;
+        resolve();
+      }, options.downMs ?? DEFAULT_RESTART_DOWN_MS);
+      this.restartWait = { timer, resolve };
+    });
+    if (this.closing) return;
+    this.startupTime = ariTimestamp();
+    this.listeningPort = await this.http.listen(this.listeningPort);
+    this.notifyChange();
+  }
+
+  /** Events sockets stay open but get no events and no pongs; REST still answers. */
+  goSilent(): void {
+    this.registry.setSilent(true);
+  }
+
+  resume(): void {
+    this.registry.setSilent(false);
+  }
+
+  /** While on, every REST request and websocket upgrade gets Asterisk's 401. */
+  refuseCredentials(on: boolean): void {
+    this.refusingCredentials = on;
+  }
+
+  /**
+   * The next request whose method matches and whose path (with /ari, without query) matches
+   * `path` gets `{status, {"message": message}}` instead of being executed.
+   */
+  failNext(method: string, path: RegExp, failure: { status: number; message: string }): void {
+    this.injectedFailures.push({ method: method.toUpperCase(), path, failure });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.restartWait) {
+      clearTimeout(this.restartWait.timer);
+      this.restartWait.resolve();
+      this.restartWait = null;
+    }
+    this.registry.terminateAll();
+    await this.http.shutdown();
+    this.http.close();
+    this.telephony.reset();
+    this.media.closeAll();
+  }
+
+  private record(entry: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'kind'>): RecordedRequest {
+    this.requestSeq += 1;
+    const request: RecordedRequest = { seq: this.requestSeq, atMs: performance.now(), ...entry, body: null, status: 0 };
+    this.requests.push(request);
+    return request;
+  }
+
+  private takeInjectedFailure(method: string, path: string): { status: number; message: string } | null {
+    const index = this.injectedFailures.findIndex((rule) => {
+      rule.path.lastIndex = 0;
+      return rule.method === method && rule.path.test(path);
+    });
+    if (index < 0) return null;
+    const [rule] = this.injectedFailures.splice(index, 1);
+    return rule!.failure;
+  }
+
+  /** 404s for operations the fake does not implement, when the addressed resource is unknown. */
+  private missingResource(pathParams: Readonly<Record<string, string>>): RestReply | null {
+    const channelId = pathParams['channelId'];
+    if (channelId !== undefined && !this.telephony.liveChannel(channelId)) return ariError(404, 'Channel not found', 'Not Found');
+    const bridgeId = pathParams['bridgeId'];
+    if (bridgeId !== undefined && !this.telephony.bridges.has(bridgeId)) return ariError(404, 'Bridge not found', 'Not found');
+    return null;
+  }
+
+  /** Media follows the bridge: caller audio flows only while an externalMedia channel shares a bridge with a caller. */
+  private reconcileMedia(channelIds: readonly string[]): void {
+    for (const id of new Set(channelIds)) {
+      const channel = this.telephony.liveChannel(id);
+      if (channel?.kind !== 'external-media') continue;
+      const withCaller = this.bridgedWithCaller(channel);
+      if (!withCaller && this.media.sendingNeedsCallerPeer(id)) this.media.stopAudio(id);
+      if (withCaller && this.options.autoCallerAudio && !this.media.isSending(id) && this.media.canSend(id)) {
+        this.media.startAudio(id, callerSpeechUlaw(), { loop: true, needsCallerPeer: true });
+      }
+    }
+  }
+
+  private bridgedWithCaller(channel: ChannelRecord): boolean {
+    const bridge = channel.bridgeId ? this.telephony.bridges.get(channel.bridgeId) : undefined;
+    return bridge !== undefined && bridgeMembers(this.telephony, bridge).some((member) => member.kind === 'caller' && !member.destroyed);
+  }
+
+  private notifyChange(): void {
+    this.changes.emit('change');
+  }
+}

@@ -1,0 +1,80 @@
+// Public types of the ARI fake (see FakeAsterisk in fake-asterisk.ts).
+
+export interface FakeAsteriskOptions {
+  /** Default 'asterisk'. */
+  username?: string;
+  /** Default 'asterisk'. */
+  password?: string;
+  /** Default 0 (ephemeral); restart() listens on the same port again. */
+  port?: number;
+  /**
+   * Delay the externalMedia channel's StasisStart until this many ms after the 200 response
+   * (reproduces the race where addChannel before it gets 422). Default 0: the events follow
+   * the response at once, as in the recorded ulaw trace.
+   */
+  externalMediaStasisDelayMs?: number;
+  /**
+   * Send RTP from each externalMedia channel automatically once it and a caller are bridged
+   * together (Asterisk sends as soon as frames flow in the bridge). Default false.
+   */
+  autoCallerAudio?: boolean;
+}
+
+export interface RecordedRequest {
+  seq: number;
+  /** performance.now() at arrival. */
+  atMs: number;
+  method: string;
+  /** With the /ari prefix, without the query string. */
+  path: string;
+  /** Raw query parameters (and form fields), api_key removed. */
+  query: Record<string, string>;
+  /** Parsed JSON body or null. */
+  body: unknown;
+  /** Status the fake answered (101 for an accepted websocket upgrade; 0 while unanswered). */
+  status: number;
+  kind: 'rest' | 'events-ws';
+}
+
+export interface FakeCallOptions {
+  /** Caller number, default '+15551230000'; null = no caller id (name and number ''). */
+  from?: string | null;
+  /** Dialed number (dialplan exten), e.g. '+19863334949'. */
+  to: string;
+  /** Stasis args, default ['inbound', to]. */
+  args?: string[];
+  /** Default 'prosaas_ai'. */
+  app?: string;
+}
+
+export interface FakeCall {
+  channelId: string;
+  /** 'in-stasis' after StasisStart was sent, 'declined' when no app was registered (SIP 603). */
+  readonly outcome: 'in-stasis' | 'declined';
+}
+
+export interface FakeChannelView {
+  id: string;
+  name: string;
+  state: string;
+  kind: 'caller' | 'external-media';
+  inStasis: boolean;
+  bridgeId: string | null;
+  hungUpBy: 'caller' | 'app' | null;
+  hangupReason: string | null;
+  /** True once the app sent the channel back to the dialplan (POST .../continue). */
+  continuedToDialplan: boolean;
+  /** False once the channel is hung up / destroyed. */
+  live: boolean;
+  externalHost?: string;
+  format?: string;
+  localAddress?: string;
+  localPort?: number;
+}
+
+export interface FakeBridgeView {
+  id: string;
+  name: string;
+  type: string;
+  channels: string[];
+}

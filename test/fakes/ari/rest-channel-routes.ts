@@ -1,0 +1,210 @@
+// /channels operations, with the checks and messages of Asterisk 22's
+// res/ari/resource_channels.c and the recorded bad-requests trace.
+
+import { EventBatch } from './ari-events.js';
+import { HANGUP_REASON_CAUSES } from './ari-format.js';
+import { channelJson, type ChannelRecord } from './call-model.js';
+import { ariError, noContent, type RestReply, type RestRequest, type RestRoute } from './rest-types.js';
+import { ASTERISK_FORMAT_NAMES } from './rtp-formats.js';
+import type { RtpMedia } from './rtp-media.js';
+import type { Telephony } from './telephony.js';
+
+export interface ChannelRouteDeps {
+  telephony: Telephony;
+  media: RtpMedia;
+}
+
+const CHANNEL_NOT_FOUND = ariError(404, 'Channel not found', 'Not Found');
+const NOT_IN_STASIS = ariError(409, 'Channel not in Stasis application', 'Conflict');
+const INVALID_STATE = ariError(412, 'Channel in invalid state', 'Precondition Failed');
+const INTERNAL_ERROR = ariError(500, 'An internal error prevented this request from being handled', 'Internal Server Error');
+const UNSUPPORTED_TRANSPORT = ariError(501, 'The encapsulation and/or transport is not supported', 'Not Implemented');
+
+export function channelRoutes(deps: ChannelRouteDeps): Map<string, RestRoute> {
+  const { telephony, media } = deps;
+  const channelOf = (request: RestRequest): ChannelRecord | undefined =>
+    telephony.liveChannel(request.pathParams['channelId'] ?? '');
+
+  /** find_control() then channel_state_invalid(): 404, 409 (not in Stasis), 412 (Down/Rsrvd/Ringing). */
+  const controlCheck = (request: RestRequest): RestReply | null => {
+    const channel = channelOf(request);
+    if (!channel) return CHANNEL_NOT_FOUND;
+    if (channel.stasisApp === null) return NOT_IN_STASIS;
+    if (channel.state === 'Down' || channel.state === 'Rsrvd' || channel.state === 'Ringing') return INVALID_STATE;
+    return null;
+  };
+
+  return new Map<string, RestRoute>([
+    ['channels.list', { run: () => ({ status: 200, body: telephony.liveChannels().map(channelJson) }) }],
+    [
+      'channels.get',
+      {
+        check: (request) => (channelOf(request) ? null : CHANNEL_NOT_FOUND),
+        run: (request) => ({ status: 200, body: channelJson(channelOf(request)!) }),
+      },
+    ],
+    [
+      'channels.hangup',
+      {
+        check: (request) => {
+          if (!channelOf(request)) return CHANNEL_NOT_FOUND;
+          return hangupCause(request).error;
+        },
+        run: (request) => {
+          const { cause, label } = hangupCause(request);
+          const events = new EventBatch();
+          telephony.hangupByApp(channelOf(request)!, cause, label, events);
+          return noContent(events);
+        },
+      },
+    ],
+    [
+      'channels.answer',
+      {
+        check: controlCheck,
+        run: (request) => {
+          const events = new EventBatch();
+          telephony.answer(channelOf(request)!, events);
+          return noContent(events, true);
+        },
+      },
+    ],
+    [
+      'channels.continueInDialplan',
+      {
+        check: controlCheck,
+        run: (request) => {
+          const events = new EventBatch();
+          telephony.continueInDialplan(channelOf(request)!, events);
+          return noContent(events);
+        },
+      },
+    ],
+    [
+      'channels.getChannelVar',
+      {
+        check: (request) => {
+          const variable = request.params.get('variable') ?? '';
+          if (variable === '') return ariError(400, 'Variable name is required', 'Bad Request');
+          const channel = channelOf(request);
+          if (!channel) return ariError(404, 'Provided channel was not found', 'Channel Not Found');
+          if (variable.endsWith(')')) {
+            request.reportUnsupported(`dialplan function ${variable} is not evaluated by the fake`);
+            return ariError(500, 'Unable to read provided function', 'Error With Function');
+          }
+          if (!channel.vars.has(variable)) return ariError(404, 'Provided variable was not found', 'Variable Not Found');
+          return null;
+        },
+        run: (request) => ({ status: 200, body: { value: channelOf(request)!.vars.get(request.params.get('variable')!) } }),
+      },
+    ],
+    [
+      'channels.setChannelVar',
+      {
+        check: (request) => {
+          if ((request.params.get('variable') ?? '').trim() === '') return ariError(400, 'Variable name is required', 'Bad Request');
+          const channel = channelOf(request);
+          if (!channel) return CHANNEL_NOT_FOUND;
+          return channel.stasisApp === null ? NOT_IN_STASIS : null;
+        },
+        run: (request) => {
+          const events = new EventBatch();
+          const name = request.params.get('variable')!.trim();
+          telephony.setVariable(channelOf(request)!, name, request.params.get('value') ?? '', events);
+          return noContent(events, true);
+        },
+      },
+    ],
+    [
+      'channels.externalMedia',
+      {
+        check: (request) => externalMediaCheck(request, telephony),
+        run: async (request) => {
+          const host = parseHostPort(request.params.get('external_host') ?? '')!;
+          const format = request.params.get('format')!;
+          const channelId = request.params.get('channelId') || telephony.nextChannelId();
+          const generation = telephony.generation;
+          let local: { address: string; port: number };
+          try {
+            local = await media.open(channelId, host, format);
+          } catch {
+            return INTERNAL_ERROR;
+          }
+          if (telephony.generation !== generation) {
+            media.close(channelId);
+            return INTERNAL_ERROR;
+          }
+          const { body, events } = telephony.createExternalMedia({
+            channelId,
+            app: request.params.get('app')!,
+            externalHost: request.params.get('external_host')!,
+            format,
+            data: request.params.get('data') ?? '',
+            variables: request.variables,
+            localAddress: local.address,
+            localPort: local.port,
+          });
+          return { status: 200, body, events };
+        },
+      },
+    ],
+  ]);
+}
+
+function hangupCause(request: RestRequest): { cause: number; label: string; error: RestReply | null } {
+  const reason = request.params.get('reason') ?? '';
+  const reasonCode = request.params.get('reason_code') ?? '';
+  if (reason !== '' && reasonCode !== '') {
+    return { cause: 0, label: '', error: ariError(400, "The reason and reason_code can't both be specified", 'Bad Request') };
+  }
+  if (reasonCode !== '') {
+    // sscanf("%30d"): leading whitespace and a numeric prefix are enough.
+    const match = /^\s*([+-]?\d+)/.exec(reasonCode);
+    if (!match) return { cause: 0, label: '', error: ariError(400, 'Invalid reason for hangup reason code provided', 'Invalid Reason Code') };
+    return { cause: Number(match[1]), label: `reason_code=${reasonCode}`, error: null };
+  }
+  if (reason !== '') {
+    const cause = HANGUP_REASON_CAUSES[reason];
+    if (cause === undefined) return { cause: 0, label: '', error: ariError(400, 'Invalid reason for hangup reason provided', 'Invalid Reason') };
+    return { cause, label: reason, error: null };
+  }
+  return { cause: HANGUP_REASON_CAUSES['normal']!, label: 'normal', error: null };
+}
+
+/** Checks in the order Asterisk 22.10.1 answered the recorded bad requests. */
+function externalMediaCheck(request: RestRequest, telephony: Telephony): RestReply | null {
+  const param = (name: string): string => request.params.get(name) ?? '';
+  if (param('app') === '') return ariError(400, 'app cannot be empty', 'Bad Request');
+  const encapsulation = param('encapsulation') || 'rtp';
+  const transport = param('transport') || 'udp';
+  const websocketServer = transport === 'websocket' && (param('connection_type') || 'client') === 'server';
+  if (param('external_host') === '' && !websocketServer) {
+    return ariError(400, 'external_host is required for all but websocket server connections', 'Bad Request');
+  }
+  if (transport !== 'websocket' && !parseHostPort(param('external_host'))) {
+    return ariError(400, 'external_host must be <host>:<port> for all transports other than websocket', 'Bad Request');
+  }
+  if (param('format') === '') return ariError(400, 'format cannot be empty', 'Bad Request');
+  const rtpOverUdp = encapsulation === 'rtp' && transport === 'udp';
+  const implementedByAsterisk =
+    rtpOverUdp || (encapsulation === 'audiosocket' && transport === 'tcp') || (encapsulation === 'none' && transport === 'websocket');
+  if (!implementedByAsterisk) return UNSUPPORTED_TRANSPORT;
+  if (!rtpOverUdp) {
+    request.reportUnsupported(`externalMedia encapsulation=${encapsulation} transport=${transport} is not implemented by the fake`);
+    return UNSUPPORTED_TRANSPORT;
+  }
+  const channelId = param('channelId');
+  if (channelId !== '' && telephony.liveChannel(channelId)) {
+    return ariError(409, 'Channel with given unique ID already exists', 'Conflict');
+  }
+  if (!ASTERISK_FORMAT_NAMES.has(param('format'))) return INTERNAL_ERROR;
+  return null;
+}
+
+/** `<host>:<port>` with a decimal port 1-65535 (IPv6 in brackets is not supported by the fake). */
+export function parseHostPort(value: string): { host: string; port: number } | null {
+  const match = /^([^:\s[\]]+):(\d{1,5})$/.exec(value);
+  if (!match) return null;
+  const port = Number(match[2]);
+  return port >= 1 && port <= 65535 ? { host: match[1]!, port } : null;
+}

@@ -1,0 +1,210 @@
+// Real UDP for externalMedia (UnicastRTP) channels. Each channel binds 127.0.0.1 on an even
+// port (its UNICASTRTP_LOCAL_PORT), sends the caller's audio from there to external_host
+// (one SSRC per channel, random initial sequence number and timestamp, marker 0, 20 ms
+// pacing from the shared RtpClock) and counts what the app sends back to it.
+
+import { createSocket, type Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { RtpClock, type PacedSender } from './rtp-clock.js';
+import { payloadInFormat, RTP_FORMATS, type RtpFormat } from './rtp-formats.js';
+import { parseRtp, RTP_HEADER_BYTES, writeRtpHeader } from './rtp-packet.js';
+
+const LOCAL_ADDRESS = '127.0.0.1';
+const MAX_BIND_ATTEMPTS = 64;
+/** mu-law silence, used to pad a final partial frame. */
+const ULAW_SILENCE = 0xff;
+
+export interface RtpReceived {
+  packets: number;
+  bytes: number;
+  sources: string[];
+  payloadTypes: number[];
+}
+
+interface Endpoint extends PacedSender {
+  channelId: string;
+  socket: Socket | null;
+  remoteHost: string;
+  remotePort: number;
+  formatName: string;
+  format: RtpFormat | undefined;
+  ssrc: number;
+  sequenceNumber: number;
+  timestamp: number;
+  sentPackets: number;
+  received: { packets: number; bytes: number; sources: Set<string>; payloadTypes: Set<number> };
+  audio: { frames: Buffer; offset: number; loop: boolean; needsCallerPeer: boolean } | null;
+}
+
+export class RtpMedia {
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly clock: RtpClock;
+
+  constructor(private readonly notifyChange: () => void) {
+    this.clock = new RtpClock(notifyChange);
+  }
+
+  /** Binds the channel's socket; resolves with the local address and (even) port. */
+  async open(channelId: string, externalHost: { host: string; port: number }, formatName: string): Promise<{ address: string; port: number }> {
+    const socket = await bindEvenPort();
+    const endpoint: Endpoint = {
+      channelId,
+      socket,
+      remoteHost: externalHost.host,
+      remotePort: externalHost.port,
+      formatName,
+      format: RTP_FORMATS.get(formatName),
+      ssrc: randomInt(0, 0x1_0000_0000),
+      sequenceNumber: randomInt(0, 0x1_0000),
+      timestamp: randomInt(0, 0x1_0000_0000),
+      sentPackets: 0,
+      received: { packets: 0, bytes: 0, sources: new Set(), payloadTypes: new Set() },
+      audio: null,
+      nextDueMs: 0,
+      sendPacket: () => this.sendPacket(endpoint),
+    };
+    socket.on('message', (packet, remote) => this.receive(endpoint, packet, `${remote.address}:${remote.port}`));
+    this.endpoints.set(channelId, endpoint);
+    return { address: LOCAL_ADDRESS, port: socket.address().port };
+  }
+
+  has(channelId: string): boolean {
+    return this.endpoints.has(channelId);
+  }
+
+  /** Starts sending `ulawPayload` (the caller's audio) in the channel's format. */
+  startAudio(channelId: string, ulawPayload: Buffer, options: { loop: boolean; needsCallerPeer: boolean }): void {
+    const endpoint = this.requireOpen(channelId);
+    if (!endpoint.format) throw new Error(`the ARI fake cannot send RTP in format '${endpoint.formatName}'`);
+    if (endpoint.audio) this.clock.remove(endpoint);
+    endpoint.audio = { frames: payloadInFormat(ulawPayload, endpoint.format), offset: 0, ...options };
+    this.clock.add(endpoint);
+  }
+
+  stopAudio(channelId: string): void {
+    const endpoint = this.endpoints.get(channelId);
+    if (!endpoint?.audio) return;
+    endpoint.audio = null;
+    this.clock.remove(endpoint);
+  }
+
+  isSending(channelId: string): boolean {
+    return this.endpoints.get(channelId)?.audio != null;
+  }
+
+  sendingNeedsCallerPeer(channelId: string): boolean {
+    return this.endpoints.get(channelId)?.audio?.needsCallerPeer === true;
+  }
+
+  canSend(channelId: string): boolean {
+    const endpoint = this.endpoints.get(channelId);
+    return endpoint?.socket != null && endpoint.format !== undefined;
+  }
+
+  received(channelId: string): RtpReceived {
+    const received = this.endpoints.get(channelId)?.received;
+    if (!received) return { packets: 0, bytes: 0, sources: [], payloadTypes: [] };
+    return { packets: received.packets, bytes: received.bytes, sources: [...received.sources], payloadTypes: [...received.payloadTypes] };
+  }
+
+  sent(channelId: string): { packets: number; ssrc: number } {
+    const endpoint = this.endpoints.get(channelId);
+    return { packets: endpoint?.sentPackets ?? 0, ssrc: endpoint?.ssrc ?? 0 };
+  }
+
+  /** Stops sending and closes the socket; the counters stay readable. */
+  close(channelId: string): void {
+    const endpoint = this.endpoints.get(channelId);
+    if (!endpoint) return;
+    this.stopAudio(channelId);
+    endpoint.socket?.close();
+    endpoint.socket = null;
+  }
+
+  /** Closes every socket and forgets all counters. */
+  closeAll(): void {
+    this.clock.stop();
+    for (const endpoint of this.endpoints.values()) {
+      endpoint.audio = null;
+      endpoint.socket?.close();
+      endpoint.socket = null;
+    }
+    this.endpoints.clear();
+  }
+
+  private sendPacket(endpoint: Endpoint): boolean {
+    const audio = endpoint.audio;
+    const format = endpoint.format;
+    if (!audio || !format || !endpoint.socket) return false;
+    if (audio.offset >= audio.frames.length) {
+      if (!audio.loop || audio.frames.length === 0) {
+        endpoint.audio = null;
+        return false;
+      }
+      audio.offset = 0;
+    }
+    let frame = audio.frames.subarray(audio.offset, audio.offset + format.frameBytes);
+    audio.offset += format.frameBytes;
+    if (frame.length < format.frameBytes) {
+      const padded = Buffer.alloc(format.frameBytes, format.name === 'ulaw' ? ULAW_SILENCE : 0);
+      frame.copy(padded);
+      frame = padded;
+    }
+    const header = Buffer.allocUnsafe(RTP_HEADER_BYTES);
+    writeRtpHeader(header, {
+      payloadType: format.payloadType,
+      sequenceNumber: endpoint.sequenceNumber,
+      timestamp: endpoint.timestamp,
+      ssrc: endpoint.ssrc,
+      marker: false,
+    });
+    endpoint.socket.send([header, frame], endpoint.remotePort, endpoint.remoteHost);
+    endpoint.sequenceNumber = (endpoint.sequenceNumber + 1) & 0xffff;
+    endpoint.timestamp = (endpoint.timestamp + format.timestampStep) >>> 0;
+    endpoint.sentPackets += 1;
+    return true;
+  }
+
+  /** Malformed datagrams are dropped without counting, as a real RTP stack would. */
+  private receive(endpoint: Endpoint, packet: Buffer, source: string): void {
+    const parsed = parseRtp(packet);
+    if (!parsed) return;
+    endpoint.received.packets += 1;
+    endpoint.received.bytes += parsed.payloadLength;
+    endpoint.received.sources.add(source);
+    endpoint.received.payloadTypes.add(parsed.payloadType);
+    this.notifyChange();
+  }
+
+  private requireOpen(channelId: string): Endpoint {
+    const endpoint = this.endpoints.get(channelId);
+    if (!endpoint?.socket) throw new Error(`no live externalMedia channel ${channelId}`);
+    return endpoint;
+  }
+}
+
+/** Binds UDP on LOCAL_ADDRESS until the kernel hands out an even port (RTP uses even ports). */
+async function bindEvenPort(): Promise<Socket> {
+  const rejected: Socket[] = [];
+  try {
+    for (let attempt = 0; attempt < MAX_BIND_ATTEMPTS; attempt += 1) {
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(0, LOCAL_ADDRESS, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+      if (socket.address().port % 2 === 0) {
+        // A send to a closed port surfaces asynchronously as an error; RTP ignores it.
+        socket.on('error', () => undefined);
+        return socket;
+      }
+      rejected.push(socket);
+    }
+    throw new Error('could not bind an even UDP port');
+  } finally {
+    for (const socket of rejected) socket.close();
+  }
+}
