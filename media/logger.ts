@@ -1,5 +1,6 @@
-// The gateway's root logger. The bearer token travels in the authorization
-// header, so that header is redacted wherever a request object is logged.
+// The gateway's root logger, in the same shape as the backend's (level label,
+// ISO time, `service`). The bearer token travels in the authorization header,
+// so that header is redacted wherever a request object is logged.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
@@ -8,10 +9,20 @@ export const REDACTED_LOG_PATHS = [
   'request.headers.authorization',
   'headers.authorization',
   'authorization',
+  'token',
+  '*.token',
 ];
 
 export function createMediaLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  const options = { name: 'media-gateway', level, redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' } };
-  // Synchronous stdout: lines keep their order and the last ones before an exit are not lost.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
+  return pino(
+    {
+      level,
+      base: { service: 'media-gateway' },
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    // Synchronous stdout: lines keep their order and the last ones before an exit are not lost.
+    destination ?? pino.destination({ dest: 1, sync: true }),
+  );
 }

@@ -1,5 +1,6 @@
 // Entry point of the media gateway (`npm run start:media`): reads the config,
 // starts the gateway, and stops it in order on SIGTERM/SIGINT.
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadMediaConfig, type MediaConfig } from './config.js';
 import { createMediaLogger } from './logger.js';
@@ -38,6 +39,8 @@ function stopOnSignals(gateway: MediaGateway, logger: Logger): void {
 }
 
 async function main(): Promise<void> {
+  // Variables already in the environment win over the file.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config: MediaConfig;
   try {
     config = loadMediaConfig(process.env);

@@ -14,18 +14,24 @@ const programs = [
 });
 
 let exitCode = null;
+const signalled = new Set();
+const stop = (child, signal) => {
+  if (signalled.has(child) || child.exitCode !== null) return;
+  signalled.add(child);
+  child.kill(signal);
+};
 for (const { name, child } of programs) {
   child.on('exit', (code, signal) => {
     if (exitCode === null) {
       exitCode = code ?? (signal ? 1 : 0);
       if (code !== 0) process.stderr.write(`${name} exited (${signal ?? code}); stopping the other program\n`);
-      for (const other of programs) if (other.child !== child) other.child.kill('SIGTERM');
+      for (const other of programs) if (other.child !== child) stop(other.child, 'SIGTERM');
     }
     if (programs.every((p) => p.child.exitCode !== null || p.child.signalCode !== null)) process.exit(exitCode);
   });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    for (const { child } of programs) child.kill(signal);
+    for (const { child } of programs) stop(child, signal);
   });
 }

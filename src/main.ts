@@ -22,7 +22,14 @@ process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unha
 
 try {
   const backend = await startBackend(config, logger);
+  let stopping = false;
   const shutdown = (signal: string): void => {
+    // A repeated signal must not kill the process mid-shutdown (the default action would).
+    if (stopping) {
+      logger.info({ signal }, 'shutdown already in progress');
+      return;
+    }
+    stopping = true;
     logger.info({ signal }, 'shutdown requested');
     backend.stop().then(
       () => process.exit(0),
@@ -32,8 +39,8 @@ try {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {
   logger.fatal({ err: error }, 'backend failed to start');
   process.exit(1);

@@ -111,7 +111,7 @@ describe('media control API', () => {
       await app.inject({ method: 'GET', url: '/sessions', headers: { authorization: bearer(`${TOKEN}x`) } });
       await createSession();
       app.log.info({ headers: { ...AUTH } }, 'request with headers');
-      expect(logLines.length).toBeGreaterThan(3);
+      expect(logLines.length).toBeGreaterThanOrEqual(2);
       expect(logLines.join('\n')).not.toContain(TOKEN);
       expect(logLines.join('\n')).toContain('[redacted]');
     });

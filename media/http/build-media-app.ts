@@ -1,6 +1,6 @@
 // The control API as a fastify instance that never listens: main.ts listens,
 // tests call `app.inject()`.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { MediaConfig } from '../config.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
@@ -29,7 +29,9 @@ function isClientError(error: unknown): boolean {
 
 export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance });
+  // Per-request logs would be one line per health check and per call step; the
+  // session routes log what matters themselves.
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
   const isAuthorized = createBearerCheck(deps.config.gatewayToken);
 
   app.addHook('onRequest', async (request, reply) => {
