@@ -6,9 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AriClient } from './ari/client.js';
 import type { AriStatus } from './ari/status.js';
-import { backoffDelayMs } from './ari/backoff.js';
+import { backoffDelayMs } from './timing/backoff.js';
+import { sleep } from './timing/sleep.js';
 import type { Config } from './config.js';
-import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, redactUrl, type Db } from './db/index.js';
+import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, redactUrl, type Db, type ResolvedDatabase } from './db/index.js';
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { MediaGatewayClient } from './media-gateway/client.js';
@@ -30,9 +31,22 @@ export interface Backend {
 }
 
 const DB_RETRY = { minMs: 250, maxMs: 5_000 } as const;
+
+export class StartAbortedError extends Error {
+  constructor() {
+    super('start-up aborted while waiting for the database');
+    this.name = 'StartAbortedError';
+  }
+}
 const WRITER_FLUSH_MS = 3_000;
 
-export async function startBackend(config: Config, logger: Logger): Promise<Backend> {
+export interface StartOptions {
+  /** Aborting it during start-up (e.g. SIGTERM) releases what was started and rejects. */
+  signal?: AbortSignal;
+}
+
+export async function startBackend(config: Config, logger: Logger, options: StartOptions = {}): Promise<Backend> {
+  const signal = options.signal ?? new AbortController().signal;
   let draining = false;
   let dbStatus: string | null = 'starting';
   let ariStatus: AriStatus | null = null;
@@ -61,16 +75,25 @@ export async function startBackend(config: Config, logger: Logger): Promise<Back
   const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
   logger.info({ url }, 'HTTP API listening');
 
-  const database = await resolveDatabaseUrl({
-    databaseUrl: config.db.url,
-    embeddedDir: config.db.embeddedDir,
-    embeddedPort: config.db.embeddedPort,
-    logger,
-  });
-  dbStatus = 'connecting';
-  const openedDb = await prepareDatabase(database.url, config, logger);
+  let database: ResolvedDatabase | undefined;
+  let openedDb: Db;
+  try {
+    database = await resolveDatabaseUrl({
+      databaseUrl: config.db.url,
+      embeddedDir: config.db.embeddedDir,
+      embeddedPort: config.db.embeddedPort,
+      logger,
+    });
+    dbStatus = 'connecting';
+    openedDb = await prepareDatabase(database.url, config, logger, signal);
+  } catch (error) {
+    await app.close();
+    await database?.stop();
+    throw error;
+  }
   db = openedDb;
   dbStatus = null;
+  const resolvedDatabase = database;
 
   const writer = new CallLogWriter({
     store: prismaCallLogStore(openedDb.prisma),
@@ -124,7 +147,7 @@ export async function startBackend(config: Config, logger: Logger): Promise<Back
       if (unsaved.length > 0) logger.error({ unsaved: unsaved.length }, 'call log records not stored at shutdown');
       writer.close();
       await openedDb.close();
-      await database.stop();
+      await resolvedDatabase.stop(); // stops the embedded server; nothing for DATABASE_URL
       logger.info('backend stopped');
     })();
     return stopping;
@@ -138,7 +161,7 @@ export async function startBackend(config: Config, logger: Logger): Promise<Back
  * is not reachable yet is waited for (one log line per attempt); any other
  * failure (bad migration, bad credentials) stops the start.
  */
-async function prepareDatabase(url: string, config: Config, logger: Logger): Promise<Db> {
+async function prepareDatabase(url: string, config: Config, logger: Logger, signal: AbortSignal): Promise<Db> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       if (config.db.migrateOnStart) {
@@ -157,7 +180,8 @@ async function prepareDatabase(url: string, config: Config, logger: Logger): Pro
       if (!isTransientDbError(error)) throw error;
       const delayMs = backoffDelayMs(attempt, DB_RETRY, Math.random);
       logger.warn({ attempt: attempt + 1, delayMs, err: describeError(error) }, 'database not reachable yet; retrying');
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs, signal);
+      if (signal.aborted) throw new StartAbortedError();
     }
   }
 }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startBackend } from './backend.js';
+import { startBackend, StartAbortedError, type Backend } from './backend.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -20,28 +20,46 @@ try {
 const logger = createLogger({ level: config.log.level, redactPii: config.log.redactPii, name: 'backend' });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
+// Signals during start-up abort it; afterwards they stop the backend. A repeated
+// signal must not kill the process mid-shutdown (the default action would).
+const startup = new AbortController();
+let backend: Backend | null = null;
+let stopping = false;
+const onSignal = (signal: string): void => {
+  if (stopping) {
+    logger.info({ signal }, 'shutdown already in progress');
+    return;
+  }
+  stopping = true;
+  logger.info({ signal }, 'shutdown requested');
+  if (!backend) {
+    startup.abort();
+    return;
+  }
+  backend.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
+
 try {
-  const backend = await startBackend(config, logger);
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    // A repeated signal must not kill the process mid-shutdown (the default action would).
-    if (stopping) {
-      logger.info({ signal }, 'shutdown already in progress');
-      return;
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutdown requested');
-    backend.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  backend = await startBackend(config, logger, { signal: startup.signal });
+  if (stopping) onStoppedDuringStart(backend);
 } catch (error) {
+  if (error instanceof StartAbortedError) process.exit(0);
   logger.fatal({ err: error }, 'backend failed to start');
   process.exit(1);
+}
+
+/** A signal that arrived after the database was ready but before start-up returned. */
+function onStoppedDuringStart(started: Backend): void {
+  started.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../src/ari/backoff.js';
+import { backoffDelayMs } from '../src/timing/backoff.js';
 import { AriError, kindForStatus } from '../src/ari/errors.js';
 import { AriRest, buildQueryString } from '../src/ari/rest.js';
 import { normalizeAriUrl } from '../src/ari/url.js';

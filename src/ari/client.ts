@@ -10,14 +10,14 @@
 // socket the supervisor has moved on from are ignored (generation counter).
 
 import type { Logger } from 'pino';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../timing/backoff.js';
 import { validateAriClientOptions, type AriClientOptions } from './client-options.js';
 import { Connection, describeSocketEnd } from './connection.js';
 import { AriError } from './errors.js';
 import { EventDispatch, type AriEventHandler } from './event-dispatch.js';
 import type { EventSocketEnd } from './event-socket.js';
 import { AriRest } from './rest.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../timing/sleep.js';
 import { AriStatusStore, type AriState, type AriStatus, type AriStatusListener } from './status.js';
 import type { Application } from './types.js';
 import { normalizeAriUrl } from './url.js';

@@ -14,6 +14,5 @@ export {
   type HttpMethod,
 } from './rest.js';
 export { normalizeAriUrl, type AriUrls } from './url.js';
-export { backoffDelayMs, type BackoffOptions } from './backoff.js';
 export type * from './types.js';
 export { KNOWN_EVENT_TYPES } from './types.js';

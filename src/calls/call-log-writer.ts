@@ -7,7 +7,8 @@
 // they succeed or the writer is closed; any other failure is permanent and is
 // reported to the caller of save() (the call then ends `failed`).
 import type { Logger } from 'pino';
-import { backoffDelayMs } from '../ari/backoff.js';
+import { backoffDelayMs } from '../timing/backoff.js';
+import { sleep } from '../timing/sleep.js';
 import type { CallRecord } from './call-record.js';
 
 export interface CallLogStore {
@@ -50,7 +51,8 @@ const DEFAULT_RETRY_MAX_MS = 5_000;
 
 export class CallLogWriter {
   private readonly entries = new Map<string, Entry>();
-  private readonly retryTimers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  /** Aborted by close(): cuts every retry pause short. */
+  private readonly shutdown = new AbortController();
   private readonly idleWaiters = new Set<() => void>();
   private closed = false;
   private outage = false;
@@ -101,11 +103,7 @@ export class CallLogWriter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const pending of this.retryTimers) {
-      clearTimeout(pending.timer);
-      pending.wake();
-    }
-    this.retryTimers.clear();
+    this.shutdown.abort();
     for (const entry of this.entries.values()) {
       this.options.logger.error({ record: entry.latest }, 'call log record could not be stored before shutdown');
       for (const waiter of entry.waiters) waiter.reject(new CallLogWriterClosedError());
@@ -168,15 +166,6 @@ export class CallLogWriter {
       },
       this.options.random ?? Math.random,
     );
-    return new Promise((resolve) => {
-      const pending = {
-        timer: setTimeout(() => {
-          this.retryTimers.delete(pending);
-          resolve();
-        }, delayMs),
-        wake: resolve,
-      };
-      this.retryTimers.add(pending);
-    });
+    return sleep(delayMs, this.shutdown.signal);
   }
 }

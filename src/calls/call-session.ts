@@ -15,8 +15,8 @@ import type { RtpEndpoint } from '../../media/contract/sessions.js';
 import type { BusinessDirectory } from './business-directory.js';
 import { endRecord, markAnswered, newInboundRecord, type CallEnding, type CallRecord } from './call-record.js';
 import { CallLogWriterClosedError, type CallLogWriter } from './call-log-writer.js';
-import { readInboundCall } from './stasis-start.js';
-import { deferred, withTimeout, type Deferred } from './waiting.js';
+import { readInboundCall, type InboundCall } from './stasis-start.js';
+import { deferred, withTimeout, type Deferred } from '../timing/waiting.js';
 
 export interface CallSettings {
   appName: string;
@@ -77,6 +77,7 @@ export class CallSession {
   readonly mediaChannelId: string;
   readonly bridgeId: string;
   private readonly log: Logger;
+  private readonly inbound: InboundCall;
   private record: CallRecord;
   private phaseValue: CallPhase = 'setting_up';
   private endRequest: EndRequest | null = null;
@@ -89,7 +90,7 @@ export class CallSession {
   private mediaSessionId: string | null = null;
 
   constructor(
-    private readonly event: StasisStartEvent,
+    event: StasisStartEvent,
     private readonly deps: CallSessionDeps,
   ) {
     this.callId = deps.newId();
@@ -98,6 +99,7 @@ export class CallSession {
     this.bridgeId = deps.newId();
     this.log = deps.logger.child({ callId: this.callId, channelId: this.callerChannelId });
     const call = readInboundCall(event, deps.settings.defaultCountryCode);
+    this.inbound = call;
     this.record = newInboundRecord({
       id: this.callId,
       channelId: this.callerChannelId,
@@ -189,7 +191,7 @@ export class CallSession {
 
   private async setUp(): Promise<void> {
     const { ari, media, directory, settings } = this.deps;
-    const call = readInboundCall(this.event, settings.defaultCountryCode);
+    const call = this.inbound;
     this.log.info({ from: call.from, to: call.dialedRaw }, 'inbound call');
     if (!call.dialed) {
       this.endUnrouted(`dialed number "${call.dialedRaw}" is not a phone number`);

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import { createLogger } from '../logger.js';
 import { createDb } from './client.js';
 import { applyMigrations } from './migrate.js';
 import { redactUrl } from './redact-url.js';
@@ -31,7 +32,7 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-async function migrate(url: string, logger: pino.Logger): Promise<void> {
+async function migrate(url: string, logger: Logger): Promise<void> {
   const { applied, alreadyApplied } = await applyMigrations(url, { logger });
   for (const name of applied) print(`applied migration ${name}`);
   print(
@@ -41,7 +42,7 @@ async function migrate(url: string, logger: pino.Logger): Promise<void> {
   );
 }
 
-async function seed(url: string, logger: pino.Logger): Promise<void> {
+async function seed(url: string, logger: Logger): Promise<void> {
   const db = createDb(url, { logger, poolMax: 2 });
   try {
     const { businessId } = await seedDemo(db.prisma);
@@ -54,7 +55,10 @@ async function seed(url: string, logger: pino.Logger): Promise<void> {
 async function run(command: Command): Promise<void> {
   const envFile = join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
-  const logger = pino({ level: process.env.LOG_LEVEL || 'warn' }, pino.destination(2));
+  const logger = createLogger(
+    { level: process.env.LOG_LEVEL || 'warn', name: 'db' },
+    pino.destination({ dest: 2, sync: true }),
+  );
 
   const database: ResolvedDatabase = await resolveDatabaseUrl({
     databaseUrl: process.env.DATABASE_URL,
