@@ -23,6 +23,14 @@ function callRow(s: TestSystem, channelId: string) {
   return s.prisma.callLog.findUnique({ where: { channelId } });
 }
 
+/** CallLog writes never block a call, so a row can trail the ARI requests by a few ms. */
+function rowWithStatus(s: TestSystem, channelId: string, status: string) {
+  return waitFor(async () => {
+    const row = await callRow(s, channelId);
+    return row?.status === status ? row : null;
+  }, { what: `the ${status} row of ${channelId}` });
+}
+
 async function finalRow(s: TestSystem, channelId: string) {
   return waitFor(
     async () => {
@@ -65,7 +73,7 @@ describe('a routed call', () => {
     expect(s.gateway.sessions.get(session!.sessionId)?.stats().ssrc).toBe(s.fake.rtpSent(mediaChannelId).ssrc);
     expect(session!.remote).toEqual({ host: media?.localAddress, port: media?.localPort });
 
-    const answered = await callRow(s, call.channelId);
+    const answered = await rowWithStatus(s, call.channelId, 'answered');
     expect(answered).toMatchObject({ status: 'answered', businessId, fromNumber: CALLER, toNumber: DIALED });
 
     s.fake.hangupCaller(call.channelId);
@@ -107,7 +115,7 @@ describe('a routed call', () => {
     const call = s.fake.placeCall({ from: CALLER, to: DIALED });
     await waitFor(() => s.fake.bridges().find((b) => b.channels.length === 2), { what: 'bridged call' });
     expect(s.fake.requests.filter((r) => r.status === 422)).toEqual([]);
-    expect((await callRow(s, call.channelId))?.status).toBe('answered');
+    await rowWithStatus(s, call.channelId, 'answered');
   });
 
   it('takes the dialed number from the dialplan extension when the args carry none', async () => {
@@ -115,7 +123,7 @@ describe('a routed call', () => {
     const businessId = await createBusiness(s.prisma, 'Acme Dental', [DIALED]);
     const call = s.fake.placeCall({ from: CALLER, to: DIALED, args: ['inbound'] });
     await waitFor(() => s.fake.bridges().find((b) => b.channels.length === 2), { what: 'bridged call' });
-    expect((await callRow(s, call.channelId))?.businessId).toBe(businessId);
+    expect((await rowWithStatus(s, call.channelId, 'answered')).businessId).toBe(businessId);
   });
 
   it('records a caller who hangs up during setup and releases everything', async () => {
@@ -185,7 +193,7 @@ describe('a failing step', () => {
     await waitUntil(() => s.fake.bridges().length === 1 && s.fake.channels().length === 2, {
       what: 'only the first call to keep its channels and bridge',
     });
-    expect((await callRow(s, first.channelId))?.status).toBe('answered');
+    await rowWithStatus(s, first.channelId, 'answered');
   });
 
   it('media gateway unreachable', async () => {
@@ -260,6 +268,6 @@ describe('a failing step', () => {
     await waitFor(() => s.fake.bridges().find((b) => b.channels.includes(healthy.channelId) && b.channels.length === 2), {
       what: 'the healthy call to be bridged',
     });
-    expect((await callRow(s, healthy.channelId))?.status).toBe('answered');
+    await rowWithStatus(s, healthy.channelId, 'answered');
   });
 });

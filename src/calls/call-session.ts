@@ -252,18 +252,19 @@ export class CallSession {
     this.persist();
   }
 
-  /** Runs one setup step; stops the setup when the end of the call was requested meanwhile. */
+  /**
+   * Runs one setup step unless the end of the call was requested. A step that
+   * succeeds returns its result even if the end was requested meanwhile, so
+   * that what it acquired is recorded and released by the teardown.
+   */
   private async step<T>(step: SetupStep, run: () => Promise<T>): Promise<T> {
     if (this.endRequest) throw new EndRequested();
-    let result: T;
     try {
-      result = await run();
+      return await run();
     } catch (error) {
       if (this.endRequest) throw new EndRequested();
       throw new StepError(step, error);
     }
-    if (this.endRequest) throw new EndRequested();
-    return result;
   }
 
   private async readAsteriskRtpAddress(channel: Channel): Promise<RtpEndpoint> {
