@@ -3,7 +3,9 @@
 // error that lists every problem; messages name the variable and the rule it
 // breaks and never repeat the value (some values are secrets).
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { AGENT_KINDS, type AgentKind } from './agents/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -23,6 +25,16 @@ export interface MediaConfig {
     readonly advertiseHost: string;
   };
   readonly maxSessions: number;
+  /** Who speaks on calls: `silent` (default until the AI agent) or `echo` (diagnostics, benchmarks). */
+  readonly agent: AgentKind;
+  readonly recordings: {
+    /** Root folder; each call is recorded under <business>/<yyyy>/<mm>/<call>.wav. */
+    readonly dir: string;
+    readonly enabled: boolean;
+  };
+  readonly jitter: { readonly targetMs: number; readonly maxMs: number };
+  /** Offsets inside the 20 ms frame over which sessions' ticks are spread. */
+  readonly clockPhases: number;
   readonly logLevel: LogLevel;
 }
 
@@ -80,6 +92,23 @@ const MediaEnvSchema = z.object({
       error: 'must be an IP address or a hostname',
     }),
   MEDIA_MAX_SESSIONS: integerVar(2000, 1, 1_000_000, 'must be an integer from 1 to 1000000'),
+  MEDIA_AGENT: z
+    .preprocess(unsetIfEmpty, z.enum(AGENT_KINDS, { error: `must be one of ${AGENT_KINDS.join(', ')}` }).optional())
+    .transform((value) => value ?? 'silent'),
+  RECORDINGS_DIR: optionalString('recordings'),
+  RECORDING_ENABLED: z
+    .preprocess(unsetIfEmpty, z.enum(['true', 'false'], { error: 'must be true or false' }).optional())
+    .transform((value) => value !== 'false'),
+  JITTER_TARGET_MS: integerVar(60, 20, 600, 'must be an integer from 20 to 600 (ms, a multiple of 20)').refine(
+    (ms) => ms % 20 === 0,
+    { error: 'must be a multiple of 20 (ms)' },
+  ),
+  // The jitter buffer holds at most 32 frames (640 ms): more would be latency no caller accepts.
+  JITTER_MAX_MS: integerVar(200, 40, 640, 'must be an integer from 40 to 640 (ms, a multiple of 20)').refine(
+    (ms) => ms % 20 === 0,
+    { error: 'must be a multiple of 20 (ms)' },
+  ),
+  MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -98,9 +127,15 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
   // Only the gateway's own variables are read; the rest of the environment is ignored.
   const input = Object.fromEntries(MEDIA_ENV_KEYS.map((key) => [key, env[key]]));
   const parsed = MediaEnvSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new MediaConfigError(parsed.error.issues.map(describeIssue));
+  const problems = parsed.success ? [] : parsed.error.issues.map(describeIssue);
+  // Checked on the raw values too, so one error lists it with every other problem.
+  const target = Number(input.JITTER_TARGET_MS || 60);
+  const max = Number(input.JITTER_MAX_MS || 200);
+  const jitterVarsValid = !problems.some((p) => p.startsWith('JITTER_'));
+  if (jitterVarsValid && Number.isInteger(target) && Number.isInteger(max) && max <= target) {
+    problems.push('JITTER_MAX_MS must be greater than JITTER_TARGET_MS');
   }
+  if (!parsed.success || problems.length > 0) throw new MediaConfigError(problems);
   const vars = parsed.data;
   return Object.freeze({
     http: Object.freeze({ host: vars.MEDIA_HTTP_HOST, port: vars.MEDIA_HTTP_PORT }),
@@ -111,6 +146,10 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
       advertiseHost: vars.RTP_ADVERTISE_HOST,
     }),
     maxSessions: vars.MEDIA_MAX_SESSIONS,
+    agent: vars.MEDIA_AGENT,
+    recordings: Object.freeze({ dir: resolve(vars.RECORDINGS_DIR), enabled: vars.RECORDING_ENABLED }),
+    jitter: Object.freeze({ targetMs: vars.JITTER_TARGET_MS, maxMs: vars.JITTER_MAX_MS }),
+    clockPhases: vars.MEDIA_CLOCK_PHASES,
     logLevel: vars.LOG_LEVEL,
   });
 }

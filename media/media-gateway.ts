@@ -1,6 +1,8 @@
 // Wires the gateway's parts together and owns their shutdown order:
 // stop accepting sessions, stop the control API, close sessions, close the
 // RTP socket. main.ts adds only the process concerns (env, signals, exit).
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,6 +13,15 @@ import { formatEndpoint } from './rtp/rtp-address.js';
 import { RtpDemux } from './rtp/rtp-demux.js';
 import { RtpSocket } from './rtp/rtp-socket.js';
 import { SessionRegistry } from './sessions/session-registry.js';
+import { MediaClock } from './sessions/media-clock.js';
+import type { MediaEngine } from './sessions/media-session.js';
+import { AGENT_FACTORIES } from './agents/index.js';
+import { FRAME_MS } from './audio/frame.js';
+import { PacingHistogram } from './rtp/pacing-histogram.js';
+import { RECORDING_FOLDER_MODE } from './recording/call-recorder.js';
+
+/** A media clock slot more than this late (event loop stall) is skipped rather than run. */
+const MAX_CLOCK_LAG_MS = 100;
 
 /** A port or address the gateway could not take; the message is one line for the operator. */
 export class MediaStartupError extends Error {
@@ -41,16 +52,32 @@ export interface RtpSessions {
 
 /** Binds the RTP socket and builds the session registry that routes through it. */
 export async function openRtpSessions(config: MediaConfig, logger: Logger): Promise<RtpSessions> {
+  if (config.recordings.enabled) await ensureWritableDir(config.recordings.dir);
   const demux = new RtpDemux();
   const rtpLogger = logger.child({ component: 'rtp' });
   const socket = await RtpSocket.open({
     bindHost: config.rtp.bindHost,
     port: config.rtp.port,
-    onDatagram: (datagram, address, port) => demux.route(datagram, address, port),
+    onDatagram: (datagram, address, port, arrivalMs) => demux.route(datagram, address, port, arrivalMs),
     logger: rtpLogger,
   }).catch((error: unknown) => {
     throw new MediaStartupError(`bind the RTP socket to UDP ${formatEndpoint(config.rtp.bindHost, config.rtp.port)}`, error);
   });
+  const clock = new MediaClock({
+    frameMs: FRAME_MS,
+    phases: config.clockPhases,
+    maxLagMs: MAX_CLOCK_LAG_MS,
+    now: () => performance.now(),
+    logger: logger.child({ component: 'media-clock' }),
+  });
+  const engine: MediaEngine = {
+    clock,
+    now: () => performance.now(),
+    agentFactory: AGENT_FACTORIES[config.agent],
+    recordings: config.recordings,
+    jitter: { targetFrames: config.jitter.targetMs / FRAME_MS, maxFrames: config.jitter.maxMs / FRAME_MS },
+    pacing: new PacingHistogram(),
+  };
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
     // With RTP_PORT=0 the advertised port is the one the OS picked.
@@ -58,6 +85,7 @@ export async function openRtpSessions(config: MediaConfig, logger: Logger): Prom
     demux,
     sender: socket,
     acceptsIpv6Remotes: socket.supportsIpv6,
+    engine,
     logger: logger.child({ component: 'sessions' }),
   });
   let closing: Promise<void> | null = null;
@@ -67,12 +95,23 @@ export async function openRtpSessions(config: MediaConfig, logger: Logger): Prom
     close: () => {
       closing ??= (async () => {
         sessions.stopAccepting();
-        sessions.closeAll();
+        await sessions.closeAll();
+        clock.stop();
         await socket.close();
       })();
       return closing;
     },
   };
+}
+
+/** Fails the start when calls could not be recorded, instead of one error per call later. */
+async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: RECORDING_FOLDER_MODE });
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw new MediaStartupError(`use RECORDINGS_DIR ${dir} (set RECORDING_ENABLED=false to run without recordings)`, error);
+  }
 }
 
 export interface MediaGateway {

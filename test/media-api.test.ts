@@ -1,3 +1,4 @@
+// The control API through app.inject(), with a real RTP socket behind it.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,12 +10,12 @@ import {
   SessionStats,
   bearer,
   sessionPaths,
-  type CreateSessionRequest,
 } from '../media/contract/sessions.js';
 import { loadMediaConfig, type MediaConfig } from '../media/config.js';
 import { buildMediaApp } from '../media/http/build-media-app.js';
 import { createMediaLogger } from '../media/logger.js';
 import { openRtpSessions, type RtpSessions } from '../media/media-gateway.js';
+import { FakeAsteriskChannel, SLIN_FRAME_BYTES, pollFor, sessionRequest } from './support/media-rtp-peer.js';
 
 const TOKEN = 'test-gateway-token-0123456789';
 const AUTH = { authorization: bearer(TOKEN) };
@@ -27,28 +28,10 @@ function testConfig(overrides: NodeJS.ProcessEnv = {}): MediaConfig {
     RTP_PORT: '0',
     RTP_ADVERTISE_HOST: 'media.internal',
     MEDIA_MAX_SESSIONS: String(MAX_SESSIONS),
+    // Recording through the API has its own tests (media-recording-api.test.ts).
+    RECORDING_ENABLED: 'false',
     ...overrides,
   });
-}
-
-function sessionRequest(overrides: Partial<CreateSessionRequest> = {}): CreateSessionRequest {
-  return {
-    callId: randomUUID(),
-    businessId: randomUUID(),
-    channelId: '1763701533.42',
-    format: 'ulaw',
-    caller: { from: '+15551230000', to: '+15557654321' },
-    agent: {
-      businessName: 'Example Dental',
-      greeting: 'Hello, Example Dental.',
-      systemPrompt: 'You answer the phone for Example Dental.',
-      voice: 'alloy',
-      language: 'en',
-      timezone: 'America/New_York',
-      transferTarget: null,
-    },
-    ...overrides,
-  };
 }
 
 const errorOf = (body: string) => ApiErrorBody.parse(JSON.parse(body)).error;
@@ -58,6 +41,7 @@ describe('media control API', () => {
   let rtp: RtpSessions;
   let app: FastifyInstance;
   let config: MediaConfig;
+  const channels: FakeAsteriskChannel[] = [];
 
   beforeEach(async () => {
     logLines = [];
@@ -70,7 +54,15 @@ describe('media control API', () => {
   afterEach(async () => {
     await app.close();
     await rtp.close();
+    await Promise.all(channels.splice(0).map((channel) => channel.close()));
   });
+
+  /** A UDP socket standing in for Asterisk's end of an externalMedia channel: a remote the gateway may stream to. */
+  async function openChannel(): Promise<FakeAsteriskChannel> {
+    const channel = await FakeAsteriskChannel.open(rtp.socket.port);
+    channels.push(channel);
+    return channel;
+  }
 
   async function createSession(request = sessionRequest()) {
     const response = await app.inject({ method: 'POST', url: sessionPaths.create, headers: AUTH, payload: request });
@@ -220,12 +212,13 @@ describe('media control API', () => {
     it('sets the remote, reports stats, lists and deletes a session', async () => {
       const request = sessionRequest({ format: 'slin' });
       const { body } = await createSession(request);
+      const asterisk = await openChannel();
 
       const remote = await app.inject({
         method: 'PUT',
         url: sessionPaths.remote(body.sessionId),
         headers: AUTH,
-        payload: { host: '127.0.0.1', port: 10582 },
+        payload: { host: '127.0.0.1', port: asterisk.port },
       });
       expect(remote.statusCode).toBe(200);
       const info = SessionInfo.parse(remote.json());
@@ -234,35 +227,55 @@ describe('media control API', () => {
         callId: request.callId,
         format: 'slin',
         local: body.rtp,
-        remote: { host: '127.0.0.1', port: 10582 },
+        remote: { host: '127.0.0.1', port: asterisk.port },
       });
       expect(Number.isNaN(Date.parse(info.createdAt))).toBe(false);
 
-      const stats = await app.inject({ method: 'GET', url: sessionPaths.stats(body.sessionId), headers: AUTH });
-      expect(stats.statusCode).toBe(200);
-      expect(SessionStats.parse(stats.json())).toEqual({
+      // Nothing came in; the gateway streams to the remote on its own (silence from the default agent).
+      const nothingIn = {
         packetsIn: 0,
-        packetsOut: 0,
         bytesIn: 0,
-        bytesOut: 0,
         malformed: 0,
         foreignSource: 0,
         ssrc: null,
-      });
+        lost: 0,
+        late: 0,
+        reordered: 0,
+        duplicates: 0,
+        ssrcChanges: 0,
+        concealedFrames: 0,
+        jitterMs: 0,
+        playoutUnderruns: 0,
+      };
+      const statsOf = async () => {
+        const response = await app.inject({ method: 'GET', url: sessionPaths.stats(body.sessionId), headers: AUTH });
+        expect(response.statusCode).toBe(200);
+        return SessionStats.parse(response.json());
+      };
+      const stats = await pollFor(statsOf, (current) => current.packetsOut >= 3);
+      expect(stats).toMatchObject(nothingIn);
+      expect(stats.bytesOut).toBe(stats.packetsOut * SLIN_FRAME_BYTES);
+      await pollFor(() => asterisk.received.length, (count) => count >= 3);
+      expect(new Set(asterisk.received.map(({ fromPort }) => fromPort))).toEqual(new Set([rtp.socket.port]));
 
       const list = await app.inject({ method: 'GET', url: '/sessions', headers: AUTH });
       expect(list.statusCode).toBe(200);
       const listed = list.json() as { sessions: unknown[]; foreignSource: number };
-      expect(listed.sessions.map((item) => SessionInfo.parse(item))).toEqual([info]);
+      expect(listed.sessions).toHaveLength(1);
+      const { stats: listedStats, ...listedInfo } = SessionInfo.parse(listed.sessions[0]);
+      const { stats: _statsAtPut, ...infoAtPut } = info;
+      expect(listedInfo).toEqual(infoAtPut);
+      expect(listedStats).toMatchObject(nothingIn);
+      expect(listedStats.packetsOut).toBeGreaterThanOrEqual(stats.packetsOut);
       expect(listed.foreignSource).toBe(0);
 
       const deleted = await app.inject({ method: 'DELETE', url: sessionPaths.one(body.sessionId), headers: AUTH });
       expect(deleted.statusCode).toBe(200);
-      expect(CloseSessionResponse.parse(deleted.json())).toEqual({
-        sessionId: body.sessionId,
-        stats: info.stats,
-        recordingPath: null,
-      });
+      const closed = CloseSessionResponse.parse(deleted.json());
+      expect(closed).toMatchObject({ sessionId: body.sessionId, stats: nothingIn, recordingPath: null });
+      expect(closed.stats.packetsOut).toBeGreaterThanOrEqual(listedStats.packetsOut);
+      // Every packet the session counted reached the remote.
+      expect(await pollFor(() => asterisk.received.length, (count) => count >= closed.stats.packetsOut)).toBe(closed.stats.packetsOut);
 
       const deletedAgain = await app.inject({ method: 'DELETE', url: sessionPaths.one(body.sessionId), headers: AUTH });
       expect(deletedAgain.statusCode).toBe(404);
@@ -274,17 +287,18 @@ describe('media control API', () => {
     it('refuses a remote another session holds, and frees a remote on re-point and delete', async () => {
       const a = (await createSession()).body;
       const b = (await createSession()).body;
+      const [first, second] = [(await openChannel()).port, (await openChannel()).port];
       const put = (sessionId: string, port: number) =>
         app.inject({ method: 'PUT', url: sessionPaths.remote(sessionId), headers: AUTH, payload: { host: '127.0.0.1', port } });
 
-      expect((await put(a.sessionId, 10582)).statusCode).toBe(200);
-      expect((await put(a.sessionId, 10582)).statusCode).toBe(200);
+      expect((await put(a.sessionId, first)).statusCode).toBe(200);
+      expect((await put(a.sessionId, first)).statusCode).toBe(200);
 
-      const clash = await put(b.sessionId, 10582);
+      const clash = await put(b.sessionId, first);
       expect(clash.statusCode).toBe(400);
       expect(errorOf(clash.body)).toEqual({
         code: 'bad_request',
-        message: 'invalid remote: remote 127.0.0.1:10582 is already used by another session',
+        message: `invalid remote: remote 127.0.0.1:${first} is already used by another session`,
       });
 
       // IPv4-mapped IPv6 names the same remote.
@@ -292,16 +306,16 @@ describe('media control API', () => {
         method: 'PUT',
         url: sessionPaths.remote(b.sessionId),
         headers: AUTH,
-        payload: { host: '::ffff:127.0.0.1', port: 10582 },
+        payload: { host: '::ffff:127.0.0.1', port: first },
       });
       expect(mapped.statusCode).toBe(400);
       expect(errorOf(mapped.body).message).toContain('already used');
 
-      expect((await put(a.sessionId, 10584)).statusCode).toBe(200);
-      expect((await put(b.sessionId, 10582)).statusCode).toBe(200);
+      expect((await put(a.sessionId, second)).statusCode).toBe(200);
+      expect((await put(b.sessionId, first)).statusCode).toBe(200);
 
       await app.inject({ method: 'DELETE', url: sessionPaths.one(a.sessionId), headers: AUTH });
-      expect((await put(b.sessionId, 10584)).statusCode).toBe(200);
+      expect((await put(b.sessionId, second)).statusCode).toBe(200);
     });
   });
 

@@ -1,3 +1,4 @@
+import { isAbsolute, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMediaConfig, MediaConfigError } from '../media/config.js';
 
@@ -21,11 +22,14 @@ describe('loadMediaConfig', () => {
       gatewayToken: TOKEN,
       rtp: { bindHost: '0.0.0.0', port: 40000, advertiseHost: '127.0.0.1' },
       maxSessions: 2000,
+      agent: 'silent',
+      recordings: { dir: join(process.cwd(), 'recordings'), enabled: true },
+      jitter: { targetMs: 60, maxMs: 200 },
+      clockPhases: 10,
       logLevel: 'info',
     });
-    expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.rtp)).toBe(true);
-    expect(Object.isFrozen(config.http)).toBe(true);
+    expect(isAbsolute(config.recordings.dir)).toBe(true);
+    for (const part of [config, config.rtp, config.http, config.recordings, config.jitter]) expect(Object.isFrozen(part)).toBe(true);
   });
 
   it('reads every variable', () => {
@@ -37,6 +41,12 @@ describe('loadMediaConfig', () => {
       RTP_PORT: '0',
       RTP_ADVERTISE_HOST: 'media-gateway',
       MEDIA_MAX_SESSIONS: '10',
+      MEDIA_AGENT: 'echo',
+      RECORDINGS_DIR: '/var/lib/media/recordings',
+      RECORDING_ENABLED: 'false',
+      JITTER_TARGET_MS: '40',
+      JITTER_MAX_MS: '120',
+      MEDIA_CLOCK_PHASES: '4',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -44,13 +54,63 @@ describe('loadMediaConfig', () => {
       gatewayToken: TOKEN,
       rtp: { bindHost: '::', port: 0, advertiseHost: 'media-gateway' },
       maxSessions: 10,
+      agent: 'echo',
+      recordings: { dir: resolve('/var/lib/media/recordings'), enabled: false },
+      jitter: { targetMs: 40, maxMs: 120 },
+      clockPhases: 4,
       logLevel: 'debug',
     });
   });
 
+  it('resolves a relative RECORDINGS_DIR against the working directory', () => {
+    const config = loadMediaConfig({ MEDIA_GATEWAY_TOKEN: TOKEN, RECORDINGS_DIR: 'data/calls' });
+    expect(config.recordings.dir).toBe(join(process.cwd(), 'data', 'calls'));
+  });
+
+  it.each([
+    ['MEDIA_AGENT', 'chatty', 'MEDIA_AGENT must be one of silent, echo'],
+    ['RECORDING_ENABLED', 'yes', 'RECORDING_ENABLED must be true or false'],
+    ['RECORDING_ENABLED', 'TRUE', 'RECORDING_ENABLED must be true or false'],
+    ['JITTER_TARGET_MS', '50', 'JITTER_TARGET_MS must be a multiple of 20 (ms)'],
+    ['JITTER_TARGET_MS', '0', 'JITTER_TARGET_MS must be an integer from 20 to 600 (ms, a multiple of 20)'],
+    ['JITTER_TARGET_MS', '60ms', 'JITTER_TARGET_MS must be an integer from 20 to 600 (ms, a multiple of 20)'],
+    ['JITTER_MAX_MS', '20', 'JITTER_MAX_MS must be an integer from 40 to 640 (ms, a multiple of 20)'],
+    ['JITTER_MAX_MS', '210', 'JITTER_MAX_MS must be a multiple of 20 (ms)'],
+    ['MEDIA_CLOCK_PHASES', '0', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
+    ['MEDIA_CLOCK_PHASES', '21', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
+    ['MEDIA_CLOCK_PHASES', '2.5', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
+  ])('rejects %s=%s', (variable, value, problem) => {
+    expect(configError({ MEDIA_GATEWAY_TOKEN: TOKEN, [variable]: value }).problems).toEqual([problem]);
+  });
+
+  it('requires JITTER_MAX_MS above JITTER_TARGET_MS', () => {
+    const problem = 'JITTER_MAX_MS must be greater than JITTER_TARGET_MS';
+    expect(configError({ MEDIA_GATEWAY_TOKEN: TOKEN, JITTER_TARGET_MS: '200', JITTER_MAX_MS: '200' }).problems).toEqual([problem]);
+    expect(configError({ MEDIA_GATEWAY_TOKEN: TOKEN, JITTER_TARGET_MS: '100', JITTER_MAX_MS: '80' }).problems).toEqual([problem]);
+    expect(loadMediaConfig({ MEDIA_GATEWAY_TOKEN: TOKEN, JITTER_TARGET_MS: '100', JITTER_MAX_MS: '120' }).jitter).toEqual({
+      targetMs: 100,
+      maxMs: 120,
+    });
+  });
+
   it('treats empty variables as unset', () => {
-    expect(loadMediaConfig({ MEDIA_GATEWAY_TOKEN: TOKEN, RTP_PORT: '', LOG_LEVEL: '' })).toMatchObject({
+    const config = loadMediaConfig({
+      MEDIA_GATEWAY_TOKEN: TOKEN,
+      RTP_PORT: '',
+      LOG_LEVEL: '',
+      MEDIA_AGENT: '',
+      RECORDINGS_DIR: '',
+      RECORDING_ENABLED: '',
+      JITTER_TARGET_MS: '',
+      JITTER_MAX_MS: '',
+      MEDIA_CLOCK_PHASES: '',
+    });
+    expect(config).toMatchObject({
       rtp: { port: 40000 },
+      agent: 'silent',
+      recordings: { dir: join(process.cwd(), 'recordings'), enabled: true },
+      jitter: { targetMs: 60, maxMs: 200 },
+      clockPhases: 10,
       logLevel: 'info',
     });
     expect(configError({ MEDIA_GATEWAY_TOKEN: '' }).problems).toEqual(['MEDIA_GATEWAY_TOKEN is required']);
@@ -65,6 +125,11 @@ describe('loadMediaConfig', () => {
       RTP_PORT: '-1',
       RTP_ADVERTISE_HOST: '0.0.0.0',
       MEDIA_MAX_SESSIONS: '0',
+      MEDIA_AGENT: 'chatty',
+      RECORDING_ENABLED: 'yes',
+      JITTER_TARGET_MS: '50',
+      JITTER_MAX_MS: '20',
+      MEDIA_CLOCK_PHASES: '0',
       LOG_LEVEL: 'chatty',
     });
     const variables = [
@@ -74,6 +139,11 @@ describe('loadMediaConfig', () => {
       'RTP_PORT',
       'RTP_ADVERTISE_HOST',
       'MEDIA_MAX_SESSIONS',
+      'MEDIA_AGENT',
+      'RECORDING_ENABLED',
+      'JITTER_TARGET_MS',
+      'JITTER_MAX_MS',
+      'MEDIA_CLOCK_PHASES',
       'LOG_LEVEL',
     ];
     expect(error.problems.map((problem) => problem.split(' ')[0])).toEqual(variables);

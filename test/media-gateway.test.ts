@@ -2,17 +2,24 @@
 // the real program (media/main.ts in a child process).
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadMediaConfig, type MediaConfig } from '../media/config.js';
 import { createMediaLogger } from '../media/logger.js';
 import { MediaStartupError, startMediaGateway } from '../media/media-gateway.js';
+import { parseWavHeader } from '../media/recording/wav.js';
 import { canonicalIp, unmapIpv4 } from '../media/rtp/rtp-address.js';
+import { FakeAsteriskChannel, pollFor, sessionRequest } from './support/media-rtp-peer.js';
 
 const TOKEN = 'gateway-test-token-0123456789';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHILD_TIMEOUT_MS = 20_000;
+/** One 20 ms frame of the 8 kHz 16-bit stereo recording. */
+const STEREO_FRAME_BYTES = 160 * 2 * 2;
 
 function config(overrides: NodeJS.ProcessEnv = {}): MediaConfig {
   return loadMediaConfig({
@@ -21,6 +28,8 @@ function config(overrides: NodeJS.ProcessEnv = {}): MediaConfig {
     MEDIA_HTTP_PORT: '0',
     RTP_BIND_HOST: '127.0.0.1',
     RTP_PORT: '0',
+    // Only the test about recording turns it on, with a temporary folder.
+    RECORDING_ENABLED: 'false',
     ...overrides,
   });
 }
@@ -66,6 +75,44 @@ describe('startMediaGateway', () => {
     expect(created.session.closed).toBe(true);
     expect(gateway.sessions.create({ ...request, callId: '1b6a4c1e-8d0f-4f4e-9a43-1c2b3d4e5f60' }).kind).toBe('no_capacity');
     await expect(fetch(`http://127.0.0.1:${gateway.http.port}/health`)).rejects.toThrow();
+  });
+
+  it('finishes the recordings of open sessions when it closes', async () => {
+    const recordingsDir = await mkdtemp(join(tmpdir(), 'media-gateway-recordings-'));
+    const gateway = await startMediaGateway({
+      config: config({ RECORDING_ENABLED: 'true', RECORDINGS_DIR: recordingsDir }),
+      logger: silentLogger(),
+    });
+    const asterisk = await FakeAsteriskChannel.open(gateway.rtp.port);
+    try {
+      const request = sessionRequest();
+      const created = gateway.sessions.create(request);
+      if (created.kind !== 'created') throw new Error(`expected a new session, got ${created.kind}`);
+      expect(gateway.sessions.setRemote(created.session.sessionId, { host: '127.0.0.1', port: asterisk.port }).kind).toBe('ok');
+      // Over half a second of ticks, so frames reached the recorder's disk queue.
+      await pollFor(() => asterisk.received.length, (count) => count >= 30);
+
+      await gateway.close();
+      expect(created.session.closed).toBe(true);
+      const folder = join(recordingsDir, request.businessId);
+      const [year] = await readdir(folder);
+      const [month] = await readdir(join(folder, year!));
+      const wav = await readFile(join(folder, year!, month!, `${request.callId}.wav`));
+      const header = parseWavHeader(wav);
+      expect(header).toMatchObject({ audioFormat: 1, channels: 2, sampleRate: 8000, bitsPerSample: 16 });
+      // The header was rewritten at close: it declares exactly the samples that follow it.
+      expect(header.dataBytes).toBe(wav.length - header.dataOffset);
+      expect(header.riffBytes).toBe(wav.length - 8);
+      // Whole 20 ms stereo frames (640 bytes), one per tick since the file opened.
+      expect(header.dataBytes % STEREO_FRAME_BYTES).toBe(0);
+      const frames = header.dataBytes / STEREO_FRAME_BYTES;
+      expect(frames).toBeGreaterThan(0);
+      expect(frames).toBeLessThanOrEqual(created.session.stats().packetsOut);
+    } finally {
+      await gateway.close();
+      await asterisk.close();
+      await rm(recordingsDir, { recursive: true, force: true });
+    }
   });
 
   it('fails with one clear message when the HTTP port is taken, and releases the RTP port', async () => {
@@ -159,7 +206,14 @@ function runMain(env: NodeJS.ProcessEnv, onStdout?: (stdout: string, kill: (sign
 }
 
 describe('media/main.ts', () => {
-  const baseEnv = { MEDIA_HTTP_HOST: '127.0.0.1', MEDIA_HTTP_PORT: '0', RTP_BIND_HOST: '127.0.0.1', RTP_PORT: '0' };
+  const baseEnv = {
+    MEDIA_HTTP_HOST: '127.0.0.1',
+    MEDIA_HTTP_PORT: '0',
+    RTP_BIND_HOST: '127.0.0.1',
+    RTP_PORT: '0',
+    // The child runs in the repository: it must never create a recordings folder there.
+    RECORDING_ENABLED: 'false',
+  };
 
   it('prints one line listing every config problem, without the token, and exits 1', async () => {
     const result = await runMain({ ...baseEnv, MEDIA_GATEWAY_TOKEN: 'short-secret', RTP_PORT: 'x', LOG_LEVEL: 'loud' });

@@ -8,6 +8,8 @@
 //   GET    /sessions/:id/stats                             -> 200 SessionStats
 //   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
 //   GET    /sessions                                       -> 200 ListSessionsResponse
+//   GET    /stats                                          -> 200 GatewayStats
+//   GET    /metrics                                        -> 200 Prometheus text
 //   GET    /health                                         -> 200 { status: 'ok' }
 //
 // Every route but /health requires `authorization: Bearer <MEDIA_GATEWAY_TOKEN>`.
@@ -77,6 +79,24 @@ export const SessionStats = z.object({
   foreignSource: z.number().int(),
   /** SSRC of the inbound stream, null before the first packet. */
   ssrc: z.number().int().nullable(),
+  /** Inbound packets never received in time (sequence gaps at playout). */
+  lost: z.number().int(),
+  /** Inbound packets that arrived after their playout time (dropped). */
+  late: z.number().int(),
+  /** Inbound packets that arrived out of order but in time. */
+  reordered: z.number().int(),
+  /** Inbound packets received twice (dropped). */
+  duplicates: z.number().int(),
+  /** Inbound SSRC changes (the jitter buffer restarts). */
+  ssrcChanges: z.number().int(),
+  /** Caller frames filled by concealment (loss or late). */
+  concealedFrames: z.number().int(),
+  /** RFC 3550 interarrival jitter of the inbound stream, in ms. */
+  jitterMs: z.number(),
+  /** Ticks where agent audio was playing but no frame was ready. */
+  playoutUnderruns: z.number().int(),
+  /** How late outbound packets left against their schedule, in ms. */
+  pacingErrorMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
 });
 export type SessionStats = z.infer<typeof SessionStats>;
 
@@ -106,6 +126,26 @@ export const ListSessionsResponse = z.object({
 });
 export type ListSessionsResponse = z.infer<typeof ListSessionsResponse>;
 
+/**
+ * GET /stats: gateway totals. `pacing.counts[i]` counts outbound packets sent
+ * between i and i+1 times `resolutionMs` late; the last bucket is everything
+ * beyond. Clients subtract two snapshots to get the distribution of a window.
+ */
+export const GatewayStats = z.object({
+  sessions: z.number().int(),
+  foreignSource: z.number().int(),
+  packetsIn: z.number().int(),
+  packetsOut: z.number().int(),
+  malformed: z.number().int(),
+  lost: z.number().int(),
+  late: z.number().int(),
+  playoutUnderruns: z.number().int(),
+  /** Scheduler ticks that ran more than one frame late (event loop stalls). */
+  lateTicks: z.number().int(),
+  pacing: z.object({ resolutionMs: z.number(), counts: z.array(z.number().int()) }),
+});
+export type GatewayStats = z.infer<typeof GatewayStats>;
+
 export const MEDIA_ERROR_CODES = [
   'unauthorized',
   'bad_request',
@@ -123,6 +163,7 @@ export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 export const sessionPaths = {
   create: '/sessions',
   list: '/sessions',
+  gatewayStats: '/stats',
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
   one: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`,

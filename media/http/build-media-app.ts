@@ -7,6 +7,7 @@ import type { SessionRegistry } from '../sessions/session-registry.js';
 import { createBearerCheck } from './auth.js';
 import { MediaApiError, sendApiError } from './errors.js';
 import { registerSessionRoutes } from './session-routes.js';
+import { registerStatsRoutes } from './stats-routes.js';
 
 export interface MediaAppDeps {
   readonly config: MediaConfig;
@@ -41,6 +42,7 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
 
   app.get(HEALTH_PATH, async (): Promise<HealthResponse> => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
+  registerStatsRoutes(app, deps.sessions);
 
   app.setNotFoundHandler((request, reply) => sendApiError(reply, 'not_found', `no route ${request.method} ${request.url}`));
 

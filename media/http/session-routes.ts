@@ -57,8 +57,8 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
   );
 
   app.delete<{ Params: SessionParams }>('/sessions/:id', async (request): Promise<CloseSessionResponse> => {
-    const closed = sessions.close(request.params.id);
+    const closed = await sessions.close(request.params.id);
     if (closed === null) throw new MediaApiError('not_found', 'no such session');
-    return { sessionId: closed.sessionId, stats: closed.stats, recordingPath: null };
+    return { sessionId: closed.sessionId, stats: closed.stats, recordingPath: closed.recordingPath };
   });
 }

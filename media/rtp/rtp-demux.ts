@@ -5,7 +5,7 @@ import { unmapIpv4 } from './rtp-address.js';
 
 export interface RtpReceiver {
   /** Must not throw: malformed input is counted by the receiver. */
-  receiveDatagram(datagram: Buffer): void;
+  receiveDatagram(datagram: Buffer, arrivalMs: number): void;
 }
 
 export interface RtpDemuxStats {
@@ -44,13 +44,13 @@ export class RtpDemux {
     if (byPort.size === 0) this.#receivers.delete(ip);
   }
 
-  route(datagram: Buffer, sourceAddress: string, sourcePort: number): void {
+  route(datagram: Buffer, sourceAddress: string, sourcePort: number, arrivalMs: number): void {
     const receiver = this.#receivers.get(unmapIpv4(sourceAddress))?.get(sourcePort);
     if (receiver === undefined) {
       this.#foreignSource += 1;
       return;
     }
-    receiver.receiveDatagram(datagram);
+    receiver.receiveDatagram(datagram, arrivalMs);
   }
 
   stats(): RtpDemuxStats {

@@ -26,7 +26,8 @@ import type { Logger } from 'pino';
 /** Requested kernel receive buffer; the OS may cap it (net.core.rmem_max). Absorbs bursts across many calls. */
 export const RTP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-export type DatagramHandler = (datagram: Buffer, sourceAddress: string, sourcePort: number) => void;
+/** `arrivalMs` is performance.now() when the datagram was read (for jitter measurement). */
+export type DatagramHandler = (datagram: Buffer, sourceAddress: string, sourcePort: number, arrivalMs: number) => void;
 
 export interface RtpSocketOptions {
   readonly bindHost: string;
@@ -100,7 +101,7 @@ export class RtpSocket {
 
   #dispatch(handler: DatagramHandler, datagram: Buffer, remote: { address: string; port: number }): void {
     try {
-      handler(datagram, remote.address, remote.port);
+      handler(datagram, remote.address, remote.port, performance.now());
     } catch (error) {
       // Defence in depth: one bad datagram must never take the socket (or the process) down.
       this.#handlerFailures += 1;

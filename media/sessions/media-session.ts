@@ -1,23 +1,43 @@
-// One call's media session: owns its counters, its remote (Asterisk's RTP
-// address) and its lifetime. Inbound datagrams arrive through the
-// demultiplexer; packet validation is pure (inbound-rtp.ts), the session only
-// counts and hands valid audio on. The registry owns the demultiplexer entry.
+// One call's media session: owns its remote (Asterisk's RTP address), its
+// jitter buffer, playout queue, agent and recorder, and its lifetime.
+//
+// Inbound: each datagram from the session's remote is validated (pure) and
+// pushed into the jitter buffer with its arrival time. Every 20 ms the shared
+// media clock calls tick(): one caller frame comes out of the jitter buffer
+// (decoded, or concealed when lost), goes to the agent; one packet leaves the
+// playout queue for Asterisk (agent audio or silence); both sides of that same
+// tick go to the recording, so the two channels stay aligned by construction.
+import { randomInt } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { Logger } from 'pino';
-import type {
-  CreateSessionRequest,
-  MediaFormat,
-  RtpEndpoint,
-  SessionInfo,
-  SessionStats,
-} from '../contract/sessions.js';
+import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
+import type { AgentContext, AgentFactory, CallAgent } from '../agents/agent.js';
+import { conceal } from '../audio/concealment.js';
+import { WIRE_CODECS, type WireCodec } from '../codec/wire-codec.js';
+import { CallRecorder } from '../recording/call-recorder.js';
 import { classifyInboundRtp, isInboundRejection, type InboundRejection } from '../rtp/inbound-rtp.js';
+import { JitterBuffer } from '../rtp/jitter-buffer.js';
+import { PacingHistogram } from '../rtp/pacing-histogram.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../rtp/payload-formats.js';
 import type { RtpReceiver } from '../rtp/rtp-demux.js';
-import type { RtpPacketView } from '../rtp/rtp-packet.js';
+import { PlayoutQueue } from '../rtp/playout-queue.js';
+import type { MediaClock, Tickable } from './media-clock.js';
 
 /** Sends one datagram from the gateway's RTP socket. */
 export interface RtpSender {
   send(datagram: Buffer, host: string, port: number): void;
+}
+
+export interface MediaEngine {
+  readonly clock: MediaClock;
+  /** performance.now() time base, shared with the clock. */
+  readonly now: () => number;
+  readonly agentFactory: AgentFactory;
+  readonly recordings: { readonly dir: string; readonly enabled: boolean };
+  readonly jitter: { readonly targetFrames: number; readonly maxFrames: number };
+  /** Gateway-wide pacing histogram (GET /stats, /metrics). */
+  readonly pacing: PacingHistogram;
 }
 
 export interface MediaSessionInit {
@@ -26,11 +46,24 @@ export interface MediaSessionInit {
   /** The gateway's advertised RTP address (externalMedia `external_host`). */
   readonly local: RtpEndpoint;
   readonly sender: RtpSender;
+  readonly engine: MediaEngine;
   readonly logger: Logger;
   readonly createdAt: Date;
 }
 
-export class MediaSession implements RtpReceiver {
+export interface ClosedSessionReport {
+  readonly stats: SessionStats;
+  /** Relative to the recordings folder; null when nothing was recorded. */
+  readonly recordingPath: string | null;
+}
+
+const SAMPLES_PER_FRAME = 160;
+/** One second of agent audio waits at most in the playout queue; the agent is paced by backpressure. */
+const PLAYOUT_CAPACITY_FRAMES = 50;
+/** Packets handed to the socket are not reused until this many ticks later. */
+const OUT_BUFFERS = 4;
+
+export class MediaSession implements RtpReceiver, Tickable {
   readonly sessionId: string;
   readonly callId: string;
   readonly businessId: string;
@@ -41,16 +74,32 @@ export class MediaSession implements RtpReceiver {
   readonly createdAt: Date;
   readonly logger: Logger;
 
+  readonly #engine: MediaEngine;
   readonly #payloadFormat: PayloadFormat;
+  readonly #codec: WireCodec;
   readonly #sender: RtpSender;
+  readonly #jitter: JitterBuffer;
+  readonly #playout: PlayoutQueue;
+  readonly #agent: CallAgent;
+  readonly #pacing = new PacingHistogram();
+  readonly #callerPcm = new Int16Array(SAMPLES_PER_FRAME);
+  readonly #lastGoodPcm = new Int16Array(SAMPLES_PER_FRAME);
+  readonly #agentPcm = new Int16Array(SAMPLES_PER_FRAME);
+  readonly #encoded: Uint8Array;
+  readonly #outBuffers: Buffer[];
+  #outIndex = 0;
   #remote: RtpEndpoint | null = null;
-  #closed = false;
+  #recorder: CallRecorder | null = null;
+  #recorderOpening: Promise<void> | null = null;
+  #removeFromClock: (() => void) | null = null;
+  #closing: Promise<ClosedSessionReport> | null = null;
+  #haveLastGood = false;
+  #lostRun = 0;
+  #concealedFrames = 0;
   #packetsIn = 0;
   #bytesIn = 0;
-  #packetsOut = 0;
-  #bytesOut = 0;
   #malformed = 0;
-  #ssrc: number | null = null;
+  #spaceListeners: (() => void)[] = [];
 
   constructor(init: MediaSessionInit) {
     this.sessionId = init.sessionId;
@@ -62,8 +111,30 @@ export class MediaSession implements RtpReceiver {
     this.local = init.local;
     this.createdAt = init.createdAt;
     this.logger = init.logger;
+    this.#engine = init.engine;
     this.#payloadFormat = PAYLOAD_FORMATS[init.request.format];
+    this.#codec = WIRE_CODECS[init.request.format];
     this.#sender = init.sender;
+    this.#encoded = new Uint8Array(this.#codec.payloadBytes);
+    this.#jitter = new JitterBuffer({
+      samplesPerFrame: SAMPLES_PER_FRAME,
+      targetDelayFrames: init.engine.jitter.targetFrames,
+      maxDelayFrames: init.engine.jitter.maxFrames,
+    });
+    // RFC 3550 5.1: random initial sequence number, timestamp and SSRC.
+    this.#playout = new PlayoutQueue({
+      ssrc: randomInt(0, 2 ** 32 - 1),
+      initialSequence: randomInt(0, 0x10000),
+      initialTimestamp: randomInt(0, 2 ** 32 - 1),
+      payloadType: this.#codec.payloadType,
+      payloadBytes: this.#codec.payloadBytes,
+      samplesPerFrame: SAMPLES_PER_FRAME,
+      capacityFrames: PLAYOUT_CAPACITY_FRAMES,
+      silencePayload: this.#codec.silencePayload,
+      onSpace: () => this.#notifySpace(),
+    });
+    this.#outBuffers = Array.from({ length: OUT_BUFFERS }, () => Buffer.alloc(this.#playout.packetBytes));
+    this.#agent = init.engine.agentFactory(this.#agentContext());
   }
 
   get remote(): RtpEndpoint | null {
@@ -71,48 +142,87 @@ export class MediaSession implements RtpReceiver {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#closing !== null;
   }
 
-  /** Records the remote; routing is the registry's job (it holds the demultiplexer). */
+  /** Records the remote and starts the media (ticks, recording) on the first one. */
   useRemote(remote: RtpEndpoint): void {
+    if (this.closed) return;
     this.#remote = Object.freeze({ host: remote.host, port: remote.port });
+    this.#removeFromClock ??= this.#engine.clock.add(this);
+    if (this.#engine.recordings.enabled) this.#recorderOpening ??= this.#openRecorder();
   }
 
-  receiveDatagram(datagram: Buffer): void {
-    if (this.#closed) return;
+  receiveDatagram(datagram: Buffer, arrivalMs: number): void {
+    if (this.closed) return;
     const packet = classifyInboundRtp(datagram, this.#payloadFormat);
     if (isInboundRejection(packet)) {
       this.#countMalformed(packet);
       return;
     }
-    this.#acceptAudio(packet);
+    if (packet.payload.length !== this.#codec.payloadBytes) {
+      this.#countMalformed('partial_sample');
+      return;
+    }
+    this.#packetsIn += 1;
+    this.#bytesIn += packet.payload.length;
+    if (this.#jitter.push(packet, arrivalMs) === 'restarted' && this.#jitter.stats().ssrcChanges > 0) {
+      this.logger.info({ ssrc: packet.ssrc }, 'inbound stream restarted (new SSRC or sequence jump)');
+    }
   }
 
-  /**
-   * Sends one serialized RTP packet to Asterisk from the gateway's RTP socket.
-   * Returns false (and sends nothing) before a remote is known or after close.
-   */
-  sendRtp(datagram: Buffer, payloadBytes: number): boolean {
-    if (this.#closed || this.#remote === null) return false;
-    this.#sender.send(datagram, this.#remote.host, this.#remote.port);
-    this.#packetsOut += 1;
-    this.#bytesOut += payloadBytes;
-    return true;
+  tick(frame: number, deadlineMs: number): void {
+    if (this.closed) return;
+    const caller = this.#nextCallerFrame();
+    this.#agent.onCallerFrame(caller ?? this.#callerPcm.fill(0), frame);
+
+    const out = this.#outBuffers[this.#outIndex]!;
+    this.#outIndex = (this.#outIndex + 1) % OUT_BUFFERS;
+    const agentSpeaking = this.#playout.playing || this.#playout.queuedFrames > 0;
+    const length = this.#playout.next(out);
+    const remote = this.#remote;
+    if (remote !== null) {
+      this.#sender.send(out.subarray(0, length), remote.host, remote.port);
+      const lateMs = Math.abs(this.#engine.now() - deadlineMs);
+      this.#pacing.record(lateMs);
+      this.#engine.pacing.record(lateMs);
+    }
+    if (this.#recorder !== null) {
+      let agent: Int16Array | null = null;
+      if (agentSpeaking) {
+        this.#codec.decode(out.subarray(12, length), this.#agentPcm);
+        agent = this.#agentPcm;
+      }
+      this.#recorder.writeFrame(caller, agent);
+    }
   }
 
   stats(): SessionStats {
+    const jitter = this.#jitter.stats();
+    const playout = this.#playout.stats();
     return {
       packetsIn: this.#packetsIn,
-      packetsOut: this.#packetsOut,
+      packetsOut: playout.packetsOut,
       bytesIn: this.#bytesIn,
-      bytesOut: this.#bytesOut,
+      bytesOut: playout.bytesOut,
       malformed: this.#malformed,
       // Foreign datagrams cannot be attributed to one session: every session's
-      // Asterisk shares one IP, so a stranger's port says nothing about whose
-      // call it meant. The gateway-wide counter (RtpDemux) holds them.
+      // Asterisk shares one IP. The gateway-wide counter (RtpDemux) holds them.
       foreignSource: 0,
-      ssrc: this.#ssrc,
+      ssrc: this.#jitter.ssrc,
+      lost: jitter.lost,
+      late: jitter.late,
+      reordered: jitter.reordered,
+      duplicates: jitter.duplicates,
+      ssrcChanges: jitter.ssrcChanges,
+      concealedFrames: this.#concealedFrames,
+      jitterMs: round2(jitter.jitterMs),
+      playoutUnderruns: playout.underruns,
+      pacingErrorMs: {
+        p50: round2(this.#pacing.percentile(50)),
+        p99: round2(this.#pacing.percentile(99)),
+        max: round2(this.#pacing.max),
+      },
     };
   }
 
@@ -128,22 +238,106 @@ export class MediaSession implements RtpReceiver {
     };
   }
 
-  /** Stops counting and sending. Idempotent; returns the final stats. */
-  close(): SessionStats {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.logger.info({ stats: this.stats() }, 'media session closed');
-    }
-    return this.stats();
+  /** Stops the media, closes the agent and the recording. Idempotent. */
+  close(): Promise<ClosedSessionReport> {
+    this.#closing ??= this.#close();
+    return this.#closing;
   }
 
-  #acceptAudio(packet: RtpPacketView): void {
-    if (this.#ssrc !== packet.ssrc) {
-      if (this.#ssrc !== null) this.logger.info({ from: this.#ssrc, to: packet.ssrc }, 'inbound ssrc changed');
-      this.#ssrc = packet.ssrc;
+  async #close(): Promise<ClosedSessionReport> {
+    this.#removeFromClock?.();
+    const agentClosed = this.#agent.close().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'closing the agent failed');
+    });
+    await this.#recorderOpening;
+    const recordingPath = await this.#closeRecorder();
+    await agentClosed;
+    const stats = this.stats();
+    this.logger.info({ stats, recordingPath }, 'media session closed');
+    return { stats, recordingPath };
+  }
+
+  #nextCallerFrame(): Int16Array | null {
+    const result = this.#jitter.pop();
+    if (result.kind === 'audio') {
+      this.#codec.decode(result.payload, this.#callerPcm);
+      this.#lastGoodPcm.set(this.#callerPcm);
+      this.#haveLastGood = true;
+      this.#lostRun = 0;
+      return this.#callerPcm;
     }
-    this.#packetsIn += 1;
-    this.#bytesIn += packet.payload.length;
+    if (result.kind === 'lost') {
+      this.#lostRun += 1;
+      this.#concealedFrames += 1;
+      conceal(this.#haveLastGood ? this.#lastGoodPcm : null, this.#lostRun, this.#callerPcm);
+      return this.#callerPcm;
+    }
+    return null;
+  }
+
+  #agentContext(): AgentContext {
+    const playout = this.#playout;
+    return {
+      request: this.request,
+      logger: this.logger,
+      play: (frame) => {
+        if (this.closed) return false;
+        this.#codec.encode(frame, this.#encoded);
+        return playout.enqueue(this.#encoded);
+      },
+      get freeFrames() {
+        return playout.freeFrames;
+      },
+      endOfSpeech: () => playout.endOfSpurt(),
+      clear: () => {
+        playout.clear();
+      },
+      onSpace: (listener) => {
+        this.#spaceListeners.push(listener);
+      },
+    };
+  }
+
+  #notifySpace(): void {
+    const listeners = this.#spaceListeners;
+    this.#spaceListeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  async #openRecorder(): Promise<void> {
+    try {
+      const recorder = await CallRecorder.open({
+        root: this.#engine.recordings.dir,
+        businessId: this.businessId,
+        callId: this.callId,
+        startedAt: this.createdAt,
+        sampleRate: 8000,
+        logger: this.logger,
+      });
+      if (this.closed) {
+        await this.#finishRecording(recorder);
+        return;
+      }
+      this.#recorder = recorder;
+    } catch (error) {
+      // A call is never refused because it cannot be recorded.
+      this.logger.error({ err: error }, 'recording could not be started; the call goes on unrecorded');
+    }
+  }
+
+  async #closeRecorder(): Promise<string | null> {
+    const recorder = this.#recorder;
+    this.#recorder = null;
+    return recorder ? this.#finishRecording(recorder) : null;
+  }
+
+  async #finishRecording(recorder: CallRecorder): Promise<string | null> {
+    const report = await recorder.close();
+    if (report.durationMs === 0) {
+      await unlink(report.path).catch(() => {});
+      return null;
+    }
+    return relative(this.#engine.recordings.dir, report.path);
   }
 
   #countMalformed(reason: InboundRejection): void {
@@ -152,3 +346,5 @@ export class MediaSession implements RtpReceiver {
     if (this.#malformed === 1) this.logger.warn({ reason }, 'malformed rtp from session remote dropped');
   }
 }
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;

@@ -3,10 +3,10 @@
 // the HTTP layer maps the result unions below to API responses.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CreateSessionRequest, RtpEndpoint, SessionStats } from '../contract/sessions.js';
+import type { CreateSessionRequest, GatewayStats, RtpEndpoint, SessionStats } from '../contract/sessions.js';
 import { canonicalIp, formatEndpoint, isUnspecifiedIp } from '../rtp/rtp-address.js';
 import type { RtpDemux, RtpDemuxStats } from '../rtp/rtp-demux.js';
-import { MediaSession, type RtpSender } from './media-session.js';
+import { MediaSession, type MediaEngine, type RtpSender } from './media-session.js';
 
 export interface SessionRegistryOptions {
   readonly maxSessions: number;
@@ -16,6 +16,7 @@ export interface SessionRegistryOptions {
   readonly sender: RtpSender;
   /** False when the RTP socket is IPv4-only. */
   readonly acceptsIpv6Remotes: boolean;
+  readonly engine: MediaEngine;
   readonly logger: Logger;
   readonly newSessionId?: () => string;
   readonly now?: () => Date;
@@ -33,6 +34,18 @@ export type SetRemoteResult =
 export interface ClosedSession {
   readonly sessionId: string;
   readonly stats: SessionStats;
+  /** Relative to the recordings folder; null when nothing was recorded. */
+  readonly recordingPath: string | null;
+}
+
+/** Counters of sessions already closed, so gateway totals never go down. */
+interface RetiredTotals {
+  packetsIn: number;
+  packetsOut: number;
+  malformed: number;
+  lost: number;
+  late: number;
+  playoutUnderruns: number;
 }
 
 export class SessionRegistry {
@@ -42,6 +55,9 @@ export class SessionRegistry {
   readonly #newSessionId: () => string;
   readonly #now: () => Date;
   #accepting = true;
+  /** Sessions whose close is in progress still count in the totals until it ends. */
+  readonly #closing = new Set<MediaSession>();
+  readonly #retired: RetiredTotals = { packetsIn: 0, packetsOut: 0, malformed: 0, lost: 0, late: 0, playoutUnderruns: 0 };
 
   constructor(options: SessionRegistryOptions) {
     this.#options = options;
@@ -69,6 +85,21 @@ export class SessionRegistry {
     return this.#options.demux.stats();
   }
 
+  /** Totals over every session, live and closed (GET /stats, /metrics). */
+  totals(): GatewayStats {
+    const totals = { ...this.#retired };
+    for (const session of this.#byId.values()) addTotals(totals, session.stats());
+    for (const session of this.#closing) addTotals(totals, session.stats());
+    const { engine } = this.#options;
+    return {
+      sessions: this.#byId.size,
+      foreignSource: this.#options.demux.stats().foreignSource,
+      ...totals,
+      lateTicks: engine.clock.lateSlots,
+      pacing: engine.pacing.snapshot(),
+    };
+  }
+
   create(request: CreateSessionRequest): CreateSessionResult {
     const existing = this.#byCallId.get(request.callId);
     if (existing !== undefined) return { kind: 'existing', session: existing };
@@ -82,6 +113,7 @@ export class SessionRegistry {
       request,
       local: this.#options.local,
       sender: this.#options.sender,
+      engine: this.#options.engine,
       createdAt: this.#now(),
       logger: this.#options.logger.child({ sessionId, callId: request.callId, channelId: request.channelId }),
     });
@@ -122,14 +154,18 @@ export class SessionRegistry {
   }
 
   /** Closes and forgets one session; null when it does not exist (or is already closed). */
-  close(sessionId: string): ClosedSession | null {
+  async close(sessionId: string): Promise<ClosedSession | null> {
     const session = this.#byId.get(sessionId);
     if (session === undefined) return null;
     const remote = session.remote;
     if (remote !== null) this.#options.demux.release(remote.host, remote.port, session);
     this.#byId.delete(sessionId);
     this.#byCallId.delete(session.callId);
-    return { sessionId, stats: session.close() };
+    this.#closing.add(session);
+    const report = await session.close();
+    addTotals(this.#retired, report.stats);
+    this.#closing.delete(session);
+    return { sessionId, stats: report.stats, recordingPath: report.recordingPath };
   }
 
   /** New sessions are refused from now on (503 no_capacity); existing ones keep running. */
@@ -137,7 +173,16 @@ export class SessionRegistry {
     this.#accepting = false;
   }
 
-  closeAll(): void {
-    for (const sessionId of [...this.#byId.keys()]) this.close(sessionId);
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#byId.keys()].map((sessionId) => this.close(sessionId)));
   }
+}
+
+function addTotals(into: RetiredTotals, stats: SessionStats): void {
+  into.packetsIn += stats.packetsIn;
+  into.packetsOut += stats.packetsOut;
+  into.malformed += stats.malformed;
+  into.lost += stats.lost;
+  into.late += stats.late;
+  into.playoutUnderruns += stats.playoutUnderruns;
 }

@@ -1,6 +1,9 @@
 // The whole system for integration tests: the real backend and the real media
 // gateway, in-process, against the ARI fake and a real PostgreSQL database.
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { startBackend, type Backend } from '../../src/backend.js';
 import { loadConfig } from '../../src/config.js';
@@ -23,13 +26,15 @@ export interface SystemOptions {
   /** Extra or overriding backend environment variables. */
   backendEnv?: Record<string, string>;
   mediaMaxSessions?: number;
+  /** Extra or overriding media gateway environment variables (e.g. MEDIA_AGENT). */
+  gatewayEnv?: Record<string, string>;
   /** Put a TCP proxy between the backend and PostgreSQL (to simulate the database going away). */
   databaseProxy?: boolean;
 }
 
 export interface TestSystem {
   readonly fake: FakeAsterisk;
-  readonly gateway: MediaGateway;
+  readonly gateway: MediaGateway & { recordingsDir: string };
   readonly backend: Backend;
   readonly database: TestDatabase;
   /** A client of the test database that does not go through the proxy. */
@@ -78,7 +83,13 @@ export function backendEnv(fields: {
   };
 }
 
-export async function startGateway(logger: Logger, maxSessions = 2000): Promise<MediaGateway> {
+/** A gateway whose recordings go to a fresh temp folder (removed by `close()`). */
+export async function startGateway(
+  logger: Logger,
+  maxSessions = 2000,
+  env: Record<string, string> = {},
+): Promise<MediaGateway & { recordingsDir: string }> {
+  const recordingsDir = await mkdtemp(join(tmpdir(), 'recordings-'));
   const config = loadMediaConfig({
     MEDIA_HTTP_HOST: '127.0.0.1',
     MEDIA_HTTP_PORT: '0',
@@ -87,9 +98,19 @@ export async function startGateway(logger: Logger, maxSessions = 2000): Promise<
     RTP_PORT: '0',
     RTP_ADVERTISE_HOST: '127.0.0.1',
     MEDIA_MAX_SESSIONS: String(maxSessions),
+    RECORDINGS_DIR: recordingsDir,
     LOG_LEVEL: 'debug',
+    ...env,
   });
-  return startMediaGateway({ config, logger: logger.child({ service: 'media-gateway' }) });
+  const gateway = await startMediaGateway({ config, logger: logger.child({ service: 'media-gateway' }) });
+  return {
+    ...gateway,
+    recordingsDir,
+    close: async () => {
+      await gateway.close();
+      await rm(recordingsDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<TestSystem> {
@@ -109,7 +130,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   };
   if (!options.deferFake) await startFake();
 
-  const gateway = await startGateway(logs.logger, options.mediaMaxSessions);
+  const gateway = await startGateway(logs.logger, options.mediaMaxSessions, options.gatewayEnv);
   const config = loadConfig(
     backendEnv({
       ariUrl: `http://127.0.0.1:${fakePort}`,

@@ -1,0 +1,34 @@
+// The seam between a call's audio plumbing (the session) and whatever speaks
+// on the call: an echo for diagnostics and benchmarks, the AI agent later.
+// Audio crosses it as 20 ms PCM16 frames at 8 kHz; the session converts to
+// and from the wire format.
+import type { Logger } from 'pino';
+import type { CreateSessionRequest } from '../contract/sessions.js';
+
+export interface AgentContext {
+  readonly request: CreateSessionRequest;
+  readonly logger: Logger;
+  /**
+   * Queues 20 ms of agent audio (160 samples at 8 kHz) to be sent after what
+   * is already queued. Returns false when the playout queue is full: the
+   * agent must wait for `onSpace` and try again (audio is never dropped).
+   */
+  play(frame: Int16Array): boolean;
+  /** Frames the playout queue can still take. */
+  readonly freeFrames: number;
+  /** The agent has nothing more to say for now (ends the talk spurt). */
+  endOfSpeech(): void;
+  /** Barge-in: drops all queued agent audio; the next tick sends none. */
+  clear(): void;
+  /** Called when queued frames were sent and there is room again. */
+  onSpace(listener: () => void): void;
+}
+
+export interface CallAgent {
+  /** The caller's audio of one tick (decoded; concealed or silent when nothing arrived). */
+  onCallerFrame(frame: Int16Array, tick: number): void;
+  /** Releases what the agent holds (provider streams, timers). Idempotent. */
+  close(): Promise<void>;
+}
+
+export type AgentFactory = (context: AgentContext) => CallAgent;
