@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AGENT_KINDS, type AgentKind } from './agents/index.js';
+import { AiEnvShape, aiConfig, aiProblems, type AiConfig } from './config-ai.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -25,7 +26,7 @@ export interface MediaConfig {
     readonly advertiseHost: string;
   };
   readonly maxSessions: number;
-  /** Who speaks on calls: `silent` (default until the AI agent) or `echo` (diagnostics, benchmarks). */
+  /** Who speaks on calls: `ai` (default), `echo` (diagnostics, benchmarks) or `silent`. */
   readonly agent: AgentKind;
   readonly recordings: {
     /** Root folder; each call is recorded under <business>/<yyyy>/<mm>/<call>.wav. */
@@ -35,6 +36,8 @@ export interface MediaConfig {
   readonly jitter: { readonly targetMs: number; readonly maxMs: number };
   /** Offsets inside the 20 ms frame over which sessions' ticks are spread. */
   readonly clockPhases: number;
+  /** Providers, backend and conversation timings (used when agent is `ai`). */
+  readonly ai: AiConfig;
   readonly logLevel: LogLevel;
 }
 
@@ -94,7 +97,7 @@ const MediaEnvSchema = z.object({
   MEDIA_MAX_SESSIONS: integerVar(2000, 1, 1_000_000, 'must be an integer from 1 to 1000000'),
   MEDIA_AGENT: z
     .preprocess(unsetIfEmpty, z.enum(AGENT_KINDS, { error: `must be one of ${AGENT_KINDS.join(', ')}` }).optional())
-    .transform((value) => value ?? 'silent'),
+    .transform((value) => value ?? 'ai'),
   RECORDINGS_DIR: optionalString('recordings'),
   RECORDING_ENABLED: z
     .preprocess(unsetIfEmpty, z.enum(['true', 'false'], { error: 'must be true or false' }).optional())
@@ -109,6 +112,7 @@ const MediaEnvSchema = z.object({
     { error: 'must be a multiple of 20 (ms)' },
   ),
   MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
+  ...AiEnvShape,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -135,6 +139,8 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
   if (jitterVarsValid && Number.isInteger(target) && Number.isInteger(max) && max <= target) {
     problems.push('JITTER_MAX_MS must be greater than JITTER_TARGET_MS');
   }
+  // On the raw values: a key that was given (even an invalid one) is not "missing".
+  problems.push(...aiProblems(String(input.MEDIA_AGENT || 'ai'), input));
   if (!parsed.success || problems.length > 0) throw new MediaConfigError(problems);
   const vars = parsed.data;
   return Object.freeze({
@@ -150,6 +156,7 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     recordings: Object.freeze({ dir: resolve(vars.RECORDINGS_DIR), enabled: vars.RECORDING_ENABLED }),
     jitter: Object.freeze({ targetMs: vars.JITTER_TARGET_MS, maxMs: vars.JITTER_MAX_MS }),
     clockPhases: vars.MEDIA_CLOCK_PHASES,
+    ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
   });
 }

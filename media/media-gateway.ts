@@ -15,13 +15,17 @@ import { RtpSocket } from './rtp/rtp-socket.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { MediaClock } from './sessions/media-clock.js';
 import type { MediaEngine } from './sessions/media-session.js';
-import { AGENT_FACTORIES } from './agents/index.js';
+import { SIMPLE_AGENT_FACTORIES, type AgentFactory } from './agents/index.js';
+import { createAiRuntime, type AiRuntime } from './agents/ai-agent-factory.js';
+import { ProviderReadiness } from './providers/provider-readiness.js';
 import { FRAME_MS } from './audio/frame.js';
 import { PacingHistogram } from './rtp/pacing-histogram.js';
 import { RECORDING_FOLDER_MODE } from './recording/call-recorder.js';
 
 /** A media clock slot more than this late (event loop stall) is skipped rather than run. */
 const MAX_CLOCK_LAG_MS = 100;
+/** At shutdown, turn reports still being delivered get this long. */
+const BACKEND_DRAIN_MS = 3_000;
 
 /** A port or address the gateway could not take; the message is one line for the operator. */
 export class MediaStartupError extends Error {
@@ -51,7 +55,12 @@ export interface RtpSessions {
 }
 
 /** Binds the RTP socket and builds the session registry that routes through it. */
-export async function openRtpSessions(config: MediaConfig, logger: Logger): Promise<RtpSessions> {
+/** `agentFactory` defaults to the configured simple agent (the AI agent needs its runtime: see startMediaGateway). */
+export async function openRtpSessions(
+  config: MediaConfig,
+  logger: Logger,
+  agentFactory: AgentFactory = SIMPLE_AGENT_FACTORIES[config.agent === 'ai' ? 'silent' : config.agent],
+): Promise<RtpSessions> {
   if (config.recordings.enabled) await ensureWritableDir(config.recordings.dir);
   const demux = new RtpDemux();
   const rtpLogger = logger.child({ component: 'rtp' });
@@ -73,7 +82,7 @@ export async function openRtpSessions(config: MediaConfig, logger: Logger): Prom
   const engine: MediaEngine = {
     clock,
     now: () => performance.now(),
-    agentFactory: AGENT_FACTORIES[config.agent],
+    agentFactory,
     recordings: config.recordings,
     jitter: { targetFrames: config.jitter.targetMs / FRAME_MS, maxFrames: config.jitter.maxMs / FRAME_MS },
     pacing: new PacingHistogram(),
@@ -126,8 +135,16 @@ export interface MediaGateway {
 
 export async function startMediaGateway(deps: { config: MediaConfig; logger: Logger }): Promise<MediaGateway> {
   const { config, logger } = deps;
-  const rtp = await openRtpSessions(config, logger);
-  const app = buildMediaApp({ config, logger, sessions: rtp.sessions });
+  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger) : null;
+  const readiness = new ProviderReadiness(ai?.probes ?? [], logger.child({ component: 'providers' }));
+  const rtp = await openRtpSessions(config, logger, ai ? ai.factory : SIMPLE_AGENT_FACTORIES[config.agent as 'echo' | 'silent']);
+  const app = buildMediaApp({
+    config,
+    logger,
+    sessions: rtp.sessions,
+    readiness: () => readiness.results(),
+    extraMetrics: () => ai?.metrics.metrics() ?? [],
+  });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
@@ -139,6 +156,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     );
   }
   const httpAddress = app.server.address() as AddressInfo;
+  void readiness.start();
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -149,10 +167,12 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     close: () => {
       closing ??= (async () => {
         rtp.sessions.stopAccepting();
+        readiness.stop();
         try {
           await app.close();
         } finally {
           await rtp.close();
+          await ai?.backend.drain(BACKEND_DRAIN_MS);
         }
         logger.info('media gateway stopped');
       })();

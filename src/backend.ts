@@ -18,6 +18,8 @@ import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
 import { closeRowsLeftOpen, prismaCallLogStore } from './calls/call-log-store.js';
 import { CallManager } from './calls/call-manager.js';
+import { prismaConversationStore } from './calls/conversation-store.js';
+import { createInternalApi, type InternalApi } from './calls/internal-api.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -68,7 +70,9 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       },
     },
   ];
-  const app = buildApp({ logger, readiness });
+  // Routes are fixed before listening; the internal API answers 503 until the calls exist.
+  let internalApi: InternalApi | null = null;
+  const app = buildApp({ logger, readiness, internal: { token: config.media.token, api: () => internalApi } });
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -116,6 +120,8 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     now: () => new Date(),
     newId: randomUUID,
   });
+
+  internalApi = createInternalApi({ calls, store: prismaConversationStore(openedDb.prisma), logger });
 
   ari.onEvent((event) => calls.handleEvent(event));
   ari.onStatus((status, previous) => {

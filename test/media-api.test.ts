@@ -24,6 +24,7 @@ const MAX_SESSIONS = 3;
 function testConfig(overrides: NodeJS.ProcessEnv = {}): MediaConfig {
   return loadMediaConfig({
     MEDIA_GATEWAY_TOKEN: TOKEN,
+    MEDIA_AGENT: 'silent',
     RTP_BIND_HOST: '127.0.0.1',
     RTP_PORT: '0',
     RTP_ADVERTISE_HOST: 'media.internal',

@@ -24,6 +24,7 @@ const STEREO_FRAME_BYTES = 160 * 2 * 2;
 function config(overrides: NodeJS.ProcessEnv = {}): MediaConfig {
   return loadMediaConfig({
     MEDIA_GATEWAY_TOKEN: TOKEN,
+    MEDIA_AGENT: 'silent',
     MEDIA_HTTP_HOST: '127.0.0.1',
     MEDIA_HTTP_PORT: '0',
     RTP_BIND_HOST: '127.0.0.1',
@@ -213,6 +214,8 @@ describe('media/main.ts', () => {
     RTP_PORT: '0',
     // The child runs in the repository: it must never create a recordings folder there.
     RECORDING_ENABLED: 'false',
+    // Start-up and shutdown need no speech providers.
+    MEDIA_AGENT: 'silent',
   };
 
   it('prints one line listing every config problem, without the token, and exits 1', async () => {
@@ -224,6 +227,19 @@ describe('media/main.ts', () => {
     expect(lines[0]).toMatch(/^media gateway: invalid media gateway configuration: /);
     for (const variable of ['MEDIA_GATEWAY_TOKEN', 'RTP_PORT', 'LOG_LEVEL']) expect(lines[0]).toContain(variable);
     expect(result.stderr).not.toContain('short-secret');
+  }, CHILD_TIMEOUT_MS + 5_000);
+
+  it('prints one line naming both provider keys and exits 1 when MEDIA_AGENT=ai has none', async () => {
+    // Set but empty: keys in a local .env (which main.ts loads) do not override them, and empty means unset.
+    const result = await runMain({ ...baseEnv, MEDIA_GATEWAY_TOKEN: TOKEN, MEDIA_AGENT: 'ai', DEEPGRAM_API_KEY: '', OPENAI_API_KEY: '' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^media gateway: invalid media gateway configuration: /);
+    expect(lines[0]).toContain('DEEPGRAM_API_KEY is required');
+    expect(lines[0]).toContain('OPENAI_API_KEY is required');
+    expect(result.stderr).not.toContain(TOKEN);
   }, CHILD_TIMEOUT_MS + 5_000);
 
   it('prints one line and exits 1 when a port is in use', async () => {

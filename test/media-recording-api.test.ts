@@ -39,7 +39,7 @@ interface Gateway {
 }
 
 async function startGateway(env: NodeJS.ProcessEnv): Promise<Gateway> {
-  const config = loadMediaConfig({ MEDIA_GATEWAY_TOKEN: TOKEN, RTP_BIND_HOST: '127.0.0.1', RTP_PORT: '0', ...env });
+  const config = loadMediaConfig({ MEDIA_GATEWAY_TOKEN: TOKEN, MEDIA_AGENT: 'silent', RTP_BIND_HOST: '127.0.0.1', RTP_PORT: '0', ...env });
   const logger = createMediaLogger('silent');
   const rtp = await openRtpSessions(config, logger);
   const app = buildMediaApp({ config, logger, sessions: rtp.sessions });

@@ -36,6 +36,7 @@ describe('RTP receive path', () => {
     logLines = [];
     const config = loadMediaConfig({
       MEDIA_GATEWAY_TOKEN: TOKEN,
+      MEDIA_AGENT: 'silent',
       MEDIA_HTTP_HOST: '127.0.0.1',
       MEDIA_HTTP_PORT: '0',
       RTP_BIND_HOST: '127.0.0.1',

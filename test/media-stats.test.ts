@@ -50,6 +50,7 @@ describe('gateway statistics', () => {
   beforeEach(async () => {
     const config = loadMediaConfig({
       MEDIA_GATEWAY_TOKEN: TOKEN,
+      MEDIA_AGENT: 'silent',
       RTP_BIND_HOST: '127.0.0.1',
       RTP_PORT: '0',
       RECORDING_ENABLED: 'false',

@@ -185,12 +185,16 @@ describe('Deepgram fake: live transcription with the real SDK', () => {
   it('delays every message by resultLatencyMs', async () => {
     const fake = await startFake({ listen: { resultLatencyMs: 120 } });
     fake.queueTranscripts(['One.']);
+    const observed: string[] = [];
+    const unsubscribe = fake.onFinal((record) => observed.push(record.transcript));
     const view = await openListen(fake);
     sendInFrames(view.socket, CALLER_SPEECH_ULAW.subarray(0, 4000), FRAME_BYTES_ULAW);
     sendInFrames(view.socket, Buffer.alloc(4000, ULAW_SILENCE), FRAME_BYTES_ULAW);
     await fake.waitFor(() => results(view).some((r) => r.is_final), { what: 'the final' });
     const [final] = fake.finals();
     expect(final!.sentAtMs - final!.decidedAtMs).toBeGreaterThanOrEqual(119);
+    expect(observed).toEqual(['One.']);
+    unsubscribe();
   });
 
   it('refuses a wrong key with 401 before the upgrade; the SDK reports close 1000 then the error', async () => {
@@ -243,7 +247,7 @@ describe('Deepgram fake: live transcription with the real SDK', () => {
   });
 
   it('closes an idle stream with Metadata then 1011 NET-0001; KeepAlive keeps it open', async () => {
-    const fake = await startFake({ listen: { noAudioTimeoutMs: 150 } });
+    const fake = await startFake({ listen: { noAudioTimeoutMs: 300 } });
     const view = await openListen(fake);
     await fake.waitFor(() => view.closeEvents.length > 0, { what: 'idle timeout close' });
     expect(view.events).toEqual(['Metadata', 'close 1011']);
@@ -252,7 +256,7 @@ describe('Deepgram fake: live transcription with the real SDK', () => {
     const kept = await openListen(fake);
     const keepAlive = setInterval(() => kept.socket.sendKeepAlive({ type: 'KeepAlive' }), 50);
     try {
-      await fake.waitFor(() => fake.connections()[1]!.keepAlives >= 8, { what: 'eight KeepAlives' });
+      await fake.waitFor(() => fake.connections()[1]!.keepAlives >= 10, { what: 'ten KeepAlives, 500 ms' });
       expect(kept.closeEvents).toEqual([]);
     } finally {
       clearInterval(keepAlive);

@@ -14,6 +14,8 @@ export interface AgentContext {
    * agent must wait for `onSpace` and try again (audio is never dropped).
    */
   play(frame: Int16Array): boolean;
+  /** Same as play() for 20 ms of mu-law (160 bytes): sent as is on a ulaw session (no transcoding). */
+  playUlaw(payload: Uint8Array): boolean;
   /** Frames the playout queue can still take. */
   readonly freeFrames: number;
   /** The agent has nothing more to say for now (ends the talk spurt). */
@@ -25,8 +27,17 @@ export interface AgentContext {
 }
 
 export interface CallAgent {
-  /** The caller's audio of one tick (decoded; concealed or silent when nothing arrived). */
-  onCallerFrame(frame: Int16Array, tick: number): void;
+  /**
+   * The caller's audio of one tick (decoded; concealed or silent when nothing
+   * arrived). `ulaw` is the frame as received when the session's format is
+   * ulaw and a packet arrived (saves re-encoding for speech-to-text).
+   */
+  onCallerFrame(frame: Int16Array, tick: number, ulaw: Uint8Array | null): void;
+  /**
+   * A packet carrying agent audio left for Asterisk (`atMs` performance.now()).
+   * `frame` is that audio decoded (valid during the call only).
+   */
+  onAgentFrameSent?(frame: Int16Array, atMs: number): void;
   /** Releases what the agent holds (provider streams, timers). Idempotent. */
   close(): Promise<void>;
 }

@@ -8,12 +8,20 @@ import { createBearerCheck } from './auth.js';
 import { MediaApiError, sendApiError } from './errors.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerStatsRoutes } from './stats-routes.js';
+import type { Metric } from '../metrics/prometheus.js';
+import type { ProbeResult } from '../providers/provider-readiness.js';
 
 export interface MediaAppDeps {
   readonly config: MediaConfig;
   readonly logger: Logger;
   readonly sessions: SessionRegistry;
+  /** Provider probe results (GET /ready); none when the agent needs no provider. */
+  readonly readiness?: () => Record<string, ProbeResult>;
+  /** Metrics of other parts (turn latencies) appended to GET /metrics. */
+  readonly extraMetrics?: () => Metric[];
 }
+
+export const READY_PATH = '/ready';
 
 export const HEALTH_PATH = '/health';
 
@@ -36,13 +44,23 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
   const isAuthorized = createBearerCheck(deps.config.gatewayToken);
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url === HEALTH_PATH) return;
+    if (request.routeOptions.url === HEALTH_PATH || request.routeOptions.url === READY_PATH) return;
     if (!isAuthorized(request.headers.authorization)) return sendApiError(reply, 'unauthorized');
   });
 
   app.get(HEALTH_PATH, async (): Promise<HealthResponse> => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
-  registerStatsRoutes(app, deps.sessions);
+  registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
+
+  /** Ready = every provider the agent needs accepts our key; 503 says which does not and why. */
+  app.get(READY_PATH, async (_request, reply) => {
+    const checks = deps.readiness?.() ?? {};
+    const reasons = Object.entries(checks)
+      .filter(([, result]) => !result.ok)
+      .map(([name, result]) => `${name}: ${result.reason ?? 'unavailable'}`);
+    void reply.code(reasons.length === 0 ? 200 : 503);
+    return { status: reasons.length === 0 ? 'ready' : 'not_ready', reasons, checks };
+  });
 
   app.setNotFoundHandler((request, reply) => sendApiError(reply, 'not_found', `no route ${request.method} ${request.url}`));
 

@@ -15,6 +15,7 @@ import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, Sessi
 import type { AgentContext, AgentFactory, CallAgent } from '../agents/agent.js';
 import { conceal } from '../audio/concealment.js';
 import { WIRE_CODECS, type WireCodec } from '../codec/wire-codec.js';
+import { decodeUlaw } from '../codec/g711.js';
 import { CallRecorder } from '../recording/call-recorder.js';
 import { classifyInboundRtp, isInboundRejection, type InboundRejection } from '../rtp/inbound-rtp.js';
 import { JitterBuffer } from '../rtp/jitter-buffer.js';
@@ -94,6 +95,8 @@ export class MediaSession implements RtpReceiver, Tickable {
   #removeFromClock: (() => void) | null = null;
   #closing: Promise<ClosedSessionReport> | null = null;
   #haveLastGood = false;
+  /** This tick's caller payload as received, when the session is ulaw and a packet arrived. */
+  #callerUlaw: Uint8Array | null = null;
   #lostRun = 0;
   #concealedFrames = 0;
   #packetsIn = 0;
@@ -174,27 +177,29 @@ export class MediaSession implements RtpReceiver, Tickable {
   tick(frame: number, deadlineMs: number): void {
     if (this.closed) return;
     const caller = this.#nextCallerFrame();
-    this.#agent.onCallerFrame(caller ?? this.#callerPcm.fill(0), frame);
+    this.#agent.onCallerFrame(caller ?? this.#callerPcm.fill(0), frame, this.#callerUlaw);
 
     const out = this.#outBuffers[this.#outIndex]!;
     this.#outIndex = (this.#outIndex + 1) % OUT_BUFFERS;
-    const agentSpeaking = this.#playout.playing || this.#playout.queuedFrames > 0;
+    // Agent audio goes out in this packet (not the silence filler).
+    const agentAudio = this.#playout.queuedFrames > 0;
     const length = this.#playout.next(out);
     const remote = this.#remote;
+    let sentAtMs = 0;
     if (remote !== null) {
       this.#sender.send(out.subarray(0, length), remote.host, remote.port);
-      const lateMs = Math.abs(this.#engine.now() - deadlineMs);
+      sentAtMs = this.#engine.now();
+      const lateMs = Math.abs(sentAtMs - deadlineMs);
       this.#pacing.record(lateMs);
       this.#engine.pacing.record(lateMs);
     }
-    if (this.#recorder !== null) {
-      let agent: Int16Array | null = null;
-      if (agentSpeaking) {
-        this.#codec.decode(out.subarray(12, length), this.#agentPcm);
-        agent = this.#agentPcm;
-      }
-      this.#recorder.writeFrame(caller, agent);
+    let agent: Int16Array | null = null;
+    if (agentAudio && (this.#recorder !== null || this.#agent.onAgentFrameSent)) {
+      this.#codec.decode(out.subarray(12, length), this.#agentPcm);
+      agent = this.#agentPcm;
+      if (remote !== null) this.#agent.onAgentFrameSent?.(agent, sentAtMs);
     }
+    this.#recorder?.writeFrame(caller, agent);
   }
 
   stats(): SessionStats {
@@ -259,7 +264,9 @@ export class MediaSession implements RtpReceiver, Tickable {
 
   #nextCallerFrame(): Int16Array | null {
     const result = this.#jitter.pop();
+    this.#callerUlaw = null;
     if (result.kind === 'audio') {
+      if (this.format === 'ulaw') this.#callerUlaw = result.payload;
       this.#codec.decode(result.payload, this.#callerPcm);
       this.#lastGoodPcm.set(this.#callerPcm);
       this.#haveLastGood = true;
@@ -283,6 +290,13 @@ export class MediaSession implements RtpReceiver, Tickable {
       play: (frame) => {
         if (this.closed) return false;
         this.#codec.encode(frame, this.#encoded);
+        return playout.enqueue(this.#encoded);
+      },
+      playUlaw: (payload) => {
+        if (this.closed) return false;
+        if (this.format === 'ulaw') return playout.enqueue(payload);
+        decodeUlaw(payload, this.#agentPcm);
+        this.#codec.encode(this.#agentPcm, this.#encoded);
         return playout.enqueue(this.#encoded);
       },
       get freeFrames() {

@@ -4,31 +4,40 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** End the output with one JSON line of every section's fields. */
   readonly json: boolean;
+  /**
+   * Run the processes under test SCHED_FIFO: on a shared machine, other
+   * processes then cannot take their core (approximates a dedicated core).
+   */
+  readonly realtimeTargets: boolean;
   /** Section names to run; null runs all. */
   readonly only: readonly string[] | null;
   readonly help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--json] [--only section[,section...]]
+export const USAGE = `usage: npm run bench -- [--quick] [--json] [--rt] [--only section[,section...]]
   --quick   short windows and a coarse search (about 2 minutes instead of about 10)
   --json    end the output with one JSON line holding every section's results
+  --rt      run the processes under test SCHED_FIFO (needs the privilege), so other processes on a
+            shared machine cannot take their core; figures then approximate a dedicated core
   --only    run only the named sections`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
   let json = false;
   let help = false;
+  let realtimeTargets = false;
   let only: string[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') quick = true;
     else if (arg === '--json') json = true;
     else if (arg === '--help' || arg === '-h') help = true;
+    else if (arg === '--rt') realtimeTargets = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       if (value === undefined || value === '') throw new Error(`--only needs section names\n${USAGE}`);
       only = value.split(',').map((name) => name.trim());
     } else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
-  return { quick, json, only, help };
+  return { quick, json, realtimeTargets, only, help };
 }

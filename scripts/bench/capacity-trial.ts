@@ -13,8 +13,7 @@ export interface TrialSetup {
   readonly generatorBinary: string;
   readonly payloadPath: string;
   readonly timing: GeneratorTiming;
-  /** Cores the target and the generator are pinned to (null: not pinned). */
-  readonly targetCore: number | null;
+  /** Core the generator is pinned to (null: not pinned); the target's placement is its launcher's. */
   readonly generatorCore: number | null;
   readonly ticksPerSecond: number;
   readonly cleanup: CleanupRegistry;
@@ -33,6 +32,8 @@ export interface TrialResult {
   readonly durationMs: number;
   /** The gateway's own pacing over the window; null for the echo. */
   readonly pacing: Quantiles | null;
+  /** Generator-measured delay variation of returning packets (pacing seen from outside). */
+  readonly delayVariation: GeneratorResult['delay_variation_ms'] | null;
   /** Generator-measured |arrival interval - 20 ms| of returning packets. */
   readonly arrivalDeviation: GeneratorResult['deviation_ms'] | null;
   readonly generatorLateness: GeneratorResult['send_lateness_ms'] | null;
@@ -99,16 +100,18 @@ export async function runCapacityTrial(launcher: TargetLauncher, calls: number, 
       const { before, after } = measured.usage;
       const rssAfterKb = measured.rssAfterKb;
       const runQueueWaitPct = runQueueWaitPercent(before, after, target.pid);
+      const cpuPct = processCpuPercent(before, after, target.pid, setup.ticksPerSecond);
       return {
         system: launcher.name,
         calls,
         pass: verdict.pass,
         valid: verdict.valid,
-        noisy: isNoisy(runQueueWaitPct),
+        noisy: isNoisy(runQueueWaitPct, cpuPct),
         reasons: verdict.reasons,
         error: null,
         durationMs: performance.now() - startedMs,
         pacing: measured.gatewayWindow?.pacing ?? null,
+        delayVariation: measured.generator.delay_variation_ms,
         arrivalDeviation: measured.generator.deviation_ms,
         generatorLateness: measured.generator.send_lateness_ms,
         lostIn: verdict.lostIn,
@@ -116,7 +119,7 @@ export async function runCapacityTrial(launcher: TargetLauncher, calls: number, 
         sentWindow: measured.generator.sent_window,
         receivedWindow: measured.generator.received_window,
         lateTicks: measured.gatewayWindow?.lateTicks ?? null,
-        cpuPct: processCpuPercent(before, after, target.pid, setup.ticksPerSecond),
+        cpuPct,
         targetRunQueueWaitPct: runQueueWaitPct,
         generatorCpuPct: processCpuPercent(before, after, generator.pid, setup.ticksPerSecond),
         generatorRealtime: measured.generator.realtime,
@@ -181,6 +184,7 @@ function emptyResult(system: string, calls: number): TrialResult {
     error: null,
     durationMs: 0,
     pacing: null,
+    delayVariation: null,
     arrivalDeviation: null,
     generatorLateness: null,
     lostIn: null,

@@ -5,11 +5,43 @@ import { createInterface } from 'node:readline';
 import type { CleanupRegistry } from './cleanup.js';
 
 let tasksetAvailable: boolean | null = null;
+let chrtAvailable: boolean | null = null;
 
 /** Whether `taskset` (util-linux) can pin processes here. */
 export function canPin(): boolean {
   tasksetAvailable ??= spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   return tasksetAvailable;
+}
+
+/** Whether `chrt` (util-linux) can start SCHED_FIFO processes here (needs the privilege). */
+export function canRunRealtime(): boolean {
+  chrtAvailable ??= spawnSync('chrt', ['-f', String(REALTIME_PRIORITY), 'true']).status === 0;
+  return chrtAvailable;
+}
+
+/** SCHED_FIFO priority for --rt targets: above every normal process, below kernel RT threads. */
+const REALTIME_PRIORITY = 10;
+
+/**
+ * Where a child runs: pinned to a core (null: anywhere), optionally made
+ * SCHED_FIFO once it is ready (see makeRealtime).
+ */
+export interface Placement {
+  readonly core: number | null;
+  readonly realtime: boolean;
+}
+
+/**
+ * Makes the main thread (the event loop) of a running process SCHED_FIFO.
+ * Only that thread, and only after start-up: SCHED_FIFO does not time-slice
+ * between equal priorities, so a helper thread that polls (Node 20's module
+ * hooks thread, which tsx uses, loops on setImmediate while busy) would starve
+ * the event loop on the same core; a real-time start-up (tsx compiling, its
+ * esbuild helper inheriting the policy) can starve itself too.
+ */
+export function makeRealtime(pid: number): void {
+  const result = spawnSync('chrt', ['-f', '-p', String(REALTIME_PRIORITY), String(pid)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`chrt could not make pid ${pid} SCHED_FIFO: ${result.stderr.trim()}`);
 }
 
 /** Pins this process (all threads) to one core; a no-op without taskset. */
@@ -29,20 +61,21 @@ export interface ManagedChild {
 
 const STDERR_TAIL_LINES = 20;
 
-/** Spawns `command` pinned to `core` (when taskset exists), registered for cleanup. */
+/**
+ * Spawns `command` pinned to its core (when taskset exists), registered for
+ * cleanup. taskset execs the command, so the child's pid is the program's own.
+ */
 export function spawnManaged(
   what: string,
-  core: number | null,
+  placement: Placement,
   command: string,
   args: readonly string[],
   options: SpawnOptions,
   cleanup: CleanupRegistry,
 ): ManagedChild {
-  const pinned = core !== null && canPin();
-  // taskset execs the command, so the child's pid is the program's own pid.
-  const child = pinned
-    ? spawn('taskset', ['-c', String(core), command, ...args], { ...options, stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn(command, [...args], { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+  const pin = placement.core !== null && canPin() ? ['taskset', '-c', String(placement.core)] : [];
+  const argv = [...pin, command, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
   const release = cleanup.addChild(what, child);
   if (child.pid === undefined) throw new Error(`cannot start ${what}`);
   const tail: string[] = [];

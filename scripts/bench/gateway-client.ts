@@ -46,6 +46,15 @@ export class GatewayClient {
   }
 
   async #request(method: string, path: string, body?: unknown): Promise<unknown> {
+    try {
+      return await this.#send(method, path, body);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(message.startsWith(method) ? message : `${method} ${path}: ${message}`, { cause: error });
+    }
+  }
+
+  async #send(method: string, path: string, body?: unknown): Promise<unknown> {
     const response = await fetch(`${this.#baseUrl}${path}`, {
       method,
       headers: {

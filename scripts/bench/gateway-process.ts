@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GatewayStats, RtpEndpoint } from '../../media/contract/sessions.js';
-import { spawnManaged } from './child-process.js';
+import { makeRealtime, spawnManaged, type Placement } from './child-process.js';
 import type { CleanupRegistry } from './cleanup.js';
 import { freeTcpPort, freeUdpPort } from './free-port.js';
 import { GatewayClient, createBenchCalls } from './gateway-client.js';
@@ -26,7 +26,7 @@ export interface GatewayLauncherOptions {
   readonly repoRoot: string;
   /** Parent of each trial's working dir (which holds its recordings). */
   readonly tempRoot: string;
-  readonly core: number | null;
+  readonly placement: Placement;
   readonly cleanup: CleanupRegistry;
 }
 
@@ -65,7 +65,7 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
   const token = randomBytes(24).toString('hex');
   const gateway = spawnManaged(
     'media gateway',
-    options.core,
+    options.placement,
     process.execPath,
     ['--import', tsxLoaderUrl(), join(options.repoRoot, 'media/main.ts')],
     { cwd: trialDir, env: gatewayEnvironment(httpPort, rtpPort, token, recordingsDir) },
@@ -79,6 +79,7 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
   };
   try {
     await waitForHealth(client, () => gateway.child.exitCode !== null, gateway.stderrTail);
+    if (options.placement.realtime) makeRealtime(gateway.pid);
   } catch (error) {
     await stop();
     throw error;

@@ -28,6 +28,10 @@ export const GeneratorResult = z.object({
   max_stream_received_window: z.number().int(),
   /** |arrival interval - 20 ms| of packets received back, kernel-timestamped. */
   deviation_ms: LatencySummary,
+  /** How much later than its stream's earliest packet (on the 20 ms grid) each packet arrived: pacing seen from outside. */
+  delay_variation_ms: LatencySummary,
+  /** CLOCK_REALTIME (kernel timestamps) minus CLOCK_MONOTONIC change over the run: non-zero if the clock was slewed. */
+  realtime_drift_ms: z.number(),
   /** How late the generator itself sent against its schedule (its own health). */
   send_lateness_ms: LatencySummary,
 });
@@ -93,7 +97,9 @@ export class LoadGenerator {
       ...['--warmup-ms', String(timing.warmupMs), '--measure-ms', String(timing.measureMs)],
       ...['--drain-ms', String(timing.drainMs), '--realtime'],
     ];
-    const generator = spawnManaged('rtp load generator', options.core, options.binary, args, {}, options.cleanup);
+    // It makes itself SCHED_FIFO (--realtime) when permitted.
+    const placement = { core: options.core, realtime: false };
+    const generator = spawnManaged('rtp load generator', placement, options.binary, args, {}, options.cleanup);
     try {
       const ports = await generator.lines.next(
         (line) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
 import { runCapacityTrial, type TrialResult, type TrialSetup } from './capacity-trial.js';
 import { searchCapacity, type SearchOutcome, type SearchPlan } from './capacity-search.js';
-import { canPin, pinSelf } from './child-process.js';
+import { canPin, canRunRealtime, pinSelf } from './child-process.js';
 import { echoLauncher } from './echo-process.js';
 import { gatewayLauncher } from './gateway-process.js';
 import { compileLoadGenerator, type GeneratorTiming } from './load-generator.js';
@@ -67,19 +67,20 @@ async function runCapacitySection(context: BenchContext): Promise<SectionFields>
     generatorBinary: compileLoadGenerator(join(context.benchDir, 'rtp-load.c'), context.tempRoot),
     payloadPath: join(context.repoRoot, 'test/fixtures/media/caller-speech-6s.ulaw'),
     timing: profile.timing,
-    targetCore,
     generatorCore,
     ticksPerSecond: clockTicksPerSecond(),
     cleanup: context.cleanup,
   };
+  const realtimeTargets = context.options.realtimeTargets && canRunRealtime();
+  if (context.options.realtimeTargets && !realtimeTargets) context.print('note: --rt ignored: chrt -f is not permitted here');
   const busyBeforePct = await machineBusyPercent(1000);
   context.print(`machine load before the bench: ${busyBeforePct.toFixed(1)} % of ${cores} cores`);
   if (busyBeforePct > BUSY_MACHINE_PCT) {
-    context.print('note: other processes are busy; pacing figures will suffer (see rqwait%), run on a quiet machine');
+    context.print('note: other processes are busy; pacing figures will suffer (see rqwait%): run on a quiet machine, or with --rt');
   }
   context.print(
     `each trial: fresh process, warm-up ${profile.timing.warmupMs} ms, window ${profile.timing.measureMs} ms; ` +
-      `target on core ${targetCore ?? '-'}, generator on core ${generatorCore ?? '-'}\n`,
+      `target on core ${targetCore ?? '-'}${realtimeTargets ? ' (SCHED_FIFO, --rt)' : ''}, generator on core ${generatorCore ?? '-'}\n`,
   );
   context.print(trialTableHeader());
   const search = (launcher: TargetLauncher, budgetMs: number): Promise<SearchOutcome> =>
@@ -91,10 +92,11 @@ async function runCapacitySection(context: BenchContext): Promise<SectionFields>
         onTrial: (trial) => context.print(trialRow(trial)),
       },
     );
-  const echo = echoLauncher({ benchDir: context.benchDir, core: targetCore, cleanup: context.cleanup });
+  const placement = { core: targetCore, realtime: realtimeTargets };
+  const echo = echoLauncher({ benchDir: context.benchDir, placement, cleanup: context.cleanup });
   const baseline = await search(echo, profile.baselineBudgetMs);
   const media = await search(
-    gatewayLauncher({ repoRoot: context.repoRoot, tempRoot: context.tempRoot, core: targetCore, cleanup: context.cleanup }),
+    gatewayLauncher({ repoRoot: context.repoRoot, tempRoot: context.tempRoot, placement, cleanup: context.cleanup }),
     profile.mediaBudgetMs,
   );
   const probe = await probeGenerator(echo, Math.max(baseline.maxCalls, media.maxCalls), setup);
@@ -102,6 +104,7 @@ async function runCapacitySection(context: BenchContext): Promise<SectionFields>
   context.print(`\n${TABLE_LEGEND}\n`);
   const fields = {
     machine_busy_pct_before: Number(busyBeforePct.toFixed(1)),
+    targets_realtime: realtimeTargets,
     ...capacityFields(baseline, media),
     ...probeFields(probe),
   };
@@ -156,7 +159,8 @@ function compactTrial(trial: TrialResult): Record<string, unknown> {
     reasons: trial.reasons,
     pacing_p50_ms: round(trial.pacing?.p50, 3),
     pacing_p99_ms: round(trial.pacing?.p99, 3),
-    arrival_deviation_p99_ms: round(trial.arrivalDeviation?.p99, 3),
+    delay_variation_p99_ms: round(trial.delayVariation?.p99, 3),
+    arrival_interval_deviation_p99_ms: round(trial.arrivalDeviation?.p99, 3),
     lost_in: trial.lostIn,
     lost_out: trial.lostOut,
     cpu_pct: round(trial.cpuPct, 1),
@@ -184,12 +188,13 @@ function capacityFields(baseline: SearchOutcome, media: SearchOutcome): SectionF
     mem_kb_per_call: round(best?.rssKbPerCall, 1),
     media_cpu_pct_at_max: round(best?.cpuPct, 1),
     media_run_queue_wait_pct_at_max: round(best?.targetRunQueueWaitPct, 1),
-    media_arrival_deviation_p99_ms: round(best?.arrivalDeviation?.p99, 3),
+    media_delay_variation_p99_ms: round(best?.delayVariation?.p99, 3),
+    media_arrival_interval_deviation_p99_ms: round(best?.arrivalDeviation?.p99, 3),
     media_first_failure_calls: media.lowestFail,
     media_search_stop: media.stop,
     media_error: mediaError,
     baseline_cpu_pct_at_max: round(baseline.best?.cpuPct, 1),
-    baseline_arrival_deviation_p99_ms: round(baseline.best?.arrivalDeviation?.p99, 3),
+    baseline_delay_variation_p99_ms: round(baseline.best?.delayVariation?.p99, 3),
     baseline_first_failure_calls: baseline.lowestFail,
     baseline_search_stop: baseline.stop,
     baseline_error: baselineError,

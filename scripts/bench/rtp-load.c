@@ -21,8 +21,9 @@
 // stream phases spread evenly over the frame.
 //
 // For every packet received back on stream i it records: counts, sequence
-// gaps (loss, 16-bit wraparound), and |arrival interval - 20 ms| between
-// consecutive sequence numbers in a 10 us histogram.
+// gaps (loss, 16-bit wraparound), |arrival interval - 20 ms| between
+// consecutive sequence numbers, and the delay variation against the stream's
+// earliest packet on the 20 ms grid (collect_delay_variation), in 10 us histograms.
 //
 // Build: gcc -O2 -o rtp-load rtp-load.c
 #define _GNU_SOURCE
@@ -91,9 +92,15 @@ typedef struct {
   uint64_t received_window;
   uint64_t lost_window;
   uint64_t out_of_order;
+  /* delay variation: offsets (arrival - packet index * 20 ms) of window packets, us from the stream's first */
+  int64_t packet_index; /* extended sequence number, counted from the first packet */
+  int64_t first_offset_ns;
+  int32_t *offsets_us;
+  uint32_t offsets_count;
+  uint32_t offsets_capacity;
 } stream;
 
-static histogram deviation_hist, lateness_hist;
+static histogram deviation_hist, lateness_hist, delay_variation_hist;
 
 static void die(const char *what) {
   fprintf(stderr, "rtp-load: %s: %s\n", what, strerror(errno));
@@ -226,8 +233,14 @@ static void connect_and_drain(stream *streams, int count, const struct sockaddr_
   }
 }
 
-static void init_send_state(stream *streams, int count, size_t payload_frames) {
+static void init_send_state(stream *streams, int count, size_t payload_frames, int64_t measure_ms) {
+  /* Room for one window of packets at 50/s, plus slack for bursts. */
+  uint32_t capacity = (uint32_t)(measure_ms / (FRAME_NS / 1000000LL)) + 64;
+  int32_t *offsets = malloc((size_t)count * capacity * sizeof *offsets);
+  if (offsets == NULL) die("malloc");
   for (int i = 0; i < count; i++) {
+    streams[i].offsets_us = offsets + (size_t)i * capacity;
+    streams[i].offsets_capacity = capacity;
     streams[i].seq = (uint16_t)random();
     streams[i].timestamp = (uint32_t)random() ^ ((uint32_t)random() << 16);
     streams[i].ssrc = (uint32_t)random() ^ ((uint32_t)random() << 16);
@@ -276,6 +289,8 @@ static void account_packet(stream *s, const unsigned char *packet, ssize_t lengt
     s->have_prev = 1;
     s->prev_seq = seq;
     s->prev_arrival_ns = arrival_ns;
+    s->packet_index = 0;
+    s->first_offset_ns = arrival_ns;
     return;
   }
   uint16_t gap = (uint16_t)(seq - (uint16_t)(s->prev_seq + 1));
@@ -290,8 +305,33 @@ static void account_packet(stream *s, const unsigned char *packet, ssize_t lengt
     s->out_of_order++; /* duplicate or late: keep the newest sequence number */
     return;
   }
+  s->packet_index += 1 + gap;
   s->prev_seq = seq;
   s->prev_arrival_ns = arrival_ns;
+  if (in_window && s->offsets_count < s->offsets_capacity) {
+    int64_t offset_ns = arrival_ns - s->packet_index * FRAME_NS - s->first_offset_ns;
+    s->offsets_us[s->offsets_count++] = (int32_t)(offset_ns / 1000);
+  }
+}
+
+/*
+ * Delay variation (RFC 5481 PDV): for each stream, how much later than its
+ * earliest packet (on the 20 ms grid) each window packet arrived. Packets that
+ * left on an exact schedule show 0; this is the sender's pacing error seen
+ * from outside, comparable with the gateway's own pacing histogram.
+ */
+static void collect_delay_variation(stream *streams, int count) {
+  for (int i = 0; i < count; i++) {
+    const stream *s = &streams[i];
+    if (s->offsets_count == 0) continue;
+    int32_t earliest = s->offsets_us[0];
+    for (uint32_t k = 1; k < s->offsets_count; k++) {
+      if (s->offsets_us[k] < earliest) earliest = s->offsets_us[k];
+    }
+    for (uint32_t k = 0; k < s->offsets_count; k++) {
+      hist_add(&delay_variation_hist, (int64_t)(s->offsets_us[k] - earliest) * 1000);
+    }
+  }
 }
 
 static uint64_t receive_all(stream *s, const window *w, uint64_t *receive_errors) {
@@ -377,7 +417,7 @@ int main(int argc, char **argv) {
   print_ports(streams, count);
   struct sockaddr_in target = wait_for_go();
   connect_and_drain(streams, count, &target);
-  init_send_state(streams, count, payload_length / PAYLOAD_BYTES);
+  init_send_state(streams, count, payload_length / PAYLOAD_BYTES, measure_ms);
 
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) die("epoll_create1");
@@ -441,6 +481,9 @@ int main(int argc, char **argv) {
     sleep_until(start_ns + ((wake - start_ns + WAKE_GRID_NS - 1) / WAKE_GRID_NS) * WAKE_GRID_NS);
   }
 
+  const int64_t realtime_drift_ns =
+      (clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)) - w.realtime_minus_monotonic_ns;
+  collect_delay_variation(streams, count);
   uint64_t received_total = 0, received_window = 0, lost_window = 0, out_of_order = 0;
   uint64_t min_window = UINT64_MAX, max_window = 0;
   for (int i = 0; i < count; i++) {
@@ -460,7 +503,11 @@ int main(int argc, char **argv) {
          (unsigned long long)out_of_order);
   printf("\"receive_errors\":%llu,\"min_stream_received_window\":%llu,\"max_stream_received_window\":%llu,",
          (unsigned long long)receive_errors, (unsigned long long)min_window, (unsigned long long)max_window);
+  /* Kernel timestamps are CLOCK_REALTIME: a clock being slewed would bend the delay variation. */
+  printf("\"realtime_drift_ms\":%.3f,", (double)realtime_drift_ns / 1e6);
   print_hist("deviation_ms", &deviation_hist);
+  printf(",");
+  print_hist("delay_variation_ms", &delay_variation_hist);
   printf(",");
   print_hist("send_lateness_ms", &lateness_hist);
   printf("}\n");

@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { AriRest } from '../ari/rest.js';
 import type { AriEvent, StasisStartEvent } from '../ari/types.js';
-import { CallSession, type CallRegistry, type CallSessionDeps } from './call-session.js';
+import { CallSession } from './call-session.js';
+import type { CallRegistry, CallSessionDeps } from './call-session-deps.js';
 import { isMediaChannel, readInboundCall } from './stasis-start.js';
 import { endRecord, newInboundRecord } from './call-record.js';
 
@@ -12,9 +13,18 @@ export type CallManagerDeps = Omit<CallSessionDeps, 'registry' | 'logger'> & {
   logger: Logger;
   /** How long a channel of the app may stay unclaimed before reconciliation hangs it up. */
   strayGraceMs?: number;
+  /** How long an ended call stays known, for the gateway's reports that trail its end. */
+  endedCallGraceMs?: number;
 };
 
 const DEFAULT_STRAY_GRACE_MS = 1_000;
+export const DEFAULT_ENDED_CALL_GRACE_MS = 60_000;
+
+/** What the manager knows of a call id. */
+export type CallLookup =
+  | { state: 'live'; session: CallSession }
+  | { state: 'recently_ended' }
+  | { state: 'unknown' };
 
 interface Stray {
   kind: 'channel' | 'bridge' | 'media_session';
@@ -24,6 +34,9 @@ interface Stray {
 export class CallManager implements CallRegistry {
   private readonly owners = new Map<string, CallSession>();
   private readonly sessions = new Set<CallSession>();
+  private readonly byCallId = new Map<string, CallSession>();
+  /** callId -> when the call ended (epoch ms), oldest first. */
+  private readonly recentlyEnded = new Map<string, number>();
   private readonly log: Logger;
   private accepting = true;
 
@@ -38,6 +51,7 @@ export class CallManager implements CallRegistry {
   claim(id: string, session: CallSession): void {
     this.owners.set(id, session);
     this.sessions.add(session);
+    this.byCallId.set(session.callId, session);
   }
 
   release(session: CallSession): void {
@@ -45,6 +59,25 @@ export class CallManager implements CallRegistry {
       if (this.owners.get(id) === session) this.owners.delete(id);
     }
     this.sessions.delete(session);
+    if (this.byCallId.get(session.callId) === session) this.byCallId.delete(session.callId);
+    this.recentlyEnded.set(session.callId, this.deps.now().getTime());
+    this.forgetOldEnds();
+  }
+
+  /** A live call (setting up, active or ending), one that ended within the grace period, or neither. */
+  lookup(callId: string): CallLookup {
+    const session = this.byCallId.get(callId);
+    if (session) return { state: 'live', session };
+    this.forgetOldEnds();
+    return this.recentlyEnded.has(callId) ? { state: 'recently_ended' } : { state: 'unknown' };
+  }
+
+  private forgetOldEnds(): void {
+    const oldest = this.deps.now().getTime() - (this.deps.endedCallGraceMs ?? DEFAULT_ENDED_CALL_GRACE_MS);
+    for (const [callId, endedAtMs] of this.recentlyEnded) {
+      if (endedAtMs > oldest) return;
+      this.recentlyEnded.delete(callId);
+    }
   }
 
   handleEvent(event: AriEvent): void {
@@ -58,7 +91,7 @@ export class CallManager implements CallRegistry {
         const session = this.owners.get(event.channel.id);
         if (!session) return;
         if (event.channel.id === session.callerChannelId) {
-          session.onCallerGone('cause' in event && typeof event.cause === 'number' ? event.cause : null);
+          session.onCallerLeft(event.type, 'cause' in event && typeof event.cause === 'number' ? event.cause : null);
         } else if (event.channel.id === session.mediaChannelId) {
           session.onMediaChannelGone();
         }

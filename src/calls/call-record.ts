@@ -9,7 +9,8 @@ export type CallStatus =
   | 'failed'
   | 'unrouted'
   | 'abandoned'
-  | 'interrupted';
+  | 'interrupted'
+  | 'transferred';
 
 export const OPEN_STATUSES: readonly CallStatus[] = ['ringing', 'answered'];
 
@@ -22,7 +23,14 @@ export type HangupCause =
   | 'asterisk_disconnected'
   | 'app_replaced'
   | 'backend_shutdown'
-  | 'backend_restart';
+  | 'backend_restart'
+  // The agent ended the call (hangup action), by reason:
+  | 'agent_hangup'
+  | 'caller_silence'
+  | 'max_duration'
+  | 'provider_failure'
+  // The caller was sent to the dialplan's transfer context.
+  | 'transferred';
 
 export interface CallRecord {
   readonly id: string;
@@ -42,6 +50,8 @@ export interface CallRecord {
   readonly mediaChannelId: string | null;
   readonly recordingPath: string | null;
   readonly error: string | null;
+  /** Dial string the caller was transferred to. */
+  readonly transferTarget: string | null;
 }
 
 export function isOpen(record: CallRecord): boolean {
@@ -69,6 +79,7 @@ export function newInboundRecord(fields: {
     mediaChannelId: null,
     recordingPath: null,
     error: null,
+    transferTarget: null,
   };
 }
 
@@ -83,8 +94,9 @@ export interface CallEnding {
   /** Set when a step failed or something went wrong: the row ends `failed` unless `status` says otherwise. */
   error?: string | null;
   /** Overrides the status derived from the record and the error. */
-  status?: Extract<CallStatus, 'interrupted' | 'unrouted'>;
+  status?: Extract<CallStatus, 'interrupted' | 'unrouted' | 'transferred'>;
   recordingPath?: string | null;
+  transferTarget?: string | null;
 }
 
 /**
@@ -107,5 +119,6 @@ export function endRecord(record: CallRecord, ending: CallEnding): CallRecord {
     hangupCauseCode: ending.causeCode ?? null,
     error: ending.error ?? null,
     recordingPath: ending.recordingPath ?? record.recordingPath,
+    transferTarget: ending.transferTarget ?? record.transferTarget,
   };
 }

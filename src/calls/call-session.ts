@@ -5,71 +5,38 @@
 // themselves; they only request the end of the call (caller hung up, media
 // lost, ...). The setup notices a requested end at its next step boundary, so
 // every resource is released exactly once, after the step that acquired it.
+//
+// The agent's actions end the call from the backend's side, and the caller's
+// events they cause are never taken for the caller hanging up: a hang-up
+// requests the end before the ARI request; a transfer (which may be refused,
+// and the call then goes on) marks itself under way, so that the caller's
+// StasisEnd meanwhile is known to be the caller leaving for the dialplan.
 import type { Logger } from 'pino';
-import type { AriRest } from '../ari/rest.js';
-import type { Channel, HangupReason, StasisStartEvent } from '../ari/types.js';
+import type { HangupReason, StasisStartEvent } from '../ari/types.js';
 import { isAriError } from '../ari/errors.js';
 import { describeError } from '../errors.js';
-import type { MediaGatewayClient } from '../media-gateway/client.js';
-import type { RtpEndpoint } from '../../media/contract/sessions.js';
-import type { BusinessDirectory } from './business-directory.js';
+import type { ActionResult } from '../../media/contract/backend.js';
+import { AGENT_HANGUP_CAUSES, AGENT_MESSAGES, sendCallerToTransfer, type AgentHangupReason } from './agent-actions.js';
 import { endRecord, markAnswered, newInboundRecord, type CallEnding, type CallRecord } from './call-record.js';
-import { CallLogWriterClosedError, type CallLogWriter } from './call-log-writer.js';
+import { CallLogWriterClosedError } from './call-log-writer.js';
+import type { CallSessionDeps } from './call-session-deps.js';
 import { readInboundCall, type InboundCall } from './stasis-start.js';
+import { readAsteriskRtpAddress } from './asterisk-rtp-address.js';
+import { releaseCallResources } from './call-release.js';
+import { EndRequested, StepError, type SetupStep } from './setup-step.js';
 import { deferred, withTimeout, type Deferred } from '../timing/waiting.js';
 
-export interface CallSettings {
-  appName: string;
-  mediaFormat: 'ulaw' | 'slin';
-  defaultCountryCode: string;
-  externalMediaStasisTimeoutMs: number;
-}
-
-/** Lets the manager route events by channel and bridge id to the session owning them. */
-export interface CallRegistry {
-  claim(id: string, session: CallSession): void;
-  release(session: CallSession): void;
-}
-
-export interface CallSessionDeps {
-  ari: AriRest;
-  media: MediaGatewayClient;
-  writer: CallLogWriter;
-  directory: BusinessDirectory;
-  registry: CallRegistry;
-  settings: CallSettings;
-  logger: Logger;
-  now: () => Date;
-  newId: () => string;
-}
-
-export type SetupStep =
-  | 'route_lookup'
-  | 'answer'
-  | 'bridge'
-  | 'media_session'
-  | 'external_media'
-  | 'media_remote'
-  | 'bridge_channels'
-  | 'database';
-
 export type CallPhase = 'setting_up' | 'active' | 'ending' | 'ended';
+
+/** Events of the caller's channel that mean it left the call (or our application). */
+export type CallerLeftEvent = 'ChannelHangupRequest' | 'StasisEnd' | 'ChannelDestroyed';
 
 interface EndRequest extends CallEnding {
   /** How to hang up the caller if they are still there. */
   hangupReason: HangupReason;
 }
 
-class StepError extends Error {
-  constructor(
-    readonly step: SetupStep,
-    readonly original: unknown,
-  ) {
-    super(`${step}: ${describeError(original)}`);
-  }
-}
-
-class EndRequested extends Error {}
+const OK: ActionResult = { ok: true, message: null };
 
 export class CallSession {
   readonly callId: string;
@@ -88,6 +55,13 @@ export class CallSession {
   private bridgeRequested = false;
   private mediaChannelRequested = false;
   private mediaSessionId: string | null = null;
+  private transferTarget: string | null = null;
+  /** The transfer's ARI requests while they run: the caller's StasisEnd meanwhile is ours. */
+  private transferUnderWay: Promise<void> | null = null;
+  /** The caller left Stasis for the dialplan (transfer): not ours to hang up any more. */
+  private callerInDialplan = false;
+  /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
+  private readonly callerReleased: Deferred<boolean> = deferred();
 
   constructor(
     event: StasisStartEvent,
@@ -121,13 +95,22 @@ export class CallSession {
     return this.finished.promise;
   }
 
+  /** Not ending or ended: the agent's actions apply. */
+  get acceptsActions(): boolean {
+    return this.endRequest === null && (this.phaseValue === 'setting_up' || this.phaseValue === 'active');
+  }
+
   start(): void {
     void this.lifecycle();
   }
 
   // ---- events, routed here by the manager -------------------------------
 
-  onCallerGone(causeCode: number | null): void {
+  onCallerLeft(event: CallerLeftEvent, causeCode: number | null): void {
+    if (event === 'StasisEnd' && this.transferUnderWay) {
+      this.callerInDialplan = true;
+      return;
+    }
     if (this.callerGone) return;
     this.callerGone = true;
     this.requestEnd({ at: this.deps.now(), cause: 'caller_hangup', causeCode, hangupReason: 'normal' });
@@ -150,6 +133,51 @@ export class CallSession {
     this.requestEnd({ at: this.deps.now(), cause: 'media_lost', error: 'bridge destroyed unexpectedly', hangupReason: 'normal' });
   }
 
+  // ---- the agent's actions, routed here by the manager --------------------
+
+  /** Ends the call and hangs up the caller; resolves once the caller's channel is released. */
+  async hangUpForAgent(reason: AgentHangupReason): Promise<ActionResult> {
+    this.log.info({ reason }, 'the agent ends the call');
+    this.requestEnd({ at: this.deps.now(), cause: AGENT_HANGUP_CAUSES[reason], hangupReason: 'normal' });
+    return (await this.callerReleased.promise) ? OK : { ok: false, message: AGENT_MESSAGES.hangupFailed };
+  }
+
+  /**
+   * Sends the caller to the business's transfer target through the dialplan.
+   * When Asterisk refuses, the caller stays in the call with the agent.
+   */
+  async transfer(): Promise<ActionResult> {
+    const target = this.transferTarget;
+    if (!target) return { ok: false, message: AGENT_MESSAGES.noTransferTarget };
+    if (this.phaseValue !== 'active' || this.endRequest) return { ok: false, message: AGENT_MESSAGES.notConnected };
+    if (this.transferUnderWay) return { ok: false, message: AGENT_MESSAGES.transferUnderWay };
+    const sending = sendCallerToTransfer(this.deps.ari, this.callerChannelId, target).then(() => {
+      this.callerInDialplan = true;
+    });
+    this.transferUnderWay = sending.catch(() => {});
+    try {
+      await sending;
+    } catch (error) {
+      // The answer to `continue` can be lost although Asterisk did it: its StasisEnd tells.
+      if (!this.callerInDialplan) {
+        this.log.warn({ err: error, target }, 'transfer refused; the call goes on');
+        return { ok: false, message: AGENT_MESSAGES.transferFailed };
+      }
+    } finally {
+      this.transferUnderWay = null;
+    }
+    const ended = this.requestEnd({
+      at: this.deps.now(),
+      cause: 'transferred',
+      status: 'transferred',
+      transferTarget: target,
+      hangupReason: 'normal',
+    });
+    if (!ended) return { ok: false, message: AGENT_MESSAGES.endedBeforeTransfer };
+    this.log.info({ target }, 'caller transferred');
+    return OK;
+  }
+
   /** Ends the call for a reason outside the call itself (shutdown, lost or replaced ARI app). */
   end(request: Omit<EndRequest, 'at'>): Promise<void> {
     this.requestEnd({ ...request, at: this.deps.now() });
@@ -158,10 +186,12 @@ export class CallSession {
 
   // ---- lifecycle ----------------------------------------------------------
 
-  private requestEnd(request: EndRequest): void {
-    if (this.endRequest || this.phaseValue === 'ending' || this.phaseValue === 'ended') return;
+  /** The first request ends the call; later ones are ignored (false). */
+  private requestEnd(request: EndRequest): boolean {
+    if (this.endRequest || this.phaseValue === 'ending' || this.phaseValue === 'ended') return false;
     this.endRequest = request;
     this.endSignal.resolve();
+    return true;
   }
 
   private async lifecycle(): Promise<void> {
@@ -183,6 +213,7 @@ export class CallSession {
     } catch (error) {
       this.log.error({ err: error }, 'call teardown failed');
     } finally {
+      this.callerReleased.resolve(false);
       this.phaseValue = 'ended';
       this.deps.registry.release(this);
       this.finished.resolve();
@@ -204,6 +235,7 @@ export class CallSession {
       return;
     }
     this.log.info({ businessId: route.businessId }, 'call routed');
+    this.transferTarget = route.agent.transferTarget;
     this.record = { ...this.record, businessId: route.businessId };
     this.persist();
 
@@ -236,7 +268,7 @@ export class CallSession {
         channelId: this.mediaChannelId,
       }),
     );
-    const asteriskRtp = await this.step('external_media', () => this.readAsteriskRtpAddress(channel));
+    const asteriskRtp = await this.step('external_media', () => readAsteriskRtpAddress(ari, channel));
     await this.step('media_remote', () => media.setRemote(session.sessionId, asteriskRtp));
     // Adding the channel before its own StasisStart can be refused with 422
     // "Channel not in Stasis application" by a real Asterisk.
@@ -265,17 +297,6 @@ export class CallSession {
       if (this.endRequest) throw new EndRequested();
       throw new StepError(step, error);
     }
-  }
-
-  private async readAsteriskRtpAddress(channel: Channel): Promise<RtpEndpoint> {
-    const vars = channel.channelvars ?? {};
-    const host = vars.UNICASTRTP_LOCAL_ADDRESS ?? (await this.deps.ari.getChannelVar(channel.id, 'UNICASTRTP_LOCAL_ADDRESS'));
-    const portText = vars.UNICASTRTP_LOCAL_PORT ?? (await this.deps.ari.getChannelVar(channel.id, 'UNICASTRTP_LOCAL_PORT'));
-    const port = Number(portText);
-    if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) {
-      throw new Error(`Asterisk gave no usable RTP address (UNICASTRTP_LOCAL_ADDRESS=${host}, UNICASTRTP_LOCAL_PORT=${portText})`);
-    }
-    return { host, port };
   }
 
   private endUnrouted(error: string | null): void {
@@ -311,42 +332,25 @@ export class CallSession {
   }
 
   private async tearDown(request: EndRequest): Promise<void> {
-    const { ari } = this.deps;
-    const hangUpCaller = async (): Promise<void> => {
-      if (this.callerGone) return;
-      await ari.hangup(this.callerChannelId, request.hangupReason);
-    };
-    // Same order as a real client: externalMedia channel first, then the bridge.
-    const releaseAsterisk = async (): Promise<void> => {
-      if (this.mediaChannelRequested) await this.attempt('hang up externalMedia channel', () => ari.hangup(this.mediaChannelId));
-      if (this.bridgeRequested) await this.attempt('destroy bridge', () => ari.destroyBridge(this.bridgeId));
-    };
-    const closeMedia = async (): Promise<string | null> => {
-      if (!this.mediaSessionId) return null;
-      const closed = await this.deps.media.closeSession(this.mediaSessionId);
-      return closed?.recordingPath ?? null;
-    };
-    const [, , recording] = await Promise.allSettled([
-      this.attempt('hang up caller', hangUpCaller),
-      releaseAsterisk(),
-      closeMedia(),
-    ]);
-    if (recording.status === 'rejected') this.log.warn({ err: recording.reason }, 'closing the media session failed');
-    const recordingPath = recording.status === 'fulfilled' ? recording.value : null;
+    // A transfer under way decides whether the caller is still ours to hang up.
+    await this.transferUnderWay;
+    const { recordingPath } = await releaseCallResources(
+      { ari: this.deps.ari, media: this.deps.media, log: this.log },
+      {
+        callerChannelId: this.callerChannelId,
+        callerHangup: this.callerGone || this.callerInDialplan ? null : request.hangupReason,
+        mediaChannelId: this.mediaChannelRequested ? this.mediaChannelId : null,
+        bridgeId: this.bridgeRequested ? this.bridgeId : null,
+        mediaSessionId: this.mediaSessionId,
+      },
+      (released) => this.callerReleased.resolve(released),
+    );
     this.record = endRecord(this.record, { ...request, recordingPath });
     this.log.info(
       { status: this.record.status, hangupCause: this.record.hangupCause, durationMs: this.record.durationMs },
       'call ended',
     );
     this.persist();
-  }
-
-  private async attempt(what: string, run: () => Promise<unknown>): Promise<void> {
-    try {
-      await run();
-    } catch (error) {
-      this.log.warn({ err: error }, `${what} failed`);
-    }
   }
 
   /** Hands the current record to the writer; a record the database refuses ends the call `failed`. */

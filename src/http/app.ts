@@ -3,10 +3,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { evaluateReadiness, type ReadinessCheck } from '../readiness.js';
 import { ApiError, errorBody } from './errors.js';
+import { internalRoutes, type InternalRouteDeps } from './internal-routes.js';
 
 export interface AppDeps {
   logger: Logger;
   readiness: readonly ReadinessCheck[];
+  /** The media gateway's internal API (/internal/...). */
+  internal: InternalRouteDeps;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -42,6 +45,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(report.ready ? 200 : 503);
     return { status: report.ready ? 'ready' : 'not_ready', reasons: report.reasons, checks: report.checks };
   });
+
+  void app.register(internalRoutes(deps.internal), { prefix: '/internal' });
 
   return app;
 }

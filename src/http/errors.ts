@@ -3,6 +3,9 @@
 export const API_ERRORS = {
   not_found: { status: 404, message: 'no such resource' },
   bad_request: { status: 400, message: 'invalid request' },
+  unauthorized: { status: 401, message: 'missing or invalid bearer token' },
+  /** Worth retrying: a dependency (database, start-up) is not ready right now. */
+  unavailable: { status: 503, message: 'temporarily unavailable; retry later' },
   internal: { status: 500, message: 'internal error' },
 } as const;
 

@@ -70,8 +70,8 @@ export function backendEnv(fields: {
     MEDIA_GATEWAY_TOKEN: GATEWAY_TOKEN,
     HOST: '127.0.0.1',
     PORT: '0',
-    ARI_PING_INTERVAL_MS: '200',
-    ARI_PONG_TIMEOUT_MS: '300',
+    ARI_PING_INTERVAL_MS: '300',
+    ARI_PONG_TIMEOUT_MS: '700',
     ARI_RECONNECT_MIN_MS: '50',
     ARI_RECONNECT_MAX_MS: '400',
     ARI_REPLACED_CHECK_MS: '300',
@@ -90,15 +90,18 @@ export async function startGateway(
   env: Record<string, string> = {},
 ): Promise<MediaGateway & { recordingsDir: string }> {
   const recordingsDir = await mkdtemp(join(tmpdir(), 'recordings-'));
+  const clipCacheDir = await mkdtemp(join(tmpdir(), 'clips-'));
   const config = loadMediaConfig({
     MEDIA_HTTP_HOST: '127.0.0.1',
     MEDIA_HTTP_PORT: '0',
     MEDIA_GATEWAY_TOKEN: GATEWAY_TOKEN,
+    MEDIA_AGENT: 'silent',
     RTP_BIND_HOST: '127.0.0.1',
     RTP_PORT: '0',
     RTP_ADVERTISE_HOST: '127.0.0.1',
     MEDIA_MAX_SESSIONS: String(maxSessions),
     RECORDINGS_DIR: recordingsDir,
+    CLIP_CACHE_DIR: clipCacheDir,
     LOG_LEVEL: 'debug',
     ...env,
   });
@@ -109,6 +112,7 @@ export async function startGateway(
     close: async () => {
       await gateway.close();
       await rm(recordingsDir, { recursive: true, force: true });
+      await rm(clipCacheDir, { recursive: true, force: true });
     },
   };
 }
@@ -130,13 +134,17 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   };
   if (!options.deferFake) await startFake();
 
-  const gateway = await startGateway(logs.logger, options.mediaMaxSessions, options.gatewayEnv);
+  const backendPort = await freePort();
+  const gateway = await startGateway(logs.logger, options.mediaMaxSessions, {
+    BACKEND_URL: `http://127.0.0.1:${backendPort}`,
+    ...options.gatewayEnv,
+  });
   const config = loadConfig(
     backendEnv({
       ariUrl: `http://127.0.0.1:${fakePort}`,
       databaseUrl: backendDbUrl,
       gatewayUrl: `http://127.0.0.1:${gateway.http.port}`,
-      extra: options.backendEnv,
+      extra: { PORT: String(backendPort), ...options.backendEnv },
     }),
   );
   const backend = await startBackend(config, logs.logger.child({ service: 'backend' }));

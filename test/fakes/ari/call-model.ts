@@ -34,7 +34,15 @@ export interface ChannelRecord {
   hungUpBy: 'caller' | 'app' | null;
   hangupReason: string | null;
   continuedToDialplan: boolean;
+  /** Where `continue` sent the channel in the dialplan. */
+  continuedTo: DialplanLocation | null;
   externalMedia: ExternalMediaInfo | null;
+}
+
+export interface DialplanLocation {
+  context: string;
+  exten: string;
+  priority: number;
 }
 
 export interface BridgeRecord {

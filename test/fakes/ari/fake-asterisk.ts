@@ -10,6 +10,7 @@ import { AriHttpServer } from './ari-http-server.js';
 import { bridgeMembers } from './bridging.js';
 import type { ChannelRecord } from './call-model.js';
 import { callerSpeechUlaw } from './caller-audio.js';
+import type { ReceivedPacket } from './rtp-media.js';
 import { decideEventsUpgrade } from './events-upgrade.js';
 import type { FakeAsteriskOptions, FakeBridgeView, FakeCall, FakeCallOptions, FakeChannelView, RecordedRequest } from './public-types.js';
 import { bridgeRoutes } from './rest-bridge-routes.js';
@@ -64,6 +65,7 @@ export class FakeAsterisk {
       port: options.port ?? 0,
       externalMediaStasisDelayMs: options.externalMediaStasisDelayMs ?? 0,
       autoCallerAudio: options.autoCallerAudio ?? false,
+      continueEventsBeforeReply: options.continueEventsBeforeReply ?? false,
     });
     this.changes.setMaxListeners(0);
     this.telephony = new Telephony(
@@ -78,7 +80,11 @@ export class FakeAsterisk {
       this.options.externalMediaStasisDelayMs,
     );
     const routes = new Map<string, RestRoute>([
-      ...channelRoutes({ telephony: this.telephony, media: this.media }),
+      ...channelRoutes({
+        telephony: this.telephony,
+        media: this.media,
+        continueEventsBeforeReply: this.options.continueEventsBeforeReply,
+      }),
       ...bridgeRoutes({ telephony: this.telephony, registeredApps: () => this.registry.registeredApps() }),
       ...systemRoutes({
         telephony: this.telephony,
@@ -181,6 +187,11 @@ export class FakeAsterisk {
   }
 
   /** RTP the app sent to the channel: packets, RTP payload bytes, `ip:port` sources, payload types. */
+  /** Every packet the app sent to an externalMedia channel (what the caller hears), with its level. */
+  rtpHeard(externalMediaChannelId: string): readonly ReceivedPacket[] {
+    return this.media.heard(externalMediaChannelId);
+  }
+
   rtpReceived(externalMediaChannelId: string): { packets: number; bytes: number; sources: string[]; payloadTypes: number[] } {
     return this.media.received(externalMediaChannelId);
   }

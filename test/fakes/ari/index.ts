@@ -9,3 +9,4 @@ export type {
   FakeChannelView,
   RecordedRequest,
 } from './public-types.js';
+export type { ReceivedPacket } from './rtp-media.js';

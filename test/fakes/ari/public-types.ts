@@ -18,6 +18,12 @@ export interface FakeAsteriskOptions {
    * together (Asterisk sends as soon as frames flow in the bridge). Default false.
    */
   autoCallerAudio?: boolean;
+  /**
+   * Deliver the events of `POST /channels/{id}/continue` before its 204. Asterisk answers once
+   * the continue is queued to the channel's thread, which then leaves Stasis: the StasisEnd can
+   * reach the app before or after the answer. Default false (after).
+   */
+  continueEventsBeforeReply?: boolean;
 }
 
 export interface RecordedRequest {
@@ -64,6 +70,8 @@ export interface FakeChannelView {
   hangupReason: string | null;
   /** True once the app sent the channel back to the dialplan (POST .../continue). */
   continuedToDialplan: boolean;
+  /** Where `continue` sent the channel: context, extension (`exten`) and priority. */
+  continuedTo: { context: string; exten: string; priority: number } | null;
   /** False once the channel is hung up / destroyed. */
   live: boolean;
   externalHost?: string;

@@ -3,7 +3,7 @@
 
 import { EventBatch } from './ari-events.js';
 import { HANGUP_REASON_CAUSES } from './ari-format.js';
-import { channelJson, type ChannelRecord } from './call-model.js';
+import { channelJson, type ChannelRecord, type DialplanLocation } from './call-model.js';
 import { ariError, noContent, type RestReply, type RestRequest, type RestRoute } from './rest-types.js';
 import { ASTERISK_FORMAT_NAMES } from './rtp-formats.js';
 import type { RtpMedia } from './rtp-media.js';
@@ -12,6 +12,8 @@ import type { Telephony } from './telephony.js';
 export interface ChannelRouteDeps {
   telephony: Telephony;
   media: RtpMedia;
+  /** Deliver the events of `continue` (ChannelLeftBridge, StasisEnd) before its 204 instead of after. */
+  continueEventsBeforeReply: boolean;
 }
 
 const CHANNEL_NOT_FOUND = ariError(404, 'Channel not found', 'Not Found');
@@ -21,7 +23,7 @@ const INTERNAL_ERROR = ariError(500, 'An internal error prevented this request f
 const UNSUPPORTED_TRANSPORT = ariError(501, 'The encapsulation and/or transport is not supported', 'Not Implemented');
 
 export function channelRoutes(deps: ChannelRouteDeps): Map<string, RestRoute> {
-  const { telephony, media } = deps;
+  const { telephony, media, continueEventsBeforeReply } = deps;
   const channelOf = (request: RestRequest): ChannelRecord | undefined =>
     telephony.liveChannel(request.pathParams['channelId'] ?? '');
 
@@ -72,11 +74,12 @@ export function channelRoutes(deps: ChannelRouteDeps): Map<string, RestRoute> {
     [
       'channels.continueInDialplan',
       {
-        check: controlCheck,
+        check: (request) => controlCheck(request) ?? continueLocation(request, channelOf(request)!).error,
         run: (request) => {
+          const channel = channelOf(request)!;
           const events = new EventBatch();
-          telephony.continueInDialplan(channelOf(request)!, events);
-          return noContent(events);
+          telephony.continueInDialplan(channel, continueLocation(request, channel).location, events);
+          return noContent(events, continueEventsBeforeReply);
         },
       },
     ],
@@ -169,6 +172,40 @@ function hangupCause(request: RestRequest): { cause: number; label: string; erro
     return { cause, label: reason, error: null };
   }
   return { cause: HANGUP_REASON_CAUSES['normal']!, label: 'normal', error: null };
+}
+
+/**
+ * Where `continue` sends the channel, as ast_ari_channels_continue_in_dialplan() decides: no
+ * context keeps the current one (and its extension unless one is given), a context without an
+ * extension means `s`; a numeric label, else `priority`, else the next priority when nothing was
+ * given, else 1. Named labels need the dialplan, which the fake does not have.
+ */
+function continueLocation(request: RestRequest, channel: ChannelRecord): { location: DialplanLocation; error: RestReply | null } {
+  const param = (name: string): string => request.params.get(name) ?? '';
+  const current = channel.dialplan;
+  const context = param('context') || current.context;
+  const exten = param('extension') || (param('context') ? 's' : current.exten);
+  let priority: number;
+  const label = param('label');
+  if (label !== '') {
+    // sscanf("%30d"): a numeric prefix is a priority.
+    const numeric = /^\s*([+-]?\d+)/.exec(label);
+    if (!numeric) {
+      request.reportUnsupported(`continue to the named label ${label} needs a dialplan, which the fake does not have`);
+      return { location: { context, exten, priority: 0 }, error: ariError(404, 'Requested label can not be found', 'Not Found') };
+    }
+    priority = Number(numeric[1]);
+    if (priority === 0) {
+      return { location: { context, exten, priority }, error: ariError(400, 'Requested priority is illegal', 'Bad Request') };
+    }
+  } else if (param('priority') !== '') {
+    priority = Number(param('priority'));
+  } else if (param('context') === '' && param('extension') === '') {
+    priority = current.priority + 1;
+  } else {
+    priority = 1;
+  }
+  return { location: { context, exten, priority }, error: null };
 }
 
 /** Checks in the order Asterisk 22.10.1 answered the recorded bad requests. */

@@ -8,11 +8,22 @@ import { randomInt } from 'node:crypto';
 import { RtpClock, type PacedSender } from './rtp-clock.js';
 import { payloadInFormat, RTP_FORMATS, type RtpFormat } from './rtp-formats.js';
 import { parseRtp, RTP_HEADER_BYTES, writeRtpHeader } from './rtp-packet.js';
+import { ULAW_TO_LINEAR } from './g711.js';
 
 const LOCAL_ADDRESS = '127.0.0.1';
 const MAX_BIND_ATTEMPTS = 64;
 /** mu-law silence, used to pad a final partial frame. */
 const ULAW_SILENCE = 0xff;
+
+/** One packet the app sent to the channel: what a caller would hear for 20 ms. */
+export interface ReceivedPacket {
+  /** performance.now() at arrival. */
+  atMs: number;
+  sequenceNumber: number;
+  marker: boolean;
+  /** RMS level of the decoded audio (0 for digital silence). */
+  rms: number;
+}
 
 export interface RtpReceived {
   packets: number;
@@ -33,6 +44,7 @@ interface Endpoint extends PacedSender {
   timestamp: number;
   sentPackets: number;
   received: { packets: number; bytes: number; sources: Set<string>; payloadTypes: Set<number> };
+  heard: ReceivedPacket[];
   audio: { frames: Buffer; offset: number; loop: boolean; needsCallerPeer: boolean } | null;
 }
 
@@ -59,6 +71,7 @@ export class RtpMedia {
       timestamp: randomInt(0, 0x1_0000_0000),
       sentPackets: 0,
       received: { packets: 0, bytes: 0, sources: new Set(), payloadTypes: new Set() },
+      heard: [],
       audio: null,
       nextDueMs: 0,
       sendPacket: () => this.sendPacket(endpoint),
@@ -99,6 +112,11 @@ export class RtpMedia {
   canSend(channelId: string): boolean {
     const endpoint = this.endpoints.get(channelId);
     return endpoint?.socket != null && endpoint.format !== undefined;
+  }
+
+  /** Every packet the app sent to the channel, in arrival order, with its audio level. */
+  heard(channelId: string): readonly ReceivedPacket[] {
+    return this.endpoints.get(channelId)?.heard ?? [];
   }
 
   received(channelId: string): RtpReceived {
@@ -173,6 +191,12 @@ export class RtpMedia {
     endpoint.received.bytes += parsed.payloadLength;
     endpoint.received.sources.add(source);
     endpoint.received.payloadTypes.add(parsed.payloadType);
+    endpoint.heard.push({
+      atMs: performance.now(),
+      sequenceNumber: parsed.sequenceNumber,
+      marker: parsed.marker,
+      rms: payloadRms(packet.subarray(parsed.payloadOffset, parsed.payloadOffset + parsed.payloadLength), parsed.payloadType),
+    });
     this.notifyChange();
   }
 
@@ -181,6 +205,26 @@ export class RtpMedia {
     if (!endpoint?.socket) throw new Error(`no live externalMedia channel ${channelId}`);
     return endpoint;
   }
+}
+
+/** RMS of a PCMU (PT 0) or big-endian L16 (PT 10/11) payload. */
+function payloadRms(payload: Buffer, payloadType: number): number {
+  let sum = 0;
+  let n = 0;
+  if (payloadType === 0) {
+    for (const byte of payload) {
+      const sample = ULAW_TO_LINEAR[byte]!;
+      sum += sample * sample;
+      n += 1;
+    }
+  } else {
+    for (let i = 0; i + 1 < payload.length; i += 2) {
+      const sample = payload.readInt16BE(i);
+      sum += sample * sample;
+      n += 1;
+    }
+  }
+  return n === 0 ? 0 : Math.sqrt(sum / n);
 }
 
 /** Binds UDP on LOCAL_ADDRESS until the kernel hands out an even port (RTP uses even ports). */

@@ -14,7 +14,7 @@ import {
   stasisStart,
 } from './ari-events.js';
 import { bridgeMembers, channelRecipients, destroyBridge, joinBridge, leaveBridge, setChannelVariable } from './bridging.js';
-import { channelJson, channelJsonWithVars, type BridgeRecord, type ChannelRecord } from './call-model.js';
+import { channelJson, channelJsonWithVars, type BridgeRecord, type ChannelRecord, type DialplanLocation } from './call-model.js';
 import { qosVariables } from './rtp-qos.js';
 
 export const DEFAULT_APP = 'prosaas_ai';
@@ -194,11 +194,17 @@ export class Telephony {
     this.hooks.deliver(batch);
   }
 
-  /** `POST /channels/{id}/continue`: leaves the bridge and Stasis; the channel lives on in the dialplan. */
-  continueInDialplan(channel: ChannelRecord, batch: EventBatch): void {
+  /**
+   * `POST /channels/{id}/continue`: leaves the bridge and Stasis (ChannelLeftBridge, StasisEnd);
+   * the app is unsubscribed, so nothing more of the channel reaches it. The channel lives on in
+   * the dialplan at `location` (the fake runs no dialplan: it stays there until hung up).
+   */
+  continueInDialplan(channel: ChannelRecord, location: DialplanLocation, batch: EventBatch): void {
     this.leaveStasis(channel, batch);
     channel.subscribedApp = null;
     channel.continuedToDialplan = true;
+    channel.continuedTo = { ...location };
+    this.hooks.notifyChange();
   }
 
   setVariable(channel: ChannelRecord, name: string, value: string, batch: EventBatch): void {
@@ -307,6 +313,7 @@ export class Telephony {
       hungUpBy: null,
       hangupReason: null,
       continuedToDialplan: false,
+      continuedTo: null,
       externalMedia: null,
     };
     this.channels.set(channel.id, channel);

@@ -14,6 +14,7 @@ export function channelView(channel: ChannelRecord): FakeChannelView {
     hungUpBy: channel.hungUpBy,
     hangupReason: channel.hangupReason,
     continuedToDialplan: channel.continuedToDialplan,
+    continuedTo: channel.continuedTo ? { ...channel.continuedTo } : null,
     live: !channel.destroyed,
   };
   if (channel.externalMedia) {

@@ -17,6 +17,7 @@
 // - /v1/speak: Metadata at open; Speak texts buffered until Flush; binary audio in the requested
 //   encoding and rate, then Flushed {sequence_id} (0, 1, 2...); Clear stops the audio at once and
 //   answers Cleared; Close closes at once (1000); a Warning past 20 Flushes per 60 s.
+// - REST GET /v1/projects (what a readiness probe asks), with the same key check (rest-routes.ts).
 //
 // Not reproduced (by design):
 // - Recognition: speech is found by an energy detector and the words come from the script
@@ -27,7 +28,7 @@
 //   they are reported in `violations`.
 // - Synthesis: the audio is the deterministic synthetic voice (synthetic-voice.ts), not speech.
 //   Speak texts over 2000 characters are not refused; the Warning code string is the fake's own.
-// - Rate limits, concurrency limits, REST endpoints (prerecorded, /v1/speak POST), Flux (v2).
+// - Rate limits, concurrency limits, other REST endpoints (prerecorded, /v1/speak POST), Flux (v2).
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
@@ -47,10 +48,12 @@ import type {
   HandshakeRecord,
   ListenConnectionInfo,
   ListenKnobs,
+  RestRequestRecord,
   SpeakConnectionInfo,
   SpeakKnobs,
   SpeakStreamFailure,
 } from './public-types.js';
+import { answerRest } from './rest-routes.js';
 import { parseSpeakQuery } from './speak-query.js';
 import { SpeakSession } from './speak-session.js';
 import { DEFAULT_MIN_SPEECH_MS, DEFAULT_MS_PER_CHARACTER } from './synthetic-voice.js';
@@ -100,6 +103,8 @@ export class FakeDeepgram {
   private readonly speakSessions: SpeakSession[] = [];
   private readonly finalRecords: FinalTranscriptRecord[] = [];
   private readonly injectedRefusals: InjectedRefusal[] = [];
+  private readonly restRecords: RestRequestRecord[] = [];
+  private readonly restFailures: HandshakeRefusal[] = [];
   private readonly speakFailures: SpeakStreamFailure[] = [];
   private dropAfter: { afterMs: number; options: DropOptions } | null = null;
   private nextConnectionId = 1;
@@ -125,10 +130,7 @@ export class FakeDeepgram {
     this.listenKnobs = { ...DEFAULT_LISTEN_KNOBS, ...options.listen };
     this.speakKnobs = { ...DEFAULT_SPEAK_KNOBS, ...options.speak };
     this.changes.setMaxListeners(0);
-    this.server = http.createServer((request, response) => {
-      response.writeHead(404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ err_code: 'NOT_FOUND', err_msg: 'The fake serves only the streaming endpoints.' }));
-    });
+    this.server = http.createServer((request, response) => this.onRequest(request, response));
     this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head));
   }
 
@@ -162,6 +164,12 @@ export class FakeDeepgram {
     return [...this.finalRecords];
   }
 
+  /** Calls listener as each final Results is written (observation only); returns the unsubscribe. */
+  onFinal(listener: (record: FinalTranscriptRecord) => void): () => void {
+    this.changes.on('final', listener);
+    return () => this.changes.off('final', listener);
+  }
+
   setListenKnobs(knobs: Partial<ListenKnobs>): void {
     Object.assign(this.listenKnobs, knobs);
   }
@@ -190,6 +198,17 @@ export class FakeDeepgram {
 
   handshakes(): HandshakeRecord[] {
     return [...this.handshakeRecords];
+  }
+
+  /** Every REST request (GET /v1/projects and strays), in arrival order. */
+  restRequests(): RestRequestRecord[] {
+    return [...this.restRecords];
+  }
+
+  /** One-shot: the next authenticated GET /v1/projects answers this status instead. */
+  failNextRest(options: { status: number; errCode?: string; errMsg?: string }): void {
+    const refusal = refusalFor(options.status);
+    this.restFailures.push({ ...refusal, errCode: options.errCode ?? refusal.errCode, errMsg: options.errMsg ?? refusal.errMsg });
   }
 
   /** One-shot: the next handshake (on `path`, or either) is refused with this status. */
@@ -232,6 +251,16 @@ export class FakeDeepgram {
     return this.closing;
   }
 
+  // --- REST -------------------------------------------------------------------------------
+
+  private onRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const injected = request.method === 'GET' && url.pathname === '/v1/projects' && presentedKey(request) === this.apiKey ? (this.restFailures.shift() ?? null) : null;
+    const status = answerRest(request, response, this.apiKey, this.nextRequestId(), injected);
+    this.restRecords.push({ atMs: nowMs(), method: request.method ?? 'GET', path: url.pathname, status });
+    this.notifyChange();
+  }
+
   // --- handshake --------------------------------------------------------------------------
 
   private onUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -271,6 +300,10 @@ export class FakeDeepgram {
     }
     this.recordHandshake(request, url, 101);
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      if (this.closing) {
+        ws.terminate();
+        return;
+      }
       const id = this.nextConnectionId;
       this.nextConnectionId += 1;
       const violation = (message: string): void => {
@@ -284,7 +317,10 @@ export class FakeDeepgram {
           knobs: this.listenKnobs,
           script: { peek: () => this.transcriptQueue[0], take: () => this.transcriptQueue.shift() },
           violation,
-          finalSent: (record) => this.finalRecords.push(record),
+          finalSent: (record) => {
+            this.finalRecords.push(record);
+            this.changes.emit('final', record);
+          },
           changed,
         });
         this.listenSessions.push(session);

@@ -4,6 +4,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { RawData } from 'ws';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -84,4 +85,10 @@ export function integerParam(params: URLSearchParams, name: string): ParamResult
   if (raw === null) return { ok: true, value: null };
   if (!/^\d+$/.test(raw)) return { ok: false, message: `Invalid value for ${name}: expected an integer, got '${raw}'.` };
   return { ok: true, value: Number(raw) };
+}
+
+/** A websocket message as one Buffer (ws delivers a Buffer unless fragments or binaryType say otherwise). */
+export function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

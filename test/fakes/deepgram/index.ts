@@ -2,6 +2,7 @@
 
 export { DEFAULT_LISTEN_KNOBS, DEFAULT_SPEAK_KNOBS, FakeDeepgram } from './fake-deepgram.js';
 export { NO_AUDIO_CLOSE_REASON } from './listen-session.js';
+export { FAKE_PROJECT } from './rest-routes.js';
 export { FLUSH_LIMIT_WARNING_CODE } from './speak-session.js';
 export { speechDurationMs, speechSampleCount, synthesizeSpeech } from './synthetic-voice.js';
 export type {
@@ -15,6 +16,7 @@ export type {
   HandshakeRecord,
   ListenConnectionInfo,
   ListenKnobs,
+  RestRequestRecord,
   SentMessageRecord,
   SpeakConnectionInfo,
   SpeakKnobs,

@@ -3,6 +3,7 @@
 // violation and dropped; nothing thrown escapes a socket handler.
 
 import type { WebSocket, RawData } from 'ws';
+import { toBuffer } from './handshake.js';
 import { decodeSamples, type RawEncoding } from './audio-codec.js';
 import { nowMs, TimerSet } from './clock.js';
 import { listenEventMessage, listenMetadataMessage, type ListenMessageContext } from './listen-messages.js';
@@ -103,7 +104,7 @@ export class ListenSession {
 
   private onMessage(data: RawData, isBinary: boolean): void {
     const arrivedAtMs = nowMs();
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const bytes = toBuffer(data);
     this.armIdleTimeout();
     if (this.streamClosing) {
       this.deps.violation(`listen #${this.info.id}: ${isBinary ? 'audio' : 'message'} received after CloseStream`);

@@ -48,6 +48,13 @@ export interface HandshakeRecord {
   headers: Record<string, string>;
 }
 
+export interface RestRequestRecord {
+  atMs: number;
+  method: string;
+  path: string;
+  status: number;
+}
+
 export interface SentMessageRecord {
   atMs: number;
   type: string;

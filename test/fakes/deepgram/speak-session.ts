@@ -5,6 +5,7 @@
 // the documented Flush limit (20 per 60 s) is exceeded. Close closes at once with 1000.
 
 import type { WebSocket, RawData } from 'ws';
+import { toBuffer } from './handshake.js';
 import { bytesPerSample, encodeSamples } from './audio-codec.js';
 import { nowMs, TimerSet } from './clock.js';
 import type { SpeakQuery } from './speak-query.js';
@@ -98,7 +99,7 @@ export class SpeakSession {
       this.deps.violation(`speak #${this.info.id}: binary message from the client`);
       return;
     }
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const bytes = toBuffer(data);
     let message: { type?: unknown; text?: unknown };
     try {
       message = JSON.parse(bytes.toString('utf8')) as { type?: unknown; text?: unknown };
@@ -209,7 +210,9 @@ export class SpeakSession {
         this.failStream(job);
         return;
       }
-      this.sendChunk(job, job.audio.subarray(job.nextChunk * job.chunkBytes, (job.nextChunk + 1) * job.chunkBytes));
+      const sentAtMs = this.sendChunk(job, job.audio.subarray(job.nextChunk * job.chunkBytes, (job.nextChunk + 1) * job.chunkBytes));
+      // Later chunks are paced from the moment the first one really went out.
+      if (job.nextChunk === 0) job.startAtMs = sentAtMs;
       job.nextChunk += 1;
     }
     if (job.failure !== null && chunkCount <= job.failure.afterChunks) {
@@ -234,15 +237,16 @@ export class SpeakSession {
     this.pump();
   }
 
-  private sendChunk(job: SpeakJob, chunk: Buffer): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(chunk, { binary: true });
+  private sendChunk(job: SpeakJob, chunk: Buffer): number {
     const atMs = nowMs();
+    if (this.socket.readyState !== this.socket.OPEN) return atMs;
+    this.socket.send(chunk, { binary: true });
     job.record.firstAudioSentAtMs ??= atMs;
     job.record.lastAudioSentAtMs = atMs;
     job.record.audioBytesSent += chunk.length;
     job.record.chunksSent += 1;
     this.deps.changed();
+    return atMs;
   }
 
   private failStream(job: SpeakJob): void {

@@ -30,7 +30,9 @@ export function writePaced(response: ServerResponse, record: RecordedRequest, bo
     }
     stopped = true;
   });
-  const startAtMs = nowMs() + body.firstPieceDelayMs;
+  // Piece i is due at start + i * interval; start moves to the moment piece 0 is really written,
+  // so a late first piece (a busy event loop) never squeezes the pieces after it.
+  let startAtMs = nowMs() + body.firstPieceDelayMs;
 
   const step = (): void => {
     while (!stopped) {
@@ -65,11 +67,13 @@ export function writePaced(response: ServerResponse, record: RecordedRequest, bo
       if (!response.headersSent) writeHead();
       const piece = body.pieces[next]!;
       response.write(piece);
+      const sentAtMs = nowMs();
+      if (next === 0) startAtMs = sentAtMs;
       next += 1;
       record.chunksSent += 1;
       if (body.countsAudio) record.audioBytesSent += piece.length;
-      record.firstByteSentAtMs ??= nowMs();
-      record.lastByteSentAtMs = nowMs();
+      record.firstByteSentAtMs ??= sentAtMs;
+      record.lastByteSentAtMs = sentAtMs;
       changed();
     }
   };

@@ -1,0 +1,59 @@
+// Builds what every AI call shares: the provider clients, the clip cache, the
+// backend client and the turn metrics; and the factory that gives each
+// session its own AiAgent.
+import type { Logger } from 'pino';
+import type { AiConfig } from '../config-ai.js';
+import { BackendClient } from '../backend/backend-client.js';
+import { ClipCache } from '../conversation/clip-cache.js';
+import { TurnMetrics } from '../conversation/turn-metrics.js';
+import { DeepgramSttProvider } from '../providers/deepgram-stt.js';
+import { DeepgramTtsProvider } from '../providers/deepgram-tts.js';
+import { OpenAiLlmProvider } from '../providers/openai-llm.js';
+import { OpenAiTtsProvider } from '../providers/openai-tts.js';
+import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
+import type { AgentFactory } from './agent.js';
+import { AiAgent } from './ai-agent.js';
+
+export interface AiRuntime {
+  readonly factory: AgentFactory;
+  readonly metrics: TurnMetrics;
+  readonly backend: BackendClient;
+  /** One readiness probe per provider: resolves when it accepts our key. */
+  readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
+}
+
+export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger): AiRuntime {
+  const stt: SttProvider = new DeepgramSttProvider({
+    apiKey: config.deepgram.apiKey,
+    baseUrl: config.deepgram.baseUrl,
+    model: config.deepgram.sttModel,
+  });
+  const llm: LlmProvider = new OpenAiLlmProvider({
+    apiKey: config.openai.apiKey,
+    baseURL: config.openai.baseUrl,
+    model: config.openai.model,
+  });
+  const tts: TtsProvider =
+    config.ttsProvider === 'deepgram'
+      ? new DeepgramTtsProvider({ apiKey: config.deepgram.apiKey, baseUrl: config.deepgram.baseUrl })
+      : new OpenAiTtsProvider({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, model: config.openai.ttsModel });
+  const clips = new ClipCache({
+    tts,
+    vendor: config.ttsProvider,
+    logger: logger.child({ component: 'clip-cache' }),
+    dir: config.clipCacheDir,
+  });
+  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }) });
+  const metrics = new TurnMetrics();
+  const now = (): number => performance.now();
+  return {
+    factory: (context) => new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now }),
+    metrics,
+    backend,
+    probes: [
+      { name: 'stt', probe: (signal) => stt.probe(signal) },
+      { name: 'llm', probe: (signal) => llm.probe(signal) },
+      { name: 'tts', probe: (signal) => tts.probe(signal) },
+    ],
+  };
+}

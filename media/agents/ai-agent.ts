@@ -1,0 +1,401 @@
+// The AI agent of one call: a thin coordinator around the conversation state
+// machine. It turns audio, transcripts and provider streams into machine
+// events, and the machine's effects into provider calls, playout and backend
+// requests. Every agent turn has its own AbortController linked to the call's:
+// a barge-in aborts the turn (LLM and TTS) and clears the playout at once; an
+// abort is not an error.
+import type { Logger } from 'pino';
+import type { BackendClient } from '../backend/backend-client.js';
+import type { AgentContext, CallAgent } from './agent.js';
+import { encodeUlaw } from '../codec/g711.js';
+import { AgentOutput, NO_TURN } from '../conversation/agent-output.js';
+import { BargeInDetector } from '../conversation/barge-in.js';
+import type { ClipCache } from '../conversation/clip-cache.js';
+import { clipTexts } from '../conversation/clip-texts.js';
+import { ConversationMachine } from '../conversation/conversation-machine.js';
+import { conversationTools } from '../conversation/conversation-tools.js';
+import type { ClipName, ConversationEffect, ConversationEvent } from '../conversation/conversation-types.js';
+import { SentenceSplitter } from '../conversation/sentence-splitter.js';
+import { systemPrompt } from '../conversation/system-prompt.js';
+import { TURN_ONSET_MIN_SPEECH_MS, VoiceActivityDetector } from '../conversation/vad.js';
+import type { LlmProvider, SttProvider, SttStream, TtsProvider, TtsSession } from '../providers/types.js';
+import type { TurnMetrics } from '../conversation/turn-metrics.js';
+
+export interface ConversationTimings {
+  bargeInMinMs: number;
+  silenceRepromptMs: number;
+  maxReprompts: number;
+  maxCallMs: number;
+  fillerAfterMs: number;
+  sttEndpointingMs: number;
+  sttUtteranceEndMs: number;
+}
+
+export interface AiAgentDeps {
+  stt: SttProvider;
+  llm: LlmProvider;
+  tts: TtsProvider;
+  clips: ClipCache;
+  backend: BackendClient;
+  timings: ConversationTimings;
+  metrics: TurnMetrics;
+  now: () => number;
+}
+
+/** A turn's text on its way through TTS. */
+interface TurnSpeech {
+  /** TTS sentence indexes not fully received yet. */
+  pending: Set<number>;
+  /** Text waiting for the pending sentence to finish (sent as one chunk). */
+  batched: string;
+  /** The LLM is done with this turn. */
+  finished: boolean;
+  firstAudio: boolean;
+}
+
+/** Conversation timers (silence, limits, filler) are checked every this many ticks. */
+const TIMER_EVERY_TICKS = 5;
+
+export class AiAgent implements CallAgent {
+  readonly #context: AgentContext;
+  readonly #deps: AiAgentDeps;
+  readonly #log: Logger;
+  readonly #machine: ConversationMachine;
+  readonly #clips: Record<ClipName, string>;
+  readonly #voice: string;
+  readonly #vad: VoiceActivityDetector;
+  readonly #bargeIn: BargeInDetector;
+  readonly #output: AgentOutput;
+  readonly #call = new AbortController();
+  readonly #turnControllers = new Map<number, AbortController>();
+  readonly #splitters = new Map<number, SentenceSplitter>();
+  /** TTS sentence index -> the turn it belongs to. */
+  readonly #sentenceTurn = new Map<number, number>();
+  /** Sentences of a turn still being synthesized, and whether the turn's text is complete. */
+  readonly #turnSpeech = new Map<number, TurnSpeech>();
+  readonly #answerTurns = new Set<number>();
+  readonly #ulaw = new Uint8Array(160);
+  readonly #lastAgentFrame = new Int16Array(160);
+  #agentFrameFresh = false;
+  #stt: SttStream | null = null;
+  #tts: TtsSession | null = null;
+  #started = false;
+  #closed = false;
+
+  constructor(context: AgentContext, deps: AiAgentDeps) {
+    this.#context = context;
+    this.#deps = deps;
+    this.#log = context.logger.child({ component: 'ai-agent' });
+    const agent = context.request.agent;
+    this.#voice = agent.voice;
+    this.#clips = clipTexts(agent);
+    this.#machine = new ConversationMachine(
+      {
+        systemPrompt: systemPrompt(agent, context.request.caller.from, new Date()),
+        canTransfer: agent.transferTarget !== null,
+        silenceRepromptMs: deps.timings.silenceRepromptMs,
+        maxReprompts: deps.timings.maxReprompts,
+        maxCallMs: deps.timings.maxCallMs,
+        fillerAfterMs: deps.timings.fillerAfterMs,
+        wallClockAtStartMs: Date.now(),
+      },
+      this.#clips,
+    );
+    this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
+    this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs });
+    this.#output = new AgentOutput(context, {
+      firstSent: (turn, atMs) => this.#dispatch({ type: 'agent_audio_sent', turn, atMs }),
+      drained: (turn, atMs) => {
+        this.#output.forget(turn);
+        this.#dispatch({ type: 'agent_audio_done', turn, atMs });
+      },
+    });
+    deps.clips.warm(this.#voice, Object.values(this.#clips));
+    void this.#openProviders();
+  }
+
+  onCallerFrame(frame: Int16Array, tick: number, ulaw: Uint8Array | null): void {
+    if (this.#closed) return;
+    const atMs = this.#deps.now();
+    if (!this.#started) {
+      this.#started = true;
+      this.#dispatch({ type: 'start', atMs });
+    }
+    if (this.#stt) {
+      if (ulaw) this.#stt.send(ulaw);
+      else {
+        encodeUlaw(frame, this.#ulaw);
+        this.#stt.send(this.#ulaw);
+      }
+    }
+    const vad = this.#vad.process(frame, atMs);
+    if (vad?.type === 'speech_start') this.#dispatch({ type: 'caller_speech_start', atMs: vad.atMs });
+    else if (vad?.type === 'speech_end') this.#dispatch({ type: 'caller_speech_end', atMs: vad.atMs });
+
+    const agentFrame = this.#agentFrameFresh ? this.#lastAgentFrame : null;
+    this.#agentFrameFresh = false;
+    const barge = this.#bargeIn.process(frame, agentFrame, atMs);
+    if (barge && this.#output.audible) this.#interrupt(barge.onsetMs, barge.decidedAtMs);
+
+    if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs });
+    this.#output.pump();
+  }
+
+  onAgentFrameSent(frame: Int16Array, atMs: number): void {
+    this.#lastAgentFrame.set(frame);
+    this.#agentFrameFresh = true;
+    this.#output.onSent(atMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#call.abort();
+    await Promise.allSettled([this.#stt?.close(), this.#tts?.close()]);
+  }
+
+  // ---- providers ------------------------------------------------------------
+
+  async #openProviders(): Promise<void> {
+    const { stt, tts, timings } = this.#deps;
+    const signal = this.#call.signal;
+    const [sttResult, ttsResult] = await Promise.allSettled([
+      stt.open({
+        encoding: 'mulaw',
+        sampleRate: 8000,
+        language: this.#context.request.agent.language,
+        endpointingMs: timings.sttEndpointingMs,
+        utteranceEndMs: timings.sttUtteranceEndMs,
+        signal,
+      }),
+      tts.open({ voice: this.#voice, signal }),
+    ]);
+    if (this.#closed) {
+      if (sttResult.status === 'fulfilled') await sttResult.value.close();
+      if (ttsResult.status === 'fulfilled') await ttsResult.value.close();
+      return;
+    }
+    if (sttResult.status === 'fulfilled') {
+      this.#stt = sttResult.value;
+      void this.#pumpStt(sttResult.value);
+    } else this.#providerFailed('stt', sttResult.reason);
+    if (ttsResult.status === 'fulfilled') {
+      this.#tts = ttsResult.value;
+      void this.#pumpTts(ttsResult.value);
+    } else this.#providerFailed('tts', ttsResult.reason);
+  }
+
+  async #pumpStt(stream: SttStream): Promise<void> {
+    try {
+      for await (const event of stream.events) {
+        if (event.type === 'final') {
+          this.#dispatch({ type: 'stt_final', text: event.text, speechFinal: event.speechFinal, atMs: event.atMs });
+        } else if (event.type === 'utterance_end') {
+          this.#dispatch({ type: 'stt_utterance_end', atMs: event.atMs });
+        }
+      }
+    } catch (error) {
+      this.#providerFailed('stt', error);
+    }
+  }
+
+  async #pumpTts(session: TtsSession): Promise<void> {
+    try {
+      for await (const output of session.output) {
+        const turn = this.#sentenceTurn.get(output.sentence);
+        if (turn === undefined) continue;
+        const speech = this.#turnSpeech.get(turn);
+        if (!speech) continue;
+        if (output.type === 'frame') {
+          if (!speech.firstAudio) {
+            speech.firstAudio = true;
+            this.#dispatch({ type: 'tts_first_audio', turn, atMs: output.atMs });
+          }
+          this.#output.enqueue(turn, output.frame);
+        } else {
+          this.#sentenceTurn.delete(output.sentence);
+          speech.pending.delete(output.sentence);
+          this.#maybeEndSpeech(turn);
+        }
+      }
+    } catch (error) {
+      this.#providerFailed('tts', error);
+    }
+  }
+
+  #providerFailed(provider: 'stt' | 'llm' | 'tts', error: unknown): void {
+    if (this.#closed || this.#call.signal.aborted) return;
+    // ProviderError messages name the vendor and what failed, never a key.
+    const message = error instanceof Error ? error.message : 'unknown provider failure';
+    this.#log.error({ provider, error: message }, 'provider failed during the call');
+    this.#dispatch({ type: 'provider_error', provider, error: message, atMs: this.#deps.now() });
+  }
+
+  // ---- machine ----------------------------------------------------------------
+
+  #dispatch(event: ConversationEvent): void {
+    if (this.#closed) return;
+    for (const effect of this.#machine.handle(event)) this.#apply(effect);
+  }
+
+  #apply(effect: ConversationEffect): void {
+    const callId = this.#context.request.callId;
+    switch (effect.type) {
+      case 'play_clip':
+        void this.#playClip(effect.turn, effect.clip);
+        return;
+      case 'start_llm':
+        this.#answerTurns.add(effect.turn);
+        void this.#runLlm(effect.turn, effect.messages);
+        return;
+      case 'finish_speech': {
+        const rest = this.#splitters.get(effect.turn)?.flush();
+        if (rest) this.#speak(effect.turn, rest);
+        this.#speech(effect.turn).finished = true;
+        this.#maybeEndSpeech(effect.turn);
+        return;
+      }
+      case 'cancel_turn':
+        this.#cancelTurn(effect.turn);
+        return;
+      case 'report_turn':
+        if (effect.turn.role === 'agent' && effect.turn.latency) this.#deps.metrics.record(effect.turn.latency);
+        this.#deps.backend.reportTurn(callId, effect.turn);
+        return;
+      case 'report_failure':
+        this.#deps.backend.reportFailure(callId, { provider: effect.provider, error: effect.error });
+        return;
+      case 'action':
+        void this.#act(effect);
+        return;
+      case 'stop':
+        this.#log.info('conversation over');
+        return;
+    }
+  }
+
+  async #playClip(turn: number, clip: ClipName): Promise<void> {
+    const text = this.#clips[clip];
+    const tag = clip === 'filler' ? NO_TURN : turn;
+    const audio = this.#deps.clips.peek(this.#voice, text) ?? (await this.#deps.clips.get(this.#voice, text).catch(() => null));
+    if (this.#closed) return;
+    if (tag !== NO_TURN) this.#output.addSegment(tag, text);
+    if (audio) for (const frame of audio.frames) this.#output.enqueue(tag, frame);
+    else this.#log.warn({ clip }, 'clip unavailable; nothing played');
+    // A clip turn of its own is complete once its audio is queued; a clip inside an answer waits for finish_speech.
+    if (tag !== NO_TURN && !this.#answerTurns.has(turn)) this.#output.end(turn, this.#deps.now());
+  }
+
+  async #runLlm(turn: number, messages: Parameters<LlmProvider['stream']>[0]['messages']): Promise<void> {
+    let controller = this.#turnControllers.get(turn);
+    if (!controller) {
+      controller = new AbortController();
+      this.#turnControllers.set(turn, controller);
+      this.#call.signal.addEventListener('abort', () => controller!.abort(), { once: true });
+    }
+    const signal = controller.signal;
+    let splitter = this.#splitters.get(turn);
+    if (!splitter) {
+      splitter = new SentenceSplitter();
+      this.#splitters.set(turn, splitter);
+    }
+    const tools = conversationTools(this.#context.request.agent.transferTarget !== null);
+    let first = true;
+    try {
+      for await (const event of this.#deps.llm.stream({ messages, tools, signal })) {
+        if (signal.aborted) return;
+        if (event.type === 'text') {
+          if (first) {
+            first = false;
+            this.#dispatch({ type: 'llm_first_token', turn, atMs: event.atMs });
+          }
+          this.#dispatch({ type: 'llm_text', turn, delta: event.delta });
+          for (const sentence of splitter.push(event.delta)) this.#speak(turn, sentence);
+        } else if (event.type === 'tool_call') {
+          this.#dispatch({ type: 'llm_tool_call', turn, id: event.id, name: event.name, arguments: event.arguments });
+        }
+      }
+      if (!signal.aborted) this.#dispatch({ type: 'llm_done', turn, atMs: this.#deps.now() });
+    } catch (error) {
+      if (!signal.aborted) this.#providerFailed('llm', error);
+    }
+  }
+
+  /**
+   * Sends text to TTS. The first chunk of a turn goes at once (lowest latency);
+   * while it is being synthesized, later chunks are batched and sent together
+   * when it is done. Synthesis is faster than playback, so the caller hears no
+   * gap, and a turn costs at most a few TTS flushes (Deepgram allows 20 a minute).
+   */
+  #speak(turn: number, text: string): void {
+    const speech = this.#speech(turn);
+    if (speech.pending.size > 0) {
+      speech.batched = speech.batched === '' ? text : `${speech.batched} ${text}`;
+      return;
+    }
+    this.#sendToTts(turn, text);
+  }
+
+  #sendToTts(turn: number, text: string): void {
+    const tts = this.#tts;
+    if (!tts) return;
+    const sentence = tts.speak(text);
+    this.#sentenceTurn.set(sentence, turn);
+    this.#speech(turn).pending.add(sentence);
+    this.#output.addSegment(turn, text);
+  }
+
+  #speech(turn: number): TurnSpeech {
+    let speech = this.#turnSpeech.get(turn);
+    if (!speech) {
+      speech = { pending: new Set(), batched: '', finished: false, firstAudio: false };
+      this.#turnSpeech.set(turn, speech);
+    }
+    return speech;
+  }
+
+  #maybeEndSpeech(turn: number): void {
+    const speech = this.#turnSpeech.get(turn);
+    if (speech && speech.pending.size === 0 && speech.batched !== '') {
+      const text = speech.batched;
+      speech.batched = '';
+      this.#sendToTts(turn, text);
+      return;
+    }
+    if (speech?.finished && speech.pending.size === 0) {
+      this.#turnSpeech.delete(turn);
+      this.#output.end(turn, this.#deps.now());
+    }
+  }
+
+  #interrupt(onsetMs: number, atMs: number): void {
+    const turn = this.#machine.currentTurn;
+    const playedText = turn === null ? '' : this.#output.heard(turn);
+    this.#dispatch({ type: 'barge_in', atMs, onsetMs, playedText });
+  }
+
+  #cancelTurn(turn: number): void {
+    this.#turnControllers.get(turn)?.abort();
+    this.#turnControllers.delete(turn);
+    this.#splitters.delete(turn);
+    this.#turnSpeech.delete(turn);
+    for (const [sentence, owner] of this.#sentenceTurn) if (owner === turn) this.#sentenceTurn.delete(sentence);
+    this.#tts?.clear();
+    this.#output.cancel(turn);
+    this.#output.forget(turn);
+  }
+
+  async #act(effect: Extract<ConversationEffect, { type: 'action' }>): Promise<void> {
+    const callId = this.#context.request.callId;
+    const result = await this.#deps.backend.action(callId, effect.action);
+    if (effect.toolCallId !== null) {
+      this.#dispatch({ type: 'action_result', turn: effect.turn, toolCallId: effect.toolCallId, ok: result.ok, message: result.message });
+      return;
+    }
+    if (!result.ok && effect.action.type === 'transfer') {
+      // Nobody is left to talk to the caller: end the call rather than leave dead air.
+      this.#log.error({ message: result.message }, 'transfer failed; ending the call');
+      await this.#deps.backend.action(callId, { type: 'hangup', reason: 'provider_failure' });
+    }
+  }
+}

@@ -1,0 +1,420 @@
+// The conversation of one call as a deterministic state machine: events in
+// (caller speech, transcripts, LLM and audio milestones, timers, failures),
+// effects out (play, ask the LLM, cancel, report, act). It reads no clock and
+// does no I/O, so every rule of the conversation is unit-tested by feeding
+// events. A class with `handle(event): effects` rather than a reducer over
+// immutable state: the state is private and small, and a call handles ~50
+// events a second, so copying it on every event would buy nothing.
+import type { TurnLatency, TurnReport } from '../contract/backend.js';
+import type { ChatMessage } from '../providers/types.js';
+import { TOOL_NAMES } from './conversation-tools.js';
+import type { ClipName, ConversationEffect, ConversationEvent, ConversationSettings } from './conversation-types.js';
+
+type AfterSpeech =
+  | { kind: 'hangup'; reason: 'agent_goodbye' | 'caller_silence' | 'max_duration' | 'provider_failure'; forced: boolean }
+  | { kind: 'transfer'; reason: string | null; forced: boolean };
+
+interface AgentTurn {
+  readonly turn: number;
+  readonly clip: ClipName | null;
+  readonly startedAtMs: number;
+  /** The caller turn this answers: latencies are measured from its end of speech. */
+  readonly speechEndMs: number | null;
+  sttFinalMs: number | null;
+  firstTokenMs: number | null;
+  firstAudioMs: number | null;
+  firstSentMs: number | null;
+  /** Every word the LLM produced for this turn (what the caller hears if not interrupted). */
+  text: string;
+  /** Text of the current LLM round, not yet in the history. */
+  roundText: string;
+  toolCalls: { id: string; name: string; arguments: unknown }[];
+  pendingToolResults: number;
+  llmDone: boolean;
+  afterSpeech: AfterSpeech | null;
+}
+
+interface CallerTurn {
+  speaking: boolean;
+  speechStartMs: number | null;
+  speechEndMs: number | null;
+  texts: string[];
+  /** Seq of the caller turn record when it was merged into by a caller who kept talking. */
+  seq: number | null;
+}
+
+/** The newest history kept for the LLM (the system prompt comes on top). */
+const MAX_HISTORY_MESSAGES = 60;
+
+export class ConversationMachine {
+  readonly #settings: ConversationSettings;
+  readonly #clipTexts: Readonly<Record<ClipName, string>>;
+  readonly #history: ChatMessage[] = [];
+  #phase: 'idle' | 'active' | 'stopped' = 'idle';
+  #nextSeq = 0;
+  #startedAtMs = 0;
+  #current: AgentTurn | null = null;
+  #caller: CallerTurn = { speaking: false, speechStartMs: null, speechEndMs: null, texts: [], seq: null };
+  /** Caller speech transcribed while the agent was talking and did not interrupt it. */
+  #held: string[] = [];
+  #lastAgentDoneMs = 0;
+  #reprompts = 0;
+  #ending = false;
+  #fillerPlayedFor = -1;
+
+  constructor(settings: ConversationSettings, clipTexts: Readonly<Record<ClipName, string>>) {
+    this.#settings = settings;
+    this.#clipTexts = clipTexts;
+  }
+
+  get stopped(): boolean {
+    return this.#phase === 'stopped';
+  }
+
+  /** The agent turn in progress (being prepared or heard), if any. */
+  get currentTurn(): number | null {
+    return this.#current?.turn ?? null;
+  }
+
+  /** The LLM's view of the conversation so far (for tests and diagnostics). */
+  get history(): readonly ChatMessage[] {
+    return this.#history;
+  }
+
+  handle(event: ConversationEvent): ConversationEffect[] {
+    if (this.#phase === 'stopped') return [];
+    if (this.#phase === 'idle' && event.type !== 'start') return [];
+    const effects: ConversationEffect[] = [];
+    switch (event.type) {
+      case 'start':
+        this.#phase = 'active';
+        this.#startedAtMs = event.atMs;
+        this.#lastAgentDoneMs = event.atMs;
+        this.#playClip('greeting', event.atMs, effects);
+        break;
+      case 'caller_speech_start':
+        if (!this.#caller.speaking && this.#caller.texts.length === 0) this.#caller.speechStartMs = event.atMs;
+        this.#caller.speaking = true;
+        break;
+      case 'caller_speech_end':
+        this.#caller.speaking = false;
+        this.#caller.speechEndMs = event.atMs;
+        break;
+      case 'barge_in':
+        this.#bargeIn(event.atMs, event.onsetMs, event.playedText, effects);
+        break;
+      case 'stt_final':
+        if (event.text.trim() === '') break;
+        if (this.#agentAudible()) {
+          this.#held.push(event.text.trim());
+          break;
+        }
+        this.#caller.texts.push(event.text.trim());
+        if (event.speechFinal) this.#commitCallerTurn(event.atMs, effects);
+        break;
+      case 'stt_utterance_end':
+        if (this.#caller.texts.length > 0 && !this.#agentAudible()) this.#commitCallerTurn(event.atMs, effects);
+        break;
+      case 'llm_first_token':
+        if (this.#isCurrent(event.turn)) this.#current!.firstTokenMs ??= event.atMs;
+        break;
+      case 'llm_text':
+        if (this.#isCurrent(event.turn)) {
+          this.#current!.text += event.delta;
+          this.#current!.roundText += event.delta;
+        }
+        break;
+      case 'llm_tool_call':
+        if (this.#isCurrent(event.turn)) this.#current!.toolCalls.push({ id: event.id, name: event.name, arguments: event.arguments });
+        break;
+      case 'llm_done':
+        if (this.#isCurrent(event.turn)) this.#llmDone(this.#current!, effects);
+        break;
+      case 'action_result':
+        if (this.#isCurrent(event.turn)) this.#actionResult(this.#current!, event.toolCallId, event.ok, event.message, effects);
+        break;
+      case 'tts_first_audio':
+        if (this.#isCurrent(event.turn)) this.#current!.firstAudioMs ??= event.atMs;
+        break;
+      case 'agent_audio_sent':
+        if (this.#isCurrent(event.turn)) this.#current!.firstSentMs ??= event.atMs;
+        break;
+      case 'agent_audio_done':
+        if (this.#isCurrent(event.turn)) this.#agentDone(this.#current!, event.atMs, effects);
+        break;
+      case 'provider_error':
+        this.#providerError(event.provider, event.error, event.atMs, effects);
+        break;
+      case 'tick':
+        this.#tick(event.atMs, effects);
+        break;
+    }
+    return effects;
+  }
+
+  #isCurrent(turn: number): boolean {
+    return this.#current !== null && this.#current.turn === turn;
+  }
+
+  /** Agent audio is playing or about to: caller finals are held, not answered. */
+  #agentAudible(): boolean {
+    const current = this.#current;
+    return current !== null && current.firstSentMs !== null;
+  }
+
+  #newTurn(atMs: number, clip: ClipName | null, speechEndMs: number | null): AgentTurn {
+    const turn: AgentTurn = {
+      turn: this.#nextSeq++,
+      clip,
+      startedAtMs: atMs,
+      speechEndMs,
+      sttFinalMs: null,
+      firstTokenMs: null,
+      firstAudioMs: null,
+      firstSentMs: null,
+      text: clip ? this.#clipTexts[clip] : '',
+      roundText: '',
+      toolCalls: [],
+      pendingToolResults: 0,
+      llmDone: clip !== null,
+      afterSpeech: null,
+    };
+    this.#current = turn;
+    return turn;
+  }
+
+  #playClip(clip: ClipName, atMs: number, effects: ConversationEffect[], afterSpeech: AfterSpeech | null = null): void {
+    const turn = this.#newTurn(atMs, clip, null);
+    turn.afterSpeech = afterSpeech;
+    effects.push({ type: 'play_clip', turn: turn.turn, clip });
+  }
+
+  #commitCallerTurn(atMs: number, effects: ConversationEffect[]): void {
+    const current = this.#current;
+    let text = this.#caller.texts.join(' ');
+    let seq: number;
+    let startedMs = this.#caller.speechStartMs ?? atMs;
+    if (current && current.clip === null && current.firstSentMs === null && this.#caller.seq !== null) {
+      // The caller kept talking before the answer was heard: one longer caller turn, answered afresh.
+      effects.push({ type: 'cancel_turn', turn: current.turn });
+      const previous = this.#history.pop();
+      if (previous?.role === 'user') text = `${previous.content} ${text}`;
+      seq = this.#caller.seq;
+      startedMs = this.#caller.speechStartMs ?? startedMs;
+    } else {
+      if (current) effects.push({ type: 'cancel_turn', turn: current.turn });
+      seq = this.#nextSeq++;
+    }
+    const speechEndMs = this.#caller.speaking ? atMs : (this.#caller.speechEndMs ?? atMs);
+    effects.push({ type: 'report_turn', turn: this.#record(seq, 'caller', text, startedMs, speechEndMs, false, null) });
+    this.#pushHistory({ role: 'user', content: text });
+    this.#reprompts = 0;
+    const turn = this.#newTurn(atMs, null, speechEndMs);
+    turn.sttFinalMs = atMs;
+    this.#caller = { speaking: this.#caller.speaking, speechStartMs: startedMs, speechEndMs: null, texts: [], seq };
+    effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
+  }
+
+  #llmDone(turn: AgentTurn, effects: ConversationEffect[]): void {
+    if (turn.toolCalls.length === 0) {
+      turn.llmDone = true;
+      effects.push({ type: 'finish_speech', turn: turn.turn });
+      return;
+    }
+    const calls = turn.toolCalls;
+    turn.toolCalls = [];
+    this.#pushHistory({
+      role: 'assistant',
+      content: turn.roundText === '' ? null : turn.roundText,
+      toolCalls: calls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.stringify(c.arguments ?? {}) })),
+    });
+    turn.roundText = '';
+    let needsAnotherRound = false;
+    for (const call of calls) {
+      const args = (call.arguments ?? {}) as Record<string, unknown>;
+      if (call.name === TOOL_NAMES.endCall) {
+        turn.afterSpeech = { kind: 'hangup', reason: 'agent_goodbye', forced: false };
+        this.#pushHistory({ role: 'tool', toolCallId: call.id, content: 'The call will end after your goodbye.' });
+      } else if (call.name === TOOL_NAMES.transfer && this.#settings.canTransfer) {
+        turn.afterSpeech = { kind: 'transfer', reason: typeof args.reason === 'string' ? args.reason : null, forced: false };
+        this.#pushHistory({ role: 'tool', toolCallId: call.id, content: 'The caller will be transferred after your message.' });
+      } else if (call.name === TOOL_NAMES.takeMessage) {
+        turn.pendingToolResults += 1;
+        effects.push({
+          type: 'action',
+          turn: turn.turn,
+          toolCallId: call.id,
+          action: {
+            type: 'take_message',
+            callerName: String(args.caller_name ?? '').slice(0, 200) || 'unknown',
+            callbackNumber: String(args.callback_number ?? '').slice(0, 40) || 'unknown',
+            reason: String(args.reason ?? '').slice(0, 2000) || 'not given',
+          },
+        });
+      } else {
+        const why = call.name === TOOL_NAMES.transfer ? 'No one is available to take a transfer.' : `Unknown tool ${call.name}.`;
+        this.#pushHistory({ role: 'tool', toolCallId: call.id, content: why });
+        needsAnotherRound = true;
+      }
+    }
+    if (turn.pendingToolResults > 0) return;
+    if (needsAnotherRound && turn.afterSpeech === null) {
+      effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
+      return;
+    }
+    turn.llmDone = true;
+    if (turn.text.trim() === '' && turn.afterSpeech !== null) {
+      // A tool call without words: say the cached line instead of going quiet.
+      const clip: ClipName = turn.afterSpeech.kind === 'hangup' ? 'goodbye' : 'transfer_notice';
+      turn.text = this.#clipTexts[clip];
+      effects.push({ type: 'play_clip', turn: turn.turn, clip });
+    }
+    effects.push({ type: 'finish_speech', turn: turn.turn });
+  }
+
+  #actionResult(turn: AgentTurn, toolCallId: string, ok: boolean, message: string | null, effects: ConversationEffect[]): void {
+    this.#pushHistory({ role: 'tool', toolCallId, content: ok ? 'Done.' : `Failed: ${message ?? 'unknown reason'}` });
+    turn.pendingToolResults -= 1;
+    if (turn.pendingToolResults === 0) effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
+  }
+
+  #agentDone(turn: AgentTurn, atMs: number, effects: ConversationEffect[]): void {
+    if (!turn.llmDone) return;
+    effects.push({ type: 'report_turn', turn: this.#agentRecord(turn, atMs, false, turn.text) });
+    if (turn.clip !== null) this.#pushHistory({ role: 'assistant', content: turn.text });
+    else if (turn.roundText.trim() !== '') this.#pushHistory({ role: 'assistant', content: turn.roundText });
+    this.#current = null;
+    this.#lastAgentDoneMs = atMs;
+    this.#caller.seq = null;
+    const after = turn.afterSpeech;
+    if (after) {
+      this.#finish(after, effects);
+      return;
+    }
+    if (this.#held.length > 0) {
+      this.#caller.texts.push(...this.#held);
+      this.#held = [];
+      this.#commitCallerTurn(atMs, effects);
+    }
+  }
+
+  #finish(after: AfterSpeech, effects: ConversationEffect[]): void {
+    const action =
+      after.kind === 'hangup'
+        ? ({ type: 'hangup', reason: after.reason } as const)
+        : ({ type: 'transfer', reason: after.reason } as const);
+    effects.push({ type: 'action', turn: -1, toolCallId: null, action }, { type: 'stop' });
+    this.#phase = 'stopped';
+  }
+
+  #bargeIn(atMs: number, onsetMs: number, playedText: string, effects: ConversationEffect[]): void {
+    const turn = this.#current;
+    this.#caller.speaking = true;
+    this.#caller.speechStartMs = onsetMs;
+    this.#caller.seq = null;
+    if (!turn) return;
+    effects.push({ type: 'cancel_turn', turn: turn.turn });
+    effects.push({ type: 'report_turn', turn: this.#agentRecord(turn, atMs, true, playedText) });
+    if (playedText.trim() !== '') this.#pushHistory({ role: 'assistant', content: playedText });
+    this.#current = null;
+    this.#lastAgentDoneMs = atMs;
+    this.#caller.texts.unshift(...this.#held);
+    this.#held = [];
+    // A goodbye the system imposed (silence, limits, failures) still ends the call.
+    if (turn.afterSpeech?.forced) this.#finish(turn.afterSpeech, effects);
+  }
+
+  #providerError(provider: 'stt' | 'llm' | 'tts', error: string, atMs: number, effects: ConversationEffect[]): void {
+    effects.push({ type: 'report_failure', provider, error });
+    if (this.#ending) return;
+    this.#ending = true;
+    if (this.#current) effects.push({ type: 'cancel_turn', turn: this.#current.turn });
+    const after: AfterSpeech = this.#settings.canTransfer
+      ? { kind: 'transfer', reason: `${provider} failure`, forced: true }
+      : { kind: 'hangup', reason: 'provider_failure', forced: true };
+    this.#playClip('apology', atMs, effects, after);
+  }
+
+  #tick(atMs: number, effects: ConversationEffect[]): void {
+    const current = this.#current;
+    if (!this.#ending && atMs - this.#startedAtMs >= this.#settings.maxCallMs) {
+      this.#ending = true;
+      if (current) effects.push({ type: 'cancel_turn', turn: current.turn });
+      this.#playClip('goodbye', atMs, effects, { kind: 'hangup', reason: 'max_duration', forced: true });
+      return;
+    }
+    if (current === null) {
+      const quiet = !this.#caller.speaking && this.#caller.texts.length === 0;
+      if (!this.#ending && quiet && atMs - this.#lastAgentDoneMs >= this.#settings.silenceRepromptMs) {
+        if (this.#reprompts < this.#settings.maxReprompts) {
+          this.#reprompts += 1;
+          this.#playClip('reprompt', atMs, effects);
+        } else {
+          this.#ending = true;
+          this.#playClip('goodbye', atMs, effects, { kind: 'hangup', reason: 'caller_silence', forced: true });
+        }
+      }
+      return;
+    }
+    if (
+      current.clip === null &&
+      current.firstSentMs === null &&
+      current.speechEndMs !== null &&
+      this.#fillerPlayedFor !== current.turn &&
+      atMs - current.speechEndMs >= this.#settings.fillerAfterMs
+    ) {
+      this.#fillerPlayedFor = current.turn;
+      effects.push({ type: 'play_clip', turn: current.turn, clip: 'filler' });
+    }
+  }
+
+  #messages(): ChatMessage[] {
+    return [{ role: 'system', content: this.#settings.systemPrompt }, ...this.#history];
+  }
+
+  #pushHistory(message: ChatMessage): void {
+    this.#history.push(message);
+    while (this.#history.length > MAX_HISTORY_MESSAGES) {
+      this.#history.shift();
+      // Never start the kept history with tool results whose call was dropped.
+      while (this.#history[0]?.role === 'tool') this.#history.shift();
+    }
+  }
+
+  #agentRecord(turn: AgentTurn, atMs: number, interrupted: boolean, text: string): TurnReport {
+    const from = turn.speechEndMs;
+    const since = (at: number | null): number | null => (from === null || at === null ? null : Math.round(at - from));
+    const latency: TurnLatency | null =
+      turn.clip === null
+        ? {
+            sttFinalMs: since(turn.sttFinalMs),
+            llmFirstTokenMs: since(turn.firstTokenMs),
+            ttsFirstAudioMs: since(turn.firstAudioMs),
+            voiceToVoiceMs: since(turn.firstSentMs),
+          }
+        : null;
+    return this.#record(turn.turn, 'agent', text, turn.firstSentMs ?? turn.startedAtMs, atMs, interrupted, latency);
+  }
+
+  #record(
+    seq: number,
+    role: 'caller' | 'agent',
+    text: string,
+    startedMs: number,
+    endedMs: number | null,
+    interrupted: boolean,
+    latency: TurnLatency | null,
+  ): TurnReport {
+    const wall = (ms: number): string =>
+      new Date(this.#settings.wallClockAtStartMs + (ms - this.#startedAtMs)).toISOString();
+    return {
+      seq,
+      role,
+      text: text.trim(),
+      startedAt: wall(startedMs),
+      endedAt: endedMs === null ? null : wall(endedMs),
+      interrupted,
+      latency,
+    };
+  }
+}

@@ -1,0 +1,64 @@
+// Events into and effects out of the conversation state machine. Time is
+// always an argument (ms, performance.now() base); the machine reads no clock.
+import type { CallAction, TurnReport } from '../contract/backend.js';
+import type { ChatMessage } from '../providers/types.js';
+
+/** Short phrases synthesized once and cached (per business, voice and text). */
+export type ClipName = 'greeting' | 'reprompt' | 'goodbye' | 'apology' | 'transfer_notice' | 'filler';
+
+export type ConversationEvent =
+  /** The media started (the caller can hear us from now on). */
+  | { type: 'start'; atMs: number }
+  /** Local voice activity: the caller started speaking (onset time). */
+  | { type: 'caller_speech_start'; atMs: number }
+  /** Local voice activity: the caller stopped speaking (end of the last speech frame). */
+  | { type: 'caller_speech_end'; atMs: number }
+  /**
+   * The caller interrupted the agent (local detection, echo-safe). The
+   * coordinator already knows what the caller actually heard of the turn.
+   */
+  | { type: 'barge_in'; atMs: number; onsetMs: number; playedText: string }
+  | { type: 'stt_final'; text: string; speechFinal: boolean; atMs: number }
+  | { type: 'stt_utterance_end'; atMs: number }
+  | { type: 'llm_first_token'; turn: number; atMs: number }
+  | { type: 'llm_text'; turn: number; delta: string }
+  | { type: 'llm_tool_call'; turn: number; id: string; name: string; arguments: unknown }
+  | { type: 'llm_done'; turn: number; atMs: number }
+  | { type: 'tts_first_audio'; turn: number; atMs: number }
+  /** The first RTP packet carrying this turn's audio left for Asterisk. */
+  | { type: 'agent_audio_sent'; turn: number; atMs: number }
+  /** Everything queued for this turn (or clip) was played. */
+  | { type: 'agent_audio_done'; turn: number; atMs: number }
+  | { type: 'action_result'; turn: number; toolCallId: string; ok: boolean; message: string | null }
+  | { type: 'provider_error'; provider: 'stt' | 'llm' | 'tts'; error: string; atMs: number }
+  /** Periodic (every tick or every few ticks): silence and call-length limits. */
+  | { type: 'tick'; atMs: number };
+
+export type ConversationEffect =
+  /** Play a cached clip as agent turn `turn` (its audio counts as that turn's). */
+  | { type: 'play_clip'; turn: number; clip: ClipName }
+  /** Start (or continue after tool results) the LLM for agent turn `turn`. */
+  | { type: 'start_llm'; turn: number; messages: ChatMessage[] }
+  /** The LLM is done for this turn: flush the remaining text to TTS and end the speech. */
+  | { type: 'finish_speech'; turn: number }
+  /** Barge-in or a caller who kept talking: stop the turn's audio, LLM and TTS at once. */
+  | { type: 'cancel_turn'; turn: number }
+  | { type: 'report_turn'; turn: TurnReport }
+  | { type: 'report_failure'; provider: 'stt' | 'llm' | 'tts'; error: string }
+  /** Ask the backend (it owns ARI); answers come back as action_result for tool calls. */
+  | { type: 'action'; turn: number; toolCallId: string | null; action: CallAction }
+  /** Nothing more will happen on this call. */
+  | { type: 'stop' };
+
+export interface ConversationSettings {
+  systemPrompt: string;
+  /** The business has someone to transfer to (offers the transfer tool). */
+  canTransfer: boolean;
+  silenceRepromptMs: number;
+  maxReprompts: number;
+  maxCallMs: number;
+  /** Play the filler clip when an answer has produced no audio this long after the caller stopped. */
+  fillerAfterMs: number;
+  /** Wall clock of `start` (for turn timestamps), as epoch ms. */
+  wallClockAtStartMs: number;
+}

@@ -1,0 +1,32 @@
+// What a CallSession needs from the rest of the backend.
+import type { Logger } from 'pino';
+import type { AriRest } from '../ari/rest.js';
+import type { MediaGatewayClient } from '../media-gateway/client.js';
+import type { BusinessDirectory } from './business-directory.js';
+import type { CallLogWriter } from './call-log-writer.js';
+import type { CallSession } from './call-session.js';
+
+export interface CallSettings {
+  appName: string;
+  mediaFormat: 'ulaw' | 'slin';
+  defaultCountryCode: string;
+  externalMediaStasisTimeoutMs: number;
+}
+
+/** Lets the manager route events by channel and bridge id to the session owning them. */
+export interface CallRegistry {
+  claim(id: string, session: CallSession): void;
+  release(session: CallSession): void;
+}
+
+export interface CallSessionDeps {
+  ari: AriRest;
+  media: MediaGatewayClient;
+  writer: CallLogWriter;
+  directory: BusinessDirectory;
+  registry: CallRegistry;
+  settings: CallSettings;
+  logger: Logger;
+  now: () => Date;
+  newId: () => string;
+}

@@ -1,0 +1,95 @@
+// The backend side of the gateway -> backend internal API: which calls accept
+// which reports and actions, and what each one does.
+//
+// - Actions that act on the call (hangup, transfer) need a live call that is
+//   not ending: the call's session performs them through ARI.
+// - Reports (turns, failures) and take_message are also accepted for a call
+//   that ended less than the manager's grace period ago (60 s by default):
+//   the gateway reports the last turn, a failure or a message just taken right
+//   after the hang-up, and nothing of that must be lost.
+// - A call this backend does not know (or that ended longer ago) is unknown.
+// - When the database cannot store a report right now (unreachable, or the
+//   call's row not written yet), the gateway is told to retry later.
+import type { Logger } from 'pino';
+import { isTransientDbError } from '../db/index.js';
+import type { ActionResult, CallAction, FailureReport, TurnReport } from '../../media/contract/backend.js';
+import { AGENT_MESSAGES } from './agent-actions.js';
+import type { CallLookup } from './call-manager.js';
+import { CallRowMissingError, type ConversationStore } from './conversation-store.js';
+
+export type InternalOutcome<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'unknown_call'; message: string }
+  | { kind: 'retry_later'; message: string };
+
+export interface InternalApi {
+  recordTurn(callId: string, turn: TurnReport): Promise<InternalOutcome<void>>;
+  recordFailure(callId: string, failure: FailureReport): Promise<InternalOutcome<void>>;
+  performAction(callId: string, action: CallAction): Promise<InternalOutcome<ActionResult>>;
+}
+
+export interface InternalApiDeps {
+  calls: { lookup(callId: string): CallLookup };
+  store: ConversationStore;
+  logger: Logger;
+}
+
+const UNKNOWN_CALL = { kind: 'unknown_call', message: 'no such call, or the call already ended' } as const;
+
+export function createInternalApi(deps: InternalApiDeps): InternalApi {
+  const log = deps.logger.child({ component: 'internal-api' });
+
+  /** Runs a write for a call that accepts reports; database trouble becomes retry_later. */
+  const storeReport = async <T>(callId: string, what: string, write: () => Promise<T>): Promise<InternalOutcome<T>> => {
+    if (deps.calls.lookup(callId).state === 'unknown') return UNKNOWN_CALL;
+    try {
+      return { kind: 'ok', value: await write() };
+    } catch (error) {
+      if (error instanceof CallRowMissingError) {
+        return { kind: 'retry_later', message: `the call log row is not stored yet; retry the ${what}` };
+      }
+      if (isTransientDbError(error)) {
+        log.warn({ callId, err: error }, `database unavailable; ${what} not stored`);
+        return { kind: 'retry_later', message: `the database is unavailable; retry the ${what}` };
+      }
+      throw error;
+    }
+  };
+
+  return {
+    recordTurn(callId, turn) {
+      return storeReport(callId, 'turn report', async () => {
+        await deps.store.saveTurn(callId, turn);
+        log.debug({ callId, seq: turn.seq, role: turn.role, interrupted: turn.interrupted, latency: turn.latency }, 'turn stored');
+      });
+    },
+
+    recordFailure(callId, failure) {
+      return storeReport(callId, 'failure report', async () => {
+        await deps.store.saveFailure(callId, failure);
+        log.warn({ callId, provider: failure.provider, failure: failure.error }, 'conversation provider failed');
+      });
+    },
+
+    async performAction(callId, action) {
+      if (action.type === 'take_message') {
+        const message = { callerName: action.callerName, callbackNumber: action.callbackNumber, reason: action.reason };
+        const saved = await storeReport(callId, 'message', () => deps.store.saveMessage(callId, message));
+        if (saved.kind === 'unknown_call') return saved;
+        if (saved.kind === 'retry_later') {
+          // The caller is still on the line: the agent must say so now, and the
+          // message stays in the log (PII fields that redaction removes).
+          log.error({ callId, caller: { name: message.callerName, number: message.callbackNumber }, text: message.reason }, 'message not stored');
+          return { kind: 'ok', value: { ok: false, message: AGENT_MESSAGES.messageNotSaved } };
+        }
+        log.info({ callId }, 'message taken');
+        return { kind: 'ok', value: { ok: true, message: null } };
+      }
+      const found = deps.calls.lookup(callId);
+      if (found.state !== 'live' || !found.session.acceptsActions) return UNKNOWN_CALL;
+      const value =
+        action.type === 'hangup' ? await found.session.hangUpForAgent(action.reason) : await found.session.transfer();
+      return { kind: 'ok', value };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// Fake OpenAI API (chat completions with streaming and tool calls, audio speech) for integration tests.
+
+export { DEFAULT_CHAT_KNOBS, DEFAULT_SPEECH_KNOBS, FakeOpenAI } from './fake-openai.js';
+export { FAKE_MODELS } from './models-route.js';
+export { SPEECH_SAMPLE_RATE } from './speech-route.js';
+export { textPieces } from './text-pieces.js';
+export type {
+  ChatErrorReply,
+  ChatKnobs,
+  ChatReply,
+  ChatRequestView,
+  ChatResponder,
+  ChatSuccessReply,
+  FakeOpenAIOptions,
+  RecordedRequest,
+  RequestOutcome,
+  SpeechFailure,
+  SpeechKnobs,
+  ToolCallScript,
+} from './public-types.js';
