@@ -9,6 +9,7 @@ const CLIPS = {
   apology: 'Sorry, I am having trouble right now.',
   transfer_notice: 'Let me transfer you.',
   filler: 'One moment.',
+  filler_more: 'Thanks for waiting.',
 };
 
 function machine(overrides: Partial<ConversationSettings> = {}): ConversationMachine {
@@ -204,11 +205,11 @@ describe('ConversationMachine', () => {
       const m = machine({ silenceRepromptMs: 5000, maxReprompts: 1 });
       m.handle({ type: 'start', atMs: 0 });
       m.handle({ type: 'agent_audio_done', turn: 0, atMs: 1000 });
-      expect(m.handle({ type: 'tick', atMs: 5900 })).toEqual([]);
-      const reprompt = m.handle({ type: 'tick', atMs: 6000 });
+      expect(m.handle({ type: 'tick', agentAudible: false, atMs: 5900 })).toEqual([]);
+      const reprompt = m.handle({ type: 'tick', agentAudible: false, atMs: 6000 });
       expect(reprompt).toEqual([{ type: 'play_clip', turn: 1, clip: 'reprompt' }]);
       m.handle({ type: 'agent_audio_done', turn: 1, atMs: 7000 });
-      const goodbye = m.handle({ type: 'tick', atMs: 12_000 });
+      const goodbye = m.handle({ type: 'tick', agentAudible: false, atMs: 12_000 });
       expect(goodbye).toEqual([{ type: 'play_clip', turn: 2, clip: 'goodbye' }]);
       const done = m.handle({ type: 'agent_audio_done', turn: 2, atMs: 13_000 });
       expect(only(done, 'action')[0]!.action).toEqual({ type: 'hangup', reason: 'caller_silence' });
@@ -219,13 +220,13 @@ describe('ConversationMachine', () => {
       m.handle({ type: 'start', atMs: 0 });
       m.handle({ type: 'agent_audio_done', turn: 0, atMs: 1000 });
       m.handle({ type: 'caller_speech_start', atMs: 2000 });
-      expect(m.handle({ type: 'tick', atMs: 9000 })).toEqual([]);
+      expect(m.handle({ type: 'tick', agentAudible: false, atMs: 9000 })).toEqual([]);
     });
 
     it('ends the call politely at the maximum length', () => {
       const m = machine({ maxCallMs: 60_000 });
       const { answerTurn } = greetedAndAsked(m);
-      const effects = m.handle({ type: 'tick', atMs: 60_000 });
+      const effects = m.handle({ type: 'tick', agentAudible: false, atMs: 60_000 });
       expect(effects).toEqual([
         { type: 'cancel_turn', turn: answerTurn },
         { type: 'play_clip', turn: answerTurn + 1, clip: 'goodbye' },
@@ -234,12 +235,18 @@ describe('ConversationMachine', () => {
       expect(only(done, 'action')[0]!.action).toEqual({ type: 'hangup', reason: 'max_duration' });
     });
 
-    it('plays a filler once when an answer is slow to produce audio', () => {
+    it('fills dead air while an answer is slow: again after each quiet stretch, never while audible', () => {
       const m = machine({ fillerAfterMs: 1500 });
       const { answerTurn } = greetedAndAsked(m);
-      expect(m.handle({ type: 'tick', atMs: 3400 })).toEqual([]);
-      expect(m.handle({ type: 'tick', atMs: 3500 })).toEqual([{ type: 'play_clip', turn: answerTurn, clip: 'filler' }]);
-      expect(m.handle({ type: 'tick', atMs: 4000 })).toEqual([]);
+      // The caller stopped at 2000 ms.
+      expect(m.handle({ type: 'tick', agentAudible: false, atMs: 3400 })).toEqual([]);
+      expect(m.handle({ type: 'tick', agentAudible: false, atMs: 3500 })).toEqual([{ type: 'play_clip', turn: answerTurn, clip: 'filler' }]);
+      expect(m.handle({ type: 'tick', agentAudible: true, atMs: 4000 })).toEqual([]);
+      expect(m.handle({ type: 'tick', agentAudible: false, atMs: 5400 })).toEqual([]);
+      expect(m.handle({ type: 'tick', agentAudible: false, atMs: 5500 })).toEqual([{ type: 'play_clip', turn: answerTurn, clip: 'filler_more' }]);
+      // Once the answer is heard, no more fillers.
+      m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 5600 });
+      expect(m.handle({ type: 'tick', agentAudible: false, atMs: 9000 })).toEqual([]);
     });
   });
 

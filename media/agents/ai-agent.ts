@@ -137,7 +137,7 @@ export class AiAgent implements CallAgent {
     const barge = this.#bargeIn.process(frame, agentFrame, atMs);
     if (barge && this.#output.audible) this.#interrupt(barge.onsetMs, barge.decidedAtMs);
 
-    if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs });
+    if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible: this.#output.audible });
     this.#output.pump();
   }
 
@@ -276,7 +276,7 @@ export class AiAgent implements CallAgent {
 
   async #playClip(turn: number, clip: ClipName): Promise<void> {
     const text = this.#clips[clip];
-    const tag = clip === 'filler' ? NO_TURN : turn;
+    const tag = clip === 'filler' || clip === 'filler_more' ? NO_TURN : turn;
     const audio = this.#deps.clips.peek(this.#voice, text) ?? (await this.#deps.clips.get(this.#voice, text).catch(() => null));
     if (this.#closed) return;
     if (tag !== NO_TURN) this.#output.addSegment(tag, text);

@@ -9,6 +9,7 @@ const LINES: Omit<Record<ClipName, string>, 'greeting'> = {
   apology: "I'm sorry, I'm having technical trouble right now.",
   transfer_notice: 'One moment, I will transfer you to a member of our team.',
   filler: 'One moment.',
+  filler_more: 'Thanks for waiting, almost there.',
 };
 
 export function clipTexts(agent: AgentSettings): Record<ClipName, string> {

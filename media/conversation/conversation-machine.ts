@@ -43,6 +43,9 @@ interface CallerTurn {
   seq: number | null;
 }
 
+/** Fillers per answer at most; a provider slower than that times out and fails the turn anyway. */
+const MAX_FILLERS_PER_TURN = 4;
+
 /** The newest history kept for the LLM (the system prompt comes on top). */
 const MAX_HISTORY_MESSAGES = 60;
 
@@ -60,7 +63,9 @@ export class ConversationMachine {
   #lastAgentDoneMs = 0;
   #reprompts = 0;
   #ending = false;
-  #fillerPlayedFor = -1;
+  /** Last time agent audio (any: answer, clip or filler) was audible. */
+  #lastAudibleMs = 0;
+  #fillersThisTurn = 0;
 
   constructor(settings: ConversationSettings, clipTexts: Readonly<Record<ClipName, string>>) {
     this.#settings = settings;
@@ -146,6 +151,7 @@ export class ConversationMachine {
         this.#providerError(event.provider, event.error, event.atMs, effects);
         break;
       case 'tick':
+        if (event.agentAudible) this.#lastAudibleMs = event.atMs;
         this.#tick(event.atMs, effects);
         break;
     }
@@ -211,6 +217,7 @@ export class ConversationMachine {
     this.#reprompts = 0;
     const turn = this.#newTurn(atMs, null, speechEndMs);
     turn.sttFinalMs = atMs;
+    this.#fillersThisTurn = 0;
     this.#caller = { speaking: this.#caller.speaking, speechStartMs: startedMs, speechEndMs: null, texts: [], seq };
     effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
   }
@@ -356,15 +363,16 @@ export class ConversationMachine {
       }
       return;
     }
-    if (
-      current.clip === null &&
-      current.firstSentMs === null &&
-      current.speechEndMs !== null &&
-      this.#fillerPlayedFor !== current.turn &&
-      atMs - current.speechEndMs >= this.#settings.fillerAfterMs
-    ) {
-      this.#fillerPlayedFor = current.turn;
-      effects.push({ type: 'play_clip', turn: current.turn, clip: 'filler' });
+    // Dead air while the answer is prepared: a short filler, again after each quiet stretch.
+    if (current.clip === null && current.firstSentMs === null && current.speechEndMs !== null) {
+      const quietSinceMs = Math.max(current.speechEndMs, this.#lastAudibleMs);
+      if (this.#fillersThisTurn < MAX_FILLERS_PER_TURN && atMs - quietSinceMs >= this.#settings.fillerAfterMs) {
+        const clip: ClipName = this.#fillersThisTurn === 0 ? 'filler' : 'filler_more';
+        this.#fillersThisTurn += 1;
+        // Counts as audible from now, so the next filler waits for a new quiet stretch.
+        this.#lastAudibleMs = atMs;
+        effects.push({ type: 'play_clip', turn: current.turn, clip });
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import type { CallAction, TurnReport } from '../contract/backend.js';
 import type { ChatMessage } from '../providers/types.js';
 
 /** Short phrases synthesized once and cached (per business, voice and text). */
-export type ClipName = 'greeting' | 'reprompt' | 'goodbye' | 'apology' | 'transfer_notice' | 'filler';
+export type ClipName = 'greeting' | 'reprompt' | 'goodbye' | 'apology' | 'transfer_notice' | 'filler' | 'filler_more';
 
 export type ConversationEvent =
   /** The media started (the caller can hear us from now on). */
@@ -31,8 +31,8 @@ export type ConversationEvent =
   | { type: 'agent_audio_done'; turn: number; atMs: number }
   | { type: 'action_result'; turn: number; toolCallId: string; ok: boolean; message: string | null }
   | { type: 'provider_error'; provider: 'stt' | 'llm' | 'tts'; error: string; atMs: number }
-  /** Periodic (every tick or every few ticks): silence and call-length limits. */
-  | { type: 'tick'; atMs: number };
+  /** Periodic (every few ticks): silence, dead air and call-length limits. */
+  | { type: 'tick'; atMs: number; agentAudible: boolean };
 
 export type ConversationEffect =
   /** Play a cached clip as agent turn `turn` (its audio counts as that turn's). */
@@ -57,7 +57,7 @@ export interface ConversationSettings {
   silenceRepromptMs: number;
   maxReprompts: number;
   maxCallMs: number;
-  /** Play the filler clip when an answer has produced no audio this long after the caller stopped. */
+  /** Dead air limit while an answer is prepared: after this long with nothing audible, a short filler plays. */
   fillerAfterMs: number;
   /** Wall clock of `start` (for turn timestamps), as epoch ms. */
   wallClockAtStartMs: number;
