@@ -1,6 +1,7 @@
 // Backend configuration: read once from the environment, validated, frozen and
 // injected. A bad environment fails start-up with ONE error that lists every
 // problem; secret values are never echoed.
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -14,6 +15,10 @@ const flag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const optionalFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1' || value === 'yes'));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const EnvSchema = z.object({
@@ -56,6 +61,14 @@ const EnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: ms(10_000, 0),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_REDACT_PII: flag(false),
+  // Staff console and admin API.
+  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  COOKIE_SECURE: optionalFlag,
+  NODE_ENV: z.string().optional(),
+  TRUST_PROXY: flag(false),
+  STAFF_SESSION_TTL_MS: ms(12 * 60 * 60 * 1000, 60_000),
+  LIVE_EVENTS_HEARTBEAT_MS: ms(15_000, 10),
+  RECORDINGS_DIR: z.string().min(1).default('recordings'),
 });
 
 export interface Config {
@@ -92,6 +105,21 @@ export interface Config {
     readonly shutdownDrainMs: number;
   };
   readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly redactPii: boolean };
+  readonly staff: {
+    /** Session cookies carry `Secure` (default: only when NODE_ENV=production). */
+    readonly cookieSecure: boolean;
+    readonly sessionTtlMs: number;
+    /** Interval of the comment lines that keep live event streams open through proxies. */
+    readonly liveHeartbeatMs: number;
+    /** Absolute folder the recordings are read from (the media gateway's RECORDINGS_DIR, as mounted here). */
+    readonly recordingsDir: string;
+    /** Take the client address from X-Forwarded-For (behind a reverse proxy): it keys the login rate limit. */
+    readonly trustProxy: boolean;
+  };
+  readonly admin: {
+    /** Bearer token of the admin API; undefined disables the admin API (503). */
+    readonly operatorToken: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -162,5 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     },
     log: { level: e.LOG_LEVEL, redactPii: e.LOG_REDACT_PII },
+    staff: {
+      cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
+      sessionTtlMs: e.STAFF_SESSION_TTL_MS,
+      liveHeartbeatMs: e.LIVE_EVENTS_HEARTBEAT_MS,
+      recordingsDir: resolve(e.RECORDINGS_DIR),
+      trustProxy: e.TRUST_PROXY,
+    },
+    admin: { operatorToken: e.OPERATOR_TOKEN },
   });
 }

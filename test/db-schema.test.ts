@@ -240,7 +240,15 @@ describe('migrated database matches prisma/schema.prisma', () => {
     const tables = rows.map((row) => `${row.relname}:${row.relkind}`).sort();
     const expected = [...schema.models.map((model) => `${model.table}:r`), `${IGNORED_TABLE}:r`].sort();
     expect(tables).toEqual(expected);
-    expect(schema.models.map((model) => model.name).sort()).toEqual(['Business', 'CallLog', 'CallMessage', 'CallTurn', 'PhoneNumber']);
+    expect(schema.models.map((model) => model.name).sort()).toEqual([
+      'Business',
+      'CallLog',
+      'CallMessage',
+      'CallTurn',
+      'PhoneNumber',
+      'StaffSession',
+      'StaffUser',
+    ]);
   });
 
   it('has every scalar field as a column with its type, nullability and default', async () => {
@@ -258,7 +266,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
       .map((enumDef) => ({ name: enumDef.dbName, values: enumDef.values }))
       .sort(byKey((e) => e.name));
     expect(rows).toEqual(expected);
-    expect(expected.map((e) => e.name)).toEqual(['call_direction', 'call_status', 'turn_role']);
+    expect(expected.map((e) => e.name)).toEqual(['call_direction', 'call_status', 'staff_role', 'turn_role']);
   });
 
   it('has every @id, @unique, @@unique and @@index as an index with the right columns and order', async () => {
@@ -269,7 +277,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
   it('has every relation as a foreign key with the right actions', async () => {
     const key = (fk: ForeignKeyInfo) => fk.name;
     const expected = expectedForeignKeys().sort(byKey(key));
-    expect(expected.length).toBe(4);
+    expect(expected.length).toBe(6);
     expect((await actualForeignKeys()).sort(byKey(key))).toEqual(expected);
   });
 

@@ -110,9 +110,13 @@ export class AgentOutput {
   pump(): void {
     while (this.#pending.length > 0) {
       const next = this.#pending[0]!;
+      // Tagged before it is handed over: the session may send it at once (a talk
+      // spurt starts without waiting for its slot) and report it sent from inside play().
+      this.#inPlayout.push(next.turn);
       const accepted =
         next.frame.kind === 'ulaw' ? this.#context.playUlaw(next.frame.payload) : this.#context.play(next.frame.samples);
       if (!accepted) {
+        this.#inPlayout.pop();
         if (!this.#waitingForSpace) {
           this.#waitingForSpace = true;
           this.#context.onSpace(() => {
@@ -123,7 +127,6 @@ export class AgentOutput {
         return;
       }
       this.#pending.shift();
-      this.#inPlayout.push(next.turn);
     }
   }
 

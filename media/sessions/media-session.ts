@@ -8,15 +8,13 @@
 // playout queue for Asterisk (agent audio or silence); both sides of that same
 // tick go to the recording, so the two channels stay aligned by construction.
 import { randomInt } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
-import { relative } from 'node:path';
 import type { Logger } from 'pino';
 import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
 import type { AgentContext, AgentFactory, CallAgent } from '../agents/agent.js';
 import { conceal } from '../audio/concealment.js';
 import { WIRE_CODECS, type WireCodec } from '../codec/wire-codec.js';
 import { decodeUlaw } from '../codec/g711.js';
-import { CallRecorder } from '../recording/call-recorder.js';
+import { SessionRecording } from '../recording/session-recording.js';
 import { classifyInboundRtp, isInboundRejection, type InboundRejection } from '../rtp/inbound-rtp.js';
 import { JitterBuffer } from '../rtp/jitter-buffer.js';
 import { PacingHistogram } from '../rtp/pacing-histogram.js';
@@ -90,11 +88,13 @@ export class MediaSession implements RtpReceiver, Tickable {
   readonly #outBuffers: Buffer[];
   #outIndex = 0;
   #remote: RtpEndpoint | null = null;
-  #recorder: CallRecorder | null = null;
-  #recorderOpening: Promise<void> | null = null;
+  #recording: SessionRecording | null = null;
   #removeFromClock: (() => void) | null = null;
   #closing: Promise<ClosedSessionReport> | null = null;
   #haveLastGood = false;
+  #inTick = false;
+  /** Agent audio of the packet sent ahead of this slot at a spurt start (for the recording). */
+  #earlyAgentFrame: Int16Array | null = null;
   /** This tick's caller payload as received, when the session is ulaw and a packet arrived. */
   #callerUlaw: Uint8Array | null = null;
   #lostRun = 0;
@@ -153,7 +153,15 @@ export class MediaSession implements RtpReceiver, Tickable {
     if (this.closed) return;
     this.#remote = Object.freeze({ host: remote.host, port: remote.port });
     this.#removeFromClock ??= this.#engine.clock.add(this);
-    if (this.#engine.recordings.enabled) this.#recorderOpening ??= this.#openRecorder();
+    if (this.#engine.recordings.enabled) {
+      this.#recording ??= new SessionRecording({
+        root: this.#engine.recordings.dir,
+        businessId: this.businessId,
+        callId: this.callId,
+        startedAt: this.createdAt,
+        logger: this.logger,
+      });
+    }
   }
 
   receiveDatagram(datagram: Buffer, arrivalMs: number): void {
@@ -176,12 +184,31 @@ export class MediaSession implements RtpReceiver, Tickable {
 
   tick(frame: number, deadlineMs: number): void {
     if (this.closed) return;
-    const caller = this.#nextCallerFrame();
-    this.#agent.onCallerFrame(caller ?? this.#callerPcm.fill(0), frame, this.#callerUlaw);
+    this.#inTick = true;
+    try {
+      const caller = this.#nextCallerFrame();
+      this.#agent.onCallerFrame(caller ?? this.#callerPcm.fill(0), frame, this.#callerUlaw);
+      let agent: Int16Array | null;
+      if (this.#earlyAgentFrame !== null) {
+        // This slot's packet already left when the talk spurt started (see #startSpurtNow).
+        agent = this.#earlyAgentFrame;
+        this.#earlyAgentFrame = null;
+      } else {
+        agent = this.#sendNext(deadlineMs);
+      }
+      this.#recording?.writeFrame(caller, agent);
+    } finally {
+      this.#inTick = false;
+    }
+  }
 
+  /**
+   * Sends the next packet (agent audio or silence) and returns the agent audio
+   * it carried, decoded, or null for silence.
+   */
+  #sendNext(deadlineMs: number): Int16Array | null {
     const out = this.#outBuffers[this.#outIndex]!;
     this.#outIndex = (this.#outIndex + 1) % OUT_BUFFERS;
-    // Agent audio goes out in this packet (not the silence filler).
     const agentAudio = this.#playout.queuedFrames > 0;
     const length = this.#playout.next(out);
     const remote = this.#remote;
@@ -193,13 +220,25 @@ export class MediaSession implements RtpReceiver, Tickable {
       this.#pacing.record(lateMs);
       this.#engine.pacing.record(lateMs);
     }
-    let agent: Int16Array | null = null;
-    if (agentAudio && (this.#recorder !== null || this.#agent.onAgentFrameSent)) {
-      this.#codec.decode(out.subarray(12, length), this.#agentPcm);
-      agent = this.#agentPcm;
-      if (remote !== null) this.#agent.onAgentFrameSent?.(agent, sentAtMs);
-    }
-    this.#recorder?.writeFrame(caller, agent);
+    if (!agentAudio) return null;
+    this.#codec.decode(out.subarray(12, length), this.#agentPcm);
+    if (remote !== null) this.#agent.onAgentFrameSent?.(this.#agentPcm, sentAtMs);
+    return this.#agentPcm;
+  }
+
+  /**
+   * The agent starts talking between two ticks: its first packet leaves now
+   * instead of waiting up to 20 ms for the session's slot, and that slot then
+   * sends nothing. The spurt starts less than a frame early (receivers play by
+   * timestamp; a new talk spurt may start at any time), the rest of it stays on
+   * the session's schedule, and the tick count, the RTP timestamps and the
+   * recording's alignment are unchanged.
+   */
+  #startSpurtNow(): void {
+    if (this.#inTick || this.#remote === null || this.#earlyAgentFrame !== null) return;
+    const now = this.#engine.now();
+    const agent = this.#sendNext(now);
+    if (agent !== null) this.#earlyAgentFrame = Int16Array.from(agent);
   }
 
   stats(): SessionStats {
@@ -254,8 +293,7 @@ export class MediaSession implements RtpReceiver, Tickable {
     const agentClosed = this.#agent.close().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'closing the agent failed');
     });
-    await this.#recorderOpening;
-    const recordingPath = await this.#closeRecorder();
+    const recordingPath = (await this.#recording?.close()) ?? null;
     await agentClosed;
     const stats = this.stats();
     this.logger.info({ stats, recordingPath }, 'media session closed');
@@ -290,14 +328,14 @@ export class MediaSession implements RtpReceiver, Tickable {
       play: (frame) => {
         if (this.closed) return false;
         this.#codec.encode(frame, this.#encoded);
-        return playout.enqueue(this.#encoded);
+        return this.#enqueue(this.#encoded);
       },
       playUlaw: (payload) => {
         if (this.closed) return false;
-        if (this.format === 'ulaw') return playout.enqueue(payload);
+        if (this.format === 'ulaw') return this.#enqueue(payload);
         decodeUlaw(payload, this.#agentPcm);
         this.#codec.encode(this.#agentPcm, this.#encoded);
-        return playout.enqueue(this.#encoded);
+        return this.#enqueue(this.#encoded);
       },
       get freeFrames() {
         return playout.freeFrames;
@@ -312,46 +350,17 @@ export class MediaSession implements RtpReceiver, Tickable {
     };
   }
 
+  #enqueue(payload: Uint8Array): boolean {
+    const startsSpurt = !this.#playout.playing && this.#playout.queuedFrames === 0;
+    const accepted = this.#playout.enqueue(payload);
+    if (accepted && startsSpurt) this.#startSpurtNow();
+    return accepted;
+  }
+
   #notifySpace(): void {
     const listeners = this.#spaceListeners;
     this.#spaceListeners = [];
     for (const listener of listeners) listener();
-  }
-
-  async #openRecorder(): Promise<void> {
-    try {
-      const recorder = await CallRecorder.open({
-        root: this.#engine.recordings.dir,
-        businessId: this.businessId,
-        callId: this.callId,
-        startedAt: this.createdAt,
-        sampleRate: 8000,
-        logger: this.logger,
-      });
-      if (this.closed) {
-        await this.#finishRecording(recorder);
-        return;
-      }
-      this.#recorder = recorder;
-    } catch (error) {
-      // A call is never refused because it cannot be recorded.
-      this.logger.error({ err: error }, 'recording could not be started; the call goes on unrecorded');
-    }
-  }
-
-  async #closeRecorder(): Promise<string | null> {
-    const recorder = this.#recorder;
-    this.#recorder = null;
-    return recorder ? this.#finishRecording(recorder) : null;
-  }
-
-  async #finishRecording(recorder: CallRecorder): Promise<string | null> {
-    const report = await recorder.close();
-    if (report.durationMs === 0) {
-      await unlink(report.path).catch(() => {});
-      return null;
-    }
-    return relative(this.#engine.recordings.dir, report.path);
   }
 
   #countMalformed(reason: InboundRejection): void {
