@@ -20,6 +20,11 @@ import { closeRowsLeftOpen, prismaCallLogStore } from './calls/call-log-store.js
 import { CallManager } from './calls/call-manager.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
+import { createAdminServices } from './admin/admin-services.js';
+import type { AdminServices } from './admin/admin-routes.js';
+import { LiveCallFeed } from './staff/live-feed.js';
+import { observedCallLogStore, observedConversationStore } from './staff/observed-stores.js';
+import { createStaffServices, type StaffServices } from './staff/staff-services.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -70,9 +75,24 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       },
     },
   ];
-  // Routes are fixed before listening; the internal API answers 503 until the calls exist.
+  // Routes are fixed before listening; the internal, staff and admin APIs answer 503 until the calls exist.
   let internalApi: InternalApi | null = null;
-  const app = buildApp({ logger, readiness, internal: { token: config.media.token, api: () => internalApi } });
+  let staffServices: StaffServices | null = null;
+  let adminServices: AdminServices | null = null;
+  const live = new LiveCallFeed({ now: () => new Date() });
+  const onLiveFeedError = (err: unknown) => logger.error({ err }, 'live call feed listener failed');
+  const app = buildApp({
+    logger,
+    readiness,
+    internal: { token: config.media.token, api: () => internalApi },
+    staff: {
+      services: () => staffServices,
+      cookieSecure: config.staff.cookieSecure,
+      liveHeartbeatMs: config.staff.liveHeartbeatMs,
+    },
+    admin: { operatorToken: config.admin.operatorToken, services: () => adminServices },
+    trustProxy: config.staff.trustProxy,
+  });
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -100,7 +120,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   const resolvedDatabase = database;
 
   const writer = new CallLogWriter({
-    store: prismaCallLogStore(openedDb.prisma),
+    store: observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError),
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
@@ -121,7 +141,25 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     newId: randomUUID,
   });
 
-  internalApi = createInternalApi({ calls, store: prismaConversationStore(openedDb.prisma), logger });
+  live.useLiveness((callId) => calls.lookup(callId).state === 'live');
+  internalApi = createInternalApi({
+    calls,
+    store: observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError),
+    logger,
+  });
+  staffServices = createStaffServices({
+    prisma: openedDb.prisma,
+    live,
+    sessionTtlMs: config.staff.sessionTtlMs,
+    recordingsDir: config.staff.recordingsDir,
+  });
+  adminServices = createAdminServices({
+    prisma: openedDb.prisma,
+    live,
+    activeCalls: () => calls.activeCalls,
+    readiness,
+    gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
+  });
 
   ari.onEvent((event) => calls.handleEvent(event));
   ari.onStatus((status, previous) => {

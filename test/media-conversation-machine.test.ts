@@ -105,6 +105,24 @@ describe('ConversationMachine', () => {
     expect(types(next)).toContain('start_llm');
   });
 
+  it('measures latencies from the end of speech even when the transcript beats the VAD hangover', () => {
+    const m = machine();
+    m.handle({ type: 'start', atMs: 0 });
+    m.handle({ type: 'agent_audio_done', turn: 0, atMs: 900 });
+    m.handle({ type: 'caller_speech_start', atMs: 1000 });
+    // The final arrives at 2300 while the VAD still counts its hangover; speech really ended at 2000.
+    const asked = m.handle({ type: 'stt_final', text: 'Hello?', speechFinal: true, atMs: 2300 });
+    const turn = only(asked, 'start_llm')[0]!.turn;
+    const settled = m.handle({ type: 'caller_speech_end', atMs: 2000 });
+    expect(only(settled, 'report_turn')[0]!.turn).toMatchObject({ seq: 1, role: 'caller', endedAt: '2026-01-01T10:00:02.000Z' });
+    m.handle({ type: 'llm_first_token', turn, atMs: 2400 });
+    m.handle({ type: 'llm_text', turn, delta: 'Hi.' });
+    m.handle({ type: 'llm_done', turn, atMs: 2400 });
+    m.handle({ type: 'agent_audio_sent', turn, atMs: 2500 });
+    const done = m.handle({ type: 'agent_audio_done', turn, atMs: 2800 });
+    expect(only(done, 'report_turn')[0]!.turn.latency).toMatchObject({ sttFinalMs: 300, llmFirstTokenMs: 400, voiceToVoiceMs: 500 });
+  });
+
   it('merges a caller who keeps talking before the answer is heard into one turn', () => {
     const m = machine();
     const { answerTurn } = greetedAndAsked(m, 'I need an appointment');

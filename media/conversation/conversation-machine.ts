@@ -19,7 +19,12 @@ interface AgentTurn {
   readonly clip: ClipName | null;
   readonly startedAtMs: number;
   /** The caller turn this answers: latencies are measured from its end of speech. */
-  readonly speechEndMs: number | null;
+  speechEndMs: number | null;
+  /**
+   * The transcript came while the local VAD still heard the caller (its
+   * hangover had not run out): the real end of speech arrives just after.
+   */
+  speechEndPending: { seq: number; text: string; startedMs: number } | null;
   sttFinalMs: number | null;
   firstTokenMs: number | null;
   firstAudioMs: number | null;
@@ -104,6 +109,7 @@ export class ConversationMachine {
       case 'caller_speech_end':
         this.#caller.speaking = false;
         this.#caller.speechEndMs = event.atMs;
+        this.#settleSpeechEnd(event.atMs, effects);
         break;
       case 'barge_in':
         this.#bargeIn(event.atMs, event.onsetMs, event.playedText, effects);
@@ -174,6 +180,7 @@ export class ConversationMachine {
       clip,
       startedAtMs: atMs,
       speechEndMs,
+      speechEndPending: null,
       sttFinalMs: null,
       firstTokenMs: null,
       firstAudioMs: null,
@@ -211,15 +218,35 @@ export class ConversationMachine {
       if (current) effects.push({ type: 'cancel_turn', turn: current.turn });
       seq = this.#nextSeq++;
     }
-    const speechEndMs = this.#caller.speaking ? atMs : (this.#caller.speechEndMs ?? atMs);
+    // Answered at once (lowest latency), even if the VAD's hangover has not yet
+    // confirmed the silence: if the caller goes on, the turns merge (above).
+    const stillSpeaking = this.#caller.speaking;
+    const speechEndMs = stillSpeaking ? atMs : (this.#caller.speechEndMs ?? atMs);
     effects.push({ type: 'report_turn', turn: this.#record(seq, 'caller', text, startedMs, speechEndMs, false, null) });
     this.#pushHistory({ role: 'user', content: text });
     this.#reprompts = 0;
     const turn = this.#newTurn(atMs, null, speechEndMs);
     turn.sttFinalMs = atMs;
+    if (stillSpeaking) turn.speechEndPending = { seq, text, startedMs };
     this.#fillersThisTurn = 0;
     this.#caller = { speaking: this.#caller.speaking, speechStartMs: startedMs, speechEndMs: null, texts: [], seq };
     effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
+  }
+
+  /**
+   * The VAD's end of speech after the transcript: the true reference for the
+   * answer's latencies (and the caller turn's end), unless the caller spoke on
+   * past the transcript, in which case the transcript time stays.
+   */
+  #settleSpeechEnd(atMs: number, effects: ConversationEffect[]): void {
+    const turn = this.#current;
+    const pending = turn?.speechEndPending;
+    if (!turn || !pending) return;
+    turn.speechEndPending = null;
+    if (turn.sttFinalMs !== null && atMs <= turn.sttFinalMs) {
+      turn.speechEndMs = atMs;
+      effects.push({ type: 'report_turn', turn: this.#record(pending.seq, 'caller', pending.text, pending.startedMs, atMs, false, null) });
+    }
   }
 
   #llmDone(turn: AgentTurn, effects: ConversationEffect[]): void {

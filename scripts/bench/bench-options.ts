@@ -5,8 +5,8 @@ export interface BenchOptions {
   /** End the output with one JSON line of every section's fields. */
   readonly json: boolean;
   /**
-   * Run the processes under test SCHED_FIFO: on a shared machine, other
-   * processes then cannot take their core (approximates a dedicated core).
+   * Make the event loop of the processes under test SCHED_FIFO: on a shared
+   * machine, other processes then cannot take its core (approximates a dedicated core).
    */
   readonly realtimeTargets: boolean;
   /** Section names to run; null runs all. */
@@ -17,8 +17,8 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--rt] [--only section[,section...]]
   --quick   short windows and a coarse search (about 2 minutes instead of about 10)
   --json    end the output with one JSON line holding every section's results
-  --rt      run the processes under test SCHED_FIFO (needs the privilege), so other processes on a
-            shared machine cannot take their core; figures then approximate a dedicated core
+  --rt      make the event loop of the processes under test SCHED_FIFO (needs the privilege), so other
+            processes on a shared machine cannot take its core; figures then approximate a dedicated core
   --only    run only the named sections`;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {

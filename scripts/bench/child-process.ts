@@ -77,8 +77,10 @@ export function spawnManaged(
   const argv = [...pin, command, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
   const release = cleanup.addChild(what, child);
-  if (child.pid === undefined) throw new Error(`cannot start ${what}`);
   const tail: string[] = [];
+  // A spawn failure (e.g. ENOENT) is emitted as 'error'; without a listener it would crash the bench.
+  child.on('error', (error) => tail.push(`cannot run ${command}: ${error.message}`));
+  if (child.pid === undefined) throw new Error(`cannot start ${what} (${command})`);
   createInterface({ input: child.stderr! }).on('line', (line) => {
     tail.push(line);
     if (tail.length > STDERR_TAIL_LINES) tail.shift();

@@ -2,9 +2,10 @@
 // pinned to one core, on loopback ports, with the echo agent and recordings
 // in a temp dir. A fresh process per trial.
 //
-// The working directory is the trial's temp dir, not the repository: the
-// gateway loads `.env` from its working directory, and a developer's .env
-// must not change what is measured. So tsx and main.ts are passed by path.
+// What is measured must not depend on the developer's setup: the gateway
+// gets a minimal environment, and its working directory is the trial's temp
+// dir, not the repository, because it loads `.env` from there. So tsx and
+// main.ts are passed by path. Settings not given here take their defaults.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,9 +31,13 @@ export interface GatewayLauncherOptions {
   readonly cleanup: CleanupRegistry;
 }
 
+/** Inherited from the bench's environment; nothing else, so a shell's gateway settings cannot leak in. */
+const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
+
 export function gatewayEnvironment(httpPort: number, rtpPort: number, token: string, recordingsDir: string): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(INHERITED_ENV.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]]));
   return {
-    ...process.env,
+    ...inherited,
     MEDIA_HTTP_HOST: LOOPBACK,
     MEDIA_HTTP_PORT: String(httpPort),
     RTP_BIND_HOST: LOOPBACK,

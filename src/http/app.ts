@@ -4,12 +4,20 @@ import type { Logger } from 'pino';
 import { evaluateReadiness, type ReadinessCheck } from '../readiness.js';
 import { ApiError, errorBody } from './errors.js';
 import { internalRoutes, type InternalRouteDeps } from './internal-routes.js';
+import { adminRoutes, type AdminRouteDeps } from '../admin/admin-routes.js';
+import { staffRoutes, type StaffRouteDeps } from '../staff/staff-routes.js';
 
 export interface AppDeps {
   logger: Logger;
   readiness: readonly ReadinessCheck[];
   /** The media gateway's internal API (/internal/...). */
   internal: InternalRouteDeps;
+  /** The staff console's API (/api/...); absent: not served. */
+  staff?: StaffRouteDeps;
+  /** The operator's admin API (/admin/api/...); absent: not served. */
+  admin?: AdminRouteDeps;
+  /** Client addresses from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy?: boolean;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -17,6 +25,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // pino's Logger and fastify's logger type differ only in generics.
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: deps.trustProxy ?? false,
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -24,7 +33,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) {
-      void reply.code(error.status).send(errorBody(error.code, error.message));
+      void reply.code(error.status).headers(error.headers).send(errorBody(error.code, error.message));
       return;
     }
     const status = (error as { statusCode?: number }).statusCode;
@@ -47,6 +56,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   void app.register(internalRoutes(deps.internal), { prefix: '/internal' });
+  if (deps.staff) void app.register(staffRoutes(deps.staff), { prefix: '/api' });
+  if (deps.admin) void app.register(adminRoutes(deps.admin), { prefix: '/admin/api' });
 
   return app;
 }

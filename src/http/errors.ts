@@ -4,8 +4,20 @@ export const API_ERRORS = {
   not_found: { status: 404, message: 'no such resource' },
   bad_request: { status: 400, message: 'invalid request' },
   unauthorized: { status: 401, message: 'missing or invalid bearer token' },
+  /** Staff API: no session cookie, or the session expired, was ended or its user disabled. */
+  unauthenticated: { status: 401, message: 'sign in first' },
+  /** Same answer for an unknown email, a wrong password and a disabled account. */
+  invalid_credentials: { status: 401, message: 'wrong email or password' },
+  /** A change without the session's CSRF token in the x-csrf-token header. */
+  csrf_failed: { status: 403, message: 'missing or invalid CSRF token' },
+  forbidden: { status: 403, message: 'your role does not allow this' },
+  conflict: { status: 409, message: 'already exists' },
+  range_not_satisfiable: { status: 416, message: 'the requested range is outside the file' },
+  rate_limited: { status: 429, message: 'too many failed sign-in attempts; retry later' },
   /** Worth retrying: a dependency (database, start-up) is not ready right now. */
   unavailable: { status: 503, message: 'temporarily unavailable; retry later' },
+  /** Not worth retrying: the admin API has no OPERATOR_TOKEN configured. */
+  admin_disabled: { status: 503, message: 'the admin API is disabled: OPERATOR_TOKEN is not set' },
   internal: { status: 500, message: 'internal error' },
 } as const;
 
@@ -16,6 +28,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message?: string,
+    /** Extra response headers (e.g. Retry-After, Content-Range). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message ?? API_ERRORS[code].message);
     this.status = API_ERRORS[code].status;

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Renders /etc/asterisk from the environment (refusing to start when a
+# required value is missing), then runs Asterisk in the foreground in place of
+# this script, so that it receives the container's signals directly.
+set -euo pipefail
+asterisk-render-config /usr/local/share/prosaas-asterisk/config /etc/asterisk
+# -f foreground, -n no colours in the logs, -T timestamps on console lines.
+exec /usr/sbin/asterisk -f -n -T "$@"

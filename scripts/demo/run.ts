@@ -1,0 +1,160 @@
+// `npm run demo`: one AI phone call, end to end, on this machine with no
+// Asterisk. A simulated Asterisk (the ARI fake, real sockets) brings a
+// simulated caller who speaks a short script to the real backend and media
+// gateway, with PostgreSQL embedded (or DATABASE_URL) and the real Deepgram and
+// OpenAI services when their keys are set, else fakes of both. Prints the
+// conversation with the latencies the backend stored, then the call's summary
+// and where its recording is. Exit 0 on success, 1 on failure, 130 on Ctrl-C.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CleanupStack } from './cleanup-stack.js';
+import { prepareCallerVoice } from './caller-voice.js';
+import { conversationScript } from './conversation-script.js';
+import { demoBusiness } from './demo-business.js';
+import { chooseProviders, parseFlags, readSettings, USAGE, UsageError, type DemoFlags, type ProviderChoice } from './demo-options.js';
+import { startDemoSystem } from './demo-system.js';
+import { startFakeProviders } from './fake-providers.js';
+import { createProgramLogs, type ProgramLogs } from './program-logs.js';
+import { waitUntilReady } from './readiness.js';
+import { callSummary, recordingLine, secondsText } from './report-format.js';
+import { runSimulatedCall } from './simulated-call.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The whole demo, start-up included; it normally takes well under a minute. */
+const DEMO_DEADLINE_MS = 120_000;
+const EXIT_INTERRUPTED = 130;
+
+class InterruptedError extends Error {
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted (${signal})`);
+    this.name = 'InterruptedError';
+  }
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function printError(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function banner(choice: ProviderChoice): string[] {
+  if (choice.kind === 'real') return ['Demo: simulated Asterisk + the REAL Deepgram and OpenAI services (DEEPGRAM_API_KEY and OPENAI_API_KEY are set)'];
+  const why = choice.why === 'forced' ? '--fakes' : 'set DEEPGRAM_API_KEY and OPENAI_API_KEY for the real services';
+  return [
+    `Demo: simulated Asterisk + Deepgram/OpenAI FAKES (${why})`,
+    'The fakes answer at once, so the latencies shown are those of the system itself (endpointing, queues, sockets).',
+  ];
+}
+
+async function runDemo(flags: DemoFlags, logs: ProgramLogs, cleanup: CleanupStack, signal: AbortSignal): Promise<void> {
+  const settings = readSettings(process.env, join(PROJECT_ROOT, '.env'));
+  const providers = chooseProviders(settings, flags.forceFakes);
+  for (const line of banner(providers)) print(line);
+
+  const script = conversationScript(flags.short);
+  const voice = await prepareCallerVoice(
+    script.map((exchange) => exchange.caller),
+    { requireEspeak: providers.kind === 'real' },
+  );
+  print(voice.description);
+  signal.throwIfAborted();
+
+  const fakes = providers.kind === 'fakes' ? await startFakeProviders(script) : null;
+  if (fakes) cleanup.add('the Deepgram and OpenAI fakes', () => fakes.close());
+
+  const startedAt = performance.now();
+  print(`Starting ${settings.DATABASE_URL ? 'the backend' : 'PostgreSQL (embedded), the backend'} and the media gateway...`);
+  const system = await startDemoSystem({
+    databaseUrl: settings.DATABASE_URL,
+    providerEnv: fakes ? fakes.gatewayEnv : providers.kind === 'real' ? providers.gatewayEnv : {},
+    logs,
+    cleanup,
+    signal,
+  });
+  await waitUntilReady(system, signal);
+  print(`Ready in ${secondsText(performance.now() - startedAt)}`);
+  print(`  database  : ${system.databaseDescription}`);
+  print(`  recordings: ${system.recordingsDir} (kept)`);
+  print('');
+
+  const result = await runSimulatedCall({
+    asterisk: system.asterisk,
+    prisma: system.backend.db.prisma,
+    recordingsDir: system.recordingsDir,
+    business: await demoBusiness(system.backend.db.prisma),
+    script,
+    voice,
+    expectCallerLine: fakes ? (text) => fakes.expectCallerLine(text) : null,
+    showHeard: providers.kind === 'real',
+    print,
+    signal,
+  });
+  print('');
+  print(callSummary(result.call));
+  if (result.call.failure) print(`The call reported a provider failure (${result.call.failureProvider ?? 'unknown'}): ${result.call.failure}`);
+  print(recordingLine(result.recording.path, result.recording));
+  if (result.call.status !== 'completed') throw new Error(`the call ended "${result.call.status}"${result.call.error ? `: ${result.call.error}` : ''}`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let flags: DemoFlags;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    printError(error instanceof UsageError ? error.message : String(error));
+    return 1;
+  }
+  if (flags.help) {
+    print(USAGE);
+    return 0;
+  }
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      printError(`${signal} again: exiting without cleaning up`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    printError(`\n${signal}: stopping everything the demo started...`);
+    controller.abort(new InterruptedError(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const deadline = setTimeout(
+    () => controller.abort(new Error(`the demo did not finish within ${DEMO_DEADLINE_MS / 1000} s`)),
+    DEMO_DEADLINE_MS,
+  );
+
+  const cleanup = new CleanupStack();
+  const logs = createProgramLogs({ verbose: flags.verbose, write: printError });
+  let exitCode = 0;
+  try {
+    await runDemo(flags, logs, cleanup, controller.signal);
+  } catch (error) {
+    const reason = controller.signal.aborted ? controller.signal.reason : error;
+    const interrupted = reason instanceof InterruptedError;
+    exitCode = interrupted ? EXIT_INTERRUPTED : 1;
+    printError(`Demo ${interrupted ? 'stopped' : 'failed'}: ${reason instanceof Error ? reason.message : String(reason)}`);
+    const warnings = logs.lines();
+    if (!interrupted && warnings.length > 0 && !flags.verbose) {
+      printError('Last warnings from the backend and the media gateway:');
+      for (const line of warnings) printError(`  ${line}`);
+    }
+  } finally {
+    clearTimeout(deadline);
+    const failures = await cleanup.releaseAll();
+    for (const failure of failures) printError(failure);
+    if (exitCode === EXIT_INTERRUPTED && failures.length === 0) printError('Everything the demo started is stopped.');
+  }
+  return exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    printError(`Demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

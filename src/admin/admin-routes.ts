@@ -1,0 +1,134 @@
+// The platform operator's API, registered under /admin/api. Every route needs
+// `authorization: Bearer <OPERATOR_TOKEN>` (401); without OPERATOR_TOKEN the
+// whole API answers 503 admin_disabled.
+//
+//   GET    /overview                          -> Overview
+//   GET    /businesses                        -> { businesses: BusinessView[] }
+//   POST   /businesses                        BusinessInput -> 201 BusinessView
+//   GET    /businesses/:id                    -> BusinessView
+//   PATCH  /businesses/:id                    BusinessPatch -> BusinessView
+//   DELETE /businesses/:id                    -> 204 (numbers and staff go too; call logs stay)
+//   POST   /businesses/:id/numbers            { e164 } -> 201 BusinessView (409 when taken)
+//   DELETE /businesses/:id/numbers/:e164      -> 204
+//   GET    /businesses/:id/staff              -> { staff: StaffView[] }
+//   POST   /businesses/:id/staff              StaffInput -> 201 StaffView (409 when the email exists)
+//   GET    /staff/:userId                     -> StaffView
+//   POST   /staff/:userId/disable             -> StaffView (sessions end)
+//   POST   /staff/:userId/enable              -> StaffView
+//   POST   /staff/:userId/password            { password } -> StaffView (sessions end)
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { bearerTokenChecker } from '../http/bearer-auth.js';
+import { ApiError } from '../http/errors.js';
+import { BusinessInput, BusinessPatch, E164, Password, StaffInput, describeIssues } from './admin-schemas.js';
+import type { AdminService } from './admin-service.js';
+import type { Overview } from './overview.js';
+
+export interface AdminServices {
+  readonly admin: AdminService;
+  overview(): Promise<Overview>;
+}
+
+export interface AdminRouteDeps {
+  /** Undefined: the admin API is disabled. */
+  operatorToken: string | undefined;
+  /** Null while the backend is still starting. */
+  services: () => AdminServices | null;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw new ApiError('bad_request', `invalid request: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+const NumberBody = z.object({ e164: E164 }).strict();
+const PasswordBody = z.object({ password: Password }).strict();
+
+function param(request: FastifyRequest, name: string): string {
+  return (request.params as Record<string, string>)[name] ?? '';
+}
+
+export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
+  const authorized = deps.operatorToken === undefined ? null : bearerTokenChecker(deps.operatorToken);
+  const services = (): AdminServices => {
+    const ready = deps.services();
+    if (!ready) throw new ApiError('unavailable', 'the backend is starting; retry later');
+    return ready;
+  };
+  return async (scope) => {
+    scope.addHook('onRequest', async (request) => {
+      if (!authorized) throw new ApiError('admin_disabled');
+      if (authorized(request.headers.authorization)) return;
+      request.log.warn({ method: request.method, path: request.url.split('?')[0] }, 'admin API request refused: missing or invalid bearer token');
+      throw new ApiError('unauthorized');
+    });
+
+    scope.get('/overview', async () => services().overview());
+
+    scope.get('/businesses', async () => ({ businesses: await services().admin.listBusinesses() }));
+
+    scope.post('/businesses', async (request, reply) => {
+      const business = await services().admin.createBusiness(parse(BusinessInput, request.body));
+      request.log.info({ businessId: business.id }, 'admin: business created');
+      return reply.code(201).send(business);
+    });
+
+    scope.get('/businesses/:id', async (request) => services().admin.getBusiness(param(request, 'id')));
+
+    scope.patch('/businesses/:id', async (request) => {
+      const business = await services().admin.updateBusiness(param(request, 'id'), parse(BusinessPatch, request.body));
+      request.log.info({ businessId: business.id }, 'admin: business updated');
+      return business;
+    });
+
+    scope.delete('/businesses/:id', async (request, reply) => {
+      await services().admin.deleteBusiness(param(request, 'id'));
+      request.log.info({ businessId: param(request, 'id') }, 'admin: business deleted');
+      return reply.code(204).send();
+    });
+
+    scope.post('/businesses/:id/numbers', async (request, reply) => {
+      const { e164 } = parse(NumberBody, request.body);
+      const business = await services().admin.addNumber(param(request, 'id'), e164);
+      request.log.info({ businessId: business.id, number: e164 }, 'admin: phone number added');
+      return reply.code(201).send(business);
+    });
+
+    scope.delete('/businesses/:id/numbers/:e164', async (request, reply) => {
+      const e164 = parse(E164, param(request, 'e164'));
+      await services().admin.removeNumber(e164, param(request, 'id'));
+      request.log.info({ businessId: param(request, 'id'), number: e164 }, 'admin: phone number removed');
+      return reply.code(204).send();
+    });
+
+    scope.get('/businesses/:id/staff', async (request) => ({ staff: await services().admin.listStaff(param(request, 'id')) }));
+
+    scope.post('/businesses/:id/staff', async (request, reply) => {
+      const user = await services().admin.createStaff(param(request, 'id'), parse(StaffInput, request.body));
+      request.log.info({ businessId: user.businessId, userId: user.id, role: user.role }, 'admin: staff account created');
+      return reply.code(201).send(user);
+    });
+
+    scope.get('/staff/:userId', async (request) => services().admin.getStaff({ id: param(request, 'userId') }));
+
+    scope.post('/staff/:userId/disable', async (request) => {
+      const user = await services().admin.disableStaff({ id: param(request, 'userId') });
+      request.log.info({ userId: user.id }, 'admin: staff account disabled');
+      return user;
+    });
+
+    scope.post('/staff/:userId/enable', async (request) => {
+      const user = await services().admin.enableStaff({ id: param(request, 'userId') });
+      request.log.info({ userId: user.id }, 'admin: staff account enabled');
+      return user;
+    });
+
+    scope.post('/staff/:userId/password', async (request) => {
+      const { password } = parse(PasswordBody, request.body);
+      const user = await services().admin.resetPassword({ id: param(request, 'userId') }, password);
+      request.log.info({ userId: user.id }, 'admin: staff password reset');
+      return user;
+    });
+  };
+}

@@ -1,0 +1,88 @@
+// What the admin API and CLI accept: the same rules for both.
+import { z } from 'zod';
+
+/** ITU-T E.164: "+", a country code not starting with 0, at most 15 digits in all. */
+export const E164 = z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +19863334949');
+
+/** An IANA time zone (e.g. America/New_York), stored in its canonical spelling. */
+export const TimeZone = z
+  .string()
+  .trim()
+  .min(1, 'must be an IANA time zone such as America/New_York')
+  .transform((value, context) => {
+    try {
+      return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    } catch {
+      context.addIssue({ code: 'custom', message: `"${value}" is not an IANA time zone (e.g. America/New_York)` });
+      return z.NEVER;
+    }
+  });
+
+/** An Asterisk dial string for one endpoint: Technology/resource (e.g. PJSIP/100); no options or multiple targets. */
+export const TransferTarget = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z][A-Za-z0-9]*\/[A-Za-z0-9_.@:+#*-]+$/, 'must be an Asterisk dial string such as PJSIP/100');
+
+export const Language = z
+  .string()
+  .trim()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or en-US');
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: 'must be an email address' }))
+  .transform((value) => value.toLowerCase());
+
+export const MIN_PASSWORD_LENGTH = 10;
+export const MAX_PASSWORD_LENGTH = 256;
+export const Password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+
+export const StaffRoleName = z.enum(['staff', 'manager']);
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export const BusinessInput = z.object({
+  name: text(200),
+  timezone: TimeZone,
+  greeting: text(2_000),
+  systemPrompt: text(20_000),
+  voice: text(100),
+  language: Language.default('en'),
+  transferTarget: TransferTarget.nullable().default(null),
+}).strict();
+export type BusinessInput = z.infer<typeof BusinessInput>;
+
+export const BusinessPatch = z
+  .object({
+    name: text(200),
+    timezone: TimeZone,
+    greeting: text(2_000),
+    systemPrompt: text(20_000),
+    voice: text(100),
+    language: Language,
+    transferTarget: TransferTarget.nullable(),
+  })
+  .partial()
+  .strict();
+export type BusinessPatch = z.infer<typeof BusinessPatch>;
+
+export const StaffInput = z.object({
+  email: Email,
+  displayName: text(200),
+  role: StaffRoleName.default('staff'),
+  password: Password,
+}).strict();
+export type StaffInput = z.infer<typeof StaffInput>;
+
+/** "field: problem; field: problem" for a failed parse. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+}

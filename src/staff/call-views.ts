@@ -1,0 +1,78 @@
+// What the staff API answers about calls. Server-side details (channel and
+// bridge ids, the recording's file path) never leave the backend.
+
+export interface CallSummary {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  status: string;
+  from: string | null;
+  to: string;
+  createdAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  hangupCause: string | null;
+  hasRecording: boolean;
+  turnCount: number;
+  messageCount: number;
+}
+
+export interface CallDetail extends CallSummary {
+  hangupCauseCode: number | null;
+  /** Why the call could not be set up (status failed). */
+  error: string | null;
+  transferTarget: string | null;
+  /** The conversation provider whose failure interrupted the call. */
+  failure: { provider: string; error: string } | null;
+  /** Path of the recording route, null when there is no recording. */
+  recordingUrl: string | null;
+}
+
+export interface TurnLatency {
+  sttFinalMs: number | null;
+  llmFirstTokenMs: number | null;
+  ttsFirstAudioMs: number | null;
+  voiceToVoiceMs: number | null;
+}
+
+export interface TurnView {
+  seq: number;
+  role: 'caller' | 'agent';
+  text: string;
+  startedAt: string;
+  endedAt: string | null;
+  interrupted: boolean;
+  /** Null when no latency was measured for the turn. */
+  latency: TurnLatency | null;
+}
+
+export interface MessageView {
+  id: string;
+  callerName: string;
+  callbackNumber: string;
+  reason: string;
+  createdAt: string;
+}
+
+export interface CallPage {
+  calls: CallSummary[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface CallWithConversation {
+  call: CallDetail;
+  turns: TurnView[];
+  messages: MessageView[];
+}
+
+export function iso(value: Date | string): string;
+export function iso(value: Date | string | null): string | null;
+export function iso(value: Date | string | null): string | null {
+  if (value === null) return null;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+export function recordingUrl(callId: string): string {
+  return `/api/calls/${callId}/recording`;
+}
