@@ -105,22 +105,35 @@ describe('ConversationMachine', () => {
     expect(types(next)).toContain('start_llm');
   });
 
-  it('measures latencies from the end of speech even when the transcript beats the VAD hangover', () => {
+  it('waits for the VAD to hear silence before answering a transcript that came mid-speech', () => {
     const m = machine();
     m.handle({ type: 'start', atMs: 0 });
     m.handle({ type: 'agent_audio_done', turn: 0, atMs: 900 });
     m.handle({ type: 'caller_speech_start', atMs: 1000 });
-    // The final arrives at 2300 while the VAD still counts its hangover; speech really ended at 2000.
-    const asked = m.handle({ type: 'stt_final', text: 'Hello?', speechFinal: true, atMs: 2300 });
-    const turn = only(asked, 'start_llm')[0]!.turn;
-    const settled = m.handle({ type: 'caller_speech_end', atMs: 2000 });
-    expect(only(settled, 'report_turn')[0]!.turn).toMatchObject({ seq: 1, role: 'caller', endedAt: '2026-01-01T10:00:02.000Z' });
-    m.handle({ type: 'llm_first_token', turn, atMs: 2400 });
-    m.handle({ type: 'llm_text', turn, delta: 'Hi.' });
-    m.handle({ type: 'llm_done', turn, atMs: 2400 });
-    m.handle({ type: 'agent_audio_sent', turn, atMs: 2500 });
-    const done = m.handle({ type: 'agent_audio_done', turn, atMs: 2800 });
-    expect(only(done, 'report_turn')[0]!.turn.latency).toMatchObject({ sttFinalMs: 300, llmFirstTokenMs: 400, voiceToVoiceMs: 500 });
+    // The STT took a pause for the end at 2300 while the caller is still talking.
+    expect(m.handle({ type: 'stt_final', text: 'Tomorrow', speechFinal: true, atMs: 2300 })).toEqual([]);
+    m.handle({ type: 'stt_final', text: 'at ten works.', speechFinal: true, atMs: 3100 });
+    const answered = m.handle({ type: 'caller_speech_end', atMs: 2900 });
+    expect(types(answered)).toEqual(['report_turn', 'start_llm']);
+    expect(only(answered, 'report_turn')[0]!.turn).toMatchObject({ text: 'Tomorrow at ten works.', endedAt: '2026-01-01T10:00:02.900Z' });
+    const turn = only(answered, 'start_llm')[0]!.turn;
+    m.handle({ type: 'llm_first_token', turn, atMs: 3300 });
+    m.handle({ type: 'llm_text', turn, delta: 'Booked.' });
+    m.handle({ type: 'llm_done', turn, atMs: 3300 });
+    m.handle({ type: 'agent_audio_sent', turn, atMs: 3400 });
+    const done = m.handle({ type: 'agent_audio_done', turn, atMs: 3800 });
+    // Measured from the VAD's end of speech (2900); the transcript that ended the turn came at 2300.
+    expect(only(done, 'report_turn')[0]!.turn.latency).toMatchObject({ llmFirstTokenMs: 400, voiceToVoiceMs: 500 });
+  });
+
+  it('answers anyway when the VAD never hears silence (background noise)', () => {
+    const m = machine();
+    m.handle({ type: 'start', atMs: 0 });
+    m.handle({ type: 'agent_audio_done', turn: 0, atMs: 900 });
+    m.handle({ type: 'caller_speech_start', atMs: 1000 });
+    m.handle({ type: 'stt_final', text: 'Hello?', speechFinal: true, atMs: 2300 });
+    expect(m.handle({ type: 'tick', agentAudible: false, atMs: 3700 })).toEqual([]);
+    expect(types(m.handle({ type: 'tick', agentAudible: false, atMs: 3800 }))).toEqual(['report_turn', 'start_llm']);
   });
 
   it('merges a caller who keeps talking before the answer is heard into one turn', () => {

@@ -48,6 +48,9 @@ interface CallerTurn {
   seq: number | null;
 }
 
+/** How long a transcript waits for the local VAD to confirm the caller stopped. */
+const MAX_WAIT_FOR_SILENCE_MS = 1_500;
+
 /** Fillers per answer at most; a provider slower than that times out and fails the turn anyway. */
 const MAX_FILLERS_PER_TURN = 4;
 
@@ -68,6 +71,12 @@ export class ConversationMachine {
   #lastAgentDoneMs = 0;
   #reprompts = 0;
   #ending = false;
+  /**
+   * The STT ended the caller's turn while the local VAD still hears the caller
+   * (a pause the STT took for the end): answering now would cut them off, so
+   * the turn waits for the VAD's silence (at most MAX_WAIT_FOR_SILENCE_MS).
+   */
+  #awaitingSilenceSinceMs: number | null = null;
   /** Last time agent audio (any: answer, clip or filler) was audible. */
   #lastAudibleMs = 0;
   #fillersThisTurn = 0;
@@ -109,7 +118,13 @@ export class ConversationMachine {
       case 'caller_speech_end':
         this.#caller.speaking = false;
         this.#caller.speechEndMs = event.atMs;
-        this.#settleSpeechEnd(event.atMs, effects);
+        if (this.#awaitingSilenceSinceMs !== null) {
+          const finalAtMs = this.#awaitingSilenceSinceMs;
+          this.#awaitingSilenceSinceMs = null;
+          this.#commitCallerTurn(finalAtMs, effects);
+        } else {
+          this.#settleSpeechEnd(event.atMs, effects);
+        }
         break;
       case 'barge_in':
         this.#bargeIn(event.atMs, event.onsetMs, event.playedText, effects);
@@ -121,10 +136,10 @@ export class ConversationMachine {
           break;
         }
         this.#caller.texts.push(event.text.trim());
-        if (event.speechFinal) this.#commitCallerTurn(event.atMs, effects);
+        if (event.speechFinal) this.#endOfCallerTurn(event.atMs, effects);
         break;
       case 'stt_utterance_end':
-        if (this.#caller.texts.length > 0 && !this.#agentAudible()) this.#commitCallerTurn(event.atMs, effects);
+        if (this.#caller.texts.length > 0 && !this.#agentAudible()) this.#endOfCallerTurn(event.atMs, effects);
         break;
       case 'llm_first_token':
         if (this.#isCurrent(event.turn)) this.#current!.firstTokenMs ??= event.atMs;
@@ -202,7 +217,16 @@ export class ConversationMachine {
     effects.push({ type: 'play_clip', turn: turn.turn, clip });
   }
 
+  #endOfCallerTurn(atMs: number, effects: ConversationEffect[]): void {
+    if (this.#caller.speaking) {
+      this.#awaitingSilenceSinceMs ??= atMs;
+      return;
+    }
+    this.#commitCallerTurn(atMs, effects);
+  }
+
   #commitCallerTurn(atMs: number, effects: ConversationEffect[]): void {
+    this.#awaitingSilenceSinceMs = null;
     const current = this.#current;
     let text = this.#caller.texts.join(' ');
     let seq: number;
@@ -370,6 +394,13 @@ export class ConversationMachine {
   }
 
   #tick(atMs: number, effects: ConversationEffect[]): void {
+    if (this.#awaitingSilenceSinceMs !== null && atMs - this.#awaitingSilenceSinceMs >= MAX_WAIT_FOR_SILENCE_MS) {
+      // The VAD may be hearing background noise: the transcript wins after a while.
+      const finalAtMs = this.#awaitingSilenceSinceMs;
+      this.#commitCallerTurn(finalAtMs, effects);
+      // The caller was heard until now: dead air starts now, not at the transcript.
+      this.#lastAudibleMs = Math.max(this.#lastAudibleMs, atMs);
+    }
     const current = this.#current;
     if (!this.#ending && atMs - this.#startedAtMs >= this.#settings.maxCallMs) {
       this.#ending = true;

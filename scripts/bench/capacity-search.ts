@@ -2,11 +2,11 @@
 // trial fails, then bisect between the best pass and the lowest failure
 // until they are within the resolution, all inside a time budget.
 //
-// One retry: a trial the generator invalidated (it fell behind) or a failure
-// while other processes took the target's core (noisy) is run once more.
-// Twice invalid makes that count a ceiling (the generator cannot drive it):
-// the search bisects below it and, if nothing failed, says the generator was
-// the limit. A second noisy failure counts as a failure.
+// Every trial that does not pass is run once more, and the second verdict
+// stands: one hiccup on a shared machine (another process, a stray stall)
+// must not end the ramp. Twice invalid (the generator fell behind) makes that
+// count a ceiling the generator cannot drive: the search bisects below it
+// and, if nothing failed, says the generator was the limit.
 import type { TrialResult } from './capacity-trial.js';
 
 export interface SearchPlan {
@@ -74,12 +74,12 @@ export async function searchCapacity(plan: SearchPlan, deps: SearchDeps): Promis
   const finished = (): SearchOutcome =>
     outcome(state.lowestFail === null && state.generatorCeiling !== null ? 'generator_limit' : 'resolved');
 
-  /** Runs a trial, once more if it was invalid or a noisy failure. */
+  /** Runs a trial, and once more if it did not pass. */
   const attempt = async (calls: number): Promise<TrialResult> => {
     let trial = await deps.runTrial(calls);
     trials.push(trial);
     deps.onTrial?.(trial);
-    if ((!trial.valid || (!trial.pass && trial.noisy)) && fitsBudget()) {
+    if (!trial.pass && trial.error === null && fitsBudget()) {
       trial = await deps.runTrial(calls);
       trials.push(trial);
       deps.onTrial?.(trial);

@@ -60,7 +60,8 @@ export const TABLE_LEGEND = [
   'lost in/out: packets the target never got (echo: never came back) / sequence gaps seen by the generator',
   'cpu%: target process utime+stime over the window, % of one core',
   'rqwait%: share of the window the target\'s event loop was runnable but waited for its core (other processes\' load; ~0 on a quiet machine)',
-  'FAIL*: failed while rqwait% was high (a busy machine, retried once); invalid: the generator itself fell behind (retried once)',
+  'FAIL*: failed while rqwait% was high (a busy machine); invalid: the generator itself fell behind. Every trial that does not',
+  '  pass is run once more and the second verdict stands',
   'KB/call: RSS growth (window end minus idle before sessions) / calls; gen: the load generator\'s CPU and send lateness p99 (ms)',
 ].join('\n');
 

@@ -38,8 +38,8 @@ export const LIMITS = {
   streamShortfallPackets: 2,
   /**
    * A target whose event loop waited this share of the window for its core
-   * was competing with other processes: a failure then may be the machine's,
-   * so the search runs that trial once more.
+   * was competing with other processes: a failure then is marked noisy (it
+   * may be the machine's, not the target's).
    */
   noisyRunQueueWaitPct: 2,
   /**

@@ -60,7 +60,10 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
     scope.addHook('onRequest', async (request) => {
       if (!authorized) throw new ApiError('admin_disabled');
       if (authorized(request.headers.authorization)) return;
-      request.log.warn({ method: request.method, path: request.url.split('?')[0] }, 'admin API request refused: missing or invalid bearer token');
+      request.log.warn(
+        { method: request.method, path: request.url.split('?')[0] },
+        'admin API request refused: missing or invalid bearer token',
+      );
       throw new ApiError('unauthorized');
     });
 

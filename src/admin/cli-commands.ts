@@ -74,7 +74,8 @@ function businessLine(business: BusinessView): string {
 }
 
 function staffLine(user: StaffView): string {
-  return [user.id, user.email, user.displayName, user.role, user.disabledAt ? `disabled ${user.disabledAt}` : 'active'].join('\t');
+  const state = user.disabledAt ? `disabled ${user.disabledAt}` : 'active';
+  return [user.id, user.email, user.displayName, user.role, state].join('\t');
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -182,7 +183,9 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 /** The command and its option values, or a CliUsageError saying what is wrong. */
-export function parseCommand(argv: string[]): { name: string; command: Command; values: Record<string, string | boolean | undefined> } {
+type OptionValues = Record<string, string | boolean | undefined>;
+
+export function parseCommand(argv: string[]): { name: string; command: Command; values: OptionValues } {
   const [name, ...rest] = argv;
   if (name === undefined) throw new CliUsageError('');
   const command = COMMANDS[name];

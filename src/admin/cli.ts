@@ -29,7 +29,9 @@ function print(line: string): void {
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_EMBEDDED_PORT;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliUsageError(`EMBEDDED_PG_PORT must be a port number, got "${value}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new CliUsageError(`EMBEDDED_PG_PORT must be a port number, got "${value}"`);
+  }
   return port;
 }
 
@@ -40,7 +42,10 @@ async function main(argv: string[]): Promise<void> {
   const { command, values } = parseCommand(argv);
   const envFile = join(PROJECT_ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
-  const logger = createLogger({ level: process.env.LOG_LEVEL || 'warn', name: 'admin' }, pino.destination({ dest: 2, sync: true }));
+  const logger = createLogger(
+    { level: process.env.LOG_LEVEL || 'warn', name: 'admin' },
+    pino.destination({ dest: 2, sync: true }),
+  );
   const database: ResolvedDatabase = await resolveDatabaseUrl({
     databaseUrl: process.env.DATABASE_URL,
     embeddedDir: process.env.EMBEDDED_PG_DIR || resolve(PROJECT_ROOT, '.data/postgres'),

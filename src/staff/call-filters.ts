@@ -49,7 +49,12 @@ const QuerySchema = z
     to: single(instant).optional(),
     status: z
       .union([z.string(), z.array(z.string())])
-      .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean))
+      .transform((value) =>
+        (Array.isArray(value) ? value : [value])
+          .flatMap((item) => item.split(','))
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(CallStatus, { error: `must be one of ${CALL_STATUSES.join(', ')}` })))
       .optional(),
     direction: single(z.enum(['inbound', 'outbound'], { error: 'must be inbound or outbound' })).optional(),
@@ -59,8 +64,16 @@ const QuerySchema = z
         .transform((value) => value.replace(/\D/g, ''))
         .pipe(z.string().min(1, 'must contain digits').max(20, 'must be at most 20 digits')),
     ).optional(),
-    q: single(z.string().trim().min(1, 'must not be empty').max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`)).optional(),
-    limit: single(z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(MAX_PAGE_SIZE)).optional(),
+    q: single(
+      z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`),
+    ).optional(),
+    limit: single(
+      z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(MAX_PAGE_SIZE),
+    ).optional(),
     cursor: single(z.string().min(1)).optional(),
   })
   .strict();
@@ -78,7 +91,9 @@ export function parseCallFilter(query: unknown): CallFilter {
   const parsed = QuerySchema.safeParse(query ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown parameter(s) ${issue.keys.join(', ')}` : `${issue.path.join('.')}: ${issue.message}`,
+      issue.code === 'unrecognized_keys'
+        ? `unknown parameter(s) ${issue.keys.join(', ')}`
+        : `${issue.path.join('.')}: ${issue.message}`,
     );
     throw new ApiError('bad_request', `invalid query: ${problems.join('; ')}`);
   }

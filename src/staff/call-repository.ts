@@ -70,8 +70,9 @@ export class CallRepository {
       );
     }
     if (filter.text) {
+      const pattern = likePattern(filter.text);
       conditions.push(
-        Prisma.sql`EXISTS (SELECT 1 FROM call_turns t WHERE t.call_id = c.id AND t.text ILIKE ${likePattern(filter.text)} ESCAPE '\\')`,
+        Prisma.sql`EXISTS (SELECT 1 FROM call_turns t WHERE t.call_id = c.id AND t.text ILIKE ${pattern} ESCAPE '\\')`,
       );
     }
     if (filter.cursor) {

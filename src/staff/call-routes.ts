@@ -84,7 +84,10 @@ async function sendRecording(request: FastifyRequest, reply: FastifyReply, file:
   const start = decision.kind === 'partial' ? decision.start : 0;
   const end = decision.kind === 'partial' ? decision.end : file.size - 1;
   const length = file.size === 0 ? 0 : end - start + 1;
-  reply.code(decision.kind === 'partial' ? 206 : 200).header('content-type', 'audio/wav').header('content-length', String(length));
+  reply
+    .code(decision.kind === 'partial' ? 206 : 200)
+    .header('content-type', 'audio/wav')
+    .header('content-length', String(length));
   if (decision.kind === 'partial') reply.header('content-range', contentRange(decision, file.size)!);
   if (request.method === 'HEAD' || length === 0) {
     await file.handle.close();

@@ -5,7 +5,11 @@ import type { CallLogStore } from '../calls/call-log-writer.js';
 import type { ConversationStore } from '../calls/conversation-store.js';
 import type { LiveCallFeed } from './live-feed.js';
 
-export function observedCallLogStore(store: CallLogStore, feed: LiveCallFeed, onListenerError: (error: unknown) => void): CallLogStore {
+export function observedCallLogStore(
+  store: CallLogStore,
+  feed: LiveCallFeed,
+  onListenerError: (error: unknown) => void,
+): CallLogStore {
   return {
     async save(record) {
       await store.save(record);

@@ -1,8 +1,8 @@
 // The session behind a staff API request, and the session cookie.
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/errors.js';
-import { serializeCookie } from './cookies.js';
-import type { StaffSessionContext } from './session-store.js';
+import { parseCookies, serializeCookie } from './cookies.js';
+import type { StaffSessionContext, StaffSessionStore } from './session-store.js';
 
 export const SESSION_COOKIE = 'sid';
 
@@ -32,4 +32,18 @@ export function sessionCookie(token: string, expiresAt: Date, now: Date, secure:
 
 export function clearedSessionCookie(secure: boolean): string {
   return serializeCookie(SESSION_COOKIE, '', { path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAgeSeconds: 0 });
+}
+
+export interface RequestSession {
+  /** The live session, or null. */
+  context: StaffSessionContext | null;
+  /** A session cookie was sent (when it names no live session, clear it). */
+  hadCookie: boolean;
+}
+
+/** The session a request's cookie names (for the JSON API and for server-rendered pages alike). */
+export async function sessionFromRequest(request: FastifyRequest, sessions: StaffSessionStore): Promise<RequestSession> {
+  const token = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+  if (!token) return { context: null, hadCookie: false };
+  return { context: await sessions.find(token), hadCookie: true };
 }

@@ -4,13 +4,12 @@
 // x-csrf-token (403). Data is always that of the session's business.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiError } from '../http/errors.js';
-import { parseCookies } from './cookies.js';
 import { CSRF_HEADER, csrfTokenValid, requiresCsrf } from './csrf.js';
 import { registerCallRoutes } from './call-routes.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import type { SseStream } from './sse-stream.js';
-import { attachStaffSession, clearedSessionCookie, SESSION_COOKIE } from './staff-context.js';
+import { attachStaffSession, clearedSessionCookie, sessionFromRequest } from './staff-context.js';
 import type { StaffServices } from './staff-services.js';
 
 export interface StaffRouteDeps {
@@ -42,14 +41,17 @@ export function staffRoutes(deps: StaffRouteDeps): FastifyPluginAsync {
 
     scope.addHook('onRequest', async (request) => {
       if (isSignIn(request)) return;
-      const token = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
-      const context = token ? await services().sessions.find(token) : null;
+      const { context, hadCookie } = await sessionFromRequest(request, services().sessions);
       if (!context) {
         // A cookie that names no live session is cleared, so the browser stops sending it.
-        throw new ApiError('unauthenticated', undefined, token ? { 'set-cookie': clearedSessionCookie(deps.cookieSecure) } : {});
+        const clear: Record<string, string> = hadCookie ? { 'set-cookie': clearedSessionCookie(deps.cookieSecure) } : {};
+        throw new ApiError('unauthenticated', undefined, clear);
       }
       if (requiresCsrf(request.method) && !csrfTokenValid(request.headers[CSRF_HEADER], context.csrfToken)) {
-        request.log.warn({ userId: context.user.id, method: request.method }, 'staff API change refused: missing or invalid CSRF token');
+        request.log.warn(
+          { userId: context.user.id, method: request.method },
+          'staff API change refused: missing or invalid CSRF token',
+        );
         throw new ApiError('csrf_failed');
       }
       attachStaffSession(request, context);
