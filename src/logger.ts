@@ -12,6 +12,9 @@ const SECRET_PATHS = [
   'headers.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'csrfToken',
+  '*.csrfToken',
 ];
 const PII_PATHS = ['from', 'to', 'text', '*.from', '*.to', '*.text', 'caller', '*.caller'];
 
