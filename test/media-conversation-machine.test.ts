@@ -21,7 +21,6 @@ function machine(overrides: Partial<ConversationSettings> = {}): ConversationMac
       maxReprompts: 2,
       maxCallMs: 15 * 60_000,
       fillerAfterMs: 1500,
-      wallClockAtStartMs: Date.parse('2026-01-01T10:00:00.000Z'),
       ...overrides,
     },
     CLIPS,
@@ -35,7 +34,7 @@ function only<T extends ConversationEffect['type']>(effects: ConversationEffect[
 
 /** Greeting played, caller says `text` (speech 1000..2000 ms), STT final at 2300 ms. */
 function greetedAndAsked(m: ConversationMachine, text = 'I would like an appointment.') {
-  const start = m.handle({ type: 'start', atMs: 0 });
+  const start = m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
   const greeting = only(start, 'play_clip')[0]!;
   m.handle({ type: 'agent_audio_sent', turn: greeting.turn, atMs: 20 });
   m.handle({ type: 'agent_audio_done', turn: greeting.turn, atMs: 900 });
@@ -48,7 +47,7 @@ function greetedAndAsked(m: ConversationMachine, text = 'I would like an appoint
 describe('ConversationMachine', () => {
   it('greets at start and records the greeting as the first agent turn', () => {
     const m = machine();
-    const effects = m.handle({ type: 'start', atMs: 0 });
+    const effects = m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
     expect(effects).toEqual([{ type: 'play_clip', turn: 0, clip: 'greeting' }]);
     m.handle({ type: 'agent_audio_sent', turn: 0, atMs: 25 });
     const done = m.handle({ type: 'agent_audio_done', turn: 0, atMs: 900 });
@@ -107,7 +106,7 @@ describe('ConversationMachine', () => {
 
   it('waits for the VAD to hear silence before answering a transcript that came mid-speech', () => {
     const m = machine();
-    m.handle({ type: 'start', atMs: 0 });
+    m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
     m.handle({ type: 'agent_audio_done', turn: 0, atMs: 900 });
     m.handle({ type: 'caller_speech_start', atMs: 1000 });
     // The STT took a pause for the end at 2300 while the caller is still talking.
@@ -128,7 +127,7 @@ describe('ConversationMachine', () => {
 
   it('answers anyway when the VAD never hears silence (background noise)', () => {
     const m = machine();
-    m.handle({ type: 'start', atMs: 0 });
+    m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
     m.handle({ type: 'agent_audio_done', turn: 0, atMs: 900 });
     m.handle({ type: 'caller_speech_start', atMs: 1000 });
     m.handle({ type: 'stt_final', text: 'Hello?', speechFinal: true, atMs: 2300 });
@@ -234,7 +233,7 @@ describe('ConversationMachine', () => {
   describe('silence and limits', () => {
     it('reprompts after the configured silence, then says goodbye and hangs up', () => {
       const m = machine({ silenceRepromptMs: 5000, maxReprompts: 1 });
-      m.handle({ type: 'start', atMs: 0 });
+      m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
       m.handle({ type: 'agent_audio_done', turn: 0, atMs: 1000 });
       expect(m.handle({ type: 'tick', agentAudible: false, atMs: 5900 })).toEqual([]);
       const reprompt = m.handle({ type: 'tick', agentAudible: false, atMs: 6000 });
@@ -248,7 +247,7 @@ describe('ConversationMachine', () => {
 
     it('does not reprompt while the caller is speaking', () => {
       const m = machine({ silenceRepromptMs: 5000 });
-      m.handle({ type: 'start', atMs: 0 });
+      m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
       m.handle({ type: 'agent_audio_done', turn: 0, atMs: 1000 });
       m.handle({ type: 'caller_speech_start', atMs: 2000 });
       expect(m.handle({ type: 'tick', agentAudible: false, atMs: 9000 })).toEqual([]);

@@ -97,7 +97,6 @@ export class AiAgent implements CallAgent {
         maxReprompts: deps.timings.maxReprompts,
         maxCallMs: deps.timings.maxCallMs,
         fillerAfterMs: deps.timings.fillerAfterMs,
-        wallClockAtStartMs: Date.now(),
       },
       this.#clips,
     );
@@ -119,7 +118,7 @@ export class AiAgent implements CallAgent {
     const atMs = this.#deps.now();
     if (!this.#started) {
       this.#started = true;
-      this.#dispatch({ type: 'start', atMs });
+      this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
     }
     if (this.#stt) {
       if (ulaw) this.#stt.send(ulaw);

@@ -64,6 +64,8 @@ export class ConversationMachine {
   #phase: 'idle' | 'active' | 'stopped' = 'idle';
   #nextSeq = 0;
   #startedAtMs = 0;
+  /** Date.now() at the start event: turn timestamps are wall clock, times inside are performance.now(). */
+  #wallAtStartMs = 0;
   #current: AgentTurn | null = null;
   #caller: CallerTurn = { speaking: false, speechStartMs: null, speechEndMs: null, texts: [], seq: null };
   /** Caller speech transcribed while the agent was talking and did not interrupt it. */
@@ -108,6 +110,7 @@ export class ConversationMachine {
       case 'start':
         this.#phase = 'active';
         this.#startedAtMs = event.atMs;
+        this.#wallAtStartMs = event.wallMs;
         this.#lastAgentDoneMs = event.atMs;
         this.#playClip('greeting', event.atMs, effects);
         break;
@@ -472,7 +475,7 @@ export class ConversationMachine {
     latency: TurnLatency | null,
   ): TurnReport {
     const wall = (ms: number): string =>
-      new Date(this.#settings.wallClockAtStartMs + (ms - this.#startedAtMs)).toISOString();
+      new Date(this.#wallAtStartMs + (ms - this.#startedAtMs)).toISOString();
     return {
       seq,
       role,

@@ -7,8 +7,8 @@ import type { ChatMessage } from '../providers/types.js';
 export type ClipName = 'greeting' | 'reprompt' | 'goodbye' | 'apology' | 'transfer_notice' | 'filler' | 'filler_more';
 
 export type ConversationEvent =
-  /** The media started (the caller can hear us from now on). */
-  | { type: 'start'; atMs: number }
+  /** The media started (the caller can hear us from now on); `wallMs` is Date.now() at that moment. */
+  | { type: 'start'; atMs: number; wallMs: number }
   /** Local voice activity: the caller started speaking (onset time). */
   | { type: 'caller_speech_start'; atMs: number }
   /** Local voice activity: the caller stopped speaking (end of the last speech frame). */
@@ -59,6 +59,4 @@ export interface ConversationSettings {
   maxCallMs: number;
   /** Dead air limit while an answer is prepared: after this long with nothing audible, a short filler plays. */
   fillerAfterMs: number;
-  /** Wall clock of `start` (for turn timestamps), as epoch ms. */
-  wallClockAtStartMs: number;
 }

@@ -1,4 +1,4 @@
-// `npm run bench -- [--quick] [--json] [--only ...]`: speed and capacity
+// `npm run bench -- [--quick] [--json] [--rt] [--only ...]`: speed and capacity
 // measurements (timing assertions never go in tests). Each section prints
 // its own readable output and returns JSON fields; with --json the run ends
 // with one JSON line merging every section's fields.

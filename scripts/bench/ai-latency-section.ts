@@ -1,0 +1,225 @@
+// AI conversation latency with zero-latency provider fakes, so the figures
+// are the system's own:
+// - greeting first packet: from the externalMedia channel's creation (the
+//   session starts) to the first voiced packet Asterisk receives (warm clip
+//   cache; the first, cold call is reported apart);
+// - voice-to-voice overhead: first RTP packet of the answer minus the final
+//   transcript's arrival, from the turn records (both measured from the end of
+//   the caller's speech): STT event handling, LLM request and stream, sentence
+//   splitting, TTS, framing, playout and the send;
+// - barge-in stop: from the caller's speech onset in the RTP stream to the last
+//   voiced agent packet Asterisk receives, with the VAD's decision time apart.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeUlaw } from '../../media/codec/g711.js';
+import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
+import { DIALED, startAiBenchSystem, waitFor, type AiBenchSystem } from './ai-bench-system.js';
+
+const VOICED_RMS = 300;
+const LONG_ANSWER =
+  'We are open Monday to Friday from eight in the morning until six in the evening, ' +
+  'on Saturdays from nine until one, and we are closed on Sundays and public holidays. ' +
+  'You can also book online at any time, and we will call you back to confirm.';
+
+export const aiLatencySection: BenchSection = {
+  name: 'ai-latency',
+  title: 'AI conversation latency (zero-latency provider fakes)',
+  async run(context: BenchContext): Promise<SectionFields> {
+    const quick = context.options.quick;
+    const system = await startAiBenchSystem(context.tempRoot);
+    try {
+      const utterance = shortUtterance(join(context.repoRoot, 'test/fixtures/media/caller-speech-6s.ulaw'));
+      const greeting = await measureGreetings(system, quick ? 6 : 16);
+      const breakdown = await measureVoiceToVoice(system, utterance, quick ? 3 : 4, quick ? 4 : 12);
+      const overhead = breakdown.map((b) => b.total);
+      const bargeIn = await measureBargeIn(system, utterance, quick ? 4 : 12);
+      const rows: [string, number[], number][] = [
+        ['greeting first packet (warm cache)', greeting.warm, 150],
+        ['voice-to-voice overhead of our code', overhead, 10],
+        ['  final transcript -> first LLM token', breakdown.map((b) => b.llm), Number.NaN],
+        ['  first LLM token -> first TTS audio', breakdown.map((b) => b.tts), Number.NaN],
+        ['  first TTS audio -> first RTP packet', breakdown.map((b) => b.send), Number.NaN],
+        ['barge-in stop (speech onset -> last agent packet)', bargeIn.stop, Number.NaN],
+        ['  of which the VAD decision', bargeIn.vad, Number.NaN],
+      ];
+      context.print(`greeting first packet, cold cache (first call): ${greeting.cold.toFixed(1)} ms`);
+      for (const [label, values, target] of rows) {
+        const t = Number.isNaN(target) ? '' : `   target p${label.startsWith('greeting') ? '100' : '99'} <= ${target} ms`;
+        context.print(
+          `${label.padEnd(52)} n=${String(values.length).padStart(3)}  p50 ${fmt(percentile(values, 50))}  p99 ${fmt(percentile(values, 99))}  max ${fmt(Math.max(...values))}${t}`,
+        );
+      }
+      return {
+        greeting_first_packet_ms: round(percentile(greeting.warm, 50)),
+        greeting_first_packet_p99_ms: round(percentile(greeting.warm, 99)),
+        greeting_first_packet_cold_ms: round(greeting.cold),
+        v2v_overhead_p50_ms: round(percentile(overhead, 50)),
+        v2v_overhead_p99_ms: round(percentile(overhead, 99)),
+        bargein_stop_ms: round(percentile(bargeIn.stop, 50)),
+        bargein_stop_p99_ms: round(percentile(bargeIn.stop, 99)),
+        vad_decision_ms: round(percentile(bargeIn.vad, 50)),
+        ai_latency_samples: { greeting: greeting.warm.length, v2v: overhead.length, bargein: bargeIn.stop.length },
+      };
+    } finally {
+      await system.stop();
+    }
+  },
+};
+
+interface Utterance {
+  audio: Buffer;
+  /** Where the speech starts inside `audio`, in ms. */
+  onsetMs: number;
+}
+
+/** About 0.7 s of the recorded caller speech, starting 40 ms before its first voiced block. */
+function shortUtterance(path: string): Utterance {
+  const speech = readFileSync(path);
+  const pcm = new Int16Array(speech.length);
+  decodeUlaw(speech, pcm);
+  let onset = 0;
+  for (let i = 0; i + 80 <= pcm.length; i += 80) {
+    if (rms(pcm.subarray(i, i + 80)) > 500) {
+      onset = i;
+      break;
+    }
+  }
+  const start = Math.max(0, onset - 320);
+  return { audio: speech.subarray(start, start + 8 * 740), onsetMs: (onset - start) / 8 };
+}
+
+async function placeCall(system: AiBenchSystem): Promise<{ channelId: string; mediaId: string; createdAtMs: number }> {
+  const call = system.fake.placeCall({ from: '+15551230000', to: DIALED });
+  let mediaId = '';
+  await waitFor(() => {
+    const bridge = system.fake.bridges().find((b) => b.channels.includes(call.channelId) && b.channels.length === 2);
+    if (bridge) mediaId = bridge.channels.find((id) => id !== call.channelId)!;
+    return bridge !== undefined;
+  }, 10_000, 'the call to be bridged');
+  const created = system.fake.requests.find((r) => r.path === '/ari/channels/externalMedia' && r.query.channelId === mediaId);
+  return { channelId: call.channelId, mediaId, createdAtMs: created!.atMs };
+}
+
+function firstVoicedAfter(system: AiBenchSystem, mediaId: string, afterMs: number): number | null {
+  return system.fake.rtpHeard(mediaId).find((p) => p.atMs > afterMs && p.rms > VOICED_RMS)?.atMs ?? null;
+}
+
+async function hangUp(system: AiBenchSystem, channelId: string): Promise<void> {
+  system.fake.hangupCaller(channelId);
+  await waitFor(async () => {
+    const row = await system.db.prisma.callLog.findUnique({ where: { channelId } });
+    return row !== null && !['ringing', 'answered'].includes(row.status);
+  }, 10_000, 'the call to end');
+}
+
+async function measureGreetings(system: AiBenchSystem, calls: number): Promise<{ cold: number; warm: number[] }> {
+  const samples: number[] = [];
+  for (let i = 0; i < calls; i += 1) {
+    const call = await placeCall(system);
+    let heardAt: number | null = null;
+    await waitFor(() => (heardAt = firstVoicedAfter(system, call.mediaId, 0)) !== null, 10_000, 'the greeting');
+    samples.push(heardAt! - call.createdAtMs);
+    await hangUp(system, call.channelId);
+  }
+  return { cold: samples[0]!, warm: samples.slice(1) };
+}
+
+async function agentTurns(system: AiBenchSystem, channelId: string) {
+  return system.db.prisma.callTurn.findMany({ where: { call: { channelId }, role: 'agent' }, orderBy: { seq: 'asc' } });
+}
+
+export interface OverheadSample {
+  total: number;
+  /** Final transcript -> first LLM token. */
+  llm: number;
+  /** First LLM token -> first TTS audio. */
+  tts: number;
+  /** First TTS audio -> first RTP packet sent. */
+  send: number;
+}
+
+async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, calls: number, exchanges: number): Promise<OverheadSample[]> {
+  system.openai.respond(() => ({ text: 'Sure.' }));
+  const results = await Promise.all(
+    Array.from({ length: calls }, async () => {
+      const call = await placeCall(system);
+      const samples: OverheadSample[] = [];
+      await waitFor(async () => (await agentTurns(system, call.channelId)).length >= 1, 10_000, 'the greeting turn');
+      for (let i = 0; i < exchanges; i += 1) {
+        const before = (await agentTurns(system, call.channelId)).length;
+        system.deepgram.queueTranscripts([`Question number ${i}.`]);
+        system.fake.startCallerAudio(call.mediaId, { payload: utterance.audio });
+        let turn: Awaited<ReturnType<typeof agentTurns>>[number] | undefined;
+        await waitFor(async () => {
+          turn = (await agentTurns(system, call.channelId))[before];
+          return turn !== undefined;
+        }, 15_000, 'the answer', 20);
+        const t = turn!;
+        if (t.voiceToVoiceMs !== null && t.sttFinalMs !== null && t.llmFirstTokenMs !== null && t.ttsFirstAudioMs !== null) {
+          samples.push({
+            total: t.voiceToVoiceMs - t.sttFinalMs,
+            llm: t.llmFirstTokenMs - t.sttFinalMs,
+            tts: t.ttsFirstAudioMs - t.llmFirstTokenMs,
+            send: t.voiceToVoiceMs - t.ttsFirstAudioMs,
+          });
+        }
+      }
+      await hangUp(system, call.channelId);
+      return samples;
+    }),
+  );
+  return results.flat();
+}
+
+async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trials: number): Promise<{ stop: number[]; vad: number[] }> {
+  system.openai.respond(() => ({ text: LONG_ANSWER }));
+  const call = await placeCall(system);
+  const stop: number[] = [];
+  const vad: number[] = [];
+  await waitFor(async () => (await agentTurns(system, call.channelId)).length >= 1, 10_000, 'the greeting turn');
+  // Ask once; every answer is long, and every trial interrupts the current one.
+  system.deepgram.queueTranscripts(['When are you open?']);
+  system.fake.startCallerAudio(call.mediaId, { payload: utterance.audio });
+  let sinceMs = performance.now();
+  for (let i = 0; i < trials; i += 1) {
+    let answerHeardAt: number | null = null;
+    await waitFor(() => (answerHeardAt = firstVoicedAfter(system, call.mediaId, sinceMs + 1_000)) !== null, 15_000, 'the long answer');
+    // Interrupt somewhere in the first second of the answer.
+    await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
+    const interruptedBefore = (await agentTurns(system, call.channelId)).filter((t) => t.interrupted).length;
+    system.deepgram.queueTranscripts(['Sorry, one more thing.']);
+    const sentAt = performance.now();
+    system.fake.startCallerAudio(call.mediaId, { payload: utterance.audio });
+    const onsetMs = sentAt + utterance.onsetMs;
+    let interrupted: Awaited<ReturnType<typeof agentTurns>>[number] | undefined;
+    await waitFor(async () => {
+      interrupted = (await agentTurns(system, call.channelId)).filter((t) => t.interrupted)[interruptedBefore];
+      return interrupted !== undefined;
+    }, 10_000, 'the barge-in');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const heard = system.fake.rtpHeard(call.mediaId).filter((p) => p.atMs >= answerHeardAt!);
+    const silentRun = heard.findIndex((p, k) => p.atMs > onsetMs && heard.slice(k, k + 10).every((q) => q.rms <= VOICED_RMS));
+    const lastVoiced = heard.slice(0, silentRun).reverse().find((p) => p.rms > VOICED_RMS);
+    if (lastVoiced && silentRun >= 0) stop.push(Math.max(0, lastVoiced.atMs - onsetMs));
+    // The interrupted turn ends at the barge-in decision (wall clock).
+    vad.push(interrupted!.endedAt!.getTime() - (performance.timeOrigin + onsetMs));
+    sinceMs = performance.now();
+  }
+  await hangUp(system, call.channelId);
+  return { stop, vad };
+}
+
+function rms(samples: Int16Array): number {
+  let sum = 0;
+  for (const s of samples) sum += s * s;
+  return Math.sqrt(sum / Math.max(1, samples.length));
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+const round = (value: number): number => Math.round(value * 10) / 10;
+const fmt = (value: number): string => `${value.toFixed(1).padStart(7)} ms`;

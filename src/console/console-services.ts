@@ -1,0 +1,34 @@
+// What the console's pages need once the database is ready, and how the
+// backend configures them.
+import type { PrismaClient } from '../db/index.js';
+import type { AdminServices } from '../admin/admin-routes.js';
+import type { Overview } from '../admin/overview.js';
+import type { StaffServices } from '../staff/staff-services.js';
+import { CallListExtras } from './call-list-extras.js';
+
+export interface ConsoleServices {
+  readonly staff: StaffServices;
+  /** What the call list shows beyond the staff API's summaries. */
+  readonly extras: CallListExtras;
+  /** The operator's view of the platform. */
+  overview(): Promise<Overview>;
+}
+
+export function createConsoleServices(deps: { prisma: PrismaClient; staff: StaffServices; admin: AdminServices }): ConsoleServices {
+  return { staff: deps.staff, extras: new CallListExtras(deps.prisma), overview: () => deps.admin.overview() };
+}
+
+export interface ConsoleRouteDeps {
+  /** Null while the backend is still starting (database not ready): 503 pages. */
+  services: () => ConsoleServices | null;
+  /** Secure cookies (HTTPS). */
+  cookieSecure: boolean;
+  /** The operator view's credential; undefined disables the operator view. */
+  operatorToken: string | undefined;
+  now?: () => Date;
+}
+
+/** The dependencies as the page routes use them. */
+export interface ConsolePageDeps extends ConsoleRouteDeps {
+  now: () => Date;
+}
