@@ -25,6 +25,7 @@ import type { AdminServices } from './admin/admin-routes.js';
 import { LiveCallFeed } from './staff/live-feed.js';
 import { observedCallLogStore, observedConversationStore } from './staff/observed-stores.js';
 import { createStaffServices, type StaffServices } from './staff/staff-services.js';
+import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -79,6 +80,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let internalApi: InternalApi | null = null;
   let staffServices: StaffServices | null = null;
   let adminServices: AdminServices | null = null;
+  let consoleServices: ConsoleServices | null = null;
   const live = new LiveCallFeed({ now: () => new Date() });
   const onLiveFeedError = (err: unknown) => logger.error({ err }, 'live call feed listener failed');
   const app = buildApp({
@@ -91,6 +93,11 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       liveHeartbeatMs: config.staff.liveHeartbeatMs,
     },
     admin: { operatorToken: config.admin.operatorToken, services: () => adminServices },
+    console: {
+      services: () => consoleServices,
+      cookieSecure: config.staff.cookieSecure,
+      operatorToken: config.admin.operatorToken,
+    },
     trustProxy: config.staff.trustProxy,
   });
   await app.listen({ host: config.http.host, port: config.http.port });
@@ -160,6 +167,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     readiness,
     gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
   });
+  consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
 
   ari.onEvent((event) => calls.handleEvent(event));
   ari.onStatus((status, previous) => {

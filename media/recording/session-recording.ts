@@ -7,6 +7,13 @@ import { relative } from 'node:path';
 import type { Logger } from 'pino';
 import { CallRecorder } from './call-recorder.js';
 
+/**
+ * One second per write: each flush costs two positioned writes (data, then
+ * the header), the largest per-call cost of the gateway when done every
+ * 500 ms. A crash loses at most this much of the recording.
+ */
+const FLUSH_EVERY_FRAMES = 50;
+
 export interface SessionRecordingOptions {
   root: string;
   businessId: string;
@@ -44,7 +51,15 @@ export class SessionRecording {
   async #open(): Promise<void> {
     const { root, businessId, callId, startedAt, logger } = this.#options;
     try {
-      const recorder = await CallRecorder.open({ root, businessId, callId, startedAt, sampleRate: 8000, logger });
+      const recorder = await CallRecorder.open({
+        root,
+        businessId,
+        callId,
+        startedAt,
+        sampleRate: 8000,
+        logger,
+        flushEveryFrames: FLUSH_EVERY_FRAMES,
+      });
       if (this.#closing) await this.#finish(recorder);
       else this.#recorder = recorder;
     } catch (error) {

@@ -20,6 +20,7 @@
 // handler (the demultiplexer) and sends. All packet logic is pure and lives
 // elsewhere.
 import { createSocket, type Socket, type SocketType } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -37,12 +38,34 @@ export interface RtpSocketOptions {
   readonly logger: Logger;
 }
 
+/**
+ * dgram resolves the destination of every send with dns.lookup, which for an
+ * IP literal still answers on the next tick: the datagram would leave only
+ * after the whole media tick, late and with the buffer held. Remotes are IP
+ * literals (the registry refuses anything else), so they resolve at once.
+ */
+function numericLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  // dgram passes the family as a bare number at run time, whatever the types say.
+  const family46 = typeof options === 'number' ? options : options.family;
+  dnsLookup(hostname, { family: family46 === 6 ? 6 : 4 }, callback);
+}
+
 export class RtpSocket {
   readonly #socket: Socket;
   readonly #logger: Logger;
   readonly #type: SocketType;
   #closed: Promise<void> | null = null;
   #handlerFailures = 0;
+  #errors = 0;
 
   private constructor(socket: Socket, type: SocketType, logger: Logger) {
     this.#socket = socket;
@@ -53,7 +76,7 @@ export class RtpSocket {
   /** Binds the socket; rejects (e.g. EADDRINUSE) without leaving a socket open. */
   static async open(options: RtpSocketOptions): Promise<RtpSocket> {
     const type: SocketType = isIP(options.bindHost) === 6 ? 'udp6' : 'udp4';
-    const socket = createSocket({ type, recvBufferSize: RTP_RECEIVE_BUFFER_BYTES });
+    const socket = createSocket({ type, recvBufferSize: RTP_RECEIVE_BUFFER_BYTES, lookup: numericLookup });
     const rtpSocket = new RtpSocket(socket, type, options.logger);
     await new Promise<void>((resolve, reject) => {
       const failBind = (error: Error): void => {
@@ -66,7 +89,7 @@ export class RtpSocket {
         resolve();
       });
     });
-    socket.on('error', (error) => options.logger.error({ err: error }, 'rtp socket error'));
+    socket.on('error', (error) => rtpSocket.#onError(error));
     socket.on('message', (datagram, remote) => rtpSocket.#dispatch(options.onDatagram, datagram, remote));
     return rtpSocket;
   }
@@ -86,12 +109,27 @@ export class RtpSocket {
     return this.#handlerFailures;
   }
 
-  /** Fire and forget: RTP is loss-tolerant; send errors are logged, never thrown. */
+  /**
+   * Fire and forget: RTP is loss-tolerant. No per-packet callback (it would
+   * cost a request object and a closure per packet); a failed send surfaces as
+   * the socket's 'error' event, counted and logged sparingly.
+   */
   send(datagram: Buffer, host: string, port: number): void {
     if (this.#closed !== null) return;
-    this.#socket.send(datagram, port, host, (error) => {
-      if (error) this.#logger.debug({ err: error, host, port }, 'rtp send failed');
-    });
+    this.#socket.send(datagram, port, host);
+  }
+
+  /** Socket errors (failed sends among them) seen so far. */
+  get errors(): number {
+    return this.#errors;
+  }
+
+  #onError(error: Error): void {
+    this.#errors += 1;
+    // The first, then one in a thousand: a dead remote must not flood the log at 50 packets/s.
+    if (this.#errors === 1 || this.#errors % 1000 === 0) {
+      this.#logger.error({ err: error, errors: this.#errors }, 'rtp socket error');
+    }
   }
 
   close(): Promise<void> {

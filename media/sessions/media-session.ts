@@ -60,7 +60,7 @@ const SAMPLES_PER_FRAME = 160;
 /** One second of agent audio waits at most in the playout queue; the agent is paced by backpressure. */
 const PLAYOUT_CAPACITY_FRAMES = 50;
 /** Packets handed to the socket are not reused until this many ticks later. */
-const OUT_BUFFERS = 4;
+const OUT_BUFFERS = 8;
 
 export class MediaSession implements RtpReceiver, Tickable {
   readonly sessionId: string;

@@ -48,7 +48,8 @@ export function gatewayEnvironment(httpPort: number, rtpPort: number, token: str
     LOG_LEVEL: 'warn',
     MEDIA_AGENT: 'echo',
     RECORDINGS_DIR: recordingsDir,
-    RECORDING_ENABLED: 'true',
+    // BENCH_RECORDING=false measures the gateway without call recording (to see its share).
+    RECORDING_ENABLED: process.env.BENCH_RECORDING === 'false' ? 'false' : 'true',
   };
 }
 
@@ -72,7 +73,8 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
     'media gateway',
     options.placement,
     process.execPath,
-    ['--import', tsxLoaderUrl(), join(options.repoRoot, 'media/main.ts')],
+    // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a trial.
+    [...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', tsxLoaderUrl(), join(options.repoRoot, 'media/main.ts')],
     { cwd: trialDir, env: gatewayEnvironment(httpPort, rtpPort, token, recordingsDir) },
     options.cleanup,
   );

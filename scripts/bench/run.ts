@@ -11,9 +11,10 @@ import type { BenchContext, BenchSection, SectionFields } from './bench-section.
 import { CleanupRegistry } from './cleanup.js';
 import { capacitySection } from './media-capacity-section.js';
 import { rtpCodecSection } from './rtp-codec-section.js';
+import { aiLatencySection } from './ai-latency-section.js';
 
-/** In run order: the short micro-benchmark first, then the long capacity search. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, capacitySection];
+/** In run order: the short micro-benchmark, the AI latency section, then the long capacity search. */
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

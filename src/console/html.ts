@@ -36,7 +36,9 @@ function render(value: HtmlValue): string {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return escapeHtml(value);
   if (isHtml(value)) return value.text;
-  return value.map(render).join('');
+  if (Array.isArray(value)) return value.map(render).join('');
+  // Not a type a template takes (it got past the compiler): shown as text.
+  return escapeHtml(String(value));
 }
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {

@@ -6,6 +6,9 @@ import { ApiError, errorBody } from './errors.js';
 import { internalRoutes, type InternalRouteDeps } from './internal-routes.js';
 import { adminRoutes, type AdminRouteDeps } from '../admin/admin-routes.js';
 import { staffRoutes, type StaffRouteDeps } from '../staff/staff-routes.js';
+import { consoleRoutes } from '../console/console-routes.js';
+import type { ConsoleRouteDeps } from '../console/console-services.js';
+import { sendNotFoundPage, wantsPage } from '../console/page-reply.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -16,6 +19,8 @@ export interface AppDeps {
   staff?: StaffRouteDeps;
   /** The operator's admin API (/admin/api/...); absent: not served. */
   admin?: AdminRouteDeps;
+  /** The staff console's pages (/, /login, /calls, /live, /operator); absent: not served. */
+  console?: ConsoleRouteDeps;
   /** Client addresses from X-Forwarded-For (behind a reverse proxy). */
   trustProxy?: boolean;
 }
@@ -29,6 +34,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (deps.console && wantsPage(request)) {
+      void sendNotFoundPage(reply);
+      return;
+    }
     void reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
   app.setErrorHandler((error, request, reply) => {
@@ -58,6 +67,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(internalRoutes(deps.internal), { prefix: '/internal' });
   if (deps.staff) void app.register(staffRoutes(deps.staff), { prefix: '/api' });
   if (deps.admin) void app.register(adminRoutes(deps.admin), { prefix: '/admin/api' });
+  if (deps.console) void app.register(consoleRoutes(deps.console));
 
   return app;
 }
