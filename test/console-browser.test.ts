@@ -13,7 +13,7 @@ import { backendPaths, type TurnReport } from '../media/contract/backend.js';
 import { openBrowser, screenshot, withFailureScreenshot, type BrowserProfile } from './support/browser.js';
 import { postInternal } from './support/internal-call.js';
 import { createBusiness, startSystem, type TestSystem } from './support/system.js';
-import { createStaffAccount, insertCall, type StaffAccount } from './support/staff-api.js';
+import { OPERATOR_TOKEN, createStaffAccount, insertCall, type StaffAccount } from './support/staff-api.js';
 import { waitFor } from './support/wait.js';
 
 const NUMBER_A = '+19863334949';
@@ -100,7 +100,7 @@ async function signIn(profile: BrowserProfile, account: StaffAccount): Promise<v
 
 beforeAll(async () => {
   recordingsDir = await mkdtemp(join(tmpdir(), 'console-browser-recordings-'));
-  system = await startSystem({ backendEnv: { RECORDINGS_DIR: recordingsDir } });
+  system = await startSystem({ backendEnv: { RECORDINGS_DIR: recordingsDir, OPERATOR_TOKEN } });
   await system.waitReady();
   const businessA = await createBusiness(system.prisma, 'Acme Dental', [NUMBER_A]);
   const businessB = await createBusiness(system.prisma, 'Other Co', [NUMBER_B]);
@@ -130,7 +130,7 @@ describe('the staff console in a browser', () => {
       await page.getByRole('cell', { name: KNOWN_CALLER }).waitFor();
       expect(await page.getByRole('row').count()).toBe(4); // header + three calls
       await expect.poll(() => page.getByText('Hi, I need to move my cleaning to next week.').isVisible()).toBe(true);
-      await page.getByText('Failed', { exact: false }).first().waitFor();
+      await page.locator('table.calls .badge-bad', { hasText: 'Failed' }).waitFor();
       await screenshot(page, 'list');
 
       await page.setViewportSize({ width: 390, height: 844 });
@@ -181,6 +181,9 @@ describe('the staff console in a browser', () => {
         const duration = Number(await page.evaluate('document.querySelector("audio").duration'));
         expect(duration).toBeCloseTo(RECORDING_SECONDS, 1);
         await screenshot(page, 'detail');
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await screenshot(page, 'detail-dark');
+        await page.emulateMedia({ colorScheme: 'light' });
         expect(browser.errors).toEqual([]);
       } finally {
         page.off('response', onResponse);
@@ -267,6 +270,40 @@ describe('the staff console in a browser', () => {
       });
     } finally {
       await other.close();
+    }
+  });
+
+  it('shows the operator the platform after the operator token, and the calls in progress', async () => {
+    const operator = await openBrowser();
+    const call = system.fake.placeCall({ from: LIVE_CALLER, to: NUMBER_A });
+    try {
+      await withFailureScreenshot(operator.page, 'operator', async () => {
+        const { page } = operator;
+        await page.goto(`${system.backend.url}/operator`);
+        await page.waitForURL((url) => url.pathname === '/operator/login');
+        await page.getByLabel('Operator token').fill('not-the-token');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByText('That is not the operator token.').waitFor();
+        await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL((url) => url.pathname === '/operator');
+        await page.getByRole('heading', { name: 'Platform' }).waitFor();
+        await page.getByText('Asterisk (ARI connection and Stasis application)').waitFor();
+        await waitFor(async () => {
+          await page.reload();
+          return (await page.getByRole('cell', { name: LIVE_CALLER }).count()) === 1 ? true : null;
+        }, { what: 'the call in progress on the operator view', intervalMs: 200 });
+        await page.getByRole('cell', { name: 'Acme Dental' }).waitFor();
+        await screenshot(page, 'operator');
+        // The operator cookie is no staff session.
+        await page.goto(`${system.backend.url}/calls`);
+        expect(new URL(page.url()).pathname).toBe('/login');
+        // Only the wrong token's 401 answer: no CSP violation, no script error.
+        expect(operator.errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+      });
+    } finally {
+      system.fake.hangupCaller(call.channelId);
+      await operator.close();
     }
   });
 });

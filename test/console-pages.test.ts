@@ -13,7 +13,7 @@ import { FORM_BODY_LIMIT_BYTES } from '../src/console/form-body.js';
 import { captureLogs } from './support/log-capture.js';
 import { createBusiness, startSystem, type TestSystem } from './support/system.js';
 import { OPERATOR_TOKEN, createStaffAccount, insertCall, type StaffAccount } from './support/staff-api.js';
-import { waitFor } from './support/wait.js';
+import { waitFor, waitUntil } from './support/wait.js';
 
 const HOST = 'console.test';
 const ORIGIN = `http://${HOST}`;
@@ -81,7 +81,7 @@ async function signIn(account: StaffAccount): Promise<string> {
 
 beforeAll(async () => {
   recordingsDir = await mkdtemp(join(tmpdir(), 'console-pages-recordings-'));
-  system = await startSystem({ backendEnv: { OPERATOR_TOKEN, RECORDINGS_DIR: recordingsDir } });
+  system = await startSystem({ backendEnv: { OPERATOR_TOKEN, RECORDINGS_DIR: recordingsDir }, databaseProxy: true });
   await system.waitReady();
   const businessA = await createBusiness(system.prisma, `Acme "Dental" <Care>`, ['+19863334949']);
   const businessB = await createBusiness(system.prisma, 'Other Co', ['+19863330000']);
@@ -511,6 +511,28 @@ describe('errors', () => {
     expect(json.json()).toEqual({ error: { code: 'not_found', message: 'no route GET /nowhere' } });
     const admin = await page('GET', '/admin/api/nowhere', { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
     expect(admin.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+});
+
+describe('a failing database', () => {
+  it('shows the 500 page in the same frame, without the error, and recovers', async () => {
+    const failedBefore = system.logs.entries('console page failed').length;
+    system.proxy!.pause();
+    try {
+      const answer = await page('GET', '/calls', { cookie: danaCookie });
+      expect(answer.status).toBe(500);
+      expect(answer.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      expect(answer.body).toContain('<h1>Something went wrong</h1>');
+      expect(answer.body).toContain('<link rel="stylesheet" href="/console/assets/console.css">');
+      expect(answer.body).not.toMatch(/ECONNRESET|prisma|stack/i);
+      expect(system.logs.entries('console page failed').length).toBeGreaterThan(failedBefore);
+    } finally {
+      system.proxy!.resume();
+    }
+    await waitUntil(async () => (await page('GET', '/calls', { cookie: danaCookie })).status === 200, {
+      what: 'the calls page to work again',
+      intervalMs: 100,
+    });
   });
 });
 

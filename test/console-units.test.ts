@@ -3,7 +3,7 @@
 // form bodies and the operator credential.
 import { describe, expect, it } from 'vitest';
 import { hasFilters, listHref, readListForm, toCallFilter } from '../src/console/call-list-query.js';
-import { snippet } from '../src/console/call-list-view.js';
+import { snippet } from '../src/console/call-text.js';
 import { FORM_MAX_FIELDS, FormFields, formField } from '../src/console/form-body.js';
 import { formatCallTime, formatDuration, formatFullTime, isCalendarDay, knownTimeZone, nextDay, zonedDayStart } from '../src/console/format.js';
 import { escapeHtml, html, htmlText } from '../src/console/html.js';

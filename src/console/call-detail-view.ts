@@ -5,7 +5,7 @@
 // turn's latency breakdown, and the messages the agent took.
 import type { CallDetail, CallWithConversation, MessageView, TurnLatency, TurnView } from '../staff/call-views.js';
 import type { StaffSessionContext } from '../staff/session-store.js';
-import { callerText } from './call-list-view.js';
+import { callerText } from './call-text.js';
 import { humanizeSlug, statusText } from './call-status.js';
 import { formatDuration, formatFullTime, knownTimeZone } from './format.js';
 import { html, type Html } from './html.js';

@@ -7,12 +7,11 @@ import type { StaffSessionContext } from '../staff/session-store.js';
 import type { CallListExtra } from './call-list-extras.js';
 import { hasFilters, listHref, type ListForm } from './call-list-query.js';
 import { FILTERABLE_STATUSES, statusText } from './call-status.js';
+import { callerText, snippet } from './call-text.js';
 import { formatCallTime, formatDuration, knownTimeZone } from './format.js';
 import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
 import { staffChrome } from './page-session.js';
-
-const SNIPPET_LENGTH = 90;
 
 export interface CallListView {
   context: StaffSessionContext;
@@ -22,16 +21,6 @@ export interface CallListView {
   extras: Map<string, CallListExtra>;
   problem: string | null;
   now: Date;
-}
-
-export function snippet(text: string | null, length = SNIPPET_LENGTH): string {
-  if (text === null) return '';
-  const characters = [...text.replace(/\s+/g, ' ').trim()];
-  return characters.length <= length ? characters.join('') : `${characters.slice(0, length - 1).join('').trimEnd()}…`;
-}
-
-export function callerText(from: string | null): string {
-  return from === null || from === '' ? 'Unknown number' : from;
 }
 
 function option(value: string, label: string, selected: string): Html {
@@ -68,7 +57,7 @@ function statusCell(call: CallSummary, extra: CallListExtra | undefined): Html {
 function row(call: CallSummary, extra: CallListExtra | undefined, timeZone: string, now: Date): Html {
   const direction = call.direction === 'outbound' ? html` <span class="muted small">(outbound)</span>` : '';
   return html`<tr>
-  <td data-label="Time"><a href="/calls/${call.id}"><span class="visually-hidden">Call of </span><time datetime="${call.createdAt}">${formatCallTime(new Date(call.createdAt), timeZone, now)}</time></a></td>
+  <td data-label="Time"><a href="/calls/${call.id}"><time datetime="${call.createdAt}">${formatCallTime(new Date(call.createdAt), timeZone, now)}</time></a></td>
   <td data-label="Caller">${callerText(call.from)}${direction}</td>
   <td data-label="Duration" class="num">${formatDuration(call.durationMs)}</td>
   <td data-label="Status">${statusCell(call, extra)}</td>

@@ -3,9 +3,9 @@
 // follows /api/live/events and keeps the rows and durations current (the row
 // markup here and in app.js must stay the same).
 import type { FastifyInstance } from 'fastify';
-import type { LastTurn, LiveCallView } from '../staff/live-feed.js';
+import type { LiveCallView } from '../staff/live-feed.js';
 import type { StaffSessionContext } from '../staff/session-store.js';
-import { callerText } from './call-list-view.js';
+import { callerText, lastTurnCell } from './call-text.js';
 import { statusText } from './call-status.js';
 import type { ConsolePageDeps } from './console-services.js';
 import { formatDuration } from './format.js';
@@ -13,12 +13,6 @@ import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
 import { sendPage } from './page-reply.js';
 import { staffChrome, staffPage } from './page-session.js';
-
-export function lastTurnCell(turn: LastTurn | null): Html {
-  if (turn === null) return html``;
-  const speaker = turn.role === 'caller' ? 'Caller' : 'Agent';
-  return html`<strong>${speaker}:</strong> ${turn.text}${turn.interrupted ? html` <em>(interrupted)</em>` : ''}`;
-}
 
 function liveRow(call: LiveCallView): Html {
   const { label, tone } = statusText(call.status);

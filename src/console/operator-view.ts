@@ -2,12 +2,11 @@
 // the backend's readiness (Asterisk/ARI, database) and the media gateway's
 // (its speech and language providers). Read-only; reload to refresh.
 import type { Overview } from '../admin/overview.js';
-import { callerText } from './call-list-view.js';
+import { callerText, lastTurnCell } from './call-text.js';
 import { statusText } from './call-status.js';
 import { formatDuration } from './format.js';
 import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
-import { lastTurnCell } from './live-page.js';
 
 const CHECK_NAMES: Readonly<Record<string, string>> = {
   shutdown: 'Accepting calls',
