@@ -18,7 +18,8 @@ import type { ClipName, ConversationEffect, ConversationEvent } from '../convers
 import { SentenceSplitter } from '../conversation/sentence-splitter.js';
 import { systemPrompt } from '../conversation/system-prompt.js';
 import { TURN_ONSET_MIN_SPEECH_MS, VoiceActivityDetector } from '../conversation/vad.js';
-import type { LlmProvider, SttProvider, SttStream, TtsProvider, TtsSession } from '../providers/types.js';
+import type { LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
+import { AgentSpeech } from '../conversation/agent-speech.js';
 import type { TurnMetrics } from '../conversation/turn-metrics.js';
 
 export interface ConversationTimings {
@@ -42,17 +43,6 @@ export interface AiAgentDeps {
   now: () => number;
 }
 
-/** A turn's text on its way through TTS. */
-interface TurnSpeech {
-  /** TTS sentence indexes not fully received yet. */
-  pending: Set<number>;
-  /** Text waiting for the pending sentence to finish (sent as one chunk). */
-  batched: string;
-  /** The LLM is done with this turn. */
-  finished: boolean;
-  firstAudio: boolean;
-}
-
 /** Conversation timers (silence, limits, filler) are checked every this many ticks. */
 const TIMER_EVERY_TICKS = 5;
 
@@ -69,16 +59,12 @@ export class AiAgent implements CallAgent {
   readonly #call = new AbortController();
   readonly #turnControllers = new Map<number, AbortController>();
   readonly #splitters = new Map<number, SentenceSplitter>();
-  /** TTS sentence index -> the turn it belongs to. */
-  readonly #sentenceTurn = new Map<number, number>();
-  /** Sentences of a turn still being synthesized, and whether the turn's text is complete. */
-  readonly #turnSpeech = new Map<number, TurnSpeech>();
+  readonly #speech: AgentSpeech;
   readonly #answerTurns = new Set<number>();
   readonly #ulaw = new Uint8Array(160);
   readonly #lastAgentFrame = new Int16Array(160);
   #agentFrameFresh = false;
   #stt: SttStream | null = null;
-  #tts: TtsSession | null = null;
   #started = false;
   #closed = false;
 
@@ -109,6 +95,20 @@ export class AiAgent implements CallAgent {
         this.#dispatch({ type: 'agent_audio_done', turn, atMs });
       },
     });
+    this.#speech = new AgentSpeech({
+      tts: deps.tts,
+      voice: this.#voice,
+      signal: this.#call.signal,
+      now: deps.now,
+      logger: this.#log,
+      listener: {
+        firstAudio: (turn, atMs) => this.#dispatch({ type: 'tts_first_audio', turn, atMs }),
+        segment: (turn, text) => this.#output.addSegment(turn, text),
+        frame: (turn, frame) => this.#output.enqueue(turn, frame),
+        done: (turn) => this.#output.end(turn, this.#deps.now()),
+        failed: (error) => this.#providerFailed('tts', error),
+      },
+    });
     deps.clips.warm(this.#voice, Object.values(this.#clips));
     void this.#openProviders();
   }
@@ -134,7 +134,8 @@ export class AiAgent implements CallAgent {
     const agentFrame = this.#agentFrameFresh ? this.#lastAgentFrame : null;
     this.#agentFrameFresh = false;
     const barge = this.#bargeIn.process(frame, agentFrame, atMs);
-    if (barge && this.#output.audible) this.#interrupt(barge.onsetMs, barge.decidedAtMs);
+    // Decided now (the detector's decidedAtMs is the end of the frame's audio time, 20 ms ahead).
+    if (barge && this.#output.audible) this.#interrupt(barge.onsetMs, atMs);
 
     if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible: this.#output.audible });
     this.#output.pump();
@@ -150,7 +151,7 @@ export class AiAgent implements CallAgent {
     if (this.#closed) return;
     this.#closed = true;
     this.#call.abort();
-    await Promise.allSettled([this.#stt?.close(), this.#tts?.close()]);
+    await Promise.allSettled([this.#stt?.close(), this.#speech.close()]);
   }
 
   // ---- providers ------------------------------------------------------------
@@ -178,10 +179,8 @@ export class AiAgent implements CallAgent {
       this.#stt = sttResult.value;
       void this.#pumpStt(sttResult.value);
     } else this.#providerFailed('stt', sttResult.reason);
-    if (ttsResult.status === 'fulfilled') {
-      this.#tts = ttsResult.value;
-      void this.#pumpTts(ttsResult.value);
-    } else this.#providerFailed('tts', ttsResult.reason);
+    if (ttsResult.status === 'fulfilled') this.#speech.attach(ttsResult.value);
+    else this.#providerFailed('tts', ttsResult.reason);
   }
 
   async #pumpStt(stream: SttStream): Promise<void> {
@@ -195,30 +194,6 @@ export class AiAgent implements CallAgent {
       }
     } catch (error) {
       this.#providerFailed('stt', error);
-    }
-  }
-
-  async #pumpTts(session: TtsSession): Promise<void> {
-    try {
-      for await (const output of session.output) {
-        const turn = this.#sentenceTurn.get(output.sentence);
-        if (turn === undefined) continue;
-        const speech = this.#turnSpeech.get(turn);
-        if (!speech) continue;
-        if (output.type === 'frame') {
-          if (!speech.firstAudio) {
-            speech.firstAudio = true;
-            this.#dispatch({ type: 'tts_first_audio', turn, atMs: output.atMs });
-          }
-          this.#output.enqueue(turn, output.frame);
-        } else {
-          this.#sentenceTurn.delete(output.sentence);
-          speech.pending.delete(output.sentence);
-          this.#maybeEndSpeech(turn);
-        }
-      }
-    } catch (error) {
-      this.#providerFailed('tts', error);
     }
   }
 
@@ -249,9 +224,8 @@ export class AiAgent implements CallAgent {
         return;
       case 'finish_speech': {
         const rest = this.#splitters.get(effect.turn)?.flush();
-        if (rest) this.#speak(effect.turn, rest);
-        this.#speech(effect.turn).finished = true;
-        this.#maybeEndSpeech(effect.turn);
+        if (rest) this.#speech.speak(effect.turn, rest);
+        this.#speech.finish(effect.turn);
         return;
       }
       case 'cancel_turn':
@@ -309,7 +283,7 @@ export class AiAgent implements CallAgent {
             this.#dispatch({ type: 'llm_first_token', turn, atMs: event.atMs });
           }
           this.#dispatch({ type: 'llm_text', turn, delta: event.delta });
-          for (const sentence of splitter.push(event.delta)) this.#speak(turn, sentence);
+          for (const sentence of splitter.push(event.delta)) this.#speech.speak(turn, sentence);
         } else if (event.type === 'tool_call') {
           this.#dispatch({ type: 'llm_tool_call', turn, id: event.id, name: event.name, arguments: event.arguments });
         }
@@ -317,53 +291,6 @@ export class AiAgent implements CallAgent {
       if (!signal.aborted) this.#dispatch({ type: 'llm_done', turn, atMs: this.#deps.now() });
     } catch (error) {
       if (!signal.aborted) this.#providerFailed('llm', error);
-    }
-  }
-
-  /**
-   * Sends text to TTS. The first chunk of a turn goes at once (lowest latency);
-   * while it is being synthesized, later chunks are batched and sent together
-   * when it is done. Synthesis is faster than playback, so the caller hears no
-   * gap, and a turn costs at most a few TTS flushes (Deepgram allows 20 a minute).
-   */
-  #speak(turn: number, text: string): void {
-    const speech = this.#speech(turn);
-    if (speech.pending.size > 0) {
-      speech.batched = speech.batched === '' ? text : `${speech.batched} ${text}`;
-      return;
-    }
-    this.#sendToTts(turn, text);
-  }
-
-  #sendToTts(turn: number, text: string): void {
-    const tts = this.#tts;
-    if (!tts) return;
-    const sentence = tts.speak(text);
-    this.#sentenceTurn.set(sentence, turn);
-    this.#speech(turn).pending.add(sentence);
-    this.#output.addSegment(turn, text);
-  }
-
-  #speech(turn: number): TurnSpeech {
-    let speech = this.#turnSpeech.get(turn);
-    if (!speech) {
-      speech = { pending: new Set(), batched: '', finished: false, firstAudio: false };
-      this.#turnSpeech.set(turn, speech);
-    }
-    return speech;
-  }
-
-  #maybeEndSpeech(turn: number): void {
-    const speech = this.#turnSpeech.get(turn);
-    if (speech && speech.pending.size === 0 && speech.batched !== '') {
-      const text = speech.batched;
-      speech.batched = '';
-      this.#sendToTts(turn, text);
-      return;
-    }
-    if (speech?.finished && speech.pending.size === 0) {
-      this.#turnSpeech.delete(turn);
-      this.#output.end(turn, this.#deps.now());
     }
   }
 
@@ -377,9 +304,7 @@ export class AiAgent implements CallAgent {
     this.#turnControllers.get(turn)?.abort();
     this.#turnControllers.delete(turn);
     this.#splitters.delete(turn);
-    this.#turnSpeech.delete(turn);
-    for (const [sentence, owner] of this.#sentenceTurn) if (owner === turn) this.#sentenceTurn.delete(sentence);
-    this.#tts?.clear();
+    this.#speech.cancel(turn);
     this.#output.cancel(turn);
     this.#output.forget(turn);
   }

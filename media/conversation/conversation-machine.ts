@@ -5,14 +5,12 @@
 // events. A class with `handle(event): effects` rather than a reducer over
 // immutable state: the state is private and small, and a call handles ~50
 // events a second, so copying it on every event would buy nothing.
-import type { TurnLatency, TurnReport } from '../contract/backend.js';
+import type { TurnReport } from '../contract/backend.js';
+import { TurnRecords } from './turn-records.js';
 import type { ChatMessage } from '../providers/types.js';
-import { TOOL_NAMES } from './conversation-tools.js';
+import { planToolCalls, type AfterSpeech } from './tool-calls.js';
 import type { ClipName, ConversationEffect, ConversationEvent, ConversationSettings } from './conversation-types.js';
 
-type AfterSpeech =
-  | { kind: 'hangup'; reason: 'agent_goodbye' | 'caller_silence' | 'max_duration' | 'provider_failure'; forced: boolean }
-  | { kind: 'transfer'; reason: string | null; forced: boolean };
 
 interface AgentTurn {
   readonly turn: number;
@@ -64,8 +62,7 @@ export class ConversationMachine {
   #phase: 'idle' | 'active' | 'stopped' = 'idle';
   #nextSeq = 0;
   #startedAtMs = 0;
-  /** Date.now() at the start event: turn timestamps are wall clock, times inside are performance.now(). */
-  #wallAtStartMs = 0;
+  readonly #records = new TurnRecords();
   #current: AgentTurn | null = null;
   #caller: CallerTurn = { speaking: false, speechStartMs: null, speechEndMs: null, texts: [], seq: null };
   /** Caller speech transcribed while the agent was talking and did not interrupt it. */
@@ -110,7 +107,7 @@ export class ConversationMachine {
       case 'start':
         this.#phase = 'active';
         this.#startedAtMs = event.atMs;
-        this.#wallAtStartMs = event.wallMs;
+        this.#records.start(event.atMs, event.wallMs);
         this.#lastAgentDoneMs = event.atMs;
         this.#playClip('greeting', event.atMs, effects);
         break;
@@ -249,7 +246,7 @@ export class ConversationMachine {
     // confirmed the silence: if the caller goes on, the turns merge (above).
     const stillSpeaking = this.#caller.speaking;
     const speechEndMs = stillSpeaking ? atMs : (this.#caller.speechEndMs ?? atMs);
-    effects.push({ type: 'report_turn', turn: this.#record(seq, 'caller', text, startedMs, speechEndMs, false, null) });
+    effects.push({ type: 'report_turn', turn: this.#records.caller(seq, text, startedMs, speechEndMs) });
     this.#pushHistory({ role: 'user', content: text });
     this.#reprompts = 0;
     const turn = this.#newTurn(atMs, null, speechEndMs);
@@ -272,7 +269,7 @@ export class ConversationMachine {
     turn.speechEndPending = null;
     if (turn.sttFinalMs !== null && atMs <= turn.sttFinalMs) {
       turn.speechEndMs = atMs;
-      effects.push({ type: 'report_turn', turn: this.#record(pending.seq, 'caller', pending.text, pending.startedMs, atMs, false, null) });
+      effects.push({ type: 'report_turn', turn: this.#records.caller(pending.seq, pending.text, pending.startedMs, atMs) });
     }
   }
 
@@ -290,34 +287,14 @@ export class ConversationMachine {
       toolCalls: calls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.stringify(c.arguments ?? {}) })),
     });
     turn.roundText = '';
-    let needsAnotherRound = false;
-    for (const call of calls) {
-      const args = (call.arguments ?? {}) as Record<string, unknown>;
-      if (call.name === TOOL_NAMES.endCall) {
-        turn.afterSpeech = { kind: 'hangup', reason: 'agent_goodbye', forced: false };
-        this.#pushHistory({ role: 'tool', toolCallId: call.id, content: 'The call will end after your goodbye.' });
-      } else if (call.name === TOOL_NAMES.transfer && this.#settings.canTransfer) {
-        turn.afterSpeech = { kind: 'transfer', reason: typeof args.reason === 'string' ? args.reason : null, forced: false };
-        this.#pushHistory({ role: 'tool', toolCallId: call.id, content: 'The caller will be transferred after your message.' });
-      } else if (call.name === TOOL_NAMES.takeMessage) {
-        turn.pendingToolResults += 1;
-        effects.push({
-          type: 'action',
-          turn: turn.turn,
-          toolCallId: call.id,
-          action: {
-            type: 'take_message',
-            callerName: String(args.caller_name ?? '').slice(0, 200) || 'unknown',
-            callbackNumber: String(args.callback_number ?? '').slice(0, 40) || 'unknown',
-            reason: String(args.reason ?? '').slice(0, 2000) || 'not given',
-          },
-        });
-      } else {
-        const why = call.name === TOOL_NAMES.transfer ? 'No one is available to take a transfer.' : `Unknown tool ${call.name}.`;
-        this.#pushHistory({ role: 'tool', toolCallId: call.id, content: why });
-        needsAnotherRound = true;
-      }
+    const plan = planToolCalls(calls, this.#settings.canTransfer);
+    for (const result of plan.results) this.#pushHistory(result);
+    if (plan.afterSpeech) turn.afterSpeech = plan.afterSpeech;
+    for (const { toolCallId, action } of plan.actions) {
+      turn.pendingToolResults += 1;
+      effects.push({ type: 'action', turn: turn.turn, toolCallId, action });
     }
+    const needsAnotherRound = plan.needsAnotherRound;
     if (turn.pendingToolResults > 0) return;
     if (needsAnotherRound && turn.afterSpeech === null) {
       effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
@@ -451,39 +428,6 @@ export class ConversationMachine {
   }
 
   #agentRecord(turn: AgentTurn, atMs: number, interrupted: boolean, text: string): TurnReport {
-    const from = turn.speechEndMs;
-    const since = (at: number | null): number | null => (from === null || at === null ? null : Math.round(at - from));
-    const latency: TurnLatency | null =
-      turn.clip === null
-        ? {
-            sttFinalMs: since(turn.sttFinalMs),
-            llmFirstTokenMs: since(turn.firstTokenMs),
-            ttsFirstAudioMs: since(turn.firstAudioMs),
-            voiceToVoiceMs: since(turn.firstSentMs),
-          }
-        : null;
-    return this.#record(turn.turn, 'agent', text, turn.firstSentMs ?? turn.startedAtMs, atMs, interrupted, latency);
-  }
-
-  #record(
-    seq: number,
-    role: 'caller' | 'agent',
-    text: string,
-    startedMs: number,
-    endedMs: number | null,
-    interrupted: boolean,
-    latency: TurnLatency | null,
-  ): TurnReport {
-    const wall = (ms: number): string =>
-      new Date(this.#wallAtStartMs + (ms - this.#startedAtMs)).toISOString();
-    return {
-      seq,
-      role,
-      text: text.trim(),
-      startedAt: wall(startedMs),
-      endedAt: endedMs === null ? null : wall(endedMs),
-      interrupted,
-      latency,
-    };
+    return this.#records.agent(turn.turn, text, turn.firstSentMs ?? turn.startedAtMs, atMs, interrupted, turn.clip === null ? turn : null);
   }
 }

@@ -40,7 +40,11 @@ export interface DeepgramTtsOptions {
   now?: (() => number) | undefined;
 }
 
+/** Deepgram processes at most 20 Flush messages per 60 s on one socket (then warns and skips them). */
+export const DEEPGRAM_FLUSHES_PER_MINUTE = 20;
+
 export class DeepgramTtsProvider implements TtsProvider {
+  readonly sentencesPerMinuteLimit = DEEPGRAM_FLUSHES_PER_MINUTE;
   private readonly client: DeepgramClient;
   private readonly apiKey: string;
   private readonly timeouts: Readonly<TtsTimeouts>;

@@ -104,6 +104,11 @@ export interface TtsSession {
 }
 
 export interface TtsProvider {
+  /**
+   * Sentences (flushes) one session may take per minute, when the vendor limits
+   * it (Deepgram Aura: 20); callers then move to a fresh session in time.
+   */
+  readonly sentencesPerMinuteLimit?: number;
   /** `voice`: the vendor's voice or model name; rejects like SttProvider.open. */
   open(options: { voice: string; signal: AbortSignal }): Promise<TtsSession>;
   probe(signal: AbortSignal): Promise<void>;

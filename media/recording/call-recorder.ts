@@ -39,6 +39,12 @@ export interface CallRecorderOptions {
   logger: Logger;
   /** Frames per disk write; 25 = every 500 ms. */
   flushEveryFrames?: number;
+  /**
+   * Flush the first chunk after a random number of frames (1..flushEveryFrames):
+   * calls that start together then do not all write in the same tick, which
+   * would stall the media clock of every call at once.
+   */
+  staggerFirstFlush?: boolean;
   /** Audio held in memory while the disk is slow before frames are dropped. */
   maxBufferedMs?: number;
 }
@@ -79,6 +85,8 @@ export class CallRecorder {
   private readonly frameBytes: number;
   private readonly byteRate: number;
   private readonly flushEveryFrames: number;
+  /** Frames in the current chunk that trigger its flush (the first one may be staggered). */
+  private flushAtFrames: number;
   private readonly maxBufferedFrames: number;
   /** The WAV size fields are 32-bit. */
   private readonly maxFrames: number;
@@ -101,6 +109,7 @@ export class CallRecorder {
     this.frameBytes = this.samplesPerFrame * CHANNELS * BYTES_PER_SAMPLE;
     this.byteRate = options.sampleRate * CHANNELS * BYTES_PER_SAMPLE;
     this.flushEveryFrames = flushEveryFrames;
+    this.flushAtFrames = options.staggerFirstFlush ? 1 + Math.floor(Math.random() * flushEveryFrames) : flushEveryFrames;
     this.maxBufferedFrames = maxBufferedFrames;
     this.maxFrames = Math.floor(WAV_MAX_DATA_BYTES / this.frameBytes);
     this.current = this.newChunk();
@@ -150,7 +159,10 @@ export class CallRecorder {
     chunk.frames += 1;
     this.bufferedFrames += 1;
     this.acceptedFrames += 1;
-    if (chunk.frames === this.flushEveryFrames) this.enqueueCurrent();
+    if (chunk.frames === this.flushAtFrames) {
+      this.enqueueCurrent();
+      this.flushAtFrames = this.flushEveryFrames;
+    }
   }
 
   stats(): RecorderStats {

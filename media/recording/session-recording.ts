@@ -59,6 +59,7 @@ export class SessionRecording {
         sampleRate: 8000,
         logger,
         flushEveryFrames: FLUSH_EVERY_FRAMES,
+        staggerFirstFlush: true,
       });
       if (this.#closing) await this.#finish(recorder);
       else this.#recorder = recorder;

@@ -8,7 +8,10 @@
 //   the caller's speech): STT event handling, LLM request and stream, sentence
 //   splitting, TTS, framing, playout and the send;
 // - barge-in stop: from the caller's speech onset in the RTP stream to the last
-//   voiced agent packet Asterisk receives, with the VAD's decision time apart.
+//   agent packet Asterisk receives, with the VAD's decision time apart. The
+//   decision includes the jitter buffer's delay (JITTER_TARGET_MS) and the
+//   BARGE_IN_MIN_MS of speech it waits for; the tick of the decision already
+//   sends silence, so the last agent packet is the one of the tick before.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeUlaw } from '../../media/codec/g711.js';
@@ -30,7 +33,7 @@ export const aiLatencySection: BenchSection = {
     try {
       const utterance = shortUtterance(join(context.repoRoot, 'test/fixtures/media/caller-speech-6s.ulaw'));
       const greeting = await measureGreetings(system, quick ? 6 : 16);
-      const breakdown = await measureVoiceToVoice(system, utterance, quick ? 3 : 4, quick ? 4 : 12);
+      const breakdown = await measureVoiceToVoice(system, utterance, quick ? 3 : 4, quick ? 5 : 13);
       const overhead = breakdown.map((b) => b.total);
       const bargeIn = await measureBargeIn(system, utterance, quick ? 4 : 12);
       const rows: [string, number[], number][] = [
@@ -100,8 +103,8 @@ async function placeCall(system: AiBenchSystem): Promise<{ channelId: string; me
   return { channelId: call.channelId, mediaId, createdAtMs: created!.atMs };
 }
 
-function firstVoicedAfter(system: AiBenchSystem, mediaId: string, afterMs: number): number | null {
-  return system.fake.rtpHeard(mediaId).find((p) => p.atMs > afterMs && p.rms > VOICED_RMS)?.atMs ?? null;
+function firstVoicedAfter(system: AiBenchSystem, mediaId: string, afterMs: number, minRms = VOICED_RMS): number | null {
+  return system.fake.rtpHeard(mediaId).find((p) => p.atMs > afterMs && p.rms > minRms)?.atMs ?? null;
 }
 
 async function hangUp(system: AiBenchSystem, channelId: string): Promise<void> {
@@ -155,7 +158,8 @@ async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, 
           return turn !== undefined;
         }, 15_000, 'the answer', 20);
         const t = turn!;
-        if (t.voiceToVoiceMs !== null && t.sttFinalMs !== null && t.llmFirstTokenMs !== null && t.ttsFirstAudioMs !== null) {
+        // The first exchange of each call warms the JIT and the connections: steady state only.
+        if (i > 0 && t.voiceToVoiceMs !== null && t.sttFinalMs !== null && t.llmFirstTokenMs !== null && t.ttsFirstAudioMs !== null) {
           samples.push({
             total: t.voiceToVoiceMs - t.sttFinalMs,
             llm: t.llmFirstTokenMs - t.sttFinalMs,
@@ -180,10 +184,16 @@ async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trial
   // Ask once; every answer is long, and every trial interrupts the current one.
   system.deepgram.queueTranscripts(['When are you open?']);
   system.fake.startCallerAudio(call.mediaId, { payload: utterance.audio });
+  const utteranceMs = utterance.audio.length / 8;
   let sinceMs = performance.now();
+  // The answer to the last utterance starts after it ended: its first voiced packet is the turn's first.
+  let answerSearchFromMs = sinceMs + utteranceMs;
   for (let i = 0; i < trials; i += 1) {
     let answerHeardAt: number | null = null;
-    await waitFor(() => (answerHeardAt = firstVoicedAfter(system, call.mediaId, sinceMs + 1_000)) !== null, 15_000, 'the long answer');
+    await waitFor(() => (answerHeardAt = firstVoicedAfter(system, call.mediaId, sinceMs + 1_000)) !== null, 15_000, 'the long answer').catch(async (error: unknown) => {
+      const row = await system.db.prisma.callLog.findUnique({ where: { channelId: call.channelId }, include: { turns: { orderBy: { seq: 'asc' } } } });
+      throw new Error(`${error instanceof Error ? error.message : String(error)} (trial ${i + 1} of ${trials}; call ${row?.status} ${row?.hangupCause ?? ''} ${row?.failure ?? ''}; last turns: ${row?.turns.slice(-3).map((t) => `${t.role}${t.interrupted ? '*' : ''}:${t.text.slice(0, 30)}`).join(' | ')})`);
+    });
     // Interrupt somewhere in the first second of the answer.
     await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
     const interruptedBefore = (await agentTurns(system, call.channelId)).filter((t) => t.interrupted).length;
@@ -198,12 +208,20 @@ async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trial
     }, 10_000, 'the barge-in');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const heard = system.fake.rtpHeard(call.mediaId).filter((p) => p.atMs >= answerHeardAt!);
-    const silentRun = heard.findIndex((p, k) => p.atMs > onsetMs && heard.slice(k, k + 10).every((q) => q.rms <= VOICED_RMS));
-    const lastVoiced = heard.slice(0, silentRun).reverse().find((p) => p.rms > VOICED_RMS);
+    // After the barge-in the gateway sends digital silence (level 0); the synthetic voice itself
+    // has quiet stretches, so only exact silence counts as stopped.
+    const silentRun = heard.findIndex((p, k) => p.atMs > onsetMs && heard.slice(k, k + 10).every((q) => q.rms === 0));
+    const lastVoiced = heard.slice(0, silentRun).reverse().find((p) => p.rms > 0);
     if (lastVoiced && silentRun >= 0) stop.push(Math.max(0, lastVoiced.atMs - onsetMs));
-    // The interrupted turn ends at the barge-in decision (wall clock).
-    vad.push(interrupted!.endedAt!.getTime() - (performance.timeOrigin + onsetMs));
+    // The interrupted turn ends at the barge-in decision and starts at its first packet, both wall
+    // clock from the same origin: their difference, added to when that first packet was heard
+    // (monotonic), places the decision on this process's clock.
+    // Any non-silent packet: the gateway's silence is digital silence, a turn's first audio may be soft.
+    const turnFirstHeardMs = firstVoicedAfter(system, call.mediaId, answerSearchFromMs, 0) ?? answerHeardAt!;
+    const decidedAtMs = turnFirstHeardMs + (interrupted!.endedAt!.getTime() - interrupted!.startedAt.getTime());
+    vad.push(decidedAtMs - onsetMs);
     sinceMs = performance.now();
+    answerSearchFromMs = sentAt + utteranceMs;
   }
   await hangUp(system, call.channelId);
   return { stop, vad };

@@ -50,6 +50,12 @@ export function gatewayEnvironment(httpPort: number, rtpPort: number, token: str
     RECORDINGS_DIR: recordingsDir,
     // BENCH_RECORDING=false measures the gateway without call recording (to see its share).
     RECORDING_ENABLED: process.env.BENCH_RECORDING === 'false' ? 'false' : 'true',
+    // BENCH_GATEWAY_<VARIABLE>=value sets a gateway variable for an experiment (e.g. BENCH_GATEWAY_MEDIA_CLOCK_PHASES=20).
+    ...Object.fromEntries(
+      Object.entries(process.env)
+        .filter(([key]) => key.startsWith('BENCH_GATEWAY_') && key !== 'BENCH_GATEWAY_NODE_ARGS')
+        .map(([key, value]) => [key.slice('BENCH_GATEWAY_'.length), value]),
+    ),
   };
 }
 

@@ -1,0 +1,58 @@
+// What the LLM's tool calls mean for the call (pure): the tool results to put
+// in the history, the backend actions to request now, and what happens once
+// the agent's words have been played.
+import type { CallAction } from '../contract/backend.js';
+import type { ChatMessage } from '../providers/types.js';
+import { TOOL_NAMES } from './conversation-tools.js';
+
+export type AfterSpeech =
+  | { kind: 'hangup'; reason: 'agent_goodbye' | 'caller_silence' | 'max_duration' | 'provider_failure'; forced: boolean }
+  | { kind: 'transfer'; reason: string | null; forced: boolean };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: unknown;
+}
+
+export interface ToolPlan {
+  /** Tool results known at once (the others come with the actions' answers). */
+  results: Extract<ChatMessage, { role: 'tool' }>[];
+  /** Requests to the backend whose answers become tool results. */
+  actions: { toolCallId: string; action: CallAction }[];
+  /** Set when the call ends or moves once the agent's words are played. */
+  afterSpeech: AfterSpeech | null;
+  /** A tool result the LLM must react to (it answers again). */
+  needsAnotherRound: boolean;
+}
+
+const text = (value: unknown, max: number, fallback: string): string => String(value ?? '').slice(0, max) || fallback;
+
+export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean): ToolPlan {
+  const plan: ToolPlan = { results: [], actions: [], afterSpeech: null, needsAnotherRound: false };
+  for (const call of calls) {
+    const args = (call.arguments ?? {}) as Record<string, unknown>;
+    if (call.name === TOOL_NAMES.endCall) {
+      plan.afterSpeech = { kind: 'hangup', reason: 'agent_goodbye', forced: false };
+      plan.results.push({ role: 'tool', toolCallId: call.id, content: 'The call will end after your goodbye.' });
+    } else if (call.name === TOOL_NAMES.transfer && canTransfer) {
+      plan.afterSpeech = { kind: 'transfer', reason: typeof args.reason === 'string' ? args.reason : null, forced: false };
+      plan.results.push({ role: 'tool', toolCallId: call.id, content: 'The caller will be transferred after your message.' });
+    } else if (call.name === TOOL_NAMES.takeMessage) {
+      plan.actions.push({
+        toolCallId: call.id,
+        action: {
+          type: 'take_message',
+          callerName: text(args.caller_name, 200, 'unknown'),
+          callbackNumber: text(args.callback_number, 40, 'unknown'),
+          reason: text(args.reason, 2000, 'not given'),
+        },
+      });
+    } else {
+      const why = call.name === TOOL_NAMES.transfer ? 'No one is available to take a transfer.' : `Unknown tool ${call.name}.`;
+      plan.results.push({ role: 'tool', toolCallId: call.id, content: why });
+      plan.needsAnotherRound = true;
+    }
+  }
+  return plan;
+}
