@@ -260,12 +260,12 @@ export class AiAgent implements CallAgent {
   }
 
   async #runLlm(turn: number, messages: Parameters<LlmProvider['stream']>[0]['messages']): Promise<void> {
-    let controller = this.#turnControllers.get(turn);
-    if (!controller) {
-      controller = new AbortController();
-      this.#turnControllers.set(turn, controller);
-      this.#call.signal.addEventListener('abort', () => controller!.abort(), { once: true });
-    }
+    // One controller per LLM round, linked to the call's for the round only (a
+    // listener per turn left on the call's signal would pile up over a long call).
+    const controller = new AbortController();
+    this.#turnControllers.set(turn, controller);
+    const abortRound = (): void => controller.abort();
+    this.#call.signal.addEventListener('abort', abortRound, { once: true });
     const signal = controller.signal;
     let splitter = this.#splitters.get(turn);
     if (!splitter) {
@@ -291,6 +291,9 @@ export class AiAgent implements CallAgent {
       if (!signal.aborted) this.#dispatch({ type: 'llm_done', turn, atMs: this.#deps.now() });
     } catch (error) {
       if (!signal.aborted) this.#providerFailed('llm', error);
+    } finally {
+      this.#call.signal.removeEventListener('abort', abortRound);
+      if (this.#turnControllers.get(turn) === controller) this.#turnControllers.delete(turn);
     }
   }
 
