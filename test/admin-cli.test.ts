@@ -1,12 +1,12 @@
 // `npm run admin -- ...` as child processes against a test database: each
 // command's effect in the database, its output, and its errors and exit codes
 // (2 for usage, 1 for a failed operation). Passwords never appear in output.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../src/db/index.js';
 import { verifyPassword } from '../src/staff/password-hash.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { type ChildRun, runTsx } from './support/child-run.js';
 
 const CLI = fileURLToPath(new URL('../src/admin/cli.ts', import.meta.url));
 const PASSWORD = 'cli-password-123456';
@@ -24,26 +24,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function admin(args: string[], stdin = ''): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { PATH: process.env.PATH, DATABASE_URL: database.url, LOG_LEVEL: 'warn' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(stdin);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function admin(args: string[], stdin = ''): Promise<ChildRun> {
+  return runTsx(CLI, args, { env: { PATH: process.env.PATH, DATABASE_URL: database.url, LOG_LEVEL: 'warn' }, stdin });
 }
 
 const BUSINESS_ARGS = [

@@ -1,42 +1,23 @@
 // `npm start` as a process: configuration errors, signals during start-up and
 // a double SIGTERM during shutdown.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAsterisk } from './fakes/ari/index.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { ARI_PASSWORD, backendEnv, freePort, GATEWAY_TOKEN } from './support/system.js';
+import { type ChildRunOptions, type ChildRun, runTsx } from './support/child-run.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const CHILD_TIMEOUT_MS = 30_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runMain(env: NodeJS.ProcessEnv, onStdout?: (stdout: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+function runMain(env: NodeJS.ProcessEnv, onStdout?: ChildRunOptions['onStdout']): Promise<ChildRun> {
+  return runTsx(MAIN, [], {
     // An empty working directory: no .env of the developer's is read.
     cwd: fileURLToPath(new URL('./fixtures/', import.meta.url)),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: CHILD_TIMEOUT_MS,
+    onStdout,
   });
-  let stdout = '';
-  let stderr = '';
-  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    onStdout?.(stdout, (signal) => child.kill(signal));
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
 }
 
 const cleanups: (() => Promise<unknown>)[] = [];

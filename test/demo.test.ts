@@ -2,7 +2,6 @@
 // child process with the Deepgram/OpenAI fakes, against a fresh test database.
 // With espeak-ng installed the caller's lines are synthesized; without it the
 // recorded caller is used; both must give the same conversation.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -19,6 +18,7 @@ import { latencyText } from '../scripts/demo/report-format.js';
 import { resampleSinc } from '../scripts/demo/resample-sinc.js';
 import { parsePcmWav } from '../scripts/demo/wav-pcm.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { type ChildRunOptions, type ChildRun, runTsx } from './support/child-run.js';
 
 const RUN = fileURLToPath(new URL('../scripts/demo/run.ts', import.meta.url));
 const DEMO_TIMEOUT_MS = 60_000;
@@ -135,32 +135,13 @@ describe('demo audio and script', () => {
   });
 });
 
-interface DemoRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the demo with the fakes: provider keys are emptied (empty = not set, and it overrides a developer's .env). */
-function runDemo(args: string[], databaseUrl: string, onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<DemoRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUN, ...args], {
+function runDemo(args: string[], databaseUrl: string, onStdout?: ChildRunOptions['onStdout']): Promise<ChildRun> {
+  return runTsx(RUN, args, {
     env: { ...process.env, DEEPGRAM_API_KEY: '', OPENAI_API_KEY: '', DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: DEMO_TIMEOUT_MS,
+    onStdout,
   });
-  let stdout = '';
-  let stderr = '';
-  const timer = setTimeout(() => child.kill('SIGKILL'), DEMO_TIMEOUT_MS);
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    onStdout?.(stdout, (signal) => child.kill(signal));
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
 }
 
 async function freshDatabase(): Promise<TestDatabase> {

@@ -1,6 +1,5 @@
 // Start-up and shutdown of the gateway: in-process (startMediaGateway) and as
 // the real program (media/main.ts in a child process).
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -14,6 +13,7 @@ import { MediaStartupError, startMediaGateway } from '../media/media-gateway.js'
 import { parseWavHeader } from '../media/recording/wav.js';
 import { canonicalIp, unmapIpv4 } from '../media/rtp/rtp-address.js';
 import { FakeAsteriskChannel, pollFor, sessionRequest } from './support/media-rtp-peer.js';
+import { type ChildRunOptions, type ChildRun, runTsx } from './support/child-run.js';
 
 const TOKEN = 'gateway-test-token-0123456789';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -174,36 +174,14 @@ describe('rtp addresses', () => {
   });
 });
 
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs media/main.ts; `onStdout` may act on output (e.g. send a signal) as it arrives. */
-function runMain(env: NodeJS.ProcessEnv, onStdout?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<ChildResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'media/main.ts'], {
+function runMain(env: NodeJS.ProcessEnv, onStdout?: ChildRunOptions['onStdout']): Promise<ChildRun> {
+  return runTsx('media/main.ts', [], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: CHILD_TIMEOUT_MS,
+    onStdout,
   });
-  let stdout = '';
-  let stderr = '';
-  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    onStdout?.(stdout, (signal) => child.kill(signal));
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) =>
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    }),
-  );
 }
 
 describe('media/main.ts', () => {

@@ -3,6 +3,7 @@
 import { DeepgramClient, type Deepgram } from '@deepgram/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDeepgram, FLUSH_LIMIT_WARNING_CODE, speechDurationMs, type FakeDeepgramOptions } from './fakes/deepgram/index.js';
+import { ulawToLinear } from './fakes/shared/g711.js';
 
 type SpeakArgs = Parameters<DeepgramClient['speak']['v1']['connect']>[0];
 type SpeakSocket = Awaited<ReturnType<DeepgramClient['speak']['v1']['connect']>>;
@@ -63,12 +64,6 @@ async function openSpeak(fake: FakeDeepgram, args: SpeakArgs, apiKey = fake.apiK
 
 function audioBytes(view: SpeakView): number {
   return view.audio.reduce((sum, chunk) => sum + chunk.length, 0);
-}
-
-function ulawToLinear(byte: number): number {
-  const inverted = ~byte & 0xff;
-  const magnitude = ((((inverted & 0x0f) << 3) + 0x84) << ((inverted >> 4) & 0x07)) - 0x84;
-  return inverted & 0x80 ? -magnitude : magnitude;
 }
 
 function rmsOfUlaw(bytes: Buffer, start: number, end: number): number {

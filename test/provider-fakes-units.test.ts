@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeSamples, encodeSamples, linearToAlaw, linearToUlaw, rms, alawToLinear, ulawToLinear } from './fakes/deepgram/audio-codec.js';
+import { decodeSamples, encodeSamples, rms } from './fakes/deepgram/audio-codec.js';
+import { alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from './fakes/shared/g711.js';
 import { ListenRecognizer, type RecognizerConfig, type RecognizerEvent } from './fakes/deepgram/listen-recognizer.js';
 import { speechDurationMs, synthesizeSpeech } from './fakes/deepgram/synthetic-voice.js';
 import { EnergyVoiceDetector } from './fakes/deepgram/voice-activity.js';

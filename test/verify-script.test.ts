@@ -1,6 +1,5 @@
 // scripts/verify_ari_registration.sh against the ARI fake: one exit code per
 // situation ops must tell apart, and no secret in its output.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,26 +8,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FakeAsterisk } from './fakes/ari/index.js';
 import { ARI_PASSWORD, freePort, startSystem } from './support/system.js';
+import { type ChildRun, runChild } from './support/child-run.js';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/verify_ari_registration.sh', import.meta.url));
 const PASSWORD = 'verify-Secret-42';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the script without blocking this process's event loop (the fake runs in it). */
-function run(args: string[], env: Record<string, string>, cwd: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string>, cwd: string): Promise<ChildRun> {
+  return runChild('bash', [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, cwd });
 }
 
 let fake: FakeAsterisk;
@@ -54,7 +41,7 @@ async function registerApp(): Promise<void> {
   await fake.waitFor(() => fake.isRegistered(), { what: 'registration' });
 }
 
-function expectNoSecret(result: Result): void {
+function expectNoSecret(result: ChildRun): void {
   expect(result.stdout + result.stderr).not.toContain(PASSWORD);
 }
 

@@ -1,7 +1,7 @@
 // Shared by the deployment checks: the project root, the sample .env a
 // newcomer would end up with, copies of the deployment files to break on
 // purpose, and running the deployment's shell scripts.
-import { spawn } from 'node:child_process';
+import { runChild, type ChildRun } from './child-run.js';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,21 +73,9 @@ export function replaceOnce(search: string | RegExp, replacement: string): (text
   };
 }
 
-export interface ScriptResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type ScriptResult = ChildRun;
 
 /** Runs a script with exactly `env` (plus PATH), resolving when it exits. */
 export function runScript(command: string, args: readonly string[], env: Record<string, string>, cwd = dirname(command)): Promise<ScriptResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runChild(command, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
 }

@@ -21,7 +21,7 @@ import { ariError, type RestReply, type RestRoute } from './rest-types.js';
 import { RtpMedia } from './rtp-media.js';
 import { DEFAULT_APP, Telephony } from './telephony.js';
 import { bridgeView, channelView } from './views.js';
-import { waitForChange } from './wait-for-change.js';
+import { waitForChange } from '../shared/wait-for-change.js';
 
 const DEFAULT_RESTART_DOWN_MS = 300;
 
@@ -205,7 +205,7 @@ export class FakeAsterisk {
    * event, socket, RTP packet) and every 20 ms; rejects after timeoutMs with `what` in the message.
    */
   waitFor(predicate: () => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<void> {
-    return waitForChange(this.changes, predicate, options);
+    return waitForChange('FakeAsterisk', this.changes, predicate, options);
   }
 
   /**

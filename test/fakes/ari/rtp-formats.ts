@@ -3,7 +3,7 @@
 // The caller's audio is G.711 mu-law (the trunk offers PCMU only); other formats are
 // transcoded from it once per payload buffer and cached.
 
-import { linearToAlaw, ULAW_TO_LINEAR } from './g711.js';
+import { linearToAlaw, ULAW_TO_LINEAR } from '../shared/g711.js';
 
 export interface RtpFormat {
   name: string;

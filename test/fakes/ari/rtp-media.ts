@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { RtpClock, type PacedSender } from './rtp-clock.js';
 import { payloadInFormat, RTP_FORMATS, type RtpFormat } from './rtp-formats.js';
 import { parseRtp, RTP_HEADER_BYTES, writeRtpHeader } from './rtp-packet.js';
-import { ULAW_TO_LINEAR } from './g711.js';
+import { ULAW_TO_LINEAR } from '../shared/g711.js';
 
 const LOCAL_ADDRESS = '127.0.0.1';
 const MAX_BIND_ATTEMPTS = 64;

@@ -32,7 +32,6 @@
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { nowMs, TimerSet } from './clock.js';
@@ -57,7 +56,8 @@ import { answerRest } from './rest-routes.js';
 import { parseSpeakQuery } from './speak-query.js';
 import { SpeakSession } from './speak-session.js';
 import { DEFAULT_MIN_SPEECH_MS, DEFAULT_MS_PER_CHARACTER } from './synthetic-voice.js';
-import { waitForChange } from './wait-for-change.js';
+import { listenOnLoopback } from '../shared/listen.js';
+import { waitForChange } from '../shared/wait-for-change.js';
 
 const DEFAULT_API_KEY = 'dg-test-key';
 const DEFAULT_DROP_CODE = 1011;
@@ -114,14 +114,7 @@ export class FakeDeepgram {
 
   static async start(options: FakeDeepgramOptions = {}): Promise<FakeDeepgram> {
     const fake = new FakeDeepgram(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => {
-        fake.server.off('error', reject);
-        resolve();
-      });
-    });
-    fake.listeningPort = (fake.server.address() as AddressInfo).port;
+    fake.listeningPort = await listenOnLoopback(fake.server);
     return fake;
   }
 

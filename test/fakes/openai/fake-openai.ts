@@ -26,10 +26,11 @@
 
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { nowMs, TimerSet } from '../deepgram/clock.js';
 import { DEFAULT_MIN_SPEECH_MS, DEFAULT_MS_PER_CHARACTER } from '../deepgram/synthetic-voice.js';
-import { waitForChange } from '../deepgram/wait-for-change.js';
+import { listenOnLoopback } from '../shared/listen.js';
+import { waitForChange } from '../shared/wait-for-change.js';
 import { handleChatCompletion } from './chat-route.js';
 import { incorrectKey, invalidRequest, missingKey, notFound, sendError } from './openai-errors.js';
 import type { ChatKnobs, ChatReply, ChatResponder, FakeOpenAIOptions, RecordedRequest, SpeechFailure, SpeechKnobs } from './public-types.js';
@@ -69,14 +70,7 @@ export class FakeOpenAI {
 
   static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
     const fake = new FakeOpenAI(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => {
-        fake.server.off('error', reject);
-        resolve();
-      });
-    });
-    fake.listeningPort = (fake.server.address() as AddressInfo).port;
+    fake.listeningPort = await listenOnLoopback(fake.server);
     return fake;
   }
 
