@@ -303,3 +303,46 @@ describe('JitterBuffer', () => {
     expect(() => new JitterBuffer({ samplesPerFrame: 0 })).toThrow(RangeError);
   });
 });
+
+describe('JitterBuffer payload memory', () => {
+  it('keeps its own copy: the datagram may be reused as soon as push() returns', () => {
+    const buffer = newBuffer({ targetDelayFrames: 2 });
+    const datagram = new Uint8Array(160);
+    for (let seq = 100; seq < 103; seq += 1) {
+      datagram.fill(seq);
+      buffer.push({ sequenceNumber: seq, timestamp: seq * SAMPLES_PER_FRAME, ssrc: SSRC_A, payload: datagram }, seq * 20);
+    }
+    datagram.fill(0);
+    for (const seq of [100, 101]) {
+      const result = buffer.pop();
+      expect(result.kind).toBe('audio');
+      if (result.kind !== 'audio') return;
+      expect(result.sequenceNumber).toBe(seq);
+      expect(result.payload.length).toBe(160);
+      expect(result.payload.every((byte) => byte === seq)).toBe(true);
+    }
+  });
+
+  it('grows its slots for larger payloads (slin16) without losing what is buffered', () => {
+    const buffer = newBuffer({ targetDelayFrames: 3 });
+    const packet = (seq: number, bytes: number): JitterBufferPacket => ({
+      sequenceNumber: seq,
+      timestamp: seq * SAMPLES_PER_FRAME,
+      ssrc: SSRC_A,
+      payload: new Uint8Array(bytes).fill(seq),
+    });
+    buffer.push(packet(1, 160), 0);
+    buffer.push(packet(2, 640), 20);
+    buffer.push(packet(3, 320), 40);
+    // pop() reuses its result object: read each one before the next pop().
+    const played = [1, 2, 3].map(() => {
+      const result = buffer.pop();
+      return result.kind === 'audio' ? [result.sequenceNumber, result.payload.length, result.payload[0]] : result.kind;
+    });
+    expect(played).toEqual([
+      [1, 160, 1],
+      [2, 640, 2],
+      [3, 320, 3],
+    ]);
+  });
+});

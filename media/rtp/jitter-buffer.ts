@@ -27,16 +27,22 @@
 // reordered packets and the first packet of each (re)started stream; lost counts
 // sequence numbers the playout point passed without a packet.
 //
-// Memory: a fixed ring of RING_SLOTS slots indexed by sequence number holds a
-// reference to each payload (no copy: the caller must not reuse the datagram's
-// memory). pop() returns one of three preallocated result objects, valid until
-// the next pop() call.
+// Memory: a fixed ring of RING_SLOTS slots indexed by sequence number, each
+// owning a copy of its payload in one preallocated block (grown only if a larger
+// payload arrives). Copying 160 bytes costs less than keeping the datagram: a
+// datagram that dies at once costs the garbage collector nothing, one kept for
+// the 60 ms of buffering survives a young-generation collection and is copied
+// by it, which at thousands of calls made those pauses last milliseconds.
+// pop() returns one of three preallocated result objects; its payload is the
+// slot's own memory, valid until the next push().
 import { InterarrivalJitter } from './interarrival-jitter.js';
 import { seqAdd, seqDiff } from './sequence.js';
 
 export const RING_SLOTS = 64;
 const RING_MASK = RING_SLOTS - 1;
 const FRAMES_PER_SECOND = 50;
+/** 20 ms of G.711 at 8 kHz; slin and slin16 grow the slots on their first packet. */
+const DEFAULT_SLOT_BYTES = 160;
 
 export const DEFAULT_TARGET_DELAY_FRAMES = 3;
 export const DEFAULT_MAX_DELAY_FRAMES = 10;
@@ -99,7 +105,10 @@ export class JitterBuffer {
   readonly maxDelayFrames: number;
   readonly restartJumpFrames: number;
 
-  readonly #slotPayload: (Uint8Array | null)[] = new Array<Uint8Array | null>(RING_SLOTS).fill(null);
+  /** Each slot's view of #slotMemory, as long as the payload it holds. */
+  readonly #slotPayload: Uint8Array[] = new Array<Uint8Array>(RING_SLOTS).fill(NO_PAYLOAD);
+  #slotMemory = new Uint8Array(RING_SLOTS * DEFAULT_SLOT_BYTES);
+  #slotBytes = DEFAULT_SLOT_BYTES;
   readonly #slotSeq = new Int32Array(RING_SLOTS).fill(-1);
   readonly #slotState = new Uint8Array(RING_SLOTS);
   readonly #jitter: InterarrivalJitter;
@@ -163,7 +172,7 @@ export class JitterBuffer {
     return this.#jitter.jitterMs;
   }
 
-  /** Takes one received packet; keeps a reference to its payload when it is kept. */
+  /** Takes one received packet; a kept payload is copied (the datagram may be reused at once). */
   push(packet: JitterBufferPacket, arrivalMs: number): JitterPushResult {
     this.#received += 1;
     const seq = packet.sequenceNumber & 0xffff;
@@ -227,10 +236,9 @@ export class JitterBuffer {
     const slot = seq & RING_MASK;
     this.#nextSeq = seqAdd(seq, 1);
     this.#playoutFixed = true;
-    const payload = this.#slotPayload[slot];
-    if (this.#slotSeq[slot] === seq && this.#slotState[slot] === BUFFERED && payload) {
+    if (this.#slotSeq[slot] === seq && this.#slotState[slot] === BUFFERED) {
       this.#consume(slot);
-      this.#audioResult.payload = payload;
+      this.#audioResult.payload = this.#slotPayload[slot]!;
       this.#audioResult.sequenceNumber = seq;
       return this.#audioResult;
     }
@@ -262,7 +270,6 @@ export class JitterBuffer {
     if (isRestart) this.#restarts += 1;
     for (let slot = 0; slot < RING_SLOTS; slot += 1) {
       if (this.#slotState[slot] === BUFFERED) this.#restartDropped += 1;
-      this.#slotPayload[slot] = null;
       this.#slotSeq[slot] = -1;
       this.#slotState[slot] = EMPTY_SLOT;
     }
@@ -278,15 +285,34 @@ export class JitterBuffer {
   }
 
   #store(slot: number, seq: number, payload: Uint8Array): void {
-    this.#slotPayload[slot] = payload;
+    if (payload.length > this.#slotBytes) this.#growSlots(payload.length);
+    let view = this.#slotPayload[slot]!;
+    if (view.length !== payload.length) {
+      const start = slot * this.#slotBytes;
+      view = this.#slotMemory.subarray(start, start + payload.length);
+      this.#slotPayload[slot] = view;
+    }
+    view.set(payload);
     this.#slotSeq[slot] = seq;
     this.#slotState[slot] = BUFFERED;
     this.#accepted += 1;
   }
 
   #consume(slot: number): void {
-    this.#slotPayload[slot] = null;
     this.#slotState[slot] = CONSUMED;
+  }
+
+  /** New, larger slots holding the buffered payloads (a format with larger frames). */
+  #growSlots(bytes: number): void {
+    const memory = new Uint8Array(RING_SLOTS * bytes);
+    for (let slot = 0; slot < RING_SLOTS; slot += 1) {
+      const old = this.#slotPayload[slot]!;
+      const view = memory.subarray(slot * bytes, slot * bytes + old.length);
+      view.set(old);
+      this.#slotPayload[slot] = view;
+    }
+    this.#slotMemory = memory;
+    this.#slotBytes = bytes;
   }
 
   /** Moves the playout point forward to `seq`, dropping buffered frames and counting gaps on the way. */
