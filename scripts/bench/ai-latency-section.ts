@@ -12,6 +12,7 @@
 //   decision includes the jitter buffer's delay (JITTER_TARGET_MS) and the
 //   BARGE_IN_MIN_MS of speech it waits for; the tick of the decision already
 //   sends silence, so the last agent packet is the one of the tick before.
+// The backend and the gateway run as their own processes (ai-bench-system.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeUlaw } from '../../media/codec/g711.js';
@@ -29,7 +30,7 @@ export const aiLatencySection: BenchSection = {
   title: 'AI conversation latency (zero-latency provider fakes)',
   async run(context: BenchContext): Promise<SectionFields> {
     const quick = context.options.quick;
-    const system = await startAiBenchSystem(context.tempRoot);
+    const system = await startAiBenchSystem(context);
     try {
       const utterance = shortUtterance(join(context.repoRoot, 'test/fixtures/media/caller-speech-6s.ulaw'));
       const greeting = await measureGreetings(system, quick ? 6 : 16);

@@ -32,7 +32,7 @@ export interface GatewayLauncherOptions {
 }
 
 /** Inherited from the bench's environment; nothing else, so a shell's gateway settings cannot leak in. */
-const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
+export const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
 
 export function gatewayEnvironment(httpPort: number, rtpPort: number, token: string, recordingsDir: string): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(INHERITED_ENV.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]]));
@@ -60,7 +60,7 @@ export function gatewayEnvironment(httpPort: number, rtpPort: number, token: str
 }
 
 /** tsx's ESM loader as a file URL, so `--import` works from any working directory. */
-function tsxLoaderUrl(): string {
+export function tsxLoaderUrl(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 
