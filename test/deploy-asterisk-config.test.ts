@@ -4,7 +4,7 @@
 // the real files and on a copy broken on purpose.
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMPOSE_FILE } from './support/deploy-compose.js';
-import { checkAsteriskConfig } from './support/deploy-asterisk-checks.js';
+import { checkAsteriskConfig, checkAsteriskConfigAreas, type AreaProblems } from './support/deploy-asterisk-checks.js';
 import { PROJECT_ROOT, copyDeployment, replaceOnce, type ProjectCopy } from './support/deploy-fixture.js';
 
 const CONFIG = 'docker/asterisk/config';
@@ -16,7 +16,7 @@ afterEach(() => {
   for (const copy of copies.splice(0)) copy.remove();
 });
 
-function brokenCopy(edits: Array<[string, (text: string) => string]>): ProjectCopy {
+function brokenCopy(edits: Array<[string, (text: string) => string | null]>): ProjectCopy {
   const copy = copyDeployment();
   copies.push(copy);
   for (const [path, edit] of edits) copy.edit(path, edit);
@@ -25,13 +25,32 @@ function brokenCopy(edits: Array<[string, (text: string) => string]>): ProjectCo
 
 const replaceAll = (search: string, replacement: string) => (text: string) => text.split(search).join(replacement);
 
-describe('the Asterisk configuration', () => {
+describe('the Asterisk configuration, as the entrypoint renders it', () => {
+  let areas: AreaProblems | null = null;
+  const problemsOf = (area: keyof AreaProblems) => (areas ??= checkAsteriskConfigAreas(PROJECT_ROOT))[area];
+
+  it("loads every module a loaded module requires, all of them modules of the image's Asterisk release", () => {
+    expect(problemsOf('modules')).toEqual([]);
+  });
+
+  it('matches an endpoint without authentication by its source address only, and has no anonymous endpoint', () => {
+    expect(problemsOf('identification')).toEqual([]);
+  });
+
+  it('names only contexts, Goto targets and Stasis applications that exist', () => {
+    expect(problemsOf('dialplan')).toEqual([]);
+  });
+
+  it('ships the configuration files Asterisk reads at start-up, with our defaults', () => {
+    expect(problemsOf('startup-files')).toEqual([]);
+  });
+
   it('is consistent with itself, the compose file and the backend', () => {
-    expect(checkAsteriskConfig(PROJECT_ROOT)).toEqual([]);
+    expect(problemsOf('consistency')).toEqual([]);
   });
 });
 
-const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => string]>; expected: string }> = [
+const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => string | null]>; expected: string }> = [
   {
     name: 'the dialplan sends calls to another Stasis app (the container refuses to start)',
     edits: [[EXTENSIONS, replaceAll('Stasis(prosaas_ai,', 'Stasis(prosaas_bot,')]],
@@ -144,6 +163,76 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
     name: 'a module the dialplan needs is not loaded',
     edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = app_dial.so\n', '')]],
     expected: 'app_dial.so is not loaded, but Dial() needs it',
+  },
+  {
+    name: "a required module's dependency is not loaded (Asterisk exits at start-up)",
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('require = res_rtp_multicast.so\n', '')]],
+    expected: 'chan_rtp.so requires res_rtp_multicast, which is not loaded (Asterisk exits at start-up)',
+  },
+  {
+    name: "a loaded module's dependency is noload",
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = res_stasis_recording.so\n', 'noload = res_stasis_recording.so\n')]],
+    expected: 'res_stasis_playback.so requires res_stasis_recording, which is noload',
+  },
+  {
+    name: 'a module this release does not have is listed',
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = app_dial.so\n', 'load = app_dial.so\nload = chan_sip.so\n')]],
+    expected: 'load = chan_sip.so, but Asterisk 22.10.1 has no module chan_sip.so',
+  },
+  {
+    name: "a module the image's build does not make is listed",
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = app_dial.so\n', 'load = app_dial.so\nload = chan_mobile.so\n')]],
+    expected: "the image's build (default menuselect) does not make chan_mobile.so",
+  },
+  {
+    name: 'the Twilio trunk can be matched by the user name in From',
+    edits: [[PJSIP, replaceOnce('identify_by = ip\n', '')]],
+    expected: 'endpoint twilio-trunk has no auth and can be matched by username',
+  },
+  {
+    name: 'the termination endpoint can be matched by the user name in From',
+    edits: [[`${CONFIG}/pjsip_twilio_termination.conf.template`, replaceOnce('identify_by = ip\n', 'identify_by = ip,username\n')]],
+    expected: 'endpoint twilio-out has no auth and can be matched by username',
+  },
+  {
+    name: 'an endpoint without auth has no identify section',
+    edits: [[PJSIP, replaceOnce('[twilio-trunk-identify]\ntype = identify\nendpoint = twilio-trunk', '[twilio-trunk-identify]\ntype = identify\nendpoint = twilio-out-missing')]],
+    expected: 'endpoint twilio-trunk has no auth and no identify section',
+  },
+  {
+    name: 'the trunk is identified from any address',
+    edits: [[PJSIP, replaceOnce('match = 54.172.60.0/30\n', 'match = 0.0.0.0/0\n')]],
+    expected: 'identify twilio-trunk-identify matches twilio-trunk from any address (0.0.0.0/0)',
+  },
+  {
+    name: 'the trunk is identified by a header a caller writes',
+    edits: [[PJSIP, replaceOnce('match = 54.172.60.0/30\n', 'match = 54.172.60.0/30\nmatch_header = X-Twilio: yes\n')]],
+    expected: 'identify twilio-trunk-identify matches twilio-trunk by match_header',
+  },
+  {
+    name: 'an anonymous endpoint takes unidentified requests',
+    edits: [[PJSIP, (text) => `${text}\n[anonymous]\ntype = endpoint\ncontext = from-twilio\nidentify_by = ip\n`]],
+    expected: 'an endpoint named anonymous takes every request nothing else identifies',
+  },
+  {
+    name: 'a chan_sip configuration allows guests',
+    edits: [[`${CONFIG}/sip.conf`, () => '[general]\nallowguest = yes\n']],
+    expected: 'sip.conf: allowguest is not no',
+  },
+  {
+    name: 'a configuration file Asterisk reads at start-up is not shipped',
+    edits: [[`${CONFIG}/stasis.conf`, () => null]],
+    expected: 'stasis.conf is not shipped',
+  },
+  {
+    name: 'CDRs are switched back on',
+    edits: [[`${CONFIG}/cdr.conf`, replaceOnce('enable = no', 'enable = yes')]],
+    expected: 'cdr.conf: [general] enable is "yes", expected "no"',
+  },
+  {
+    name: "a caller's # could start a blind transfer",
+    edits: [[`${CONFIG}/features.conf`, replaceOnce('blindxfer =\n', '')]],
+    expected: 'features.conf: [featuremap] blindxfer is unset',
   },
   {
     name: 'externalMedia channels cannot be created',

@@ -27,7 +27,9 @@ import {
   type Dialplan,
   type Location,
 } from './deploy-asterisk-config.js';
-import { sampleDotenv } from './deploy-fixture.js';
+import { sampleDotenv, sampleValue } from './deploy-fixture.js';
+import { checkModuleClosure, imageAsteriskVersion, readModuleReference } from './deploy-asterisk-modules.js';
+import { checkIdentification, checkStartupFiles } from './deploy-asterisk-security.js';
 
 export const CONFIG_SOURCE = 'docker/asterisk/config';
 export const RENDER_SCRIPT = 'docker/asterisk/render-config.sh';
@@ -77,43 +79,83 @@ export function renderAsteriskConfig(root: string, dotenv: ReadonlyMap<string, s
   return { dir, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Every inconsistency of the Asterisk configuration in the project at `root` (empty when consistent). */
-export function checkAsteriskConfig(root: string): string[] {
-  const dotenv = sampleDotenv(root);
-  const rendered = renderAsteriskConfig(root, dotenv);
-  if ('error' in rendered) return [rendered.error];
-  try {
-    return checkRendered(root, rendered, dotenv);
-  } finally {
-    rendered.remove();
-  }
+/** What each group of checks covers; a test per area names what broke. */
+export type CheckArea = 'modules' | 'identification' | 'dialplan' | 'startup-files' | 'consistency';
+export type AreaProblems = Record<CheckArea, string[]>;
+
+/**
+ * The environments the configuration is rendered with: the newcomer's .env,
+ * and the same with Twilio termination configured (its endpoint is rendered
+ * only then).
+ */
+function dotenvVariants(root: string): Array<ReadonlyMap<string, string>> {
+  const plain = sampleDotenv(root);
+  const termination = new Map(plain);
+  termination.set('TWILIO_TERMINATION_HOST', 'example.pstn.twilio.com');
+  termination.set('TWILIO_TERMINATION_USERNAME', 'trunk-user');
+  termination.set('TWILIO_TERMINATION_PASSWORD', sampleValue('TWILIO_TERMINATION_PASSWORD'));
+  return [plain, termination];
 }
 
-function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyMap<string, string>): string[] {
-  const problems: string[] = [];
+/** Every inconsistency of the Asterisk configuration in the project at `root`, by area (all empty when consistent). */
+export function checkAsteriskConfigAreas(root: string): AreaProblems {
+  const areas: AreaProblems = { modules: [], identification: [], dialplan: [], 'startup-files': [], consistency: [] };
+  for (const dotenv of dotenvVariants(root)) {
+    const rendered = renderAsteriskConfig(root, dotenv);
+    if ('error' in rendered) {
+      areas.consistency.push(rendered.error);
+      continue;
+    }
+    try {
+      const found = checkRendered(root, rendered, dotenv);
+      for (const area of Object.keys(areas) as CheckArea[]) {
+        for (const problem of found[area]) if (!areas[area].includes(problem)) areas[area].push(problem);
+      }
+    } finally {
+      rendered.remove();
+    }
+  }
+  return areas;
+}
+
+/** Every inconsistency of the Asterisk configuration in the project at `root` (empty when consistent). */
+export function checkAsteriskConfig(root: string): string[] {
+  return Object.values(checkAsteriskConfigAreas(root)).flat();
+}
+
+function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyMap<string, string>): AreaProblems {
   const read = (file: string) => readAsteriskConfig(rendered.dir, file);
   const pjsip = read('pjsip.conf');
   const extensions = read('extensions.conf');
+  const modules = read('modules.conf');
   const dialplan = readDialplan(extensions);
   const compose = loadCompose(root);
   const backendEnv = serviceEnvironment(compose.services.backend ?? {});
   const fromCompose = (key: string) => interpolate(backendEnv[key] ?? '', dotenv).value;
   const env = (key: string) => rendered.env.get(key) ?? '';
-
-  problems.push(...checkStasis(dialplan, fromCompose('ARI_APP_NAME') || 'prosaas_ai'));
-  problems.push(...checkContexts(pjsip, dialplan));
-  problems.push(...checkFallback(pjsip, dialplan));
-  problems.push(...checkTransfer(dialplan));
-  problems.push(...checkStaff(pjsip, dialplan, env));
-  problems.push(...checkTwilio(pjsip));
-  problems.push(...checkReferences(pjsip));
-
-  problems.push(...checkAri(root, read, fromCompose, env));
-
+  const version = imageAsteriskVersion(readFileSync(join(root, 'docker/asterisk/Dockerfile'), 'utf8'));
   const asteriskService = compose.services.asterisk ?? {};
-  problems.push(...checkRtpAndTransport(read('rtp.conf'), pjsip, servicePorts(asteriskService), networkSubnet(compose.raw, 'voice'), env));
-  problems.push(...checkModules(read('modules.conf'), dialplan, pjsip));
-  return problems;
+
+  return {
+    modules: [
+      ...checkModules(modules, dialplan, pjsip),
+      ...(version ? checkModuleClosure(modules, readModuleReference(version)) : ['docker/asterisk/Dockerfile: no ARG ASTERISK_VERSION']),
+    ],
+    identification: [...checkIdentification(pjsip, rendered.dir), ...checkTwilio(pjsip)],
+    dialplan: [
+      ...checkStasis(dialplan, fromCompose('ARI_APP_NAME') || 'prosaas_ai'),
+      ...checkContexts(pjsip, dialplan),
+      ...checkFallback(pjsip, dialplan),
+      ...checkTransfer(dialplan),
+    ],
+    'startup-files': checkStartupFiles(rendered.dir),
+    consistency: [
+      ...checkStaff(pjsip, dialplan, env),
+      ...checkReferences(pjsip),
+      ...checkAri(root, read, fromCompose, env),
+      ...checkRtpAndTransport(read('rtp.conf'), pjsip, servicePorts(asteriskService), networkSubnet(compose.raw, 'voice'), env),
+    ],
+  };
 }
 
 /** ARI: the user the backend logs in with, on the port it connects to and the health check probes. */

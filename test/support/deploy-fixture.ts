@@ -2,7 +2,7 @@
 // newcomer would end up with, copies of the deployment files to break on
 // purpose, and running the deployment's shell scripts.
 import { runChild, type ChildRun } from './child-run.js';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,8 +38,12 @@ export function sampleDotenv(root: string): Map<string, string> {
 
 export interface ProjectCopy {
   readonly root: string;
-  /** Applies `edit` to a copied file; throws when it changes nothing (the break would test nothing). */
-  edit(path: string, edit: (text: string) => string): void;
+  /**
+   * Applies `edit` to a copied file (a missing file reads as empty, and is
+   * created); `null` deletes the file. Throws when it changes nothing (the
+   * break would test nothing).
+   */
+  edit(path: string, edit: (text: string) => string | null): void;
   remove(): void;
 }
 
@@ -50,8 +54,14 @@ export function copyDeployment(): ProjectCopy {
     root,
     edit(path, edit) {
       const file = join(root, path);
-      const before = readFileSync(file, 'utf8');
+      const existed = existsSync(file);
+      const before = existed ? readFileSync(file, 'utf8') : '';
       const after = edit(before);
+      if (after === null) {
+        if (!existed) throw new Error(`the edit deletes ${path}, which does not exist`);
+        rmSync(file);
+        return;
+      }
       if (after === before) throw new Error(`the edit of ${path} changed nothing`);
       writeFileSync(file, after);
     },
