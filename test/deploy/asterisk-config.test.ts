@@ -1,0 +1,254 @@
+// The Asterisk configuration (docker/asterisk/config), rendered by the image's
+// own script from the environment compose gives the container, is consistent
+// with itself, with the compose file and with the backend. Each check runs on
+// the real files and on a copy broken on purpose.
+import { afterEach, describe, expect, it } from 'vitest';
+import { COMPOSE_FILE } from '../support/deploy-compose.js';
+import { checkAsteriskConfig, checkAsteriskConfigAreas, type AreaProblems } from '../support/deploy-asterisk-checks.js';
+import { PROJECT_ROOT, copyDeployment, replaceOnce, type ProjectCopy } from '../support/deploy-fixture.js';
+
+const CONFIG = 'docker/asterisk/config';
+const EXTENSIONS = `${CONFIG}/extensions.conf`;
+const PJSIP = `${CONFIG}/pjsip.conf.template`;
+
+const copies: ProjectCopy[] = [];
+afterEach(() => {
+  for (const copy of copies.splice(0)) copy.remove();
+});
+
+function brokenCopy(edits: Array<[string, (text: string) => string | null]>): ProjectCopy {
+  const copy = copyDeployment();
+  copies.push(copy);
+  for (const [path, edit] of edits) copy.edit(path, edit);
+  return copy;
+}
+
+const replaceAll = (search: string, replacement: string) => (text: string) => text.split(search).join(replacement);
+
+describe('the Asterisk configuration, as the entrypoint renders it', () => {
+  let areas: AreaProblems | null = null;
+  const problemsOf = (area: keyof AreaProblems) => (areas ??= checkAsteriskConfigAreas(PROJECT_ROOT))[area];
+
+  it("loads every module a loaded module requires, all of them modules of the image's Asterisk release", () => {
+    expect(problemsOf('modules')).toEqual([]);
+  });
+
+  it('matches an endpoint without authentication by its source address only, and has no anonymous endpoint', () => {
+    expect(problemsOf('identification')).toEqual([]);
+  });
+
+  it('names only contexts, Goto targets and Stasis applications that exist', () => {
+    expect(problemsOf('dialplan')).toEqual([]);
+  });
+
+  it('ships the configuration files Asterisk reads at start-up, with our defaults', () => {
+    expect(problemsOf('startup-files')).toEqual([]);
+  });
+
+  it('is consistent with itself, the compose file and the backend', () => {
+    expect(problemsOf('consistency')).toEqual([]);
+  });
+});
+
+const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => string | null]>; expected: string }> = [
+  {
+    name: 'the dialplan sends calls to another Stasis app (the container refuses to start)',
+    edits: [[EXTENSIONS, replaceAll('Stasis(prosaas_ai,', 'Stasis(prosaas_bot,')]],
+    expected: 'extensions.conf sends calls to Stasis(prosaas_bot) but ARI_APP_NAME is prosaas_ai',
+  },
+  {
+    name: "the Stasis app is not the backend's, even with the container told so",
+    edits: [
+      [EXTENSIONS, replaceAll('Stasis(prosaas_ai,', 'Stasis(prosaas_bot,')],
+      [COMPOSE_FILE, replaceOnce(/(?<= {6}ARI_APP_NAME: )\$\{ARI_APP_NAME:-prosaas_ai\}(?=\n {6}ASTERISK_EXTERNAL_ADDRESS)/, 'prosaas_bot')],
+    ],
+    expected: 'Stasis(prosaas_bot) in from-twilio/_X., but the backend registers prosaas_ai',
+  },
+  {
+    name: 'a context an endpoint names is dropped',
+    edits: [[EXTENSIONS, (text) => text.slice(0, text.indexOf('; Staff phones call each other'))]],
+    expected: 'endpoint 100 names context internal, which extensions.conf does not define',
+  },
+  {
+    name: 'a Goto leads to a context that is gone',
+    edits: [[EXTENSIONS, replaceOnce('[prosaas-fallback]', '[ai-fallback]')]],
+    expected: 'Goto target prosaas-fallback,s,1 does not exist',
+  },
+  {
+    name: 'a failed Stasis drops the caller',
+    edits: [[EXTENSIONS, replaceOnce('inbound,${EXTEN})\n same => n,GotoIf($["${STASISSTATUS}" = "FAILED"]?fallback)\n same => n,Hangup()\n same => n(fallback),Goto(prosaas-fallback,s,1)\n\nexten => _+X.', 'inbound,${EXTEN})\n same => n,Hangup()\n\nexten => _+X.')]],
+    expected: 'from-twilio/_X. drops the caller when Stasis fails',
+  },
+  {
+    name: 'the fallback dials an extension that does not exist',
+    edits: [[EXTENSIONS, replaceOnce(' same => n,Dial(PJSIP/100,30)\n same => n,Playback(im-sorry', ' same => n,Dial(PJSIP/199,30)\n same => n,Playback(im-sorry')]],
+    expected: 'the fallback of from-twilio/_X. does not dial a PJSIP endpoint of pjsip.conf',
+  },
+  {
+    name: "the transfer context is not where the backend sends callers",
+    edits: [[EXTENSIONS, replaceOnce('[prosaas-transfer]', '[transfer]')]],
+    expected: 'the backend transfers to prosaas-transfer,s,1, which does not exist',
+  },
+  {
+    name: 'the transfer ignores TRANSFER_TARGET',
+    edits: [[EXTENSIONS, replaceOnce('Dial(${TRANSFER_TARGET},30)', 'Dial(PJSIP/100,30)')]],
+    expected: 'prosaas-transfer does not Dial(${TRANSFER_TARGET})',
+  },
+  {
+    name: 'a staff extension is not dialed by its own number',
+    edits: [[EXTENSIONS, replaceOnce('exten => 101,1,Dial(PJSIP/101,30)', 'exten => 101,1,Dial(PJSIP/100,30)')]],
+    expected: 'extension 101 of the staff context does not dial PJSIP/101',
+  },
+  {
+    name: 'a staff password does not come from the environment',
+    edits: [[PJSIP, replaceOnce('password = {{STAFF_101_PASSWORD}}', 'password = staff-101-default')]],
+    expected: 'staff extension 101 does not authenticate as 101 with STAFF_101_PASSWORD',
+  },
+  {
+    name: 'the RTP range differs from the published ports',
+    edits: [[`${CONFIG}/rtp.conf`, replaceOnce('rtpend = 10199', 'rtpend = 10299')]],
+    expected: "the published RTP range 10000-10199 is not rtp.conf's 10000-10299",
+  },
+  {
+    name: 'the RTP range is published on other host ports',
+    edits: [[COMPOSE_FILE, replaceOnce('"10000-10199:10000-10199/udp"', '"20000-20199:10000-10199/udp"')]],
+    expected: 'the RTP range is published on other host ports than Asterisk writes into its SDP',
+  },
+  {
+    name: 'SIP is not published',
+    edits: [[COMPOSE_FILE, replaceOnce('      - "5060:5060/udp"\n', '')]],
+    expected: 'SIP (5060/udp) is not published',
+  },
+  {
+    name: 'ARI is published publicly',
+    edits: [[COMPOSE_FILE, replaceOnce('"127.0.0.1:8088:8088"', '"8088:8088"')]],
+    expected: 'ARI (8088) is published beyond the host loopback',
+  },
+  {
+    name: 'the ARI user is fixed instead of taken from the environment',
+    edits: [[`${CONFIG}/ari.conf.template`, replaceOnce('[{{ASTERISK_ARI_USERNAME}}]', '[prosaas]')]],
+    expected: "no ARI user named ari-check-user (the backend's ASTERISK_ARI_USERNAME)",
+  },
+  {
+    name: 'the ARI password is fixed',
+    edits: [[`${CONFIG}/ari.conf.template`, replaceOnce('password = {{ASTERISK_ARI_PASSWORD}}', 'password = asterisk')]],
+    expected: "the password of ari-check-user is not the backend's ASTERISK_ARI_PASSWORD",
+  },
+  {
+    name: 'ARI listens on another port than the backend uses',
+    edits: [[`${CONFIG}/http.conf`, replaceOnce('bindport = 8088', 'bindport = 8089')]],
+    expected: "bindport 8089 is not the port of the backend's ASTERISK_ARI_URL (8088)",
+  },
+  {
+    name: 'the SDP carries a fixed address instead of the public one',
+    edits: [[PJSIP, replaceOnce('external_media_address = {{ASTERISK_EXTERNAL_ADDRESS}}', 'external_media_address = 192.0.2.1')]],
+    expected: 'external_media_address is not ASTERISK_EXTERNAL_ADDRESS',
+  },
+  {
+    name: 'local_net misses the compose network',
+    edits: [[PJSIP, replaceOnce('local_net = 10.153.53.0/24', 'local_net = 10.99.0.0/24')]],
+    expected: 'local_net does not include the compose network 10.153.53.0/24',
+  },
+  {
+    name: "a Twilio edge's signaling range is missing",
+    edits: [[PJSIP, replaceOnce('match = 54.244.51.0/30\n', '')]],
+    expected: "twilio-trunk is not identified by Twilio's signaling ranges 54.244.51.0/30",
+  },
+  {
+    name: 'an endpoint refers to a missing aor',
+    edits: [[PJSIP, replaceOnce('aors = 101\n', 'aors = 102\n')]],
+    expected: 'endpoint 101 refers to aor 102, which does not exist',
+  },
+  {
+    name: 'a module the dialplan needs is not loaded',
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = app_dial.so\n', '')]],
+    expected: 'app_dial.so is not loaded, but Dial() needs it',
+  },
+  {
+    name: "a required module's dependency is not loaded (Asterisk exits at start-up)",
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('require = res_rtp_multicast.so\n', '')]],
+    expected: 'chan_rtp.so requires res_rtp_multicast, which is not loaded (Asterisk exits at start-up)',
+  },
+  {
+    name: "a loaded module's dependency is noload",
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = res_stasis_recording.so\n', 'noload = res_stasis_recording.so\n')]],
+    expected: 'res_stasis_playback.so requires res_stasis_recording, which is noload',
+  },
+  {
+    name: 'a module this release does not have is listed',
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = app_dial.so\n', 'load = app_dial.so\nload = chan_sip.so\n')]],
+    expected: 'load = chan_sip.so, but Asterisk 22.10.1 has no module chan_sip.so',
+  },
+  {
+    name: "a module the image's build does not make is listed",
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = app_dial.so\n', 'load = app_dial.so\nload = chan_mobile.so\n')]],
+    expected: "the image's build (default menuselect) does not make chan_mobile.so",
+  },
+  {
+    name: 'the Twilio trunk can be matched by the user name in From',
+    edits: [[PJSIP, replaceOnce('identify_by = ip\n', '')]],
+    expected: 'endpoint twilio-trunk has no auth and can be matched by username',
+  },
+  {
+    name: 'the termination endpoint can be matched by the user name in From',
+    edits: [[`${CONFIG}/pjsip_twilio_termination.conf.template`, replaceOnce('identify_by = ip\n', 'identify_by = ip,username\n')]],
+    expected: 'endpoint twilio-out has no auth and can be matched by username',
+  },
+  {
+    name: 'an endpoint without auth has no identify section',
+    edits: [[PJSIP, replaceOnce('[twilio-trunk-identify]\ntype = identify\nendpoint = twilio-trunk', '[twilio-trunk-identify]\ntype = identify\nendpoint = twilio-out-missing')]],
+    expected: 'endpoint twilio-trunk has no auth and no identify section',
+  },
+  {
+    name: 'the trunk is identified from any address',
+    edits: [[PJSIP, replaceOnce('match = 54.172.60.0/30\n', 'match = 0.0.0.0/0\n')]],
+    expected: 'identify twilio-trunk-identify matches twilio-trunk from any address (0.0.0.0/0)',
+  },
+  {
+    name: 'the trunk is identified by a header a caller writes',
+    edits: [[PJSIP, replaceOnce('match = 54.172.60.0/30\n', 'match = 54.172.60.0/30\nmatch_header = X-Twilio: yes\n')]],
+    expected: 'identify twilio-trunk-identify matches twilio-trunk by match_header',
+  },
+  {
+    name: 'an anonymous endpoint takes unidentified requests',
+    edits: [[PJSIP, (text) => `${text}\n[anonymous]\ntype = endpoint\ncontext = from-twilio\nidentify_by = ip\n`]],
+    expected: 'an endpoint named anonymous takes every request nothing else identifies',
+  },
+  {
+    name: 'a chan_sip configuration allows guests',
+    edits: [[`${CONFIG}/sip.conf`, () => '[general]\nallowguest = yes\n']],
+    expected: 'sip.conf: allowguest is not no',
+  },
+  {
+    name: 'a configuration file Asterisk reads at start-up is not shipped',
+    edits: [[`${CONFIG}/stasis.conf`, () => null]],
+    expected: 'stasis.conf is not shipped',
+  },
+  {
+    name: 'CDRs are switched back on',
+    edits: [[`${CONFIG}/cdr.conf`, replaceOnce('enable = no', 'enable = yes')]],
+    expected: 'cdr.conf: [general] enable is "yes", expected "no"',
+  },
+  {
+    name: "a caller's # could start a blind transfer",
+    edits: [[`${CONFIG}/features.conf`, replaceOnce('blindxfer =\n', '')]],
+    expected: 'features.conf: [featuremap] blindxfer is unset',
+  },
+  {
+    name: 'externalMedia channels cannot be created',
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('require = chan_rtp.so\n', 'noload = chan_rtp.so\n')]],
+    expected: 'chan_rtp.so is not loaded, but the deployment needs it',
+  },
+];
+
+describe('each Asterisk configuration check fails on a broken copy', () => {
+  it.each(BROKEN)('$name', ({ edits, expected }) => {
+    const copy = brokenCopy(edits);
+    expect(checkAsteriskConfig(copy.root)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it('fails loudly on configuration syntax it does not read', () => {
+    const copy = brokenCopy([[PJSIP, replaceOnce('[100-auth]', '[100-auth](!)')]]);
+    expect(() => checkAsteriskConfig(copy.root)).toThrow(/templates\) are not supported/);
+  });
+});

@@ -1,0 +1,279 @@
+// docker-compose.sip.yml: health-gated start order, shared volumes, every
+// variable the programs require, and the addresses between the containers.
+// Each check runs on the real files and on a copy broken on purpose.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { COMPOSE_FILE, interpolate, loadCompose, parseDotenv, parsePortMapping } from '../support/deploy-compose.js';
+import { checkCompose, requiredVariables } from '../support/deploy-compose-checks.js';
+import { PROJECT_ROOT, copyDeployment, replaceOnce, sampleDotenv, type ProjectCopy } from '../support/deploy-fixture.js';
+import { YamlSubsetError, parseYamlSubset } from '../support/deploy-yaml.js';
+
+const copies: ProjectCopy[] = [];
+afterEach(() => {
+  for (const copy of copies.splice(0)) copy.remove();
+});
+
+function brokenCopy(edits: Array<[string, (text: string) => string]>): ProjectCopy {
+  const copy = copyDeployment();
+  copies.push(copy);
+  for (const [path, edit] of edits) copy.edit(path, edit);
+  return copy;
+}
+
+describe('docker-compose.sip.yml', () => {
+  it('passes every check', () => {
+    expect(checkCompose(PROJECT_ROOT)).toEqual([]);
+  });
+
+  it('is accepted by `docker compose config` where the compose plugin is installed', () => {
+    // The parser-based view is asserted in any case.
+    const compose = loadCompose(PROJECT_ROOT);
+    expect(Object.keys(compose.services).sort()).toEqual(['asterisk', 'backend', 'media-gateway', 'postgres']);
+    const version = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+    if (version.error || version.status !== 0) {
+      console.log('note: the Docker CLI compose plugin is not installed here; `docker compose config` was not run');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'compose-config-'));
+    try {
+      const envFile = join(dir, 'sample.env');
+      writeFileSync(envFile, [...sampleDotenv(PROJECT_ROOT)].map(([key, value]) => `${key}=${value}`).join('\n'));
+      const result = spawnSync('docker', ['compose', '-f', join(PROJECT_ROOT, COMPOSE_FILE), '--env-file', envFile, 'config', '--format', 'json'], {
+        encoding: 'utf8',
+      });
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.status).toBe(0);
+      const normalized = JSON.parse(result.stdout) as { services: Record<string, { depends_on?: Record<string, { condition: string }> }> };
+      expect(Object.keys(normalized.services).sort()).toEqual(Object.keys(compose.services).sort());
+      expect(normalized.services.backend?.depends_on?.asterisk?.condition).toBe('service_healthy');
+      expect(normalized.services['media-gateway']?.depends_on?.asterisk?.condition).toBe('service_healthy');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('knows which variables the programs require (from their own validation)', () => {
+    expect(requiredVariables('backend')).toEqual(expect.arrayContaining(['ASTERISK_ARI_USERNAME', 'ASTERISK_ARI_PASSWORD', 'MEDIA_GATEWAY_TOKEN']));
+    expect(requiredVariables('media-gateway')).toEqual(expect.arrayContaining(['MEDIA_GATEWAY_TOKEN', 'DEEPGRAM_API_KEY', 'OPENAI_API_KEY']));
+  });
+});
+
+const BACKEND_WAITS_FOR_ASTERISK = '      asterisk:\n        condition: service_healthy\n      media-gateway:';
+const GATEWAY_WAITS_FOR_ASTERISK = '    depends_on:\n      asterisk:\n        condition: service_healthy\n    environment:\n      MEDIA_HTTP_HOST';
+
+const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => string]>; expected: string }> = [
+  {
+    name: 'the backend starts before Asterisk is healthy',
+    edits: [[COMPOSE_FILE, replaceOnce(BACKEND_WAITS_FOR_ASTERISK, BACKEND_WAITS_FOR_ASTERISK.replace('service_healthy', 'service_started'))]],
+    expected: 'backend does not wait for asterisk to be healthy',
+  },
+  {
+    name: 'the gateway does not wait for Asterisk at all',
+    edits: [[COMPOSE_FILE, replaceOnce(GATEWAY_WAITS_FOR_ASTERISK, '    environment:\n      MEDIA_HTTP_HOST')]],
+    expected: 'media-gateway does not wait for asterisk to be healthy (depends_on condition: none)',
+  },
+  {
+    name: 'the backend does not wait for PostgreSQL',
+    edits: [[COMPOSE_FILE, replaceOnce('      postgres:\n        condition: service_healthy\n', '')]],
+    expected: 'backend does not wait for postgres to be healthy',
+  },
+  {
+    name: 'Asterisk has no health check',
+    edits: [
+      [COMPOSE_FILE, replaceOnce(/ {4}healthcheck:\n {6}test:\n {8}- CMD\n {8}- asterisk-healthcheck\n( {6}\w+: \S+\n)+/, '')],
+      ['docker/asterisk/Dockerfile', replaceOnce(/HEALTHCHECK [^\n]*\n/, '')],
+    ],
+    expected: 'asterisk has no health check',
+  },
+  {
+    name: "Asterisk's health check does not test ARI",
+    edits: [[COMPOSE_FILE, replaceOnce('        - asterisk-healthcheck\n', '        - "true"\n')]],
+    expected: 'the asterisk health check does not run asterisk-healthcheck',
+  },
+  {
+    name: 'the backend mounts the recordings read-write',
+    edits: [[COMPOSE_FILE, replaceOnce('recordings:/var/lib/prosaas/recordings:ro', 'recordings:/var/lib/prosaas/recordings')]],
+    expected: 'backend mounts recordings read-write, expected read-only',
+  },
+  {
+    name: 'the backend does not mount the recordings',
+    edits: [[COMPOSE_FILE, replaceOnce('    volumes:\n      - recordings:/var/lib/prosaas/recordings:ro\n', '')]],
+    expected: 'backend does not mount the recordings volume',
+  },
+  {
+    name: 'the gateway writes recordings outside the volume',
+    edits: [[COMPOSE_FILE, replaceOnce('      RECORDINGS_DIR: /var/lib/prosaas/recordings\n      RECORDING_ENABLED', '      RECORDINGS_DIR: /tmp/recordings\n      RECORDING_ENABLED')]],
+    expected: "media-gateway's RECORDINGS_DIR (/tmp/recordings) is not where the recordings volume is mounted",
+  },
+  {
+    name: 'the recordings folder is world-readable',
+    edits: [['docker/media-gateway/Dockerfile', replaceOnce('-m 0750', '-m 0755')]],
+    expected: 'media-gateway: the image does not create /var/lib/prosaas/recordings with mode 0750',
+  },
+  {
+    name: 'the backend does not get the gateway token it requires',
+    edits: [[COMPOSE_FILE, replaceOnce(/ {6}MEDIA_GATEWAY_TOKEN: [^\n]*\n(?= {6}MEDIA_GATEWAY_TIMEOUT_MS)/, '')]],
+    expected: 'backend requires MEDIA_GATEWAY_TOKEN, which the compose file does not provide',
+  },
+  {
+    name: 'a required variable may reach the gateway empty',
+    edits: [[COMPOSE_FILE, replaceOnce(/(?<= {6})DEEPGRAM_API_KEY: [^\n]*/, 'DEEPGRAM_API_KEY: ${DEEPGRAM_API_KEY:-}')]],
+    expected: 'media-gateway requires DEEPGRAM_API_KEY, but the compose file may pass it empty',
+  },
+  {
+    name: 'a tunable of the gateway cannot be set from .env',
+    edits: [[COMPOSE_FILE, replaceOnce('      TTS_PROVIDER: ${TTS_PROVIDER:-}\n', '')]],
+    expected: 'media-gateway does not receive TTS_PROVIDER',
+  },
+  {
+    name: '.env.example lacks a variable the compose file uses',
+    edits: [['.env.example', replaceOnce('POSTGRES_DB=prosaas\n', '')]],
+    expected: '.env.example: POSTGRES_DB (used by the compose file',
+  },
+  {
+    name: 'the gateway advertises a host name Asterisk would not resolve',
+    edits: [[COMPOSE_FILE, replaceOnce('RTP_ADVERTISE_HOST: 10.153.53.10', 'RTP_ADVERTISE_HOST: media-gateway')]],
+    expected: 'RTP_ADVERTISE_HOST media-gateway is not an IPv4 address',
+  },
+  {
+    name: "the gateway's fixed address is not the one it advertises",
+    edits: [[COMPOSE_FILE, replaceOnce('ipv4_address: 10.153.53.10', 'ipv4_address: 10.153.54.10')]],
+    expected: "RTP_ADVERTISE_HOST 10.153.53.10 is not the gateway's fixed address on the compose network (10.153.54.10)",
+  },
+  {
+    name: 'the backend talks to an ARI outside the compose network',
+    edits: [[COMPOSE_FILE, replaceOnce('ASTERISK_ARI_URL: http://asterisk:8088', 'ASTERISK_ARI_URL: http://127.0.0.1:8088')]],
+    expected: 'backend: ASTERISK_ARI_URL points at 127.0.0.1',
+  },
+  {
+    name: 'a password is written into the compose file',
+    edits: [[COMPOSE_FILE, replaceOnce(/(?<= {6}POSTGRES_PASSWORD: )[^\n]*/, 'correct-horse-battery')]],
+    expected: 'services.postgres.environment.POSTGRES_PASSWORD is a literal secret',
+  },
+  {
+    name: 'the backend listens on another port than its image probes',
+    edits: [[COMPOSE_FILE, replaceOnce('      PORT: "3000"', '      PORT: "3001"')]],
+    expected: "backend: the image's HEALTHCHECK does not probe the HTTP port the program listens on (3001)",
+  },
+  {
+    name: 'migrations are turned off',
+    edits: [[COMPOSE_FILE, replaceOnce('DB_MIGRATE_ON_START: "true"', 'DB_MIGRATE_ON_START: "false"')]],
+    expected: 'backend: migrations are not applied at start',
+  },
+  {
+    name: 'a program rejects the environment compose gives it',
+    edits: [[COMPOSE_FILE, replaceOnce('      HOST: 0.0.0.0\n      PORT: "3000"', '      HOST: 0.0.0.0\n      PORT: "not-a-port"')]],
+    expected: 'backend: its configuration rejects the compose environment',
+  },
+  {
+    name: 'a variable compose requires that init-env.sh neither generates nor asks for',
+    edits: [['docker/init-env.sh', replaceOnce(/\[ -n "\$\(value_of OPENAI_API_KEY\)" \][^\n]*\n/, '')]],
+    expected: 'docker/init-env.sh neither generates nor asks for OPENAI_API_KEY',
+  },
+  {
+    name: 'first-run instructions that forget what the newcomer must fill',
+    edits: [['README.md', replaceOnce('- `DEEPGRAM_API_KEY` and `OPENAI_API_KEY`: speech recognition and the language model.', '- the API keys of the speech and language providers.')]],
+    expected: 'README.md: the first-run instructions do not mention DEEPGRAM_API_KEY',
+  },
+  {
+    name: 'a README that runs something else than the compose file',
+    edits: [['README.md', replaceOnce(/^```sh\ndocker\/init-env\.sh && docker compose[^\n]*/, '```sh\nnpm ci && npm run start:all')]],
+    expected: 'README.md: the first two commands are not the compose run command and the test command',
+  },
+  {
+    name: 'ARI published where the verify script does not look',
+    edits: [[COMPOSE_FILE, replaceOnce('"127.0.0.1:8088:8088"', '"127.0.0.1:18088:8088"')]],
+    expected: 'compose: ARI is not published at 127.0.0.1:8088',
+  },
+  {
+    name: 'a misspelt top-level key',
+    edits: [[COMPOSE_FILE, replaceOnce('\nvolumes:\n', '\nvolume:\n')]],
+    expected: 'compose: unexpected top-level key volume',
+  },
+];
+
+describe('each compose check fails on a broken copy', () => {
+  it.each(BROKEN)('$name', ({ edits, expected }) => {
+    const copy = brokenCopy(edits);
+    expect(checkCompose(copy.root)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it('fails loudly on YAML outside the subset it reads', () => {
+    const copy = brokenCopy([[COMPOSE_FILE, replaceOnce('name: prosaas-voice', 'name: &project prosaas-voice')]]);
+    expect(() => checkCompose(copy.root)).toThrow(YamlSubsetError);
+  });
+});
+
+describe('the strict YAML reader', () => {
+  it('reads mappings, sequences, mappings in sequences, quoted and plain scalars', () => {
+    const text = [
+      'a: plain value # comment',
+      'b:',
+      '  - "5060:5060/udp"',
+      "  - 'it''s'",
+      '  - key: 1',
+      '    other: x',
+      'c:',
+      '  d:',
+      '  e: "say \\"hi\\""',
+    ].join('\n');
+    expect(parseYamlSubset(text, 'inline')).toEqual({
+      a: 'plain value',
+      b: ['5060:5060/udp', "it's", { key: '1', other: 'x' }],
+      c: { d: null, e: 'say "hi"' },
+    });
+  });
+
+  it.each([
+    ['a flow mapping', 'a: {b: 1}'],
+    ['a flow sequence', 'a: [1, 2]'],
+    ['an anchor', 'a: &x 1'],
+    ['an alias', 'a: *x'],
+    ['a tag', 'a: !!str 1'],
+    ['a block scalar', 'a: |\n  text'],
+    ['a multi-line plain scalar', 'a: one\n  two'],
+    ['a duplicate key', 'a: 1\na: 2'],
+    ['a tab in indentation', 'a:\n\tb: 1'],
+    ['a second document', 'a: 1\n---\nb: 2'],
+    ['an ambiguous scalar', 'a: b: c'],
+    ['an unterminated quote', 'a: "open'],
+    ['an unsupported escape', 'a: "\\x41"'],
+  ])('rejects %s', (_name, text) => {
+    expect(() => parseYamlSubset(text, 'inline')).toThrow(YamlSubsetError);
+  });
+});
+
+describe('compose interpolation and mappings', () => {
+  const env = new Map([
+    ['SET', 'value'],
+    ['EMPTY', ''],
+  ]);
+
+  it('follows Compose for the forms the file uses', () => {
+    expect(interpolate('${SET}', env).value).toBe('value');
+    expect(interpolate('${EMPTY:-fallback}', env).value).toBe('fallback');
+    expect(interpolate('${EMPTY-fallback}', env).value).toBe('');
+    expect(interpolate('${UNSET:-}', env).value).toBe('');
+    expect(interpolate('$$SET', env).value).toBe('$SET');
+    expect(interpolate('${EMPTY:?needed}', env).refused).toEqual(['EMPTY']);
+    expect(interpolate('${EMPTY?needed}', env).refused).toEqual([]);
+    expect(() => interpolate('${SET/a/b}', env)).toThrow(/unsupported interpolation/);
+    expect(() => interpolate('${A:-${B}}', env)).toThrow(/nested interpolation/);
+  });
+
+  it('reads port mappings and refuses other syntaxes', () => {
+    expect(parsePortMapping('127.0.0.1:8088:8088')).toMatchObject({ hostIp: '127.0.0.1', hostStart: 8088, containerStart: 8088, protocol: 'tcp' });
+    expect(parsePortMapping('10000-10199:10000-10199/udp')).toMatchObject({ hostStart: 10000, hostEnd: 10199, containerEnd: 10199, protocol: 'udp' });
+    expect(() => parsePortMapping('8088')).toThrow(/unsupported port mapping/);
+  });
+
+  it('reads .env files strictly', () => {
+    const parsed = parseDotenv('A=1\n# B=2\n# a comment\nC="x y"\n', 'inline');
+    expect([...parsed.values]).toEqual([['A', '1'], ['C', 'x y']]);
+    expect([...parsed.documented].sort()).toEqual(['A', 'B', 'C']);
+    expect(() => parseDotenv('not an assignment\n', 'inline')).toThrow(/expected KEY=VALUE/);
+  });
+});

@@ -1,0 +1,421 @@
+// The ARI fake against the recorded Asterisk 22.10.1 traffic, over real sockets with plain
+// fetch, ws and dgram.
+
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeAsterisk, type FakeAsteriskOptions } from './index.js';
+import { ariRequest, EventSocket, refusedUpgrade, type AriEventJson, type RawAuth } from './raw-ari-client.js';
+import { normalizedText, readTrace, type TraceLine } from './recorded-traces.js';
+
+const CALLER_SPEECH = readFileSync(new URL('../../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
+const RECORDED_WS_BASE = 'ws://127.0.0.1:8088';
+
+const fakes: FakeAsterisk[] = [];
+const cleanups: Array<() => void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
+});
+
+async function startFake(options: FakeAsteriskOptions = {}): Promise<FakeAsterisk> {
+  const fake = await FakeAsterisk.start(options);
+  fakes.push(fake);
+  return fake;
+}
+
+async function openEvents(fake: FakeAsterisk, app = 'prosaas_ai'): Promise<EventSocket> {
+  const socket = await EventSocket.open(`${fake.url.replace('http', 'ws')}/ari/events?app=${app}&api_key=asterisk:asterisk&subscribeAll=false`);
+  cleanups.push(() => socket.close());
+  return socket;
+}
+
+function isEvent(type: string, channelId?: string): (event: AriEventJson) => boolean {
+  return (event) => event.type === type && (channelId === undefined || (event['channel'] as { id?: string } | undefined)?.id === channelId);
+}
+
+async function bindUdp(): Promise<Socket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  cleanups.push(() => socket.close());
+  return socket;
+}
+
+/** Inbound call answered, bridged with an externalMedia channel, as the recorded client did it. */
+async function bridgedCall(fake: FakeAsterisk, events: EventSocket, externalHost: string, format = 'ulaw') {
+  const call = fake.placeCall({ to: '+15557654321', args: ['inbound'] });
+  await events.waitForEvent(isEvent('StasisStart', call.channelId), 'caller StasisStart');
+  const answer = await ariRequest(fake.url, 'POST', `/ari/channels/${call.channelId}/answer`);
+  const bridge = await ariRequest(fake.url, 'POST', `/ari/bridges?type=mixing&name=call-${call.channelId}`);
+  const media = await ariRequest(fake.url, 'POST', `/ari/channels/externalMedia?app=prosaas_ai&external_host=${externalHost}&format=${format}`);
+  const mediaBody = media.json as { id: string; channelvars: Record<string, string> };
+  const bridgeId = (bridge.json as { id: string }).id;
+  await events.waitForEvent(isEvent('StasisStart', mediaBody.id), 'externalMedia StasisStart');
+  return { callId: call.channelId, answer, bridge, bridgeId, media, mediaId: mediaBody.id, channelvars: mediaBody.channelvars };
+}
+
+function authFor(line: TraceLine): RawAuth {
+  const recorded = line['auth'] as string | null;
+  if (recorded === null) return 'none';
+  const [user] = recorded.split(':');
+  return { user: user!, password: recorded.includes('(correct)') ? 'asterisk' : 'wrong-password' };
+}
+
+describe('ARI fake: recorded bad requests', () => {
+  it('answers every recorded bad request and upgrade with the recorded status, reason and body', async () => {
+    const fake = await startFake();
+    const trace = readTrace('bad-requests');
+    const recordedToActualId = new Map<string, string>();
+    let checked = 0;
+    for (const [index, line] of trace.entries()) {
+      if (line.kind === 'rest') {
+        let path = line['path'] as string;
+        for (const [recordedId, actualId] of recordedToActualId) path = path.replace(recordedId, actualId);
+        const query = new URLSearchParams(line['query'] as Record<string, string>).toString();
+        const response = await ariRequest(fake.url, line['method'] as string, `${path}${query ? `?${query}` : ''}`, { auth: authFor(line) });
+        const label = String(line['label']);
+        expect(response.status, label).toBe(line['status']);
+        expect(response.statusText, label).toBe(line['statusMessage']);
+        const headers = line['responseHeaders'] as Record<string, string | null>;
+        expect(response.headers.get('content-type'), label).toBe(headers['content-type']);
+        if (headers['www-authenticate']) expect(response.headers.get('www-authenticate'), label).toBe(headers['www-authenticate']);
+        // Channel ids count every channel since Asterisk started; the recording had made 18 before.
+        const withoutId = (body: unknown): unknown => (body && typeof body === 'object' && 'id' in body ? { ...body, id: '<id>' } : body);
+        if (line['status'] === 200) expect(normalizedText(withoutId(response.json)), label).toBe(normalizedText(withoutId(line['body'])));
+        else expect(response.json, label).toEqual(line['body']);
+        const recordedBody = line['body'] as { id?: string } | null;
+        if (recordedBody?.id) recordedToActualId.set(recordedBody.id, (response.json as { id: string }).id);
+        checked += 1;
+      } else if (line.kind === 'ws-connect') {
+        const url = (line['url'] as string).replace(RECORDED_WS_BASE, fake.url.replace('http', 'ws'));
+        const outcome = trace[index + 1]!;
+        if (outcome.kind === 'ws-unexpected-response') {
+          const refused = await refusedUpgrade(url);
+          const headers = outcome['headers'] as Record<string, string>;
+          expect(refused.status).toBe(outcome['status']);
+          expect(refused.body).toBe(outcome['body']);
+          expect(refused.contentType).toBe(headers['content-type']);
+          expect(refused.wwwAuthenticate).toBe(headers['www-authenticate']);
+        } else {
+          expect(outcome['status']).toBe(101);
+          (await EventSocket.open(url)).close();
+        }
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(32);
+    const flagged = fake.violations.join('\n');
+    for (const expected of ["missing required query parameter 'app'", "missing required query parameter 'format'", "'encapsulation' value 'bogus'", 'GET /ari/no-such-resource', 'PUT /ari/channels', "missing required query parameter 'channel'"]) {
+      expect(flagged).toContain(expected);
+    }
+  });
+});
+
+describe('ARI fake: a whole call as recorded (inbound-externalmedia-ulaw)', () => {
+  it('raises the recorded events in the recorded order with the recorded payloads and answers with the recorded bodies', async () => {
+    const fake = await startFake();
+    const trace = readTrace('inbound-externalmedia-ulaw');
+    const recordedRest = trace.filter((line) => line.kind === 'rest');
+    const recordedEvents = trace.filter((line) => line.kind === 'ws').map((line) => JSON.parse(line['raw'] as string) as AriEventJson);
+    const events = await openEvents(fake);
+
+    const call = await bridgedCall(fake, events, '127.0.0.1:40000');
+    const address = await ariRequest(fake.url, 'GET', `/ari/channels/${call.mediaId}/variable?variable=UNICASTRTP_LOCAL_ADDRESS`);
+    const port = await ariRequest(fake.url, 'GET', `/ari/channels/${call.mediaId}/variable?variable=UNICASTRTP_LOCAL_PORT`);
+    const addCaller = await ariRequest(fake.url, 'POST', `/ari/bridges/${call.bridgeId}/addChannel?channel=${call.callId}`);
+    const addMedia = await ariRequest(fake.url, 'POST', `/ari/bridges/${call.bridgeId}/addChannel?channel=${call.mediaId}`);
+    const bridge = await ariRequest(fake.url, 'GET', `/ari/bridges/${call.bridgeId}`);
+    fake.hangupCaller(call.callId);
+    await events.waitForEvent(isEvent('StasisEnd', call.callId), 'caller StasisEnd');
+    const deleteMedia = await ariRequest(fake.url, 'DELETE', `/ari/channels/${call.mediaId}`);
+    const deleteBridge = await ariRequest(fake.url, 'DELETE', `/ari/bridges/${call.bridgeId}`);
+    await events.waitForEvent(isEvent('BridgeDestroyed'), 'BridgeDestroyed');
+
+    // Every event, QoS variables included, with the recorded key order; volatile values normalised.
+    expect(events.events.map(normalizedText)).toEqual(recordedEvents.map(normalizedText));
+
+    const answers = [call.answer, call.bridge, call.media, address, port, addCaller, addMedia, bridge, deleteMedia, deleteBridge];
+    expect(answers.map((answer) => answer.status)).toEqual(recordedRest.map((line) => line['status']));
+    for (const [index, answer] of answers.entries()) {
+      const recorded = recordedRest[index]!;
+      const contentType = (recorded['responseHeaders'] as Record<string, string | null>)['content-type'];
+      expect(answer.headers.get('content-type'), String(recorded['path'])).toBe(contentType);
+      if (recorded['body'] === null) expect(answer.text).toBe('');
+      else if (answer !== port) expect(normalizedText(answer.json)).toBe(normalizedText(recorded['body']));
+    }
+    expect(port.json).toEqual({ value: call.channelvars['UNICASTRTP_LOCAL_PORT'] });
+    expect(Number(call.channelvars['UNICASTRTP_LOCAL_PORT']) % 2).toBe(0);
+    expect(fake.channel(call.callId)).toMatchObject({ hungUpBy: 'caller', live: false });
+    expect(fake.channel(call.mediaId)).toMatchObject({ hungUpBy: 'app', hangupReason: 'normal', live: false });
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('declines a call when no app is registered, without any event', async () => {
+    const fake = await startFake();
+    const call = fake.placeCall({ to: '+15557654321' });
+    expect(call.outcome).toBe('declined');
+    expect((await ariRequest(fake.url, 'GET', '/ari/channels')).json).toEqual([]);
+  });
+});
+
+describe('ARI fake: validation against the api-docs', () => {
+  it('records an unknown parameter, a bad enum value and a wrong type as violations and does not execute them', async () => {
+    const fake = await startFake();
+    const events = await openEvents(fake);
+    const call = fake.placeCall({ to: '+15557654321' });
+    await events.waitForEvent(isEvent('StasisStart', call.channelId), 'StasisStart');
+
+    const unknownParam = await ariRequest(fake.url, 'POST', '/ari/bridges?type=mixing&colour=blue');
+    expect(unknownParam.status).toBe(400);
+    expect(fake.bridges()).toEqual([]);
+
+    const badReason = await ariRequest(fake.url, 'DELETE', `/ari/channels/${call.channelId}?reason=because`);
+    expect(badReason.status).toBe(400);
+    expect(badReason.json).toEqual({ message: 'Invalid reason for hangup reason provided' });
+    expect(fake.channel(call.channelId)?.live).toBe(true);
+
+    const wrongType = await ariRequest(fake.url, 'POST', `/ari/channels/${call.channelId}/continue?priority=next`);
+    expect(wrongType.status).toBe(400);
+    expect(fake.channel(call.channelId)?.inStasis).toBe(true);
+
+    expect(fake.violations).toHaveLength(3);
+    expect(fake.violations[0]).toContain("unknown query parameter 'colour'");
+    expect(fake.violations[1]).toContain("'reason' value 'because' is not one of");
+    expect(fake.violations[2]).toContain("parameter 'priority' expects int, got 'next'");
+  });
+
+  it('maps the hangup reason to the Q.850 cause of ChannelDestroyed', async () => {
+    const fake = await startFake();
+    const events = await openEvents(fake);
+    const call = fake.placeCall({ to: '+15557654321' });
+    await events.waitForEvent(isEvent('StasisStart', call.channelId), 'StasisStart');
+    expect((await ariRequest(fake.url, 'DELETE', `/ari/channels/${call.channelId}?reason=busy`)).status).toBe(204);
+    const destroyed = await events.waitForEvent(isEvent('ChannelDestroyed', call.channelId), 'ChannelDestroyed');
+    const hangupRequest = events.events.find(isEvent('ChannelHangupRequest', call.channelId));
+    expect(hangupRequest).toMatchObject({ cause: 32, soft: true });
+    expect(destroyed).toMatchObject({ cause: 17, cause_txt: 'User busy' });
+    expect(fake.channel(call.channelId)).toMatchObject({ hungUpBy: 'app', hangupReason: 'busy' });
+    expect((await ariRequest(fake.url, 'DELETE', `/ari/channels/${call.channelId}`)).json).toEqual({ message: 'Channel not found' });
+  });
+
+  it('serves the api-docs with basePath pointing at itself', async () => {
+    const fake = await startFake();
+    const recorded = readTrace('api-docs-and-info').find((line) => line['path'] === '/ari/api-docs/resources.json')!;
+    const served = await ariRequest(fake.url, 'GET', '/ari/api-docs/resources.json');
+    expect(served.json).toEqual({ ...(recorded['body'] as object), basePath: `${fake.url}/ari` });
+    const ping = await ariRequest(fake.url, 'GET', '/ari/asterisk/ping');
+    expect(Object.keys(ping.json as object)).toEqual(['ping', 'timestamp', 'asterisk_id']);
+  });
+});
+
+describe('ARI fake: leaving Stasis', () => {
+  it('continue ends Stasis with StasisEnd; the channel then answers 409 to control requests', async () => {
+    const fake = await startFake();
+    const events = await openEvents(fake);
+    const call = fake.placeCall({ to: '+15557654321' });
+    await events.waitForEvent(isEvent('StasisStart', call.channelId), 'StasisStart');
+    expect((await ariRequest(fake.url, 'POST', `/ari/channels/${call.channelId}/continue`)).status).toBe(204);
+    await events.waitForEvent(isEvent('StasisEnd', call.channelId), 'StasisEnd');
+    expect(fake.channel(call.channelId)).toMatchObject({ inStasis: false, continuedToDialplan: true, live: true });
+    const answer = await ariRequest(fake.url, 'POST', `/ari/channels/${call.channelId}/answer`);
+    expect(answer.status).toBe(409);
+    expect(answer.json).toEqual({ message: 'Channel not in Stasis application' });
+
+    fake.sendRawEvent('{"type":"NotAnAriEvent"}');
+    await events.waitForEvent(isEvent('NotAnAriEvent'), 'the raw frame');
+  });
+});
+
+describe('ARI fake: externalMedia StasisStart race', () => {
+  it('answers 422 to addChannel before the externalMedia StasisStart, 204 after it', async () => {
+    const fake = await startFake({ externalMediaStasisDelayMs: 300 });
+    const events = await openEvents(fake);
+    const call = fake.placeCall({ to: '+15557654321' });
+    await events.waitForEvent(isEvent('StasisStart', call.channelId), 'caller StasisStart');
+    await ariRequest(fake.url, 'POST', `/ari/channels/${call.channelId}/answer`);
+    const bridgeId = ((await ariRequest(fake.url, 'POST', '/ari/bridges?type=mixing')).json as { id: string }).id;
+    const media = await ariRequest(fake.url, 'POST', '/ari/channels/externalMedia?app=prosaas_ai&external_host=127.0.0.1:40000&format=ulaw');
+    const mediaId = (media.json as { id: string }).id;
+
+    const early = await ariRequest(fake.url, 'POST', `/ari/bridges/${bridgeId}/addChannel?channel=${mediaId}`);
+    expect(early.status).toBe(422);
+    expect(early.json).toEqual({ message: 'Channel not in Stasis application' });
+
+    await events.waitForEvent(isEvent('StasisStart', mediaId), 'externalMedia StasisStart');
+    expect((await ariRequest(fake.url, 'POST', `/ari/bridges/${bridgeId}/addChannel?channel=${mediaId}`)).status).toBe(204);
+    expect(fake.violations).toEqual([]);
+  });
+});
+
+describe('ARI fake: application registration', () => {
+  it('registers an app per socket, replaces it for a second socket and unregisters it when the holder closes', async () => {
+    const fake = await startFake();
+    const listing = readTrace('applications-listing');
+    const connectedBody = listing.find((line) => line['label'] === 'connected' && line['path'] === '/ari/applications/prosaas_ai')!['body'];
+    const replacedRaw = listing.find((line) => line.kind === 'ws')!['raw'] as string;
+
+    expect((await ariRequest(fake.url, 'GET', '/ari/applications')).json).toEqual([]);
+    const first = await openEvents(fake);
+    await fake.waitFor(() => fake.isRegistered(), { what: 'prosaas_ai registered' });
+    expect((await ariRequest(fake.url, 'GET', '/ari/applications/prosaas_ai')).json).toEqual(connectedBody);
+
+    const second = await openEvents(fake);
+    const replaced = await first.waitForEvent(isEvent('ApplicationReplaced'), 'ApplicationReplaced');
+    expect(Object.keys(replaced)).toEqual(Object.keys(JSON.parse(replacedRaw) as object));
+    expect(replaced['application']).toBe('prosaas_ai');
+
+    const call = fake.placeCall({ to: '+15557654321' });
+    await second.waitForEvent(isEvent('StasisStart', call.channelId), 'StasisStart on the second socket');
+    await first.pingRoundTrip();
+    expect(first.events.map((event) => event.type)).toEqual(['ApplicationReplaced']);
+
+    second.close();
+    await fake.waitFor(() => !fake.isRegistered(), { what: 'prosaas_ai unregistered' });
+    expect(fake.openSocketCount()).toBe(1);
+    expect((await ariRequest(fake.url, 'GET', '/ari/applications/prosaas_ai')).json).toEqual({ message: 'Application not found' });
+
+    // The call stays in Stasis: a socket that registers again sees it.
+    await openEvents(fake);
+    const again = await ariRequest(fake.url, 'GET', '/ari/applications/prosaas_ai');
+    expect((again.json as { channel_ids: string[] }).channel_ids).toEqual([call.channelId]);
+  });
+});
+
+describe('ARI fake: faults', () => {
+  it('restart drops the socket without a close frame, refuses connections, wipes state and comes back on the same port', async () => {
+    const fake = await startFake();
+    const events = await openEvents(fake);
+    const call = fake.placeCall({ to: '+15557654321' });
+    await events.waitForEvent(isEvent('StasisStart', call.channelId), 'StasisStart');
+    const port = fake.port;
+
+    const restarted = fake.restart({ downMs: 300 });
+    expect(await events.closed()).toBe(1006);
+    await expect(fetch(`${fake.url}/ari/asterisk/ping`)).rejects.toThrow();
+    await restarted;
+
+    expect(fake.port).toBe(port);
+    expect((await ariRequest(fake.url, 'GET', '/ari/channels')).json).toEqual([]);
+    expect((await ariRequest(fake.url, 'GET', '/ari/applications')).json).toEqual([]);
+    expect(fake.isRegistered()).toBe(false);
+    await openEvents(fake);
+    expect(fake.isRegistered()).toBe(true);
+  });
+
+  it('goSilent stops pongs and events until resume', async () => {
+    const fake = await startFake();
+    const events = await openEvents(fake);
+    await events.pingRoundTrip();
+    expect(events.pongs).toBe(1);
+
+    fake.goSilent();
+    events.socket.ping();
+    const unheard = fake.placeCall({ to: '+15550000001' });
+    expect((await ariRequest(fake.url, 'GET', '/ari/asterisk/ping')).status).toBe(200);
+    fake.resume();
+
+    await events.pingRoundTrip();
+    expect(events.pongs).toBe(2);
+    const heard = fake.placeCall({ to: '+15550000002' });
+    await events.waitForEvent(isEvent('StasisStart', heard.channelId), 'StasisStart after resume');
+    expect(events.events.some(isEvent('StasisStart', unheard.channelId))).toBe(false);
+  });
+
+  it('refuseCredentials answers 401 to REST and to the websocket upgrade', async () => {
+    const fake = await startFake();
+    fake.refuseCredentials(true);
+    const rest = await ariRequest(fake.url, 'GET', '/ari/asterisk/info');
+    expect(rest.status).toBe(401);
+    expect(rest.json).toEqual({ message: 'Authentication required' });
+    expect(rest.headers.get('www-authenticate')).toBe('Basic realm="Asterisk REST Interface"');
+    const upgrade = await refusedUpgrade(`${fake.url.replace('http', 'ws')}/ari/events?app=prosaas_ai&api_key=asterisk:asterisk`);
+    expect(upgrade).toMatchObject({ status: 401, body: '{"message":"Authentication required"}' });
+    fake.refuseCredentials(false);
+    expect((await ariRequest(fake.url, 'GET', '/ari/asterisk/info')).status).toBe(200);
+  });
+
+  it('failNext fails the next matching request once', async () => {
+    const fake = await startFake();
+    fake.failNext('POST', /\/bridges$/, { status: 500, message: 'Allocation failed' });
+    const failed = await ariRequest(fake.url, 'POST', '/ari/bridges?type=mixing');
+    expect(failed.status).toBe(500);
+    expect(failed.json).toEqual({ message: 'Allocation failed' });
+    expect(fake.bridges()).toEqual([]);
+    expect((await ariRequest(fake.url, 'POST', '/ari/bridges?type=mixing')).status).toBe(200);
+  });
+});
+
+describe('ARI fake: RTP', () => {
+  it('sends ulaw RTP from UNICASTRTP_LOCAL_ADDRESS:PORT every 20 ms and counts the RTP sent back', async () => {
+    const fake = await startFake({ autoCallerAudio: true });
+    const app = await bindUdp();
+    const appPort = app.address().port;
+    const packets: Array<{ packet: Buffer; from: RemoteInfo; atMs: number }> = [];
+    app.on('message', (packet, from) => packets.push({ packet, from, atMs: performance.now() }));
+    const events = await openEvents(fake);
+    const call = await bridgedCall(fake, events, `127.0.0.1:${appPort}`);
+    await ariRequest(fake.url, 'POST', `/ari/bridges/${call.bridgeId}/addChannel?channel=${call.callId},${call.mediaId}`);
+
+    await fake.waitFor(() => packets.length >= 30, { what: '30 RTP packets at the app', timeoutMs: 5_000 });
+    const first = packets[0]!.packet;
+    const ssrc = first.readUInt32BE(8);
+    expect(ssrc).toBe(fake.rtpSent(call.mediaId).ssrc);
+    for (const [index, { packet, from }] of packets.slice(0, 30).entries()) {
+      expect(from.address).toBe(call.channelvars['UNICASTRTP_LOCAL_ADDRESS']);
+      expect(from.port).toBe(Number(call.channelvars['UNICASTRTP_LOCAL_PORT']));
+      expect(packet.length).toBe(172);
+      expect(packet[0]).toBe(0x80);
+      expect(packet[1]).toBe(0);
+      expect(packet.readUInt16BE(2)).toBe((first.readUInt16BE(2) + index) & 0xffff);
+      expect(packet.readUInt32BE(4)).toBe((first.readUInt32BE(4) + index * 160) >>> 0);
+      expect(packet.readUInt32BE(8)).toBe(ssrc);
+      expect(packet.subarray(12).equals(CALLER_SPEECH.subarray(index * 160, index * 160 + 160))).toBe(true);
+    }
+    const meanIntervalMs = (packets[29]!.atMs - packets[0]!.atMs) / 29;
+    expect(meanIntervalMs).toBeGreaterThan(16);
+    expect(meanIntervalMs).toBeLessThan(24);
+
+    const target = { address: call.channelvars['UNICASTRTP_LOCAL_ADDRESS']!, port: Number(call.channelvars['UNICASTRTP_LOCAL_PORT']) };
+    for (let index = 0; index < 5; index += 1) {
+      const packet = Buffer.alloc(172, 0xff);
+      packet[0] = 0x80;
+      packet[1] = 0;
+      packet.writeUInt16BE(index, 2);
+      app.send(packet, target.port, target.address);
+    }
+    await fake.waitFor(() => fake.rtpReceived(call.mediaId).packets === 5, { what: '5 RTP packets received by the fake' });
+    expect(fake.rtpReceived(call.mediaId)).toEqual({ packets: 5, bytes: 800, sources: [`127.0.0.1:${appPort}`], payloadTypes: [0] });
+
+    fake.hangupCaller(call.callId);
+    const sentAtHangup = fake.rtpSent(call.mediaId).packets;
+    expect((await ariRequest(fake.url, 'DELETE', `/ari/channels/${call.mediaId}`)).status).toBe(204);
+    expect(fake.rtpSent(call.mediaId).packets).toBe(sentAtHangup);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('sends slin as big-endian L16 with PT 10 and 320-byte payloads', async () => {
+    const fake = await startFake();
+    const app = await bindUdp();
+    const packets: Buffer[] = [];
+    app.on('message', (packet) => packets.push(packet));
+    const events = await openEvents(fake);
+    const call = await bridgedCall(fake, events, `127.0.0.1:${app.address().port}`, 'slin');
+    fake.startCallerAudio(call.mediaId);
+    await fake.waitFor(() => packets.length >= 3, { what: '3 slin packets' });
+    const packet = packets[0]!;
+    expect(packet.length).toBe(332);
+    expect(packet[1]).toBe(10);
+    expect(packets[1]!.readUInt32BE(4) - packet.readUInt32BE(4)).toBe(160);
+    for (let sample = 0; sample < 160; sample += 1) {
+      expect(packet.readInt16BE(12 + sample * 2)).toBe(decodeMuLaw(CALLER_SPEECH[sample]!));
+    }
+  });
+});
+
+/** G.711 mu-law expansion (reference formula, independent of the fake's table). */
+function decodeMuLaw(byte: number): number {
+  const value = ~byte & 0xff;
+  const magnitude = ((((value & 0x0f) << 3) + 0x84) << ((value >> 4) & 0x07)) - 0x84;
+  return value & 0x80 ? -magnitude : magnitude;
+}

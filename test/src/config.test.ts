@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const REQUIRED = {
+  ASTERISK_ARI_USERNAME: 'asterisk',
+  ASTERISK_ARI_PASSWORD: 'Secret-ari-1',
+  MEDIA_GATEWAY_TOKEN: 'token-0123456789abcdef',
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('backend configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(REQUIRED);
+    expect(config.ari).toMatchObject({ url: 'http://127.0.0.1:8088', appName: 'prosaas_ai', mediaFormat: 'ulaw' });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.db.url).toBeUndefined();
+    expect(Object.isFrozen(config.ari)).toBe(true);
+  });
+
+  it('lists every problem in one error and never echoes a secret', () => {
+    const problems = problemsOf({
+      ASTERISK_ARI_URL: 'ftp://asterisk',
+      ASTERISK_ARI_PASSWORD: 'Secret-ari-1',
+      MEDIA_GATEWAY_TOKEN: 'short-tok',
+      PORT: 'eighty',
+      ARI_APP_NAME: 'bad name',
+    });
+    const names = problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining(['ASTERISK_ARI_URL', 'ASTERISK_ARI_USERNAME', 'MEDIA_GATEWAY_TOKEN', 'PORT', 'ARI_APP_NAME']),
+    );
+    expect(problems.join('\n')).not.toContain('short-tok');
+    expect(problems.join('\n')).not.toContain('Secret-ari-1');
+  });
+
+  it('refuses slin16 with the reason', () => {
+    expect(problemsOf({ ...REQUIRED, ARI_MEDIA_FORMAT: 'slin16' }).join()).toContain('Asterisk drops 16 kHz RTP');
+    expect(loadConfig({ ...REQUIRED, ARI_MEDIA_FORMAT: 'slin' }).ari.mediaFormat).toBe('slin');
+  });
+
+  it('treats empty variables as unset, as in an env file', () => {
+    const config = loadConfig({ ...REQUIRED, DATABASE_URL: '', PORT: '' });
+    expect(config.db.url).toBeUndefined();
+    expect(config.http.port).toBe(3000);
+    expect(problemsOf({ ...REQUIRED, ASTERISK_ARI_PASSWORD: '' })).toEqual(['ASTERISK_ARI_PASSWORD: is required']);
+  });
+
+  it('keeps a dead socket detectable within 10 s', () => {
+    expect(problemsOf({ ...REQUIRED, ARI_PING_INTERVAL_MS: '8000', ARI_PONG_TIMEOUT_MS: '4000' }).join()).toContain(
+      'within 10 s',
+    );
+  });
+
+  it('strips a trailing slash from the media gateway URL', () => {
+    expect(loadConfig({ ...REQUIRED, MEDIA_GATEWAY_URL: 'http://gw:8090/' }).media.url).toBe('http://gw:8090');
+  });
+});

@@ -1,0 +1,343 @@
+// The migrated database must be exactly what Prisma derives from prisma/schema.prisma
+// (the hand-written migrations stand in for `prisma migrate dev`).
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { parsePrismaSchema, type PrismaSchema, type SchemaField, type SchemaModel } from '../../support/prisma-schema.js';
+
+const SCHEMA_PATH = new URL('../../../prisma/schema.prisma', import.meta.url);
+
+interface ColumnInfo {
+  table: string;
+  column: string;
+  type: string;
+  notNull: boolean;
+  defaultValue: string | null;
+}
+interface IndexInfo {
+  name: string;
+  table: string;
+  unique: boolean;
+  primary: boolean;
+  columns: string[];
+}
+interface ForeignKeyInfo {
+  name: string;
+  table: string;
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  onDelete: string;
+  onUpdate: string;
+}
+
+let db: TestDatabase;
+let client: pg.Client;
+let schema: PrismaSchema;
+
+beforeAll(async () => {
+  schema = parsePrismaSchema(await readFile(SCHEMA_PATH, 'utf8'));
+  db = await createTestDatabase();
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+  await db?.drop();
+});
+
+// ---- what Prisma derives from the schema (PostgreSQL connector) ----
+
+function modelByName(name: string): SchemaModel {
+  const model = schema.models.find((candidate) => candidate.name === name);
+  if (!model) throw new Error(`no model ${name}`);
+  return model;
+}
+
+function columnOf(model: SchemaModel, fieldName: string): string {
+  const field = model.fields.find((candidate) => candidate.name === fieldName);
+  if (!field || field.kind === 'relation') throw new Error(`${model.name}.${fieldName} is not a column`);
+  return field.column;
+}
+
+function expectedType(field: SchemaField): string {
+  if (field.kind === 'enum') {
+    const enumDef = schema.enums.find((candidate) => candidate.name === field.type);
+    return enumDef!.dbName;
+  }
+  const native = field.nativeType ? `${field.nativeType.name}(${field.nativeType.args.join(',')})` : undefined;
+  switch (`${field.type}:${native ?? ''}`) {
+    case 'String:':
+      return 'text';
+    case 'String:Uuid()':
+      return 'uuid';
+    case 'Int:':
+      return 'integer';
+    case 'Boolean:':
+      return 'boolean';
+    case 'DateTime:':
+      return 'timestamp(3) without time zone';
+    default: {
+      const timestamptz = native && /^Timestamptz\((\d)\)$/.exec(native);
+      if (field.type === 'DateTime' && timestamptz) return `timestamp(${timestamptz[1]}) with time zone`;
+      throw new Error(`no expected PostgreSQL type for ${field.name} ${field.type} @db.${native}`);
+    }
+  }
+}
+
+/** The column default Prisma writes; uuid() and a bare @updatedAt are filled in by the client. */
+function expectedDefault(field: SchemaField): string | null {
+  const value = field.default;
+  if (!value || value.kind === 'uuid') return null;
+  switch (value.kind) {
+    case 'now':
+      return 'CURRENT_TIMESTAMP';
+    case 'string':
+      return `'${value.value.replaceAll("'", "''")}'::text`;
+    case 'boolean':
+      return String(value.value);
+    case 'number':
+      return String(value.value);
+    case 'enum':
+      return `'${value.value}'::${expectedType(field)}`;
+  }
+}
+
+function expectedColumns(): ColumnInfo[] {
+  return schema.models.flatMap((model) =>
+    model.fields
+      .filter((field) => field.kind !== 'relation')
+      .map((field) => {
+        if (field.list) throw new Error(`${model.name}.${field.name}: scalar lists are not covered`);
+        return {
+          table: model.table,
+          column: field.column,
+          type: expectedType(field),
+          notNull: !field.optional,
+          defaultValue: expectedDefault(field),
+        };
+      }),
+  );
+}
+
+function expectedIndexes(): IndexInfo[] {
+  return schema.models.flatMap((model) => {
+    const indexes: IndexInfo[] = [];
+    const ids = model.fields.filter((field) => field.id);
+    if (ids.length !== 1) throw new Error(`${model.name}: expected exactly one @id field`);
+    const table = model.table;
+    indexes.push({ name: `${table}_pkey`, table, unique: true, primary: true, columns: [ids[0]!.column] });
+    for (const field of model.fields.filter((candidate) => candidate.unique)) {
+      const columns = [field.column];
+      indexes.push({ name: `${table}_${field.column}_key`, table, unique: true, primary: false, columns });
+    }
+    for (const index of model.indexes) {
+      const columns = index.fields.map((field) => columnOf(model, field.name));
+      indexes.push({
+        name: `${model.table}_${columns.join('_')}_${index.unique ? 'key' : 'idx'}`,
+        table: model.table,
+        unique: index.unique,
+        primary: false,
+        columns: index.fields.map((field, i) => (field.sort === 'Desc' ? `${columns[i]} DESC` : columns[i]!)),
+      });
+    }
+    return indexes;
+  });
+}
+
+const ACTION_SQL = {
+  Cascade: 'CASCADE',
+  SetNull: 'SET NULL',
+  Restrict: 'RESTRICT',
+  NoAction: 'NO ACTION',
+  SetDefault: 'SET DEFAULT',
+};
+
+function expectedForeignKeys(): ForeignKeyInfo[] {
+  return schema.models.flatMap((model) =>
+    model.fields
+      .filter((field) => field.kind === 'relation' && field.relation && field.relation.fields.length > 0)
+      .map((field) => {
+        const relation = field.relation!;
+        const target = modelByName(field.type);
+        const columns = relation.fields.map((name) => columnOf(model, name));
+        const scalarsOptional = relation.fields.some((name) => model.fields.find((f) => f.name === name)?.optional);
+        // Prisma's defaults: SetNull for an optional relation, Restrict for a required one; updates cascade.
+        const onDelete = relation.onDelete ?? (scalarsOptional ? 'SetNull' : 'Restrict');
+        return {
+          name: `${model.table}_${columns.join('_')}_fkey`,
+          table: model.table,
+          columns,
+          refTable: target.table,
+          refColumns: relation.references.map((name) => columnOf(target, name)),
+          onDelete: ACTION_SQL[onDelete],
+          onUpdate: ACTION_SQL[relation.onUpdate ?? 'Cascade'],
+        };
+      }),
+  );
+}
+
+// ---- what the migrated database has ----
+
+const IGNORED_TABLE = '_prisma_migrations';
+const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => key(a).localeCompare(key(b));
+
+async function actualColumns(): Promise<ColumnInfo[]> {
+  const { rows } = await client.query<ColumnInfo>(`
+    SELECT c.relname AS "table", a.attname AS "column", format_type(a.atttypid, a.atttypmod) AS "type",
+           a.attnotnull AS "notNull", pg_get_expr(d.adbin, d.adrelid) AS "defaultValue"
+      FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+       AND c.relname <> '${IGNORED_TABLE}'`);
+  return rows;
+}
+
+async function actualIndexes(): Promise<IndexInfo[]> {
+  const { rows } = await client.query<IndexInfo>(`
+    SELECT i.relname AS "name", t.relname AS "table", x.indisunique AS "unique", x.indisprimary AS "primary",
+           ARRAY(SELECT pg_get_indexdef(x.indexrelid, k + 1, true)
+                        || CASE WHEN x.indoption[k] & 1 = 1 THEN ' DESC' ELSE '' END
+                   FROM generate_series(0, x.indnkeyatts - 1) AS k ORDER BY k) AS "columns"
+      FROM pg_index x
+      JOIN pg_class i ON i.oid = x.indexrelid
+      JOIN pg_class t ON t.oid = x.indrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+     WHERE n.nspname = 'public' AND t.relname <> '${IGNORED_TABLE}'`);
+  return rows;
+}
+
+async function actualForeignKeys(): Promise<ForeignKeyInfo[]> {
+  const { rows } = await client.query<ForeignKeyInfo>(`
+    SELECT con.conname AS "name", t.relname AS "table", r.relname AS "refTable",
+           ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+                  ORDER BY k.ord)::text[] AS "columns",
+           ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+                  ORDER BY k.ord)::text[] AS "refColumns",
+           CASE con.confdeltype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE'
+                                WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' END AS "onDelete",
+           CASE con.confupdtype WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT' WHEN 'c' THEN 'CASCADE'
+                                WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' END AS "onUpdate"
+      FROM pg_constraint con
+      JOIN pg_class t ON t.oid = con.conrelid
+      JOIN pg_class r ON r.oid = con.confrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+     WHERE con.contype = 'f' AND n.nspname = 'public'`);
+  return rows;
+}
+
+describe('migrated database matches prisma/schema.prisma', () => {
+  it('has one table per model and nothing else', async () => {
+    const { rows } = await client.query<{ relname: string; relkind: string }>(`
+      SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')`);
+    const tables = rows.map((row) => `${row.relname}:${row.relkind}`).sort();
+    const expected = [...schema.models.map((model) => `${model.table}:r`), `${IGNORED_TABLE}:r`].sort();
+    expect(tables).toEqual(expected);
+    expect(schema.models.map((model) => model.name).sort()).toEqual([
+      'Business',
+      'CallLog',
+      'CallMessage',
+      'CallTurn',
+      'PhoneNumber',
+      'StaffSession',
+      'StaffUser',
+    ]);
+  });
+
+  it('has every scalar field as a column with its type, nullability and default', async () => {
+    const key = (column: ColumnInfo) => `${column.table}.${column.column}`;
+    expect((await actualColumns()).sort(byKey(key))).toEqual(expectedColumns().sort(byKey(key)));
+  });
+
+  it('has exactly the enum types of the schema, with their values in order', async () => {
+    const { rows } = await client.query<{ name: string; values: string[] }>(`
+      SELECT t.typname AS name, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid
+                                      ORDER BY e.enumsortorder)::text[] AS values
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       WHERE n.nspname = 'public' AND t.typtype = 'e' ORDER BY t.typname`);
+    const expected = schema.enums
+      .map((enumDef) => ({ name: enumDef.dbName, values: enumDef.values }))
+      .sort(byKey((e) => e.name));
+    expect(rows).toEqual(expected);
+    expect(expected.map((e) => e.name)).toEqual(['call_direction', 'call_status', 'staff_role', 'turn_role']);
+  });
+
+  it('has every @id, @unique, @@unique and @@index as an index with the right columns and order', async () => {
+    const key = (index: IndexInfo) => index.name;
+    expect((await actualIndexes()).sort(byKey(key))).toEqual(expectedIndexes().sort(byKey(key)));
+  });
+
+  it('has every relation as a foreign key with the right actions', async () => {
+    const key = (fk: ForeignKeyInfo) => fk.name;
+    const expected = expectedForeignKeys().sort(byKey(key));
+    expect(expected.length).toBe(6);
+    expect((await actualForeignKeys()).sort(byKey(key))).toEqual(expected);
+  });
+
+  it('has no constraints besides primary and foreign keys (Prisma makes unique indexes, not constraints)', async () => {
+    const { rows } = await client.query<{ conname: string; contype: string }>(`
+      SELECT con.conname, con.contype FROM pg_constraint con
+        JOIN pg_class t ON t.oid = con.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+       WHERE n.nspname = 'public' AND t.relname <> '${IGNORED_TABLE}' AND con.contype NOT IN ('p', 'f')`);
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('schema parser', () => {
+  it('rejects syntax outside the subset it understands', () => {
+    const wrap = (body: string) => `model M {\n  id String @id\n${body}\n}\n`;
+    expect(() => parsePrismaSchema(wrap('  n Decimal'))).toThrow(/line 3: unsupported type Decimal/);
+    expect(() => parsePrismaSchema(wrap('  n Int @default(autoincrement())'))).toThrow(/unsupported @default/);
+    expect(() => parsePrismaSchema(wrap('  n Int @ignore'))).toThrow(/unsupported attribute @ignore/);
+    expect(() => parsePrismaSchema(wrap('  @@index([id], map: "x")'))).toThrow(/exactly one list argument/);
+    expect(() => parsePrismaSchema(wrap('  @@fulltext([id])'))).toThrow(/unsupported attribute @@fulltext/);
+    expect(() => parsePrismaSchema(wrap('  n String @unique(length: 10)'))).toThrow(/@unique takes no arguments/);
+    expect(() => parsePrismaSchema('view V {\n}\n')).toThrow(/line 1: unexpected "view V \{"/);
+    expect(() => parsePrismaSchema('enum E {\n  a @map("A")\n}\n')).toThrow(/line 2: unexpected/);
+  });
+
+  it('reads fields, attributes, relations and indexes', () => {
+    const parsed = parsePrismaSchema(
+      [
+        'enum Kind {',
+        '  a // comment',
+        '  @@map("kind")',
+        '}',
+        'model Parent {',
+        '  id String @id @default(uuid()) @db.Uuid',
+        '  children Child[]',
+        '  @@map("parents")',
+        '}',
+        'model Child {',
+        '  id String @id',
+        '  parentId String? @map("parent_id") @db.Uuid',
+        '  parent Parent? @relation(fields: [parentId], references: [id], onDelete: SetNull)',
+        '  kind Kind @default(a)',
+        '  at DateTime @default(now()) @db.Timestamptz(3)',
+        '  @@index([parentId, at(sort: Desc)])',
+        '}',
+      ].join('\n'),
+    );
+    expect(parsed.enums).toEqual([{ name: 'Kind', dbName: 'kind', values: ['a'] }]);
+    const child = parsed.models.find((model) => model.name === 'Child')!;
+    expect(child.fields.find((field) => field.name === 'parent')?.relation).toEqual({
+      fields: ['parentId'],
+      references: ['id'],
+      onDelete: 'SetNull',
+    });
+    expect(child.fields.find((field) => field.name === 'at')).toMatchObject({
+      default: { kind: 'now' },
+      nativeType: { name: 'Timestamptz', args: [3] },
+    });
+    expect(child.indexes).toEqual([
+      { unique: false, fields: [{ name: 'parentId', sort: 'Asc' }, { name: 'at', sort: 'Desc' }] },
+    ]);
+  });
+});

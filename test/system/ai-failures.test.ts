@@ -1,0 +1,111 @@
+// Provider failures, silence and dead air, end to end: the caller always hears
+// something sensible and the call ends (or is transferred) cleanly, with what
+// failed on the CallLog.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/ai-system.js';
+import { waitFor, waitUntil } from '../support/wait.js';
+
+let ai: AiSystem | null = null;
+afterEach(async () => {
+  await ai?.stop();
+  ai = null;
+});
+
+const VOICED_RMS = 300;
+
+function finalRow(system: AiSystem, channelId: string) {
+  return waitFor(async () => {
+    const row = await system.system.prisma.callLog.findUnique({ where: { channelId } });
+    return row && !['ringing', 'answered'].includes(row.status) ? row : null;
+  }, { what: 'the final call row', timeoutMs: 20_000 });
+}
+
+async function greeted(system: AiSystem) {
+  const call = await placeBridgedCall(system);
+  await turnWhere(system, call.channelId, (t) => t.seq === 0, 'the greeting turn');
+  return call;
+}
+
+describe('a provider failing mid-call', () => {
+  it('speech to text drops: apology, then transfer; the failure is on the CallLog', async () => {
+    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+    const { channelId } = await greeted(ai);
+    ai.deepgram.dropAll({ path: 'listen', code: 1011, reason: 'NET-0001' });
+    const apology = await turnWhere(ai, channelId, (t) => t.role === 'agent' && t.seq > 0, 'the apology');
+    expect(apology.text).toMatch(/sorry/i);
+    const row = await finalRow(ai, channelId);
+    expect(row).toMatchObject({ status: 'transferred', failureProvider: 'stt' });
+    expect(row.failure).toMatch(/deepgram stt/);
+    expect(row.failure).not.toContain(ai.deepgram.apiKey);
+  });
+
+  it('the language model errors: apology, then hang-up when there is no one to transfer to', async () => {
+    ai = await startAiSystem({ transferTarget: null });
+    ai.openai.respond(() => ({ status: 500, message: 'The server had an error while processing your request.' }));
+    const { channelId, mediaId } = await greeted(ai);
+    ai.deepgram.queueTranscripts(['Are you open today?']);
+    ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
+    const row = await finalRow(ai, channelId);
+    expect(row).toMatchObject({ status: 'completed', hangupCause: 'provider_failure', failureProvider: 'llm' });
+    const turns = await ai.system.prisma.callTurn.findMany({ where: { callId: row.id }, orderBy: { seq: 'asc' } });
+    expect(turns.at(-1)?.text).toMatch(/sorry/i);
+    expect(ai.system.fake.channel(channelId)?.hungUpBy).toBe('app');
+  });
+
+  it('text to speech breaks mid-answer: the cached apology still plays, then transfer', async () => {
+    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+    ai.openai.respond(() => ({ text: 'We are open from eight until six on weekdays and from nine until one on Saturdays.' }));
+    const { channelId, mediaId } = await greeted(ai);
+    ai.deepgram.failNextSpeakStream({ afterChunks: 2, mode: 'destroy' });
+    ai.deepgram.queueTranscripts(['When are you open?']);
+    ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
+    const row = await finalRow(ai, channelId);
+    expect(row).toMatchObject({ status: 'transferred', failureProvider: 'tts' });
+    const apology = await turnWhere(ai, channelId, (t) => t.role === 'agent' && /sorry/i.test(t.text), 'the apology turn');
+    expect(apology.interrupted).toBe(false);
+  });
+});
+
+describe('silence and dead air', () => {
+  it('reprompts a silent caller, then says goodbye and hangs up', async () => {
+    ai = await startAiSystem({ gatewayEnv: { SILENCE_REPROMPT_MS: '1500', SILENCE_MAX_REPROMPTS: '1' } });
+    const { channelId } = await greeted(ai);
+    const reprompt = await turnWhere(ai, channelId, (t) => t.seq === 1, 'the reprompt');
+    expect(reprompt.text).toBe('Are you still there?');
+    const row = await finalRow(ai, channelId);
+    expect(row).toMatchObject({ status: 'completed', hangupCause: 'caller_silence' });
+    const turns = await ai.system.prisma.callTurn.findMany({ where: { callId: row.id }, orderBy: { seq: 'asc' } });
+    expect(turns.map((t) => t.text)).toEqual([turns[0]!.text, 'Are you still there?', 'Thank you for calling. Goodbye!']);
+  });
+
+  it('fills a slow answer so the caller never waits in silence longer than the limit', async () => {
+    ai = await startAiSystem({ gatewayEnv: { FILLER_AFTER_MS: '700' } });
+    ai.openai.respond(() => ({ text: 'Here is the answer you waited for.', firstTokenLatencyMs: 3_000 }));
+    const { channelId, mediaId } = await greeted(ai);
+    ai.deepgram.queueTranscripts(['What are your prices?']);
+    const speakingAt = performance.now();
+    ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
+    await turnWhere(ai, channelId, (t) => t.role === 'agent' && t.text === 'Here is the answer you waited for.', 'the slow answer');
+
+    // From the end of the caller's audio until the answer was heard, the longest stretch
+    // without agent audio stays near FILLER_AFTER_MS (700) plus the VAD's end-of-speech
+    // hangover (300), not the LLM's 3 s.
+    const callerEndMs = speakingAt + (FIRST_UTTERANCE.length / 8000) * 1000;
+    const voiced = ai.system.fake.rtpHeard(mediaId).filter((p) => p.rms > VOICED_RMS && p.atMs > callerEndMs);
+    expect(voiced.length).toBeGreaterThan(0);
+    let longestGapMs = voiced[0]!.atMs - callerEndMs;
+    for (let i = 1; i < voiced.length; i += 1) longestGapMs = Math.max(longestGapMs, voiced[i]!.atMs - voiced[i - 1]!.atMs);
+    expect(longestGapMs).toBeLessThan(700 + 300 + 600);
+  });
+});
+
+describe('readiness', () => {
+  it('explains a provider that refuses our key at startup', async () => {
+    ai = await startAiSystem({ gatewayEnv: { DEEPGRAM_API_KEY: 'dg-wrong-key-123456' } });
+    const url = `http://127.0.0.1:${ai.system.gateway.http.port}/ready`;
+    await waitUntil(async () => (await fetch(url)).status === 503, { what: 'the gateway to report not ready' });
+    const body = (await (await fetch(url)).json()) as { reasons: string[] };
+    expect(body.reasons.join(' ')).toMatch(/^stt: .*deepgram/);
+    expect(JSON.stringify(body)).not.toContain('dg-wrong-key-123456');
+  });
+});
