@@ -1,15 +1,26 @@
 #!/usr/bin/env node
-// Runs the backend and the media gateway together (local runs without Docker).
-// Signals are forwarded; when one program exits, the other is stopped.
+// Runs the backend and the media gateway together (local runs without Docker),
+// each from its compiled output (npm run start:all builds first) as a plain
+// node process. Signals are forwarded; when one program exits, the other is
+// stopped.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const programs = [
-  ['media-gateway', 'media/main.ts'],
-  ['backend', 'src/main.ts'],
-].map(([name, entry]) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit' });
+const entries = [
+  ['media-gateway', 'dist/media/main.js'],
+  ['backend', 'dist/src/main.js'],
+];
+for (const [name, entry] of entries) {
+  if (!existsSync(join(root, entry))) {
+    process.stderr.write(`${entry} does not exist: build the ${name} first (npm run build)\n`);
+    process.exit(1);
+  }
+}
+const programs = entries.map(([name, entry]) => {
+  const child = spawn(process.execPath, [entry], { cwd: root, stdio: 'inherit' });
   return { name, child };
 });
 
