@@ -1,24 +1,20 @@
 #!/usr/bin/env node
-// Runs the backend and the media gateway together (local runs without Docker),
-// each from its compiled output (npm run start:all builds first) as a plain
-// node process. Signals are forwarded; when one program exits, the other is
-// stopped.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// Builds both programs (scripts/build.mjs), then runs the backend and the
+// media gateway together from their compiled output, each a plain node
+// process (local runs without Docker). Signals are forwarded; when one program
+// exits, the other is stopped. It is one process under `npm run start:all`
+// (no shell waiting in between), so a signal sent to npm reaches it.
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
 const entries = [
   ['media-gateway', 'dist/media/main.js'],
   ['backend', 'dist/src/main.js'],
 ];
-for (const [name, entry] of entries) {
-  if (!existsSync(join(root, entry))) {
-    process.stderr.write(`${entry} does not exist: build the ${name} first (npm run build)\n`);
-    process.exit(1);
-  }
-}
 const programs = entries.map(([name, entry]) => {
   const child = spawn(process.execPath, [entry], { cwd: root, stdio: 'inherit' });
   return { name, child };
