@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// Runs the backend and the media gateway together (local runs without Docker).
-// Signals are forwarded; when one program exits, the other is stopped.
-import { spawn } from 'node:child_process';
+// Builds both programs (scripts/build.mjs), then runs the backend and the
+// media gateway together from their compiled output, each a plain node
+// process (local runs without Docker). Signals are forwarded; when one program
+// exits, the other is stopped. It is one process under `npm run start:all`
+// (no shell waiting in between), so a signal sent to npm reaches it.
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const programs = [
-  ['media-gateway', 'media/main.ts'],
-  ['backend', 'src/main.ts'],
-].map(([name, entry]) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const entries = [
+  ['media-gateway', 'dist/media/main.js'],
+  ['backend', 'dist/src/main.js'],
+];
+const programs = entries.map(([name, entry]) => {
+  const child = spawn(process.execPath, [entry], { cwd: root, stdio: 'inherit' });
   return { name, child };
 });
 

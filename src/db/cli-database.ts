@@ -1,15 +1,16 @@
 // The database of a command-line tool (npm run db:*, npm run admin): the
 // project's .env, DATABASE_URL or the embedded PostgreSQL, migrations applied,
 // a logger on stderr, and the embedded server stopped on every way out.
+// Paths are relative to the working directory, as for the programs themselves
+// (npm runs scripts at the project root), never to this module: it runs from
+// src/ or from the compiled dist/src/.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createLogger } from '../logger.js';
 import { applyMigrations, type ApplyMigrationsResult } from './migrate.js';
 import { resolveDatabaseUrl } from './resolve.js';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEFAULT_EMBEDDED_PORT = 54329;
 
 export interface CliDatabase {
@@ -39,12 +40,12 @@ export async function withCliDatabase<T>(
   signalExitCode: number,
   task: (database: CliDatabase) => Promise<T>,
 ): Promise<T> {
-  const envFile = join(PROJECT_ROOT, '.env');
+  const envFile = resolve('.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   const logger = createLogger({ level: process.env.LOG_LEVEL || 'warn', name }, pino.destination({ dest: 2, sync: true }));
   const database = await resolveDatabaseUrl({
     databaseUrl: process.env.DATABASE_URL,
-    embeddedDir: process.env.EMBEDDED_PG_DIR || resolve(PROJECT_ROOT, '.data/postgres'),
+    embeddedDir: process.env.EMBEDDED_PG_DIR || resolve('.data/postgres'),
     embeddedPort: embeddedPort(process.env.EMBEDDED_PG_PORT),
     logger,
   });

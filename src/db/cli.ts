@@ -7,7 +7,7 @@ import { withCliDatabase } from './cli-database.js';
 import { redactUrl } from './redact-url.js';
 import { DEMO_PHONE_NUMBER, seedDemo } from './seed.js';
 
-const USAGE = 'usage: tsx src/db/cli.ts <migrate|seed>';
+const USAGE = 'usage: npm run db:migrate | npm run db:seed';
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);

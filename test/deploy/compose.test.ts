@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COMPOSE_FILE, interpolate, loadCompose, parseDotenv, parsePortMapping } from '../support/deploy-compose.js';
 import { checkCompose, requiredVariables } from '../support/deploy-compose-checks.js';
 import { PROJECT_ROOT, copyDeployment, replaceOnce, sampleDotenv, type ProjectCopy } from '../support/deploy-fixture.js';
-import { YamlSubsetError, parseYamlSubset } from '../support/deploy-yaml.js';
+import { YamlSyntaxError, parseYaml } from '../support/deploy-yaml.js';
 
 const copies: ProjectCopy[] = [];
 afterEach(() => {
@@ -201,14 +201,27 @@ describe('each compose check fails on a broken copy', () => {
     expect(checkCompose(copy.root)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });
 
-  it('fails loudly on YAML outside the subset it reads', () => {
-    const copy = brokenCopy([[COMPOSE_FILE, replaceOnce('name: prosaas-voice', 'name: &project prosaas-voice')]]);
-    expect(() => checkCompose(copy.root)).toThrow(YamlSubsetError);
+  it('fails loudly on YAML Compose would read differently', () => {
+    const copy = brokenCopy([[COMPOSE_FILE, replaceOnce('name: prosaas-voice\n', 'name: prosaas-voice\nname: prosaas-other\n')]]);
+    expect(() => checkCompose(copy.root)).toThrow(YamlSyntaxError);
+  });
+
+  it('reads a service merged from an anchor as Compose does', () => {
+    // A common compose idiom: shared settings under an x- key, merged with <<.
+    const copy = brokenCopy([
+      [COMPOSE_FILE, replaceOnce('  backend:\n    build:\n', '  backend:\n    <<: *backend-base\n    build:\n')],
+      [COMPOSE_FILE, replaceOnce('\nservices:\n', '\nx-backend-base: &backend-base\n  restart: "no"\n  stop_grace_period: 1s\n\nservices:\n')],
+    ]);
+    const backend = loadCompose(copy.root).services.backend!;
+    // Merged keys fill in; the service's own keys win.
+    expect(backend.restart).toBe('unless-stopped');
+    expect(backend.stop_grace_period).toBe('20s');
+    expect(checkCompose(copy.root)).toEqual([]);
   });
 });
 
 describe('the strict YAML reader', () => {
-  it('reads mappings, sequences, mappings in sequences, quoted and plain scalars', () => {
+  it('reads mappings, sequences, flow collections, block and quoted scalars; scalars stay as written', () => {
     const text = [
       'a: plain value # comment',
       'b:',
@@ -219,30 +232,47 @@ describe('the strict YAML reader', () => {
       'c:',
       '  d:',
       '  e: "say \\"hi\\""',
+      '  f: ~',
+      'g: [0750, true, 1.0]',
+      'h: {i: 0x1F}',
+      'j: |',
+      '  two',
+      '  lines',
     ].join('\n');
-    expect(parseYamlSubset(text, 'inline')).toEqual({
+    expect(parseYaml(text, 'inline')).toEqual({
       a: 'plain value',
       b: ['5060:5060/udp', "it's", { key: '1', other: 'x' }],
-      c: { d: null, e: 'say "hi"' },
+      c: { d: null, e: 'say "hi"', f: null },
+      g: ['0750', 'true', '1.0'],
+      h: { i: '0x1F' },
+      j: 'two\nlines\n',
     });
   });
 
+  it('resolves anchors, aliases and merge keys; the mapping\'s own keys win', () => {
+    const text = ['base: &base', '  a: 1', '  b: 2', 'extra: &extra', '  c: 3', 'merged:', '  <<: [*base, *extra]', '  b: own', 'alias: *base'].join('\n');
+    expect(parseYaml(text, 'inline')).toMatchObject({ merged: { a: '1', b: 'own', c: '3' }, alias: { a: '1', b: '2' } });
+  });
+
   it.each([
-    ['a flow mapping', 'a: {b: 1}'],
-    ['a flow sequence', 'a: [1, 2]'],
-    ['an anchor', 'a: &x 1'],
-    ['an alias', 'a: *x'],
-    ['a tag', 'a: !!str 1'],
-    ['a block scalar', 'a: |\n  text'],
-    ['a multi-line plain scalar', 'a: one\n  two'],
-    ['a duplicate key', 'a: 1\na: 2'],
-    ['a tab in indentation', 'a:\n\tb: 1'],
-    ['a second document', 'a: 1\n---\nb: 2'],
-    ['an ambiguous scalar', 'a: b: c'],
-    ['an unterminated quote', 'a: "open'],
-    ['an unsupported escape', 'a: "\\x41"'],
-  ])('rejects %s', (_name, text) => {
-    expect(() => parseYamlSubset(text, 'inline')).toThrow(YamlSubsetError);
+    ['a duplicate key', 'a: 1\na: 2', /inline:2: Map keys must be unique/],
+    ['a second document', 'a: 1\n---\nb: 2', /inline:2: .*multiple documents/],
+    ["Compose's !reset tag", 'a: !reset []', /inline:1: Unresolved tag: !reset/],
+    ['an explicit standard tag', 'a: !!str 1', /inline:1: explicit tag .* not supported/],
+    ['an alias without anchor', 'a: 1\nb: *nowhere', /inline:2: alias \*nowhere has no anchor/],
+    ['a complex key', '? [a, b]\n: 1', /inline:1: a mapping key must be a scalar/],
+    ['a tab in indentation', 'a:\n\tb: 1', /inline:2: Tabs are not allowed/],
+    ['an unterminated quote', 'a: "open', /inline:1: Missing closing "quote/],
+    ['an ambiguous scalar', 'a: b: c', /inline:1: Nested mappings are not allowed in compact mappings/],
+  ])('rejects %s', (_name, text, message) => {
+    expect(() => parseYaml(text, 'inline')).toThrow(YamlSyntaxError);
+    expect(() => parseYaml(text, 'inline')).toThrow(message);
+  });
+
+  it('refuses alias expansion beyond its limit', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 6; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
+    expect(() => parseYaml(lines.join('\n'), 'inline')).toThrow(/inline:1: Excessive alias count/);
   });
 });
 

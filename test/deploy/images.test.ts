@@ -1,65 +1,81 @@
 // The Dockerfiles of the three images and the build context (.dockerignore).
 // No Docker engine runs in CI, so the images are not built here: these checks
-// read the Dockerfiles, on the real files and on copies broken on purpose.
+// read the Dockerfiles and compute what their installs bring in from
+// package-lock.json, on the real files and on copies broken on purpose.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  checkDockerfile,
-  checkDockerignore,
-  contextCopySources,
-  finalStageCopies,
-  importsLeaving,
-  parseDockerfile,
-  readDockerfile,
-  type ImageKind,
-} from '../support/deploy-dockerfile.js';
+import { checkDockerfile, checkDockerignore, contextCopySources, parseDockerfile, readDockerfile, type ImageKind } from '../support/deploy-dockerfile.js';
 import { PROJECT_ROOT, copyDeployment, replaceOnce, type ProjectCopy } from '../support/deploy-fixture.js';
+import { programImportGraph, RUNTIME_PROGRAMS } from '../support/deploy-imports.js';
+import { checkNodeImage, uncopiedSources, type NodeImageKind } from '../support/deploy-node-image.js';
+
+const BACKEND = 'docker/backend/Dockerfile';
+const GATEWAY = 'docker/media-gateway/Dockerfile';
+const ASTERISK = 'docker/asterisk/Dockerfile';
 
 const IMAGES: Array<{ path: string; kind: ImageKind }> = [
-  { path: 'docker/backend/Dockerfile', kind: 'backend' },
-  { path: 'docker/media-gateway/Dockerfile', kind: 'media-gateway' },
-  { path: 'docker/asterisk/Dockerfile', kind: 'asterisk' },
+  { path: BACKEND, kind: 'backend' },
+  { path: GATEWAY, kind: 'media-gateway' },
+  { path: ASTERISK, kind: 'asterisk' },
 ];
+
+function check(root: string, path: string, kind: ImageKind, text = readFileSync(join(root, path), 'utf8')): string[] {
+  const dockerfile = parseDockerfile(text, path);
+  return kind === 'asterisk' ? checkDockerfile(dockerfile, kind) : checkNodeImage(root, dockerfile, kind);
+}
 
 function appCopySources(root: string): string[] {
   return IMAGES.filter((image) => image.kind !== 'asterisk').flatMap((image) => contextCopySources(readDockerfile(root, image.path)));
 }
 
-function checkEdited(path: string, kind: ImageKind, edit: (text: string) => string): string[] {
-  const text = readFileSync(join(PROJECT_ROOT, path), 'utf8');
-  const edited = edit(text);
-  if (edited === text) throw new Error('the edit changed nothing');
-  return checkDockerfile(parseDockerfile(edited, path), kind);
+const copies: ProjectCopy[] = [];
+afterEach(() => {
+  for (const copy of copies.splice(0)) copy.remove();
+});
+
+function brokenCopy(edits: Array<[string, (text: string) => string]>): ProjectCopy {
+  const copy = copyDeployment();
+  copies.push(copy);
+  for (const [path, edit] of edits) copy.edit(path, edit);
+  return copy;
+}
+
+/** Adds a runtime dependency to a workspace, in its package.json and in the lockfile as npm would. */
+function addDependency(workspace: string, name: string, range: string): Array<[string, (text: string) => string]> {
+  const add = (locate: (json: Record<string, unknown>) => Record<string, unknown>) => (text: string) => {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    const entry = locate(json);
+    entry.dependencies = { ...(entry.dependencies as Record<string, string>), [name]: range };
+    return `${JSON.stringify(json, null, 2)}\n`;
+  };
+  return [
+    [`${workspace}/package.json`, add((json) => json)],
+    ['package-lock.json', add((json) => (json.packages as Record<string, Record<string, unknown>>)[workspace]!)],
+  ];
 }
 
 describe('the images', () => {
   it.each(IMAGES)('$path follows every rule', ({ path, kind }) => {
-    expect(checkDockerfile(readDockerfile(PROJECT_ROOT, path), kind)).toEqual([]);
+    expect(check(PROJECT_ROOT, path, kind)).toEqual([]);
   });
 
-  it('contain every file their programs import at run time', () => {
-    // media/ never leaves media/; the backend only reaches the shared contract.
-    expect(importsLeaving(PROJECT_ROOT, 'media')).toEqual([]);
-    const backendImports = importsLeaving(PROJECT_ROOT, 'src');
-    expect(backendImports.length).toBeGreaterThan(0);
-    const backend = readDockerfile(PROJECT_ROOT, 'docker/backend/Dockerfile');
-    expect(backendImports.filter((path) => !finalStageCopies(backend, path))).toEqual([]);
-    const withoutContract = parseDockerfile(
-      readFileSync(join(PROJECT_ROOT, 'docker/backend/Dockerfile'), 'utf8').replace('COPY media/contract media/contract/\n', ''),
-      'edited',
-    );
-    expect(backendImports.filter((path) => !finalStageCopies(withoutContract, path))).not.toEqual([]);
+  it.each(RUNTIME_PROGRAMS)('the $name image compiles every source its program imports at run time', (program) => {
+    const path = program.name === 'backend' ? BACKEND : GATEWAY;
+    // The Prisma client is generated in the build stage itself, never copied.
+    const modules = programImportGraph(PROJECT_ROOT, program.entries).modules.filter((module) => !module.startsWith('src/db/generated/'));
+    expect(modules.length).toBeGreaterThan(program.name === 'backend' ? 100 : 50);
+    expect(uncopiedSources(readDockerfile(PROJECT_ROOT, path), modules)).toEqual([]);
+    if (program.name === 'backend') {
+      const withoutContract = parseDockerfile(replaceOnce('COPY media/contract media/contract/\n', '')(readFileSync(join(PROJECT_ROOT, BACKEND), 'utf8')), BACKEND);
+      expect(uncopiedSources(withoutContract, modules)).toEqual(expect.arrayContaining(['media/contract/sessions.ts']));
+    }
   });
 
   it('send the builder only what they copy, never .env or local state', () => {
     expect(checkDockerignore(PROJECT_ROOT, appCopySources(PROJECT_ROOT))).toEqual([]);
   });
 });
-
-const BACKEND = 'docker/backend/Dockerfile';
-const GATEWAY = 'docker/media-gateway/Dockerfile';
-const ASTERISK = 'docker/asterisk/Dockerfile';
 
 const BROKEN: Array<{ name: string; path: string; kind: ImageKind; edit: (text: string) => string; expected: string }> = [
   { name: 'runs as root (no USER)', path: BACKEND, kind: 'backend', edit: replaceOnce('USER node\n', ''), expected: 'sets no USER (runs as root)' },
@@ -78,7 +94,7 @@ const BROKEN: Array<{ name: string; path: string; kind: ImageKind; edit: (text: 
     name: 'development dependencies in the image',
     path: GATEWAY,
     kind: 'media-gateway',
-    edit: replaceOnce('npm ci --omit=dev', 'npm ci'),
+    edit: replaceOnce(' --omit=dev', ''),
     expected: 'no stage installs production dependencies with npm ci --omit=dev',
   },
   {
@@ -89,17 +105,80 @@ const BROKEN: Array<{ name: string; path: string; kind: ImageKind; edit: (text: 
     expected: 'the final stage does not take node_modules from the production-only stage',
   },
   {
+    name: 'every workspace installed in the gateway image',
+    path: GATEWAY,
+    kind: 'media-gateway',
+    edit: replaceOnce('--workspace=media ', ''),
+    expected: 'the image would contain pg, which the media-gateway does not use (src > pg)',
+  },
+  {
+    name: "the gateway's workspace installed in the backend image",
+    path: BACKEND,
+    kind: 'backend',
+    edit: replaceOnce('--workspace=src', '--workspace=media'),
+    expected: 'the image would contain @deepgram/sdk, which the backend does not use (media > @deepgram/sdk)',
+  },
+  {
+    name: 'dependency install scripts run',
+    path: BACKEND,
+    kind: 'backend',
+    edit: replaceOnce('--omit=optional --ignore-scripts', '--omit=optional'),
+    expected: 'the production install runs dependency install scripts',
+  },
+  {
+    name: 'started through tsx',
+    path: BACKEND,
+    kind: 'backend',
+    edit: replaceOnce('CMD ["node", "dist/src/main.js"]', 'CMD ["node", "--import", "tsx", "src/main.ts"]'),
+    expected: 'CMD loads tsx (the image runs compiled JavaScript)',
+  },
+  {
+    name: 'started through npm',
+    path: GATEWAY,
+    kind: 'media-gateway',
+    edit: replaceOnce('CMD ["node", "dist/media/main.js"]', 'CMD ["npm", "run", "start:media"]'),
+    expected: 'CMD runs npm, not node',
+  },
+  {
+    name: 'started through a shell',
+    path: GATEWAY,
+    kind: 'media-gateway',
+    edit: replaceOnce('CMD ["node", "dist/media/main.js"]', 'CMD node dist/media/main.js'),
+    expected: 'CMD is in shell form',
+  },
+  {
+    name: 'a wrapper before node',
+    path: BACKEND,
+    kind: 'backend',
+    edit: replaceOnce('CMD ["node", "dist/src/main.js"]', 'ENTRYPOINT ["npm", "exec", "--"]\nCMD ["node", "dist/src/main.js"]'),
+    expected: 'ENTRYPOINT ["npm", "exec", "--"] runs between the container and node',
+  },
+  {
+    name: 'sources shipped instead of the compiled output',
+    path: GATEWAY,
+    kind: 'media-gateway',
+    edit: replaceOnce('COPY --from=build /app/dist dist/', 'COPY media/ media/'),
+    expected: 'the final stage copies TypeScript sources (media/)',
+  },
+  {
+    name: 'dist/ taken from a stage that does not compile it',
+    path: GATEWAY,
+    kind: 'media-gateway',
+    edit: replaceOnce('RUN node scripts/build.mjs media-gateway \\\n && test -f dist/media/main.js\n', 'RUN mkdir dist\n'),
+    expected: 'stage build does not compile the media-gateway',
+  },
+  {
     name: 'the Prisma client not generated at build',
     path: BACKEND,
     kind: 'backend',
-    edit: replaceOnce('RUN node scripts/prisma-generate.mjs \\\n && test -f src/db/generated/client.ts\n', ''),
+    edit: replaceOnce('RUN node scripts/prisma-generate.mjs \\\n && node scripts/build.mjs', 'RUN node scripts/build.mjs'),
     expected: 'the Prisma client is not generated at build time',
   },
   {
     name: 'the migrations left out',
     path: BACKEND,
     kind: 'backend',
-    edit: replaceOnce('COPY prisma/migrations prisma/migrations/\n', ''),
+    edit: replaceOnce('COPY prisma/ prisma/\n', 'COPY prisma/schema.prisma prisma/\n'),
     expected: 'the migrations the backend applies at start are not in the image',
   },
   {
@@ -129,7 +208,8 @@ const BROKEN: Array<{ name: string; path: string; kind: ImageKind; edit: (text: 
 
 describe('each image check fails on a broken Dockerfile', () => {
   it.each(BROKEN)('$name', ({ path, kind, edit, expected }) => {
-    expect(checkEdited(path, kind, edit)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+    const text = readFileSync(join(PROJECT_ROOT, path), 'utf8');
+    expect(check(PROJECT_ROOT, path, kind, edit(text))).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });
 
   it('a single-stage build', () => {
@@ -138,25 +218,68 @@ describe('each image check fails on a broken Dockerfile', () => {
   });
 
   it('fails loudly on an instruction it does not know', () => {
-    expect(() => parseDockerfile('FROM node:22-bookworm-slim\nCOPPY a b\n', 'inline')).toThrow(/unknown instruction/);
+    expect(() => parseDockerfile('FROM node:22-bookworm-slim\nCOPPY a b\n', 'inline')).toThrow(/inline:2: unknown instruction/);
+  });
+
+  it('reads continuation lines, flags and the exec form as Docker does', () => {
+    const parsed = parseDockerfile(
+      ['FROM --platform=linux/amd64 node:22-bookworm-slim AS build', 'RUN npm ci \\', ' && npm run build', 'COPY --from=build --chown=node:node /app/dist dist/', 'CMD ["node", "dist/media/main.js"]'].join('\n'),
+      'inline',
+    );
+    expect(parsed.stages).toHaveLength(1);
+    const [run, copy, cmd] = parsed.stages[0]!.instructions;
+    expect(run).toMatchObject({ keyword: 'RUN', args: 'npm ci && npm run build', exec: null, line: 2 });
+    expect(copy).toMatchObject({ keyword: 'COPY', words: ['/app/dist', 'dist/'] });
+    expect([...copy!.flags]).toEqual([['from', 'build'], ['chown', 'node:node']]);
+    expect(cmd).toMatchObject({ keyword: 'CMD', exec: ['node', 'dist/media/main.js'], line: 5 });
+  });
+});
+
+describe('each image dependency check fails on a broken manifest or lockfile', () => {
+  it.each<{ name: string; kind: NodeImageKind; path: string; edits: Array<[string, (text: string) => string]>; expected: string }>([
+    {
+      name: 'tsx as a runtime dependency of the backend',
+      kind: 'backend',
+      path: BACKEND,
+      edits: addDependency('src', 'tsx', '^4.20.0'),
+      expected: 'the image would contain tsx, a build or test tool (src > tsx)',
+    },
+    {
+      name: 'esbuild brought in by a runtime dependency',
+      kind: 'media-gateway',
+      path: GATEWAY,
+      edits: addDependency('media', 'tsx', '^4.20.0'),
+      expected: 'the image would contain esbuild, a build or test tool (media > tsx > esbuild)',
+    },
+    {
+      name: 'pg as a dependency of the gateway',
+      kind: 'media-gateway',
+      path: GATEWAY,
+      edits: addDependency('media', 'pg', '^8.16.0'),
+      expected: 'the image would contain pg, which the media-gateway does not use (media > pg)',
+    },
+    {
+      name: 'a manifest the lockfile does not match',
+      kind: 'media-gateway',
+      path: GATEWAY,
+      edits: addDependency('media', 'pg', '^8.16.0').slice(0, 1),
+      expected: "package-lock.json: the media workspace's dependencies differ from media/package.json",
+    },
+  ])('$name', ({ kind, path, edits, expected }) => {
+    const copy = brokenCopy(edits);
+    expect(check(copy.root, path, kind)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });
 });
 
 describe('each .dockerignore check fails on a broken copy', () => {
-  const copies: ProjectCopy[] = [];
-  afterEach(() => {
-    for (const copy of copies.splice(0)) copy.remove();
-  });
-
   it.each([
     { name: 'lets .env in', edit: (text: string) => `${text}!.env\n`, expected: '.dockerignore lets .env into the build context' },
+    { name: 'lets a local dist/ in', edit: (text: string) => `${text}!dist/\n`, expected: '.dockerignore lets dist into the build context' },
     { name: 'no longer excludes by default', edit: replaceOnce(/^\*\n/m, ''), expected: 'does not exclude everything first' },
-    { name: 'leaves out what a Dockerfile copies', edit: replaceOnce('!src/\n', ''), expected: '.dockerignore excludes src, which a Dockerfile copies' },
+    { name: 'leaves out what a Dockerfile copies', edit: replaceOnce('!src/\n', ''), expected: '.dockerignore excludes src/package.json, which a Dockerfile copies' },
     { name: 'lets a local generated client in', edit: replaceOnce('src/db/generated/\n', ''), expected: 'does not keep a local src/db/generated out' },
   ])('$name', ({ edit, expected }) => {
-    const copy = copyDeployment();
-    copies.push(copy);
-    copy.edit('.dockerignore', edit);
+    const copy = brokenCopy([['.dockerignore', edit]]);
     expect(checkDockerignore(copy.root, appCopySources(copy.root))).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });
 });

@@ -109,7 +109,8 @@ export function resolvedEnvironment(service: ComposeService, dotenv: ReadonlyMap
 export function checkCompose(root: string): string[] {
   const compose = loadCompose(root);
   const problems: string[] = [];
-  for (const key of Object.keys(compose.raw)) if (!TOP_LEVEL_KEYS.has(key)) problems.push(`compose: unexpected top-level key ${key}`);
+  // `x-` keys are Compose's extension fields (shared settings for anchors and merge keys).
+  for (const key of Object.keys(compose.raw)) if (!TOP_LEVEL_KEYS.has(key) && !key.startsWith('x-')) problems.push(`compose: unexpected top-level key ${key}`);
   for (const name of [POSTGRES, ASTERISK, GATEWAY, BACKEND]) if (!compose.services[name]) problems.push(`compose: no ${name} service`);
   if (problems.length > 0) return problems;
   problems.push(...checkGating(root, compose));

@@ -1,10 +1,10 @@
-// Docker Compose as our checks read it: the compose file through the strict
-// YAML-subset reader, .env files, `${...}` interpolation and port mappings,
-// each following Compose's documented rules for the forms we use and throwing
-// on any other form.
+// Docker Compose as our checks read it: the compose file through the `yaml`
+// package (deploy-yaml.ts: strict, scalars as written), .env files, `${...}`
+// interpolation and port mappings, each following Compose's documented rules
+// for the forms we use and throwing on any other form.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseYamlSubset, type YamlMapping, type YamlValue } from './deploy-yaml.js';
+import { parseYaml, type YamlMapping, type YamlValue } from './deploy-yaml.js';
 
 export const COMPOSE_FILE = 'docker-compose.sip.yml';
 
@@ -20,7 +20,7 @@ export function isMapping(value: YamlValue | undefined): value is YamlMapping {
 }
 
 export function loadCompose(root: string): ComposeFile {
-  const raw = parseYamlSubset(readFileSync(join(root, COMPOSE_FILE), 'utf8'), COMPOSE_FILE);
+  const raw = parseYaml(readFileSync(join(root, COMPOSE_FILE), 'utf8'), COMPOSE_FILE);
   if (!isMapping(raw) || !isMapping(raw.services)) throw new Error(`${COMPOSE_FILE}: no services mapping`);
   const services: Record<string, ComposeService> = {};
   for (const [name, service] of Object.entries(raw.services)) {

@@ -10,8 +10,22 @@ import { COMPOSE_FILE, allScalars, loadCompose, parseDotenv, requiredReference }
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** What the deployment consists of (copied to break on purpose). */
-export const DEPLOYMENT_FILES = [COMPOSE_FILE, '.env.example', '.dockerignore', 'docker', 'README.md'] as const;
+/**
+ * What the deployment consists of (copied to break on purpose): the compose
+ * file, the images, and the manifests and lockfile that decide what the images
+ * install.
+ */
+export const DEPLOYMENT_FILES = [
+  COMPOSE_FILE,
+  '.env.example',
+  '.dockerignore',
+  'docker',
+  'README.md',
+  'package.json',
+  'package-lock.json',
+  'src/package.json',
+  'media/package.json',
+] as const;
 
 /** A value for a secret or address the newcomer fills in (docker/init-env.sh generates the secrets). */
 export function sampleValue(key: string): string {
