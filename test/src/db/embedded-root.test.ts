@@ -99,7 +99,7 @@ async function postmasterUid(dataDir: string): Promise<number> {
 
 describe.skipIf(!runningAsRoot)('embedded PostgreSQL as root (skipped when not run as root)', () => {
   it('starts from binaries under a 0700 folder by running a verified copy the postgres user can reach', async () => {
-    // The reported failure: the postgres user cannot reach the binaries in node_modules.
+    // What fails without the copy: the postgres user cannot reach the binaries in node_modules.
     expect((await stat(privateParent)).mode & 0o777).toBe(0o700);
     expect(await spawnErrorAsPostgres(binaries.initdb)).toMatchObject({ code: 'EACCES' });
 
