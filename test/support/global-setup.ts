@@ -2,13 +2,15 @@
 // template database that test files clone (test/support/db.ts).
 // Without DATABASE_URL an embedded server runs in a fresh temporary directory on a
 // free port and is removed at teardown; with DATABASE_URL that server is used.
+// When the database cannot be set up, the run ends with that reason alone.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, realpath, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { EmbeddedPostgresAccessError } from '../../src/db/embedded-access-error.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 
@@ -64,6 +66,17 @@ async function startServer(dataDir: string): Promise<EmbeddedPostgres> {
   }
 }
 
+/**
+ * Removes the temporary directory and the server's data in it, or where its data
+ * directory links to: as root, when the postgres user cannot reach the temporary
+ * directory, the data is kept in a folder it owns (src/db/embedded-data-dir.ts).
+ */
+async function removeTempDir(tempDir: string): Promise<void> {
+  const data = await realpath(join(tempDir, 'data')).catch(() => undefined);
+  if (data) await rm(data, { recursive: true, force: true });
+  await rm(tempDir, { recursive: true, force: true });
+}
+
 async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl });
   client.on('error', () => {});
@@ -75,7 +88,31 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
   }
 }
 
+/**
+ * Vitest reports a global setup that throws as "No test files found" followed by a
+ * stack trace, which hides the cause. No test can run without the database, so the
+ * run ends here, with the cause first and alone.
+ */
+function exitWithSetupError(error: unknown): never {
+  const detail =
+    error instanceof EmbeddedPostgresAccessError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`\nThe test database could not be set up:\n${detail}\n\n`);
+  process.exit(1);
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  try {
+    return await setupDatabase(project);
+  } catch (error) {
+    exitWithSetupError(error);
+  }
+}
+
+async function setupDatabase(project: TestProject): Promise<() => Promise<void>> {
   let server: EmbeddedPostgres | undefined;
   let tempDir: string | undefined;
   let adminUrl: string;
@@ -86,7 +123,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     tempDir = await mkdtemp(join(tmpdir(), 'voice-agent-test-pg-'));
     // As root the server runs as the postgres user, which must be able to enter the directory.
     await chmod(tempDir, 0o755);
-    server = await startServer(join(tempDir, 'data'));
+    try {
+      server = await startServer(join(tempDir, 'data'));
+    } catch (error) {
+      await removeTempDir(tempDir);
+      throw error;
+    }
     adminUrl = server.url;
   }
 
@@ -115,7 +157,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (error) {
     await dropRunDatabases().catch(() => {});
     await server?.stop();
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    if (tempDir) await removeTempDir(tempDir);
     throw error;
   }
 
@@ -128,7 +170,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (!server) await dropRunDatabases();
     } finally {
       await server?.stop();
-      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+      if (tempDir) await removeTempDir(tempDir);
     }
   };
 }
