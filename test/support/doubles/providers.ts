@@ -171,13 +171,14 @@ export class InMemoryLlm implements LlmProvider {
 
 // --- text to speech --------------------------------------------------------------------
 
-/** A quiet 440 Hz tone (about -30 dBFS), so that barge-in sees the agent's own audio. */
-function toneFrame(index: number): Uint8Array {
+/** 20 ms of a quiet 440 Hz tone (about -33 dBFS), so that barge-in sees the agent's own audio. */
+function toneFrame(index: number, kind: 'ulaw' | 'pcm'): TtsFrame {
   const samples = new Int16Array(160);
   for (let i = 0; i < 160; i += 1) samples[i] = Math.round(1000 * Math.sin((2 * Math.PI * 440 * (index * 160 + i)) / 8000));
+  if (kind === 'pcm') return { kind, samples };
   const payload = new Uint8Array(160);
   encodeUlaw(samples, payload);
-  return payload;
+  return { kind, payload };
 }
 
 export class InMemoryTtsSession implements TtsSession {
@@ -187,15 +188,17 @@ export class InMemoryTtsSession implements TtsSession {
   clears = 0;
   closeCalls = 0;
   readonly #framesPerWord: number;
+  readonly #frameKind: 'ulaw' | 'pcm';
   readonly #output = new AsyncQueue<TtsOutput>({ capacity: QUEUE_CAPACITY, overflowError: overflow });
   readonly #now: () => number;
   /** Sentences below this index were cleared: nothing more of them is yielded. */
   #clearedBelow = 0;
   #automatic: boolean;
 
-  constructor(options: { voice: string; signal: AbortSignal; framesPerWord: number; automatic: boolean; now: () => number }) {
+  constructor(options: { voice: string; signal: AbortSignal; framesPerWord: number; frameKind: 'ulaw' | 'pcm'; automatic: boolean; now: () => number }) {
     this.voice = options.voice;
     this.#framesPerWord = options.framesPerWord;
+    this.#frameKind = options.frameKind;
     this.#automatic = options.automatic;
     this.#now = options.now;
     options.signal.addEventListener('abort', () => this.#output.end(), { once: true });
@@ -225,8 +228,7 @@ export class InMemoryTtsSession implements TtsSession {
   synthesize(sentence: number, frames = this.framesFor(this.spoken[sentence] ?? '')): void {
     if (sentence < this.#clearedBelow || !this.#output.open) return;
     for (let index = 0; index < frames; index += 1) {
-      const frame: TtsFrame = { kind: 'ulaw', payload: toneFrame(index) };
-      this.#output.push({ type: 'frame', sentence, frame, atMs: this.#now() });
+      this.#output.push({ type: 'frame', sentence, frame: toneFrame(index, this.#frameKind), atMs: this.#now() });
     }
     this.#output.push({ type: 'sentence_done', sentence, atMs: this.#now() });
   }
@@ -248,6 +250,8 @@ export class InMemoryTtsSession implements TtsSession {
 
 export interface InMemoryTtsOptions {
   framesPerWord?: number;
+  /** mu-law as Deepgram sends it (default), or PCM as the OpenAI provider yields after resampling. */
+  frameKind?: 'ulaw' | 'pcm';
   /** False: sentences are synthesized only when the test calls session.synthesize(). */
   automatic?: boolean;
   sentencesPerMinuteLimit?: number;
@@ -260,11 +264,13 @@ export class InMemoryTts implements TtsProvider {
   /** The next open() rejects with this. */
   openFailure: unknown = null;
   readonly #framesPerWord: number;
+  readonly #frameKind: 'ulaw' | 'pcm';
   readonly #automatic: boolean;
   readonly #now: () => number;
 
   constructor(options: InMemoryTtsOptions = {}) {
     this.#framesPerWord = options.framesPerWord ?? 2;
+    this.#frameKind = options.frameKind ?? 'ulaw';
     this.#automatic = options.automatic ?? true;
     this.#now = options.now ?? (() => performance.now());
     if (options.sentencesPerMinuteLimit !== undefined) this.sentencesPerMinuteLimit = options.sentencesPerMinuteLimit;
@@ -276,6 +282,7 @@ export class InMemoryTts implements TtsProvider {
     const session = new InMemoryTtsSession({
       ...options,
       framesPerWord: this.#framesPerWord,
+      frameKind: this.#frameKind,
       automatic: this.#automatic,
       now: this.#now,
     });
