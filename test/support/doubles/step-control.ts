@@ -9,7 +9,7 @@ export interface HeldRequest {
   readonly arrived: Promise<void>;
   /** Lets the request run (and answer as it would have). */
   release(): void;
-  /** Fails the request with what `error()` returns. */
+  /** Fails the request with `error`. */
   fail(error: unknown): void;
 }
 
