@@ -65,6 +65,12 @@ export class AiAgent implements CallAgent {
   readonly #lastAgentFrame = new Int16Array(160);
   #agentFrameFresh = false;
   #stt: SttStream | null = null;
+  /**
+   * Provider failures before the media started: the conversation only acts on
+   * events once it started, so they wait for the start (a provider that could
+   * not be opened must still end the call with the apology, not leave it deaf).
+   */
+  readonly #failuresBeforeStart: Extract<ConversationEvent, { type: 'provider_error' }>[] = [];
   #started = false;
   #closed = false;
 
@@ -119,6 +125,7 @@ export class AiAgent implements CallAgent {
     if (!this.#started) {
       this.#started = true;
       this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
+      for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
     }
     if (this.#stt) {
       if (ulaw) this.#stt.send(ulaw);
@@ -202,7 +209,9 @@ export class AiAgent implements CallAgent {
     // ProviderError messages name the vendor and what failed, never a key.
     const message = error instanceof Error ? error.message : 'unknown provider failure';
     this.#log.error({ provider, error: message }, 'provider failed during the call');
-    this.#dispatch({ type: 'provider_error', provider, error: message, atMs: this.#deps.now() });
+    const event = { type: 'provider_error' as const, provider, error: message, atMs: this.#deps.now() };
+    if (this.#started) this.#dispatch(event);
+    else this.#failuresBeforeStart.push(event);
   }
 
   // ---- machine ----------------------------------------------------------------

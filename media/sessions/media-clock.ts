@@ -96,21 +96,24 @@ export class MediaClock {
     return this.#startMs + slot * this.#spacingMs;
   }
 
+  /** Moves past the slots more than maxLagMs behind `nowMs`, leaving the latest one to run now. */
+  #skipLateSlots(nowMs: number): void {
+    const behind = nowMs - this.#deadline(this.#slot);
+    if (behind <= this.#options.maxLagMs) return;
+    const skip = Math.floor((behind - this.#spacingMs) / this.#spacingMs);
+    if (skip <= 0) return;
+    this.#slot += skip;
+    this.#lateSlots += skip;
+    this.#options.logger.warn({ behindMs: Math.round(behind), skippedSlots: skip }, 'media clock stalled; skipping late ticks');
+  }
+
   #run = (): void => {
     this.#timer = null;
     if (!this.#running) return;
-    const { now, maxLagMs, logger } = this.#options;
+    const { now, logger } = this.#options;
     const phases = this.#phases.length;
     let nowMs = now();
-    const behind = nowMs - this.#deadline(this.#slot);
-    if (behind > maxLagMs) {
-      const skip = Math.floor((behind - this.#spacingMs) / this.#spacingMs);
-      if (skip > 0) {
-        this.#slot += skip;
-        this.#lateSlots += skip;
-        logger.warn({ behindMs: Math.round(behind), skippedSlots: skip }, 'media clock stalled; skipping late ticks');
-      }
-    }
+    this.#skipLateSlots(nowMs);
     while (this.#deadline(this.#slot) <= nowMs + EARLY_TOLERANCE_MS) {
       const slot = this.#slot;
       const deadlineMs = this.#deadline(slot);
@@ -124,6 +127,8 @@ export class MediaClock {
       }
       this.#slot += 1;
       nowMs = now();
+      // A stall inside a slot (a long tick, a GC pause) is skipped like one between timers.
+      this.#skipLateSlots(nowMs);
     }
     if (!this.#running) return;
     const delayMs = Math.max(0, Math.floor(this.#deadline(this.#slot) - now()));

@@ -64,3 +64,28 @@ describe('backend configuration', () => {
     expect(loadConfig({ ...REQUIRED, MEDIA_GATEWAY_URL: 'http://gw:8090/' }).media.url).toBe('http://gw:8090');
   });
 });
+
+describe('staff console and operator configuration', () => {
+  it('makes cookies Secure in production unless told otherwise, and reads the staff settings', () => {
+    expect(loadConfig(REQUIRED).staff.cookieSecure).toBe(false);
+    expect(loadConfig({ ...REQUIRED, NODE_ENV: 'production' }).staff.cookieSecure).toBe(true);
+    expect(loadConfig({ ...REQUIRED, NODE_ENV: 'production', COOKIE_SECURE: 'false' }).staff.cookieSecure).toBe(false);
+    expect(loadConfig({ ...REQUIRED, COOKIE_SECURE: 'true' }).staff.cookieSecure).toBe(true);
+    const config = loadConfig({ ...REQUIRED, RECORDINGS_DIR: 'recs' });
+    expect(config.staff).toMatchObject({ sessionTtlMs: 43_200_000, liveHeartbeatMs: 15_000, trustProxy: false });
+    expect(config.staff.recordingsDir).toMatch(/^\/.*\/recs$/);
+    expect(config.admin.operatorToken).toBeUndefined();
+  });
+
+  it('wants a long operator token and never echoes it', () => {
+    let message = '';
+    try {
+      loadConfig({ ...REQUIRED, OPERATOR_TOKEN: 'short-op' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('OPERATOR_TOKEN: must be at least 16 characters');
+    expect(message).not.toContain('short-op');
+    expect(loadConfig({ ...REQUIRED, OPERATOR_TOKEN: 'operator-token-0123456789' }).admin.operatorToken).toBe('operator-token-0123456789');
+  });
+});

@@ -1,138 +1,17 @@
+// AriRest over HTTP against a local peer on 127.0.0.1: the request line, Basic auth, how
+// Asterisk's answers and network failures become AriError, and that no credential leaks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../../../src/timing/backoff.js';
-import { AriError, kindForStatus } from '../../../src/ari/errors.js';
+import { AriError } from '../../../src/ari/errors.js';
 import { AriRest, buildQueryString } from '../../../src/ari/rest.js';
-import { normalizeAriUrl } from '../../../src/ari/url.js';
+import { waitUntil } from '../../support/wait.js';
 
 const USERNAME = 'ari-user';
 const PASSWORD = 'Sup3r-s3cret-pw';
 const BASIC_TOKEN = Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64');
 const silentLogger = pino({ level: 'silent' });
-
-describe('normalizeAriUrl', () => {
-  it.each([
-    ['http://asterisk:8088', 'http://asterisk:8088', 'ws://asterisk:8088'],
-    ['http://asterisk:8088/', 'http://asterisk:8088', 'ws://asterisk:8088'],
-    ['http://asterisk:8088/ari', 'http://asterisk:8088', 'ws://asterisk:8088'],
-    ['http://asterisk:8088/ari/', 'http://asterisk:8088', 'ws://asterisk:8088'],
-    ['  http://127.0.0.1:8088/ari  ', 'http://127.0.0.1:8088', 'ws://127.0.0.1:8088'],
-    ['https://pbx.example.com/ari', 'https://pbx.example.com', 'wss://pbx.example.com'],
-    ['https://pbx.example.com:8089', 'https://pbx.example.com:8089', 'wss://pbx.example.com:8089'],
-    ['HTTP://Asterisk:8088/ari', 'http://asterisk:8088', 'ws://asterisk:8088'],
-    ['http://proxy.local/pbx/ari/', 'http://proxy.local/pbx', 'ws://proxy.local/pbx'],
-  ])('%s -> %s', (input, httpBase, wsBase) => {
-    expect(normalizeAriUrl(input)).toEqual({ httpBase, wsBase });
-  });
-
-  it.each([
-    ['ftp://asterisk:8088', /http or https/],
-    ['ws://asterisk:8088', /http or https/],
-    ['asterisk:8088', /http or https/],
-    ['not a url', /not a valid URL/],
-    ['', /not a valid URL/],
-    ['http://asterisk:8088/ari?api_key=a:b', /query string/],
-  ])('rejects %s', (input, message) => {
-    expect(() => normalizeAriUrl(input)).toThrow(message);
-  });
-
-  it('rejects credentials in the URL without echoing them', () => {
-    let caught: unknown;
-    try {
-      normalizeAriUrl(`http://${USERNAME}:${PASSWORD}@asterisk:8088/ari`);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(Error);
-    expect((caught as Error).message).toMatch(/must not contain credentials/);
-    expect(JSON.stringify(caught, Object.getOwnPropertyNames(caught))).not.toContain(PASSWORD);
-  });
-});
-
-describe('backoffDelayMs (equal jitter)', () => {
-  const options = { minMs: 200, maxMs: 5_000 };
-
-  it('attempt 0 lies in [minMs / 2, minMs]', () => {
-    expect(backoffDelayMs(0, options, () => 0)).toBe(100);
-    expect(backoffDelayMs(0, options, () => 0.5)).toBe(150);
-    expect(backoffDelayMs(0, options, () => 0.999999)).toBe(200);
-  });
-
-  it('doubles the ceiling per attempt', () => {
-    expect(backoffDelayMs(1, options, () => 0.999999)).toBe(400);
-    expect(backoffDelayMs(2, options, () => 0.999999)).toBe(800);
-    expect(backoffDelayMs(3, options, () => 0)).toBe(800);
-  });
-
-  it('is capped at maxMs and never below maxMs / 2 once capped', () => {
-    for (const attempt of [5, 6, 10, 50, 1_000, 1e9, Number.MAX_SAFE_INTEGER]) {
-      expect(backoffDelayMs(attempt, options, () => 0.999999)).toBe(5_000);
-      expect(backoffDelayMs(attempt, options, () => 0)).toBe(2_500);
-    }
-  });
-
-  it('uses the injected random source for the jittered half', () => {
-    const delays = [0, 0.25, 0.5, 0.75].map((value) => backoffDelayMs(4, options, () => value));
-    expect(delays).toEqual([1_600, 2_000, 2_400, 2_800]);
-  });
-
-  it('never returns 0 or leaves its bounds, even for odd inputs', () => {
-    for (let attempt = -3; attempt < 40; attempt += 1) {
-      for (const value of [-1, 0, 0.3, 1, 2, Number.NaN]) {
-        const delay = backoffDelayMs(attempt, options, () => value);
-        expect(delay).toBeGreaterThanOrEqual(100);
-        expect(delay).toBeLessThanOrEqual(5_000);
-      }
-    }
-  });
-});
-
-describe('AriError', () => {
-  it('formats status errors with the ARI message', () => {
-    const error = new AriError({
-      kind: 'not_found',
-      method: 'POST',
-      path: '/channels/123/answer',
-      status: 404,
-      ariMessage: 'Channel not found',
-    });
-    expect(error.message).toBe('ARI POST /channels/123/answer failed: 404 Channel not found');
-    expect(error.retryable).toBe(false);
-    expect(error).toBeInstanceOf(Error);
-  });
-
-  it('formats network errors with the detail', () => {
-    const error = new AriError({
-      kind: 'unreachable',
-      method: 'GET',
-      path: '/asterisk/ping',
-      detail: 'connection refused (127.0.0.1:8088)',
-    });
-    expect(error.message).toBe('ARI GET /asterisk/ping failed: connection refused (127.0.0.1:8088)');
-    expect(error.retryable).toBe(true);
-    expect(error.status).toBeUndefined();
-  });
-
-  it('classifies statuses', () => {
-    expect([401, 404, 409, 400, 422, 500, 501].map(kindForStatus)).toEqual([
-      'unauthorized',
-      'not_found',
-      'conflict',
-      'client_error',
-      'client_error',
-      'server_error',
-      'server_error',
-    ]);
-    const retryable = (kind: AriError['kind']): boolean =>
-      new AriError({ kind, method: 'GET', path: '/x' }).retryable;
-    expect(retryable('timeout')).toBe(true);
-    expect(retryable('server_error')).toBe(true);
-    expect(retryable('unauthorized')).toBe(false);
-    expect(retryable('aborted')).toBe(false);
-  });
-});
 
 describe('buildQueryString', () => {
   it('omits undefined, joins arrays with commas and percent-encodes', () => {
@@ -312,7 +191,7 @@ describe('AriRest against a local HTTP peer', () => {
     });
     const controller = new AbortController();
     const pending = rest.request('GET', '/channels', { signal: controller.signal }).catch((caught: unknown) => caught);
-    await waitUntil(() => received.length === 1, 2_000);
+    await waitUntil(() => received.length === 1, { timeoutMs: 2_000, what: 'the request to arrive' });
     controller.abort();
     await expect(pending).resolves.toMatchObject({ kind: 'aborted', retryable: false });
     await expect(rest.request('GET', '/channels', { signal: controller.signal })).rejects.toMatchObject({
@@ -327,12 +206,4 @@ async function closedPort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-async function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
