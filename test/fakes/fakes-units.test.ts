@@ -1,7 +1,6 @@
 // The pure parts of the provider fakes: G.711, the voice detector, the scripted recognizer, the
 // synthetic voice, token pieces, chat chunks and request checks.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeSamples, encodeSamples, rms } from './deepgram/audio-codec.js';
 import { alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from './shared/g711.js';
@@ -11,8 +10,9 @@ import { EnergyVoiceDetector } from './deepgram/voice-activity.js';
 import { streamChunks, type CompletionContext } from './openai/chat-chunks.js';
 import { validateChatRequest } from './openai/chat-validation.js';
 import { textPieces } from './openai/text-pieces.js';
+import { callerSpeechUlaw } from '../kit/reference-media.js';
 
-const CALLER_SPEECH_ULAW = readFileSync(new URL('../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
+const CALLER_SPEECH_ULAW = callerSpeechUlaw();
 
 const CONFIG: RecognizerConfig = {
   vadEvents: true,

@@ -4,13 +4,13 @@
 // free port and is removed at teardown; with DATABASE_URL that server is used.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrate.js';
+import { freePort } from '../kit/ports.js';
+import { databaseUrl, withAdmin } from './pg-admin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,24 +29,6 @@ function testDatabasePrefix(runId: string): string {
   return `test_${runId}_`;
 }
 
-function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
-
 /** Starts an embedded server, retrying on another port if the free one was taken meanwhile. */
 async function startServer(dataDir: string): Promise<EmbeddedPostgres> {
   for (let attempt = 1; ; attempt += 1) {
@@ -61,17 +43,6 @@ async function startServer(dataDir: string): Promise<EmbeddedPostgres> {
     } catch (error) {
       if (attempt >= PORT_ATTEMPTS || !/already in use/.test((error as Error).message)) throw error;
     }
-  }
-}
-
-async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
   }
 }
 

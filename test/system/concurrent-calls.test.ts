@@ -2,8 +2,8 @@
 // business, its own bridge and its own gateway session, with no cross-talk,
 // and every row is closed at the end.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBusiness, startSystem, type TestSystem } from '../support/system.js';
-import { waitUntil } from '../support/wait.js';
+import { createBusiness, startSystem, type TestSystem } from '../support/test-system.js';
+import { waitUntil } from '../kit/wait.js';
 
 const CALLS = 100;
 const BUSINESSES = 4;

@@ -1,15 +1,16 @@
-// Everything the demo starts is registered here when it is acquired and
-// released newest first, on success, on failure and on Ctrl-C. One failing
-// release does not stop the others.
+// What a starter acquires is registered here when it is acquired and released
+// newest first: on a normal stop, when a later step of the start fails, and on
+// Ctrl-C. One failing release does not stop the others.
 
-type Release = () => Promise<void> | void;
+type Release = () => Promise<unknown> | void;
 
 export class CleanupStack {
   readonly #entries: { what: string; release: Release }[] = [];
   #running: Promise<string[]> | null = null;
 
+  /** Registers a release; throws once releasing has begun (nothing may be acquired then). */
   add(what: string, release: Release): void {
-    if (this.#running) throw new Error(`cannot acquire ${what}: the demo is stopping`);
+    if (this.#running) throw new Error(`cannot acquire ${what}: already stopping`);
     this.#entries.push({ what, release });
   }
 
@@ -28,5 +29,11 @@ export class CleanupStack {
       return failures;
     })();
     return this.#running;
+  }
+
+  /** Releases everything; throws one error listing the failed releases, if any. */
+  async release(): Promise<void> {
+    const failures = await this.releaseAll();
+    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 }
