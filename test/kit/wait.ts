@@ -34,19 +34,45 @@ export class WaitTimeoutError extends Error {
 /** Resolves once `check` returns true; a check that throws counts as false (its error goes in the timeout message). */
 export async function waitUntil(check: () => boolean | Promise<boolean>, options: WaitOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
   const deadline = performance.now() + timeoutMs;
+  const { signal, wakeOn } = options;
+  // Listening for the whole wait: a change (or an abort) while a check runs is not lost.
+  let woken = false;
+  let wake: (() => void) | null = null;
+  const onWake = (): void => {
+    woken = true;
+    wake?.();
+  };
+  wakeOn?.on('change', onWake);
+  signal?.addEventListener('abort', onWake);
   let lastError: unknown = null;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    try {
-      if (await check()) return;
-      lastError = null;
-    } catch (error) {
-      lastError = error;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      woken = false;
+      try {
+        if (await check()) return;
+        lastError = null;
+      } catch (error) {
+        lastError = error;
+      }
+      const remainingMs = deadline - performance.now();
+      if (remainingMs <= 0) throw new WaitTimeoutError(options.what ?? 'a condition', timeoutMs, lastError);
+      if (!woken) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(intervalMs, remainingMs));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
     }
-    const remainingMs = deadline - performance.now();
-    if (remainingMs <= 0) throw new WaitTimeoutError(options.what ?? 'a condition', timeoutMs, lastError);
-    await nextCheck(Math.min(options.intervalMs ?? DEFAULT_INTERVAL_MS, remainingMs), options);
+  } finally {
+    wakeOn?.off('change', onWake);
+    signal?.removeEventListener('abort', onWake);
   }
 }
 
@@ -58,19 +84,4 @@ export async function waitFor<T>(read: () => T | null | undefined | Promise<T | 
     return value !== null && value !== undefined;
   }, options);
   return value as T;
-}
-
-/** Resolves after `ms`, on a 'change' of `wakeOn`, or when `signal` aborts (the loop then throws). */
-function nextCheck(ms: number, options: WaitOptions): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      options.wakeOn?.off('change', done);
-      options.signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    options.wakeOn?.on('change', done);
-    options.signal?.addEventListener('abort', done, { once: true });
-  });
 }
