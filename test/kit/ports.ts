@@ -1,7 +1,7 @@
 // Ports on the loopback interface. Everything the kit starts listens on
 // 127.0.0.1 only; a port chosen ahead (the backend's, which the gateway must be
 // told before the backend starts) is found by binding port 0 and closing again.
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 
@@ -17,6 +17,14 @@ export async function freePort(host: string = LOOPBACK): Promise<number> {
 
 /** A UDP port nobody is bound to right now. */
 export async function freeUdpPort(host: string = LOOPBACK): Promise<number> {
+  const socket = await bindUdp(host);
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+/** A UDP socket bound to an ephemeral port of `host`; rejects with the bind error. */
+export async function bindUdp(host: string = LOOPBACK): Promise<Socket> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -25,9 +33,7 @@ export async function freeUdpPort(host: string = LOOPBACK): Promise<number> {
       resolve();
     });
   });
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
+  return socket;
 }
 
 /** Binds `server` to an ephemeral port on 127.0.0.1; rejects with the bind error (the server then does not listen). */

@@ -3,8 +3,9 @@
 // by byte, a valid session request, and a bounded poll that returns the value
 // it waited for.
 import { randomUUID } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { CreateSessionRequest } from '../../media/contract/sessions.js';
+import { bindUdp } from '../kit/ports.js';
 import { waitFor } from '../kit/wait.js';
 
 const DEFAULT_POLL_TIMEOUT_MS = 5_000;
@@ -101,8 +102,7 @@ export class FakeAsteriskChannel {
 
   /** Binds an ephemeral port; `gatewayPort` is where send() goes (the gateway's RTP port). */
   static async open(gatewayPort: number): Promise<FakeAsteriskChannel> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const socket = await bindUdp();
     return new FakeAsteriskChannel(socket, gatewayPort);
   }
 
