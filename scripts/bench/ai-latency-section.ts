@@ -12,14 +12,18 @@
 //   decision includes the jitter buffer's delay (JITTER_TARGET_MS) and the
 //   BARGE_IN_MIN_MS of speech it waits for; the tick of the decision already
 //   sends silence, so the last agent packet is the one of the tick before.
-// The backend and the gateway run as their own processes (ai-bench-system.ts).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The backend and the gateway run as their own processes (ai-latency-system.ts).
 import { decodeUlaw } from '../../media/codec/g711.js';
+import { finalCallRow, placeBridgedCall } from '../../test/kit/calls.js';
+import { callerSpeechUlaw } from '../../test/kit/reference-media.js';
+import { sleep } from '../../test/kit/sleep.js';
+import { waitUntil } from '../../test/kit/wait.js';
+import { DIALED, startAiLatencySystem, type AiLatencySystem as AiBenchSystem } from './ai-latency-system.js';
 import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
-import { DIALED, startAiBenchSystem, waitFor, type AiBenchSystem } from './ai-bench-system.js';
 
 const VOICED_RMS = 300;
+/** Events here are RTP packets and database rows: a short poll keeps the measured times' error small. */
+const POLL_MS = 5;
 const LONG_ANSWER =
   'We are open Monday to Friday from eight in the morning until six in the evening, ' +
   'on Saturdays from nine until one, and we are closed on Sundays and public holidays. ' +
@@ -30,9 +34,9 @@ export const aiLatencySection: BenchSection = {
   title: 'AI conversation latency (zero-latency provider fakes)',
   async run(context: BenchContext): Promise<SectionFields> {
     const quick = context.options.quick;
-    const system = await startAiBenchSystem(context);
+    const system = await startAiLatencySystem(context);
     try {
-      const utterance = shortUtterance(join(context.repoRoot, 'test/fixtures/media/caller-speech-6s.ulaw'));
+      const utterance = shortUtterance(callerSpeechUlaw());
       const greeting = await measureGreetings(system, quick ? 6 : 16);
       const breakdown = await measureVoiceToVoice(system, utterance, quick ? 3 : 4, quick ? 5 : 13);
       const overhead = breakdown.map((b) => b.total);
@@ -77,8 +81,7 @@ interface Utterance {
 }
 
 /** About 0.7 s of the recorded caller speech, starting 40 ms before its first voiced block. */
-function shortUtterance(path: string): Utterance {
-  const speech = readFileSync(path);
+function shortUtterance(speech: Buffer): Utterance {
   const pcm = new Int16Array(speech.length);
   decodeUlaw(speech, pcm);
   let onset = 0;
@@ -93,27 +96,18 @@ function shortUtterance(path: string): Utterance {
 }
 
 async function placeCall(system: AiBenchSystem): Promise<{ channelId: string; mediaId: string; createdAtMs: number }> {
-  const call = system.fake.placeCall({ from: '+15551230000', to: DIALED });
-  let mediaId = '';
-  await waitFor(() => {
-    const bridge = system.fake.bridges().find((b) => b.channels.includes(call.channelId) && b.channels.length === 2);
-    if (bridge) mediaId = bridge.channels.find((id) => id !== call.channelId)!;
-    return bridge !== undefined;
-  }, 10_000, 'the call to be bridged');
-  const created = system.fake.requests.find((r) => r.path === '/ari/channels/externalMedia' && r.query.channelId === mediaId);
-  return { channelId: call.channelId, mediaId, createdAtMs: created!.atMs };
+  const { channelId, mediaId } = await placeBridgedCall(system.asterisk, { from: '+15551230000', to: DIALED }, { intervalMs: POLL_MS });
+  const created = system.asterisk.requests.find((r) => r.path === '/ari/channels/externalMedia' && r.query.channelId === mediaId);
+  return { channelId, mediaId, createdAtMs: created!.atMs };
 }
 
 function firstVoicedAfter(system: AiBenchSystem, mediaId: string, afterMs: number, minRms = VOICED_RMS): number | null {
-  return system.fake.rtpHeard(mediaId).find((p) => p.atMs > afterMs && p.rms > minRms)?.atMs ?? null;
+  return system.asterisk.rtpHeard(mediaId).find((p) => p.atMs > afterMs && p.rms > minRms)?.atMs ?? null;
 }
 
 async function hangUp(system: AiBenchSystem, channelId: string): Promise<void> {
-  system.fake.hangupCaller(channelId);
-  await waitFor(async () => {
-    const row = await system.db.prisma.callLog.findUnique({ where: { channelId } });
-    return row !== null && !['ringing', 'answered'].includes(row.status);
-  }, 10_000, 'the call to end');
+  system.asterisk.hangupCaller(channelId);
+  await finalCallRow(system.db.prisma, channelId, { intervalMs: POLL_MS });
 }
 
 async function measureGreetings(system: AiBenchSystem, calls: number): Promise<{ cold: number; warm: number[] }> {
@@ -121,7 +115,7 @@ async function measureGreetings(system: AiBenchSystem, calls: number): Promise<{
   for (let i = 0; i < calls; i += 1) {
     const call = await placeCall(system);
     let heardAt: number | null = null;
-    await waitFor(() => (heardAt = firstVoicedAfter(system, call.mediaId, 0)) !== null, 10_000, 'the greeting');
+    await waitUntil(() => (heardAt = firstVoicedAfter(system, call.mediaId, 0)) !== null, { timeoutMs: 10_000, what: 'the greeting', intervalMs: POLL_MS });
     samples.push(heardAt! - call.createdAtMs);
     await hangUp(system, call.channelId);
   }
@@ -148,16 +142,16 @@ async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, 
     Array.from({ length: calls }, async () => {
       const call = await placeCall(system);
       const samples: OverheadSample[] = [];
-      await waitFor(async () => (await agentTurns(system, call.channelId)).length >= 1, 10_000, 'the greeting turn');
+      await waitUntil(async () => (await agentTurns(system, call.channelId)).length >= 1, { timeoutMs: 10_000, what: 'the greeting turn', intervalMs: POLL_MS });
       for (let i = 0; i < exchanges; i += 1) {
         const before = (await agentTurns(system, call.channelId)).length;
         system.deepgram.queueTranscripts([`Question number ${i}.`]);
-        system.fake.startCallerAudio(call.mediaId, { payload: utterance.audio });
+        system.asterisk.startCallerAudio(call.mediaId, { payload: utterance.audio });
         let turn: Awaited<ReturnType<typeof agentTurns>>[number] | undefined;
-        await waitFor(async () => {
+        await waitUntil(async () => {
           turn = (await agentTurns(system, call.channelId))[before];
           return turn !== undefined;
-        }, 15_000, 'the answer', 20);
+        }, { timeoutMs: 15_000, what: 'the answer', intervalMs: 20 });
         const t = turn!;
         // The first exchange of each call warms the JIT and the connections: steady state only.
         if (i > 0 && t.voiceToVoiceMs !== null && t.sttFinalMs !== null && t.llmFirstTokenMs !== null && t.ttsFirstAudioMs !== null) {
@@ -181,34 +175,35 @@ async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trial
   const call = await placeCall(system);
   const stop: number[] = [];
   const vad: number[] = [];
-  await waitFor(async () => (await agentTurns(system, call.channelId)).length >= 1, 10_000, 'the greeting turn');
+  await waitUntil(async () => (await agentTurns(system, call.channelId)).length >= 1, { timeoutMs: 10_000, what: 'the greeting turn', intervalMs: POLL_MS });
   // Ask once; every answer is long, and every trial interrupts the current one.
   system.deepgram.queueTranscripts(['When are you open?']);
-  system.fake.startCallerAudio(call.mediaId, { payload: utterance.audio });
+  system.asterisk.startCallerAudio(call.mediaId, { payload: utterance.audio });
   const utteranceMs = utterance.audio.length / 8;
   let sinceMs = performance.now();
   // The answer to the last utterance starts after it ended: its first voiced packet is the turn's first.
   let answerSearchFromMs = sinceMs + utteranceMs;
   for (let i = 0; i < trials; i += 1) {
     let answerHeardAt: number | null = null;
-    await waitFor(() => (answerHeardAt = firstVoicedAfter(system, call.mediaId, sinceMs + 1_000)) !== null, 15_000, 'the long answer').catch(async (error: unknown) => {
+    await waitUntil(() => (answerHeardAt = firstVoicedAfter(system, call.mediaId, sinceMs + 1_000)) !== null, { timeoutMs: 15_000, what: 'the long answer', intervalMs: POLL_MS }).catch(async (error: unknown) => {
       const row = await system.db.prisma.callLog.findUnique({ where: { channelId: call.channelId }, include: { turns: { orderBy: { seq: 'asc' } } } });
       throw new Error(`${error instanceof Error ? error.message : String(error)} (trial ${i + 1} of ${trials}; call ${row?.status} ${row?.hangupCause ?? ''} ${row?.failure ?? ''}; last turns: ${row?.turns.slice(-3).map((t) => `${t.role}${t.interrupted ? '*' : ''}:${t.text.slice(0, 30)}`).join(' | ')})`);
     });
     // Interrupt somewhere in the first second of the answer.
-    await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
+    await sleep(200 + Math.random() * 800);
     const interruptedBefore = (await agentTurns(system, call.channelId)).filter((t) => t.interrupted).length;
     system.deepgram.queueTranscripts(['Sorry, one more thing.']);
     const sentAt = performance.now();
-    system.fake.startCallerAudio(call.mediaId, { payload: utterance.audio });
+    system.asterisk.startCallerAudio(call.mediaId, { payload: utterance.audio });
     const onsetMs = sentAt + utterance.onsetMs;
     let interrupted: Awaited<ReturnType<typeof agentTurns>>[number] | undefined;
-    await waitFor(async () => {
+    await waitUntil(async () => {
       interrupted = (await agentTurns(system, call.channelId)).filter((t) => t.interrupted)[interruptedBefore];
       return interrupted !== undefined;
-    }, 10_000, 'the barge-in');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const heard = system.fake.rtpHeard(call.mediaId).filter((p) => p.atMs >= answerHeardAt!);
+    }, { timeoutMs: 10_000, what: 'the barge-in', intervalMs: POLL_MS });
+    // Time for the packets sent around the decision to arrive before they are read.
+    await sleep(300);
+    const heard = system.asterisk.rtpHeard(call.mediaId).filter((p) => p.atMs >= answerHeardAt!);
     // After the barge-in the gateway sends digital silence (level 0); the synthetic voice itself
     // has quiet stretches, so only exact silence counts as stopped.
     const silentRun = heard.findIndex((p, k) => p.atMs > onsetMs && heard.slice(k, k + 10).every((q) => q.rms === 0));

@@ -2,7 +2,6 @@
 // to it, warm-up, a measured window, drain, verdict. Every process of the
 // trial is stopped before it returns, whatever happened.
 import type { GatewayStats } from '../../media/contract/sessions.js';
-import type { CleanupRegistry } from './cleanup.js';
 import { LoadGenerator, type GeneratorResult, type GeneratorTiming } from './load-generator.js';
 import { pacingQuantiles, subtractPacing, type Quantiles } from './pacing-histogram.js';
 import { processCpuPercent, readRssKb, runQueueWaitPercent, sampleUsage, type UsageSample } from './proc-sampler.js';
@@ -16,7 +15,6 @@ export interface TrialSetup {
   /** Core the generator is pinned to (null: not pinned); the target's placement is its launcher's. */
   readonly generatorCore: number | null;
   readonly ticksPerSecond: number;
-  readonly cleanup: CleanupRegistry;
 }
 
 export interface TrialResult {
@@ -85,7 +83,6 @@ export async function runCapacityTrial(launcher: TargetLauncher, calls: number, 
         payloadPath: setup.payloadPath,
         timing: setup.timing,
         core: setup.generatorCore,
-        cleanup: setup.cleanup,
       });
     } catch (error) {
       return failed(error, false);

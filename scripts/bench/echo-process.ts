@@ -1,25 +1,26 @@
 // Launches the bare dgram echo loop (echo-baseline.mjs) pinned to one core.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { makeRealtime, parseJsonLine, spawnManaged, type Placement } from './child-process.js';
-import type { CleanupRegistry } from './cleanup.js';
-import { LOOPBACK, type TargetLauncher, type TrialTarget } from './trial-target.js';
+import { parseJsonLine } from '../../test/kit/line-reader.js';
+import { LOOPBACK } from '../../test/kit/ports.js';
+import { startProgram } from '../../test/kit/program-process.js';
+import { launcherFor, makeRealtime, type Placement } from './cpu-placement.js';
+import type { TargetLauncher, TrialTarget } from './trial-target.js';
 
 const START_TIMEOUT_MS = 10_000;
 const PortLine = z.object({ port: z.number().int() });
 
-export function echoLauncher(options: { benchDir: string; placement: Placement; cleanup: CleanupRegistry }): TargetLauncher {
+export function echoLauncher(options: { benchDir: string; placement: Placement }): TargetLauncher {
   return {
     name: 'baseline',
     start: async (): Promise<TrialTarget> => {
-      const echo = spawnManaged(
-        'echo baseline',
-        options.placement,
+      const echo = startProgram('echo baseline', [
+        ...launcherFor(options.placement),
         process.execPath,
-        [join(options.benchDir, 'echo-baseline.mjs'), LOOPBACK, '0'],
-        {},
-        options.cleanup,
-      );
+        join(options.benchDir, 'echo-baseline.mjs'),
+        LOOPBACK,
+        '0',
+      ]);
       try {
         const port = await echo.lines.next(
           (line) => {
@@ -34,7 +35,9 @@ export function echoLauncher(options: { benchDir: string; placement: Placement; 
           pid: echo.pid,
           attach: async () => ({ host: LOOPBACK, port }),
           stats: async () => null,
-          stop: () => echo.stop(1000),
+          stop: async () => {
+            await echo.stop(1000);
+          },
         };
       } catch (error) {
         await echo.stop(1000);

@@ -23,16 +23,6 @@ export class GatewayClient {
     this.#token = token;
   }
 
-  async healthy(): Promise<boolean> {
-    try {
-      const response = await fetch(`${this.#baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      await response.body?.cancel();
-      return response.ok;
-    } catch {
-      return false;
-    }
-  }
-
   async createSession(request: CreateSessionRequest): Promise<CreateSessionResponse> {
     return CreateSessionResponse.parse(await this.#request('POST', sessionPaths.create, request));
   }

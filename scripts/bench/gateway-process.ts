@@ -1,67 +1,54 @@
-// Launches the media gateway under test: `node --import tsx media/main.ts`
-// pinned to one core, on loopback ports, with the echo agent and recordings
-// in a temp dir. A fresh process per trial.
+// Launches the media gateway under test as its own process (the kit's
+// program start), pinned to one core, on loopback ports, with the echo agent
+// and recordings in the trial's temporary folder. A fresh process per trial.
 //
-// What is measured must not depend on the developer's setup: the gateway
-// gets a minimal environment, and its working directory is the trial's temp
-// dir, not the repository, because it loads `.env` from there. So tsx and
-// main.ts are passed by path. Settings not given here take their defaults.
+// What is measured must not depend on the developer's setup: the gateway gets
+// a minimal environment, and its working directory is the trial's folder, not
+// the repository (it would load a `.env` from there). Settings not given here
+// take their defaults.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { GatewayStats, RtpEndpoint } from '../../media/contract/sessions.js';
-import { makeRealtime, spawnManaged, type Placement } from './child-process.js';
-import type { CleanupRegistry } from './cleanup.js';
-import { freeTcpPort, freeUdpPort } from './free-port.js';
+import { LOOPBACK, freePort, freeUdpPort } from '../../test/kit/ports.js';
+import { gatewayEnvironment } from '../../test/kit/program-env.js';
+import { startProgramProcess } from '../../test/kit/programs.js';
+import { launcherFor, makeRealtime, type Placement } from './cpu-placement.js';
 import { GatewayClient, createBenchCalls } from './gateway-client.js';
-import { LOOPBACK, type TargetLauncher, type TrialTarget } from './trial-target.js';
+import type { TargetLauncher, TrialTarget } from './trial-target.js';
 
-const HEALTH_TIMEOUT_MS = 20_000;
-const HEALTH_POLL_MS = 100;
 /** Closing thousands of sessions (and their recordings) can take a moment. */
 const STOP_GRACE_MS = 5_000;
+const BENCH_GATEWAY_PREFIX = 'BENCH_GATEWAY_';
 
 export interface GatewayLauncherOptions {
-  readonly repoRoot: string;
-  /** Parent of each trial's working dir (which holds its recordings). */
+  /** Parent of each trial's folder (its working directory and recordings). */
   readonly tempRoot: string;
   readonly placement: Placement;
-  readonly cleanup: CleanupRegistry;
 }
 
-/** Inherited from the bench's environment; nothing else, so a shell's gateway settings cannot leak in. */
-export const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
-
-export function gatewayEnvironment(httpPort: number, rtpPort: number, token: string, recordingsDir: string): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(INHERITED_ENV.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]]));
+function gatewayEnvironmentForTrial(httpPort: number, rtpPort: number, token: string, trialDir: string): Record<string, string> {
   return {
-    ...inherited,
-    MEDIA_HTTP_HOST: LOOPBACK,
-    MEDIA_HTTP_PORT: String(httpPort),
-    RTP_BIND_HOST: LOOPBACK,
+    ...gatewayEnvironment({
+      token,
+      httpPort,
+      backendUrl: null,
+      recordingsDir: join(trialDir, 'recordings'),
+      clipCacheDir: join(trialDir, 'clips'),
+      agent: 'echo',
+    }),
     RTP_PORT: String(rtpPort),
-    RTP_ADVERTISE_HOST: LOOPBACK,
-    MEDIA_GATEWAY_TOKEN: token,
     MEDIA_MAX_SESSIONS: '100000',
     LOG_LEVEL: 'warn',
-    MEDIA_AGENT: 'echo',
-    RECORDINGS_DIR: recordingsDir,
     // BENCH_RECORDING=false measures the gateway without call recording (to see its share).
     RECORDING_ENABLED: process.env.BENCH_RECORDING === 'false' ? 'false' : 'true',
     // BENCH_GATEWAY_<VARIABLE>=value sets a gateway variable for an experiment (e.g. BENCH_GATEWAY_MEDIA_CLOCK_PHASES=20).
     ...Object.fromEntries(
       Object.entries(process.env)
-        .filter(([key]) => key.startsWith('BENCH_GATEWAY_') && key !== 'BENCH_GATEWAY_NODE_ARGS')
-        .map(([key, value]) => [key.slice('BENCH_GATEWAY_'.length), value]),
+        .filter((entry): entry is [string, string] => entry[0].startsWith(BENCH_GATEWAY_PREFIX) && entry[0] !== 'BENCH_GATEWAY_NODE_ARGS' && entry[1] !== undefined)
+        .map(([key, value]) => [key.slice(BENCH_GATEWAY_PREFIX.length), value]),
     ),
   };
-}
-
-/** tsx's ESM loader as a file URL, so `--import` works from any working directory. */
-export function tsxLoaderUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 
 export function gatewayLauncher(options: GatewayLauncherOptions): TargetLauncher {
@@ -69,48 +56,41 @@ export function gatewayLauncher(options: GatewayLauncherOptions): TargetLauncher
 }
 
 async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarget> {
-  const trialDir = mkdtempSync(join(options.tempRoot, 'gateway-'));
-  const removeTrialDir = options.cleanup.addTempDir(trialDir);
-  const recordingsDir = join(trialDir, 'recordings');
-  const httpPort = await freeTcpPort(LOOPBACK);
-  const rtpPort = await freeUdpPort(LOOPBACK);
+  const trialDir = await mkdtemp(join(options.tempRoot, 'gateway-'));
+  const removeTrialDir = (): Promise<void> => rm(trialDir, { recursive: true, force: true });
+  const httpPort = await freePort();
+  const rtpPort = await freeUdpPort();
   const token = randomBytes(24).toString('hex');
-  const gateway = spawnManaged(
-    'media gateway',
-    options.placement,
-    process.execPath,
-    // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a trial.
-    [...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', tsxLoaderUrl(), join(options.repoRoot, 'media/main.ts')],
-    { cwd: trialDir, env: gatewayEnvironment(httpPort, rtpPort, token, recordingsDir) },
-    options.cleanup,
-  );
-  const client = new GatewayClient(`http://${LOOPBACK}:${httpPort}`, token);
+  let gateway;
+  try {
+    gateway = await startProgramProcess('media gateway', gatewayEnvironmentForTrial(httpPort, rtpPort, token, trialDir), {
+      port: httpPort,
+      tempRoot: trialDir,
+      launcher: launcherFor(options.placement),
+      // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a trial.
+      nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+    });
+  } catch (error) {
+    await removeTrialDir();
+    throw error;
+  }
+  const started = gateway;
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
-    stopping ??= gateway.stop(STOP_GRACE_MS).finally(removeTrialDir);
+    stopping ??= started.stop(STOP_GRACE_MS).then(removeTrialDir, removeTrialDir);
     return stopping;
   };
   try {
-    await waitForHealth(client, () => gateway.child.exitCode !== null, gateway.stderrTail);
-    if (options.placement.realtime) makeRealtime(gateway.pid);
+    if (options.placement.realtime) makeRealtime(started.pid);
   } catch (error) {
     await stop();
     throw error;
   }
+  const client = new GatewayClient(`http://${LOOPBACK}:${httpPort}`, token);
   return {
-    pid: gateway.pid,
+    pid: started.pid,
     attach: (streamPorts): Promise<RtpEndpoint> => createBenchCalls(client, streamPorts, LOOPBACK),
     stats: (): Promise<GatewayStats> => client.stats(),
     stop,
   };
-}
-
-async function waitForHealth(client: GatewayClient, exited: () => boolean, stderrTail: () => string): Promise<void> {
-  const deadline = performance.now() + HEALTH_TIMEOUT_MS;
-  while (performance.now() < deadline) {
-    if (exited()) throw new Error(`media gateway exited during start-up:\n${stderrTail()}`);
-    if (await client.healthy()) return;
-    await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
-  }
-  throw new Error(`media gateway not healthy within ${HEALTH_TIMEOUT_MS} ms:\n${stderrTail()}`);
 }

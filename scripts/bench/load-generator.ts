@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { RtpEndpoint } from '../../media/contract/sessions.js';
-import { spawnManaged, parseJsonLine, type ManagedChild } from './child-process.js';
-import type { CleanupRegistry } from './cleanup.js';
+import { parseJsonLine } from '../../test/kit/line-reader.js';
+import { startProgram, type ProgramProcess } from '../../test/kit/program-process.js';
+import { launcherFor } from './cpu-placement.js';
 
 const LatencySummary = z.object({ count: z.number(), p50: z.number(), p99: z.number(), max: z.number() });
 
@@ -70,10 +71,10 @@ const eventLine =
 /** One generator run: N streams, started, pointed at a target, then measured. */
 export class LoadGenerator {
   readonly ports: readonly number[];
-  readonly #process: ManagedChild;
+  readonly #process: ProgramProcess;
   readonly #timing: GeneratorTiming;
 
-  private constructor(child: ManagedChild, ports: readonly number[], timing: GeneratorTiming) {
+  private constructor(child: ProgramProcess, ports: readonly number[], timing: GeneratorTiming) {
     this.#process = child;
     this.ports = ports;
     this.#timing = timing;
@@ -89,7 +90,6 @@ export class LoadGenerator {
     payloadPath: string;
     timing: GeneratorTiming;
     core: number | null;
-    cleanup: CleanupRegistry;
   }): Promise<LoadGenerator> {
     const { timing } = options;
     const args = [
@@ -98,8 +98,7 @@ export class LoadGenerator {
       ...['--drain-ms', String(timing.drainMs), '--realtime'],
     ];
     // It makes itself SCHED_FIFO (--realtime) when permitted.
-    const placement = { core: options.core, realtime: false };
-    const generator = spawnManaged('rtp load generator', placement, options.binary, args, {}, options.cleanup);
+    const generator = startProgram('rtp load generator', [...launcherFor({ core: options.core, realtime: false }), options.binary, ...args]);
     try {
       const ports = await generator.lines.next(
         (line) => {
@@ -141,7 +140,7 @@ export class LoadGenerator {
     );
   }
 
-  stop(): Promise<void> {
-    return this.#process.stop(1000);
+  async stop(): Promise<void> {
+    await this.#process.stop(1000);
   }
 }

@@ -3,10 +3,11 @@
 // to the same figure for a bare Node dgram echo loop on the same generator.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { callerSpeechUlawPath } from '../../test/kit/reference-media.js';
 import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
 import { runCapacityTrial, type TrialResult, type TrialSetup } from './capacity-trial.js';
 import { roundCalls, searchCapacity, type SearchOutcome, type SearchPlan } from './capacity-search.js';
-import { canPin, canRunRealtime, pinSelf } from './child-process.js';
+import { canPin, canRunRealtime, pinSelf } from './cpu-placement.js';
 import { echoLauncher } from './echo-process.js';
 import { gatewayLauncher } from './gateway-process.js';
 import { compileLoadGenerator, type GeneratorTiming } from './load-generator.js';
@@ -60,11 +61,10 @@ async function runCapacitySection(context: BenchContext): Promise<SectionFields>
   else context.print('note: fewer than 2 cores or no taskset: target and generator share the CPU, figures are low');
   const setup: TrialSetup = {
     generatorBinary,
-    payloadPath: join(context.repoRoot, 'test/fixtures/media/caller-speech-6s.ulaw'),
+    payloadPath: callerSpeechUlawPath(),
     timing: profile.timing,
     generatorCore,
     ticksPerSecond: clockTicksPerSecond(),
-    cleanup: context.cleanup,
   };
   const realtimeTargets = context.options.realtimeTargets && canRunRealtime();
   if (context.options.realtimeTargets && !realtimeTargets) context.print('note: --rt ignored: chrt -f is not permitted here');
@@ -88,10 +88,10 @@ async function runCapacitySection(context: BenchContext): Promise<SectionFields>
       },
     );
   const placement = { core: targetCore, realtime: realtimeTargets };
-  const echo = echoLauncher({ benchDir: context.benchDir, placement, cleanup: context.cleanup });
+  const echo = echoLauncher({ benchDir: context.benchDir, placement });
   const baseline = await search(echo, profile.baselineBudgetMs);
   const media = await search(
-    gatewayLauncher({ repoRoot: context.repoRoot, tempRoot: context.tempRoot, placement, cleanup: context.cleanup }),
+    gatewayLauncher({ tempRoot: context.tempRoot, placement }),
     profile.mediaBudgetMs,
   );
   const probe = await probeGenerator(echo, Math.max(baseline.maxCalls, media.maxCalls), setup);

@@ -2,6 +2,7 @@
 // its main thread waited for a CPU (load from processes other than the pinned ones).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { sleep } from '../../test/kit/sleep.js';
 
 /** Clock ticks per second of /proc CPU times (`getconf CLK_TCK`; 100 on practically every Linux). */
 export function clockTicksPerSecond(): number {
@@ -89,7 +90,7 @@ function readMachineTicks(): { busy: number; total: number } {
 /** How busy the whole machine is over `durationMs`, in percent of all cores (before any load starts). */
 export async function machineBusyPercent(durationMs: number): Promise<number> {
   const before = readMachineTicks();
-  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  await sleep(durationMs);
   const after = readMachineTicks();
   return after.total === before.total ? 0 : (100 * (after.busy - before.busy)) / (after.total - before.total);
 }

@@ -20,4 +20,3 @@ export interface TargetLauncher {
   start(): Promise<TrialTarget>;
 }
 
-export const LOOPBACK = '127.0.0.1';

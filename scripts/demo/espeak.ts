@@ -1,7 +1,7 @@
 // The caller's voice: espeak-ng, run as a child process (no shell), its WAV
 // read from stdout and turned into what a phone line carries (8 kHz mu-law).
-import { spawn } from 'node:child_process';
 import { encodeUlaw } from '../../media/codec/g711.js';
+import { runChild, type ChildRun } from '../../test/kit/child-run.js';
 import { resampleSinc } from './resample-sinc.js';
 import { parsePcmWav } from './wav-pcm.js';
 
@@ -13,24 +13,8 @@ const ESPEAK_TIMEOUT_MS = 10_000;
 
 export const ESPEAK_DESCRIPTION = `espeak-ng (${VOICE}, ${WORDS_PER_MINUTE} words per minute)`;
 
-interface RunResult {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ESPEAK, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: ESPEAK_TIMEOUT_MS });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: stderr.trim() }));
-  });
+function run(args: string[]): Promise<ChildRun> {
+  return runChild(ESPEAK, args, { env: process.env, timeoutMs: ESPEAK_TIMEOUT_MS });
 }
 
 /** True when `espeak-ng` can be run (found on PATH and answers --version). */
@@ -50,10 +34,11 @@ export async function espeakAvailable(): Promise<boolean> {
 export async function speakAsUlaw(text: string): Promise<Buffer> {
   const spoken = text.replace(/[,;:]/g, '');
   const result = await run(['-v', VOICE, '-s', String(WORDS_PER_MINUTE), '--stdout', spoken]);
-  if (result.code !== 0 || result.stdout.length === 0) {
-    throw new Error(`espeak-ng failed (exit ${result.code})${result.stderr ? `: ${result.stderr}` : ''}`);
+  if (result.code !== 0 || result.stdoutBytes.length === 0) {
+    const stderr = result.stderr.trim();
+    throw new Error(`espeak-ng failed (exit ${result.code ?? result.signal})${stderr ? `: ${stderr}` : ''}`);
   }
-  const wav = parsePcmWav(result.stdout);
+  const wav = parsePcmWav(result.stdoutBytes);
   const pcm = resampleSinc(wav.samples, wav.sampleRate, PHONE_RATE_HZ);
   const ulaw = new Uint8Array(pcm.length);
   encodeUlaw(pcm, ulaw);

@@ -1,17 +1,8 @@
-// The Deepgram and OpenAI fakes (real protocols on 127.0.0.1), scripted for the
-// demo: the fake STT "hears" each caller line, the fake model answers it.
-import { FakeDeepgram } from '../../test/fakes/deepgram/index.js';
-import { FakeOpenAI, type ChatReply } from '../../test/fakes/openai/index.js';
+// The provider fakes scripted for the demo: the fake STT "hears" each caller
+// line, the fake model answers it, and its last answer calls end_call.
+import type { ChatReply } from '../../test/fakes/openai/index.js';
+import type { FakeProviders } from '../../test/kit/fake-providers.js';
 import { UNSCRIPTED_REPLY, type Exchange } from './conversation-script.js';
-
-export interface FakeProviders {
-  /** Gateway variables pointing the agent at the fakes. */
-  readonly gatewayEnv: Readonly<Record<string, string>>;
-  /** Makes the fake STT transcribe the next caller utterance as `text`. */
-  expectCallerLine(text: string): void;
-  /** Idempotent. */
-  close(): Promise<void>;
-}
 
 function normalise(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9' ]/g, '').trim();
@@ -25,28 +16,8 @@ export function replyFor(script: readonly Exchange[], heard: string | null): Cha
     : { text: exchange.reply };
 }
 
-export async function startFakeProviders(script: readonly Exchange[]): Promise<FakeProviders> {
-  const deepgram = await FakeDeepgram.start();
-  let openai: FakeOpenAI;
-  try {
-    openai = await FakeOpenAI.start();
-  } catch (error) {
-    await deepgram.close();
-    throw error;
-  }
-  openai.respond((request) => replyFor(script, request.lastUserText));
-  let closing: Promise<void> | null = null;
-  return {
-    gatewayEnv: Object.freeze({
-      DEEPGRAM_API_KEY: deepgram.apiKey,
-      DEEPGRAM_BASE_URL: deepgram.url,
-      OPENAI_API_KEY: openai.apiKey,
-      OPENAI_BASE_URL: openai.baseURL,
-    }),
-    expectCallerLine: (text) => deepgram.queueTranscripts([text]),
-    close: () => {
-      closing ??= Promise.all([deepgram.close(), openai.close()]).then(() => undefined);
-      return closing;
-    },
-  };
+/** Makes the fake model follow `script`; returns how to make the fake STT hear the next caller line. */
+export function scriptFakes(providers: FakeProviders, script: readonly Exchange[]): (callerLine: string) => void {
+  providers.openai.respond((request) => replyFor(script, request.lastUserText));
+  return (callerLine) => providers.deepgram.queueTranscripts([callerLine]);
 }

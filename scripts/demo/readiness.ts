@@ -2,8 +2,8 @@
 // backend connected to the simulated Asterisk and its database, the gateway's
 // providers accepting their keys. A provider refusing its key fails the demo
 // with the gateway's own explanation.
-import type { DemoSystem } from './demo-system.js';
-import { waitFor } from './wait.js';
+import type { System } from '../../test/kit/system.js';
+import { waitFor } from '../../test/kit/wait.js';
 
 const READY_TIMEOUT_MS = 20_000;
 
@@ -25,32 +25,23 @@ export class ProvidersUnavailableError extends Error {
   }
 }
 
-async function getStatus(url: string): Promise<{ status: number; body: unknown }> {
-  try {
-    const response = await fetch(url);
-    return { status: response.status, body: await response.json() };
-  } catch {
-    return { status: 0, body: null };
-  }
-}
-
-export async function waitUntilReady(system: DemoSystem, signal: AbortSignal): Promise<void> {
-  await waitFor(async () => ((await getStatus(`${system.backend.url}/ready`)).status === 200 ? true : null), {
+export async function waitUntilReady(system: System<'in-process'>, signal: AbortSignal): Promise<void> {
+  await system.waitReady({
     what: 'the backend to be ready (connected to the simulated Asterisk and to PostgreSQL)',
     timeoutMs: READY_TIMEOUT_MS,
+    intervalMs: 50,
     signal,
   });
-  const gatewayUrl = `http://127.0.0.1:${system.gateway.http.port}/ready`;
   const checks = await waitFor(
     async () => {
-      const { body } = await getStatus(gatewayUrl);
-      const ready = body as GatewayReady | null;
+      const response = await fetch(`${system.gatewayUrl}/ready`);
+      const ready = (await response.json()) as GatewayReady | null;
       if (!ready?.checks) return null;
       const results = Object.entries(ready.checks);
       // Every provider probed at least once: ready or not, the answer is known.
       return results.every(([, result]) => result.checkedAt !== null) ? results : null;
     },
-    { what: "the media gateway's provider checks", timeoutMs: READY_TIMEOUT_MS, signal },
+    { what: "the media gateway's provider checks", timeoutMs: READY_TIMEOUT_MS, intervalMs: 50, signal },
   );
   const failing = checks.filter(([, result]) => !result.ok).map(([name, result]) => `${name}: ${result.reason ?? 'unavailable'}`);
   if (failing.length > 0) throw new ProvidersUnavailableError(failing);

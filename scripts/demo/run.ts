@@ -5,15 +5,18 @@
 // OpenAI services when their keys are set, else fakes of both. Prints the
 // conversation with the latencies the backend stored, then the call's summary
 // and where its recording is. Exit 0 on success, 1 on failure, 130 on Ctrl-C.
+import { chmod, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CleanupStack } from './cleanup-stack.js';
+import { CleanupStack } from '../../test/kit/cleanup-stack.js';
+import { startScratchDatabase } from '../../test/kit/scratch-database.js';
+import { startSystem } from '../../test/kit/system.js';
 import { prepareCallerVoice } from './caller-voice.js';
 import { conversationScript } from './conversation-script.js';
 import { demoBusiness } from './demo-business.js';
 import { chooseProviders, parseFlags, readSettings, USAGE, UsageError, type DemoFlags, type ProviderChoice } from './demo-options.js';
-import { startDemoSystem } from './demo-system.js';
-import { startFakeProviders } from './fake-providers.js';
+import { scriptFakes } from './fake-providers.js';
 import { createProgramLogs, type ProgramLogs } from './program-logs.js';
 import { waitUntilReady } from './readiness.js';
 import { callSummary, recordingLine, secondsText } from './report-format.js';
@@ -61,32 +64,41 @@ async function runDemo(flags: DemoFlags, logs: ProgramLogs, cleanup: CleanupStac
   print(voice.description);
   signal.throwIfAborted();
 
-  const fakes = providers.kind === 'fakes' ? await startFakeProviders(script) : null;
-  if (fakes) cleanup.add('the Deepgram and OpenAI fakes', () => fakes.close());
-
   const startedAt = performance.now();
   print(`Starting ${settings.DATABASE_URL ? 'the backend' : 'PostgreSQL (embedded), the backend'} and the media gateway...`);
-  const system = await startDemoSystem({
-    databaseUrl: settings.DATABASE_URL,
-    providerEnv: fakes ? fakes.gatewayEnv : providers.kind === 'real' ? providers.gatewayEnv : {},
-    logs,
-    cleanup,
+  // Everything the demo writes goes in here; only the recordings are kept.
+  const root = await mkdtemp(join(tmpdir(), 'prosaas-demo-'));
+  // As root the embedded server runs as the postgres user, which must be able to enter the folder.
+  await chmod(root, 0o755);
+  const database = await startScratchDatabase({ databaseUrl: settings.DATABASE_URL, embeddedDir: join(root, 'postgres') });
+  cleanup.add('PostgreSQL', () => database.close());
+  signal.throwIfAborted();
+  const system = await startSystem({
+    database,
+    agent: 'ai',
+    providers: providers.kind === 'real' ? providers : { kind: 'fakes' },
+    loggers: { backend: logs.backend, gateway: logs.gateway },
+    recordingsDir: join(root, 'recordings'),
+    tempRoot: root,
     signal,
   });
+  // The system closes the database when it stops.
+  cleanup.add('the backend, the media gateway and the simulated Asterisk', () => system.stop());
+  const expectCallerLine = system.providers ? scriptFakes(system.providers, script) : null;
   await waitUntilReady(system, signal);
   print(`Ready in ${secondsText(performance.now() - startedAt)}`);
-  print(`  database  : ${system.databaseDescription}`);
+  print(`  database  : ${database.description}`);
   print(`  recordings: ${system.recordingsDir} (kept)`);
   print('');
 
   const result = await runSimulatedCall({
     asterisk: system.asterisk,
-    prisma: system.backend.db.prisma,
+    prisma: system.db.prisma,
     recordingsDir: system.recordingsDir,
-    business: await demoBusiness(system.backend.db.prisma),
+    business: await demoBusiness(system.db.prisma),
     script,
     voice,
-    expectCallerLine: fakes ? (text) => fakes.expectCallerLine(text) : null,
+    expectCallerLine,
     showHeard: providers.kind === 'real',
     print,
     signal,

@@ -7,12 +7,14 @@ import { resolve } from 'node:path';
 import type { CallLog, CallTurn, PrismaClient } from '../../src/db/index.js';
 import { parseWavHeader } from '../../media/recording/wav.js';
 import type { FakeAsterisk } from '../../test/fakes/ari/index.js';
+import { placeBridgedCall } from '../../test/kit/calls.js';
+import { sleep } from '../../test/kit/sleep.js';
+import { waitFor, WaitTimeoutError } from '../../test/kit/wait.js';
 import { CallWatch, type CallSnapshot } from './call-watch.js';
 import type { CallerVoice } from './caller-voice.js';
 import { CALLER_NUMBER, type Exchange } from './conversation-script.js';
 import type { DemoBusiness } from './demo-business.js';
 import { continuationLine, greetingNote, latencyText, speakerLine } from './report-format.js';
-import { pause, waitFor, WaitTimeoutError } from './wait.js';
 
 /** How long a person takes to start answering once the agent stops. */
 const CALLER_REACTION_MS = 300;
@@ -22,6 +24,8 @@ const ANSWER_TIMEOUT_MS = 30_000;
 const AGENT_HANGUP_GRACE_MS = 8_000;
 const CALL_END_TIMEOUT_MS = 10_000;
 const RECORDING_TIMEOUT_MS = 5_000;
+/** How often the database and the recording are looked at while waiting (a person watching, not a test). */
+const POLL_INTERVAL_MS = 50;
 
 export interface SimulatedCallDeps {
   readonly asterisk: FakeAsterisk;
@@ -47,18 +51,14 @@ export interface CallResult {
 export async function runSimulatedCall(deps: SimulatedCallDeps): Promise<CallResult> {
   const { asterisk, print, signal } = deps;
   print(`Caller ${CALLER_NUMBER} calls ${deps.business.name} (${deps.business.phoneNumber})`);
-  const placed = asterisk.placeCall({ from: CALLER_NUMBER, to: deps.business.phoneNumber });
-  if (placed.outcome !== 'in-stasis') throw new Error('the simulated Asterisk declined the call: the backend has no Stasis application registered');
-  const mediaChannelId = await waitFor(
-    () => {
-      const bridge = asterisk.bridges().find((b) => b.channels.includes(placed.channelId) && b.channels.length === 2);
-      return bridge?.channels.find((id) => id !== placed.channelId);
-    },
-    { what: 'the call to be answered and bridged to the media gateway', timeoutMs: SETUP_TIMEOUT_MS, signal },
+  const { channelId, mediaId: mediaChannelId } = await placeBridgedCall(
+    asterisk,
+    { from: CALLER_NUMBER, to: deps.business.phoneNumber },
+    { timeoutMs: SETUP_TIMEOUT_MS, intervalMs: POLL_INTERVAL_MS, signal },
   );
 
   let spokenLine: string | null = null;
-  const watch = new CallWatch(deps.prisma, placed.channelId, (turn) => {
+  const watch = new CallWatch(deps.prisma, channelId, (turn) => {
     if (turn.role === 'caller') {
       if (deps.showHeard && spokenLine !== null && turn.text !== spokenLine) print(continuationLine(`(the STT heard: "${turn.text}")`));
       return;
@@ -70,12 +70,12 @@ export async function runSimulatedCall(deps: SimulatedCallDeps): Promise<CallRes
     waitFor(async () => {
       const snapshot = await watch.snapshot();
       return snapshot && ready(snapshot) ? snapshot : null;
-    }, { what, timeoutMs, signal });
+    }, { what, timeoutMs, intervalMs: POLL_INTERVAL_MS, signal });
 
   let snapshot = await snapshotWhere((s) => s.ended || s.turns.some((t) => t.role === 'agent'), 'the greeting', ANSWER_TIMEOUT_MS);
   for (const [index, exchange] of deps.script.entries()) {
     if (snapshot.ended) break;
-    await pause(CALLER_REACTION_MS, signal);
+    await sleep(CALLER_REACTION_MS, signal);
     const lastSeq = snapshot.turns.at(-1)?.seq ?? -1;
     deps.expectCallerLine?.(exchange.caller);
     asterisk.startCallerAudio(mediaChannelId, { payload: deps.voice.lines[index]! });
@@ -94,7 +94,7 @@ export async function runSimulatedCall(deps: SimulatedCallDeps): Promise<CallRes
     } catch (error) {
       if (!(error instanceof WaitTimeoutError)) throw error;
       print('  (the agent did not end the call: the caller hangs up)');
-      asterisk.hangupCaller(placed.channelId);
+      asterisk.hangupCaller(channelId);
       snapshot = await snapshotWhere((s) => s.ended, 'the call to end', CALL_END_TIMEOUT_MS);
     }
   }
@@ -127,6 +127,6 @@ async function readRecording(call: CallLog, deps: SimulatedCallDeps): Promise<Ca
         sampleRate: header.sampleRate,
       };
     },
-    { what: `the recording ${path}`, timeoutMs: RECORDING_TIMEOUT_MS, signal: deps.signal },
+    { what: `the recording ${path}`, timeoutMs: RECORDING_TIMEOUT_MS, intervalMs: POLL_INTERVAL_MS, signal: deps.signal },
   );
 }

@@ -112,7 +112,11 @@ export class CallManager implements CallRegistry {
       return;
     }
     if (isMediaChannel(event)) {
+      // Its call has already given up on it: the externalMedia request timed out and Asterisk
+      // carried it out later, after the teardown found no channel to hang up. Nobody else would
+      // ever hang it up (reconciliation runs only after a reconnection).
       this.log.warn({ channelId: event.channel.id, name: event.channel.name }, 'media channel of no known call entered Stasis');
+      void this.releaseStray({ kind: 'channel', id: event.channel.id });
       return;
     }
     if (!this.accepting) {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChild, type ChildRun } from '../support/child-run.js';
+import { runChild, type ChildRun } from '../kit/child-run.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { PROJECT_ROOT } from '../support/deploy-fixture.js';
 

@@ -106,7 +106,7 @@ describe('asterisk-render-config (docker/asterisk/render-config.sh)', () => {
 describe('asterisk-healthcheck (docker/asterisk/healthcheck.sh)', () => {
   const USER = 'ops-user';
   const PASSWORD = 'ari-Secret-0123456789';
-  // The ping answer as recorded from Asterisk 22.10.1 (test/fixtures/ari/traces/api-docs-and-info.jsonl).
+  // The ping answer as recorded from Asterisk 22.10.1 (../shared/ari/traces/api-docs-and-info.jsonl).
   const PONG = JSON.stringify({ ping: 'pong', timestamp: '2026-11-21T04:19:53.014+0000', asterisk_id: '02:fc:00:00:00:01' });
   let server: Server;
   let url: string;

@@ -13,7 +13,7 @@ import { MediaStartupError, startMediaGateway } from '../../media/media-gateway.
 import { parseWavHeader } from '../../media/recording/wav.js';
 import { canonicalIp, unmapIpv4 } from '../../media/rtp/rtp-address.js';
 import { FakeAsteriskChannel, pollFor, sessionRequest } from '../support/media-rtp-peer.js';
-import { type ChildRunOptions, type ChildRun, runTsx } from '../support/child-run.js';
+import { type ChildRunOptions, type ChildRun, runTsx } from '../kit/child-run.js';
 
 const TOKEN = 'gateway-test-token-0123456789';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

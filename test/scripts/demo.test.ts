@@ -18,7 +18,7 @@ import { latencyText } from '../../scripts/demo/report-format.js';
 import { resampleSinc } from '../../scripts/demo/resample-sinc.js';
 import { parsePcmWav } from '../../scripts/demo/wav-pcm.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { type ChildRunOptions, type ChildRun, runTsx } from '../support/child-run.js';
+import { type ChildRunOptions, type ChildRun, runTsx } from '../kit/child-run.js';
 
 const RUN = fileURLToPath(new URL('../../scripts/demo/run.ts', import.meta.url));
 const DEMO_TIMEOUT_MS = 60_000;

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FakeAsterisk } from '../fakes/ari/index.js';
-import { ARI_PASSWORD, freePort, startSystem } from '../support/system.js';
-import { type ChildRun, runChild } from '../support/child-run.js';
+import { ARI_PASSWORD, startSystem } from '../support/test-system.js';
+import { freePort } from '../kit/ports.js';
+import { type ChildRun, runChild } from '../kit/child-run.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/verify_ari_registration.sh', import.meta.url));
 const PASSWORD = 'verify-Secret-42';

@@ -3,8 +3,8 @@
 // ApplicationReplaced rule, all against the ARI fake over real sockets.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ARI_PASSWORD, GATEWAY_TOKEN, startSystem, type TestSystem } from '../support/system.js';
-import { waitUntil } from '../support/wait.js';
+import { ARI_PASSWORD, GATEWAY_TOKEN, startSystem, type TestSystem } from '../support/test-system.js';
+import { waitUntil } from '../kit/wait.js';
 
 let system: TestSystem | null = null;
 afterEach(async () => {

@@ -1,19 +1,25 @@
 // `npm start` as a process: configuration errors, signals during start-up and
 // a double SIGTERM during shutdown.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FakeAsterisk } from '../fakes/ari/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { ARI_PASSWORD, backendEnv, freePort, GATEWAY_TOKEN } from '../support/system.js';
-import { type ChildRunOptions, type ChildRun, runTsx } from '../support/child-run.js';
+import { ARI_PASSWORD, backendEnv, GATEWAY_TOKEN } from '../support/test-system.js';
+import { freePort } from '../kit/ports.js';
+import { type ChildRunOptions, type ChildRun, runTsx } from '../kit/child-run.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const CHILD_TIMEOUT_MS = 30_000;
+/** An empty working directory: no .env of the developer's is read. */
+const EMPTY_DIR = mkdtempSync(join(tmpdir(), 'backend-main-'));
+afterAll(() => rmSync(EMPTY_DIR, { recursive: true, force: true }));
 
 function runMain(env: NodeJS.ProcessEnv, onStdout?: ChildRunOptions['onStdout']): Promise<ChildRun> {
   return runTsx(MAIN, [], {
-    // An empty working directory: no .env of the developer's is read.
-    cwd: fileURLToPath(new URL('../fixtures/', import.meta.url)),
+    cwd: EMPTY_DIR,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     timeoutMs: CHILD_TIMEOUT_MS,
     onStdout,

@@ -1,20 +1,18 @@
 // Test signals for the conversation's voice activity and barge-in detectors:
 // the recorded caller speech, seeded noise, and helpers to place, scale, delay
 // and mix them at 8 kHz.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { FULL_SCALE } from '../../media/audio/frame.js';
 import { decodeUlaw } from '../../media/codec/g711.js';
+import { callerSpeechUlaw } from '../kit/reference-media.js';
 
 export const RATE = 8000;
 export const FRAME_SAMPLES = 160;
 export const FRAME_MS = 20;
 export const SAMPLES_PER_MS = RATE / 1000;
 
-/** The 6 s recorded caller speech fixture, decoded to PCM16. */
+/** The 6 s of recorded caller speech (test/kit/reference-media.ts), decoded to PCM16. */
 export function callerSpeech(): Int16Array {
-  const path = fileURLToPath(new URL('../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
-  const bytes = readFileSync(path);
+  const bytes = callerSpeechUlaw();
   const pcm = new Int16Array(bytes.length);
   decodeUlaw(bytes, pcm);
   return pcm;

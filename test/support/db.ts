@@ -1,8 +1,10 @@
 // A fresh, migrated database per caller, cloned from the template that
 // test/support/global-setup.ts prepared. Safe from parallel worker processes.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
+import { sleep } from '../kit/sleep.js';
+import { databaseUrl, withAdmin } from './pg-admin.js';
 
 export interface TestDatabase {
   /** postgresql:// URL of the new database. */
@@ -19,21 +21,8 @@ const OBJECT_IN_USE = '55006';
 const CLONE_ATTEMPTS = 20;
 const CLONE_RETRY_MS = 100;
 
-function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
-}
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+function withTestAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withAdmin(inject('pgAdminUrl'), fn);
 }
 
 export interface CreateTestDatabaseOptions {
@@ -46,7 +35,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   // Same prefix as the template, so global teardown can drop what a crashed file left.
   const prefix = template.slice(0, -TEMPLATE_SUFFIX.length);
   const name = `${prefix}${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withAdmin(async (client) => {
+  await withTestAdmin(async (client) => {
     const source = options.empty ? '' : ` TEMPLATE ${client.escapeIdentifier(template)}`;
     const sql = `CREATE DATABASE ${client.escapeIdentifier(name)}${source}`;
     for (let attempt = 1; ; attempt += 1) {
@@ -57,7 +46,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
         // The template refuses connections, so this is only a session that was
         // still closing; it goes away on its own.
         if ((error as { code?: unknown }).code !== OBJECT_IN_USE || attempt >= CLONE_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, CLONE_RETRY_MS));
+        await sleep(CLONE_RETRY_MS);
       }
     }
   });
@@ -67,7 +56,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
     url: databaseUrl(inject('pgAdminUrl'), name),
     name,
     drop() {
-      dropping ??= withAdmin(async (client) => {
+      dropping ??= withTestAdmin(async (client) => {
         await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
       });
       return dropping;

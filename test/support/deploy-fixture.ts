@@ -1,7 +1,7 @@
 // Shared by the deployment checks: the project root, the sample .env a
 // newcomer would end up with, copies of the deployment files to break on
 // purpose, and running the deployment's shell scripts.
-import { runChild, type ChildRun } from './child-run.js';
+import { runChild, type ChildRun } from '../kit/child-run.js';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -5,14 +5,14 @@
 // When the database cannot be set up, the run ends with that reason alone.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, realpath, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { EmbeddedPostgresAccessError } from '../../src/db/embedded-access-error.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { applyMigrations } from '../../src/db/migrate.js';
+import { freePort } from '../kit/ports.js';
+import { databaseUrl, withAdmin } from './pg-admin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,24 +29,6 @@ const PORT_ATTEMPTS = 3;
 const TEMPLATE_SUFFIX = 'template';
 function testDatabasePrefix(runId: string): string {
   return `test_${runId}_`;
-}
-
-function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 /** Starts an embedded server, retrying on another port if the free one was taken meanwhile. */
@@ -75,17 +57,6 @@ async function removeTempDir(tempDir: string): Promise<void> {
   const data = await realpath(join(tempDir, 'data')).catch(() => undefined);
   if (data) await rm(data, { recursive: true, force: true });
   await rm(tempDir, { recursive: true, force: true });
-}
-
-async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -2,8 +2,9 @@
 // end through the real system, and requests made over HTTP the way the media
 // gateway makes them.
 import type { CallLog } from '../../src/db/index.js';
-import { GATEWAY_TOKEN, createBusiness, type TestSystem } from './system.js';
-import { waitFor } from './wait.js';
+import { finalCallRow } from '../kit/calls.js';
+import { waitFor } from '../kit/wait.js';
+import { GATEWAY_TOKEN, createBusiness, type TestSystem } from './test-system.js';
 
 export const DIALED = '+19863334949';
 export const CALLER = '+15551230000';
@@ -74,13 +75,7 @@ export function callRow(s: TestSystem, channelId: string): Promise<CallLog | nul
 
 /** The row once it is no longer open (CallLog writes trail the call by a few ms). */
 export function finalRow(s: TestSystem, channelId: string): Promise<CallLog> {
-  return waitFor(
-    async () => {
-      const row = await callRow(s, channelId);
-      return row && !['ringing', 'answered'].includes(row.status) ? row : null;
-    },
-    { what: `the final CallLog row of ${channelId}` },
-  );
+  return finalCallRow(s.prisma, channelId);
 }
 
 /** REST requests the fake received after `seq`: method, path and query. */

@@ -3,10 +3,13 @@
 // by byte, a valid session request, and a bounded poll that returns the value
 // it waited for.
 import { randomUUID } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import type { CreateSessionRequest } from '../../media/contract/sessions.js';
+import { bindUdp } from '../kit/ports.js';
+import { waitFor } from '../kit/wait.js';
 
 const DEFAULT_POLL_TIMEOUT_MS = 5_000;
+/** Short: these waits follow packets on loopback, which arrive within a few ms. */
 const POLL_INTERVAL_MS = 2;
 
 /** Bytes of one 20 ms ulaw frame (8 kHz, one byte per sample). */
@@ -20,13 +23,17 @@ export async function pollFor<T>(
   done: (value: T) => boolean,
   timeoutMs = DEFAULT_POLL_TIMEOUT_MS,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
+  let last: T | undefined;
+  const found = await waitFor(
+    async () => {
+      last = await read();
+      return done(last) ? { value: last } : null;
+    },
+    { timeoutMs, intervalMs: POLL_INTERVAL_MS, what: 'a value that meets the condition' },
+  ).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; last value ${JSON.stringify(last)}`);
+  });
+  return found.value;
 }
 
 export interface RtpPacketFields {
@@ -95,8 +102,7 @@ export class FakeAsteriskChannel {
 
   /** Binds an ephemeral port; `gatewayPort` is where send() goes (the gateway's RTP port). */
   static async open(gatewayPort: number): Promise<FakeAsteriskChannel> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const socket = await bindUdp();
     return new FakeAsteriskChannel(socket, gatewayPort);
   }
 

@@ -1,6 +1,7 @@
 // A TCP proxy on 127.0.0.1 that tests put between a client and a server to
 // simulate the server going away (pause) and coming back (resume) on the same port.
 import net from 'node:net';
+import { listenOnLoopback } from '../kit/ports.js';
 
 export interface TcpProxy {
   readonly port: number;
@@ -49,15 +50,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.pipe(client);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
+  const port = await listenOnLoopback(server);
 
   const resetAll = () => {
     for (const { client, upstream } of [...connections]) {
@@ -69,7 +62,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 
   let closing: Promise<void> | undefined;
   return {
-    port: address.port,
+    port,
     pause() {
       paused = true;
       resetAll();

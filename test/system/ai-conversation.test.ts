@@ -13,8 +13,8 @@ import {
   turnWhere,
   turnsOf,
   type AiSystem,
-} from '../support/ai-system.js';
-import { waitFor, waitUntil } from '../support/wait.js';
+} from '../support/test-system.js';
+import { waitFor, waitUntil } from '../kit/wait.js';
 
 let ai: AiSystem | null = null;
 afterEach(async () => {

@@ -2,8 +2,8 @@
 // something sensible and the call ends (or is transferred) cleanly, with what
 // failed on the CallLog.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/ai-system.js';
-import { waitFor, waitUntil } from '../support/wait.js';
+import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/test-system.js';
+import { waitFor, waitUntil } from '../kit/wait.js';
 
 let ai: AiSystem | null = null;
 afterEach(async () => {

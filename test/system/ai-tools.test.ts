@@ -1,8 +1,8 @@
 // The tools the LLM may call, end to end: the gateway asks the backend, the
 // backend acts through ARI (fake) and the database.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/ai-system.js';
-import { waitFor } from '../support/wait.js';
+import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/test-system.js';
+import { waitFor } from '../kit/wait.js';
 
 let ai: AiSystem | null = null;
 afterEach(async () => {

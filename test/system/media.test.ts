@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseWavHeader } from '../../media/recording/wav.js';
-import { createBusiness, startSystem, type TestSystem } from '../support/system.js';
-import { waitFor, waitUntil } from '../support/wait.js';
+import { createBusiness, startSystem, type TestSystem } from '../support/test-system.js';
+import { waitFor, waitUntil } from '../kit/wait.js';
 
 const DIALED = '+19863334949';
 let system: TestSystem | null = null;

@@ -1,33 +1,25 @@
 // Nothing is lost when things break: a crashed backend, a dead ARI socket
 // during a call, an Asterisk restart, and a graceful shutdown.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../src/backend.js';
 import { loadConfig } from '../../src/config.js';
-import { createDb, type Db } from '../../src/db/index.js';
+import { createDb } from '../../src/db/index.js';
 import type { MediaGateway } from '../../media/media-gateway.js';
 import { FakeAsterisk } from '../fakes/ari/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { captureLogs } from '../support/log-capture.js';
-import { ARI_PASSWORD, backendEnv, createBusiness, startGateway, startSystem, type TestSystem } from '../support/system.js';
-import { waitFor, waitUntil } from '../support/wait.js';
+import { ARI_PASSWORD, backendEnv, createBusiness, startGateway, startSystem, type TestSystem } from '../support/test-system.js';
+import { finalCallRow as finalRow } from '../kit/calls.js';
+import { startProgram } from '../kit/program-process.js';
+import { tsxArgs } from '../kit/typescript-entry.js';
+import { waitFor, waitUntil } from '../kit/wait.js';
 
 const DIALED = '+19863334949';
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function finalRow(prisma: Db['prisma'], channelId: string) {
-  return waitFor(
-    async () => {
-      const row = await prisma.callLog.findUnique({ where: { channelId } });
-      return row && !['ringing', 'answered'].includes(row.status) ? row : null;
-    },
-    { what: `the final row of ${channelId}` },
-  );
-}
 
 async function bridgedCall(fake: FakeAsterisk, channelId: string) {
   return waitFor(() => fake.bridges().find((b) => b.channels.includes(channelId) && b.channels.length === 2), {
@@ -55,9 +47,8 @@ describe('a backend that crashed', () => {
     });
 
     // A first backend, as its own process, takes a call and is killed mid-call.
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../src/main.ts', import.meta.url))], {
+    const { child } = startProgram('the first backend', [process.execPath, ...tsxArgs(fileURLToPath(new URL('../../src/main.ts', import.meta.url)))], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
     });
     cleanups.push(async () => child.kill('SIGKILL'));
     await waitUntil(() => fake.isRegistered(), { timeoutMs: 20_000, what: 'the child backend to register the app' });

@@ -1,11 +1,10 @@
-// Loads Asterisk 22's ARI description (Swagger 1.1 api-docs, copied verbatim into
-// test/fixtures/ari/api-docs/) and turns it into a route tree shaped like Asterisk's own
+// Loads Asterisk 22's ARI description (Swagger 1.1 api-docs, read from the shared
+// reference folder's ari/api-docs/) and turns it into a route tree shaped like Asterisk's own
 // (res/ari.c): one node per path segment, a literal child wins over the `{param}` child,
 // and there is no backtracking.
 
 import { readFileSync } from 'node:fs';
-
-const API_DOCS_DIR = new URL('../../fixtures/ari/api-docs/', import.meta.url);
+import { sharedPath } from '../../support/shared-reference.js';
 
 export type ParamLocation = 'path' | 'query' | 'body';
 
@@ -153,7 +152,7 @@ function newNode(): RouteNode {
 }
 
 function readJson(fileName: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(fileName, API_DOCS_DIR), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(sharedPath('ari', 'api-docs', fileName), 'utf8')) as Record<string, unknown>;
 }
 
 function asArray(value: unknown): unknown[] {

@@ -2,13 +2,13 @@
 // fetch, ws and dgram.
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAsterisk, type FakeAsteriskOptions } from './index.js';
 import { ariRequest, EventSocket, refusedUpgrade, type AriEventJson, type RawAuth } from './raw-ari-client.js';
 import { normalizedText, readTrace, type TraceLine } from './recorded-traces.js';
+import { callerSpeechUlaw } from '../../kit/reference-media.js';
 
-const CALLER_SPEECH = readFileSync(new URL('../../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
+const CALLER_SPEECH = callerSpeechUlaw();
 const RECORDED_WS_BASE = 'ws://127.0.0.1:8088';
 
 const fakes: FakeAsterisk[] = [];

@@ -9,7 +9,7 @@ import { AppRegistry } from './app-registry.js';
 import { AriHttpServer } from './ari-http-server.js';
 import { bridgeMembers } from './bridging.js';
 import type { ChannelRecord } from './call-model.js';
-import { callerSpeechUlaw } from './caller-audio.js';
+import { callerSpeechUlaw } from '../../kit/reference-media.js';
 import type { ReceivedPacket } from './rtp-media.js';
 import { decideEventsUpgrade } from './events-upgrade.js';
 import type { FakeAsteriskOptions, FakeBridgeView, FakeCall, FakeCallOptions, FakeChannelView, RecordedRequest } from './public-types.js';
@@ -21,8 +21,10 @@ import { ariError, type RestReply, type RestRoute } from './rest-types.js';
 import { RtpMedia } from './rtp-media.js';
 import { DEFAULT_APP, Telephony } from './telephony.js';
 import { bridgeView, channelView } from './views.js';
-import { waitForChange } from '../shared/wait-for-change.js';
+import { waitUntil } from '../../kit/wait.js';
 
+/** Default bound of waitFor(): every state change re-checks, so a longer wait is a failure. */
+const WAIT_TIMEOUT_MS = 5_000;
 const DEFAULT_RESTART_DOWN_MS = 300;
 
 interface InjectedFailure {
@@ -202,10 +204,10 @@ export class FakeAsterisk {
 
   /**
    * Resolves once `predicate()` holds, re-checked on every state change of the fake (request,
-   * event, socket, RTP packet) and every 20 ms; rejects after timeoutMs with `what` in the message.
+   * event, socket, RTP packet) and every 10 ms; rejects after timeoutMs with `what` in the message.
    */
   waitFor(predicate: () => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<void> {
-    return waitForChange('FakeAsterisk', this.changes, predicate, options);
+    return waitUntil(predicate, { timeoutMs: WAIT_TIMEOUT_MS, ...options, what: `${options.what ?? 'a condition'} (FakeAsterisk)`, wakeOn: this.changes });
   }
 
   /**

@@ -1,15 +1,14 @@
-// Reading the recorded Asterisk traces (test/fixtures/ari/traces) and normalising ARI JSON so
+// Reading the recorded Asterisk traces (ari/traces in the shared reference folder) and normalising ARI JSON so
 // that a fake's output compares equal to a recording: times, unique ids, pointers, SIP
 // Call-IDs, bridge UUIDs, RTP ports and QoS statistics are replaced by placeholders.
 
 import { readFileSync } from 'node:fs';
-
-const TRACES_DIR = new URL('../../fixtures/ari/traces/', import.meta.url);
+import { sharedPath } from '../../support/shared-reference.js';
 
 export type TraceLine = Record<string, unknown> & { seq: number; kind: string };
 
 export function readTrace(name: string): TraceLine[] {
-  return readFileSync(new URL(`${name}.jsonl`, TRACES_DIR), 'utf8')
+  return readFileSync(sharedPath('ari', 'traces', `${name}.jsonl`), 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as TraceLine);

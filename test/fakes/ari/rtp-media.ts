@@ -3,12 +3,13 @@
 // (one SSRC per channel, random initial sequence number and timestamp, marker 0, 20 ms
 // pacing from the shared RtpClock) and counts what the app sends back to it.
 
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { RtpClock, type PacedSender } from './rtp-clock.js';
 import { payloadInFormat, RTP_FORMATS, type RtpFormat } from './rtp-formats.js';
 import { parseRtp, RTP_HEADER_BYTES, writeRtpHeader } from './rtp-packet.js';
 import { ULAW_TO_LINEAR } from '../shared/g711.js';
+import { bindUdp } from '../../kit/ports.js';
 
 const LOCAL_ADDRESS = '127.0.0.1';
 const MAX_BIND_ATTEMPTS = 64;
@@ -232,14 +233,7 @@ async function bindEvenPort(): Promise<Socket> {
   const rejected: Socket[] = [];
   try {
     for (let attempt = 0; attempt < MAX_BIND_ATTEMPTS; attempt += 1) {
-      const socket = createSocket('udp4');
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(0, LOCAL_ADDRESS, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
+      const socket = await bindUdp(LOCAL_ADDRESS);
       if (socket.address().port % 2 === 0) {
         // A send to a closed port surfaces asynchronously as an error; RTP ignores it.
         socket.on('error', () => undefined);

@@ -56,9 +56,11 @@ import { answerRest } from './rest-routes.js';
 import { parseSpeakQuery } from './speak-query.js';
 import { SpeakSession } from './speak-session.js';
 import { DEFAULT_MIN_SPEECH_MS, DEFAULT_MS_PER_CHARACTER } from './synthetic-voice.js';
-import { listenOnLoopback } from '../shared/listen.js';
-import { waitForChange } from '../shared/wait-for-change.js';
+import { listenOnLoopback } from '../../kit/ports.js';
+import { waitUntil } from '../../kit/wait.js';
 
+/** Default bound of waitFor(): every state change re-checks, so a longer wait is a failure. */
+const WAIT_TIMEOUT_MS = 5_000;
 const DEFAULT_API_KEY = 'dg-test-key';
 const DEFAULT_DROP_CODE = 1011;
 const DEFAULT_DROP_REASON = 'NET-0000: The service has not transmitted a Text frame to the client within the timeout window.';
@@ -228,7 +230,7 @@ export class FakeDeepgram {
   }
 
   waitFor(predicate: () => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<void> {
-    return waitForChange('FakeDeepgram', this.changes, predicate, options);
+    return waitUntil(predicate, { timeoutMs: WAIT_TIMEOUT_MS, ...options, what: `${options.what ?? 'a condition'} (FakeDeepgram)`, wakeOn: this.changes });
   }
 
   close(): Promise<void> {

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { callerSpeechUlaw } from '../../kit/reference-media.js';
 import { describe, expect, it } from 'vitest';
 import { decodeSamples } from './audio-codec.js';
 import { ListenRecognizer, type RecognizerConfig, type RecognizerEvent } from './listen-recognizer.js';
 import { EnergyVoiceDetector } from './voice-activity.js';
 
-const CALLER_SPEECH_ULAW = readFileSync(new URL('../../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
+const CALLER_SPEECH_ULAW = callerSpeechUlaw();
 
 const CONFIG: RecognizerConfig = {
   vadEvents: true,

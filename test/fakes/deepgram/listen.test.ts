@@ -1,12 +1,12 @@
 // The Deepgram live-transcription fake driven by the real @deepgram/sdk (listen v1 socket).
 
-import { readFileSync } from 'node:fs';
 import { DeepgramClient, type Deepgram } from '@deepgram/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDeepgram, NO_AUDIO_CLOSE_REASON, type FakeDeepgramOptions } from './index.js';
+import { callerSpeechSlin16OneSecond, callerSpeechUlaw } from '../../kit/reference-media.js';
 
-const CALLER_SPEECH_ULAW = readFileSync(new URL('../../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
-const CALLER_SPEECH_S16BE_16K = readFileSync(new URL('../../fixtures/media/caller-speech-1s.s16be-16k.raw', import.meta.url));
+const CALLER_SPEECH_ULAW = callerSpeechUlaw();
+const CALLER_SPEECH_S16BE_16K = callerSpeechSlin16OneSecond();
 const ULAW_SILENCE = 0xff;
 const FRAME_BYTES_ULAW = 160;
 

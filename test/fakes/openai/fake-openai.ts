@@ -29,14 +29,16 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { nowMs, TimerSet } from '../deepgram/clock.js';
 import { DEFAULT_MIN_SPEECH_MS, DEFAULT_MS_PER_CHARACTER } from '../deepgram/synthetic-voice.js';
-import { listenOnLoopback } from '../shared/listen.js';
-import { waitForChange } from '../shared/wait-for-change.js';
+import { listenOnLoopback } from '../../kit/ports.js';
+import { waitUntil } from '../../kit/wait.js';
 import { handleChatCompletion } from './chat-route.js';
 import { incorrectKey, invalidRequest, missingKey, notFound, sendError } from './openai-errors.js';
 import type { ChatKnobs, ChatReply, ChatResponder, FakeOpenAIOptions, RecordedRequest, SpeechFailure, SpeechKnobs } from './public-types.js';
 import { sendModels } from './models-route.js';
 import { handleSpeech } from './speech-route.js';
 
+/** Default bound of waitFor(): every state change re-checks, so a longer wait is a failure. */
+const WAIT_TIMEOUT_MS = 5_000;
 const DEFAULT_API_KEY = 'sk-test-key';
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 const DEFAULT_REPLY: ChatReply = { text: 'Hello! How can I help you today?' };
@@ -132,7 +134,7 @@ export class FakeOpenAI {
   }
 
   waitFor(predicate: () => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<void> {
-    return waitForChange('FakeOpenAI', this.changes, predicate, options);
+    return waitUntil(predicate, { timeoutMs: WAIT_TIMEOUT_MS, ...options, what: `${options.what ?? 'a condition'} (FakeOpenAI)`, wakeOn: this.changes });
   }
 
   close(): Promise<void> {

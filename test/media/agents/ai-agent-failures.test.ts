@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AiAgentHarness, callerVoice } from '../../support/doubles/ai-agent-harness.js';
 import { providerFailure } from '../../support/doubles/providers.js';
 import { TEST_CALL_ID } from '../../support/doubles/session-request.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const harnesses: AiAgentHarness[] = [];
 function harness(...args: ConstructorParameters<typeof AiAgentHarness>): AiAgentHarness {

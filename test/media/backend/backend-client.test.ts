@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendClient, type BackendClientOptions } from '../../../media/backend/backend-client.js';
 import type { TurnReport } from '../../../media/contract/backend.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const TOKEN = 'gateway-token-0123456789abcdef';
 const CALL_ID = '00000000-0000-4000-8000-00000000c411';

@@ -15,8 +15,9 @@ import {
   linearToUlaw,
   ulawToLinear,
 } from '../../../media/codec/g711.js';
+import { callerSpeechUlawPath } from '../../kit/reference-media.js';
 
-const CALLER_ULAW = new URL('../../fixtures/media/caller-speech-6s.ulaw', import.meta.url);
+const CALLER_ULAW = callerSpeechUlawPath();
 
 /** Every int16 value, -32768 .. 32767. */
 const ALL_SAMPLES = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);

@@ -1,10 +1,9 @@
 // L16 (RFC 3551 section 4.5.11): network byte order on the wire, checked on
 // hand-made bytes and on slin16 payloads recorded from Asterisk 22.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeL16, encodeL16 } from '../../../media/codec/l16.js';
+import { callerSpeechSlin16OneSecond } from '../../kit/reference-media.js';
 
-const CALLER_SLIN16 = new URL('../../fixtures/media/caller-speech-1s.s16be-16k.raw', import.meta.url);
 
 /** Mean absolute first difference over mean absolute value: low for speech, about 1 or more for noise. */
 function roughness(samples: Int16Array): number {
@@ -69,7 +68,7 @@ describe('L16 buffer checks', () => {
 });
 
 describe('recorded slin16 payloads from Asterisk 22', () => {
-  const recorded = readFileSync(CALLER_SLIN16);
+  const recorded = callerSpeechSlin16OneSecond();
 
   it('are speech when read big-endian and noise when read little-endian', () => {
     expect(recorded.length).toBe(32000);

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClipCache, type ClipCacheOptions } from '../../../media/conversation/clip-cache.js';
 import { InMemoryTts, providerFailure } from '../../support/doubles/providers.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const VOICE = 'aura-2-thalia-en';
 const GREETING = 'Thanks for calling Bright Smile Dental.';

@@ -1,6 +1,5 @@
 // The Deepgram STT provider (real @deepgram/sdk) against the Deepgram fake on 127.0.0.1.
 
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,8 +7,9 @@ import { DeepgramSttProvider, type DeepgramSttOptions } from '../../../media/pro
 import { ProviderError } from '../../../media/providers/provider-error.js';
 import type { SttEvent, SttStream, SttStreamOptions } from '../../../media/providers/types.js';
 import { FakeDeepgram, type FakeDeepgramOptions } from '../../fakes/deepgram/index.js';
+import { callerSpeechUlaw } from '../../kit/reference-media.js';
 
-const CALLER_SPEECH_ULAW = readFileSync(new URL('../../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
+const CALLER_SPEECH_ULAW = callerSpeechUlaw();
 const FRAME_BYTES = 160;
 const SILENCE_FRAME = new Uint8Array(FRAME_BYTES).fill(0xff);
 const WRONG_KEY = 'dg-wrong-0123456789abcdef0123456789abcdef';

@@ -1,14 +1,15 @@
 // The recorder in a real child process that dies (SIGKILL) or whose disk
 // fails (a file size limit set with `ulimit -f`, so writes get EFBIG): the file
 // left behind must always be a valid WAV, and a disk error must not throw.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseWavHeader, type ParsedWavHeader } from '../../../media/recording/wav.js';
+import { parseJsonLine } from '../../kit/line-reader.js';
+import { startProgram } from '../../kit/program-process.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const RECORDER_MODULE = new URL('../../../media/recording/call-recorder.ts', import.meta.url).href;
@@ -85,25 +86,9 @@ interface ChildRun {
 }
 
 function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildRun {
-  const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => void (stderr += text));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const firstMessage = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child sent nothing within ${CHILD_TIMEOUT_MS} ms: ${stderr}`)), CHILD_TIMEOUT_MS);
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as Record<string, unknown>);
-    });
-    void exit.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`child exited (${code ?? signal}) before its message: ${stderr}`));
-    });
-  });
-  return { child, firstMessage, exit, stderr: () => stderr };
+  const program = startProgram('the recorder child', [command, ...args], { cwd: REPO_ROOT, env, keepOutput: true });
+  const firstMessage = program.lines.next((line) => parseJsonLine(line) as Record<string, unknown> | null, CHILD_TIMEOUT_MS, 'its first message');
+  return { child: program.child, firstMessage, exit: program.exited, stderr: () => program.output() };
 }
 
 async function readWav(path: string): Promise<{ header: ParsedWavHeader; bytes: Buffer }> {

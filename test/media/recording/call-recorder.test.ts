@@ -6,7 +6,7 @@ import { createMediaLogger } from '../../../media/logger.js';
 import { CallRecorder, type CallRecorderOptions } from '../../../media/recording/call-recorder.js';
 import { recordingPath } from '../../../media/recording/recording-path.js';
 import { parseWavHeader, WAV_MAX_DATA_BYTES, wavHeader, type ParsedWavHeader } from '../../../media/recording/wav.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const BUSINESS_ID = '3f0c8a52-9d1e-4c6b-8f3a-2b7d9e1c4a60';
 const CALL_ID = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';

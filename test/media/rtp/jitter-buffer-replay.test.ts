@@ -1,26 +1,10 @@
 // Replays the arrival times of a real Asterisk 22.10.1 externalMedia stream
-// (test/fixtures/rtp/README.md) against a 20 ms playout clock.
-import { readFileSync } from 'node:fs';
+// (recordedInboundUlawRtp in test/kit/reference-media.ts) against a 20 ms playout clock.
 import { describe, expect, it } from 'vitest';
 import { JitterBuffer, type JitterBufferPacket } from '../../../media/rtp/jitter-buffer.js';
+import { recordedInboundUlawRtp } from '../../kit/reference-media.js';
 
-interface RecordedInbound {
-  dir: 'in';
-  t_ms: number;
-  interval_ms: number | null;
-  seq: number;
-  timestamp: number;
-  ssrc: number;
-  payloadLen: number;
-}
-
-const recorded: RecordedInbound[] = readFileSync(
-  new URL('../../fixtures/rtp/inbound-externalmedia-ulaw.in.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as RecordedInbound);
+const recorded = recordedInboundUlawRtp();
 
 /** Arrival times with sub-ms precision: the first whole-ms t_ms plus the recorded intervals. */
 function arrivalsMs(): number[] {

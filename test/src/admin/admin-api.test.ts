@@ -7,9 +7,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchGatewayReadiness } from '../../../src/admin/gateway-readiness.js';
 import { buildApp } from '../../../src/http/app.js';
-import { startSystem, type TestSystem } from '../../support/system.js';
+import { startSystem, type TestSystem } from '../../support/test-system.js';
 import { OPERATOR_TOKEN, StaffClient, adminRequest } from '../../support/staff-api.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '../../kit/wait.js';
 
 let system: TestSystem;
 const api = (method: string, path: string, body?: unknown, authorization?: string | null) =>

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../../src/db/index.js';
 import { verifyPassword } from '../../../src/staff/password-hash.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { type ChildRun, runTsx } from '../../support/child-run.js';
+import { type ChildRun, runTsx } from '../../kit/child-run.js';
 
 const CLI = fileURLToPath(new URL('../../../src/admin/cli.ts', import.meta.url));
 const PASSWORD = 'cli-password-123456';

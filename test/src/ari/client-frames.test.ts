@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AriClient } from '../../../src/ari/client.js';
 import type { AriEvent } from '../../../src/ari/types.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const APP = 'prosaas_ai';
 const WAIT_MS = 5_000;
@@ -80,12 +81,8 @@ function event(type: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ type, application: APP, timestamp: '2026-11-21T04:19:39.780+0000', ...extra });
 }
 
-async function pollUntil(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = performance.now() + WAIT_MS;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+function pollUntil(predicate: () => boolean, what: string): Promise<void> {
+  return waitUntil(predicate, { timeoutMs: WAIT_MS, what });
 }
 
 describe('AriClient event frames', () => {

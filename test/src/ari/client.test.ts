@@ -1,7 +1,5 @@
 // AriClient against FakeAsterisk (test/fakes/ari), which speaks ARI's REST and events-websocket
 // wire protocol on 127.0.0.1 the way the recorded Asterisk 22.10.1 does.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +7,8 @@ import { WebSocket } from 'ws';
 import { AriClient, type AriStatus } from '../../../src/ari/client.js';
 import type { AriEvent, StasisStartEvent } from '../../../src/ari/types.js';
 import { FakeAsterisk } from '../../fakes/ari/index.js';
+import { freePort as closedPort } from '../../kit/ports.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const APP = 'prosaas_ai';
 const USERNAME = 'asterisk';
@@ -78,20 +78,8 @@ function nextEvent<T extends AriEvent>(client: AriClient, predicate: (event: Ari
 }
 
 /** Short polling loop bounded by WAIT_MS, for conditions on the client side (events received). */
-async function pollUntil(predicate: () => boolean, what: string): Promise<void> {
-  const deadline = performance.now() + WAIT_MS;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+function pollUntil(predicate: () => boolean, what: string): Promise<void> {
+  return waitUntil(predicate, { timeoutMs: WAIT_MS, what });
 }
 
 describe('AriClient against FakeAsterisk', () => {

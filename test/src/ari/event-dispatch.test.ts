@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventDispatch } from '../../../src/ari/event-dispatch.js';
 import type { AriEvent } from '../../../src/ari/types.js';
 import { stasisStart } from '../../support/ari-events.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 function dispatcher() {
   const lines: string[] = [];

@@ -13,6 +13,7 @@ import {
   type EventSocketEnd,
   type RawAriEvent,
 } from '../../../src/ari/event-socket.js';
+import { waitUntil as waitForCondition } from '../../kit/wait.js';
 
 const USERNAME = 'ari-user';
 const PASSWORD = 'Sup3r-s3cret-pw';
@@ -66,12 +67,8 @@ function recorder(): Recorder {
   return record;
 }
 
-async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return waitForCondition(predicate, { timeoutMs, what });
 }
 
 describe('AriEventSocket', () => {

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AriError } from '../../../src/ari/errors.js';
 import { AriRest, buildQueryString } from '../../../src/ari/rest.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const USERNAME = 'ari-user';
 const PASSWORD = 'Sup3r-s3cret-pw';

@@ -3,7 +3,7 @@
 // Asterisk needs, the final CallLog row and the release of every resource.
 import { afterEach, describe, expect, it } from 'vitest';
 import { backendPaths, type CallAction } from '../../../media/contract/backend.js';
-import { startSystem, type TestSystem } from '../../support/system.js';
+import { startSystem, type TestSystem } from '../../support/test-system.js';
 import {
   callRow,
   connectedCall,
@@ -13,7 +13,7 @@ import {
   restRequestsSince,
   type ConnectedCall,
 } from '../../support/internal-call.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 let system: TestSystem | null = null;
 afterEach(async () => {

@@ -1,8 +1,9 @@
 // The call lifecycle through the real backend and media gateway, against the
 // ARI fake over real sockets and a real PostgreSQL.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
-import { waitFor, waitUntil } from '../../support/wait.js';
+import { finalRow } from '../../support/internal-call.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
+import { waitFor, waitUntil } from '../../kit/wait.js';
 
 const DIALED = '+19863334949';
 const CALLER = '+15551230000';
@@ -29,16 +30,6 @@ function rowWithStatus(s: TestSystem, channelId: string, status: string) {
     const row = await callRow(s, channelId);
     return row?.status === status ? row : null;
   }, { what: `the ${status} row of ${channelId}` });
-}
-
-async function finalRow(s: TestSystem, channelId: string) {
-  return waitFor(
-    async () => {
-      const row = await callRow(s, channelId);
-      return row && !['ringing', 'answered'].includes(row.status) ? row : null;
-    },
-    { what: `the final CallLog row of ${channelId}` },
-  );
 }
 
 function requestsSince(s: TestSystem, seq: number) {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AGENT_MESSAGES } from '../../../src/calls/agent-actions.js';
 import { CallSessionHarness, DIALED } from '../../support/doubles/call-session-harness.js';
 import { fail } from '../../support/doubles/in-memory-asterisk.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 let h: CallSessionHarness;
 afterEach(async () => {

@@ -9,7 +9,7 @@ import { TEST_AGENT } from '../../support/doubles/call-stores.js';
 import { fail } from '../../support/doubles/in-memory-asterisk.js';
 import { gatewayError } from '../../support/doubles/in-memory-media-gateway.js';
 import type { HeldRequest } from '../../support/doubles/step-control.js';
-import { waitUntil } from '../../support/wait.js';
+import { waitUntil } from '../../kit/wait.js';
 
 let h: CallSessionHarness;
 afterEach(async () => {

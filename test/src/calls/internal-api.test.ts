@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backendPaths, type CallAction, type TurnReport } from '../../../media/contract/backend.js';
-import { GATEWAY_TOKEN, startSystem, type TestSystem } from '../../support/system.js';
+import { GATEWAY_TOKEN, startSystem, type TestSystem } from '../../support/test-system.js';
 import { connectedCall, finalRow, postInternal } from '../../support/internal-call.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '../../kit/wait.js';
 
 let system: TestSystem | null = null;
 afterEach(async () => {

@@ -12,8 +12,8 @@ import type { CallRecord } from '../../../src/calls/call-record.js';
 import { MediaGatewayClient } from '../../../src/media-gateway/client.js';
 import { FakeAsterisk } from '../../fakes/ari/index.js';
 import { stasisStart } from '../../support/ari-events.js';
-import { freePort } from '../../support/system.js';
-import { waitUntil } from '../../support/wait.js';
+import { freePort } from '../../kit/ports.js';
+import { waitUntil } from '../../kit/wait.js';
 
 const logger = pino({ level: 'silent' });
 const GRACE_MS = 60_000;

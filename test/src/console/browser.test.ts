@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendPaths, type TurnReport } from '../../../media/contract/backend.js';
 import { openBrowser, screenshot, withFailureScreenshot, type BrowserProfile } from '../../support/browser.js';
 import { postInternal } from '../../support/internal-call.js';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 import { OPERATOR_TOKEN, createStaffAccount, insertCall, type StaffAccount } from '../../support/staff-api.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor } from '../../kit/wait.js';
 
 const NUMBER_A = '+19863334949';
 const NUMBER_B = '+19863330000';

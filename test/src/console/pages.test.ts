@@ -11,9 +11,9 @@ import { buildApp } from '../../../src/http/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../../src/console/page-reply.js';
 import { FORM_BODY_LIMIT_BYTES } from '../../../src/console/form-body.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 import { OPERATOR_TOKEN, createStaffAccount, insertCall, type StaffAccount } from '../../support/staff-api.js';
-import { waitFor, waitUntil } from '../../support/wait.js';
+import { waitFor, waitUntil } from '../../kit/wait.js';
 
 const HOST = 'console.test';
 const ORIGIN = `http://${HOST}`;

@@ -10,6 +10,7 @@ import { DbPingTimeoutError } from '../../../src/db/ping-timeout-error.js';
 import { isTransientDbError } from '../../../src/db/transient-error.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
+import { freePort as closedPort } from '../../kit/ports.js';
 
 let database: TestDatabase;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -70,13 +71,6 @@ async function fakeServer(onConnection: (socket: net.Socket) => void): Promise<{
   };
 }
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function capturingLogger() {
   const lines: { level: number; msg: string }[] = [];

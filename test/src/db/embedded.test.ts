@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../src/db/embedded.js';
 import { redactUrl } from '../../../src/db/redact-url.js';
 import { resolveDatabaseUrl } from '../../../src/db/resolve.js';
+import { freePort } from '../../kit/ports.js';
 
 let baseDir: string;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -25,13 +26,6 @@ afterAll(async () => {
   if (baseDir) await rm(baseDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function start(dataDir: string, port: number, database = 'app', logger?: pino.Logger): Promise<EmbeddedPostgres> {
   const server = await startEmbeddedPostgres({ dataDir, port, database, logger });

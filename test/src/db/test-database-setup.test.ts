@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runChild } from '../../support/child-run.js';
+import { runChild } from '../../kit/child-run.js';
 
 const projectRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const vitestEntry = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url));

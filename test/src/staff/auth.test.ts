@@ -3,7 +3,7 @@
 // expire or whose user is disabled, CSRF on changes, and the login rate limit.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 import { OPERATOR_TOKEN, StaffClient, adminRequest, createStaffAccount, type StaffAccount } from '../../support/staff-api.js';
 
 let system: TestSystem;

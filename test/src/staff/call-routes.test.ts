@@ -3,7 +3,7 @@
 // every filter, transcript search with literal % and _, the detail of one
 // call, and clear 400s for bad parameters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 import { StaffClient, createStaffAccount, insertCall } from '../../support/staff-api.js';
 
 let system: TestSystem;

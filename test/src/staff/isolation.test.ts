@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 import { OPERATOR_TOKEN, StaffClient, adminRequest, createStaffAccount, insertCall, type StaffAccount } from '../../support/staff-api.js';
 
 type Role = 'anonymous' | 'staff A' | 'manager A' | 'staff B' | 'operator';

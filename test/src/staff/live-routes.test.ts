@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendPaths, type TurnReport } from '../../../media/contract/backend.js';
 import { postInternal } from '../../support/internal-call.js';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 import { StaffClient, createStaffAccount, openEventStream, type EventStreamReader, type StaffAccount } from '../../support/staff-api.js';
-import { waitFor, waitUntil } from '../../support/wait.js';
+import { waitFor, waitUntil } from '../../kit/wait.js';
 
 const NUMBER_A = '+19863334949';
 const NUMBER_B = '+19863330000';

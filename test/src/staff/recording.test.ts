@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBusiness, startSystem, type TestSystem } from '../../support/system.js';
+import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 import { StaffClient, createStaffAccount, insertCall } from '../../support/staff-api.js';
 
 let system: TestSystem;

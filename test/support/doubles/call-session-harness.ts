@@ -11,7 +11,7 @@ import { CallLogWriter } from '../../../src/calls/call-log-writer.js';
 import type { CallSessionDeps } from '../../../src/calls/call-session-deps.js';
 import { CallSession } from '../../../src/calls/call-session.js';
 import { stasisStart } from '../ari-events.js';
-import { waitUntil } from '../wait.js';
+import { waitUntil } from '../../kit/wait.js';
 import { InMemoryCallLogStore, InMemoryDirectory, InMemoryRegistry, StoreOutageError } from './call-stores.js';
 import { InMemoryAsterisk } from './in-memory-asterisk.js';
 import { InMemoryMediaGateway } from './in-memory-media-gateway.js';

@@ -1,0 +1,57 @@
+// The system the AI latency section measures, started with the kit: the real
+// backend and media gateway each in its own process as in production, a real
+// PostgreSQL (DATABASE_URL or an embedded one), and in this process the ARI
+// fake and the Deepgram and OpenAI fakes with zero latency. So what is
+// measured is the system itself: neither the fakes' work nor the backend's
+// (database writes of turn reports) shares the gateway's event loop.
+import { join } from 'node:path';
+import type { Db } from '../../src/db/index.js';
+import type { FakeAsterisk } from '../../test/fakes/ari/index.js';
+import type { FakeDeepgram } from '../../test/fakes/deepgram/index.js';
+import type { FakeOpenAI } from '../../test/fakes/openai/index.js';
+import { createBusiness } from '../../test/kit/calls.js';
+import { startScratchDatabase } from '../../test/kit/scratch-database.js';
+import { startSystem } from '../../test/kit/system.js';
+import type { BenchContext } from './bench-section.js';
+
+export const DIALED = '+19863334949';
+
+export interface AiLatencySystem {
+  readonly asterisk: FakeAsterisk;
+  readonly deepgram: FakeDeepgram;
+  readonly openai: FakeOpenAI;
+  readonly db: Db;
+  stop(): Promise<void>;
+}
+
+export async function startAiLatencySystem(context: BenchContext): Promise<AiLatencySystem> {
+  const database = await startScratchDatabase({ databaseUrl: process.env.DATABASE_URL, embeddedDir: join(context.tempRoot, 'postgres') });
+  const system = await startSystem({
+    placement: 'child-process',
+    database,
+    agent: 'ai',
+    providers: {
+      kind: 'fakes',
+      // Zero latency everywhere; audio as fast as it can be produced.
+      options: {
+        deepgram: { listen: { resultLatencyMs: 0 }, speak: { firstAudioLatencyMs: 0, realTimeFactor: 0 } },
+        openai: { chat: { firstTokenLatencyMs: 0, interTokenDelayMs: 0 } },
+      },
+    },
+    // Longer than the VAD's end-of-speech hangover (300 ms), so the answer never waits for
+    // the VAD: the figures are the pipeline's own, from the transcript to the first packet.
+    gatewayEnv: { STT_ENDPOINTING_MS: '400' },
+    tempRoot: context.tempRoot,
+  });
+  context.cleanup.add('the AI latency system', () => system.stop());
+  await system.waitReady({ timeoutMs: 30_000 });
+  // A DATABASE_URL may hold an earlier run's calls and number.
+  await system.db.prisma.callLog.deleteMany({ where: { toNumber: DIALED } });
+  await system.db.prisma.phoneNumber.deleteMany({ where: { e164: DIALED } });
+  await createBusiness(system.db.prisma, 'Bench Dental', [DIALED], {
+    greeting: 'Thanks for calling Bench Dental. How can I help?',
+    transferTarget: null,
+  });
+  const providers = system.providers!;
+  return { asterisk: system.asterisk, deepgram: providers.deepgram, openai: providers.openai, db: system.db, stop: () => system.stop() };
+}

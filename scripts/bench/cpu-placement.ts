@@ -1,0 +1,59 @@
+// Where the bench's processes run: pinned to a core with taskset, and the
+// process under test made SCHED_FIFO with chrt (--rt) once it is up.
+import { spawnSync } from 'node:child_process';
+
+let tasksetAvailable: boolean | null = null;
+let chrtAvailable: boolean | null = null;
+
+/** SCHED_FIFO priority for --rt targets: above every normal process, below kernel RT threads. */
+const REALTIME_PRIORITY = 10;
+
+/** Whether `taskset` (util-linux) can pin processes here. */
+export function canPin(): boolean {
+  tasksetAvailable ??= spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  return tasksetAvailable;
+}
+
+/** Whether `chrt` (util-linux) can start SCHED_FIFO processes here (needs the privilege). */
+export function canRunRealtime(): boolean {
+  chrtAvailable ??= spawnSync('chrt', ['-f', String(REALTIME_PRIORITY), 'true']).status === 0;
+  return chrtAvailable;
+}
+
+/**
+ * Where a child runs: pinned to a core (null: anywhere), optionally made
+ * SCHED_FIFO once it is ready (see makeRealtime).
+ */
+export interface Placement {
+  readonly core: number | null;
+  readonly realtime: boolean;
+}
+
+/** Anywhere, normal scheduling. */
+export const UNPINNED: Placement = { core: null, realtime: false };
+
+/**
+ * The command-line prefix that pins a program to its core (empty without
+ * taskset or a core). taskset execs the command, so the child's pid is the program's own.
+ */
+export function launcherFor(placement: Placement): string[] {
+  return placement.core !== null && canPin() ? ['taskset', '-c', String(placement.core)] : [];
+}
+
+/**
+ * Makes the main thread (the event loop) of a running process SCHED_FIFO.
+ * Only that thread, and only after start-up: SCHED_FIFO does not time-slice
+ * between equal priorities, so a helper thread that polls (Node 20's module
+ * hooks thread, which tsx uses, loops on setImmediate while busy) would starve
+ * the event loop on the same core; a real-time start-up (tsx compiling, its
+ * esbuild helper inheriting the policy) can starve itself too.
+ */
+export function makeRealtime(pid: number): void {
+  const result = spawnSync('chrt', ['-f', '-p', String(REALTIME_PRIORITY), String(pid)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`chrt could not make pid ${pid} SCHED_FIFO: ${result.stderr.trim()}`);
+}
+
+/** Pins this process (all threads) to one core; a no-op without taskset. */
+export function pinSelf(core: number): void {
+  if (canPin()) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' });
+}
