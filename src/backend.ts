@@ -158,6 +158,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     prisma: openedDb.prisma,
     live,
     sessionTtlMs: config.staff.sessionTtlMs,
+    sessionIdleMs: config.staff.sessionIdleMs,
     recordingsDir: config.staff.recordingsDir,
   });
   adminServices = createAdminServices({

@@ -3,6 +3,7 @@
 // the caller said. One query by primary key over at most a page of ids, each
 // first caller turn found through the call_turns (call_id, seq) index.
 import { Prisma, type PrismaClient } from '../db/index.js';
+import { providerFailureText, setupFailureText } from '../staff/failure-text.js';
 
 export interface CallListExtra {
   /** Why the call could not be set up, or which provider failed during it. */
@@ -34,8 +35,13 @@ export class CallListExtras {
        WHERE c.business_id = ${businessId}::uuid
          AND c.id IN (${Prisma.join(callIds.map((id) => Prisma.sql`${id}::uuid`))})`);
     for (const row of rows) {
-      const providerFailure = row.failure_provider !== null ? `${row.failure_provider.toUpperCase()} failed: ${row.failure ?? ''}` : null;
-      extras.set(row.id, { problem: row.error ?? providerFailure, firstCallerText: row.first_caller_text });
+      const problem =
+        row.error !== null
+          ? setupFailureText(row.error).summary
+          : row.failure_provider !== null
+            ? providerFailureText(row.failure_provider, row.failure ?? '').summary
+            : null;
+      extras.set(row.id, { problem, firstCallerText: row.first_caller_text });
     }
     return extras;
   }

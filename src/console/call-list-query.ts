@@ -17,6 +17,10 @@ export interface ListForm {
   cursor: string;
 }
 
+/** Days a filter may name, in the business's time zone (a day away from the stored range's ends). */
+const FIRST_DAY = '1970-01-02';
+const LAST_DAY = '9999-12-30';
+
 const FIELDS = ['from', 'to', 'status', 'direction', 'caller', 'q', 'cursor'] as const;
 const MAX_FIELD_LENGTH = 400;
 
@@ -42,6 +46,9 @@ export function toCallFilter(form: ListForm, timeZone: string): FilterResult {
   for (const [field, label] of [['from', 'From'], ['to', 'To']] as const) {
     if (form[field] !== '' && !isCalendarDay(form[field])) {
       return { ok: false, problem: `${label} must be a date such as 2026-03-03.` };
+    }
+    if (form[field] !== '' && (form[field] < FIRST_DAY || form[field] > LAST_DAY)) {
+      return { ok: false, problem: `${label} must be between ${FIRST_DAY} and ${LAST_DAY}.` };
     }
   }
   if (form.from !== '' && form.to !== '' && form.from > form.to) {

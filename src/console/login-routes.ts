@@ -11,7 +11,9 @@
 // signing out carries the session's CSRF token in a hidden field.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfTokenValid } from '../staff/csrf.js';
+import { clientGoneSignal } from '../staff/client-signal.js';
 import { parseCookies } from '../staff/cookies.js';
+import { DEVICE_COOKIE, deviceCookie } from '../staff/device-cookie.js';
 import { clearedSessionCookie, SESSION_COOKIE, sessionCookie, sessionFromRequest } from '../staff/staff-context.js';
 import type { ConsolePageDeps, ConsoleServices } from './console-services.js';
 import { formField } from './form-body.js';
@@ -69,6 +71,8 @@ export function registerLoginRoutes(scope: FastifyInstance, deps: ConsolePageDep
     const outcome = await services.staff.auth.login(email, password, {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
+      deviceToken: parseCookies(request.headers.cookie).get(DEVICE_COOKIE),
+      signal: clientGoneSignal(reply),
     });
     if (outcome.kind === 'rate_limited') {
       request.log.warn({ ip: request.ip }, 'console sign-in refused: too many failed attempts');
@@ -82,7 +86,10 @@ export function registerLoginRoutes(scope: FastifyInstance, deps: ConsolePageDep
     await endPreviousSession(request, services);
     const { session, context } = outcome;
     request.log.info({ userId: context.user.id, businessId: context.business.id }, 'staff signed in to the console');
-    reply.header('set-cookie', sessionCookie(session.token, session.expiresAt, deps.now(), deps.cookieSecure));
+    reply.header('set-cookie', [
+      sessionCookie(session.token, session.expiresAt, deps.now(), deps.cookieSecure),
+      deviceCookie(outcome.deviceToken, deps.cookieSecure),
+    ]);
     return redirect(reply, next ?? HOME);
   });
 

@@ -10,6 +10,7 @@
 // business's turns.
 import { Prisma, type PrismaClient } from '../db/index.js';
 import { encodeCursor, likePattern, type CallFilter } from './call-filters.js';
+import { providerFailureText, setupFailureText } from './failure-text.js';
 import { iso, recordingUrl, type CallPage, type CallSummary, type CallWithConversation } from './call-views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -121,9 +122,9 @@ export class CallRepository {
         hasRecording: row.recordingPath !== null,
         turnCount: row.turns.length,
         messageCount: row.messages.length,
-        error: row.error,
+        error: row.error === null ? null : setupFailureText(row.error).detail,
         transferTarget: row.transferTarget,
-        failure: row.failureProvider !== null ? { provider: row.failureProvider, error: row.failure ?? '' } : null,
+        failure: row.failureProvider !== null ? { provider: row.failureProvider, error: providerFailureText(row.failureProvider, row.failure ?? '').detail } : null,
         recordingUrl: row.recordingPath !== null ? recordingUrl(row.id) : null,
       },
       turns: row.turns.map((turn) => {

@@ -73,7 +73,7 @@ async function sendRecording(request: FastifyRequest, reply: FastifyReply, file:
     .header('accept-ranges', 'bytes')
     .header('etag', etag)
     .header('last-modified', file.modifiedAt.toUTCString())
-    .header('cache-control', 'private, no-cache');
+    .header('cache-control', 'no-store');
   if (decision.kind === 'unsatisfiable') {
     await file.handle.close();
     return reply

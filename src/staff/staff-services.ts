@@ -3,7 +3,8 @@ import type { PrismaClient } from '../db/index.js';
 import { AdminService, type StaffView } from '../admin/admin-service.js';
 import { CallRepository } from './call-repository.js';
 import type { LiveCallFeed } from './live-feed.js';
-import { LoginRateLimiter } from './login-rate-limiter.js';
+import { AuditLog } from './audit-log.js';
+import { LoginThrottle } from './login-throttle.js';
 import { RecordingFiles } from './recording-files.js';
 import { StaffAuth } from './staff-auth.js';
 import { StaffSessionStore } from './session-store.js';
@@ -14,6 +15,7 @@ export interface StaffServices {
   readonly calls: CallRepository;
   readonly recordings: RecordingFiles;
   readonly live: LiveCallFeed;
+  readonly audit: AuditLog;
   /** Staff accounts of a business (managers only). */
   team(businessId: string): Promise<StaffView[]>;
 }
@@ -22,20 +24,23 @@ export interface StaffServicesOptions {
   prisma: PrismaClient;
   live: LiveCallFeed;
   sessionTtlMs: number;
+  sessionIdleMs: number;
   /** Absolute. */
   recordingsDir: string;
   now?: () => Date;
-  limiter?: LoginRateLimiter;
+  throttle?: LoginThrottle;
 }
 
 export function createStaffServices(options: StaffServicesOptions): StaffServices {
   const now = options.now ?? (() => new Date());
-  const sessions = new StaffSessionStore(options.prisma, { ttlMs: options.sessionTtlMs, now });
-  const limiter = options.limiter ?? new LoginRateLimiter(() => now().getTime());
+  const sessions = new StaffSessionStore(options.prisma, { ttlMs: options.sessionTtlMs, idleMs: options.sessionIdleMs, now });
+  const throttle = options.throttle ?? new LoginThrottle(() => now().getTime());
   const admin = new AdminService(options.prisma, now);
+  const audit = new AuditLog(options.prisma, now);
   return {
-    auth: new StaffAuth({ prisma: options.prisma, sessions, limiter, now }),
+    auth: new StaffAuth({ prisma: options.prisma, sessions, throttle, audit, now }),
     sessions,
+    audit,
     calls: new CallRepository(options.prisma),
     recordings: new RecordingFiles(options.recordingsDir),
     live: options.live,
