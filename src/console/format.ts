@@ -129,3 +129,14 @@ export function zonedDayStart(day: string, timeZone: string): Date {
   const onTheDay = [first, second].filter((candidate) => dayOf(candidate, zone) === day);
   return new Date(onTheDay.length > 0 ? Math.min(...onTheDay) : first);
 }
+
+/** The YYYY-MM-DD day `at` falls on in `timeZone`. */
+export function dayInZone(at: Date, timeZone: string): string {
+  return dayOf(at.getTime(), knownTimeZone(timeZone));
+}
+
+/** The day `count` days after a YYYY-MM-DD day (negative: before). */
+export function addDays(day: string, count: number): string {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, date + count)).toISOString().slice(0, 10);
+}

@@ -37,6 +37,9 @@ CREATE INDEX "call_logs_created_at_idx" ON "call_logs"("created_at" DESC);
 CREATE INDEX "call_messages_business_id_created_at_idx" ON "call_messages"("business_id", "created_at" DESC);
 
 -- CreateIndex
+CREATE INDEX "call_messages_created_at_idx" ON "call_messages"("created_at" DESC);
+
+-- CreateIndex
 CREATE INDEX "audit_events_business_id_created_at_idx" ON "audit_events"("business_id", "created_at" DESC);
 
 -- CreateIndex
