@@ -140,3 +140,18 @@ export function addDays(day: string, count: number): string {
   const [year, month, date] = day.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(year, month - 1, date + count)).toISOString().slice(0, 10);
 }
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** "Tue 3 Mar" for a YYYY-MM-DD day (a calendar day: no time zone involved). */
+export function formatDay(day: string): string {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  const at = new Date(Date.UTC(year, month - 1, date));
+  return `${WEEKDAYS[at.getUTCDay()]} ${date} ${MONTHS[month - 1]}`;
+}
+
+/** "1.2 s" / "850 ms" for a latency; "—" when unknown. */
+export function formatLatency(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}

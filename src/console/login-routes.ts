@@ -1,6 +1,6 @@
 // Signing in and out from the console's pages:
 //
-//   GET  /          -> 303 /calls (signed in) or /login
+//   GET  /          -> 303 /dashboard (signed in) or /login
 //   GET  /login     ?next=/local/path -> the form (303 onwards when already signed in)
 //   POST /login     email, password, next (form) -> 303 next | 401 | 403 (other site) | 429
 //   POST /logout    csrf (form) -> 303 /login | 403
@@ -24,7 +24,7 @@ import { isSameSitePost } from './same-origin.js';
 
 const MAX_EMAIL_LENGTH = 320;
 const MAX_PASSWORD_LENGTH = 1024;
-const HOME = '/calls';
+const HOME = '/dashboard';
 
 function queryNext(request: FastifyRequest): string | null {
   const next = (request.query as Record<string, unknown> | undefined)?.next;

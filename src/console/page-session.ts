@@ -77,6 +77,7 @@ export function staffChrome(context: StaffSessionContext, current: StaffChrome['
     staff: {
       displayName: context.user.displayName,
       businessName: context.business.name,
+      role: context.user.role,
       csrfToken: context.csrfToken,
       current,
     },

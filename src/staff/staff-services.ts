@@ -4,6 +4,10 @@ import { AdminService, type StaffView } from '../admin/admin-service.js';
 import { CallRepository } from './call-repository.js';
 import type { LiveCallFeed } from './live-feed.js';
 import { AuditLog } from './audit-log.js';
+import { DashboardQueries } from './dashboard-queries.js';
+import { MessageInbox } from './message-inbox.js';
+import { Retention } from './retention.js';
+import { TeamService } from './team-service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { RecordingFiles } from './recording-files.js';
 import { StaffAuth } from './staff-auth.js';
@@ -16,6 +20,11 @@ export interface StaffServices {
   readonly recordings: RecordingFiles;
   readonly live: LiveCallFeed;
   readonly audit: AuditLog;
+  readonly dashboard: DashboardQueries;
+  readonly inbox: MessageInbox;
+  /** A manager's administration of their business's staff. */
+  readonly teamAdmin: TeamService;
+  readonly retention: Retention;
   /** Staff accounts of a business (managers only). */
   team(businessId: string): Promise<StaffView[]>;
 }
@@ -37,12 +46,17 @@ export function createStaffServices(options: StaffServicesOptions): StaffService
   const throttle = options.throttle ?? new LoginThrottle(() => now().getTime());
   const admin = new AdminService(options.prisma, now);
   const audit = new AuditLog(options.prisma, now);
+  const recordings = new RecordingFiles(options.recordingsDir);
   return {
     auth: new StaffAuth({ prisma: options.prisma, sessions, throttle, audit, now }),
     sessions,
     audit,
+    dashboard: new DashboardQueries(options.prisma),
+    inbox: new MessageInbox(options.prisma, audit, now),
+    teamAdmin: new TeamService(admin, audit),
+    retention: new Retention(options.prisma, recordings, audit, now),
     calls: new CallRepository(options.prisma),
-    recordings: new RecordingFiles(options.recordingsDir),
+    recordings,
     live: options.live,
     team: (businessId) => admin.listStaff(businessId),
   };
