@@ -21,6 +21,7 @@ import { renderLoginPage } from './login-view.js';
 import { redirect, sendErrorPage, sendPage } from './page-reply.js';
 import { localPath, readyServices } from './page-session.js';
 import { isSameSitePost } from './same-origin.js';
+import { staffActor } from './page-form.js';
 
 const MAX_EMAIL_LENGTH = 320;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -103,6 +104,7 @@ export function registerLoginRoutes(scope: FastifyInstance, deps: ConsolePageDep
       return sendErrorPage(reply, 403, 'Sign-out refused', 'The form was out of date. Go back, reload the page and sign out again.');
     }
     await services.staff.sessions.delete(context.sessionId);
+    await services.staff.audit.record({ businessId: context.business.id, actor: staffActor(context), action: 'sign_out', ip: request.ip });
     request.log.info({ userId: context.user.id }, 'staff signed out of the console');
     return signedOut(reply, deps, true);
   });

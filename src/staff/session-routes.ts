@@ -85,7 +85,14 @@ export function registerSessionRoutes(scope: FastifyInstance, deps: SessionRoute
 
   scope.delete('/session', async (request, reply) => {
     const context = staffSessionOf(request);
-    await deps.services(request).sessions.delete(context.sessionId);
+    const services = deps.services(request);
+    await services.sessions.delete(context.sessionId);
+    await services.audit.record({
+      businessId: context.business.id,
+      actor: { kind: 'staff', id: context.user.id, label: context.user.email },
+      action: 'sign_out',
+      ip: request.ip,
+    });
     request.log.info({ userId: context.user.id }, 'staff signed out');
     return noStore(reply).code(204).header('set-cookie', clearedSessionCookie(deps.cookieSecure)).send();
   });

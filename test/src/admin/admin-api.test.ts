@@ -204,7 +204,7 @@ describe('staff accounts', () => {
   });
 
   const invalid: [string, unknown, RegExp][] = [
-    ['a short password', { email: 'a@b.example', displayName: 'A', password: 'short' }, /password: must be at least 10 characters/],
+    ['a short password', { email: 'a@b.example', displayName: 'A', password: 'short' }, /password: must be at least 12 characters/],
     ['a bad email', { email: 'not-an-email', displayName: 'A', password: 'long-enough-password' }, /email: must be an email address/],
     ['an unknown role', { email: 'a@b.example', displayName: 'A', password: 'long-enough-password', role: 'owner' }, /role: /],
   ];
