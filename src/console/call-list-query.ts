@@ -17,9 +17,9 @@ export interface ListForm {
   cursor: string;
 }
 
-/** Days a filter may name, in the business's time zone (a day away from the stored range's ends). */
+/** Days a filter may name, in the business's time zone (the first a day after the stored range's start). */
 const FIRST_DAY = '1970-01-02';
-const LAST_DAY = '9999-12-30';
+const LAST_DAY = '9999-12-31';
 
 const FIELDS = ['from', 'to', 'status', 'direction', 'caller', 'q', 'cursor'] as const;
 const MAX_FIELD_LENGTH = 400;
@@ -59,7 +59,8 @@ export function toCallFilter(form: ListForm, timeZone: string): FilterResult {
   }
   const query: Record<string, string> = {};
   if (form.from !== '') query.from = zonedDayStart(form.from, timeZone).toISOString();
-  if (form.to !== '') query.to = zonedDayStart(nextDay(form.to), timeZone).toISOString();
+  // The last day has no next day to start; its end is the end of the stored range.
+  if (form.to !== '') query.to = form.to === LAST_DAY ? LAST_DAY : zonedDayStart(nextDay(form.to), timeZone).toISOString();
   for (const field of ['status', 'direction', 'caller', 'q', 'cursor'] as const) {
     if (form[field] !== '') query[field] = form[field];
   }
