@@ -59,8 +59,13 @@ export const BusinessInput = z.object({
 }).strict();
 export type BusinessInput = z.infer<typeof BusinessInput>;
 
+/** Days recordings or transcripts are kept; null keeps them forever. */
+const RetentionDays = z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days').nullable();
+
 export const BusinessPatch = z
   .object({
+    recordingRetentionDays: RetentionDays,
+    transcriptRetentionDays: RetentionDays,
     name: text(200),
     timezone: TimeZone,
     greeting: text(2_000),

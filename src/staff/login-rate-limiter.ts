@@ -1,7 +1,11 @@
-// Failed sign-in attempts, counted in memory in sliding windows per email and
-// per client address. In memory means per backend process and reset by a
-// restart: enough to make online guessing slow (5 guesses per account per
-// 15 minutes), not a shared quota across replicas.
+// Failures counted in memory in sliding windows per key (SlidingWindowCounter):
+// the building block of the staff sign-in throttle (login-throttle.ts) and of
+// the operator sign-in limit. In memory means per backend process and reset
+// by a restart.
+//
+// LoginRateLimiter below blocks an email after its failures from anywhere: it
+// lets an attacker lock a user out, so staff sign-in does not use it (see
+// login-throttle.ts); it stays for callers that want a plain lock.
 
 export interface WindowRule {
   readonly maxFailures: number;

@@ -169,6 +169,8 @@ describe('the staff console in a browser', () => {
         await page.getByText('Of course. We have Tuesday at ten or Thursday at').waitFor();
         await page.getByText('Interrupted by the caller').waitFor();
         expect(await page.locator('.turn-interrupted').count()).toBe(1);
+        // Latency figures are behind a "Details" toggle.
+        await page.locator('.turn-agent .latency-details summary').first().click();
         expect(await page.locator('.turn-agent .latency').first().innerText()).toContain('880 ms');
         await page.getByText('Wants a reminder the day before.').waitFor();
 
