@@ -25,6 +25,7 @@ import type { AdminServices } from './admin/admin-routes.js';
 import { LiveCallFeed } from './staff/live-feed.js';
 import { observedCallLogStore, observedConversationStore } from './staff/observed-stores.js';
 import { createStaffServices, type StaffServices } from './staff/staff-services.js';
+import { RetentionJob } from './staff/retention-job.js';
 import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
 
 export interface Backend {
@@ -158,6 +159,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     prisma: openedDb.prisma,
     live,
     sessionTtlMs: config.staff.sessionTtlMs,
+    sessionIdleMs: config.staff.sessionIdleMs,
     recordingsDir: config.staff.recordingsDir,
   });
   adminServices = createAdminServices({
@@ -168,6 +170,12 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
   });
   consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
+  const retentionJob = new RetentionJob({
+    retention: staffServices.retention,
+    pool: openedDb.pool,
+    logger: logger.child({ component: 'retention' }),
+  });
+  retentionJob.start();
 
   ari.onEvent((event) => calls.handleEvent(event));
   ari.onStatus((status, previous) => {
@@ -192,6 +200,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     stopping ??= (async () => {
       draining = true;
       logger.info('backend stopping');
+      await retentionJob.stop();
       await calls.drain(config.calls.shutdownDrainMs);
       await ari.close();
       await app.close();

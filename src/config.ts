@@ -3,6 +3,7 @@
 // problem; secret values are never echoed.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './staff/trust-proxy.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -65,8 +66,19 @@ const EnvSchema = z.object({
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   COOKIE_SECURE: optionalFlag,
   NODE_ENV: z.string().optional(),
-  TRUST_PROXY: flag(false),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, context) => {
+      const parsed = parseTrustProxy(value);
+      if (typeof parsed === 'object' && parsed !== null && 'problem' in parsed) {
+        context.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   STAFF_SESSION_TTL_MS: ms(12 * 60 * 60 * 1000, 60_000),
+  STAFF_SESSION_IDLE_MS: ms(30 * 60 * 1000, 60_000),
   LIVE_EVENTS_HEARTBEAT_MS: ms(15_000, 10),
   RECORDINGS_DIR: z.string().min(1).default('recordings'),
 });
@@ -108,13 +120,20 @@ export interface Config {
   readonly staff: {
     /** Session cookies carry `Secure` (default: only when NODE_ENV=production). */
     readonly cookieSecure: boolean;
+    /** A session ends this long after it was created, whatever happens. */
     readonly sessionTtlMs: number;
+    /** A session ends after this long without a request. */
+    readonly sessionIdleMs: number;
     /** Interval of the comment lines that keep live event streams open through proxies. */
     readonly liveHeartbeatMs: number;
     /** Absolute folder the recordings are read from (the media gateway's RECORDINGS_DIR, as mounted here). */
     readonly recordingsDir: string;
-    /** Take the client address from X-Forwarded-For (behind a reverse proxy): it keys the login rate limit. */
-    readonly trustProxy: boolean;
+    /**
+     * Which X-Forwarded-For hops to believe (behind a reverse proxy): false, a
+     * number of proxies, or their addresses/CIDRs. The client address it yields
+     * keys the sign-in throttle and the audit log.
+     */
+    readonly trustProxy: TrustProxy;
   };
   readonly admin: {
     /** Bearer token of the admin API; undefined disables the admin API (503). */
@@ -193,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     staff: {
       cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
       sessionTtlMs: e.STAFF_SESSION_TTL_MS,
+      sessionIdleMs: e.STAFF_SESSION_IDLE_MS,
       liveHeartbeatMs: e.LIVE_EVENTS_HEARTBEAT_MS,
       recordingsDir: resolve(e.RECORDINGS_DIR),
       trustProxy: e.TRUST_PROXY,

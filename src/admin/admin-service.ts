@@ -16,6 +16,9 @@ export interface BusinessView {
   voice: string;
   language: string;
   transferTarget: string | null;
+  /** Days recordings / transcripts are kept; null: forever. */
+  recordingRetentionDays: number | null;
+  transcriptRetentionDays: number | null;
   phoneNumbers: string[];
   staffCount: number;
   createdAt: string;
@@ -60,6 +63,8 @@ export function businessView(row: BusinessRow): BusinessView {
     voice: row.voice,
     language: row.language,
     transferTarget: row.transferTarget,
+    recordingRetentionDays: row.recordingRetentionDays,
+    transcriptRetentionDays: row.transcriptRetentionDays,
     phoneNumbers: row.phoneNumbers.map((number) => number.e164),
     staffCount: row._count.staffUsers,
     createdAt: row.createdAt.toISOString(),

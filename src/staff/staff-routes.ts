@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiError } from '../http/errors.js';
 import { CSRF_HEADER, csrfTokenValid, requiresCsrf } from './csrf.js';
+import { registerAccountRoutes } from './account-routes.js';
 import { registerCallRoutes } from './call-routes.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
@@ -59,6 +60,7 @@ export function staffRoutes(deps: StaffRouteDeps): FastifyPluginAsync {
 
     registerSessionRoutes(scope, { services, cookieSecure: deps.cookieSecure, now });
     registerCallRoutes(scope, { services });
+    registerAccountRoutes(scope, { services });
     registerLiveRoutes(scope, { services, heartbeatMs: deps.liveHeartbeatMs, streams });
   };
 }

@@ -203,7 +203,8 @@ function checkVolumes(root: string, compose: ComposeFile): string[] {
   const mounts = (service: string) => serviceVolumes(compose.services[service]!);
   const expectations: Array<[string, string, boolean]> = [
     [GATEWAY, 'recordings', false],
-    [BACKEND, 'recordings', true],
+    // Read-write: the backend's retention job deletes expired recordings.
+    [BACKEND, 'recordings', false],
     [POSTGRES, 'postgres-data', false],
   ];
   for (const [service, volume, readOnly] of expectations) {

@@ -233,6 +233,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
     const expected = [...schema.models.map((model) => `${model.table}:r`), `${IGNORED_TABLE}:r`].sort();
     expect(tables).toEqual(expected);
     expect(schema.models.map((model) => model.name).sort()).toEqual([
+      'AuditEvent',
       'Business',
       'CallLog',
       'CallMessage',
@@ -270,7 +271,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
   it('has every relation as a foreign key with the right actions', async () => {
     const key = (fk: ForeignKeyInfo) => fk.name;
     const expected = expectedForeignKeys().sort(byKey(key));
-    expect(expected.length).toBe(6);
+    expect(expected.length).toBe(7);
     expect((await actualForeignKeys()).sort(byKey(key))).toEqual(expected);
   });
 

@@ -222,7 +222,8 @@ describe('tenant isolation', () => {
     }
     expect(mismatches).toEqual([]);
     expect(cells).toBe(ROUTES.length * ROLES.length * OWNERS.length);
-  });
+    // A sign-in (scrypt) per cell: minutes of CPU on a loaded 2-core machine.
+  }, 120_000);
 
   it("answers another business's call exactly like a call that does not exist", async () => {
     const caller = await callerFor('staff A');
