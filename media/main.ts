@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadMediaConfig, type MediaConfig } from './config.js';
-import { createMediaLogger } from './logger.js';
+import { mediaLoggerFor } from './logger.js';
 import { startMediaGateway, type MediaGateway } from './media-gateway.js';
 
 /** A shutdown that takes longer than this is abandoned with exit code 1. */
@@ -47,7 +47,12 @@ async function main(): Promise<void> {
   } catch (error) {
     exitWithStartupError(error);
   }
-  const logger = createMediaLogger(config.logLevel);
+  // Lines are written asynchronously; every process.exit() flushes them (contract/logging.ts).
+  const logger = mediaLoggerFor(config);
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error, origin }, 'media gateway crashed');
+    process.exit(1);
+  });
   let gateway: MediaGateway;
   try {
     gateway = await startMediaGateway({ config, logger });

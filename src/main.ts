@@ -1,7 +1,7 @@
 // `npm start`: runs the backend until SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { backendLoggerFor } from './logger.js';
 import { startBackend, StartAbortedError, type Backend } from './backend.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -17,8 +17,13 @@ try {
   throw error;
 }
 
-const logger = createLogger({ level: config.log.level, redactPii: config.log.redactPii, name: 'backend' });
+// Lines are written asynchronously; every process.exit() below flushes them (media/contract/logging.ts).
+const logger = backendLoggerFor(config);
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception; exiting');
+  process.exit(1);
+});
 
 // Signals during start-up abort it; afterwards they stop the backend. A repeated
 // signal must not kill the process mid-shutdown (the default action would).

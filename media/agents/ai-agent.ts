@@ -285,6 +285,7 @@ export class AiAgent implements CallAgent {
           this.#dispatch({ type: 'llm_text', turn, delta: event.delta });
           for (const sentence of splitter.push(event.delta)) this.#speech.speak(turn, sentence);
         } else if (event.type === 'tool_call') {
+          this.#log.debug({ turn, tool: event.name, toolArgs: event.arguments }, 'language model called a tool');
           this.#dispatch({ type: 'llm_tool_call', turn, id: event.id, name: event.name, arguments: event.arguments });
         }
       }

@@ -94,14 +94,14 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
     scope.post('/businesses/:id/numbers', async (request, reply) => {
       const { e164 } = parse(NumberBody, request.body);
       const business = await services().admin.addNumber(param(request, 'id'), e164);
-      request.log.info({ businessId: business.id, number: e164 }, 'admin: phone number added');
+      request.log.info({ businessId: business.id, phoneNumber: e164 }, 'admin: phone number added');
       return reply.code(201).send(business);
     });
 
     scope.delete('/businesses/:id/numbers/:e164', async (request, reply) => {
       const e164 = parse(E164, param(request, 'e164'));
       await services().admin.removeNumber(e164, param(request, 'id'));
-      request.log.info({ businessId: param(request, 'id'), number: e164 }, 'admin: phone number removed');
+      request.log.info({ businessId: param(request, 'id'), phoneNumber: e164 }, 'admin: phone number removed');
       return reply.code(204).send();
     });
 

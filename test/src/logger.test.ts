@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config.js';
+import { backendLoggerFor, backendLogSecrets, createLogger } from '../../src/logger.js';
 
 function capture(options: Parameters<typeof createLogger>[0]) {
   const lines: string[] = [];
@@ -36,5 +37,49 @@ describe('backend logger', () => {
     redacted.logger.info({ from: '+15551230000', to: '+19863334949' }, 'inbound call');
     expect(redacted.text()).not.toContain('+15551230000');
     expect(redacted.text()).not.toContain('+19863334949');
+  });
+});
+
+describe('backend logger from the configuration', () => {
+  const env = {
+    ASTERISK_ARI_USERNAME: 'asterisk',
+    ASTERISK_ARI_PASSWORD: 'ari-Pa55word-1',
+    MEDIA_GATEWAY_TOKEN: 'gateway-token-0123456789',
+    OPERATOR_TOKEN: 'operator-token-0123456789',
+    DATABASE_URL: 'postgresql://voice:db%2FPa55-1@db.internal:5432/voice',
+    LOG_LEVEL: 'debug',
+  };
+
+  it('lists every configured secret, the ARI Basic credential and the decoded database password included', () => {
+    const secrets = backendLogSecrets(loadConfig(env));
+    expect(secrets).toEqual(
+      expect.arrayContaining([
+        'ari-Pa55word-1',
+        Buffer.from('asterisk:ari-Pa55word-1').toString('base64'),
+        'gateway-token-0123456789',
+        'operator-token-0123456789',
+        'db/Pa55-1',
+      ]),
+    );
+  });
+
+  it('never prints them in any field or text, and follows LOG_REDACT_PII', () => {
+    for (const [redact, numberShown] of [['false', true], ['true', false]] as const) {
+      const lines: string[] = [];
+      const logger = backendLoggerFor(loadConfig({ ...env, LOG_REDACT_PII: redact }), { write: (line: string) => void lines.push(line) });
+      logger.debug({ from: '+15551230000' }, 'inbound call');
+      logger.error({ err: new Error('ARI said ari-Pa55word-1; token gateway-token-0123456789; pw db/Pa55-1') }, 'failed');
+      logger.warn(`operator-token-0123456789 ${Buffer.from('asterisk:ari-Pa55word-1').toString('base64')}`);
+      const text = lines.join('');
+      for (const secret of ['ari-Pa55word-1', 'gateway-token-0123456789', 'operator-token-0123456789', 'db/Pa55-1', 'YXN0ZXJpc2s6']) {
+        expect(text).not.toContain(secret);
+      }
+      expect(text.includes('+15551230000')).toBe(numberShown);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ service: 'backend', level: 'debug' });
+    }
+  });
+
+  it('refuses an unknown level with the list of levels', () => {
+    expect(() => createLogger({ level: 'verbose' })).toThrow(/unknown log level "verbose": use one of fatal, error, warn, info, debug, trace, silent/);
   });
 });
