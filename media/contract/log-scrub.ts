@@ -65,10 +65,15 @@ export function lineScrubber(secrets: readonly string[], redactPii: boolean): (l
   };
 }
 
-/** A message cut to its first line (where drivers render the data they were given), numbers masked. */
+/**
+ * A message cut to its first non-empty line, numbers masked. Drivers render the
+ * data they were given in the lines after it (Prisma prints the query's
+ * arguments); what went wrong stays in the error's own fields (`code`, Prisma's
+ * `meta` with the database's message), which are kept.
+ */
 function privateMessage(message: string): string {
-  const newline = message.indexOf('\n');
-  return scrubNumbers(newline === -1 ? message : message.slice(0, newline));
+  const first = message.split('\n').find((line) => line.trim() !== '') ?? '';
+  return scrubNumbers(first);
 }
 
 /** The stack's frames under the private message: the lines before the frames repeat the message. */
@@ -98,8 +103,8 @@ function scrubErrorValue(value: unknown, redactPii: boolean, depth: number): unk
 /**
  * pino's error serializer (with causes) for both programs: never the keys that
  * carry a connection password, credentials masked in every text; with
- * `redactPii` also no driver `detail`, messages cut to their first line and
- * phone numbers masked. Fields named in `names` are redacted as in any line.
+ * `redactPii` also no driver `detail` (at any depth), messages cut to their
+ * first line and phone numbers masked. Fields named in `names` are redacted as in any line.
  */
 export function serializeError(error: unknown, redactPii: boolean, names: ReadonlySet<string>): unknown {
   const serialized = error instanceof Error ? pino.stdSerializers.errWithCause(error) : error;

@@ -4,18 +4,13 @@
 // LOG_REDACT_PII must mean the same in both. Lines are JSON with a level label,
 // an ISO time and `service` (the program).
 //
-// Lines go to stdout through pino's asynchronous destination (sonic-boom,
-// `sync: false`): a log call formats the line and appends it to a buffer; the
-// write happens on libuv's thread pool, so a 20 ms media tick never waits for
-// stdout (a slow terminal, a full pipe, a stalled log collector). A worker-thread
-// transport would move the formatting off the event loop too, but costs a thread
-// and its memory per program on small hosts; formatting a line takes a few µs.
-// pino flushes this destination synchronously when the process exits (normal
-// exit, process.exit() on the SIGTERM path and after a fatal error), so the
-// last lines are not lost; the buffer is bounded (LOG_BUFFER_MAX_BYTES) so a
-// stdout that never drains drops lines instead of growing the heap.
+// Lines go to stdout through one asynchronous, bounded destination per process
+// (log-destination.ts): a log call formats its line (a few µs) and queues it; a
+// 20 ms media tick never waits for stdout. Every way out of a program goes
+// through exitAfterLogs, so the last lines are written before the process ends.
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { redactedFieldNames, redactFields } from './log-fields.js';
+import { stdoutLog } from './log-destination.js';
 import { lineScrubber, serializeError } from './log-scrub.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -25,8 +20,8 @@ export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value);
 }
 
-/** Lines waiting for stdout beyond this are dropped (a stdout that never drains). */
-export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+/** How long an exiting program waits for stdout to take its last lines. */
+export const LOG_FLUSH_DEADLINE_MS = 2_000;
 
 export interface LoggerOptions {
   /** Which program writes (`backend`, `media-gateway`): the `service` field of every line. */
@@ -42,12 +37,8 @@ export interface LoggerOptions {
   readonly secrets?: readonly string[];
 }
 
-/** stdout, written asynchronously and flushed synchronously at exit (see above). */
-export function createLogDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: LOG_BUFFER_MAX_BYTES });
-}
-
-export function createLogger(options: LoggerOptions, destination: DestinationStream = createLogDestination()): Logger {
+/** A logger writing to `destination`, by default the process's stdout destination. */
+export function createLogger(options: LoggerOptions, destination: DestinationStream = stdoutLog()): Logger {
   const names = redactedFieldNames(options.redactPii);
   const logger = pino(
     {
@@ -78,6 +69,18 @@ function redactChildBindings(logger: Logger, names: ReadonlySet<string>): void {
   logger.child = function redactedChild(this: Logger, bindings, childOptions) {
     return child.call(this, redactFields(bindings, names), childOptions);
   } as Logger['child'];
+}
+
+/**
+ * Ends the process with `code` once stdout has taken every line logged so far
+ * (at most LOG_FLUSH_DEADLINE_MS: a stdout that never drains must not keep a
+ * stopping program alive).
+ */
+export async function exitAfterLogs(code: number): Promise<never> {
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([stdoutLog().flush(), new Promise((resolve) => (deadline = setTimeout(resolve, LOG_FLUSH_DEADLINE_MS)))]);
+  clearTimeout(deadline);
+  process.exit(code);
 }
 
 export type { Logger };

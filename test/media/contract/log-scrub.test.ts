@@ -108,6 +108,25 @@ describe('serializeError', () => {
     expect(serialized.cause.code).toBe('23505');
   });
 
+  it('with redactPii: keeps what Prisma called and the database said, not the arguments or the row', () => {
+    const prismaMessage = ['', 'Invalid `prisma.callMessage.create()` invocation:', '', '{', '  data: {', '    callerName: "Wilhelmina Zorn"', '  }', '}', '', 'Argument `callId` is missing.'].join('\n');
+    const error = Object.assign(new Error(prismaMessage), {
+      code: 'P2039',
+      meta: {
+        driverAdapterError: {
+          cause: {
+            originalMessage: 'new row for relation "call_messages" violates check constraint "c"',
+            detail: 'Failing row contains (Wilhelmina Zorn, +1 650 555 0199).',
+          },
+        },
+      },
+    });
+    const serialized = serializeError(error, true, names(true)) as Record<string, unknown>;
+    expect(serialized.message).toBe('Invalid `prisma.callMessage.create()` invocation:');
+    expect(JSON.stringify(serialized)).not.toMatch(/Zorn|0199/);
+    expect(JSON.stringify(serialized)).toContain('violates check constraint');
+  });
+
   it('redacts named fields an error carries and scrubs what is not an Error', () => {
     const error = Object.assign(new Error('refused'), { caller: { number: '+15551230000' }, token: 't-123456' });
     const serialized = serializeError(error, true, names(true)) as Record<string, unknown>;

@@ -1,6 +1,7 @@
 // The factory's stdout destination in a real process: a log call never waits
 // for stdout (a reader that stops reading does not stop the event loop), and
-// every line written before an exit reaches stdout, on each way out.
+// every line written before the program exits reaches stdout, in order, on each
+// way out the programs take (exitAfterLogs).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ const CHILD_TIMEOUT_MS = 20_000;
 
 const CHILD_SCRIPT = `
 import { writeSync } from 'node:fs';
-import { createLogger } from ${JSON.stringify(LOGGING_MODULE)};
+import { createLogger, exitAfterLogs } from ${JSON.stringify(LOGGING_MODULE)};
 
 const mode = process.argv[2];
 const logger = createLogger({ service: 'child', level: 'info', redactPii: false });
@@ -27,11 +28,11 @@ const burst = () => {
 
 if (mode === 'exit') {
   burst();
-  process.exit(0);
+  await exitAfterLogs(0);
 } else if (mode === 'fatal') {
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'crashed');
-    process.exit(1);
+    void exitAfterLogs(1);
   });
   burst();
   setImmediate(() => {
@@ -40,7 +41,7 @@ if (mode === 'exit') {
 } else if (mode === 'sigterm') {
   process.on('SIGTERM', () => {
     logger.info('stopping');
-    process.exit(0);
+    void exitAfterLogs(0);
   });
   burst();
   tell('ready');
@@ -51,7 +52,7 @@ if (mode === 'exit') {
   // The event loop still turns while nobody reads stdout.
   setTimeout(() => tell('timer fired'), 1);
   process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('end', () => void exitAfterLogs(0));
 }
 `;
 
@@ -122,20 +123,20 @@ describe('the log destination', () => {
     expectAllLines(child.stdout());
   }, CHILD_TIMEOUT_MS * 2);
 
-  it('flushes every line on process.exit()', async () => {
+  it('writes every line before exiting', async () => {
     const child = startChild('exit', { readStdout: true });
     expect(await child.exit).toBe(0);
     expectAllLines(child.stdout());
   }, CHILD_TIMEOUT_MS);
 
-  it('flushes every line and the fatal one after an uncaught exception', async () => {
+  it('writes every line and the fatal one after an uncaught exception', async () => {
     const child = startChild('fatal', { readStdout: true });
     expect(await child.exit).toBe(1);
     expectAllLines(child.stdout(), ['crashed']);
     expect(child.stdout()).toContain('"message":"boom"');
   }, CHILD_TIMEOUT_MS);
 
-  it('flushes every line on the SIGTERM path', async () => {
+  it('writes every line on the SIGTERM path', async () => {
     const child = startChild('sigterm', { readStdout: true });
     await waitUntil(() => child.stderr().includes('ready'), { timeoutMs: CHILD_TIMEOUT_MS, what: 'the child to log its burst' });
     child.signal('SIGTERM');
