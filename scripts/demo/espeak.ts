@@ -1,8 +1,8 @@
 // The caller's voice: espeak-ng, run as a child process (no shell), its WAV
 // read from stdout and turned into what a phone line carries (8 kHz mu-law).
 import { spawn } from 'node:child_process';
+import { resampleRecording } from '../../media/audio/resampler.js';
 import { encodeUlaw } from '../../media/codec/g711.js';
-import { resampleSinc } from './resample-sinc.js';
 import { parsePcmWav } from './wav-pcm.js';
 
 const ESPEAK = 'espeak-ng';
@@ -54,7 +54,7 @@ export async function speakAsUlaw(text: string): Promise<Buffer> {
     throw new Error(`espeak-ng failed (exit ${result.code})${result.stderr ? `: ${result.stderr}` : ''}`);
   }
   const wav = parsePcmWav(result.stdout);
-  const pcm = resampleSinc(wav.samples, wav.sampleRate, PHONE_RATE_HZ);
+  const pcm = resampleRecording(wav.samples, wav.sampleRate, PHONE_RATE_HZ);
   const ulaw = new Uint8Array(pcm.length);
   encodeUlaw(pcm, ulaw);
   return Buffer.from(ulaw.buffer, ulaw.byteOffset, ulaw.byteLength);

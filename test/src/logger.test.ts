@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { backendLoggerFor, backendLogSecrets, createLogger } from '../../src/logger.js';
+import { ARI_PASSWORD, backendEnv, GATEWAY_TOKEN } from '../support/system.js';
 
 function capture(options: Parameters<typeof createLogger>[0]) {
   const lines: string[] = [];
@@ -41,22 +42,20 @@ describe('backend logger', () => {
 });
 
 describe('backend logger from the configuration', () => {
-  const env = {
-    ASTERISK_ARI_USERNAME: 'asterisk',
-    ASTERISK_ARI_PASSWORD: 'ari-Pa55word-1',
-    MEDIA_GATEWAY_TOKEN: 'gateway-token-0123456789',
-    OPERATOR_TOKEN: 'operator-token-0123456789',
-    DATABASE_URL: 'postgresql://voice:db%2FPa55-1@db.internal:5432/voice',
-    LOG_LEVEL: 'debug',
-  };
+  const env = backendEnv({
+    ariUrl: 'http://127.0.0.1:8088',
+    databaseUrl: 'postgresql://voice:db%2FPa55-1@db.internal:5432/voice',
+    gatewayUrl: 'http://127.0.0.1:8090',
+    extra: { OPERATOR_TOKEN: 'operator-token-0123456789' },
+  });
 
   it('lists every configured secret, the ARI Basic credential and the decoded database password included', () => {
     const secrets = backendLogSecrets(loadConfig(env));
     expect(secrets).toEqual(
       expect.arrayContaining([
-        'ari-Pa55word-1',
-        Buffer.from('asterisk:ari-Pa55word-1').toString('base64'),
-        'gateway-token-0123456789',
+        ARI_PASSWORD,
+        Buffer.from(`asterisk:${ARI_PASSWORD}`).toString('base64'),
+        GATEWAY_TOKEN,
         'operator-token-0123456789',
         'db/Pa55-1',
       ]),
@@ -68,10 +67,10 @@ describe('backend logger from the configuration', () => {
       const lines: string[] = [];
       const logger = backendLoggerFor(loadConfig({ ...env, LOG_REDACT_PII: redact }), { write: (line: string) => void lines.push(line) });
       logger.debug({ from: '+15551230000' }, 'inbound call');
-      logger.error({ err: new Error('ARI said ari-Pa55word-1; token gateway-token-0123456789; pw db/Pa55-1') }, 'failed');
-      logger.warn(`operator-token-0123456789 ${Buffer.from('asterisk:ari-Pa55word-1').toString('base64')}`);
+      logger.error({ err: new Error(`ARI said ${ARI_PASSWORD}; token ${GATEWAY_TOKEN}; pw db/Pa55-1`) }, 'failed');
+      logger.warn(`operator-token-0123456789 ${Buffer.from(`asterisk:${ARI_PASSWORD}`).toString('base64')}`);
       const text = lines.join('');
-      for (const secret of ['ari-Pa55word-1', 'gateway-token-0123456789', 'operator-token-0123456789', 'db/Pa55-1', 'YXN0ZXJpc2s6']) {
+      for (const secret of [ARI_PASSWORD, GATEWAY_TOKEN, 'operator-token-0123456789', 'db/Pa55-1', 'YXN0ZXJpc2s6']) {
         expect(text).not.toContain(secret);
       }
       expect(text.includes('+15551230000')).toBe(numberShown);

@@ -20,7 +20,7 @@ import { FakeOpenAI } from '../fakes/openai/index.js';
 import { FIRST_UTTERANCE } from '../support/ai-system.js';
 import { runTsx, type ChildRun } from '../support/child-run.js';
 import { createTestDatabase } from '../support/db.js';
-import { ARI_PASSWORD, backendEnv, freePort, GATEWAY_TOKEN } from '../support/system.js';
+import { ARI_PASSWORD, backendEnv, createBusiness, freePort, GATEWAY_TOKEN } from '../support/system.js';
 import { waitFor, waitUntil } from '../support/wait.js';
 
 const CALLER = '+14155550123';
@@ -116,17 +116,7 @@ async function logsOfOneCall(redactPii: boolean): Promise<{ backend: ChildRun; g
   // Non-transient refusals: the backend logs the error and the record it could not store.
   await db.prisma.$executeRawUnsafe(`ALTER TABLE call_messages ADD CONSTRAINT refused_by_the_test CHECK (false) NOT VALID`);
   await db.prisma.$executeRawUnsafe(`ALTER TABLE call_logs ADD CONSTRAINT refused_by_the_test CHECK (status <> 'completed') NOT VALID`);
-  await db.prisma.business.create({
-    data: {
-      name: 'Acme Dental',
-      greeting: 'Thanks for calling Acme Dental.',
-      systemPrompt: 'You answer the phone for Acme Dental.',
-      voice: 'aura-2-thalia-en',
-      timezone: 'America/New_York',
-      transferTarget: null,
-      phoneNumbers: { create: [{ e164: DIALED }] },
-    },
-  });
+  await createBusiness(db.prisma, 'Acme Dental', [DIALED]);
   const fake = await FakeAsterisk.start({ password: ARI_PASSWORD });
   cleanups.push(() => fake.close());
   const deepgram = await FakeDeepgram.start({
