@@ -59,10 +59,11 @@ export function createLogger(options: LoggerOptions, destination: DestinationStr
 }
 
 /**
- * pino applies `formatters.bindings` to the root's bindings only, so a child's
- * bindings (`logger.child({ caller })`) are redacted here. Children inherit the
- * root's own `child` through their prototype, so every descendant (fastify's
- * request loggers too) goes through this one wrapper.
+ * `formatters.log` sees a call's own fields, not a child's bindings, and pino
+ * passes only the root's bindings through `formatters.bindings`; so a child's
+ * bindings (`logger.child({ caller })`) are redacted here, once, when the child
+ * is made. Children inherit the root's own `child` through their prototype, so
+ * every descendant (fastify's request loggers too) goes through this wrapper.
  */
 function redactChildBindings(logger: Logger, names: ReadonlySet<string>): void {
   const child = logger.child;

@@ -1,5 +1,6 @@
 // The factory both programs use, writing into memory: the line format, levels,
 // the two redaction modes and secrets in every mode.
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { REDACTED } from '../../../media/contract/log-fields.js';
 import { createLogger, isLogLevel, type LoggerOptions } from '../../../media/contract/logging.js';
@@ -90,6 +91,19 @@ describe('createLogger', () => {
       }
       expect(text()).toContain('postgresql://app:****@127.0.0.1:5432/voice');
     }
+  });
+
+  it('redacts what fastify request loggers (children of children) write', async () => {
+    const { logger, text } = capture({ redactPii: true });
+    const app = Fastify({ loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger });
+    app.get('/call', async (request) => {
+      request.log.info({ from: CALLER, headers: { authorization: 'Bearer abcdef0123456789' } }, 'inbound call');
+      throw new Error(`lookup of ${CALLER} at postgresql://app:db-Pa55@db/voice failed`);
+    });
+    expect((await app.inject({ method: 'GET', url: '/call' })).statusCode).toBe(500);
+    await app.close();
+    expect(text()).toContain('"reqId"');
+    for (const value of [CALLER, 'abcdef0123456789', 'db-Pa55']) expect(text()).not.toContain(value);
   });
 
   it('does not modify the objects it is given', () => {
