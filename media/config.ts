@@ -7,9 +7,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AGENT_KINDS, type AgentKind } from './agents/index.js';
 import { AiEnvShape, aiConfig, aiProblems, type AiConfig } from './config-ai.js';
+import { LOG_LEVELS, type LogLevel } from './contract/logging.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
 export const MIN_GATEWAY_TOKEN_LENGTH = 16;
 
@@ -39,6 +39,8 @@ export interface MediaConfig {
   /** Providers, backend and conversation timings (used when agent is `ai`). */
   readonly ai: AiConfig;
   readonly logLevel: LogLevel;
+  /** LOG_REDACT_PII: no caller numbers, transcripts, message contents or tool arguments in the log. */
+  readonly logRedactPii: boolean;
 }
 
 export class MediaConfigError extends Error {
@@ -117,6 +119,13 @@ const MediaEnvSchema = z.object({
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   ).transform((value) => value ?? 'info'),
+  // The backend reads the same variable from the same file: the same spellings.
+  LOG_REDACT_PII: z
+    .preprocess(
+      unsetIfEmpty,
+      z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+    )
+    .transform((value) => value === 'true' || value === '1' || value === 'yes'),
 });
 
 type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
@@ -158,5 +167,6 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     clockPhases: vars.MEDIA_CLOCK_PHASES,
     ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
+    logRedactPii: vars.LOG_REDACT_PII,
   });
 }

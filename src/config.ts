@@ -3,9 +3,8 @@
 // problem; secret values are never echoed.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS, type LogLevel } from '../media/contract/logging.js';
 import { parseTrustProxy, type TrustProxy } from './staff/trust-proxy.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const ms = (fallback: number, min = 1) =>
   z.coerce.number({ error: 'must be a whole number of milliseconds' }).int().min(min).default(fallback);
@@ -116,7 +115,7 @@ export interface Config {
     readonly externalMediaStasisTimeoutMs: number;
     readonly shutdownDrainMs: number;
   };
-  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly redactPii: boolean };
+  readonly log: { readonly level: LogLevel; readonly redactPii: boolean };
   readonly staff: {
     /** Session cookies carry `Secure` (default: only when NODE_ENV=production). */
     readonly cookieSecure: boolean;

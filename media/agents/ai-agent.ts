@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { BackendClient } from '../backend/backend-client.js';
 import type { AgentContext, CallAgent } from './agent.js';
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { encodeUlaw } from '../codec/g711.js';
 import { AgentOutput, NO_TURN } from '../conversation/agent-output.js';
 import { BargeInDetector } from '../conversation/barge-in.js';
@@ -18,6 +19,7 @@ import type { ClipName, ConversationEffect, ConversationEvent } from '../convers
 import { SentenceSplitter } from '../conversation/sentence-splitter.js';
 import { systemPrompt } from '../conversation/system-prompt.js';
 import { TURN_ONSET_MIN_SPEECH_MS, VoiceActivityDetector } from '../conversation/vad.js';
+import { linkAbort } from '../providers/abort-link.js';
 import type { LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
 import { AgentSpeech } from '../conversation/agent-speech.js';
 import type { TurnMetrics } from '../conversation/turn-metrics.js';
@@ -61,8 +63,8 @@ export class AiAgent implements CallAgent {
   readonly #splitters = new Map<number, SentenceSplitter>();
   readonly #speech: AgentSpeech;
   readonly #answerTurns = new Set<number>();
-  readonly #ulaw = new Uint8Array(160);
-  readonly #lastAgentFrame = new Int16Array(160);
+  readonly #ulaw = new Uint8Array(SAMPLES_PER_FRAME_8K);
+  readonly #lastAgentFrame = new Int16Array(SAMPLES_PER_FRAME_8K);
   #agentFrameFresh = false;
   #stt: SttStream | null = null;
   /**
@@ -271,10 +273,9 @@ export class AiAgent implements CallAgent {
   async #runLlm(turn: number, messages: Parameters<LlmProvider['stream']>[0]['messages']): Promise<void> {
     // One controller per LLM round, linked to the call's for the round only (a
     // listener per turn left on the call's signal would pile up over a long call).
-    const controller = new AbortController();
+    const round = linkAbort(this.#call.signal);
+    const controller = round.controller;
     this.#turnControllers.set(turn, controller);
-    const abortRound = (): void => controller.abort();
-    this.#call.signal.addEventListener('abort', abortRound, { once: true });
     const signal = controller.signal;
     let splitter = this.#splitters.get(turn);
     if (!splitter) {
@@ -294,6 +295,7 @@ export class AiAgent implements CallAgent {
           this.#dispatch({ type: 'llm_text', turn, delta: event.delta });
           for (const sentence of splitter.push(event.delta)) this.#speech.speak(turn, sentence);
         } else if (event.type === 'tool_call') {
+          this.#log.debug({ turn, tool: event.name, toolArgs: event.arguments }, 'language model called a tool');
           this.#dispatch({ type: 'llm_tool_call', turn, id: event.id, name: event.name, arguments: event.arguments });
         }
       }
@@ -301,7 +303,7 @@ export class AiAgent implements CallAgent {
     } catch (error) {
       if (!signal.aborted) this.#providerFailed('llm', error);
     } finally {
-      this.#call.signal.removeEventListener('abort', abortRound);
+      round.dispose();
       if (this.#turnControllers.get(turn) === controller) this.#turnControllers.delete(turn);
     }
   }

@@ -82,8 +82,9 @@ export class BackendClient {
       } catch (error) {
         const final = attempt === attempts || (error instanceof BackendHttpError && error.status < 500);
         if (final) {
-          // Kept in the log in full so that nothing is lost even if the backend never takes it.
-          this.#options.logger.error({ err: error, path, body }, `${what} could not be delivered`);
+          // Kept in the log in full so that nothing is lost even if the backend never takes it;
+          // a turn's `text` is a field LOG_REDACT_PII removes (media/contract/log-fields.ts).
+          this.#options.logger.error({ err: error, path, report: body }, `${what} could not be delivered`);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, (this.#options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS) * attempt));

@@ -24,6 +24,7 @@
 import { RTP_FIXED_HEADER_BYTES } from './rtp-packet.js';
 import { writeRtpHeader } from './rtp-writer.js';
 import { seqAdd, tsAdd } from './sequence.js';
+import { requireInteger } from './require-integer.js';
 
 export interface PlayoutQueueOptions {
   readonly ssrc: number;
@@ -223,11 +224,5 @@ export class PlayoutQueue {
     if (!this.#producerWaiting) return;
     this.#producerWaiting = false;
     this.onSpace?.();
-  }
-}
-
-function requireInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
   }
 }

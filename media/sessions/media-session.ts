@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
 import type { AgentContext, AgentFactory, CallAgent } from '../agents/agent.js';
 import { conceal } from '../audio/concealment.js';
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { WIRE_CODECS, type WireCodec } from '../codec/wire-codec.js';
 import { decodeUlaw } from '../codec/g711.js';
 import { SessionRecording } from '../recording/session-recording.js';
@@ -56,7 +57,6 @@ export interface ClosedSessionReport {
   readonly recordingPath: string | null;
 }
 
-const SAMPLES_PER_FRAME = 160;
 /** One second of agent audio waits at most in the playout queue; the agent is paced by backpressure. */
 const PLAYOUT_CAPACITY_FRAMES = 50;
 /** Packets handed to the socket are not reused until this many ticks later. */
@@ -81,9 +81,9 @@ export class MediaSession implements RtpReceiver, Tickable {
   readonly #playout: PlayoutQueue;
   readonly #agent: CallAgent;
   readonly #pacing = new PacingHistogram();
-  readonly #callerPcm = new Int16Array(SAMPLES_PER_FRAME);
-  readonly #lastGoodPcm = new Int16Array(SAMPLES_PER_FRAME);
-  readonly #agentPcm = new Int16Array(SAMPLES_PER_FRAME);
+  readonly #callerPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
+  readonly #lastGoodPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
+  readonly #agentPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
   readonly #encoded: Uint8Array;
   readonly #outBuffers: Buffer[];
   #outIndex = 0;
@@ -118,9 +118,9 @@ export class MediaSession implements RtpReceiver, Tickable {
     this.#payloadFormat = PAYLOAD_FORMATS[init.request.format];
     this.#codec = WIRE_CODECS[init.request.format];
     this.#sender = init.sender;
-    this.#encoded = new Uint8Array(this.#codec.payloadBytes);
+    this.#encoded = new Uint8Array(this.#payloadFormat.frameBytes);
     this.#jitter = new JitterBuffer({
-      samplesPerFrame: SAMPLES_PER_FRAME,
+      samplesPerFrame: SAMPLES_PER_FRAME_8K,
       targetDelayFrames: init.engine.jitter.targetFrames,
       maxDelayFrames: init.engine.jitter.maxFrames,
     });
@@ -129,9 +129,9 @@ export class MediaSession implements RtpReceiver, Tickable {
       ssrc: randomInt(0, 2 ** 32 - 1),
       initialSequence: randomInt(0, 0x10000),
       initialTimestamp: randomInt(0, 2 ** 32 - 1),
-      payloadType: this.#codec.payloadType,
-      payloadBytes: this.#codec.payloadBytes,
-      samplesPerFrame: SAMPLES_PER_FRAME,
+      payloadType: this.#payloadFormat.outboundPayloadType,
+      payloadBytes: this.#payloadFormat.frameBytes,
+      samplesPerFrame: SAMPLES_PER_FRAME_8K,
       capacityFrames: PLAYOUT_CAPACITY_FRAMES,
       silencePayload: this.#codec.silencePayload,
       onSpace: () => this.#notifySpace(),
@@ -171,7 +171,7 @@ export class MediaSession implements RtpReceiver, Tickable {
       this.#countMalformed(packet);
       return;
     }
-    if (packet.payload.length !== this.#codec.payloadBytes) {
+    if (packet.payload.length !== this.#payloadFormat.frameBytes) {
       this.#countMalformed('partial_sample');
       return;
     }

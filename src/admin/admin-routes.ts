@@ -114,7 +114,7 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
       const { e164 } = parse(NumberBody, request.body);
       const business = await services().admin.addNumber(param(request, 'id'), e164);
       await audit(request, 'number_added', business.id, e164);
-      request.log.info({ businessId: business.id, number: e164 }, 'admin: phone number added');
+      request.log.info({ businessId: business.id, phoneNumber: e164 }, 'admin: phone number added');
       return reply.code(201).send(business);
     });
 
@@ -122,7 +122,7 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
       const e164 = parse(E164, param(request, 'e164'));
       await services().admin.removeNumber(e164, param(request, 'id'));
       await audit(request, 'number_removed', param(request, 'id'), e164);
-      request.log.info({ businessId: param(request, 'id'), number: e164 }, 'admin: phone number removed');
+      request.log.info({ businessId: param(request, 'id'), phoneNumber: e164 }, 'admin: phone number removed');
       return reply.code(204).send();
     });
 

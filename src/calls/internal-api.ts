@@ -60,7 +60,10 @@ export function createInternalApi(deps: InternalApiDeps): InternalApi {
     recordTurn(callId, turn) {
       return storeReport(callId, 'turn report', async () => {
         await deps.store.saveTurn(callId, turn);
-        log.debug({ callId, seq: turn.seq, role: turn.role, interrupted: turn.interrupted, latency: turn.latency }, 'turn stored');
+        log.debug(
+          { callId, seq: turn.seq, role: turn.role, interrupted: turn.interrupted, latency: turn.latency, text: turn.text },
+          'turn stored',
+        );
       });
     },
 

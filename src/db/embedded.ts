@@ -129,7 +129,7 @@ function captureOutput(child: ChildProcess, logger: Logger, onLine?: (line: stri
         if (line.trim() === '') continue;
         tail.push(line);
         if (tail.length > LOG_TAIL_LINES) tail.shift();
-        logger.debug({ line }, 'postgres output');
+        logger.debug({ excerpt: line }, 'postgres output');
         onLine?.(line);
       }
     });
