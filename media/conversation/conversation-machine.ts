@@ -8,6 +8,7 @@
 import type { TurnReport } from '../contract/backend.js';
 import { TurnRecords } from './turn-records.js';
 import type { ChatMessage } from '../providers/types.js';
+import { ChatHistory } from './chat-history.js';
 import { planToolCalls, type AfterSpeech } from './tool-calls.js';
 import type { ClipName, ConversationEffect, ConversationEvent, ConversationSettings } from './conversation-types.js';
 
@@ -31,8 +32,12 @@ interface AgentTurn {
   text: string;
   /** Text of the current LLM round, not yet in the history. */
   roundText: string;
+  /** Words of this turn's earlier rounds, already in the history with their tool calls. */
+  textInHistory: string;
   toolCalls: { id: string; name: string; arguments: unknown }[];
   pendingToolResults: number;
+  /** The next LLM round waits for tool results another turn's tools have not delivered yet. */
+  waitingForToolReplies: boolean;
   llmDone: boolean;
   afterSpeech: AfterSpeech | null;
 }
@@ -58,7 +63,7 @@ const MAX_HISTORY_MESSAGES = 60;
 export class ConversationMachine {
   readonly #settings: ConversationSettings;
   readonly #clipTexts: Readonly<Record<ClipName, string>>;
-  readonly #history: ChatMessage[] = [];
+  readonly #history = new ChatHistory(MAX_HISTORY_MESSAGES);
   #phase: 'idle' | 'active' | 'stopped' = 'idle';
   #nextSeq = 0;
   #startedAtMs = 0;
@@ -96,7 +101,7 @@ export class ConversationMachine {
 
   /** The LLM's view of the conversation so far (for tests and diagnostics). */
   get history(): readonly ChatMessage[] {
-    return this.#history;
+    return this.#history.messages;
   }
 
   handle(event: ConversationEvent): ConversationEffect[] {
@@ -157,7 +162,7 @@ export class ConversationMachine {
         if (this.#isCurrent(event.turn)) this.#llmDone(this.#current!, effects);
         break;
       case 'action_result':
-        if (this.#isCurrent(event.turn)) this.#actionResult(this.#current!, event.toolCallId, event.ok, event.message, effects);
+        this.#actionResult(event.turn, event.toolCallId, event.ok, event.message, effects);
         break;
       case 'tts_first_audio':
         if (this.#isCurrent(event.turn)) this.#current!.firstAudioMs ??= event.atMs;
@@ -183,10 +188,13 @@ export class ConversationMachine {
     return this.#current !== null && this.#current.turn === turn;
   }
 
-  /** Agent audio is playing or about to: caller finals are held, not answered. */
+  /**
+   * Agent audio is playing or about to, or the turn ends the call (a goodbye or
+   * transfer decided): caller finals are held, not answered.
+   */
   #agentAudible(): boolean {
     const current = this.#current;
-    return current !== null && current.firstSentMs !== null;
+    return current !== null && (current.firstSentMs !== null || current.afterSpeech !== null);
   }
 
   #newTurn(atMs: number, clip: ClipName | null, speechEndMs: number | null): AgentTurn {
@@ -202,8 +210,10 @@ export class ConversationMachine {
       firstSentMs: null,
       text: clip ? this.#clipTexts[clip] : '',
       roundText: '',
+      textInHistory: '',
       toolCalls: [],
       pendingToolResults: 0,
+      waitingForToolReplies: false,
       llmDone: clip !== null,
       afterSpeech: null,
     };
@@ -228,18 +238,22 @@ export class ConversationMachine {
   #commitCallerTurn(atMs: number, effects: ConversationEffect[]): void {
     this.#awaitingSilenceSinceMs = null;
     const current = this.#current;
-    let text = this.#caller.texts.join(' ');
+    const words = this.#caller.texts.join(' ');
+    const startedMs = this.#caller.speechStartMs ?? atMs;
+    const continuing = current !== null && current.clip === null && current.firstSentMs === null && this.#caller.seq !== null;
+    if (current) effects.push({ type: 'cancel_turn', turn: current.turn });
+    // The caller kept talking before anything answered them: one longer caller turn, answered afresh.
+    const merged = continuing ? this.#history.mergeCallerWords(words) : null;
+    let text: string;
     let seq: number;
-    let startedMs = this.#caller.speechStartMs ?? atMs;
-    if (current && current.clip === null && current.firstSentMs === null && this.#caller.seq !== null) {
-      // The caller kept talking before the answer was heard: one longer caller turn, answered afresh.
-      effects.push({ type: 'cancel_turn', turn: current.turn });
-      const previous = this.#history.pop();
-      if (previous?.role === 'user') text = `${previous.content} ${text}`;
-      seq = this.#caller.seq;
-      startedMs = this.#caller.speechStartMs ?? startedMs;
+    if (merged !== null) {
+      text = merged;
+      seq = this.#caller.seq!;
     } else {
-      if (current) effects.push({ type: 'cancel_turn', turn: current.turn });
+      // Something came after the caller's last words (a tool ran and its reply is in
+      // the history): that stays, and these words are a new caller turn after it.
+      this.#history.addCallerWords(words);
+      text = words;
       seq = this.#nextSeq++;
     }
     // Answered at once (lowest latency), even if the VAD's hangover has not yet
@@ -247,13 +261,22 @@ export class ConversationMachine {
     const stillSpeaking = this.#caller.speaking;
     const speechEndMs = stillSpeaking ? atMs : (this.#caller.speechEndMs ?? atMs);
     effects.push({ type: 'report_turn', turn: this.#records.caller(seq, text, startedMs, speechEndMs) });
-    this.#pushHistory({ role: 'user', content: text });
     this.#reprompts = 0;
     const turn = this.#newTurn(atMs, null, speechEndMs);
     turn.sttFinalMs = atMs;
     if (stillSpeaking) turn.speechEndPending = { seq, text, startedMs };
     this.#fillersThisTurn = 0;
     this.#caller = { speaking: this.#caller.speaking, speechStartMs: startedMs, speechEndMs: null, texts: [], seq };
+    this.#startRound(turn, effects);
+  }
+
+  /** Asks the LLM for `turn` now, or once every tool call has its reply (the request must pair them). */
+  #startRound(turn: AgentTurn, effects: ConversationEffect[]): void {
+    if (this.#history.unansweredToolCalls > 0) {
+      turn.waitingForToolReplies = true;
+      return;
+    }
+    turn.waitingForToolReplies = false;
     effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
   }
 
@@ -281,23 +304,23 @@ export class ConversationMachine {
     }
     const calls = turn.toolCalls;
     turn.toolCalls = [];
-    this.#pushHistory({
-      role: 'assistant',
-      content: turn.roundText === '' ? null : turn.roundText,
-      toolCalls: calls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.stringify(c.arguments ?? {}) })),
-    });
+    const words = turn.roundText === '' ? null : turn.roundText;
+    this.#history.addToolCalls(
+      words,
+      calls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.stringify(c.arguments ?? {}) })),
+    );
+    turn.textInHistory += turn.roundText;
     turn.roundText = '';
     const plan = planToolCalls(calls, this.#settings.canTransfer);
-    for (const result of plan.results) this.#pushHistory(result);
+    for (const result of plan.results) this.#history.addToolReply(result.toolCallId, result.content);
     if (plan.afterSpeech) turn.afterSpeech = plan.afterSpeech;
     for (const { toolCallId, action } of plan.actions) {
       turn.pendingToolResults += 1;
       effects.push({ type: 'action', turn: turn.turn, toolCallId, action });
     }
-    const needsAnotherRound = plan.needsAnotherRound;
     if (turn.pendingToolResults > 0) return;
-    if (needsAnotherRound && turn.afterSpeech === null) {
-      effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
+    if (plan.needsAnotherRound && turn.afterSpeech === null) {
+      this.#startRound(turn, effects);
       return;
     }
     turn.llmDone = true;
@@ -310,17 +333,28 @@ export class ConversationMachine {
     effects.push({ type: 'finish_speech', turn: turn.turn });
   }
 
-  #actionResult(turn: AgentTurn, toolCallId: string, ok: boolean, message: string | null, effects: ConversationEffect[]): void {
-    this.#pushHistory({ role: 'tool', toolCallId, content: ok ? 'Done.' : `Failed: ${message ?? 'unknown reason'}` });
-    turn.pendingToolResults -= 1;
-    if (turn.pendingToolResults === 0) effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
+  /**
+   * A tool's result, recorded whatever became of its turn (a message stored
+   * stays stored, and the history must pair the call). Its turn's next round
+   * starts once every result is in; a turn that replaced it waits for them too.
+   */
+  #actionResult(turnSeq: number, toolCallId: string, ok: boolean, message: string | null, effects: ConversationEffect[]): void {
+    this.#history.addToolReply(toolCallId, ok ? 'Done.' : `Failed: ${message ?? 'unknown reason'}`);
+    const current = this.#current;
+    if (current === null) return;
+    if (current.turn === turnSeq) {
+      current.pendingToolResults -= 1;
+      if (current.pendingToolResults === 0) this.#startRound(current, effects);
+    } else if (current.waitingForToolReplies) {
+      this.#startRound(current, effects);
+    }
   }
 
   #agentDone(turn: AgentTurn, atMs: number, effects: ConversationEffect[]): void {
     if (!turn.llmDone) return;
     effects.push({ type: 'report_turn', turn: this.#agentRecord(turn, atMs, false, turn.text) });
-    if (turn.clip !== null) this.#pushHistory({ role: 'assistant', content: turn.text });
-    else if (turn.roundText.trim() !== '') this.#pushHistory({ role: 'assistant', content: turn.roundText });
+    if (turn.clip !== null) this.#history.addAgentWords(turn.text);
+    else if (turn.roundText.trim() !== '') this.#history.addAgentWords(turn.roundText);
     this.#current = null;
     this.#lastAgentDoneMs = atMs;
     this.#caller.seq = null;
@@ -353,7 +387,9 @@ export class ConversationMachine {
     if (!turn) return;
     effects.push({ type: 'cancel_turn', turn: turn.turn });
     effects.push({ type: 'report_turn', turn: this.#agentRecord(turn, atMs, true, playedText) });
-    if (playedText.trim() !== '') this.#pushHistory({ role: 'assistant', content: playedText });
+    // Words of earlier rounds are in the history already, with their tool calls.
+    const unsaid = playedText.startsWith(turn.textInHistory) ? playedText.slice(turn.textInHistory.length).trim() : '';
+    if (unsaid !== '') this.#history.addAgentWords(unsaid);
     this.#current = null;
     this.#lastAgentDoneMs = atMs;
     this.#caller.texts.unshift(...this.#held);
@@ -415,16 +451,7 @@ export class ConversationMachine {
   }
 
   #messages(): ChatMessage[] {
-    return [{ role: 'system', content: this.#settings.systemPrompt }, ...this.#history];
-  }
-
-  #pushHistory(message: ChatMessage): void {
-    this.#history.push(message);
-    while (this.#history.length > MAX_HISTORY_MESSAGES) {
-      this.#history.shift();
-      // Never start the kept history with tool results whose call was dropped.
-      while (this.#history[0]?.role === 'tool') this.#history.shift();
-    }
+    return this.#history.request(this.#settings.systemPrompt);
   }
 
   #agentRecord(turn: AgentTurn, atMs: number, interrupted: boolean, text: string): TurnReport {

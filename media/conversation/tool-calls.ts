@@ -28,11 +28,23 @@ export interface ToolPlan {
 
 const text = (value: unknown, max: number, fallback: string): string => String(value ?? '').slice(0, max) || fallback;
 
+/** Said when a call-ending tool came with other tools: their outcome must reach the caller first. */
+export const ENDING_NOT_ALONE =
+  'Not done: end the call or transfer only on its own, once the caller has heard the outcome of the other requests.';
+
+const ENDING_TOOLS: ReadonlySet<string> = new Set([TOOL_NAMES.endCall, TOOL_NAMES.transfer]);
+
 export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean): ToolPlan {
   const plan: ToolPlan = { results: [], actions: [], afterSpeech: null, needsAnotherRound: false };
+  // Ending the call together with anything else would end it before the caller
+  // heard how the rest went (a message that could not be saved): refused, the model answers again.
+  const endingRefused = calls.length > 1 && calls.some((call) => ENDING_TOOLS.has(call.name));
   for (const call of calls) {
     const args = (call.arguments ?? {}) as Record<string, unknown>;
-    if (call.name === TOOL_NAMES.endCall) {
+    if (endingRefused && ENDING_TOOLS.has(call.name)) {
+      plan.results.push({ role: 'tool', toolCallId: call.id, content: ENDING_NOT_ALONE });
+      plan.needsAnotherRound = true;
+    } else if (call.name === TOOL_NAMES.endCall) {
       plan.afterSpeech = { kind: 'hangup', reason: 'agent_goodbye', forced: false };
       plan.results.push({ role: 'tool', toolCallId: call.id, content: 'The call will end after your goodbye.' });
     } else if (call.name === TOOL_NAMES.transfer && canTransfer) {
