@@ -8,6 +8,11 @@ const SPEECH = readFileSync(fileURLToPath(new URL('../fixtures/media/caller-spee
 const ULAW_SILENCE = 0xff;
 const SAMPLES_PER_MS = 8;
 
+/** The recorded speech's first utterance (about 3 s; the pause after it starts at 3.06 s). */
+export function firstUtterance(): Buffer {
+  return Buffer.from(SPEECH.subarray(0, 3.06 * 8000));
+}
+
 /** `ms` of mu-law digital silence. */
 export function silence(ms: number): Buffer {
   return Buffer.alloc(ms * SAMPLES_PER_MS, ULAW_SILENCE);

@@ -2,7 +2,7 @@
 // what the chat API would say about the messages the machine asks with.
 import { expect } from 'vitest';
 import { ConversationMachine } from '../../../media/conversation/conversation-machine.js';
-import type { ConversationEffect, ConversationSettings } from '../../../media/conversation/conversation-types.js';
+import type { ConversationEffect, ConversationSettings, LlmToolCall } from '../../../media/conversation/conversation-types.js';
 import { toApiMessages } from '../../../media/providers/openai-chat-format.js';
 import type { ChatMessage } from '../../../media/providers/types.js';
 import { validateChatRequest } from '../../fakes/openai/chat-validation.js';
@@ -26,6 +26,8 @@ export function machine(overrides: Partial<ConversationSettings> = {}): Conversa
       maxReprompts: 2,
       maxCallMs: 15 * 60_000,
       fillerAfterMs: 1500,
+      keypadActions: {},
+      keypadGapMs: 2000,
       ...overrides,
     },
     CLIPS,
@@ -55,6 +57,11 @@ export function callerSays(m: ConversationMachine, text: string, atMs: number): 
   m.handle({ type: 'caller_speech_start', atMs: atMs - 400 });
   m.handle({ type: 'caller_speech_end', atMs: atMs - 100 });
   return m.handle({ type: 'stt_final', text, speechFinal: true, atMs });
+}
+
+/** One LLM round of `turn` ends, having said `text` and called `toolCalls`. */
+export function roundDone(m: ConversationMachine, turn: number, text: string, atMs: number, toolCalls: LlmToolCall[] = []): ConversationEffect[] {
+  return m.handle({ type: 'llm_done', turn, atMs, text, toolCalls });
 }
 
 /** Fails unless the real chat completions endpoint would accept these messages. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationMachine } from '../../../media/conversation/conversation-machine.js';
 import type { ConversationEffect } from '../../../media/conversation/conversation-types.js';
 import { ENDING_NOT_ALONE } from '../../../media/conversation/tool-calls.js';
-import { callerSays, expectValidRequest, greetedAndAsked, machine, only, types } from './machine-fixtures.js';
+import { callerSays, expectValidRequest, greetedAndAsked, machine, only, roundDone, types } from './machine-fixtures.js';
 
 const MESSAGE_ARGS = { caller_name: 'Ann Lee', callback_number: '555 123 4567', reason: 'Call about results' };
 
@@ -25,8 +25,7 @@ const SCENARIOS: ToolScenario[] = [
     canTransfer: true,
     reply: 'Done.',
     run(m, turn) {
-      m.handle({ type: 'llm_tool_call', turn, id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS });
-      expect(types(m.handle({ type: 'llm_done', turn, atMs: 2600 }))).toEqual(['action']);
+      expect(types(roundDone(m, turn, '', 2600, [{ id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS }]))).toEqual(['action']);
       return m.handle({ type: 'action_result', turn, toolCallId: 'call_1', ok: true, message: null });
     },
   },
@@ -35,8 +34,7 @@ const SCENARIOS: ToolScenario[] = [
     canTransfer: false,
     reply: 'No one is available to take a transfer.',
     run(m, turn) {
-      m.handle({ type: 'llm_tool_call', turn, id: 'call_1', name: 'transfer_to_human', arguments: {} });
-      return m.handle({ type: 'llm_done', turn, atMs: 2600 });
+      return roundDone(m, turn, '', 2600, [{ id: 'call_1', name: 'transfer_to_human', arguments: {} }]);
     },
   },
   {
@@ -44,9 +42,10 @@ const SCENARIOS: ToolScenario[] = [
     canTransfer: true,
     reply: 'Done.',
     run(m, turn) {
-      m.handle({ type: 'llm_tool_call', turn, id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS });
-      m.handle({ type: 'llm_tool_call', turn, id: 'call_2', name: 'end_call', arguments: {} });
-      const done = m.handle({ type: 'llm_done', turn, atMs: 2600 });
+      const done = roundDone(m, turn, '', 2600, [
+        { id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS },
+        { id: 'call_2', name: 'end_call', arguments: {} },
+      ]);
       expect(only(done, 'action').map((a) => a.action.type)).toEqual(['take_message']);
       const followUp = m.handle({ type: 'action_result', turn, toolCallId: 'call_1', ok: true, message: null });
       const messages = only(followUp, 'start_llm')[0]!.messages;
@@ -80,8 +79,7 @@ describe.each(SCENARIOS)('a short reply after $name', (scenario) => {
 
     // Answered once: the answer plays and nothing else is asked.
     const answer = only(okay, 'start_llm')[0]!.turn;
-    m.handle({ type: 'llm_text', turn: answer, delta: 'Your message is on its way.' });
-    expect(types(m.handle({ type: 'llm_done', turn: answer, atMs: 3500 }))).toEqual(['finish_speech']);
+    expect(types(roundDone(m, answer, 'Your message is on its way.', 3500))).toEqual(['finish_speech']);
     m.handle({ type: 'agent_audio_sent', turn: answer, atMs: 3600 });
     expect(types(m.handle({ type: 'agent_audio_done', turn: answer, atMs: 4600 }))).toEqual(['report_turn']);
     expectValidRequest(m.history);
@@ -108,8 +106,7 @@ describe('tool results are delivered whatever happens to their turn', () => {
   it('a caller who talks while the message is being stored is answered once the result is in', () => {
     const m = machine();
     const { answerTurn } = greetedAndAsked(m, 'Please take a message.');
-    m.handle({ type: 'llm_tool_call', turn: answerTurn, id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS });
-    m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+    roundDone(m, answerTurn, '', 2600, [{ id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS }]);
     // No result yet: the caller's words are recorded, the request waits for the reply.
     const okay = callerSays(m, 'Okay.', 3000);
     expect(types(okay)).toEqual(['cancel_turn', 'report_turn']);
@@ -127,9 +124,7 @@ describe('tool results are delivered whatever happens to their turn', () => {
   it('a caller who barges in on the preface still gets the message stored in the history', () => {
     const m = machine();
     const { answerTurn } = greetedAndAsked(m, 'Please take a message.');
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Sure, I will note that down.' });
-    m.handle({ type: 'llm_tool_call', turn: answerTurn, id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS });
-    m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+    roundDone(m, answerTurn, 'Sure, I will note that down.', 2600, [{ id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS }]);
     m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2700 });
     const barge = m.handle({ type: 'barge_in', atMs: 3000, onsetMs: 2900, playedText: 'Sure, I will' });
     expect(types(barge)).toEqual(['cancel_turn', 'report_turn']);
@@ -148,15 +143,12 @@ describe('tool results are delivered whatever happens to their turn', () => {
   it('a short reply after a spoken preface waits for the follow-up and is answered after it', () => {
     const m = machine();
     const { answerTurn } = greetedAndAsked(m, 'Please take a message.');
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Let me note that.' });
-    m.handle({ type: 'llm_tool_call', turn: answerTurn, id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS });
-    m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+    roundDone(m, answerTurn, 'Let me note that.', 2600, [{ id: 'call_1', name: 'take_message', arguments: MESSAGE_ARGS }]);
     m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2700 });
     m.handle({ type: 'action_result', turn: answerTurn, toolCallId: 'call_1', ok: true, message: null });
     // Heard the preface; the follow-up is not heard yet.
     expect(callerSays(m, 'Okay.', 3300)).toEqual([]);
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Your message is on its way.' });
-    m.handle({ type: 'llm_done', turn: answerTurn, atMs: 3500 });
+    roundDone(m, answerTurn, 'Your message is on its way.', 3500);
     const done = m.handle({ type: 'agent_audio_done', turn: answerTurn, atMs: 5000 });
     expect(types(done)).toEqual(['report_turn', 'report_turn', 'start_llm']);
     const request = only(done, 'start_llm')[0]!.messages;
