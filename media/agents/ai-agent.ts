@@ -229,7 +229,7 @@ export class AiAgent implements CallAgent {
     // ProviderError messages name the vendor and what failed, never a key.
     const message = error instanceof Error ? error.message : 'unknown provider failure';
     this.#log.error({ provider, error: message }, 'provider failed during the call');
-    this.#dispatch({ type: 'provider_error', provider, error: message, atMs: this.#deps.now() });
+    this.#dispatch({ type: 'provider_error', provider, error: message, atMs: this.#deps.now(), playedText: this.#heard() });
   }
 
   // ---- machine ----------------------------------------------------------------

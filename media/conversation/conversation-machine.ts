@@ -144,7 +144,7 @@ export class ConversationMachine {
         if (ofCurrent) this.#agentDone(ofCurrent, event.atMs, effects);
         break;
       case 'provider_error':
-        this.#providerError(event.provider, event.error, event.atMs, effects);
+        this.#providerError(event.provider, event.error, event.atMs, event.playedText, effects);
         break;
       case 'tick':
         if (event.agentAudible) this.#lastAudibleMs = event.atMs;
@@ -276,9 +276,9 @@ export class ConversationMachine {
     turn.llmDone = true;
     if (turn.text.trim() === '' && turn.afterSpeech !== null) {
       // A call-ending tool without words: say the cached line instead of going quiet.
+      // Its words stay out of the history: the tool call says it, and its reply may still follow.
       const clip: ClipName = turn.afterSpeech.kind === 'hangup' ? 'goodbye' : 'transfer_notice';
       turn.text = this.#clipTexts[clip];
-      turn.lastRoundText = turn.text;
       effects.push({ type: 'play_clip', turn: turn.turn, clip });
     }
     effects.push({ type: 'finish_speech', turn: turn.turn });
@@ -433,11 +433,16 @@ export class ConversationMachine {
     this.#toolRound(turn, '', [{ id: `call_keypad_${this.#keypadCalls}`, name, arguments: { reason: `the caller pressed ${digit}` } }], effects);
   }
 
-  #providerError(provider: 'stt' | 'llm' | 'tts', error: string, atMs: number, effects: Effects): void {
+  #providerError(provider: 'stt' | 'llm' | 'tts', error: string, atMs: number, playedText: string, effects: Effects): void {
     effects.push({ type: 'report_failure', provider, error });
     if (this.#ending) return;
     this.#ending = true;
-    if (this.#current) effects.push({ type: 'cancel_turn', turn: this.#current.turn });
+    const current = this.#current;
+    if (current) {
+      effects.push({ type: 'cancel_turn', turn: current.turn });
+      // What the caller heard of it is kept, as for a barge-in.
+      if (current.firstSentMs !== null) effects.push({ type: 'report_turn', turn: this.#agentRecord(current, atMs, true, playedText) });
+    }
     const after: AfterSpeech = this.#settings.canTransfer
       ? { kind: 'transfer', reason: `${provider} failure`, forced: true, toolCallId: null }
       : { kind: 'hangup', reason: 'provider_failure', forced: true };

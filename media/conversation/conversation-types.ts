@@ -44,7 +44,8 @@ export type ConversationEvent =
    * interrupts the agent: `playedText` is what the caller heard of the turn.
    */
   | { type: 'dtmf'; digit: string; atMs: number; playedText: string }
-  | { type: 'provider_error'; provider: 'stt' | 'llm' | 'tts'; error: string; atMs: number }
+  /** A provider failed for good; `playedText`: what the caller heard of the turn it cut off. */
+  | { type: 'provider_error'; provider: 'stt' | 'llm' | 'tts'; error: string; atMs: number; playedText: string }
   /** Periodic (every few ticks): silence, dead air and call-length limits. */
   | { type: 'tick'; atMs: number; agentAudible: boolean };
 

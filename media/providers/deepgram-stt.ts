@@ -196,10 +196,13 @@ class DeepgramSttStream implements SttStream {
     const atMs = this.now();
     switch (message.type) {
       case 'Results': {
-        const text = message.channel?.alternatives?.[0]?.transcript ?? '';
+        const alternative = message.channel?.alternatives?.[0];
+        const text = alternative?.transcript ?? '';
         if (text.trim().length === 0) return;
-        const audioStartMs = seconds(message.start);
-        const audioEndMs = audioStartMs + seconds(message.duration);
+        // The words' own times when given (a result's span also covers the silence around them).
+        const words = alternative?.words ?? [];
+        const audioStartMs = seconds(words[0]?.start ?? message.start);
+        const audioEndMs = words.length > 0 ? seconds(words.at(-1)!.end) : audioStartMs + seconds(message.duration);
         this.queue.push(
           message.is_final === true
             ? { type: 'final', text, speechFinal: message.speech_final === true, atMs, audioStartMs, audioEndMs }

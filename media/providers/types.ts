@@ -21,7 +21,7 @@ export interface SttStreamOptions {
 
 /**
  * `atMs` is when the event arrived. The audio times say which audio it is
- * about: from a provider's stream, ms of audio since the stream's first byte;
+ * about (for words: from the first word's start to the last word's end): from a provider's stream, ms of audio since the stream's first byte;
  * from a stream that survives reconnections (resilient-stt.ts), the time on
  * the call's clock at which that audio was sent, like `atMs`.
  */

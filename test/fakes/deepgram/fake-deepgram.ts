@@ -320,8 +320,10 @@ export class FakeDeepgram {
       let messages = 0;
       const sent = (): void => {
         messages += 1;
-        // After the write that made the count (the session may still be in its constructor: speak's Metadata).
-        if (oneShot?.afterMessages !== undefined && messages === oneShot.afterMessages) queueMicrotask(() => this.drop(session, oneShot));
+        if (oneShot?.afterMessages === undefined || messages !== oneShot.afterMessages) return;
+        // Right after the write that made the count; a session still in its constructor (speak's Metadata) just after it.
+        if (session !== null) this.drop(session, oneShot);
+        else queueMicrotask(() => this.drop(session, oneShot));
       };
       let session: ListenSession | SpeakSession | null = null;
       if (listenQuery?.ok) {

@@ -32,6 +32,7 @@ export class TestLine implements AgentContext, Tickable {
   #agent: CallAgent | null = null;
   #waiters = new Set<(room: boolean) => void>();
   #closed = false;
+  #ticks = 0;
 
   constructor(request: CreateSessionRequest) {
     this.request = request;
@@ -48,6 +49,11 @@ export class TestLine implements AgentContext, Tickable {
     });
     this.#packet = Buffer.alloc(this.#playout.packetBytes);
     this.#clock = new MediaClock({ frameMs: 20, phases: 1, maxLagMs: 200, now: () => performance.now(), logger: this.logger });
+  }
+
+  /** Ticks run so far. */
+  get ticks(): number {
+    return this.#ticks;
   }
 
   get freeFrames(): number {
@@ -77,6 +83,7 @@ export class TestLine implements AgentContext, Tickable {
 
   tick(frame: number): void {
     if (this.#closed || this.#agent === null) return;
+    this.#ticks += 1;
     const caller = this.#caller.length >= FRAME ? this.#caller.subarray(0, FRAME) : null;
     this.#caller = caller ? this.#caller.subarray(FRAME) : this.#caller;
     const ulaw = caller ?? Buffer.alloc(FRAME, ULAW_SILENCE);

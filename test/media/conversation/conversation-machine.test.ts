@@ -239,7 +239,7 @@ describe('ConversationMachine', () => {
     it('apologizes and transfers when the business has a target', () => {
       const m = machine();
       const { answerTurn } = greetedAndAsked(m);
-      const effects = m.handle({ type: 'provider_error', provider: 'llm', error: 'openai llm: 500', atMs: 2500 });
+      const effects = m.handle({ type: 'provider_error', provider: 'llm', error: 'openai llm: 500', atMs: 2500, playedText: '' });
       expect(effects).toEqual([
         { type: 'report_failure', provider: 'llm', error: 'openai llm: 500' },
         { type: 'cancel_turn', turn: answerTurn },
@@ -252,7 +252,7 @@ describe('ConversationMachine', () => {
     it('apologizes and hangs up without a target, even if the caller talks over the apology', () => {
       const m = machine({ canTransfer: false });
       greetedAndAsked(m);
-      const effects = m.handle({ type: 'provider_error', provider: 'stt', error: 'socket closed', atMs: 2500 });
+      const effects = m.handle({ type: 'provider_error', provider: 'stt', error: 'socket closed', atMs: 2500, playedText: '' });
       const apology = only(effects, 'play_clip')[0]!;
       const interrupted = m.handle({ type: 'barge_in', atMs: 3000, onsetMs: 2900, playedText: 'Sorry' });
       expect(only(interrupted, 'action')[0]!.action).toEqual({ type: 'hangup', reason: 'provider_failure' });
@@ -260,11 +260,21 @@ describe('ConversationMachine', () => {
       expect(m.stopped).toBe(true);
     });
 
+    it('keeps what the caller heard of an answer a failure cut off', () => {
+      const m = machine();
+      const { answerTurn } = greetedAndAsked(m);
+      roundDone(m, answerTurn, 'We open at eight. We close at six.', 2600);
+      m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2700 });
+      const effects = m.handle({ type: 'provider_error', provider: 'tts', error: 'socket closed', atMs: 3000, playedText: 'We open at eight.' });
+      expect(types(effects)).toEqual(['report_failure', 'cancel_turn', 'report_turn', 'play_clip']);
+      expect(only(effects, 'report_turn')[0]!.turn).toMatchObject({ seq: answerTurn, text: 'We open at eight.', interrupted: true });
+    });
+
     it('reports every failure but apologizes only once', () => {
       const m = machine();
       greetedAndAsked(m);
-      m.handle({ type: 'provider_error', provider: 'llm', error: 'a', atMs: 2500 });
-      expect(m.handle({ type: 'provider_error', provider: 'tts', error: 'b', atMs: 2600 })).toEqual([
+      m.handle({ type: 'provider_error', provider: 'llm', error: 'a', atMs: 2500, playedText: '' });
+      expect(m.handle({ type: 'provider_error', provider: 'tts', error: 'b', atMs: 2600, playedText: '' })).toEqual([
         { type: 'report_failure', provider: 'tts', error: 'b' },
       ]);
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeE164 } from '../../../src/calls/phone-number.js';
+import { readKeypadActions } from '../../../src/calls/business-directory.js';
 import { isMediaChannel, readInboundCall } from '../../../src/calls/stasis-start.js';
 import { endRecord, markAnswered, newInboundRecord } from '../../../src/calls/call-record.js';
 import type { StasisStartEvent } from '../../../src/ari/types.js';
@@ -88,5 +89,15 @@ describe('call record transitions', () => {
     const failed = endRecord(markAnswered(base, created), { at: created, cause: 'setup_failed', error: 'bridge: boom' });
     expect(failed).toMatchObject({ status: 'failed', error: 'bridge: boom' });
     expect(endRecord(failed, { at: new Date(), cause: 'caller_hangup' })).toBe(failed);
+  });
+});
+
+describe('readKeypadActions', () => {
+  it('reads a key -> action object, and maps no key (saying why) when the stored value is not one', () => {
+    expect(readKeypadActions('{"0":"transfer","9":"end_call"}')).toEqual({ actions: { '0': 'transfer', '9': 'end_call' }, problem: null });
+    expect(readKeypadActions('{}')).toEqual({ actions: {}, problem: null });
+    expect(readKeypadActions('not json')).toEqual({ actions: {}, problem: 'keypad_actions is not JSON' });
+    expect(readKeypadActions('{"0":"dance"}').problem).toMatch(/^keypad_actions: /);
+    expect(readKeypadActions('{"11":"transfer"}').actions).toEqual({});
   });
 });
