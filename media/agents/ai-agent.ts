@@ -310,7 +310,7 @@ export class AiAgent implements CallAgent {
     const frames = this.#clipFrames(clip, text);
     if (clip === 'filler' || clip === 'filler_more') {
       // Belongs to no turn's words; stops when the answer it fills is cancelled.
-      const signal = this.#turns.get(seq)?.signal ?? this.#call.signal;
+      const signal = this.#turn(seq).signal;
       void frames.then((audio) => this.#output.play(audio, null, signal)).catch((error: unknown) => this.#log.warn({ err: error }, 'filler not played'));
       return;
     }

@@ -1,6 +1,8 @@
 // Keys the caller presses (DTMF), collected into sequences (pure). A sequence
 // ends with '#' (not part of it) or after `gapMs` without a key, so "1234#"
 // and "1234" then a pause are both the entry 1234. Digits, '*' and A-D count.
+import { TOOL_NAMES } from './conversation-tools.js';
+import type { KeypadAction, LlmToolCall } from './conversation-types.js';
 
 const SEQUENCE_MAX = 64;
 
@@ -37,6 +39,11 @@ export class KeypadInput {
     this.#digits = '';
     return digits === '' ? null : digits;
   }
+}
+
+/** The tool call a mapped key stands for (the history then says what happened, as for the model's own). */
+export function keypadToolCall(action: KeypadAction, digit: string, id: string): LlmToolCall {
+  return { id, name: action === 'transfer' ? TOOL_NAMES.transfer : TOOL_NAMES.endCall, arguments: { reason: `the caller pressed ${digit}` } };
 }
 
 /** What the LLM and the turn record read for a key sequence. */
