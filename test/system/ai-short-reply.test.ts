@@ -36,6 +36,8 @@ interface Scenario {
   toolRound: ChatSuccessReply;
   /** What the caller says in the gap, and the transcripts it gives. */
   reply: { audio: Buffer; transcripts: string[]; answered: string };
+  /** Faults set up before the call. */
+  setup?: (system: AiSystem) => void;
 }
 
 const OKAY = { audio: shortUtterance(), transcripts: ['Okay.'], answered: 'Okay.' };
@@ -46,6 +48,13 @@ const SCENARIOS: Scenario[] = [
     transferTarget: null,
     toolRound: { toolCalls: [{ name: 'transfer_to_human', arguments: { reason: 'asked for a person' } }] },
     reply: OKAY,
+  },
+  {
+    name: 'transfer refused (Asterisk refused it)',
+    transferTarget: 'PJSIP/100',
+    toolRound: { text: 'Let me put you through.', toolCalls: [{ name: 'transfer_to_human', arguments: { reason: 'asked for a person' } }] },
+    reply: OKAY,
+    setup: (system) => system.system.fake.failNext('POST', /^\/ari\/channels\/[^/]+\/variable$/, { status: 500, message: 'Internal Server Error' }),
   },
   {
     name: 'end_call refused (it came with another tool)',
@@ -81,6 +90,7 @@ describe.each(SCENARIOS)('a short reply after $name', (scenario) => {
     // No filler in the gap: what is measured is the reply landing on the tool round itself.
     ai = await startAiSystem({ transferTarget: scenario.transferTarget, gatewayEnv: { FILLER_AFTER_MS: '30000' } });
     ai.openai.respond(model(scenario));
+    scenario.setup?.(ai);
     const { channelId, mediaId } = await placeBridgedCall(ai);
     await turnWhere(ai, channelId, (t) => t.seq === 0, 'the greeting turn');
     ai.deepgram.queueTranscripts([ASK, ...scenario.reply.transcripts]);
