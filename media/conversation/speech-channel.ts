@@ -53,6 +53,7 @@ interface Sentence {
   readonly text: string;
   readonly frames: AsyncQueue<TimedFrame>;
   readonly synthesized: Promise<void>;
+  /** Marks it synthesized (or given up) and lets go of its turn's signal. */
   readonly settle: () => void;
   session: SessionEntry | null;
   index: number;
@@ -87,8 +88,14 @@ export class SpeechChannel {
   }
 
   say(text: string, signal: AbortSignal): SentenceAudio {
-    let settle!: () => void;
-    const synthesized = new Promise<void>((resolve) => (settle = resolve));
+    let resolve!: () => void;
+    const synthesized = new Promise<void>((done) => (resolve = done));
+    // One listener per sentence on a signal that may outlive many sentences: removed once it is settled.
+    const onAbort = (): void => this.#drop(sentence);
+    const settle = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
     const sentence: Sentence = {
       text,
       frames: new AsyncQueue<TimedFrame>({
@@ -103,7 +110,7 @@ export class SpeechChannel {
     };
     if (this.#closed || signal.aborted) this.#drop(sentence);
     else {
-      signal.addEventListener('abort', () => this.#drop(sentence), { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
       if (this.#active) this.#send(sentence, this.#active);
       else this.#waiting.push(sentence);
     }
