@@ -1,16 +1,15 @@
 // Short caller utterances cut from the recorded caller speech (mu-law 8 kHz),
 // for scenarios where the caller says "Okay." and little else.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { decodeUlaw } from '../../media/codec/g711.js';
+import { callerSpeechUlaw, callerUtterancesUlaw } from '../kit/reference-media.js';
 
-const SPEECH = readFileSync(fileURLToPath(new URL('../fixtures/media/caller-speech-6s.ulaw', import.meta.url)));
+const SPEECH = callerSpeechUlaw();
 const ULAW_SILENCE = 0xff;
 const SAMPLES_PER_MS = 8;
 
 /** The recorded speech's first utterance (about 3 s; the pause after it starts at 3.06 s). */
 export function firstUtterance(): Buffer {
-  return Buffer.from(SPEECH.subarray(0, 3.06 * 8000));
+  return Buffer.from(callerUtterancesUlaw().first);
 }
 
 /** `ms` of mu-law digital silence. */

@@ -1,17 +1,16 @@
 // The call's STT stream that survives dropped sockets, with the real Deepgram
 // client against the Deepgram fake. Audio is sent faster than real time on a
 // virtual call clock (20 ms per frame): the fake recognizes on audio time.
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeepgramSttProvider } from '../../../media/providers/deepgram-stt.js';
 import { openResilientStt } from '../../../media/providers/resilient-stt.js';
 import type { SttEvent, SttStream } from '../../../media/providers/types.js';
 import { FakeDeepgram } from '../../fakes/deepgram/index.js';
+import { callerUtterancesUlaw } from '../../kit/reference-media.js';
 import { waitUntil } from '../../kit/wait.js';
 
-const SPEECH = readFileSync(new URL('../../fixtures/media/caller-speech-6s.ulaw', import.meta.url));
 /** The first utterance of the recording (the pause after it starts at 3.06 s). */
-const UTTERANCE = SPEECH.subarray(0, 3.06 * 8000);
+const UTTERANCE = callerUtterancesUlaw().first;
 const FRAME = 160;
 const SILENCE = Buffer.alloc(FRAME, 0xff);
 const FAST = { backoffMs: [0, 10, 10], perWindow: 5, windowMs: 60_000 };
