@@ -1,11 +1,13 @@
-// Wires the backend together: HTTP API, database, ARI connection and calls.
+// Wires the backend together: HTTP API, database, the Asterisk nodes (ARI
+// connection and calls of each node whose lease this replica holds) and calls.
 // `startBackend` is what `npm start` runs and what integration tests start
 // in-process with their own configuration.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { AriClient } from './ari/client.js';
-import type { AriStatus } from './ari/status.js';
+import type { AriClient } from './ari/client.js';
+import { AriRest } from './ari/rest.js';
+import { normalizeAriUrl } from './ari/url.js';
 import { backoffDelayMs } from './timing/backoff.js';
 import { sleep } from './timing/sleep.js';
 import type { Config } from './config.js';
@@ -16,7 +18,7 @@ import { MediaGatewayClient } from './media-gateway/client.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
-import { closeRowsLeftOpen, prismaCallLogStore } from './calls/call-log-store.js';
+import { closeRowsLeftOpen, openRowsOfNode, prismaCallLogStore } from './calls/call-log-store.js';
 import { CallManager } from './calls/call-manager.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
@@ -26,11 +28,22 @@ import { LiveCallFeed } from './staff/live-feed.js';
 import { observedCallLogStore, observedConversationStore } from './staff/observed-stores.js';
 import { createStaffServices, type StaffServices } from './staff/staff-services.js';
 import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
+import { NodeLeases } from './cluster/node-lease.js';
+import { NodeOwnership } from './cluster/node-ownership.js';
+import { NodeRuntime } from './cluster/node-runtime.js';
+import { ReplicaCalls } from './cluster/replica-calls.js';
+import { describeNode, nodesProblem } from './cluster/node-readiness.js';
+import { openCallIds, recordNodeOwner } from './cluster/cluster-store.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
+  /** The first node's current ARI client (an idle one while another replica holds the node). */
   readonly ari: AriClient;
-  readonly calls: CallManager;
+  /** The calls of every node this replica holds. */
+  readonly calls: ReplicaCalls;
+  /** Every configured Asterisk node, owned here or not. */
+  readonly nodes: readonly NodeRuntime[];
+  readonly ownership: NodeOwnership;
   readonly db: Db;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000. */
   readonly url: string;
@@ -57,12 +70,19 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   const signal = options.signal ?? new AbortController().signal;
   let draining = false;
   let dbStatus: string | null = 'starting';
-  let ariStatus: AriStatus | null = null;
   let db: Db | undefined;
+  let nodes: readonly NodeRuntime[] = [];
+  let ownership: NodeOwnership | null = null;
+  const nodeReports = () =>
+    nodes.map((node) => describeNode(node, ownership?.isLocked(node) ?? null, config.ari.appName));
 
   const readiness: ReadinessCheck[] = [
     { name: 'shutdown', check: () => (draining ? 'the backend is shutting down' : null) },
-    { name: 'ari', check: () => describeAriReadiness(ariStatus, config.ari.appName) },
+    {
+      name: 'ari',
+      check: () => (nodes.length === 0 ? 'not started' : nodesProblem(nodeReports(), nodes.length === 1)),
+      detail: () => ({ replica: config.cluster.replicaId, nodes: nodeReports() }),
+    },
     {
       name: 'database',
       check: async () => {
@@ -131,22 +151,54 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
-  const ari = new AriClient({ ...config.ari, logger });
-  const calls = new CallManager({
-    ari: ari.rest,
-    media: new MediaGatewayClient(config.media),
-    writer,
-    directory: prismaBusinessDirectory(openedDb.prisma),
-    settings: {
-      appName: config.ari.appName,
-      mediaFormat: config.ari.mediaFormat,
-      defaultCountryCode: config.calls.defaultCountryCode,
-      externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
-    },
+  const media = new MediaGatewayClient({ url: config.media.url, urls: config.media.urls, token: config.media.token, timeoutMs: config.media.timeoutMs });
+  const directory = prismaBusinessDirectory(openedDb.prisma);
+  const { appName, mediaFormat, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs } = config.ari;
+  nodes = config.cluster.nodes.map(
+    (node) =>
+      new NodeRuntime({
+        node,
+        ari: { appName, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs },
+        calls: new CallManager({
+          ari: new AriRest({ httpBase: normalizeAriUrl(node.url).httpBase, username: node.username, password: node.password, requestTimeoutMs, logger }),
+          media,
+          writer,
+          directory,
+          settings: {
+            appName,
+            mediaFormat,
+            defaultCountryCode: config.calls.defaultCountryCode,
+            externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
+            node: node.name,
+          },
+          logger: logger.child({ node: node.name }),
+          now: () => new Date(),
+          newId: randomUUID,
+          openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
+        }),
+        writer,
+        openRows: () => openRowsOfNode(openedDb.prisma, node.name),
+        logger,
+      }),
+  );
+  const calls = new ReplicaCalls(nodes);
+  const leases = new NodeLeases({
+    databaseUrl: config.cluster.lease.databaseUrl ?? resolvedDatabase.url,
+    replicaId: config.cluster.replicaId,
+    proofIntervalMs: config.cluster.lease.proofIntervalMs,
+    proofTimeoutMs: config.cluster.lease.proofTimeoutMs,
     logger,
-    now: () => new Date(),
-    newId: randomUUID,
   });
+  const owner = new NodeOwnership({
+    leases,
+    nodes,
+    replicaId: config.cluster.replicaId,
+    pollMs: config.cluster.lease.pollMs,
+    logger,
+    recordOwner: (node) => recordNodeOwner(openedDb.prisma, { node, replicaId: config.cluster.replicaId, replicaUrl: config.cluster.advertiseUrl }),
+  });
+  ownership = owner;
+  logger.info({ replicaId: config.cluster.replicaId, nodes: nodes.map((node) => node.name) }, 'backend replica starting');
 
   live.useLiveness((callId) => calls.lookup(callId).state === 'live');
   internalApi = createInternalApi({
@@ -169,31 +221,24 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   });
   consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
 
-  ari.onEvent((event) => calls.handleEvent(event));
-  ari.onStatus((status, previous) => {
-    ariStatus = status;
-    if (status.state === 'connected' && previous.state !== 'connected') {
-      calls.reconcile().catch((err: unknown) => logger.warn({ err }, 'reconciliation after connecting failed'));
-    }
-    if (status.state === 'replaced' && previous.state !== 'replaced') {
-      void calls.endAll({
-        cause: 'app_replaced',
-        status: 'interrupted',
-        error: 'another process took over the ARI application',
-        hangupReason: 'normal',
-      });
-    }
-  });
-  ariStatus = ari.status;
-  ari.start();
+  owner.start();
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
       logger.info('backend stopping');
-      await calls.drain(config.calls.shutdownDrainMs);
-      await ari.close();
+      await owner.stop();
+      // Another replica alive takes the nodes over and adopts their calls: nothing is ended.
+      // The last one standing lets its calls finish (SHUTDOWN_DRAIN_MS) and ends the rest.
+      const others = (await leases.liveReplicas().catch(() => 1)) - 1;
+      if (others > 0) {
+        logger.info({ otherReplicas: others }, 'handing the nodes over to the other replicas');
+        await owner.handOverAll();
+      } else {
+        await Promise.all(owner.owned().map((node) => node.drain(config.calls.shutdownDrainMs)));
+      }
+      await leases.close();
       await app.close();
       const unsaved = await writer.flush(WRITER_FLUSH_MS);
       if (unsaved.length > 0) logger.error({ unsaved: unsaved.length }, 'call log records not stored at shutdown');
@@ -205,7 +250,18 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     return stopping;
   };
 
-  return { app, ari, calls, db: openedDb, url, stop };
+  return {
+    app,
+    get ari() {
+      return nodes[0]!.ari;
+    },
+    calls,
+    nodes,
+    ownership: owner,
+    db: openedDb,
+    url,
+    stop,
+  };
 }
 
 /**
@@ -225,7 +281,7 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
         await db.close();
         throw error;
       });
-      if (closed > 0) logger.warn({ rows: closed }, 'closed call log rows left open by a previous run as interrupted');
+      if (closed > 0) logger.warn({ rows: closed }, 'closed call log rows left open by a run before calls recorded their node, as interrupted');
       logger.info({ database: redactUrl(url) }, 'database ready');
       return db;
     } catch (error) {
@@ -236,11 +292,4 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
       if (signal.aborted) throw new StartAbortedError();
     }
   }
-}
-
-function describeAriReadiness(status: AriStatus | null, appName: string): string | null {
-  if (!status) return 'not started';
-  if (status.state === 'connected' && status.registered) return null;
-  if (status.state === 'replaced') return `another process took over the ARI application "${appName}"`;
-  return status.lastError ? `${status.state}: ${status.lastError}` : status.state;
 }

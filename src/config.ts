@@ -3,6 +3,7 @@
 // problem; secret values are never echoed.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { readClusterConfig, type ClusterConfig } from './cluster/cluster-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -20,6 +21,13 @@ const optionalFlag = z
   .optional()
   .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1' || value === 'yes'));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** One URL or several, comma-separated (e.g. every media gateway). */
+const httpUrlList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text) => text.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter((url) => url !== ''))
+    .pipe(z.array(httpUrl).min(1, 'must name at least one URL'));
 
 const EnvSchema = z.object({
   ASTERISK_ARI_URL: httpUrl.default('http://127.0.0.1:8088'),
@@ -51,7 +59,7 @@ const EnvSchema = z.object({
   EMBEDDED_PG_PORT: port(54329),
   DB_MIGRATE_ON_START: flag(true),
   DB_READY_TIMEOUT_MS: ms(1_000),
-  MEDIA_GATEWAY_URL: httpUrl.default('http://127.0.0.1:8090'),
+  MEDIA_GATEWAY_URL: httpUrlList('http://127.0.0.1:8090'),
   MEDIA_GATEWAY_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   MEDIA_GATEWAY_TIMEOUT_MS: ms(3_000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -93,8 +101,13 @@ export interface Config {
     readonly migrateOnStart: boolean;
     readonly readyTimeoutMs: number;
   };
+  /** The Asterisk nodes, this replica and its leases (src/cluster/cluster-config.ts). */
+  readonly cluster: ClusterConfig;
   readonly media: {
+    /** The first media gateway (single-gateway setups, the operator's readiness view). */
     readonly url: string;
+    /** Every media gateway; calls are spread over them. */
+    readonly urls: readonly string[];
     readonly token: string;
     readonly timeoutMs: number;
   };
@@ -143,10 +156,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    readClusterConfig(set, clusterInputsOf(set), problems);
     throw new ConfigError(problems);
   }
   const e = parsed.data;
   const problems: string[] = [];
+  const cluster = readClusterConfig(
+    set,
+    {
+      ariUrl: e.ASTERISK_ARI_URL,
+      ariUsername: e.ASTERISK_ARI_USERNAME,
+      ariPassword: e.ASTERISK_ARI_PASSWORD,
+      appName: e.ARI_APP_NAME,
+      host: e.HOST,
+      port: e.PORT,
+    },
+    problems,
+  );
   if (e.ARI_RECONNECT_MIN_MS > e.ARI_RECONNECT_MAX_MS) {
     problems.push('ARI_RECONNECT_MIN_MS: must not exceed ARI_RECONNECT_MAX_MS');
   }
@@ -155,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'ARI_PING_INTERVAL_MS + ARI_PONG_TIMEOUT_MS: must not exceed 10000 (a dead ARI socket must be detected within 10 s)',
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || cluster === null) throw new ConfigError(problems);
 
   return deepFreeze<Config>({
     ari: {
@@ -178,8 +204,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       migrateOnStart: e.DB_MIGRATE_ON_START,
       readyTimeoutMs: e.DB_READY_TIMEOUT_MS,
     },
+    cluster,
     media: {
-      url: e.MEDIA_GATEWAY_URL.replace(/\/+$/, ''),
+      url: e.MEDIA_GATEWAY_URL[0]!,
+      urls: e.MEDIA_GATEWAY_URL,
       token: e.MEDIA_GATEWAY_TOKEN,
       timeoutMs: e.MEDIA_GATEWAY_TIMEOUT_MS,
     },
@@ -199,4 +227,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     admin: { operatorToken: e.OPERATOR_TOKEN },
   });
+}
+
+/** What the cluster variables need from the others when those did not validate (for the one error message). */
+function clusterInputsOf(set: Readonly<Record<string, string | undefined>>) {
+  return {
+    ariUrl: set['ASTERISK_ARI_URL'] ?? 'http://127.0.0.1:8088',
+    ariUsername: set['ASTERISK_ARI_USERNAME'] ?? '',
+    ariPassword: set['ASTERISK_ARI_PASSWORD'] ?? '',
+    appName: set['ARI_APP_NAME'] ?? 'prosaas_ai',
+    host: set['HOST'] ?? '0.0.0.0',
+    port: Number(set['PORT'] ?? 3000) || 0,
+  };
 }

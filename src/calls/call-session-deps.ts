@@ -11,6 +11,8 @@ export interface CallSettings {
   mediaFormat: 'ulaw' | 'slin';
   defaultCountryCode: string;
   externalMediaStasisTimeoutMs: number;
+  /** The Asterisk node these calls are on (recorded in their rows). */
+  node?: string;
 }
 
 /** Lets the manager route events by channel and bridge id to the session owning them. */
