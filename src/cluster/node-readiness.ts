@@ -8,12 +8,15 @@ export interface NodeView {
   readonly name: string;
   readonly role: 'standby' | 'owner';
   readonly ariStatus: AriStatus;
+  readonly activeCalls: number;
 }
 
 export interface NodeReport {
   readonly name: string;
   readonly owner: 'this replica' | 'another replica' | 'none';
   readonly ari: AriStatus['state'] | null;
+  /** Calls this replica holds on the node. */
+  readonly calls: number;
   /** Null when ready. */
   readonly problem: string | null;
 }
@@ -21,13 +24,20 @@ export interface NodeReport {
 /** `lockedByAnyone`: the node lease is held (by this replica or another); null when unknown. */
 export function describeNode(node: NodeView, lockedByAnyone: boolean | null, appName: string): NodeReport {
   if (node.role === 'owner') {
-    return { name: node.name, owner: 'this replica', ari: node.ariStatus.state, problem: describeAriStatus(node.ariStatus, appName) };
+    return {
+      name: node.name,
+      owner: 'this replica',
+      ari: node.ariStatus.state,
+      calls: node.activeCalls,
+      problem: describeAriStatus(node.ariStatus, appName),
+    };
   }
-  if (lockedByAnyone === true) return { name: node.name, owner: 'another replica', ari: null, problem: null };
+  if (lockedByAnyone === true) return { name: node.name, owner: 'another replica', ari: null, calls: 0, problem: null };
   return {
     name: node.name,
     owner: 'none',
     ari: null,
+    calls: 0,
     problem: lockedByAnyone === null ? 'node leases unknown (database unreachable)' : 'no backend holds the node yet',
   };
 }
