@@ -1,0 +1,131 @@
+// Two backend replicas in this process, one Asterisk node (the ARI fake), one
+// database: exactly one replica holds the node's lease and its ARI socket; a
+// holder that can no longer prove its lease closes the socket at once and the
+// other takes over, adopting the call in progress; a replica that stops hands
+// its node over rather than ending the calls.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBackend, type Backend } from '../../../src/backend.js';
+import { loadConfig } from '../../../src/config.js';
+import { createDb, type Db } from '../../../src/db/index.js';
+import { FakeAsterisk } from '../../fakes/ari/index.js';
+import { finalCallRow, placeBridgedCall } from '../../kit/calls.js';
+import { waitUntil } from '../../kit/wait.js';
+import { createTestDatabase } from '../../support/db.js';
+import { captureLogs, type LogCapture } from '../../support/log-capture.js';
+import { ARI_PASSWORD, backendEnv, createBusiness, startGateway } from '../../support/test-system.js';
+
+const DIALED = '+19863334949';
+const REPLACED_LOG = 'another process registered the same ARI application name; not reconnecting while it holds it';
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Pair {
+  fake: FakeAsterisk;
+  db: Db;
+  logs: LogCapture;
+  replicas: Backend[];
+  start(replicaId: string): Promise<Backend>;
+}
+
+async function twoReplicas(): Promise<Pair> {
+  const database = await createTestDatabase();
+  cleanups.push(() => database.drop());
+  const db = createDb(database.url);
+  cleanups.push(() => db.close());
+  const fake = await FakeAsterisk.start({ password: ARI_PASSWORD, autoCallerAudio: true });
+  cleanups.push(() => fake.close());
+  const logs = captureLogs();
+  const gateway = await startGateway(logs.logger);
+  cleanups.push(() => gateway.close());
+  await createBusiness(db.prisma, 'Acme Dental', [DIALED]);
+  const replicas: Backend[] = [];
+  const start = async (replicaId: string): Promise<Backend> => {
+    const env = backendEnv({
+      ariUrl: fake.url,
+      databaseUrl: database.url,
+      gatewayUrl: `http://127.0.0.1:${gateway.http.port}`,
+      extra: { BACKEND_REPLICA_ID: replicaId, LEASE_POLL_MS: '100', LEASE_PROOF_INTERVAL_MS: '100', LEASE_PROOF_TIMEOUT_MS: '1000' },
+    });
+    const backend = await startBackend(loadConfig(env), logs.logger.child({ replica: replicaId }));
+    cleanups.push(() => backend.stop());
+    replicas.push(backend);
+    return backend;
+  };
+  await start('r1');
+  await waitUntil(() => fake.isRegistered() && replicas[0]!.ari.status.state === 'connected', { what: 'the first replica to hold the node' });
+  await start('r2');
+  return { fake, db, logs, replicas, start };
+}
+
+function holder(pair: Pair): Backend | undefined {
+  return pair.replicas.find((replica) => replica.nodes[0]!.role === 'owner');
+}
+
+async function readyBody(backend: Backend) {
+  const response = await fetch(`${backend.url}/ready`);
+  return { status: response.status, body: (await response.json()) as { checks: { ari: { detail: { nodes: { owner: string }[] } } } } };
+}
+
+describe('one node, two replicas', () => {
+  it('lets exactly one replica register the app; the other stands by, ready to serve', async () => {
+    const pair = await twoReplicas();
+    const [first, second] = pair.replicas as [Backend, Backend];
+    // The second replica looked at the leases and found the node held.
+    await waitUntil(async () => (await readyBody(second)).body.checks.ari.detail.nodes[0]?.owner === 'another replica', {
+      what: 'the second replica to see the node held by the first',
+    });
+    expect((await readyBody(second)).status).toBe(200);
+    expect((await readyBody(first)).body.checks.ari.detail.nodes[0]?.owner).toBe('this replica');
+    expect(second.ari.status.state).toBe('idle');
+    expect(pair.fake.openSocketCount()).toBe(1);
+    expect(pair.fake.requests.filter((r) => r.kind === 'events-ws')).toHaveLength(1);
+  });
+
+  it('closes the holder\'s socket at once when its lock connection dies; the other replica takes over and adopts the call', async () => {
+    const pair = await twoReplicas();
+    const [first, second] = pair.replicas as [Backend, Backend];
+    const call = await placeBridgedCall(pair.fake, { from: '+15551230000', to: DIALED });
+    await waitUntil(async () => (await pair.db.prisma.callLog.findUnique({ where: { channelId: call.channelId } }))?.mediaSessionId != null, {
+      what: 'the connected row',
+    });
+    await pair.db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'prosaas-lease/r1'`);
+    await waitUntil(() => first.nodes[0]!.role === 'standby' && first.calls.activeCalls === 0, { what: 'the first replica to let the node go' });
+    await waitUntil(() => second.nodes[0]!.role === 'owner' && second.ari.status.state === 'connected' && second.calls.activeCalls === 1, {
+      what: 'the second replica to hold the node and the call',
+    });
+    // Never two sockets on the app: nobody was told ApplicationReplaced.
+    expect(pair.logs.entries(REPLACED_LOG)).toEqual([]);
+    expect(pair.logs.entries('node lease lost; closing its ARI socket and leaving its calls to the next holder')).toHaveLength(1);
+    expect(pair.fake.channel(call.channelId)).toMatchObject({ live: true, inStasis: true });
+    pair.fake.hangupCaller(call.channelId);
+    expect(await finalCallRow(pair.db.prisma, call.channelId)).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup' });
+    await waitUntil(() => pair.fake.channels().length === 0 && pair.fake.bridges().length === 0, { what: 'everything released' });
+    expect(pair.fake.violations).toEqual([]);
+  });
+
+  it('hands the node over when the holder stops, so that its calls go on', async () => {
+    const pair = await twoReplicas();
+    const [first, second] = pair.replicas as [Backend, Backend];
+    await waitUntil(async () => (await readyBody(second)).body.checks.ari.detail.nodes[0]?.owner === 'another replica', {
+      what: 'the second replica to see the first',
+    });
+    const call = await placeBridgedCall(pair.fake, { from: '+15551230000', to: DIALED });
+    await waitUntil(async () => (await pair.db.prisma.callLog.findUnique({ where: { channelId: call.channelId } }))?.mediaSessionId != null, {
+      what: 'the connected row',
+    });
+    await first.stop();
+    await waitUntil(() => second.nodes[0]!.role === 'owner' && second.ari.status.state === 'connected' && second.calls.activeCalls === 1, {
+      what: 'the second replica to take the node and the call over',
+    });
+    expect(pair.logs.entries('handing the nodes over to the other replicas')).toHaveLength(1);
+    const row = await pair.db.prisma.callLog.findUnique({ where: { channelId: call.channelId } });
+    expect(row?.status).toBe('answered');
+    expect(pair.fake.channel(call.channelId)?.live).toBe(true);
+    pair.fake.hangupCaller(call.channelId);
+    expect(await finalCallRow(pair.db.prisma, call.channelId)).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup' });
+    expect(holder(pair)).toBe(second);
+    expect(pair.logs.entries(REPLACED_LOG)).toEqual([]);
+  });
+});
