@@ -19,7 +19,8 @@ import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
 import { closeRowsLeftOpen, openRowsOfNode, prismaCallLogStore } from './calls/call-log-store.js';
-import { CallManager } from './calls/call-manager.js';
+import { CallManager, DEFAULT_ENDED_CALL_GRACE_MS } from './calls/call-manager.js';
+import { callForwarding } from './cluster/call-forwarding.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
 import { createAdminServices } from './admin/admin-services.js';
@@ -203,6 +204,13 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   live.useLiveness((callId) => calls.lookup(callId).state === 'live');
   internalApi = createInternalApi({
     calls,
+    elsewhere: callForwarding({
+      prisma: openedDb.prisma,
+      replicaId: config.cluster.replicaId,
+      token: config.media.token,
+      timeoutMs: config.ari.requestTimeoutMs,
+      endedGraceMs: DEFAULT_ENDED_CALL_GRACE_MS,
+    }),
     store: observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError),
     logger,
   });

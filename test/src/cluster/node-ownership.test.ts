@@ -9,7 +9,9 @@ import { loadConfig } from '../../../src/config.js';
 import { createDb, type Db } from '../../../src/db/index.js';
 import { FakeAsterisk } from '../../fakes/ari/index.js';
 import { finalCallRow, placeBridgedCall } from '../../kit/calls.js';
-import { waitUntil } from '../../kit/wait.js';
+import { freePort } from '../../kit/ports.js';
+import { waitFor, waitUntil } from '../../kit/wait.js';
+import { GATEWAY_TOKEN } from '../../support/test-system.js';
 import { createTestDatabase } from '../../support/db.js';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
 import { ARI_PASSWORD, backendEnv, createBusiness, startGateway } from '../../support/test-system.js';
@@ -42,11 +44,19 @@ async function twoReplicas(): Promise<Pair> {
   await createBusiness(db.prisma, 'Acme Dental', [DIALED]);
   const replicas: Backend[] = [];
   const start = async (replicaId: string): Promise<Backend> => {
+    const port = await freePort();
     const env = backendEnv({
       ariUrl: fake.url,
       databaseUrl: database.url,
       gatewayUrl: `http://127.0.0.1:${gateway.http.port}`,
-      extra: { BACKEND_REPLICA_ID: replicaId, LEASE_POLL_MS: '100', LEASE_PROOF_INTERVAL_MS: '100', LEASE_PROOF_TIMEOUT_MS: '1000' },
+      extra: {
+        BACKEND_REPLICA_ID: replicaId,
+        PORT: String(port),
+        BACKEND_ADVERTISE_URL: `http://127.0.0.1:${port}`,
+        LEASE_POLL_MS: '100',
+        LEASE_PROOF_INTERVAL_MS: '100',
+        LEASE_PROOF_TIMEOUT_MS: '1000',
+      },
     });
     const backend = await startBackend(loadConfig(env), logs.logger.child({ replica: replicaId }));
     cleanups.push(() => backend.stop());
@@ -127,5 +137,36 @@ describe('one node, two replicas', () => {
     expect(await finalCallRow(pair.db.prisma, call.channelId)).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup' });
     expect(holder(pair)).toBe(second);
     expect(pair.logs.entries(REPLACED_LOG)).toEqual([]);
+  });
+
+  it('stores the gateway\'s reports on any replica and forwards its actions to the one holding the call', async () => {
+    const pair = await twoReplicas();
+    const [, second] = pair.replicas as [Backend, Backend];
+    const call = await placeBridgedCall(pair.fake, { from: '+15551230000', to: DIALED });
+    const row = await waitFor(async () => {
+      const found = await pair.db.prisma.callLog.findUnique({ where: { channelId: call.channelId } });
+      return found?.mediaSessionId ? found : null;
+    }, { what: 'the connected row' });
+    const post = (path: string, body: unknown) =>
+      fetch(`${second.url}/internal/calls/${row.id}/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const turn = await post('turns', { seq: 0, role: 'agent', text: 'Hello.', startedAt: new Date().toISOString(), endedAt: null, interrupted: false, latency: null });
+    expect(turn.status).toBe(204);
+    expect(await pair.db.prisma.callTurn.count({ where: { callId: row.id } })).toBe(1);
+    const action = await post('actions', { type: 'hangup', reason: 'agent_goodbye' });
+    expect(action.status).toBe(200);
+    expect(await action.json()).toEqual({ ok: true, message: null });
+    expect(await finalCallRow(pair.db.prisma, call.channelId)).toMatchObject({ status: 'completed', hangupCause: 'agent_hangup' });
+    expect(pair.fake.channel(call.channelId)?.hungUpBy).toBe('app');
+    // A forwarded action is never forwarded again, and an unknown call is unknown everywhere.
+    const unknown = await fetch(`${second.url}/internal/calls/00000000-0000-4000-8000-000000000999/actions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'hangup', reason: 'agent_goodbye' }),
+    });
+    expect(unknown.status).toBe(404);
   });
 });
