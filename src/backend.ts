@@ -35,6 +35,8 @@ import { NodeRuntime } from './cluster/node-runtime.js';
 import { ReplicaCalls } from './cluster/replica-calls.js';
 import { describeNode, nodesProblem } from './cluster/node-readiness.js';
 import { openCallIds, recordNodeOwner } from './cluster/cluster-store.js';
+import { LiveFeedBridge } from './cluster/live-feed-bridge.js';
+import { SharedLoginLimiter } from './cluster/shared-login-limiter.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -147,8 +149,15 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   dbStatus = null;
   const resolvedDatabase = database;
 
+  const liveBridge = new LiveFeedBridge({
+    databaseUrl: resolvedDatabase.url,
+    prisma: openedDb.prisma,
+    replicaId: config.cluster.replicaId,
+    feed: live,
+    logger,
+  });
   const writer = new CallLogWriter({
-    store: observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError),
+    store: liveBridge.publishing(observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError)),
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
@@ -201,7 +210,8 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   ownership = owner;
   logger.info({ replicaId: config.cluster.replicaId, nodes: nodes.map((node) => node.name) }, 'backend replica starting');
 
-  live.useLiveness((callId) => calls.lookup(callId).state === 'live');
+  live.useLiveness((callId) => calls.lookup(callId).state === 'live' || liveBridge.isRemoteLive(callId));
+  liveBridge.start();
   internalApi = createInternalApi({
     calls,
     elsewhere: callForwarding({
@@ -211,11 +221,12 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       timeoutMs: config.ari.requestTimeoutMs,
       endedGraceMs: DEFAULT_ENDED_CALL_GRACE_MS,
     }),
-    store: observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError),
+    store: liveBridge.publishingTurns(observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError)),
     logger,
   });
   staffServices = createStaffServices({
     prisma: openedDb.prisma,
+    limiter: new SharedLoginLimiter({ prisma: openedDb.prisma }),
     live,
     sessionTtlMs: config.staff.sessionTtlMs,
     recordingsDir: config.staff.recordingsDir,
@@ -247,6 +258,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
         await Promise.all(owner.owned().map((node) => node.drain(config.calls.shutdownDrainMs)));
       }
       await leases.close();
+      await liveBridge.stop();
       await app.close();
       const unsaved = await writer.flush(WRITER_FLUSH_MS);
       if (unsaved.length > 0) logger.error({ unsaved: unsaved.length }, 'call log records not stored at shutdown');

@@ -72,7 +72,18 @@ export class SlidingWindowCounter {
   }
 }
 
-export class LoginRateLimiter {
+/**
+ * What sign-in needs from a limiter. Synchronous in memory (LoginRateLimiter), or
+ * asynchronous when the failures are counted in PostgreSQL and shared by every
+ * backend replica (cluster/shared-login-limiter.ts).
+ */
+export interface LoginLimiter {
+  retryAfterMs(email: string, ip: string): number | Promise<number>;
+  recordFailure(email: string, ip: string): void | Promise<void>;
+  recordSuccess(email: string): void | Promise<void>;
+}
+
+export class LoginRateLimiter implements LoginLimiter {
   private readonly byEmail: SlidingWindowCounter;
   private readonly byIp: SlidingWindowCounter;
 

@@ -4,7 +4,7 @@
 // email has an account. Failures count toward the login rate limit.
 import type { PrismaClient } from '../db/index.js';
 import { createDummyHash, verifyPassword } from './password-hash.js';
-import type { LoginRateLimiter } from './login-rate-limiter.js';
+import type { LoginLimiter } from './login-rate-limiter.js';
 import type { NewSession, StaffSessionContext, StaffSessionStore } from './session-store.js';
 
 export interface LoginClient {
@@ -20,7 +20,7 @@ export type LoginOutcome =
 export interface StaffAuthDeps {
   prisma: PrismaClient;
   sessions: StaffSessionStore;
-  limiter: LoginRateLimiter;
+  limiter: LoginLimiter;
   now: () => Date;
 }
 
@@ -35,16 +35,16 @@ export class StaffAuth {
   async login(emailInput: string, password: string, client: LoginClient): Promise<LoginOutcome> {
     const { prisma, sessions, limiter, now } = this.deps;
     const email = emailInput.trim().toLowerCase();
-    const retryAfterMs = limiter.retryAfterMs(email, client.ip);
+    const retryAfterMs = await limiter.retryAfterMs(email, client.ip);
     if (retryAfterMs > 0) return { kind: 'rate_limited', retryAfterMs };
 
     const user = await prisma.staffUser.findUnique({ where: { email }, include: { business: true } });
     const matches = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash()));
     if (!user || !matches || user.disabledAt !== null) {
-      limiter.recordFailure(email, client.ip);
+      await limiter.recordFailure(email, client.ip);
       return { kind: 'invalid' };
     }
-    limiter.recordSuccess(email);
+    await limiter.recordSuccess(email);
 
     const at = now();
     await prisma.staffUser.update({ where: { id: user.id }, data: { lastLoginAt: at } });

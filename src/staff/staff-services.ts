@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/index.js';
 import { AdminService, type StaffView } from '../admin/admin-service.js';
 import { CallRepository } from './call-repository.js';
 import type { LiveCallFeed } from './live-feed.js';
-import { LoginRateLimiter } from './login-rate-limiter.js';
+import { LoginRateLimiter, type LoginLimiter } from './login-rate-limiter.js';
 import { RecordingFiles } from './recording-files.js';
 import { StaffAuth } from './staff-auth.js';
 import { StaffSessionStore } from './session-store.js';
@@ -25,7 +25,7 @@ export interface StaffServicesOptions {
   /** Absolute. */
   recordingsDir: string;
   now?: () => Date;
-  limiter?: LoginRateLimiter;
+  limiter?: LoginLimiter;
 }
 
 export function createStaffServices(options: StaffServicesOptions): StaffServices {

@@ -2,7 +2,8 @@
 // database: exactly one replica holds the node's lease and its ARI socket; a
 // holder that can no longer prove its lease closes the socket at once and the
 // other takes over, adopting the call in progress; a replica that stops hands
-// its node over rather than ending the calls.
+// its node over rather than ending the calls. Every replica serves the gateway's
+// reports, the staff console's live view and one shared sign-in quota.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../../src/backend.js';
 import { loadConfig } from '../../../src/config.js';
@@ -15,6 +16,7 @@ import { GATEWAY_TOKEN } from '../../support/test-system.js';
 import { createTestDatabase } from '../../support/db.js';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
 import { ARI_PASSWORD, backendEnv, createBusiness, startGateway } from '../../support/test-system.js';
+import { createStaffAccount, StaffClient } from '../../support/staff-api.js';
 
 const DIALED = '+19863334949';
 const REPLACED_LOG = 'another process registered the same ARI application name; not reconnecting while it holds it';
@@ -168,5 +170,33 @@ describe('one node, two replicas', () => {
       body: JSON.stringify({ type: 'hangup', reason: 'agent_goodbye' }),
     });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('what every replica serves', () => {
+  it('shows a call held by one replica live on the other one\'s console, and counts sign-in failures once for all', async () => {
+    const pair = await twoReplicas();
+    const [first, second] = pair.replicas as [Backend, Backend];
+    const business = await pair.db.prisma.business.findFirstOrThrow();
+    const account = await createStaffAccount(pair.db.prisma, business.id, { email: 'front@acme.example' });
+    const staff = new StaffClient(second.url);
+    expect((await staff.login(account.email, account.password)).status).toBe(200);
+
+    const call = await placeBridgedCall(pair.fake, { from: '+15551230000', to: DIALED });
+    expect(holder(pair)).toBe(first);
+    await waitUntil(async () => ((await staff.request('GET', '/api/live')).body as { calls: { status: string }[] }).calls.some((c) => c.status === 'answered'), {
+      what: 'the second replica to list the first one\'s call as live',
+    });
+    pair.fake.hangupCaller(call.channelId);
+    await waitUntil(async () => ((await staff.request('GET', '/api/live')).body as { calls: unknown[] }).calls.length === 0, {
+      what: 'the call to leave the second replica\'s live list',
+    });
+
+    // Five failures through one replica: the sixth try through the other is refused too.
+    const guesser = new StaffClient(first.url);
+    for (let attempt = 0; attempt < 5; attempt += 1) expect((await guesser.login(account.email, 'wrong password')).status).toBe(401);
+    const elsewhere = await new StaffClient(second.url).login(account.email, account.password);
+    expect(elsewhere.status).toBe(429);
+    expect(Number(elsewhere.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
