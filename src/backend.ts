@@ -37,6 +37,8 @@ import { describeNode, nodesProblem } from './cluster/node-readiness.js';
 import { openCallIds, recordNodeOwner } from './cluster/cluster-store.js';
 import { LiveFeedBridge } from './cluster/live-feed-bridge.js';
 import { SharedLoginLimiter } from './cluster/shared-login-limiter.js';
+import { BackendMetrics, registerMetricsRoute } from './cluster/backend-metrics.js';
+import type { ConversationStore } from './calls/conversation-store.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -123,6 +125,8 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     },
     trustProxy: config.staff.trustProxy,
   });
+  const metrics = new BackendMetrics();
+  registerMetricsRoute(app, metrics, config.media.token);
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -141,6 +145,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     dbStatus = 'connecting';
     openedDb = await prepareDatabase(database.url, config, logger, signal);
   } catch (error) {
+    metrics.close();
     await app.close();
     await database?.stop();
     throw error;
@@ -192,6 +197,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       }),
   );
   const calls = new ReplicaCalls(nodes);
+  metrics.useNodes(nodes);
   const leases = new NodeLeases({
     databaseUrl: config.cluster.lease.databaseUrl ?? resolvedDatabase.url,
     replicaId: config.cluster.replicaId,
@@ -221,7 +227,10 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       timeoutMs: config.ari.requestTimeoutMs,
       endedGraceMs: DEFAULT_ENDED_CALL_GRACE_MS,
     }),
-    store: liveBridge.publishingTurns(observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError)),
+    store: countingFailures(
+      liveBridge.publishingTurns(observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError)),
+      metrics,
+    ),
     logger,
   });
   staffServices = createStaffServices({
@@ -260,6 +269,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       await leases.close();
       await liveBridge.stop();
       await app.close();
+      metrics.close();
       const unsaved = await writer.flush(WRITER_FLUSH_MS);
       if (unsaved.length > 0) logger.error({ unsaved: unsaved.length }, 'call log records not stored at shutdown');
       writer.close();
@@ -312,4 +322,16 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
       if (signal.aborted) throw new StartAbortedError();
     }
   }
+}
+
+/** The conversation store, counting the provider failures it stored (GET /metrics). */
+function countingFailures(store: ConversationStore, metrics: BackendMetrics): ConversationStore {
+  return {
+    saveTurn: (callId, turn) => store.saveTurn(callId, turn),
+    saveFailure: async (callId, failure) => {
+      await store.saveFailure(callId, failure);
+      metrics.providerFailed(failure.provider);
+    },
+    saveMessage: (callId, message) => store.saveMessage(callId, message),
+  };
 }

@@ -92,6 +92,14 @@ describe('one node, two replicas', () => {
     expect((await readyBody(first)).body.checks.ari.detail.nodes[0]?.owner).toBe('this replica');
     expect(second.ari.status.state).toBe('idle');
     expect(pair.fake.openSocketCount()).toBe(1);
+    // The same, as Prometheus scrapes it (with the internal token).
+    const scrape = async (backend: Backend, token = GATEWAY_TOKEN) =>
+      fetch(`${backend.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await (await scrape(first)).text()).toContain('prosaas_node_owned{node="asterisk"} 1');
+    const secondMetrics = await (await scrape(second)).text();
+    expect(secondMetrics).toContain('prosaas_node_owned{node="asterisk"} 0');
+    expect(secondMetrics).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+    expect((await scrape(second, 'not-the-token-0000')).status).toBe(401);
     expect(pair.fake.requests.filter((r) => r.kind === 'events-ws')).toHaveLength(1);
   });
 
