@@ -166,7 +166,13 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
-  const media = new MediaGatewayClient({ url: config.media.url, urls: config.media.urls, token: config.media.token, timeoutMs: config.media.timeoutMs });
+  const media = new MediaGatewayClient({
+    url: config.media.url,
+    urls: config.media.urls,
+    resolveAll: config.cluster.resolveGatewayAddresses,
+    token: config.media.token,
+    timeoutMs: config.media.timeoutMs,
+  });
   const directory = prismaBusinessDirectory(openedDb.prisma);
   const { appName, mediaFormat, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs } = config.ari;
   nodes = config.cluster.nodes.map(

@@ -27,6 +27,8 @@ export interface ClusterConfig {
   readonly replicaId: string;
   /** Where the other replicas reach this one's HTTP API (agent actions are forwarded there); null: not reachable. */
   readonly advertiseUrl: string | null;
+  /** MEDIA_GATEWAY_URL names every gateway behind one host name (a headless Service): spread calls over its addresses. */
+  readonly resolveGatewayAddresses: boolean;
   readonly lease: {
     /** How often free nodes are looked for (and the share of nodes rebalanced). */
     readonly pollMs: number;
@@ -52,6 +54,7 @@ export const ClusterEnvSchema = z.object({
   LEASE_PROOF_INTERVAL_MS: ms(1_000, 50),
   LEASE_PROOF_TIMEOUT_MS: ms(4_000, 50),
   LEASE_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  MEDIA_GATEWAY_RESOLVE_ALL: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
 });
 
 /** The node name as it appears in a variable name: ASTERISK_ARI_PASSWORD_<this>. */
@@ -110,6 +113,7 @@ export function readClusterConfig(set: Readonly<Record<string, string | undefine
     nodes,
     replicaId,
     advertiseUrl,
+    resolveGatewayAddresses: e.MEDIA_GATEWAY_RESOLVE_ALL === 'true',
     lease: {
       pollMs: e.LEASE_POLL_MS,
       proofIntervalMs: e.LEASE_PROOF_INTERVAL_MS,

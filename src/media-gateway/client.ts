@@ -6,6 +6,8 @@
 // session is idempotent by callId), and every later request of the session goes
 // to the gateway that holds it. A backend replica adopting a call learns its
 // gateway from the call's row (`remember`).
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { z } from 'zod';
 import {
   ApiErrorBody,
@@ -41,26 +43,61 @@ export interface MediaGatewayClientOptions {
   url: string;
   /** Every gateway (default: `url` alone). */
   urls?: readonly string[];
+  /**
+   * Each URL's host name stands for every address it resolves to (a Kubernetes headless
+   * Service over the gateways): new sessions are spread over those addresses.
+   */
+  resolveAll?: boolean;
   token: string;
   timeoutMs: number;
 }
 
 /** Sessions remembered at most (a session is forgotten when closed). */
 const MAX_REMEMBERED_SESSIONS = 100_000;
+/** How long the addresses behind a gateway name are reused before resolving it again. */
+const RESOLVE_CACHE_MS = 5_000;
+
+/** `url` once per address its host resolves to (itself when it is an address, or does not resolve). */
+async function expandAddresses(url: string): Promise<string[]> {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) !== 0) return [url];
+  try {
+    const addresses = await lookup(host, { all: true });
+    return addresses.map(({ address, family }) => {
+      const copy = new URL(url);
+      copy.hostname = family === 6 ? `[${address}]` : address;
+      return copy.toString().replace(/\/+$/, '');
+    });
+  } catch {
+    return [url];
+  }
+}
 
 export class MediaGatewayClient {
   private readonly urls: readonly string[];
   /** sessionId -> the gateway holding it. */
   private readonly holders = new Map<string, string>();
   private next = 0;
+  private resolved: { urls: string[]; atMs: number } | null = null;
 
   constructor(private readonly options: MediaGatewayClientOptions) {
     this.urls = options.urls && options.urls.length > 0 ? [...options.urls] : [options.url];
   }
 
+  /** Where new sessions go: the URLs, or every address their names resolve to (cached briefly). */
+  private async candidates(): Promise<readonly string[]> {
+    if (!this.options.resolveAll) return this.urls;
+    if (this.resolved && performance.now() - this.resolved.atMs < RESOLVE_CACHE_MS) return this.resolved.urls;
+    const expanded = await Promise.all(this.urls.map((url) => expandAddresses(url)));
+    const urls = [...new Set(expanded.flat())];
+    this.resolved = { urls: urls.length > 0 ? urls : [...this.urls], atMs: performance.now() };
+    return this.resolved.urls;
+  }
+
   /** The gateways sessions go to, and those that hold sessions of adopted calls. */
   get gatewayUrls(): string[] {
-    return [...new Set([...this.urls, ...this.holders.values()])];
+    return [...new Set([...(this.resolved?.urls ?? this.urls), ...this.holders.values()])];
   }
 
   /** The gateway holding `sessionId` (the first gateway when unknown). */
@@ -75,11 +112,12 @@ export class MediaGatewayClient {
   }
 
   async createSession(request: CreateSessionRequest, signal?: AbortSignal): Promise<CreateSessionResponse> {
-    const first = this.next;
-    this.next = (this.next + 1) % this.urls.length;
+    const urls = await this.candidates();
+    const first = this.next % urls.length;
+    this.next = (first + 1) % urls.length;
     let failure: unknown = null;
-    for (let attempt = 0; attempt < this.urls.length; attempt += 1) {
-      const url = this.urls[(first + attempt) % this.urls.length]!;
+    for (let attempt = 0; attempt < urls.length; attempt += 1) {
+      const url = urls[(first + attempt) % urls.length]!;
       try {
         const created = await this.call('create_session', 'POST', sessionPaths.create, request, CreateSessionResponse, signal, url);
         this.remember(created.sessionId, url);
