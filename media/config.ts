@@ -120,7 +120,8 @@ const MediaEnvSchema = z.object({
 });
 
 type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
-const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
+/** Every variable the gateway reads. */
+export const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const variable = String(issue.path[0] ?? 'environment');

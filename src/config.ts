@@ -3,7 +3,7 @@
 // problem; secret values are never echoed.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { readClusterConfig, type ClusterConfig } from './cluster/cluster-config.js';
+import { ClusterEnvSchema, readClusterConfig, type ClusterConfig } from './cluster/cluster-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -148,6 +148,9 @@ function deepFreeze<T extends object>(value: T): T {
   }
   return Object.freeze(value);
 }
+
+/** Every variable the backend reads, but the per-node ASTERISK_ARI_USERNAME_<NODE> / _PASSWORD_<NODE>. */
+export const BACKEND_ENV_KEYS: readonly string[] = Object.freeze([...Object.keys(EnvSchema.shape), ...Object.keys(ClusterEnvSchema.shape)]);
 
 /** Reads the backend configuration from `env`; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
