@@ -39,6 +39,8 @@ export interface MediaConfig {
   /** Providers, backend and conversation timings (used when agent is `ai`). */
   readonly ai: AiConfig;
   readonly logLevel: LogLevel;
+  /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
+  readonly otlpEndpoint: string | null;
 }
 
 export class MediaConfigError extends Error {
@@ -112,6 +114,8 @@ const MediaEnvSchema = z.object({
     { error: 'must be a multiple of 20 (ms)' },
   ),
   MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
+  // OpenTelemetry traces over OTLP/HTTP; unset: not exported.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   ...AiEnvShape,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
@@ -159,5 +163,6 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     clockPhases: vars.MEDIA_CLOCK_PHASES,
     ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
+    otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
   });
 }

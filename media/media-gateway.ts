@@ -1,6 +1,7 @@
 // Wires the gateway's parts together and owns their shutdown order:
 // stop accepting sessions, stop the control API, close sessions, close the
 // RTP socket. main.ts adds only the process concerns (env, signals, exit).
+import { createTracing } from './contract/tracing.js';
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -136,7 +137,8 @@ export interface MediaGateway {
 
 export async function startMediaGateway(deps: { config: MediaConfig; logger: Logger }): Promise<MediaGateway> {
   const { config, logger } = deps;
-  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger) : null;
+  const tracing = createTracing({ serviceName: 'prosaas-media-gateway', otlpEndpoint: config.otlpEndpoint });
+  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger, tracing.tracer) : null;
   const readiness = new ProviderReadiness(ai?.probes ?? [], logger.child({ component: 'providers' }));
   const rtp = await openRtpSessions(config, logger, ai ? ai.factory : SIMPLE_AGENT_FACTORIES[config.agent as 'echo' | 'silent']);
   const processMetrics = new ProcessMetrics();
@@ -177,6 +179,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
         } finally {
           await rtp.close();
           await ai?.backend.drain(BACKEND_DRAIN_MS);
+          await tracing.shutdown().catch(() => undefined);
         }
         logger.info('media gateway stopped');
       })();

@@ -2,6 +2,8 @@
 // connection and calls of each node whose lease this replica holds) and calls.
 // `startBackend` is what `npm start` runs and what integration tests start
 // in-process with their own configuration.
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { createTracing } from '../media/contract/tracing.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -69,10 +71,13 @@ const WRITER_FLUSH_MS = 3_000;
 export interface StartOptions {
   /** Aborting it during start-up (e.g. SIGTERM) releases what was started and rejects. */
   signal?: AbortSignal;
+  /** Span processors besides the OTLP exporter (tests collect spans in memory). */
+  spanProcessors?: SpanProcessor[];
 }
 
 export async function startBackend(config: Config, logger: Logger, options: StartOptions = {}): Promise<Backend> {
   const signal = options.signal ?? new AbortController().signal;
+  const tracing = createTracing({ serviceName: 'prosaas-backend', otlpEndpoint: config.tracing.otlpEndpoint, spanProcessors: options.spanProcessors });
   let draining = false;
   let dbStatus: string | null = 'starting';
   let db: Db | undefined;
@@ -148,6 +153,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     metrics.close();
     await app.close();
     await database?.stop();
+    await tracing.shutdown().catch(() => undefined);
     throw error;
   }
   db = openedDb;
@@ -195,6 +201,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
           logger: logger.child({ node: node.name }),
           now: () => new Date(),
           newId: randomUUID,
+          tracer: tracing.tracer,
           openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
         }),
         writer,
@@ -276,6 +283,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       await liveBridge.stop();
       await app.close();
       metrics.close();
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'exporting the last spans failed'));
       const unsaved = await writer.flush(WRITER_FLUSH_MS);
       if (unsaved.length > 0) logger.error({ unsaved: unsaved.length }, 'call log records not stored at shutdown');
       writer.close();

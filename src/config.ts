@@ -77,9 +77,13 @@ const EnvSchema = z.object({
   STAFF_SESSION_TTL_MS: ms(12 * 60 * 60 * 1000, 60_000),
   LIVE_EVENTS_HEARTBEAT_MS: ms(15_000, 10),
   RECORDINGS_DIR: z.string().min(1).default('recordings'),
+  // OpenTelemetry traces over OTLP/HTTP (e.g. http://otel-collector:4318); unset: not exported.
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
 });
 
 export interface Config {
+  /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
+  readonly tracing: { readonly otlpEndpoint: string | null };
   readonly ari: {
     readonly url: string;
     readonly username: string;
@@ -229,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       trustProxy: e.TRUST_PROXY,
     },
     admin: { operatorToken: e.OPERATOR_TOKEN },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
   });
 }
 

@@ -12,6 +12,7 @@
 //   be reached at all, or answered 503 (retry later); `actionAttempts` tries in a
 //   few seconds. A request that timed out may have run and is not repeated.
 import type { Logger } from 'pino';
+import type { CallTraces } from './call-traces.js';
 import type { z } from 'zod';
 import { bearer } from '../contract/sessions.js';
 import {
@@ -27,6 +28,8 @@ export interface BackendClientOptions {
   url: string;
   token: string;
   logger: Logger;
+  /** The call traces the reported turns and failures are added to. */
+  traces?: CallTraces;
   requestTimeoutMs?: number;
   /** Attempts for reports (turns, failures). */
   reportAttempts?: number;
@@ -67,10 +70,12 @@ export class BackendClient {
 
   /** Stores a turn record (retried in the background). */
   reportTurn(callId: string, turn: TurnReport): void {
+    this.#options.traces?.turn(callId, turn);
     this.#track(this.#report(backendPaths.turns(callId), turn, 'turn report'));
   }
 
   reportFailure(callId: string, failure: FailureReport): void {
+    this.#options.traces?.failure(callId, failure);
     this.#track(this.#report(backendPaths.failures(callId), failure, 'failure report'));
   }
 

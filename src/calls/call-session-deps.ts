@@ -1,4 +1,5 @@
 // What a CallSession needs from the rest of the backend.
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AriRest } from '../ari/rest.js';
 import type { MediaGatewayClient } from '../media-gateway/client.js';
@@ -31,4 +32,6 @@ export interface CallSessionDeps {
   logger: Logger;
   now: () => Date;
   newId: () => string;
+  /** Spans of the call and its setup steps (none recorded when absent). */
+  tracer?: Tracer;
 }

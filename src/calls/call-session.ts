@@ -18,11 +18,13 @@
 // A call that was still being set up cannot be finished by anyone else (the
 // setup's state is gone): it is ended at once. A replica that loses the lease
 // abandons its calls: no teardown, no row written, the next holder adopts them.
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { HangupReason, StasisStartEvent } from '../ari/types.js';
 import { isAriError } from '../ari/errors.js';
 import { describeError } from '../errors.js';
 import type { ActionResult } from '../../media/contract/backend.js';
+import { childContext, traceParentOf } from '../../media/contract/tracing.js';
 import { AGENT_HANGUP_CAUSES, AGENT_MESSAGES, sendCallerToTransfer, type AgentHangupReason } from './agent-actions.js';
 import { endRecord, markAnswered, newInboundRecord, type CallEnding, type CallRecord } from './call-record.js';
 import { CallLogWriterClosedError } from './call-log-writer.js';
@@ -75,6 +77,12 @@ export class CallSession {
   /** The node's lease was lost: nothing more is done for this call here. */
   private abandoned = false;
 
+  private readonly span: Span;
+
+  private get tracer() {
+    return this.deps.tracer ?? trace.getTracer('noop');
+  }
+
   constructor(
     start: StasisStartEvent | AdoptedCall,
     private readonly deps: CallSessionDeps,
@@ -112,6 +120,10 @@ export class CallSession {
       });
     }
     this.log = deps.logger.child({ callId: this.callId, channelId: this.callerChannelId });
+    // One trace per call; the gateway continues it (traceparent in the session request).
+    this.span = this.tracer.startSpan(this.adopted ? 'call adopted' : 'call', {
+      attributes: { 'call.id': this.callId, 'asterisk.node': deps.settings.node ?? '', 'call.adopted': this.adopted },
+    });
     for (const id of [this.callerChannelId, this.mediaChannelId, this.bridgeId]) deps.registry.claim(id, this);
   }
 
@@ -270,6 +282,9 @@ export class CallSession {
       this.callerReleased.resolve(false);
       this.phaseValue = 'ended';
       this.deps.registry.release(this);
+      this.span.setAttribute('call.status', this.record.status);
+      if (request.error) this.span.setStatus({ code: SpanStatusCode.ERROR, message: request.error });
+      this.span.end();
       this.finished.resolve();
     }
   }
@@ -332,6 +347,7 @@ export class CallSession {
         format: settings.mediaFormat,
         caller: { from: call.from, to: dialed },
         agent: route.agent,
+        traceparent: traceParentOf(this.span),
       }),
     );
     this.mediaSessionId = session.sessionId;
@@ -374,11 +390,15 @@ export class CallSession {
    */
   private async step<T>(step: SetupStep, run: () => Promise<T>): Promise<T> {
     if (this.endRequest) throw new EndRequested();
+    const span = this.tracer.startSpan(`setup ${step}`, {}, childContext(this.span));
     try {
       return await run();
     } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
       if (this.endRequest) throw new EndRequested();
       throw new StepError(step, error);
+    } finally {
+      span.end();
     }
   }
 

@@ -66,6 +66,7 @@ describe('loadMediaConfig', () => {
       clockPhases: 10,
       ai: aiDefaults({ deepgram: DEEPGRAM_KEY, openai: OPENAI_KEY }),
       logLevel: 'info',
+      otlpEndpoint: null,
     });
     expect(isAbsolute(config.recordings.dir)).toBe(true);
     expect(isAbsolute(config.ai.clipCacheDir)).toBe(true);
@@ -104,6 +105,7 @@ describe('loadMediaConfig', () => {
       // echo needs no provider: the keys stay empty.
       ai: aiDefaults({ deepgram: '', openai: '' }),
       logLevel: 'debug',
+      otlpEndpoint: null,
     });
   });
 
