@@ -41,6 +41,8 @@ export interface MediaConfig {
   readonly logLevel: LogLevel;
   /** LOG_REDACT_PII: no caller numbers, transcripts, message contents or tool arguments in the log. */
   readonly logRedactPii: boolean;
+  /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
+  readonly otlpEndpoint: string | null;
 }
 
 export class MediaConfigError extends Error {
@@ -114,6 +116,8 @@ const MediaEnvSchema = z.object({
     { error: 'must be a multiple of 20 (ms)' },
   ),
   MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
+  // OpenTelemetry traces over OTLP/HTTP; unset: not exported.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   ...AiEnvShape,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
@@ -129,7 +133,8 @@ const MediaEnvSchema = z.object({
 });
 
 type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
-const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
+/** Every variable the gateway reads. */
+export const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const variable = String(issue.path[0] ?? 'environment');
@@ -168,5 +173,6 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
     logRedactPii: vars.LOG_REDACT_PII,
+    otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
   });
 }

@@ -1,6 +1,8 @@
 // Builds what every AI call shares: the provider clients, the clip cache, the
 // backend client and the turn metrics; and the factory that gives each
 // session its own AiAgent.
+import { trace, type Tracer } from '@opentelemetry/api';
+import { CallTraces } from '../backend/call-traces.js';
 import type { Logger } from 'pino';
 import type { AiConfig } from '../config-ai.js';
 import { BackendClient } from '../backend/backend-client.js';
@@ -22,7 +24,7 @@ export interface AiRuntime {
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
 }
 
-export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger): AiRuntime {
+export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
   const stt: SttProvider = new DeepgramSttProvider({
     apiKey: config.deepgram.apiKey,
     baseUrl: config.deepgram.baseUrl,
@@ -43,11 +45,15 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
     logger: logger.child({ component: 'clip-cache' }),
     dir: config.clipCacheDir,
   });
-  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }) });
+  const traces = new CallTraces(tracer);
+  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }), traces });
   const metrics = new TurnMetrics();
   const now = (): number => performance.now();
   return {
-    factory: (context) => new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now }),
+    factory: (context) => {
+      traces.begin(context.request.callId, context.request.traceparent);
+      return new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now });
+    },
     metrics,
     backend,
     probes: [

@@ -16,6 +16,7 @@
 // Every route but /health requires `authorization: Bearer <MEDIA_GATEWAY_TOKEN>`.
 // Errors answer with ApiErrorBody and one of the codes in MEDIA_ERROR_CODES.
 import { z } from 'zod';
+import { TraceParent } from './trace-parent.js';
 
 export const MEDIA_AUTH_HEADER = 'authorization';
 export const bearer = (token: string): string => `Bearer ${token}`;
@@ -59,6 +60,8 @@ export const CreateSessionRequest = z.object({
   format: MediaFormat,
   caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
   agent: AgentSettings,
+  /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
+  traceparent: TraceParent.optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { CallAction, FailureReport, TurnReport, type ActionResult } from '../../media/contract/backend.js';
 import type { InternalApi, InternalOutcome } from '../calls/internal-api.js';
 import { bearerTokenChecker } from './bearer-auth.js';
+import { FORWARDED_HEADER } from '../cluster/call-forwarding.js';
 import { ApiError } from './errors.js';
 
 export interface InternalRouteDeps {
@@ -55,7 +56,7 @@ export function internalRoutes(deps: InternalRouteDeps): FastifyPluginAsync {
     scope.post('/calls/:callId/actions', async (request): Promise<ActionResult> => {
       const { api, callId } = target(request, deps);
       const action = parseBody(CallAction, request.body);
-      return unwrap(await api.performAction(callId, action));
+      return unwrap(await api.performAction(callId, action, request.headers[FORWARDED_HEADER] !== undefined));
     });
   };
 }

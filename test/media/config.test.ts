@@ -69,6 +69,7 @@ describe('loadMediaConfig', () => {
       ai: aiDefaults({ deepgram: DEEPGRAM_KEY, openai: OPENAI_KEY }),
       logLevel: 'info',
       logRedactPii: false,
+      otlpEndpoint: null,
     });
     expect(isAbsolute(config.recordings.dir)).toBe(true);
     expect(isAbsolute(config.ai.clipCacheDir)).toBe(true);
@@ -109,6 +110,7 @@ describe('loadMediaConfig', () => {
       ai: aiDefaults({ deepgram: '', openai: '' }),
       logLevel: 'debug',
       logRedactPii: true,
+      otlpEndpoint: null,
     });
   });
 
