@@ -116,6 +116,7 @@ export class AiAgent implements CallAgent {
       now: deps.now,
       logger: this.#log,
       onReconnect: () => deps.metrics.countRecovery('tts'),
+      onDown: (error) => this.#providerFailed('tts', error),
     });
     deps.clips.warm(this.#voice, Object.values(this.#clips));
     void this.#openProviders();

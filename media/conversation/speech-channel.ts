@@ -7,7 +7,9 @@
 //   sentence cut in the middle is said again from its start, after the part
 //   already received: the caller hears it restart rather than a jump, since
 //   a vendor does not synthesize the same text identically twice. A service
-//   that stays down fails the sentences waiting for audio.
+//   that stays down fails the sentences waiting for audio and every later one,
+//   and onDown tells the owner at once (the call must not wait in dead air
+//   for its next sentence to find out).
 // - A vendor that limits sentences per session and minute (Deepgram: 20
 //   flushes) gets a fresh session, opened in the background while nothing is
 //   being synthesized, well before the limit is reached; the old one finishes
@@ -43,6 +45,8 @@ export interface SpeechChannelOptions {
   readonly policy?: ReconnectPolicy | undefined;
   /** Told once per session opened again after a drop. */
   readonly onReconnect?: ((cause: unknown) => void) | undefined;
+  /** Told once when a dropped session could not be opened again: the channel says nothing more. */
+  readonly onDown?: ((error: unknown) => void) | undefined;
 }
 
 /** 10 minutes of 20 ms frames: more than any sentence (2,000 characters) gives. */
@@ -76,6 +80,8 @@ export class SpeechChannel {
   #waiting: Sentence[] = [];
   #rotating = false;
   #closed = false;
+  /** Why the channel gave up (the service stayed down): every later sentence fails with it at once. */
+  #down: { error: unknown } | null = null;
 
   constructor(options: SpeechChannelOptions) {
     this.#options = options;
@@ -84,7 +90,13 @@ export class SpeechChannel {
 
   /** Opens the first session; rejects as TtsProvider.open does. */
   async start(): Promise<void> {
-    this.#use(await this.#open(this.#options.signal));
+    const session = await this.#open(this.#options.signal);
+    // Closed while it was being opened: nobody else will close it.
+    if (this.#closed) {
+      await session.close();
+      return;
+    }
+    this.#use(session);
   }
 
   say(text: string, signal: AbortSignal): SentenceAudio {
@@ -109,7 +121,11 @@ export class SpeechChannel {
       dropped: false,
     };
     if (this.#closed || signal.aborted) this.#drop(sentence);
-    else {
+    else if (this.#down !== null) {
+      // Waiting for a session that will never come would leave the caller in dead air.
+      sentence.frames.fail(this.#down.error);
+      sentence.settle();
+    } else {
       signal.addEventListener('abort', onAbort, { once: true });
       if (this.#active) this.#send(sentence, this.#active);
       else this.#waiting.push(sentence);
@@ -194,7 +210,7 @@ export class SpeechChannel {
     this.#waiting.unshift(...orphans);
     this.#options.logger.warn({ err: cause }, 'text-to-speech session dropped; opening a new one');
     if (!this.#budget.take(this.#options.now())) {
-      this.#failWaiting(cause);
+      this.#giveUp(cause);
       return;
     }
     try {
@@ -209,8 +225,16 @@ export class SpeechChannel {
       this.#options.onReconnect?.(cause);
       this.#use(session);
     } catch (error: unknown) {
-      if (!this.#options.signal.aborted) this.#failWaiting(error);
+      if (!this.#options.signal.aborted) this.#giveUp(error);
     }
+  }
+
+  /** The service stays down: what waits fails now, what comes later fails at once, and the owner is told. */
+  #giveUp(error: unknown): void {
+    if (this.#closed) return;
+    this.#down = { error };
+    this.#failWaiting(error);
+    this.#options.onDown?.(error);
   }
 
   #failWaiting(error: unknown): void {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatRequestView } from '../../fakes/openai/index.js';
 import { waitUntil } from '../../kit/wait.js';
 import { firstUtterance, shortUtterance } from '../../system/caller-utterances.js';
-import { GREETING, startAgent, type AgentHarness } from './agent-harness.js';
+import { GREETING, startAgent, type AgentHarness } from '../../support/doubles/wire-agent-harness.js';
 
 let h: AgentHarness | null = null;
 afterEach(async () => {

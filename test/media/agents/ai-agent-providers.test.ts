@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../../kit/wait.js';
 import { firstUtterance } from '../../system/caller-utterances.js';
-import { startAgent, type AgentHarness } from './agent-harness.js';
+import { startAgent, type AgentHarness } from '../../support/doubles/wire-agent-harness.js';
 
 let h: AgentHarness | null = null;
 afterEach(async () => {

@@ -25,6 +25,7 @@ async function channel(options: { knobs?: Parameters<typeof FakeDeepgram.start>[
   deepgram = await FakeDeepgram.start(options.knobs ?? { speak: { firstAudioLatencyMs: 0, msPerCharacter: 25 } });
   call = new AbortController();
   const reconnects: unknown[] = [];
+  const downs: unknown[] = [];
   const speech = new SpeechChannel({
     tts: new DeepgramTtsProvider({ apiKey: deepgram.apiKey, baseUrl: deepgram.url }),
     voice: 'aura-2-thalia-en',
@@ -33,9 +34,10 @@ async function channel(options: { knobs?: Parameters<typeof FakeDeepgram.start>[
     logger: pino({ level: 'silent' }),
     policy: FAST,
     onReconnect: (cause) => reconnects.push(cause),
+    onDown: (error) => downs.push(error),
   });
   await speech.start();
-  return { speech, reconnects, fake: deepgram };
+  return { speech, reconnects, downs, fake: deepgram };
 }
 
 async function frames(audio: SentenceAudio): Promise<number> {
@@ -81,14 +83,39 @@ describe('SpeechChannel', () => {
     expect(afterFrames).toBeGreaterThanOrEqual(framesOf('This one never started.'));
   });
 
-  it('fails the waiting sentences when the service stays down', async () => {
-    const { speech, fake } = await channel();
+  it('fails the waiting sentences when the service stays down, tells its owner once, and fails later ones at once', async () => {
+    const { speech, downs, fake } = await channel();
     fake.failNextSpeakStream({ afterChunks: 0, mode: 'close' });
     for (let i = 0; i < FAST.backoffMs.length; i += 1) fake.failNextConnect({ status: 503, path: 'speak' });
     const sentence = speech.say('Nobody will say this.', new AbortController().signal);
     await expect(frames(sentence)).rejects.toThrow(/deepgram tts/);
     await sentence.synthesized;
     expect(fake.handshakes().filter((h) => h.path === '/v1/speak').map((h) => h.status)).toEqual([101, 503, 503, 503]);
+    expect(downs).toHaveLength(1);
+    expect(downs[0]).toBeInstanceOf(ProviderError);
+    // A later sentence does not wait for a session that will never come.
+    const later = speech.say('Nor this.', new AbortController().signal);
+    await expect(frames(later)).rejects.toThrow(/deepgram tts/);
+    await later.synthesized;
+    expect(fake.handshakes().filter((h) => h.path === '/v1/speak')).toHaveLength(4);
+    expect(downs).toHaveLength(1);
+  });
+
+  it('closes a session that opened after the channel was closed', async () => {
+    deepgram = await FakeDeepgram.start({ speak: { firstAudioLatencyMs: 0, msPerCharacter: 25 } });
+    call = new AbortController();
+    const speech = new SpeechChannel({
+      tts: new DeepgramTtsProvider({ apiKey: deepgram.apiKey, baseUrl: deepgram.url }),
+      voice: 'aura-2-thalia-en',
+      signal: call.signal,
+      now: () => performance.now(),
+      logger: pino({ level: 'silent' }),
+    });
+    const starting = speech.start();
+    await speech.close();
+    await starting;
+    const fake = deepgram;
+    await waitUntil(() => fake.speakConnections().length === 1 && fake.speakConnections()[0]!.closed !== null, { what: 'the late session to be closed' });
   });
 
   it('drops a sentence whose turn was cancelled, and clears the session once nothing else waits', async () => {

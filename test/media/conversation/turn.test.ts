@@ -13,7 +13,7 @@ import type { TtsFrame } from '../../../media/providers/types.js';
 import { FakeDeepgram } from '../../fakes/deepgram/index.js';
 import { FakeOpenAI } from '../../fakes/openai/index.js';
 import { waitUntil } from '../../kit/wait.js';
-import { TestLine } from '../agents/test-line.js';
+import { TestLine } from '../../support/doubles/test-line.js';
 
 const MESSAGES = [
   { role: 'system' as const, content: 'You answer the phone for Acme Dental.' },

@@ -1,7 +1,11 @@
 // One AI agent on a test line, with the real provider clients talking to the
 // Deepgram and OpenAI protocol fakes and the real backend client talking to a
 // contract backend: the coordinator and its turns as they run in the gateway,
-// without RTP, the gateway's HTTP API or a database.
+// without RTP, the gateway's HTTP API or a database. Real time (the media
+// clock ticks every 20 ms): for what crosses the wire (drops, reconnections,
+// replays, STT evidence). Conversation rules that need a turn held at an exact
+// point (a round half streamed, a sentence not yet synthesized) use
+// ai-agent-harness.ts: in-memory providers on a test clock, tick by tick.
 import pino from 'pino';
 import { AiAgent, type ConversationTimings } from '../../../media/agents/ai-agent.js';
 import { BackendClient } from '../../../media/backend/backend-client.js';
