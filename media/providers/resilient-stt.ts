@@ -20,6 +20,7 @@ import { ProviderError } from './provider-error.js';
 import { STT_REPLAY_LEAD_MS, STT_REPLAY_MAX_MS, STT_REPLAY_MIN_MS } from './provider-timing.js';
 import { reopen, ReconnectBudget, type ReconnectPolicy } from './reconnect.js';
 import type { SttEvent, SttProvider, SttStream, SttStreamOptions } from './types.js';
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 
 export interface ResilientSttOptions {
   readonly provider: SttProvider;
@@ -36,7 +37,8 @@ export interface ResilientSttOptions {
 /** Events a consumer that fell behind may leave queued; beyond it the stream fails. */
 const EVENT_CAPACITY = 10_000;
 /** 20 ms of 8 kHz mu-law. */
-const FRAME_BYTES = 160;
+/** One 20 ms mu-law frame: a byte per sample. */
+const FRAME_BYTES = SAMPLES_PER_FRAME_8K;
 const FRAME_MS = 20;
 
 /** Opens the first stream (its failure rejects, as the provider's own open does). */
