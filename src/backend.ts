@@ -59,6 +59,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let draining = false;
   let dbStatus: string | null = 'starting';
   let ariStatus: AriStatus | null = null;
+  // eslint-disable-next-line prefer-const -- the readiness check reads it while HTTP listens, before it is set: a const would be in its dead zone
   let db: Db | undefined;
 
   const readiness: ReadinessCheck[] = [

@@ -26,7 +26,8 @@ export interface ToolPlan {
   needsAnotherRound: boolean;
 }
 
-const text = (value: unknown, max: number, fallback: string): string => String(value ?? '').slice(0, max) || fallback;
+const text = (value: unknown, max: number, fallback: string): string =>
+  (typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value)).slice(0, max) || fallback;
 
 export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean): ToolPlan {
   const plan: ToolPlan = { results: [], actions: [], afterSpeech: null, needsAnotherRound: false };

@@ -2,7 +2,6 @@
 // CallSession per caller, and keeps the backend's view of calls consistent
 // with Asterisk's after every (re)connection.
 import type { Logger } from 'pino';
-import type { AriRest } from '../ari/rest.js';
 import type { AriEvent, StasisStartEvent } from '../ari/types.js';
 import { CallSession } from './call-session.js';
 import type { CallRegistry, CallSessionDeps } from './call-session-deps.js';

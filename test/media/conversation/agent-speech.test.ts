@@ -7,10 +7,10 @@ import type { TtsOutput, TtsProvider, TtsSession } from '../../../media/provider
 class ScriptedTts implements TtsProvider {
   readonly sessions: ScriptedSession[] = [];
   constructor(readonly sentencesPerMinuteLimit?: number) {}
-  async open(): Promise<TtsSession> {
+  open(): Promise<TtsSession> {
     const session = new ScriptedSession();
     this.sessions.push(session);
-    return session;
+    return Promise.resolve(session);
   }
   async probe(): Promise<void> {}
 }
@@ -48,9 +48,10 @@ class ScriptedSession implements TtsSession {
       },
     }),
   };
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+    return Promise.resolve();
   }
 }
 
