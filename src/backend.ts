@@ -138,7 +138,9 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     ari: ari.rest,
     media: new MediaGatewayClient(config.media),
     writer,
-    directory: prismaBusinessDirectory(openedDb.prisma),
+    directory: prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
+      logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
+    ),
     settings: {
       appName: config.ari.appName,
       mediaFormat: config.ari.mediaFormat,

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   CreateSessionRequest,
+  DtmfRequest,
   SetRemoteRequest,
   type CloseSessionResponse,
   type CreateSessionResponse,
@@ -55,6 +56,13 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
   app.get<{ Params: SessionParams }>('/sessions/:id/stats', (request): SessionStats =>
     sessionOr404(sessions, request.params.id).stats(),
   );
+
+  app.post<{ Params: SessionParams }>('/sessions/:id/dtmf', async (request, reply) => {
+    const session = sessionOr404(sessions, request.params.id);
+    const key = parseOrBadRequest(DtmfRequest, request.body, 'key');
+    session.dtmf(key.digit, key.durationMs);
+    return reply.code(204).send();
+  });
 
   app.delete<{ Params: SessionParams }>('/sessions/:id', async (request): Promise<CloseSessionResponse> => {
     const closed = await sessions.close(request.params.id);

@@ -99,6 +99,11 @@ export class CallManager implements CallRegistry {
       case 'BridgeDestroyed':
         this.owners.get(event.bridge.id)?.onBridgeGone();
         return;
+      case 'ChannelDtmfReceived': {
+        const session = this.owners.get(event.channel.id);
+        if (session && event.channel.id === session.callerChannelId) session.onKeyPressed(event.digit, event.duration_ms);
+        return;
+      }
       default:
         return;
     }

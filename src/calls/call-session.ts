@@ -62,6 +62,8 @@ export class CallSession {
   private callerInDialplan = false;
   /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
   private readonly callerReleased: Deferred<boolean> = deferred();
+  /** Keys go to the gateway one after another, in the order they were pressed. */
+  private keysSent: Promise<void> = Promise.resolve();
 
   constructor(
     event: StasisStartEvent,
@@ -114,6 +116,23 @@ export class CallSession {
     if (this.callerGone) return;
     this.callerGone = true;
     this.requestEnd({ at: this.deps.now(), cause: 'caller_hangup', causeCode, hangupReason: 'normal' });
+  }
+
+  /**
+   * The caller pressed a key (ChannelDtmfReceived on the caller's channel): the
+   * gateway's agent gets it. Keys that arrive before the media session exists
+   * or after the call ended have no one to go to, and are dropped.
+   */
+  onKeyPressed(digit: string, durationMs: number): void {
+    const sessionId = this.mediaSessionId;
+    // ARI also reports E (events.json: 0-9, A-E, # or *); a phone keypad has no E and the agent takes none.
+    if (sessionId === null || this.endRequest || !/^[0-9A-D*#]$/.test(digit)) return;
+    const key = { digit, durationMs: Math.max(0, Math.round(durationMs)) };
+    this.keysSent = this.keysSent.then(() =>
+      this.deps.media.sendDtmf(sessionId, key).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'a key the caller pressed could not be passed to the media gateway');
+      }),
+    );
   }
 
   onMediaChannelInStasis(): void {

@@ -38,6 +38,7 @@ export function prismaConversationStore(prisma: PrismaClient): ConversationStore
         llmFirstTokenMs: turn.latency?.llmFirstTokenMs ?? null,
         ttsFirstAudioMs: turn.latency?.ttsFirstAudioMs ?? null,
         voiceToVoiceMs: turn.latency?.voiceToVoiceMs ?? null,
+        dtmf: turn.dtmf ?? null,
       };
       await missingRowAsError(callId, () =>
         prisma.callTurn.upsert({

@@ -1,6 +1,6 @@
 // Client of the media gateway's control API. The request and response shapes
 // come from the gateway's own contract module, validated on both sides.
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   ApiErrorBody,
   CloseSessionResponse,
@@ -11,10 +11,11 @@ import {
   bearer,
   sessionPaths,
   type CreateSessionRequest,
+  type DtmfRequest,
   type RtpEndpoint,
 } from '../../media/contract/sessions.js';
 
-export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions';
+export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -50,6 +51,11 @@ export class MediaGatewayClient {
 
   stats(sessionId: string, signal?: AbortSignal): Promise<SessionStats> {
     return this.call('session_stats', 'GET', sessionPaths.stats(sessionId), undefined, SessionStats, signal);
+  }
+
+  /** A key the caller pressed, for the session's agent (204, no body). */
+  async sendDtmf(sessionId: string, key: DtmfRequest, signal?: AbortSignal): Promise<void> {
+    await this.call('send_dtmf', 'POST', sessionPaths.dtmf(sessionId), key, z.undefined(), signal);
   }
 
   listSessions(signal?: AbortSignal): Promise<ListSessionsResponse> {

@@ -22,6 +22,8 @@ function aiDefaults(keys: { deepgram: string; openai: string }) {
     clipCacheDir: join(process.cwd(), '.data', 'clips'),
     timings: {
       bargeInMinMs: 200,
+      bargeInSttEvidence: 'words',
+      bargeInSttMinMs: 60,
       silenceRepromptMs: 7000,
       maxReprompts: 2,
       maxCallMs: 900_000,
@@ -176,6 +178,8 @@ describe('loadMediaConfig', () => {
       TTS_PROVIDER: '',
       CLIP_CACHE_DIR: '',
       BARGE_IN_MIN_MS: '',
+      BARGE_IN_STT_EVIDENCE: '',
+      BARGE_IN_STT_MIN_MS: '',
       SILENCE_REPROMPT_MS: '',
       SILENCE_MAX_REPROMPTS: '',
       MAX_CALL_MS: '',

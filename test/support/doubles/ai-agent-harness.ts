@@ -17,6 +17,10 @@ import { sessionRequest } from './session-request.js';
 
 export const TEST_TIMINGS: ConversationTimings = Object.freeze({
   bargeInMinMs: 200,
+  // Barge-in on the caller's voice alone: these tests drive the detector with
+  // tone frames; STT evidence has its own tests (conversation/barge-in.test.ts).
+  bargeInSttEvidence: 'off',
+  bargeInSttMinMs: 60,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,
   maxCallMs: 3_600_000,

@@ -23,6 +23,8 @@ import type {
 } from '../../../media/providers/types.js';
 
 const QUEUE_CAPACITY = 10_000;
+/** Audio a stream's send() carries per call: one 20 ms frame. */
+const FRAME_MS = 20;
 const overflow = (): Error => new Error('in-memory provider queue overflow');
 
 /** A failure as the vendor clients report it (message names vendor and provider, never a key). */
@@ -39,6 +41,8 @@ export class InMemorySttStream implements SttStream {
   lastFrame: Uint8Array | null = null;
   closeCalls = 0;
   readonly droppedFrames = 0;
+  /** End of the caller's audio the last final covered (ms of audio sent). */
+  #audioEndMs = 0;
   readonly #events = new AsyncQueue<SttEvent>({ capacity: QUEUE_CAPACITY, overflowError: overflow });
 
   constructor(options: SttStreamOptions) {
@@ -67,13 +71,21 @@ export class InMemorySttStream implements SttStream {
     return Promise.resolve();
   }
 
-  /** The caller said `text` (speechFinal: the service heard the end of the utterance). */
+  /**
+   * The caller said `text` (speechFinal: the service heard the end of the
+   * utterance). Its words span the audio since the previous final up to what
+   * was sent so far (at least 1 ms), so audio times only move forward, as a
+   * real service reports them.
+   */
   final(text: string, atMs: number, speechFinal = true): void {
-    this.#events.push({ type: 'final', text, speechFinal, atMs });
+    const audioStartMs = this.#audioEndMs;
+    this.#audioEndMs = Math.max(this.framesSent * FRAME_MS, audioStartMs + 1);
+    this.#events.push({ type: 'final', text, speechFinal, atMs, audioStartMs, audioEndMs: this.#audioEndMs });
   }
 
+  /** No word since the end of the last final. */
   utteranceEnd(atMs: number): void {
-    this.#events.push({ type: 'utterance_end', atMs });
+    this.#events.push({ type: 'utterance_end', atMs, audioEndMs: this.#audioEndMs });
   }
 
   fail(error: unknown): void {
