@@ -63,8 +63,7 @@ export const AiEnvShape = {
   STT_UTTERANCE_END_MS: ms(1000, 1000, 5000),
 };
 
-const AiEnvObject = z.object(AiEnvShape);
-type AiEnv = z.infer<typeof AiEnvObject>;
+type AiEnv = z.infer<z.ZodObject<typeof AiEnvShape>>;
 
 export interface AiConfig {
   readonly backendUrl: string;

@@ -29,7 +29,8 @@ export interface ToolPlan {
   needsAnotherRound: boolean;
 }
 
-const text = (value: unknown, max: number, fallback: string): string => String(value ?? '').slice(0, max) || fallback;
+const text = (value: unknown, max: number, fallback: string): string =>
+  (typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value)).slice(0, max) || fallback;
 
 /** Said when a call-ending tool came with other tools: their outcome must reach the caller first. */
 export const ENDING_NOT_ALONE =

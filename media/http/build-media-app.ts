@@ -58,7 +58,7 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
     if (!isAuthorized(request.headers.authorization)) return sendApiError(reply, 'unauthorized');
   });
 
-  app.get(HEALTH_PATH, async (): Promise<HealthResponse> => ({ status: 'ok', sessions: deps.sessions.size }));
+  app.get(HEALTH_PATH, (): HealthResponse => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
   registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
 

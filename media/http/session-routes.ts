@@ -39,12 +39,12 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
     return createResponse(result.session);
   });
 
-  app.get('/sessions', async (): Promise<ListSessionsResponse> => ({
+  app.get('/sessions', (): ListSessionsResponse => ({
     sessions: sessions.list().map((session) => session.info()),
     foreignSource: sessions.gatewayStats().foreignSource,
   }));
 
-  app.put<{ Params: SessionParams }>('/sessions/:id/remote', async (request): Promise<SessionInfo> => {
+  app.put<{ Params: SessionParams }>('/sessions/:id/remote', (request): SessionInfo => {
     const session = sessionOr404(sessions, request.params.id);
     const remote = parseOrBadRequest(SetRemoteRequest, request.body, 'remote');
     const result = sessions.setRemote(session.sessionId, remote);
@@ -53,7 +53,7 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
     return result.session.info();
   });
 
-  app.get<{ Params: SessionParams }>('/sessions/:id/stats', async (request): Promise<SessionStats> =>
+  app.get<{ Params: SessionParams }>('/sessions/:id/stats', (request): SessionStats =>
     sessionOr404(sessions, request.params.id).stats(),
   );
 

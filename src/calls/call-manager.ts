@@ -5,7 +5,6 @@
 // the calls in progress when it takes the lease over, and abandons them (to the
 // next holder) when it loses it.
 import type { Logger } from 'pino';
-import type { AriRest } from '../ari/rest.js';
 import type { AriEvent, StasisStartEvent } from '../ari/types.js';
 import { CallSession } from './call-session.js';
 import type { CallRegistry, CallSessionDeps } from './call-session-deps.js';

@@ -23,8 +23,10 @@ async function greeted(system: AiSystem) {
   return call;
 }
 
-const lastUser = (request: ChatRequestView): string =>
-  String((request.messages.filter((m) => m['role'] === 'user').at(-1) ?? {})['content'] ?? '');
+const lastUser = (request: ChatRequestView): string => {
+  const content = request.messages.filter((m) => m['role'] === 'user').at(-1)?.['content'];
+  return typeof content === 'string' ? content : '';
+};
 
 describe('keys the caller presses', () => {
   it('a key the business mapped transfers at once, without the language model', async () => {

@@ -27,7 +27,7 @@ const TAKE_MESSAGE: ToolCallScript = {
 const SLOW_MS = 3_000;
 
 type Message = { role?: unknown; content?: unknown };
-const last = (request: ChatRequestView): Message => (request.messages.at(-1) ?? {}) as Message;
+const last = (request: ChatRequestView): Message => request.messages.at(-1) ?? {};
 
 interface Scenario {
   name: string;

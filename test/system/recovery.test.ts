@@ -49,7 +49,7 @@ describe('a backend that crashed', () => {
     const { child } = startProgram('the first backend', [process.execPath, ...tsxArgs(fileURLToPath(new URL('../../src/main.ts', import.meta.url)))], {
       env: { ...process.env, ...env },
     });
-    cleanups.push(async () => child.kill('SIGKILL'));
+    cleanups.push(() => Promise.resolve(child.kill('SIGKILL')));
     await waitUntil(() => fake.isRegistered(), { timeoutMs: 20_000, what: 'the child backend to register the app' });
     const call = fake.placeCall({ from: '+15551230000', to: DIALED });
     const bridge = await bridgedCall(fake, call.channelId);

@@ -20,7 +20,7 @@ const LONG_ANSWER =
 const MESSAGE = { caller_name: 'Ann Lee', callback_number: '+1 555 123 4567', reason: 'Test results' };
 
 type Message = { role?: unknown; content?: unknown; tool_call_id?: unknown };
-const last = (request: ChatRequestView): Message => (request.messages.at(-1) ?? {}) as Message;
+const last = (request: ChatRequestView): Message => request.messages.at(-1) ?? {};
 
 /** Every chat request the fake answered was accepted (none refused as invalid). */
 function expectValidRequests(harness: AgentHarness): void {

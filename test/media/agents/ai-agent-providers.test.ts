@@ -14,9 +14,10 @@ afterEach(async () => {
 
 const ANSWER = 'We open at eight in the morning and close at six in the evening.';
 
-async function asked(harness: AgentHarness, question: string): Promise<void> {
+function asked(harness: AgentHarness, question: string): Promise<void> {
   harness.deepgram.queueTranscripts([question]);
   harness.line.say(firstUtterance());
+  return Promise.resolve();
 }
 
 function expectNoFailure(harness: AgentHarness): void {

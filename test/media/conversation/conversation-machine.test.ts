@@ -90,7 +90,7 @@ describe('ConversationMachine', () => {
 
   it('merges a caller who keeps talking before the answer is heard into one turn', () => {
     const m = machine();
-    const { answerTurn } = greetedAndAsked(m, 'I need an appointment');
+    greetedAndAsked(m, 'I need an appointment');
     m.handle({ type: 'caller_speech_start', atMs: 2500 });
     m.handle({ type: 'caller_speech_end', atMs: 3000 });
     const more = m.handle({ type: 'stt_final', text: 'for tomorrow morning.', speechFinal: true, atMs: 3200 });

@@ -277,7 +277,7 @@ describe('media control API', () => {
 
       const list = await app.inject({ method: 'GET', url: '/sessions', headers: AUTH });
       expect(list.statusCode).toBe(200);
-      const listed = list.json() as { sessions: unknown[]; foreignSource: number };
+      const listed = list.json<{ sessions: unknown[]; foreignSource: number }>();
       expect(listed.sessions).toHaveLength(1);
       const { stats: listedStats, ...listedInfo } = SessionInfo.parse(listed.sessions[0]);
       const { stats: _statsAtPut, ...infoAtPut } = info;

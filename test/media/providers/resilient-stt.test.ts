@@ -39,7 +39,7 @@ async function start() {
   });
   const events: SttEvent[] = [];
   const done = (async () => {
-    for await (const event of stream!.events) events.push(event);
+    for await (const event of stream.events) events.push(event);
     return null;
   })().catch((error: unknown) => error);
   const live = stream;

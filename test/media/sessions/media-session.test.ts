@@ -42,8 +42,9 @@ class RecordingAgent implements CallAgent {
   onAgentFrameSent(frame: Int16Array): void {
     this.sentFrames.push(Int16Array.from(frame));
   }
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closeCalls += 1;
+    return Promise.resolve();
   }
 }
 

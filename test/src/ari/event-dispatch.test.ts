@@ -48,9 +48,7 @@ describe('EventDispatch', () => {
     dispatch.subscribe(() => {
       throw new Error('sync bug');
     });
-    dispatch.subscribe(async () => {
-      throw new Error('async bug');
-    });
+    dispatch.subscribe(() => Promise.reject(new Error('async bug')));
     dispatch.subscribe((event) => void delivered.push(event.type));
     expect(() => dispatch.dispatch({ type: 'StasisEnd' })).not.toThrow();
     expect(delivered).toEqual(['StasisEnd']);

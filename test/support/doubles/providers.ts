@@ -65,9 +65,10 @@ export class InMemorySttStream implements SttStream {
 
   keepAlive(): void {}
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closeCalls += 1;
     this.#events.end();
+    return Promise.resolve();
   }
 
   /**
@@ -95,7 +96,7 @@ export class InMemorySttStream implements SttStream {
 export class InMemoryStt implements SttProvider {
   readonly streams: InMemorySttStream[] = [];
   /** The next open() rejects with this. */
-  openFailure: unknown = null;
+  openFailure: Error | null = null;
   #held: Promise<void> | null = null;
 
   /** Keeps open() pending until the returned function is called. */
@@ -254,9 +255,10 @@ export class InMemoryTtsSession implements TtsSession {
     this.#output.fail(error);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closeCalls += 1;
     this.#output.end();
+    return Promise.resolve();
   }
 }
 
@@ -274,7 +276,7 @@ export class InMemoryTts implements TtsProvider {
   readonly sessions: InMemoryTtsSession[] = [];
   readonly sentencesPerMinuteLimit?: number;
   /** The next open() rejects with this. */
-  openFailure: unknown = null;
+  openFailure: Error | null = null;
   readonly #framesPerWord: number;
   readonly #frameKind: 'ulaw' | 'pcm';
   readonly #automatic: boolean;
@@ -288,9 +290,9 @@ export class InMemoryTts implements TtsProvider {
     if (options.sentencesPerMinuteLimit !== undefined) this.sentencesPerMinuteLimit = options.sentencesPerMinuteLimit;
   }
 
-  async open(options: { voice: string; signal: AbortSignal }): Promise<TtsSession> {
-    if (this.openFailure) throw this.openFailure;
-    if (options.signal.aborted) throw options.signal.reason;
+  open(options: { voice: string; signal: AbortSignal }): Promise<TtsSession> {
+    if (this.openFailure) return Promise.reject(this.openFailure);
+    if (options.signal.aborted) return Promise.reject(options.signal.reason);
     const session = new InMemoryTtsSession({
       ...options,
       framesPerWord: this.#framesPerWord,
@@ -299,7 +301,7 @@ export class InMemoryTts implements TtsProvider {
       now: this.#now,
     });
     this.sessions.push(session);
-    return session;
+    return Promise.resolve(session);
   }
 
   async probe(): Promise<void> {}
