@@ -80,6 +80,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   const tracing = createTracing({ serviceName: 'prosaas-backend', otlpEndpoint: config.tracing.otlpEndpoint, spanProcessors: options.spanProcessors });
   let draining = false;
   let dbStatus: string | null = 'starting';
+  // eslint-disable-next-line prefer-const -- the readiness check reads it while HTTP listens, before it is set: a const would be in its dead zone
   let db: Db | undefined;
   let nodes: readonly NodeRuntime[] = [];
   let ownership: NodeOwnership | null = null;
