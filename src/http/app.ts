@@ -2,7 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { evaluateReadiness, type ReadinessCheck } from '../readiness.js';
-import { redactAddresses } from './address-redaction.js';
+import { redactAddresses, redactAddressesDeep } from './address-redaction.js';
 import { ApiError, errorBody } from './errors.js';
 import { internalRoutes, type InternalRouteDeps } from './internal-routes.js';
 import { adminRoutes, type AdminRouteDeps } from '../admin/admin-routes.js';
@@ -94,9 +94,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/ready', async (_request, reply) => {
     const report = await evaluateReadiness(deps.readiness);
     void reply.code(report.ready ? 200 : 503);
-    const checks = Object.fromEntries(
-      Object.entries(report.checks).map(([name, check]) => [name, check.reason === undefined ? check : { ...check, reason: redactAddresses(check.reason) }]),
-    );
+    // Reasons and details alike: a node's detail repeats its ARI failure text.
+    const checks = redactAddressesDeep(report.checks);
     return { status: report.ready ? 'ready' : 'not_ready', reasons: report.reasons.map(redactAddresses), checks };
   });
 
