@@ -16,12 +16,18 @@ function exitWithStartupError(error: unknown): never {
   process.exit(1);
 }
 
-function stopOnSignals(gateway: MediaGateway, logger: Logger): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'media gateway stopping');
+/**
+ * The first SIGTERM/SIGINT drains: no new calls (GET /load says draining, the
+ * backends place calls elsewhere), the calls under way go on until they end or
+ * MEDIA_DRAIN_TIMEOUT_MS passes; then the gateway closes. A second signal
+ * closes at once.
+ */
+function stopOnSignals(gateway: MediaGateway, logger: Logger, drainTimeoutMs: number): void {
+  let closing = false;
+  const drainAbort = new AbortController();
+  const close = (): void => {
+    if (closing) return;
+    closing = true;
     const deadline = setTimeout(() => {
       logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'media gateway shutdown timed out');
       void exitAfterLogs(1);
@@ -34,6 +40,18 @@ function stopOnSignals(gateway: MediaGateway, logger: Logger): void {
         return exitAfterLogs(1);
       },
     );
+  };
+  let draining = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (draining) {
+      if (gateway.sessions.size > 0) logger.warn({ signal, sessions: gateway.sessions.size }, 'media gateway stopping without waiting for its calls');
+      drainAbort.abort();
+      close();
+      return;
+    }
+    draining = true;
+    logger.info({ signal, drainTimeoutMs }, 'media gateway stopping');
+    void gateway.drain(AbortSignal.any([drainAbort.signal, AbortSignal.timeout(drainTimeoutMs)])).finally(close);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -60,7 +78,7 @@ async function main(): Promise<void> {
   } catch (error) {
     exitWithStartupError(error);
   }
-  stopOnSignals(gateway, logger);
+  stopOnSignals(gateway, logger, config.drainTimeoutMs);
   logger.info(
     {
       http: gateway.http,

@@ -17,6 +17,7 @@ import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, reda
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { MediaGatewayClient } from './media-gateway/client.js';
+import { GatewayPool } from './media-gateway/gateway-pool.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
@@ -172,13 +173,25 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
+  // The pool asks the client for the gateway addresses (the client resolves the names).
+  let gatewayAddresses: () => Promise<readonly string[]> = async () => [];
+  const gatewayLog = logger.child({ component: 'media-gateway-pool' });
+  const pool = new GatewayPool({
+    token: config.media.token,
+    gateways: () => gatewayAddresses(),
+    onDown: (url) => gatewayLog.warn({ gateway: url }, 'media gateway stopped answering; it gets no new calls'),
+    onPollError: (url, error) => gatewayLog.debug({ gateway: url, err: error }, 'media gateway load poll failed'),
+  });
   const media = new MediaGatewayClient({
     url: config.media.url,
     urls: config.media.urls,
     resolveAll: config.cluster.resolveGatewayAddresses,
     token: config.media.token,
     timeoutMs: config.media.timeoutMs,
+    pool,
   });
+  gatewayAddresses = () => media.candidates();
+  pool.start();
   const directory = prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
     logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
   );
@@ -288,6 +301,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       } else {
         await Promise.all(owner.owned().map((node) => node.drain(config.calls.shutdownDrainMs)));
       }
+      pool.close();
       await leases.close();
       await liveBridge.stop();
       await app.close();

@@ -10,6 +10,7 @@
 //   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
 //   GET    /sessions                                       -> 200 ListSessionsResponse
 //   GET    /stats                                          -> 200 GatewayStats
+//   GET    /load                                           -> 200 GatewayLoad (the backend's pool polls it)
 //   GET    /metrics                                        -> 200 Prometheus text
 //   GET    /health                                         -> 200 { status: 'ok' }
 //
@@ -168,6 +169,23 @@ export const GatewayStats = z.object({
 });
 export type GatewayStats = z.infer<typeof GatewayStats>;
 
+/**
+ * GET /load: what the backend's gateway pool needs to place a new call. A
+ * draining gateway (SIGTERM) keeps its calls and takes no new ones.
+ */
+export const GatewayLoad = z.object({
+  sessions: z.number().int().min(0),
+  maxSessions: z.number().int().min(1),
+  /** Sessions it still takes: 0 when full or draining. */
+  capacityLeft: z.number().int().min(0),
+  /** CPU used by the process since the previous sample, in % of one core. */
+  cpuPct: z.number().min(0),
+  /** Event-loop delay p99 since the previous sample, ms (the media clock waits behind it). */
+  eventLoopLagP99Ms: z.number().min(0),
+  draining: z.boolean(),
+});
+export type GatewayLoad = z.infer<typeof GatewayLoad>;
+
 export const MEDIA_ERROR_CODES = [
   'unauthorized',
   'bad_request',
@@ -186,6 +204,7 @@ export const sessionPaths = {
   create: '/sessions',
   list: '/sessions',
   gatewayStats: '/stats',
+  load: '/load',
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
   dtmf: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/dtmf`,
