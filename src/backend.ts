@@ -18,6 +18,7 @@ import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { MediaGatewayClient } from './media-gateway/client.js';
 import { GatewayPool } from './media-gateway/gateway-pool.js';
+import { prismaConversationSoFar } from './calls/conversation-so-far.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
@@ -179,7 +180,10 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   const pool = new GatewayPool({
     token: config.media.token,
     gateways: () => gatewayAddresses(),
-    onDown: (url) => gatewayLog.warn({ gateway: url }, 'media gateway stopped answering; it gets no new calls'),
+    onDown: (url) => {
+      gatewayLog.warn({ gateway: url }, 'media gateway stopped answering; it gets no new calls');
+      for (const node of nodes) void node.calls.moveCallsOff(url);
+    },
     onPollError: (url, error) => gatewayLog.debug({ gateway: url, err: error }, 'media gateway load poll failed'),
   });
   const media = new MediaGatewayClient({
@@ -218,6 +222,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
           newId: randomUUID,
           tracer: tracing.tracer,
           openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
+          conversationSoFar: prismaConversationSoFar(openedDb.prisma),
         }),
         writer,
         openRows: () => openRowsOfNode(openedDb.prisma, node.name),

@@ -52,6 +52,20 @@ export const AgentSettings = z.object({
 });
 export type AgentSettings = z.infer<typeof AgentSettings>;
 
+/** Longest conversation a moved call carries over (the LLM keeps fewer messages anyway). */
+export const MAX_RESUME_TURNS = 200;
+
+/**
+ * The conversation so far of a call whose gateway was lost: the new gateway's
+ * agent continues it instead of greeting the caller again.
+ */
+export const ResumeContext = z.object({
+  turns: z.array(z.object({ role: z.enum(['caller', 'agent']), text: z.string() })).max(MAX_RESUME_TURNS),
+  /** The seq of the next turn report (earlier seqs are stored already). */
+  nextSeq: z.number().int().min(0),
+});
+export type ResumeContext = z.infer<typeof ResumeContext>;
+
 export const CreateSessionRequest = z.object({
   /** CallLog id; also the idempotency key of the session. */
   callId: z.uuid(),
@@ -63,6 +77,8 @@ export const CreateSessionRequest = z.object({
   agent: AgentSettings,
   /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
   traceparent: TraceParent.optional(),
+  /** Present when the call moves here from a gateway that was lost mid-call. */
+  resume: ResumeContext.optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
