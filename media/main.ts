@@ -6,6 +6,8 @@ import { loadMediaConfig, type MediaConfig } from './config.js';
 import { exitAfterLogs } from './contract/logging.js';
 import { mediaLoggerFor } from './logger.js';
 import { startMediaGateway, type MediaGateway } from './media-gateway.js';
+import { parseWorkers, workerPorts } from './workers/worker-options.js';
+import { superviseWorkers } from './workers/worker-supervisor.js';
 
 /** A shutdown that takes longer than this is abandoned with exit code 1. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -55,16 +57,31 @@ function stopOnSignals(gateway: MediaGateway, logger: Logger, drainTimeoutMs: nu
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // A worker of `--workers`: its supervisor gone, nobody would stop it.
+  if (process.connected) process.once('disconnect', () => stop('SIGTERM'));
 }
 
 async function main(): Promise<void> {
   // Variables already in the environment win over the file.
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config: MediaConfig;
+  let workers: number | null;
   try {
     config = loadMediaConfig(process.env);
+    workers = parseWorkers(process.argv.slice(2));
   } catch (error) {
     exitWithStartupError(error);
+  }
+  if (workers !== null) {
+    let ports;
+    try {
+      ports = workerPorts({ httpPort: config.http.port, rtpPort: config.rtp.port }, workers);
+    } catch (error) {
+      exitWithStartupError(error);
+    }
+    const code = await superviseWorkers({ entry: process.argv[1]!, ports, env: process.env, logger: mediaLoggerFor(config) });
+    await exitAfterLogs(code);
+    return;
   }
   // Lines are written asynchronously: every exit below waits for stdout to take them.
   const logger = mediaLoggerFor(config);
