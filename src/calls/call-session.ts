@@ -233,6 +233,7 @@ export class CallSession {
   private async moveMedia(lostGatewayUrl: string): Promise<void> {
     const { ari, media, settings } = this.deps;
     const oldChannel = this.mediaChannel;
+    const oldSession = this.mediaSessionId;
     const newChannel = this.deps.newId();
     const startedAt = performance.now();
     const span = this.tracer.startSpan('media move', { attributes: { 'media.lost_gateway': lostGatewayUrl } }, childContext(this.span));
@@ -278,6 +279,10 @@ export class CallSession {
         mediaGatewayUrl: media.gatewayUrlOf(session.sessionId),
       };
       this.persist();
+      // A gateway that was only hung may come back: its session of this call must not linger there.
+      if (oldSession !== null) {
+        media.closeSession(oldSession).catch((error: unknown) => this.log.debug({ err: error }, 'closing the session on the lost gateway failed'));
+      }
       this.log.info({ gateway: this.record.mediaGatewayUrl, moveMs: Math.round(performance.now() - startedAt) }, 'call moved to another media gateway');
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });

@@ -13,7 +13,11 @@
 //   only when no gateway is healthy. A poll that fails as soon as the process
 //   is gone (connection refused) marks it down at once; a hung one is down once
 //   STALE_AFTER_MS passes, so a gateway that stops answering gets no new calls
-//   within that bound. `onDown` tells the backend, which moves the gateway's calls.
+//   within that bound.
+// - Lost: `onDown` tells the backend, which moves the gateway's calls. Moving a
+//   call is felt by the caller, so it takes more than a slow answer: the
+//   connection refused (the process is gone), or no answer for LOST_AFTER_MS
+//   (hung). A gateway merely slow under load stays out of placement only.
 // - Not yet heard from (start-up): after the healthy ones.
 import { bearer, GatewayLoad, sessionPaths } from '../../media/contract/sessions.js';
 
@@ -22,6 +26,8 @@ export const POLL_INTERVAL_MS = 500;
 export const POLL_TIMEOUT_MS = 1_000;
 /** No answer for this long: down. Kept under 2 s: the longest a silent gateway may still get calls. */
 export const STALE_AFTER_MS = 1_500;
+/** No answer for this long (and not refused): lost, its calls move. */
+export const LOST_AFTER_MS = 4_000;
 /** A gateway whose event loop lags this much cannot keep 20 ms pacing; others come first. */
 export const OVERLOAD_LAG_MS = 20;
 
@@ -42,8 +48,9 @@ export interface GatewayPoolOptions {
   readonly pollIntervalMs?: number;
   readonly pollTimeoutMs?: number;
   readonly staleAfterMs?: number;
+  readonly lostAfterMs?: number;
   readonly now?: () => number;
-  /** A gateway that was up (or draining) went down: its calls need another gateway. */
+  /** A gateway that was up (or draining) is lost (see above): its calls need another gateway. */
   readonly onDown?: (url: string) => void;
   /** A poll failed (for the log); never thrown. */
   readonly onPollError?: (url: string, error: unknown) => void;
@@ -54,6 +61,8 @@ interface MutableState {
   load: GatewayLoad | null;
   okAtMs: number;
   failed: boolean;
+  /** The last poll found nothing listening: the process is gone. */
+  refused: boolean;
   inFlight: boolean;
   placedSinceLoad: number;
   wasUp: boolean;
@@ -121,7 +130,7 @@ export class GatewayPool {
   #state(url: string): MutableState {
     let state = this.#states.get(url);
     if (state === undefined) {
-      state = { url, load: null, okAtMs: 0, failed: false, inFlight: false, placedSinceLoad: 0, wasUp: false };
+      state = { url, load: null, okAtMs: 0, failed: false, refused: false, inFlight: false, placedSinceLoad: 0, wasUp: false };
       this.#states.set(url, state);
     }
     return state;
@@ -162,24 +171,35 @@ export class GatewayPool {
       state.load = load;
       state.okAtMs = this.#now();
       state.failed = false;
+      state.refused = false;
       state.placedSinceLoad = Math.max(0, state.placedSinceLoad - placedBefore);
       state.wasUp = true;
     } catch (error) {
       if (this.#stop.signal.aborted) return;
       state.failed = true;
+      state.refused = isRefused(error);
       this.#options.onPollError?.(state.url, error);
     } finally {
       state.inFlight = false;
     }
   }
 
-  /** Fires onDown once per fall of a gateway that had answered. */
+  /** Fires onDown once per loss of a gateway that had answered. */
   #noticeDown(): void {
+    const lostAfterMs = this.#options.lostAfterMs ?? LOST_AFTER_MS;
     for (const state of this.#states.values()) {
       if (!state.wasUp || this.#health(state) !== 'down') continue;
+      if (!state.refused && this.#now() - state.okAtMs <= lostAfterMs) continue;
       state.wasUp = false;
       state.placedSinceLoad = 0;
       this.#options.onDown?.(state.url);
     }
   }
+}
+
+/** fetch's failure when nothing listens at the address (or the connection is reset at once). */
+function isRefused(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET';
 }

@@ -89,7 +89,7 @@ describe('GatewayPool', () => {
     expect((error as MediaGatewayError).code).toBe('no_capacity');
   });
 
-  it('takes a gateway that is gone out at the next poll, and says so once', async () => {
+  it('takes a gateway that is gone (connection refused) out at the next poll, and declares it lost once', async () => {
     const [a, b] = [await gateway(50), await gateway(50)];
     const down: string[] = [];
     const { pool, client } = poolOver([a.url, b.url], (url) => down.push(url));
@@ -131,7 +131,10 @@ describe('GatewayPool', () => {
     expect(pool.order([a.url, hungUrl])).toEqual([hungUrl, a.url]);
     healthy.load = false;
     pool.start();
-    await waitUntil(() => down.includes(hungUrl), { what: 'the silent gateway to be declared down' });
+    // Out of placement first (its answers are stale), lost (its calls move) once silent for longer.
+    await waitUntil(() => pool.health(hungUrl) === 'down', { what: 'the silent gateway to be taken out of placement' });
     expect(pool.order([a.url, hungUrl])).toEqual([a.url, hungUrl]);
+    await waitUntil(() => down.includes(hungUrl), { what: 'the silent gateway to be declared lost' });
+    expect(down).toEqual([hungUrl]);
   });
 });
