@@ -3,5 +3,5 @@ import type { FastifyInstance } from 'fastify';
 import { sessionPaths, type GatewayLoad } from '../contract/sessions.js';
 
 export function registerLoadRoute(app: FastifyInstance, load: () => GatewayLoad): void {
-  app.get(sessionPaths.load, async (): Promise<GatewayLoad> => load());
+  app.get(sessionPaths.load, (_request, reply) => reply.send(load()));
 }

@@ -81,7 +81,7 @@ export const aiCapacitySection: BenchSection = {
           cpu_pct_per_call: round(result.cpuPct / result.calls, 2),
           rss_kb: result.rssKb,
           lag_p99_ms: result.lagP99Ms,
-          pacing_p99_ms: result.pacingP99Ms,
+          pacing_p99_ms: round(result.pacingP99Ms, 1),
           lost: result.lost,
           answered: `${result.answered}/${result.asked}`,
           v2v_overhead_p99_ms: round(result.v2vOverheadP99Ms, 1),
@@ -137,7 +137,7 @@ async function trial(system: AiLatencySystem, calls: number, windowMs: number): 
   const v2vOverheadP99Ms = percentile(overheads, 99);
   const reasons: string[] = [];
   if (lost > 0) reasons.push(`${lost} packets lost`);
-  if (pacing.p99 > PASS.pacingP99Ms) reasons.push(`pacing p99 ${pacing.p99} ms`);
+  if (pacing.p99 > PASS.pacingP99Ms) reasons.push(`pacing p99 ${round(pacing.p99, 1)} ms`);
   if (answered < asked) reasons.push(`${asked - answered} utterances unanswered`);
   if (!(v2vOverheadP99Ms <= PASS.v2vOverheadP99Ms)) reasons.push(`v2v overhead p99 ${round(v2vOverheadP99Ms, 1)} ms`);
   return {

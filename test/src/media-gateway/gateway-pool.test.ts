@@ -35,7 +35,7 @@ async function gateway(maxSessions: number): Promise<{ gateway: MediaGateway; ur
 }
 
 function poolOver(urls: string[], onDown?: (url: string) => void): { pool: GatewayPool; client: MediaGatewayClient } {
-  const pool = new GatewayPool({ token: TOKEN, gateways: async () => urls, onDown });
+  const pool = new GatewayPool({ token: TOKEN, gateways: () => Promise.resolve(urls), onDown });
   cleanups.push(() => pool.close());
   const client = new MediaGatewayClient({ url: urls[0]!, urls, token: TOKEN, timeoutMs: 2_000, pool });
   return { pool, client };
