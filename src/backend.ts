@@ -175,13 +175,19 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     isTransient: isTransientDbError,
   });
   // The pool asks the client for the gateway addresses (the client resolves the names).
-  let gatewayAddresses: () => Promise<readonly string[]> = async () => [];
+  let gatewayAddresses: () => Promise<readonly string[]> = () => Promise.resolve([]);
   const gatewayLog = logger.child({ component: 'media-gateway-pool' });
   const pool = new GatewayPool({
     token: config.media.token,
     gateways: () => gatewayAddresses(),
-    onDown: (url) => {
-      gatewayLog.warn({ gateway: url }, 'media gateway stopped answering; it gets no new calls');
+    onDown: (url, how) => {
+      // A hung gateway may come back with its calls: they move only when another gateway can take them.
+      const elsewhere = pool.states().some((state) => state.url !== url && state.health === 'up');
+      if (how === 'silent' && !elsewhere) {
+        gatewayLog.error({ gateway: url }, 'media gateway stopped answering and no other gateway is up; its calls stay');
+        return;
+      }
+      gatewayLog.warn({ gateway: url, how }, 'media gateway lost; moving its calls');
       for (const node of nodes) void node.calls.moveCallsOff(url);
     },
     onPollError: (url, error) => gatewayLog.debug({ gateway: url, err: error }, 'media gateway load poll failed'),

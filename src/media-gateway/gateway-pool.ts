@@ -33,6 +33,9 @@ export const OVERLOAD_LAG_MS = 20;
 
 export type GatewayHealth = 'unknown' | 'up' | 'draining' | 'down';
 
+/** `refused`: nothing listens (the process is gone, its sessions with it); `silent`: no answer (hung). */
+export type GatewayLoss = 'refused' | 'silent';
+
 export interface GatewayState {
   readonly url: string;
   readonly health: GatewayHealth;
@@ -51,7 +54,7 @@ export interface GatewayPoolOptions {
   readonly lostAfterMs?: number;
   readonly now?: () => number;
   /** A gateway that was up (or draining) is lost (see above): its calls need another gateway. */
-  readonly onDown?: (url: string) => void;
+  readonly onDown?: (url: string, how: GatewayLoss) => void;
   /** A poll failed (for the log); never thrown. */
   readonly onPollError?: (url: string, error: unknown) => void;
 }
@@ -192,7 +195,7 @@ export class GatewayPool {
       if (!state.refused && this.#now() - state.okAtMs <= lostAfterMs) continue;
       state.wasUp = false;
       state.placedSinceLoad = 0;
-      this.#options.onDown?.(state.url);
+      this.#options.onDown?.(state.url, state.refused ? 'refused' : 'silent');
     }
   }
 }
