@@ -36,6 +36,8 @@ export interface MediaConfig {
   readonly jitter: { readonly targetMs: number; readonly maxMs: number };
   /** Offsets inside the 20 ms frame over which sessions' ticks are spread. */
   readonly clockPhases: number;
+  /** On SIGTERM the gateway takes no new call and lets its calls end for at most this long. */
+  readonly drainTimeoutMs: number;
   /** Providers, backend and conversation timings (used when agent is `ai`). */
   readonly ai: AiConfig;
   readonly logLevel: LogLevel;
@@ -116,6 +118,8 @@ const MediaEnvSchema = z.object({
     { error: 'must be a multiple of 20 (ms)' },
   ),
   MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
+  // 0: close at once. Kubernetes' terminationGracePeriodSeconds must cover it.
+  MEDIA_DRAIN_TIMEOUT_MS: integerVar(300_000, 0, 86_400_000, 'must be an integer from 0 to 86400000 (ms)'),
   // OpenTelemetry traces over OTLP/HTTP; unset: not exported.
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   ...AiEnvShape,
@@ -170,6 +174,7 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     recordings: Object.freeze({ dir: resolve(vars.RECORDINGS_DIR), enabled: vars.RECORDING_ENABLED }),
     jitter: Object.freeze({ targetMs: vars.JITTER_TARGET_MS, maxMs: vars.JITTER_MAX_MS }),
     clockPhases: vars.MEDIA_CLOCK_PHASES,
+    drainTimeoutMs: vars.MEDIA_DRAIN_TIMEOUT_MS,
     ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
     logRedactPii: vars.LOG_REDACT_PII,

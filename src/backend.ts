@@ -17,6 +17,8 @@ import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, reda
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { MediaGatewayClient } from './media-gateway/client.js';
+import { GatewayPool } from './media-gateway/gateway-pool.js';
+import { prismaConversationSoFar } from './calls/conversation-so-far.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
@@ -173,13 +175,34 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
+  // The pool asks the client for the gateway addresses (the client resolves the names).
+  let gatewayAddresses: () => Promise<readonly string[]> = () => Promise.resolve([]);
+  const gatewayLog = logger.child({ component: 'media-gateway-pool' });
+  const pool = new GatewayPool({
+    token: config.media.token,
+    gateways: () => gatewayAddresses(),
+    onDown: (url, how) => {
+      // A hung gateway may come back with its calls: they move only when another gateway can take them.
+      const elsewhere = pool.states().some((state) => state.url !== url && state.health === 'up');
+      if (how === 'silent' && !elsewhere) {
+        gatewayLog.error({ gateway: url }, 'media gateway stopped answering and no other gateway is up; its calls stay');
+        return;
+      }
+      gatewayLog.warn({ gateway: url, how }, 'media gateway lost; moving its calls');
+      for (const node of nodes) void node.calls.moveCallsOff(url);
+    },
+    onPollError: (url, error) => gatewayLog.debug({ gateway: url, err: error }, 'media gateway load poll failed'),
+  });
   const media = new MediaGatewayClient({
     url: config.media.url,
     urls: config.media.urls,
     resolveAll: config.cluster.resolveGatewayAddresses,
     token: config.media.token,
     timeoutMs: config.media.timeoutMs,
+    pool,
   });
+  gatewayAddresses = () => media.candidates();
+  pool.start();
   const directory = prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
     logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
   );
@@ -206,6 +229,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
           newId: randomUUID,
           tracer: tracing.tracer,
           openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
+          conversationSoFar: prismaConversationSoFar(openedDb.prisma),
         }),
         writer,
         openRows: () => openRowsOfNode(openedDb.prisma, node.name),
@@ -289,6 +313,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       } else {
         await Promise.all(owner.owned().map((node) => node.drain(config.calls.shutdownDrainMs)));
       }
+      pool.close();
       await leases.close();
       await liveBridge.stop();
       await app.close();

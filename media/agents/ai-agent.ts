@@ -91,7 +91,7 @@ export class AiAgent implements CallAgent {
     this.#log = context.logger.child({ component: 'ai-agent' });
     const agent = context.request.agent;
     this.#voice = agent.voice;
-    this.#clips = clipTexts(agent);
+    this.#clips = clipTexts(agent, context.request.resume);
     this.#tools = conversationTools(agent.transferTarget !== null);
     this.#machine = new ConversationMachine(
       {
@@ -106,6 +106,7 @@ export class AiAgent implements CallAgent {
       },
       this.#clips,
     );
+    if (context.request.resume) this.#machine.resumeFrom(context.request.resume);
     this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
     this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs });
     this.#output = new AgentOutput(context);

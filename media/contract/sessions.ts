@@ -10,6 +10,7 @@
 //   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
 //   GET    /sessions                                       -> 200 ListSessionsResponse
 //   GET    /stats                                          -> 200 GatewayStats
+//   GET    /load                                           -> 200 GatewayLoad (the backend's pool polls it)
 //   GET    /metrics                                        -> 200 Prometheus text
 //   GET    /health                                         -> 200 { status: 'ok' }
 //
@@ -51,6 +52,20 @@ export const AgentSettings = z.object({
 });
 export type AgentSettings = z.infer<typeof AgentSettings>;
 
+/** Longest conversation a moved call carries over (the LLM keeps fewer messages anyway). */
+export const MAX_RESUME_TURNS = 200;
+
+/**
+ * The conversation so far of a call whose gateway was lost: the new gateway's
+ * agent continues it instead of greeting the caller again.
+ */
+export const ResumeContext = z.object({
+  turns: z.array(z.object({ role: z.enum(['caller', 'agent']), text: z.string() })).max(MAX_RESUME_TURNS),
+  /** The seq of the next turn report (earlier seqs are stored already). */
+  nextSeq: z.number().int().min(0),
+});
+export type ResumeContext = z.infer<typeof ResumeContext>;
+
 export const CreateSessionRequest = z.object({
   /** CallLog id; also the idempotency key of the session. */
   callId: z.uuid(),
@@ -62,6 +77,8 @@ export const CreateSessionRequest = z.object({
   agent: AgentSettings,
   /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
   traceparent: TraceParent.optional(),
+  /** Present when the call moves here from a gateway that was lost mid-call. */
+  resume: ResumeContext.optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
@@ -168,6 +185,23 @@ export const GatewayStats = z.object({
 });
 export type GatewayStats = z.infer<typeof GatewayStats>;
 
+/**
+ * GET /load: what the backend's gateway pool needs to place a new call. A
+ * draining gateway (SIGTERM) keeps its calls and takes no new ones.
+ */
+export const GatewayLoad = z.object({
+  sessions: z.number().int().min(0),
+  maxSessions: z.number().int().min(1),
+  /** Sessions it still takes: 0 when full or draining. */
+  capacityLeft: z.number().int().min(0),
+  /** CPU used by the process since the previous sample, in % of one core. */
+  cpuPct: z.number().min(0),
+  /** Event-loop delay p99 since the previous sample, ms (the media clock waits behind it). */
+  eventLoopLagP99Ms: z.number().min(0),
+  draining: z.boolean(),
+});
+export type GatewayLoad = z.infer<typeof GatewayLoad>;
+
 export const MEDIA_ERROR_CODES = [
   'unauthorized',
   'bad_request',
@@ -186,6 +220,7 @@ export const sessionPaths = {
   create: '/sessions',
   list: '/sessions',
   gatewayStats: '/stats',
+  load: '/load',
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
   dtmf: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/dtmf`,

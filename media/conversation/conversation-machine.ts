@@ -14,6 +14,7 @@ import { ConversationTurns, type Effects } from './conversation-turns.js';
 import { fillerDue, silenceDue } from './dead-air.js';
 import { KeypadInput, keypadToolCall, keypadWords } from './keypad-input.js';
 import type { ChatMessage } from '../providers/types.js';
+import type { ResumeContext } from '../contract/sessions.js';
 import type { AfterSpeech } from './tool-calls.js';
 import { quietCaller } from './agent-turn.js';
 
@@ -41,6 +42,16 @@ export class ConversationMachine extends ConversationTurns {
   /** The LLM's view of the conversation so far (for tests and diagnostics). */
   get history(): readonly ChatMessage[] {
     return this.chat.messages;
+  }
+
+  /** A call moved from a lost gateway: the LLM sees the conversation so far, turn reports go on after it. Before 'start'. */
+  resumeFrom(resume: ResumeContext): void {
+    for (const turn of resume.turns) {
+      if (turn.text.trim() === '') continue;
+      if (turn.role === 'caller') this.chat.addCallerWords(turn.text);
+      else this.chat.addAgentWords(turn.text);
+    }
+    this.nextSeq = resume.nextSeq;
   }
 
   handle(event: ConversationEvent): Effects {

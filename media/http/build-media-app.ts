@@ -8,6 +8,8 @@ import { createBearerCheck } from './auth.js';
 import { MediaApiError, sendApiError } from './errors.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerStatsRoutes } from './stats-routes.js';
+import { registerLoadRoute } from './load-route.js';
+import type { GatewayLoad } from '../contract/sessions.js';
 import type { Metric } from '../metrics/prometheus.js';
 import type { ProbeResult } from '../providers/provider-readiness.js';
 
@@ -22,6 +24,8 @@ export interface MediaAppDeps {
   readonly readiness?: () => Record<string, ProbeResult>;
   /** Metrics of other parts (turn latencies) appended to GET /metrics. */
   readonly extraMetrics?: () => Metric[];
+  /** GET /load; without it the route answers from the session count alone (never draining). */
+  readonly load?: () => GatewayLoad;
 }
 
 export const READY_PATH = '/ready';
@@ -61,6 +65,15 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
   app.get(HEALTH_PATH, (): HealthResponse => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
   registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
+  registerLoadRoute(
+    app,
+    deps.load ??
+      (() => {
+        const { maxSessions } = deps.config;
+        const sessions = deps.sessions.size;
+        return { sessions, maxSessions, capacityLeft: Math.max(0, maxSessions - sessions), cpuPct: 0, eventLoopLagP99Ms: 0, draining: false };
+      }),
+  );
 
   /** Ready = every provider the agent needs accepts our key; 503 says which does not and why. */
   app.get(READY_PATH, async (_request, reply) => {

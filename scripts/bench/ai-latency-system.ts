@@ -21,10 +21,14 @@ export interface AiLatencySystem {
   readonly deepgram: FakeDeepgram;
   readonly openai: FakeOpenAI;
   readonly db: Db;
+  /** The gateway process (its CPU and memory are what the capacity section measures). */
+  readonly gatewayPid: number;
+  readonly gatewayUrl: string;
+  readonly gatewayToken: string;
   stop(): Promise<void>;
 }
 
-export async function startAiLatencySystem(context: BenchContext): Promise<AiLatencySystem> {
+export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Readonly<Record<string, string>> = {}): Promise<AiLatencySystem> {
   const database = await startScratchDatabase({ databaseUrl: process.env.DATABASE_URL, embeddedDir: join(context.tempRoot, 'postgres') });
   const system = await startSystem({
     placement: 'child-process',
@@ -40,7 +44,7 @@ export async function startAiLatencySystem(context: BenchContext): Promise<AiLat
     },
     // Longer than the VAD's end-of-speech hangover (300 ms), so the answer never waits for
     // the VAD: the figures are the pipeline's own, from the transcript to the first packet.
-    gatewayEnv: { STT_ENDPOINTING_MS: '400' },
+    gatewayEnv: { STT_ENDPOINTING_MS: '400', ...gatewayEnv },
     tempRoot: context.tempRoot,
   });
   context.cleanup.add('the AI latency system', () => system.stop());
@@ -53,5 +57,14 @@ export async function startAiLatencySystem(context: BenchContext): Promise<AiLat
     transferTarget: null,
   });
   const providers = system.providers!;
-  return { asterisk: system.asterisk, deepgram: providers.deepgram, openai: providers.openai, db: system.db, stop: () => system.stop() };
+  return {
+    asterisk: system.asterisk,
+    deepgram: providers.deepgram,
+    openai: providers.openai,
+    db: system.db,
+    gatewayPid: system.gateway.pid,
+    gatewayUrl: system.gatewayUrl,
+    gatewayToken: system.credentials.gatewayToken,
+    stop: () => system.stop(),
+  };
 }

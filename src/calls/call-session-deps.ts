@@ -6,6 +6,7 @@ import type { MediaGatewayClient } from '../media-gateway/client.js';
 import type { BusinessDirectory } from './business-directory.js';
 import type { CallLogWriter } from './call-log-writer.js';
 import type { CallSession } from './call-session.js';
+import type { ConversationSoFar } from './conversation-so-far.js';
 
 export interface CallSettings {
   appName: string;
@@ -34,4 +35,6 @@ export interface CallSessionDeps {
   newId: () => string;
   /** Spans of the call and its setup steps (none recorded when absent). */
   tracer?: Tracer;
+  /** The stored turns of a call, for a gateway that takes it over (none carried over when absent). */
+  conversationSoFar?: ConversationSoFar;
 }

@@ -18,6 +18,9 @@
 // A call that was still being set up cannot be finished by anyone else (the
 // setup's state is gone): it is ended at once. A replica that loses the lease
 // abandons its calls: no teardown, no row written, the next holder adopts them.
+//
+// A call whose media gateway is lost mid-call moves to another gateway
+// (media-move.ts); only when none takes it does it end `media_lost`.
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { HangupReason, StasisStartEvent } from '../ari/types.js';
@@ -35,6 +38,7 @@ import { releaseCallResources } from './call-release.js';
 import { isFullySetUp, type AdoptedCall } from './adopted-call.js';
 import { EndRequested, StepError, type SetupStep } from './setup-step.js';
 import { deferred, withTimeout, type Deferred } from '../timing/waiting.js';
+import { hangUpQuietly, moveMedia } from './media-move.js';
 
 export type CallPhase = 'setting_up' | 'active' | 'ending' | 'ended';
 
@@ -51,7 +55,10 @@ const OK: ActionResult = { ok: true, message: null };
 export class CallSession {
   readonly callId: string;
   readonly callerChannelId: string;
-  readonly mediaChannelId: string;
+  /** The externalMedia channel now in the bridge (a new one after a move). */
+  private mediaChannel: string;
+  /** Every media channel the call had: their events stay routed here. */
+  private readonly mediaChannels: string[] = [];
   readonly bridgeId: string;
   private readonly log: Logger;
   private readonly inbound: InboundCall;
@@ -59,7 +66,9 @@ export class CallSession {
   private phaseValue: CallPhase = 'setting_up';
   private endRequest: EndRequest | null = null;
   private readonly endSignal: Deferred<void> = deferred();
-  private readonly mediaInStasis: Deferred<void> = deferred();
+  private mediaInStasis: Deferred<void> = deferred();
+  /** A move to another gateway under way (it never rejects). */
+  private moving: Promise<void> | null = null;
   private readonly finished: Deferred<void> = deferred();
   private callerGone = false;
   private bridgeRequested = false;
@@ -95,7 +104,7 @@ export class CallSession {
       this.adopted = true;
       this.callId = record.id;
       this.callerChannelId = record.channelId;
-      this.mediaChannelId = record.mediaChannelId ?? deps.newId();
+      this.mediaChannel = record.mediaChannelId ?? deps.newId();
       this.bridgeId = record.bridgeId ?? deps.newId();
       this.inbound = { channelId: record.channelId, dialedRaw: record.toNumber, dialed: record.toNumber, from: record.fromNumber };
       this.record = record;
@@ -107,7 +116,7 @@ export class CallSession {
       this.adopted = false;
       this.callId = deps.newId();
       this.callerChannelId = start.channel.id;
-      this.mediaChannelId = deps.newId();
+      this.mediaChannel = deps.newId();
       this.bridgeId = deps.newId();
       const call = readInboundCall(start, deps.settings.defaultCountryCode);
       this.inbound = call;
@@ -127,7 +136,22 @@ export class CallSession {
     this.span = this.tracer.startSpan(this.adopted ? 'call adopted' : 'call', {
       attributes: { 'call.id': this.callId, 'asterisk.node': deps.settings.node ?? '', 'call.adopted': this.adopted },
     });
-    for (const id of [this.callerChannelId, this.mediaChannelId, this.bridgeId]) deps.registry.claim(id, this);
+    this.mediaChannels.push(this.mediaChannel);
+    for (const id of [this.callerChannelId, this.mediaChannel, this.bridgeId]) deps.registry.claim(id, this);
+  }
+
+  get mediaChannelId(): string {
+    return this.mediaChannel;
+  }
+
+  /** Every channel and bridge id routed to this call. */
+  ownedIds(): string[] {
+    return [this.callerChannelId, this.bridgeId, ...this.mediaChannels];
+  }
+
+  /** The gateway holding the call's media session (null before it has one). */
+  get mediaGatewayUrl(): string | null {
+    return this.mediaSessionId === null ? null : this.deps.media.gatewayUrlOf(this.mediaSessionId);
   }
 
   get phase(): CallPhase {
@@ -192,6 +216,87 @@ export class CallSession {
 
   onBridgeGone(): void {
     this.requestEnd({ at: this.deps.now(), cause: 'media_lost', error: 'bridge destroyed unexpectedly', hangupReason: 'normal' });
+  }
+
+  /**
+   * The call's gateway stopped answering: its media goes to another gateway with
+   * the conversation so far. Only when none takes it does the call end media_lost.
+   */
+  moveMediaOff(lostGatewayUrl: string): Promise<void> {
+    if (this.phaseValue !== 'active' || this.endRequest || this.moving || this.mediaGatewayUrl !== lostGatewayUrl) return this.moving ?? Promise.resolve();
+    this.moving = this.moveMedia(lostGatewayUrl).finally(() => {
+      this.moving = null;
+    });
+    return this.moving;
+  }
+
+  private async moveMedia(lostGatewayUrl: string): Promise<void> {
+    const { ari, media, settings } = this.deps;
+    const oldChannel = this.mediaChannel;
+    const oldSession = this.mediaSessionId;
+    const newChannel = this.deps.newId();
+    const startedAt = performance.now();
+    const span = this.tracer.startSpan('media move', { attributes: { 'media.lost_gateway': lostGatewayUrl } }, childContext(this.span));
+    this.log.warn({ gateway: lostGatewayUrl }, 'media gateway lost mid-call; moving the call to another gateway');
+    try {
+      const route = await this.deps.directory.findByNumber(this.record.toNumber);
+      if (!route) throw new Error('the dialed number has no business any more');
+      const resume = (await this.deps.conversationSoFar?.(this.callId)) ?? { turns: [], nextSeq: 0 };
+      this.mediaInStasis = deferred();
+      const session = await moveMedia(
+        { ari, media, appName: settings.appName, stasisTimeoutMs: settings.externalMediaStasisTimeoutMs, log: this.log },
+        {
+          request: {
+            callId: this.callId,
+            businessId: route.businessId,
+            channelId: this.callerChannelId,
+            format: settings.mediaFormat,
+            caller: { from: this.record.fromNumber, to: this.record.toNumber },
+            agent: route.agent,
+            traceparent: traceParentOf(this.span),
+          },
+          resume,
+          lostGatewayUrl,
+          bridgeId: this.bridgeId,
+          oldMediaChannelId: oldChannel,
+          newMediaChannelId: newChannel,
+          newChannelInStasis: Promise.race([this.mediaInStasis.promise, this.endSignal.promise]),
+          acquired: ({ session: created, mediaChannel }) => {
+            if (created) this.mediaSessionId = created.sessionId;
+            if (mediaChannel) {
+              // From here the old channel's events (its hang-up) are no loss of media.
+              this.mediaChannel = newChannel;
+              this.mediaChannels.push(newChannel);
+              this.deps.registry.claim(newChannel, this);
+            }
+          },
+        },
+      );
+      this.record = {
+        ...this.record,
+        mediaChannelId: newChannel,
+        mediaSessionId: session.sessionId,
+        mediaGatewayUrl: media.gatewayUrlOf(session.sessionId),
+      };
+      this.persist();
+      // A gateway that was only hung may come back: its session of this call must not linger there.
+      if (oldSession !== null) {
+        media.closeSession(oldSession).catch((error: unknown) => this.log.debug({ err: error }, 'closing the session on the lost gateway failed'));
+      }
+      this.log.info({ gateway: this.record.mediaGatewayUrl, moveMs: Math.round(performance.now() - startedAt) }, 'call moved to another media gateway');
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
+      this.log.error({ err: error }, 'moving the call to another media gateway failed');
+      if (this.mediaChannel !== oldChannel) await hangUpQuietly({ ari, log: this.log }, oldChannel);
+      this.requestEnd({
+        at: this.deps.now(),
+        cause: 'media_lost',
+        error: `media gateway lost and the call could not move: ${describeError(error)}`,
+        hangupReason: 'normal',
+      });
+    } finally {
+      span.end();
+    }
   }
 
   // ---- the agent's actions, routed here by the manager --------------------
@@ -457,6 +562,8 @@ export class CallSession {
   private async tearDown(request: EndRequest): Promise<void> {
     // A transfer under way decides whether the caller is still ours to hang up.
     await this.transferUnderWay;
+    // A move releases what it replaced; the teardown releases what it acquired.
+    await this.moving;
     const { recordingPath } = await releaseCallResources(
       { ari: this.deps.ari, media: this.deps.media, log: this.log },
       {

@@ -66,6 +66,7 @@ describe('loadMediaConfig', () => {
       recordings: { dir: join(process.cwd(), 'recordings'), enabled: true },
       jitter: { targetMs: 60, maxMs: 200 },
       clockPhases: 10,
+      drainTimeoutMs: 300_000,
       ai: aiDefaults({ deepgram: DEEPGRAM_KEY, openai: OPENAI_KEY }),
       logLevel: 'info',
       logRedactPii: false,
@@ -94,6 +95,7 @@ describe('loadMediaConfig', () => {
       JITTER_TARGET_MS: '40',
       JITTER_MAX_MS: '120',
       MEDIA_CLOCK_PHASES: '4',
+      MEDIA_DRAIN_TIMEOUT_MS: '30000',
       LOG_LEVEL: 'debug',
       LOG_REDACT_PII: 'true',
     });
@@ -106,6 +108,7 @@ describe('loadMediaConfig', () => {
       recordings: { dir: resolve('/var/lib/media/recordings'), enabled: false },
       jitter: { targetMs: 40, maxMs: 120 },
       clockPhases: 4,
+      drainTimeoutMs: 30_000,
       // echo needs no provider: the keys stay empty.
       ai: aiDefaults({ deepgram: '', openai: '' }),
       logLevel: 'debug',
@@ -132,6 +135,7 @@ describe('loadMediaConfig', () => {
     ['MEDIA_CLOCK_PHASES', '0', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
     ['MEDIA_CLOCK_PHASES', '21', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
     ['MEDIA_CLOCK_PHASES', '2.5', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
+    ['MEDIA_DRAIN_TIMEOUT_MS', '-1', 'MEDIA_DRAIN_TIMEOUT_MS must be an integer from 0 to 86400000 (ms)'],
     ['LOG_REDACT_PII', 'on', 'LOG_REDACT_PII must be true or false'],
   ])('rejects %s=%s', (variable, value, problem) => {
     expect(configError({ ...BASE, [variable]: value }).problems).toEqual([problem]);
