@@ -3,6 +3,8 @@
 // session its own AiAgent.
 import type { Logger } from 'pino';
 import type { AiConfig } from '../config-ai.js';
+import type { OutboundPolicy } from '../contract/outbound-guard.js';
+import { createCallToolsFactory } from '../tools/tool-runtime.js';
 import { BackendClient } from '../backend/backend-client.js';
 import { ClipCache } from '../conversation/clip-cache.js';
 import { TurnMetrics } from '../conversation/turn-metrics.js';
@@ -22,7 +24,7 @@ export interface AiRuntime {
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
 }
 
-export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger): AiRuntime {
+export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, outbound: OutboundPolicy): AiRuntime {
   const stt: SttProvider = new DeepgramSttProvider({
     apiKey: config.deepgram.apiKey,
     baseUrl: config.deepgram.baseUrl,
@@ -46,8 +48,9 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
   const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }) });
   const metrics = new TurnMetrics();
   const now = (): number => performance.now();
+  const businessTools = createCallToolsFactory(outbound, now);
   return {
-    factory: (context) => new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now }),
+    factory: (context) => new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools }),
     metrics,
     backend,
     probes: [

@@ -23,6 +23,10 @@ import { linkAbort } from '../providers/abort-link.js';
 import type { LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
 import { AgentSpeech } from '../conversation/agent-speech.js';
 import type { TurnMetrics } from '../conversation/turn-metrics.js';
+import { TOOL_NAMES } from '../conversation/conversation-tools.js';
+import type { ToolCallRecord } from '../contract/backend.js';
+import type { CallTools } from '../tools/call-tools.js';
+import type { CallToolsFactory } from '../tools/tool-runtime.js';
 
 export interface ConversationTimings {
   bargeInMinMs: number;
@@ -43,6 +47,8 @@ export interface AiAgentDeps {
   timings: ConversationTimings;
   metrics: TurnMetrics;
   now: () => number;
+  /** The business's own tools (HTTP, MCP); absent: the built-in tools only. */
+  businessTools?: CallToolsFactory;
 }
 
 /** Conversation timers (silence, limits, filler) are checked every this many ticks. */
@@ -75,6 +81,13 @@ export class AiAgent implements CallAgent {
   readonly #failuresBeforeStart: Extract<ConversationEvent, { type: 'provider_error' }>[] = [];
   #started = false;
   #closed = false;
+  /** The business's tools of this call, listed at the start; null when it has none. */
+  readonly #tools: CallTools | null;
+  readonly #toolsReady: Promise<void>;
+  /** Running business tools by turn: a cancelled turn aborts them. */
+  readonly #toolRuns = new Map<number, Set<AbortController>>();
+  /** What each agent turn's business tools sent and got, for its turn record. */
+  readonly #toolRecords = new Map<number, ToolCallRecord[]>();
 
   constructor(context: AgentContext, deps: AiAgentDeps) {
     this.#context = context;
@@ -83,6 +96,9 @@ export class AiAgent implements CallAgent {
     const agent = context.request.agent;
     this.#voice = agent.voice;
     this.#clips = clipTexts(agent);
+    const tools = deps.businessTools?.(context.request, Object.values(TOOL_NAMES), this.#log) ?? null;
+    this.#tools = tools?.any ? tools : null;
+    this.#toolsReady = this.#tools?.prepare(this.#call.signal) ?? Promise.resolve();
     this.#machine = new ConversationMachine(
       {
         systemPrompt: systemPrompt(agent, context.request.caller.from, new Date()),
@@ -91,6 +107,7 @@ export class AiAgent implements CallAgent {
         maxReprompts: deps.timings.maxReprompts,
         maxCallMs: deps.timings.maxCallMs,
         fillerAfterMs: deps.timings.fillerAfterMs,
+        isBusinessTool: (name) => this.#tools?.has(name) ?? false,
       },
       this.#clips,
     );
@@ -160,7 +177,7 @@ export class AiAgent implements CallAgent {
     if (this.#closed) return;
     this.#closed = true;
     this.#call.abort();
-    await Promise.allSettled([this.#stt?.close(), this.#speech.close()]);
+    await Promise.allSettled([this.#stt?.close(), this.#speech.close(), this.#tools?.close()]);
   }
 
   // ---- providers ------------------------------------------------------------
@@ -242,9 +259,15 @@ export class AiAgent implements CallAgent {
       case 'cancel_turn':
         this.#cancelTurn(effect.turn);
         return;
-      case 'report_turn':
+      case 'report_turn': {
         if (effect.turn.role === 'agent' && effect.turn.latency) this.#deps.metrics.record(effect.turn.latency);
-        this.#deps.backend.reportTurn(callId, effect.turn);
+        const tools = effect.turn.role === 'agent' ? this.#toolRecords.get(effect.turn.seq) : undefined;
+        this.#toolRecords.delete(effect.turn.seq);
+        this.#deps.backend.reportTurn(callId, tools ? { ...effect.turn, tools } : effect.turn);
+        return;
+      }
+      case 'run_tool':
+        void this.#runTool(effect);
         return;
       case 'report_failure':
         this.#deps.backend.reportFailure(callId, { provider: effect.provider, error: effect.error });
@@ -282,7 +305,13 @@ export class AiAgent implements CallAgent {
       splitter = new SentenceSplitter();
       this.#splitters.set(turn, splitter);
     }
-    const tools = conversationTools(this.#context.request.agent.transferTarget !== null);
+    // The business's MCP tools are listed while the greeting plays; the first answer waits for the list at most its timeout.
+    await this.#toolsReady;
+    if (signal.aborted) {
+      round.dispose();
+      return;
+    }
+    const tools = [...conversationTools(this.#context.request.agent.transferTarget !== null), ...(this.#tools?.specs() ?? [])];
     let first = true;
     try {
       for await (const event of this.#deps.llm.stream({ messages, tools, signal })) {
@@ -317,10 +346,35 @@ export class AiAgent implements CallAgent {
   #cancelTurn(turn: number): void {
     this.#turnControllers.get(turn)?.abort();
     this.#turnControllers.delete(turn);
+    for (const run of this.#toolRuns.get(turn) ?? []) run.abort();
+    this.#toolRuns.delete(turn);
     this.#splitters.delete(turn);
     this.#speech.cancel(turn);
     this.#output.cancel(turn);
     this.#output.forget(turn);
+  }
+
+  /** Runs a business tool for the turn; the machine gets its answer (or a failure it can explain). */
+  async #runTool(effect: Extract<ConversationEffect, { type: 'run_tool' }>): Promise<void> {
+    const tools = this.#tools;
+    if (!tools) {
+      this.#dispatch({ type: 'tool_result', turn: effect.turn, toolCallId: effect.toolCallId, content: `Unknown tool ${effect.name}.` });
+      return;
+    }
+    const run = linkAbort(this.#call.signal);
+    const runs = this.#toolRuns.get(effect.turn) ?? new Set<AbortController>();
+    runs.add(run.controller);
+    this.#toolRuns.set(effect.turn, runs);
+    try {
+      const execution = await tools.execute(effect.toolCallId, effect.name, effect.arguments, run.signal);
+      const records = this.#toolRecords.get(effect.turn) ?? [];
+      records.push(execution.record);
+      this.#toolRecords.set(effect.turn, records);
+      if (!run.signal.aborted) this.#dispatch({ type: 'tool_result', turn: effect.turn, toolCallId: effect.toolCallId, content: execution.message });
+    } finally {
+      run.dispose();
+      runs.delete(run.controller);
+    }
   }
 
   async #act(effect: Extract<ConversationEffect, { type: 'action' }>): Promise<void> {

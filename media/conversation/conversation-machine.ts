@@ -33,6 +33,10 @@ interface AgentTurn {
   roundText: string;
   toolCalls: { id: string; name: string; arguments: unknown }[];
   pendingToolResults: number;
+  /** Tool calls of this turn whose results are not in the history yet (each must get one). */
+  pendingToolIds: string[];
+  /** The turn called tools: its history is more than the caller's message, so it is never merged away. */
+  usedTools: boolean;
   llmDone: boolean;
   afterSpeech: AfterSpeech | null;
 }
@@ -51,6 +55,12 @@ const MAX_WAIT_FOR_SILENCE_MS = 1_500;
 
 /** Fillers per answer at most; a provider slower than that times out and fails the turn anyway. */
 const MAX_FILLERS_PER_TURN = 4;
+
+/** While a tool runs, dead air is covered sooner than while the LLM thinks: a tool may take seconds. */
+const TOOL_FILLER_AFTER_MS = 700;
+
+/** The tool result of a call the turn gave up on (the caller spoke, the call is ending). */
+const ABANDONED_TOOL_RESULT = 'Cancelled: the conversation moved on before this finished.';
 
 /** The newest history kept for the LLM (the system prompt comes on top). */
 const MAX_HISTORY_MESSAGES = 60;
@@ -157,7 +167,10 @@ export class ConversationMachine {
         if (this.#isCurrent(event.turn)) this.#llmDone(this.#current!, effects);
         break;
       case 'action_result':
-        if (this.#isCurrent(event.turn)) this.#actionResult(this.#current!, event.toolCallId, event.ok, event.message, effects);
+        if (this.#isCurrent(event.turn)) this.#toolAnswered(this.#current!, event.toolCallId, event.ok ? 'Done.' : `Failed: ${event.message ?? 'unknown reason'}`, effects);
+        break;
+      case 'tool_result':
+        if (this.#isCurrent(event.turn)) this.#toolAnswered(this.#current!, event.toolCallId, event.content, effects);
         break;
       case 'tts_first_audio':
         if (this.#isCurrent(event.turn)) this.#current!.firstAudioMs ??= event.atMs;
@@ -204,6 +217,8 @@ export class ConversationMachine {
       roundText: '',
       toolCalls: [],
       pendingToolResults: 0,
+      pendingToolIds: [],
+      usedTools: false,
       llmDone: clip !== null,
       afterSpeech: null,
     };
@@ -231,7 +246,7 @@ export class ConversationMachine {
     let text = this.#caller.texts.join(' ');
     let seq: number;
     let startedMs = this.#caller.speechStartMs ?? atMs;
-    if (current && current.clip === null && current.firstSentMs === null && this.#caller.seq !== null) {
+    if (current && current.clip === null && current.firstSentMs === null && !current.usedTools && this.#caller.seq !== null) {
       // The caller kept talking before the answer was heard: one longer caller turn, answered afresh.
       effects.push({ type: 'cancel_turn', turn: current.turn });
       const previous = this.#history.pop();
@@ -239,7 +254,7 @@ export class ConversationMachine {
       seq = this.#caller.seq;
       startedMs = this.#caller.speechStartMs ?? startedMs;
     } else {
-      if (current) effects.push({ type: 'cancel_turn', turn: current.turn });
+      if (current) this.#cancel(current, effects);
       seq = this.#nextSeq++;
     }
     // Answered at once (lowest latency), even if the VAD's hangover has not yet
@@ -287,12 +302,19 @@ export class ConversationMachine {
       toolCalls: calls.map((c) => ({ id: c.id, name: c.name, arguments: JSON.stringify(c.arguments ?? {}) })),
     });
     turn.roundText = '';
-    const plan = planToolCalls(calls, this.#settings.canTransfer);
+    const plan = planToolCalls(calls, this.#settings.canTransfer, this.#settings.isBusinessTool);
     for (const result of plan.results) this.#pushHistory(result);
     if (plan.afterSpeech) turn.afterSpeech = plan.afterSpeech;
+    turn.usedTools = true;
     for (const { toolCallId, action } of plan.actions) {
       turn.pendingToolResults += 1;
+      turn.pendingToolIds.push(toolCallId);
       effects.push({ type: 'action', turn: turn.turn, toolCallId, action });
+    }
+    for (const call of plan.business) {
+      turn.pendingToolResults += 1;
+      turn.pendingToolIds.push(call.id);
+      effects.push({ type: 'run_tool', turn: turn.turn, toolCallId: call.id, name: call.name, arguments: call.arguments });
     }
     const needsAnotherRound = plan.needsAnotherRound;
     if (turn.pendingToolResults > 0) return;
@@ -310,10 +332,24 @@ export class ConversationMachine {
     effects.push({ type: 'finish_speech', turn: turn.turn });
   }
 
-  #actionResult(turn: AgentTurn, toolCallId: string, ok: boolean, message: string | null, effects: ConversationEffect[]): void {
-    this.#pushHistory({ role: 'tool', toolCallId, content: ok ? 'Done.' : `Failed: ${message ?? 'unknown reason'}` });
+  #toolAnswered(turn: AgentTurn, toolCallId: string, content: string, effects: ConversationEffect[]): void {
+    const index = turn.pendingToolIds.indexOf(toolCallId);
+    if (index < 0) return;
+    turn.pendingToolIds.splice(index, 1);
+    this.#pushHistory({ role: 'tool', toolCallId, content });
     turn.pendingToolResults -= 1;
     if (turn.pendingToolResults === 0) effects.push({ type: 'start_llm', turn: turn.turn, messages: this.#messages() });
+  }
+
+  /**
+   * Stops the turn. Tool calls still running get a result now (the model's
+   * history must answer every call it made), so the next request stays valid.
+   */
+  #cancel(turn: AgentTurn, effects: ConversationEffect[]): void {
+    effects.push({ type: 'cancel_turn', turn: turn.turn });
+    for (const toolCallId of turn.pendingToolIds) this.#pushHistory({ role: 'tool', toolCallId, content: ABANDONED_TOOL_RESULT });
+    turn.pendingToolIds = [];
+    turn.pendingToolResults = 0;
   }
 
   #agentDone(turn: AgentTurn, atMs: number, effects: ConversationEffect[]): void {
@@ -351,7 +387,7 @@ export class ConversationMachine {
     this.#caller.speechStartMs = onsetMs;
     this.#caller.seq = null;
     if (!turn) return;
-    effects.push({ type: 'cancel_turn', turn: turn.turn });
+    this.#cancel(turn, effects);
     effects.push({ type: 'report_turn', turn: this.#agentRecord(turn, atMs, true, playedText) });
     if (playedText.trim() !== '') this.#pushHistory({ role: 'assistant', content: playedText });
     this.#current = null;
@@ -366,7 +402,7 @@ export class ConversationMachine {
     effects.push({ type: 'report_failure', provider, error });
     if (this.#ending) return;
     this.#ending = true;
-    if (this.#current) effects.push({ type: 'cancel_turn', turn: this.#current.turn });
+    if (this.#current) this.#cancel(this.#current, effects);
     const after: AfterSpeech = this.#settings.canTransfer
       ? { kind: 'transfer', reason: `${provider} failure`, forced: true }
       : { kind: 'hangup', reason: 'provider_failure', forced: true };
@@ -384,7 +420,7 @@ export class ConversationMachine {
     const current = this.#current;
     if (!this.#ending && atMs - this.#startedAtMs >= this.#settings.maxCallMs) {
       this.#ending = true;
-      if (current) effects.push({ type: 'cancel_turn', turn: current.turn });
+      if (current) this.#cancel(current, effects);
       this.#playClip('goodbye', atMs, effects, { kind: 'hangup', reason: 'max_duration', forced: true });
       return;
     }
@@ -401,10 +437,12 @@ export class ConversationMachine {
       }
       return;
     }
-    // Dead air while the answer is prepared: a short filler, again after each quiet stretch.
-    if (current.clip === null && current.firstSentMs === null && current.speechEndMs !== null) {
+    // Dead air while the answer is prepared or a tool runs: a short filler, again after each quiet stretch.
+    const toolRunning = current.pendingToolResults > 0;
+    if (current.clip === null && (current.firstSentMs === null || toolRunning) && current.speechEndMs !== null) {
       const quietSinceMs = Math.max(current.speechEndMs, this.#lastAudibleMs);
-      if (this.#fillersThisTurn < MAX_FILLERS_PER_TURN && atMs - quietSinceMs >= this.#settings.fillerAfterMs) {
+      const limitMs = toolRunning ? Math.min(this.#settings.fillerAfterMs, TOOL_FILLER_AFTER_MS) : this.#settings.fillerAfterMs;
+      if (this.#fillersThisTurn < MAX_FILLERS_PER_TURN && atMs - quietSinceMs >= limitMs) {
         const clip: ClipName = this.#fillersThisTurn === 0 ? 'filler' : 'filler_more';
         this.#fillersThisTurn += 1;
         // Counts as audible from now, so the next filler waits for a new quiet stretch.

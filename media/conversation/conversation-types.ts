@@ -30,6 +30,8 @@ export type ConversationEvent =
   /** Everything queued for this turn (or clip) was played. */
   | { type: 'agent_audio_done'; turn: number; atMs: number }
   | { type: 'action_result'; turn: number; toolCallId: string; ok: boolean; message: string | null }
+  /** A business tool (HTTP, MCP) answered; `content` is what the model reads (a failure says so). */
+  | { type: 'tool_result'; turn: number; toolCallId: string; content: string }
   | { type: 'provider_error'; provider: 'stt' | 'llm' | 'tts'; error: string; atMs: number }
   /** Periodic (every few ticks): silence, dead air and call-length limits. */
   | { type: 'tick'; atMs: number; agentAudible: boolean };
@@ -47,6 +49,8 @@ export type ConversationEffect =
   | { type: 'report_failure'; provider: 'stt' | 'llm' | 'tts'; error: string }
   /** Ask the backend (it owns ARI); answers come back as action_result for tool calls. */
   | { type: 'action'; turn: number; toolCallId: string | null; action: CallAction }
+  /** Run a business tool for the turn; its answer comes back as tool_result. */
+  | { type: 'run_tool'; turn: number; toolCallId: string; name: string; arguments: unknown }
   /** Nothing more will happen on this call. */
   | { type: 'stop' };
 
@@ -59,4 +63,6 @@ export interface ConversationSettings {
   maxCallMs: number;
   /** Dead air limit while an answer is prepared: after this long with nothing audible, a short filler plays. */
   fillerAfterMs: number;
+  /** Names of the business's own tools (run by the agent, not the backend); absent: none. */
+  isBusinessTool?: (name: string) => boolean;
 }

@@ -20,6 +20,8 @@ export interface ToolPlan {
   results: Extract<ChatMessage, { role: 'tool' }>[];
   /** Requests to the backend whose answers become tool results. */
   actions: { toolCallId: string; action: CallAction }[];
+  /** The business's own tools (HTTP, MCP) to run; their results come back as tool_result. */
+  business: ToolCall[];
   /** Set when the call ends or moves once the agent's words are played. */
   afterSpeech: AfterSpeech | null;
   /** A tool result the LLM must react to (it answers again). */
@@ -28,11 +30,13 @@ export interface ToolPlan {
 
 const text = (value: unknown, max: number, fallback: string): string => String(value ?? '').slice(0, max) || fallback;
 
-export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean): ToolPlan {
-  const plan: ToolPlan = { results: [], actions: [], afterSpeech: null, needsAnotherRound: false };
+export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean, isBusinessTool: (name: string) => boolean = () => false): ToolPlan {
+  const plan: ToolPlan = { results: [], actions: [], business: [], afterSpeech: null, needsAnotherRound: false };
   for (const call of calls) {
     const args = (call.arguments ?? {}) as Record<string, unknown>;
-    if (call.name === TOOL_NAMES.endCall) {
+    if (isBusinessTool(call.name)) {
+      plan.business.push(call);
+    } else if (call.name === TOOL_NAMES.endCall) {
       plan.afterSpeech = { kind: 'hangup', reason: 'agent_goodbye', forced: false };
       plan.results.push({ role: 'tool', toolCallId: call.id, content: 'The call will end after your goodbye.' });
     } else if (call.name === TOOL_NAMES.transfer && canTransfer) {
