@@ -27,6 +27,11 @@ import { observedCallLogStore, observedConversationStore } from './staff/observe
 import { createStaffServices, type StaffServices } from './staff/staff-services.js';
 import { RetentionJob } from './staff/retention-job.js';
 import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
+import { WebhookOutbox } from './integrations/webhook-outbox.js';
+import { WebhookWorker } from './integrations/webhook-worker.js';
+import type { RecordingLinkServices } from './integrations/recording-link-route.js';
+import { AuditLog } from './staff/audit-log.js';
+import { RecordingFiles } from './staff/recording-files.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -82,6 +87,10 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let staffServices: StaffServices | null = null;
   let adminServices: AdminServices | null = null;
   let consoleServices: ConsoleServices | null = null;
+  let recordingLinkServices: RecordingLinkServices | null = null;
+  // The worker exists once the database does; events committed before only wait for its first look.
+  let webhookWorker: WebhookWorker | null = null;
+  const outbox = new WebhookOutbox({ callEndedDelayMs: config.integrations.webhooks.callEndedDelayMs, onCommitted: () => webhookWorker?.nudge() });
   const live = new LiveCallFeed({ now: () => new Date() });
   const onLiveFeedError = (err: unknown) => logger.error({ err }, 'live call feed listener failed');
   const app = buildApp({
@@ -100,6 +109,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       operatorToken: config.admin.operatorToken,
     },
     trustProxy: config.staff.trustProxy,
+    recordingLinks: { secret: config.integrations.recordingLinkSecret, services: () => recordingLinkServices },
   });
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
@@ -117,7 +127,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       logger,
     });
     dbStatus = 'connecting';
-    openedDb = await prepareDatabase(database.url, config, logger, signal);
+    openedDb = await prepareDatabase(database.url, config, logger, signal, outbox);
   } catch (error) {
     await app.close();
     await database?.stop();
@@ -128,7 +138,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   const resolvedDatabase = database;
 
   const writer = new CallLogWriter({
-    store: observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError),
+    store: observedCallLogStore(prismaCallLogStore(openedDb.prisma, outbox), live, onLiveFeedError),
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
@@ -152,7 +162,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   live.useLiveness((callId) => calls.lookup(callId).state === 'live');
   internalApi = createInternalApi({
     calls,
-    store: observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError),
+    store: observedConversationStore(prismaConversationStore(openedDb.prisma, outbox), live, onLiveFeedError),
     logger,
   });
   staffServices = createStaffServices({
@@ -176,6 +186,20 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'retention' }),
   });
   retentionJob.start();
+  recordingLinkServices = {
+    prisma: openedDb.prisma,
+    files: new RecordingFiles(config.staff.recordingsDir),
+    audit: new AuditLog(openedDb.prisma),
+  };
+  const webhooks = new WebhookWorker({
+    prisma: openedDb.prisma,
+    logger: logger.child({ component: 'webhooks' }),
+    policy: config.integrations.outbound,
+    ...config.integrations.webhooks,
+    links: { publicUrl: config.integrations.publicUrl, secret: config.integrations.recordingLinkSecret, ttlMs: config.integrations.recordingLinkTtlMs },
+  });
+  webhookWorker = webhooks;
+  webhooks.start();
 
   ari.onEvent((event) => calls.handleEvent(event));
   ari.onStatus((status, previous) => {
@@ -201,6 +225,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       draining = true;
       logger.info('backend stopping');
       await retentionJob.stop();
+      await webhooks.stop();
       await calls.drain(config.calls.shutdownDrainMs);
       await ari.close();
       await app.close();
@@ -222,7 +247,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
  * is not reachable yet is waited for (one log line per attempt); any other
  * failure (bad migration, bad credentials) stops the start.
  */
-async function prepareDatabase(url: string, config: Config, logger: Logger, signal: AbortSignal): Promise<Db> {
+async function prepareDatabase(url: string, config: Config, logger: Logger, signal: AbortSignal, events: WebhookOutbox): Promise<Db> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       if (config.db.migrateOnStart) {
@@ -230,7 +255,7 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
         if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
       }
       const db = createDb(url, { logger });
-      const closed = await closeRowsLeftOpen(db.prisma, new Date()).catch(async (error: unknown) => {
+      const closed = await closeRowsLeftOpen(db.prisma, new Date(), events).catch(async (error: unknown) => {
         await db.close();
         throw error;
       });

@@ -255,6 +255,7 @@ export class CallSession {
         format: settings.mediaFormat,
         caller: { from: call.from, to: dialed },
         agent: route.agent,
+        ...(route.tools ? { tools: route.tools } : {}),
       }),
     );
     this.mediaSessionId = session.sessionId;
