@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { newSigningSecret } from '../../../media/contract/standard-webhooks.js';
+import type { HttpToolDefinition, McpServerDefinition } from '../../../media/contract/sessions.js';
 import { createCallToolsFactory } from '../../../media/tools/tool-runtime.js';
 import type { CallTools } from '../../../media/tools/call-tools.js';
 import { FakeMcpServer, FakeToolServer } from '../../fakes/integrations/index.js';
@@ -49,7 +50,7 @@ function tools(request: ReturnType<typeof sessionRequest>, allowPrivateNetworks 
   return callTools;
 }
 
-function withTools(http: ReturnType<typeof sessionRequest>['tools'] extends infer T ? NonNullable<T>['http'] : never, mcp: NonNullable<ReturnType<typeof sessionRequest>['tools']>['mcp'] = []) {
+function withTools(http: HttpToolDefinition[], mcp: McpServerDefinition[] = []) {
   return { ...sessionRequest(), tools: { http, mcp } };
 }
 
