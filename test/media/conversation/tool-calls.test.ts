@@ -6,6 +6,7 @@ describe('planToolCalls', () => {
     expect(planToolCalls([{ id: 'c1', name: 'end_call', arguments: { reason: 'done' } }], false)).toEqual({
       results: [{ role: 'tool', toolCallId: 'c1', content: 'The call will end after your goodbye.' }],
       actions: [],
+      business: [],
       afterSpeech: { kind: 'hangup', reason: 'agent_goodbye', forced: false },
       needsAnotherRound: false,
     });
@@ -26,6 +27,7 @@ describe('planToolCalls', () => {
     expect(planToolCalls([{ id: 'c4', name: 'transfer_to_human', arguments: {} }], false)).toEqual({
       results: [{ role: 'tool', toolCallId: 'c4', content: 'No one is available to take a transfer.' }],
       actions: [],
+      business: [],
       afterSpeech: null,
       needsAnotherRound: true,
     });
@@ -65,5 +67,20 @@ describe('planToolCalls', () => {
     expect(plan.actions.map((action) => action.toolCallId)).toEqual(['b']);
     expect(plan.afterSpeech?.kind).toBe('hangup');
     expect(plan.needsAnotherRound).toBe(true);
+  });
+
+  it('hands the business’s own tools to the agent, before any built-in meaning of the name', () => {
+    const business = new Set(['lookup_order']);
+    const plan = planToolCalls(
+      [
+        { id: 'c7', name: 'lookup_order', arguments: { order_id: 'A-1' } },
+        { id: 'c8', name: 'end_call', arguments: {} },
+      ],
+      false,
+      (name) => business.has(name),
+    );
+    expect(plan.business).toEqual([{ id: 'c7', name: 'lookup_order', arguments: { order_id: 'A-1' } }]);
+    expect(plan.results).toEqual([{ role: 'tool', toolCallId: 'c8', content: 'The call will end after your goodbye.' }]);
+    expect(plan.needsAnotherRound).toBe(false);
   });
 });
