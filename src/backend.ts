@@ -29,6 +29,7 @@ import { RetentionJob } from './staff/retention-job.js';
 import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
 import { WebhookOutbox } from './integrations/webhook-outbox.js';
 import { WebhookWorker } from './integrations/webhook-worker.js';
+import { createIntegrationServices } from './integrations/integration-services.js';
 import type { RecordingLinkServices } from './integrations/recording-link-route.js';
 import { AuditLog } from './staff/audit-log.js';
 import { RecordingFiles } from './staff/recording-files.js';
@@ -179,7 +180,13 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     readiness,
     gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
   });
-  consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
+  const integrations = createIntegrationServices({
+    prisma: openedDb.prisma,
+    audit: staffServices.audit,
+    policy: { outbound: config.integrations.outbound },
+    onQueued: () => webhookWorker?.nudge(),
+  });
+  consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices, integrations });
   const retentionJob = new RetentionJob({
     retention: staffServices.retention,
     pool: openedDb.pool,
