@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeWebhookReceiver } from '../../fakes/integrations/index.js';
 import { waitFor } from '../../kit/wait.js';
-import { StaffClient, createStaffAccount, type StaffAccount } from '../../support/staff-api.js';
+import { StaffClient, createStaffAccount, insertCall, type StaffAccount } from '../../support/staff-api.js';
 import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
 
 let system: TestSystem;
@@ -193,5 +193,27 @@ describe('tools', () => {
     const taken = await post(manager, '/integrations/mcp', { name: 'calendar', url: 'https://mcp.acme.example/other', timeoutMs: '3000', enabled: 'on' });
     expect(taken.status).toBe(409);
     expect(taken.text).toContain('Not saved: the name calendar is already used.');
+  });
+});
+
+describe('a call’s tool calls', () => {
+  it('shows what the agent asked a tool and what it got, on the call’s page and in the API', async () => {
+    const callId = await insertCall(system.prisma, businessId, { createdAt: new Date(Date.now() - 600_000), turns: ['Hello.', 'Where is order A-17?', 'It has <shipped>.'] });
+    const tools = [
+      { id: 'call_1', name: 'lookup_order', source: 'http', arguments: '{"order_id":"A-17"}', ok: true, result: '{"status":"<shipped>"}', durationMs: 142 },
+      { id: 'call_2', name: 'calendar_book', source: 'mcp', arguments: '{"day":"friday"}', ok: false, result: 'the tool did not answer within 3000 ms', durationMs: 3001 },
+    ];
+    await system.prisma.callTurn.updateMany({ where: { callId, seq: 2 }, data: { toolCalls: tools } });
+    const staff = await signIn(dana);
+    const page = await get(staff, `/calls/${callId}`);
+    expect(page.text).toContain('Used <code>lookup_order</code>');
+    expect(page.text).toContain('<code>{&quot;order_id&quot;:&quot;A-17&quot;}</code>');
+    expect(page.text).toContain('<code>{&quot;status&quot;:&quot;&lt;shipped&gt;&quot;}</code>');
+    expect(page.text).toContain('Tried <code>calendar_book</code> (MCP) <span class="badge badge-bad">Failed</span>');
+    expect(page.text).toContain('the tool did not answer within 3000 ms');
+    const api = await staff.request('GET', `/api/calls/${callId}`);
+    const turns = (api.body as { turns: { seq: number; tools?: unknown[] }[] }).turns;
+    expect(turns.map((turn) => turn.tools?.length ?? 0)).toEqual([0, 0, 2]);
+    expect(turns[2]!.tools![0]).toEqual({ name: 'lookup_order', source: 'http', arguments: '{"order_id":"A-17"}', ok: true, result: '{"status":"<shipped>"}', durationMs: 142 });
   });
 });
