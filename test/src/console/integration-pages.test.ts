@@ -76,6 +76,34 @@ describe('who sees the integrations', () => {
     expect(await system.prisma.webhookEndpoint.count()).toBe(0);
     expect((await get(manager, '/integrations')).location).toBe('/integrations/webhooks');
   });
+
+  it('answers another business’s endpoint, tool, server and delivery like ones that do not exist', async () => {
+    const otherId = await createBusiness(system.prisma, 'Other Co', ['+19863330000']);
+    const endpoint = await system.prisma.webhookEndpoint.create({ data: { businessId: otherId, url: 'https://other.example/hooks', events: ['call.ended'], secret: 'whsec_b3RoZXItYnVzaW5lc3Mtc2VjcmV0LTEyMzQ1Njc4OTA=' } });
+    const tool = await system.prisma.httpTool.create({ data: { businessId: otherId, name: 'other_tool', description: 'x', parameters: { type: 'object' }, url: 'https://other.example/t', secret: 'whsec_b3RoZXItdG9vbC1zZWNyZXQtMTIzNDU2Nzg5MDEy' } });
+    const server = await system.prisma.mcpServer.create({ data: { businessId: otherId, name: 'other', url: 'https://other.example/mcp', token: 'other-token' } });
+    await system.prisma.webhookEvent.create({ data: { id: 'msg_other_business', businessId: otherId, type: 'call.started', occurredAt: new Date(), data: {} } });
+    const delivery = await system.prisma.webhookDelivery.create({ data: { eventId: 'msg_other_business', endpointId: endpoint.id, status: 'failed', nextAttemptAt: new Date() } });
+    for (const path of [
+      `/integrations/webhooks/${endpoint.id}/secret`,
+      `/integrations/webhooks/${endpoint.id}/rotate`,
+      `/integrations/webhooks/${endpoint.id}/delete`,
+      `/integrations/tools/${tool.id}/secret`,
+      `/integrations/tools/${tool.id}/delete`,
+      `/integrations/mcp/${server.id}/delete`,
+      `/integrations/deliveries/${delivery.id}/resend`,
+      '/integrations/webhooks/not-a-uuid/delete',
+    ]) {
+      const answer = await post(manager, path, {});
+      expect(answer.status, path).toBe(404);
+      expect(answer.text, path).not.toContain('whsec_b3RoZXI');
+    }
+    expect((await get(manager, `/integrations/deliveries?endpoint=${endpoint.id}`)).text).not.toContain('msg_other_business');
+    expect(await system.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toMatchObject({ secret: endpoint.secret, previousSecret: null });
+    expect(await system.prisma.webhookDelivery.count({ where: { eventId: 'msg_other_business' } })).toBe(1);
+    expect(await system.prisma.httpTool.count({ where: { id: tool.id } })).toBe(1);
+    expect(await system.prisma.mcpServer.count({ where: { id: server.id } })).toBe(1);
+  });
 });
 
 describe('webhooks', () => {
@@ -157,7 +185,7 @@ describe('tools', () => {
     expect(refused.text).toContain('Not saved: the arguments&#39; JSON Schema is not valid JSON');
     expect(refused.text).toContain('{&quot;type&quot;:&quot;object&quot;, oops</textarea>');
     expect(refused.text).toContain('value="lookup_order"');
-    expect(await system.prisma.httpTool.count()).toBe(0);
+    expect(await system.prisma.httpTool.count({ where: { businessId } })).toBe(0);
   });
 
   it('adds a tool with a large schema, shows its secret, and lists it', async () => {
@@ -176,7 +204,7 @@ describe('tools', () => {
     expect([changed.status, changed.location]).toEqual([303, '/integrations/tools?done=tool-saved']);
     expect(await system.prisma.httpTool.findUniqueOrThrow({ where: { id: stored.id } })).toMatchObject({ method: 'GET', timeoutMs: 2500, enabled: false });
     expect((await post(manager, `/integrations/tools/${stored.id}/delete`, {})).location).toBe('/integrations/tools?done=tool-deleted');
-    expect(await system.prisma.httpTool.count()).toBe(0);
+    expect(await system.prisma.httpTool.count({ where: { businessId } })).toBe(0);
   });
 
   it('adds an MCP server whose token is never shown again', async () => {
