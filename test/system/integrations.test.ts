@@ -135,7 +135,11 @@ describe('integrations', () => {
     expect(transcript).toEqual(expect.arrayContaining([
       expect.objectContaining({ role: 'caller', text: 'Where is my order A-17, and can I come on Friday?' }),
     ]));
-    const deliveries = await prisma.webhookDelivery.findMany({ include: { event: true }, orderBy: { createdAt: 'asc' } });
+    // The worker records an outcome after the receiver answered: wait for the record.
+    const deliveries = await waitFor(async () => {
+      const rows = await prisma.webhookDelivery.findMany({ include: { event: true }, orderBy: { createdAt: 'asc' } });
+      return rows.length === 2 && rows.every((d) => d.status !== 'pending') ? rows : null;
+    }, { what: 'both deliveries recorded as done' });
     expect(deliveries.map((d) => [d.event.type, d.status, d.attempts, d.lastStatusCode])).toEqual([
       ['call.started', 'delivered', 3, 204],
       ['call.ended', 'delivered', 1, 204],
