@@ -5,8 +5,10 @@
 // until WEBHOOK_MAX_AGE_MS after the delivery was created (24 h), then given
 // up. The worker sleeps until the next delivery is due, at most
 // WEBHOOK_POLL_MS, and wakes at once when a new event is committed here.
-// stop() aborts the attempts under way; their leases are released, so they
-// are sent again by whichever replica runs next.
+// stop() claims nothing more and lets the attempts under way finish for up to
+// STOP_GRACE_MS (an answer that is on its way is recorded, not sent again
+// after a restart); then it aborts them, and their leases are released, so
+// they are sent again by whichever replica runs next.
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/index.js';
 import { isTransientDbError } from '../db/index.js';
@@ -24,6 +26,8 @@ export const WEBHOOK_USER_AGENT = 'prosaas-voice-agent-webhooks/1';
 const BATCH = 10;
 /** A lease outlives the attempt's timeout by this much (body reading, recording the outcome). */
 const LEASE_MARGIN_MS = 30_000;
+/** On stop, attempts under way get this long to finish before they are aborted. */
+export const STOP_GRACE_MS = 2_000;
 
 export interface WebhookWorkerOptions {
   readonly prisma: PrismaClient;
@@ -51,7 +55,10 @@ export class WebhookWorker {
   readonly #options: WebhookWorkerOptions;
   readonly #queue: WebhookQueue;
   readonly #fetch: FetchLike;
+  /** Stop claiming. */
   readonly #stopping = new AbortController();
+  /** Abort the attempts under way (after the grace). */
+  readonly #aborting = new AbortController();
   #wake: AbortController = new AbortController();
   #loop: Promise<void> | null = null;
 
@@ -73,7 +80,13 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     this.#stopping.abort();
     this.#wake.abort();
-    await this.#loop;
+    const grace = setTimeout(() => this.#aborting.abort(), STOP_GRACE_MS);
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(grace);
+      this.#aborting.abort();
+    }
   }
 
   #now(): Date {
@@ -108,7 +121,7 @@ export class WebhookWorker {
 
   async #deliver(delivery: ClaimedDelivery): Promise<void> {
     const log = this.#options.logger;
-    const signal = this.#stopping.signal;
+    const signal = this.#aborting.signal;
     const now = this.#now();
     const target = await this.#queue.target(delivery, now);
     if (!target.endpoint || !target.endpoint.enabled) {
