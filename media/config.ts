@@ -48,6 +48,8 @@ export interface MediaConfig {
    * INTEGRATIONS_ALLOW_PRIVATE_NETWORKS.
    */
   readonly outbound: OutboundPolicy;
+  /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
+  readonly otlpEndpoint: string | null;
 }
 
 export class MediaConfigError extends Error {
@@ -121,6 +123,8 @@ const MediaEnvSchema = z.object({
     { error: 'must be a multiple of 20 (ms)' },
   ),
   MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
+  // OpenTelemetry traces over OTLP/HTTP; unset: not exported.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   ...AiEnvShape,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
@@ -144,7 +148,8 @@ const MediaEnvSchema = z.object({
 });
 
 type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
-const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
+/** Every variable the gateway reads. */
+export const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const variable = String(issue.path[0] ?? 'environment');
@@ -184,5 +189,6 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     logLevel: vars.LOG_LEVEL,
     logRedactPii: vars.LOG_REDACT_PII,
     outbound: Object.freeze({ allowPrivateNetworks: vars.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS, requireHttps: vars.NODE_ENV === 'production' }),
+    otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
   });
 }

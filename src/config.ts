@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { LOG_LEVELS, type LogLevel } from '../media/contract/logging.js';
 import type { OutboundPolicy } from '../media/contract/outbound-guard.js';
 import { parseTrustProxy, type TrustProxy } from './staff/trust-proxy.js';
+import { ClusterEnvSchema, readClusterConfig, type ClusterConfig } from './cluster/cluster-config.js';
 
 const ms = (fallback: number, min = 1) =>
   z.coerce.number({ error: 'must be a whole number of milliseconds' }).int().min(min).default(fallback);
@@ -22,6 +23,13 @@ const optionalFlag = z
   .optional()
   .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1' || value === 'yes'));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** One URL or several, comma-separated (e.g. every media gateway). */
+const httpUrlList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text) => text.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter((url) => url !== ''))
+    .pipe(z.array(httpUrl).min(1, 'must name at least one URL'));
 
 const EnvSchema = z.object({
   ASTERISK_ARI_URL: httpUrl.default('http://127.0.0.1:8088'),
@@ -53,7 +61,7 @@ const EnvSchema = z.object({
   EMBEDDED_PG_PORT: port(54329),
   DB_MIGRATE_ON_START: flag(true),
   DB_READY_TIMEOUT_MS: ms(1_000),
-  MEDIA_GATEWAY_URL: httpUrl.default('http://127.0.0.1:8090'),
+  MEDIA_GATEWAY_URL: httpUrlList('http://127.0.0.1:8090'),
   MEDIA_GATEWAY_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   MEDIA_GATEWAY_TIMEOUT_MS: ms(3_000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -93,9 +101,13 @@ const EnvSchema = z.object({
   WEBHOOK_MAX_AGE_MS: ms(24 * 60 * 60 * 1000, 1_000),
   WEBHOOK_POLL_MS: ms(5_000, 20),
   WEBHOOK_CALL_ENDED_DELAY_MS: ms(2_000, 0),
+  // OpenTelemetry traces over OTLP/HTTP (e.g. http://otel-collector:4318); unset: not exported.
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
 });
 
 export interface Config {
+  /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
+  readonly tracing: { readonly otlpEndpoint: string | null };
   readonly ari: {
     readonly url: string;
     readonly username: string;
@@ -117,8 +129,13 @@ export interface Config {
     readonly migrateOnStart: boolean;
     readonly readyTimeoutMs: number;
   };
+  /** The Asterisk nodes, this replica and its leases (src/cluster/cluster-config.ts). */
+  readonly cluster: ClusterConfig;
   readonly media: {
+    /** The first media gateway (single-gateway setups, the operator's readiness view). */
     readonly url: string;
+    /** Every media gateway; calls are spread over them. */
+    readonly urls: readonly string[];
     readonly token: string;
     readonly timeoutMs: number;
   };
@@ -188,6 +205,9 @@ function deepFreeze<T extends object>(value: T): T {
   return Object.freeze(value);
 }
 
+/** Every variable the backend reads, but the per-node ASTERISK_ARI_USERNAME_<NODE> / _PASSWORD_<NODE>. */
+export const BACKEND_ENV_KEYS: readonly string[] = Object.freeze([...Object.keys(EnvSchema.shape), ...Object.keys(ClusterEnvSchema.shape)]);
+
 /** Reads the backend configuration from `env`; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   // `NAME=` (as in an env file) means "not set": the default applies.
@@ -195,10 +215,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    readClusterConfig(set, clusterInputsOf(set), problems);
     throw new ConfigError(problems);
   }
   const e = parsed.data;
   const problems: string[] = [];
+  const cluster = readClusterConfig(
+    set,
+    {
+      ariUrl: e.ASTERISK_ARI_URL,
+      ariUsername: e.ASTERISK_ARI_USERNAME,
+      ariPassword: e.ASTERISK_ARI_PASSWORD,
+      appName: e.ARI_APP_NAME,
+      host: e.HOST,
+      port: e.PORT,
+    },
+    problems,
+  );
   if (e.ARI_RECONNECT_MIN_MS > e.ARI_RECONNECT_MAX_MS) {
     problems.push('ARI_RECONNECT_MIN_MS: must not exceed ARI_RECONNECT_MAX_MS');
   }
@@ -210,7 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.WEBHOOK_RETRY_MIN_MS > e.WEBHOOK_RETRY_MAX_MS) {
     problems.push('WEBHOOK_RETRY_MIN_MS: must not exceed WEBHOOK_RETRY_MAX_MS');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || cluster === null) throw new ConfigError(problems);
 
   return deepFreeze<Config>({
     ari: {
@@ -233,8 +266,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       migrateOnStart: e.DB_MIGRATE_ON_START,
       readyTimeoutMs: e.DB_READY_TIMEOUT_MS,
     },
+    cluster,
     media: {
-      url: e.MEDIA_GATEWAY_URL.replace(/\/+$/, ''),
+      url: e.MEDIA_GATEWAY_URL[0]!,
+      urls: e.MEDIA_GATEWAY_URL,
       token: e.MEDIA_GATEWAY_TOKEN,
       timeoutMs: e.MEDIA_GATEWAY_TIMEOUT_MS,
     },
@@ -268,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         callEndedDelayMs: e.WEBHOOK_CALL_ENDED_DELAY_MS,
       },
     },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
   });
 }
 
@@ -278,4 +314,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
  */
 function derivedSecret(secret: string, purpose: string): string {
   return Buffer.from(hkdfSync('sha256', secret, 'prosaas-voice-agent', purpose, 32)).toString('base64url');
+}
+
+/** What the cluster variables need from the others when those did not validate (for the one error message). */
+function clusterInputsOf(set: Readonly<Record<string, string | undefined>>) {
+  return {
+    ariUrl: set['ASTERISK_ARI_URL'] ?? 'http://127.0.0.1:8088',
+    ariUsername: set['ASTERISK_ARI_USERNAME'] ?? '',
+    ariPassword: set['ASTERISK_ARI_PASSWORD'] ?? '',
+    appName: set['ARI_APP_NAME'] ?? 'prosaas_ai',
+    host: set['HOST'] ?? '0.0.0.0',
+    port: Number(set['PORT'] ?? 3000) || 0,
+  };
 }

@@ -1,6 +1,8 @@
 // Builds what every AI call shares: the provider clients, the clip cache, the
 // backend client and the turn metrics; and the factory that gives each
 // session its own AiAgent.
+import { trace, type Tracer } from '@opentelemetry/api';
+import { CallTraces } from '../backend/call-traces.js';
 import type { Logger } from 'pino';
 import type { AiConfig } from '../config-ai.js';
 import type { OutboundPolicy } from '../contract/outbound-guard.js';
@@ -24,7 +26,7 @@ export interface AiRuntime {
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
 }
 
-export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, outbound: OutboundPolicy): AiRuntime {
+export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, outbound: OutboundPolicy, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
   const stt: SttProvider = new DeepgramSttProvider({
     apiKey: config.deepgram.apiKey,
     baseUrl: config.deepgram.baseUrl,
@@ -45,12 +47,16 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
     logger: logger.child({ component: 'clip-cache' }),
     dir: config.clipCacheDir,
   });
-  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }) });
+  const traces = new CallTraces(tracer);
+  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }), traces });
   const metrics = new TurnMetrics();
   const now = (): number => performance.now();
   const businessTools = createCallToolsFactory(outbound, now);
   return {
-    factory: (context) => new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools }),
+    factory: (context) => {
+      traces.begin(context.request.callId, context.request.traceparent);
+      return new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools });
+    },
     metrics,
     backend,
     probes: [

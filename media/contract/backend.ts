@@ -52,6 +52,8 @@ export const TurnReport = z.object({
   latency: TurnLatency.nullable(),
   /** Business tools the agent called in this turn (agent turns only). */
   tools: z.array(ToolCallRecord).max(32).optional(),
+  /** Keys the caller pressed in this (caller) turn, in order; absent or null when none. */
+  dtmf: z.string().regex(/^[0-9A-D*#]{1,64}$/).nullable().optional(),
 });
 export type TurnReport = z.infer<typeof TurnReport>;
 

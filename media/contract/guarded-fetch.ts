@@ -76,7 +76,7 @@ export function guardedFetch(options: GuardedFetchOptions): FetchLike {
           reject(new Error(`the server answered with HTTP status ${status}`));
           return;
         }
-        resolve(new Response(stream as unknown as ReadableStream<Uint8Array> | null, { status, statusText: message.statusMessage ?? '', headers: responseHeaders(message) }));
+        resolve(new Response(stream, { status, statusText: message.statusMessage ?? '', headers: responseHeaders(message) }));
       });
       request.end(body ?? undefined);
     });
@@ -86,7 +86,7 @@ export function guardedFetch(options: GuardedFetchOptions): FetchLike {
 /** The body as text, at most `maxBytes` of it (the rest is not read). */
 export async function readTextCapped(response: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
   if (!response.body) return { text: '', truncated: false };
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let truncated = false;

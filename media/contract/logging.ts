@@ -66,6 +66,7 @@ export function createLogger(options: LoggerOptions, destination: DestinationStr
  * every descendant (fastify's request loggers too) goes through this wrapper.
  */
 function redactChildBindings(logger: Logger, names: ReadonlySet<string>): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called through child.call(this, ...) below
   const child = logger.child;
   logger.child = function redactedChild(this: Logger, bindings, childOptions) {
     return child.call(this, redactFields(bindings, names), childOptions);

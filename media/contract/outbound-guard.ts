@@ -160,7 +160,7 @@ export function guardedLookup(policy: OutboundPolicy): LookupFunction {
   return (hostname, options, callback) => {
     const family = typeof options === 'number' ? options : (options?.family ?? 0);
     const wantsAll = typeof options === 'object' && options !== null && options.all === true;
-    dnsLookup(hostname, { family: family === 'IPv4' ? 4 : family === 'IPv6' ? 6 : (family as 0 | 4 | 6), all: true, verbatim: true }, (error, addresses) => {
+    dnsLookup(hostname, { family: family === 'IPv4' ? 4 : family === 'IPv6' ? 6 : family, all: true, verbatim: true }, (error, addresses) => {
       if (error) {
         callback(error, '', 0);
         return;

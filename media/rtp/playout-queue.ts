@@ -13,8 +13,9 @@
 //   on without a new marker when frames come again.
 // - Overflow policy: agent audio is never dropped silently. enqueue() refuses a
 //   frame when the queue is full (returns false) and the producer waits for
-//   onSpace, which fires once space frees up after a refusal. The only way
-//   queued frames are discarded is clear() (barge-in), which counts them.
+//   onSpace, which fires once space frees up after a refusal (or after
+//   notifyWhenSpace()). The only way queued frames are discarded is clear()
+//   (barge-in), which counts them.
 // - Barge-in: clear() drops everything queued and ends the spurt, so the next
 //   tick sends silence without a marker, and the next agent frame starts a new
 //   spurt with the marker set.
@@ -158,6 +159,15 @@ export class PlayoutQueue {
   /** The producer has nothing more for this spurt: once the queue drains it ends without underruns. */
   endOfSpurt(): void {
     this.#spurtOpen = false;
+  }
+
+  /**
+   * A producer waits for room without having been refused: onSpace fires once
+   * space frees up (now, if the queue is not full).
+   */
+  notifyWhenSpace(): void {
+    this.#producerWaiting = true;
+    if (this.#queued < this.capacityFrames) this.#notifySpace();
   }
 
   /** Barge-in: drops every queued frame and ends the spurt. Returns how many frames were dropped. */

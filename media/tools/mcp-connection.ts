@@ -59,7 +59,7 @@ export class McpConnection {
     for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
       const answer = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: both, timeout: this.#server.timeoutMs });
       for (const tool of answer.tools) {
-        tools.push({ name: tool.name, description: tool.description ?? tool.title ?? tool.name, inputSchema: tool.inputSchema as Record<string, unknown> });
+        tools.push({ name: tool.name, description: tool.description ?? tool.title ?? tool.name, inputSchema: tool.inputSchema });
       }
       cursor = answer.nextCursor;
       if (cursor === undefined) break;

@@ -13,9 +13,10 @@ import { capacitySection } from './media-capacity-section.js';
 import { rtpCodecSection } from './rtp-codec-section.js';
 import { aiLatencySection } from './ai-latency-section.js';
 import { webhookSection } from './webhook-section.js';
+import { failoverSection } from './failover-section.js';
 
-/** In run order: the short micro-benchmark, the AI latency and webhook sections, then the long capacity search. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, webhookSection, capacitySection];
+/** In run order: the short micro-benchmark, the AI latency, webhook and failover sections, then the long capacity search. */
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, webhookSection, failoverSection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 

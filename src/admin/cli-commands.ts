@@ -37,7 +37,7 @@ interface Command {
 
 export interface CommandContext {
   admin: AdminService;
-  print(line: string): void;
+  print: (line: string) => void;
 }
 
 /** Option names for the schema fields, so errors name what the user typed. */

@@ -1,6 +1,6 @@
 // Finds the business that owns a dialed number, with what the agent needs to
 // speak for it.
-import type { AgentSettings, SessionTools } from '../../media/contract/sessions.js';
+import { KeypadActions, type AgentSettings, type SessionTools } from '../../media/contract/sessions.js';
 import type { PrismaClient } from '../db/index.js';
 import { loadSessionTools } from '../integrations/session-tools.js';
 
@@ -16,13 +16,31 @@ export interface BusinessDirectory {
   findByNumber(e164: string): Promise<BusinessRoute | null>;
 }
 
-export function prismaBusinessDirectory(prisma: PrismaClient): BusinessDirectory {
+/**
+ * The business's key -> action map (a JSON object in `keypad_actions`). A value
+ * that is not one (edited by hand) maps no key, and says why in `problem`: the
+ * call goes on without keypad shortcuts rather than failing.
+ */
+export function readKeypadActions(text: string): { actions: KeypadActions; problem: string | null } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { actions: {}, problem: 'keypad_actions is not JSON' };
+  }
+  const checked = KeypadActions.safeParse(parsed);
+  return checked.success ? { actions: checked.data, problem: null } : { actions: {}, problem: `keypad_actions: ${checked.error.issues[0]?.message ?? 'invalid'}` };
+}
+
+export function prismaBusinessDirectory(prisma: PrismaClient, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessDirectory {
   return {
     async findByNumber(e164) {
       const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: true } });
       if (!row) return null;
       const b = row.business;
       const tools = await loadSessionTools(prisma, b.id);
+      const keypad = readKeypadActions(b.keypadActions);
+      if (keypad.problem) onProblem(b.id, keypad.problem);
       return {
         tools,
         businessId: b.id,
@@ -34,6 +52,7 @@ export function prismaBusinessDirectory(prisma: PrismaClient): BusinessDirectory
           language: b.language,
           timezone: b.timezone,
           transferTarget: b.transferTarget,
+          keypadActions: keypad.actions,
         },
       };
     },

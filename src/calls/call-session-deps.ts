@@ -1,4 +1,5 @@
 // What a CallSession needs from the rest of the backend.
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AriRest } from '../ari/rest.js';
 import type { MediaGatewayClient } from '../media-gateway/client.js';
@@ -11,6 +12,8 @@ export interface CallSettings {
   mediaFormat: 'ulaw' | 'slin';
   defaultCountryCode: string;
   externalMediaStasisTimeoutMs: number;
+  /** The Asterisk node these calls are on (recorded in their rows). */
+  node?: string;
 }
 
 /** Lets the manager route events by channel and bridge id to the session owning them. */
@@ -29,4 +32,6 @@ export interface CallSessionDeps {
   logger: Logger;
   now: () => Date;
   newId: () => string;
+  /** Spans of the call and its setup steps (none recorded when absent). */
+  tracer?: Tracer;
 }

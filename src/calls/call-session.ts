@@ -11,11 +11,20 @@
 // requests the end before the ARI request; a transfer (which may be refused,
 // and the call then goes on) marks itself under way, so that the caller's
 // StasisEnd meanwhile is known to be the caller leaving for the dialplan.
+//
+// A call can also be adopted: another replica set it up, lost its node's lease
+// (it died, or handed the node over), and this replica holds the lease now. The
+// adopted call starts where the row says it is: connected, waiting for its end.
+// A call that was still being set up cannot be finished by anyone else (the
+// setup's state is gone): it is ended at once. A replica that loses the lease
+// abandons its calls: no teardown, no row written, the next holder adopts them.
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { HangupReason, StasisStartEvent } from '../ari/types.js';
 import { isAriError } from '../ari/errors.js';
 import { describeError } from '../errors.js';
 import type { ActionResult } from '../../media/contract/backend.js';
+import { childContext, traceParentOf } from '../../media/contract/tracing.js';
 import { AGENT_HANGUP_CAUSES, AGENT_MESSAGES, sendCallerToTransfer, type AgentHangupReason } from './agent-actions.js';
 import { endRecord, markAnswered, newInboundRecord, type CallEnding, type CallRecord } from './call-record.js';
 import { CallLogWriterClosedError } from './call-log-writer.js';
@@ -23,6 +32,7 @@ import type { CallSessionDeps } from './call-session-deps.js';
 import { readInboundCall, type InboundCall } from './stasis-start.js';
 import { readAsteriskRtpAddress } from './asterisk-rtp-address.js';
 import { releaseCallResources } from './call-release.js';
+import { isFullySetUp, type AdoptedCall } from './adopted-call.js';
 import { EndRequested, StepError, type SetupStep } from './setup-step.js';
 import { deferred, withTimeout, type Deferred } from '../timing/waiting.js';
 
@@ -62,26 +72,60 @@ export class CallSession {
   private callerInDialplan = false;
   /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
   private readonly callerReleased: Deferred<boolean> = deferred();
+  /** Keys go to the gateway one after another, in the order they were pressed. */
+  private keysSent: Promise<void> = Promise.resolve();
+
+  /** Set up by another replica (see the top of this file). */
+  private readonly adopted: boolean;
+  /** The node's lease was lost: nothing more is done for this call here. */
+  private abandoned = false;
+
+  private readonly span: Span;
+
+  private get tracer() {
+    return this.deps.tracer ?? trace.getTracer('noop');
+  }
 
   constructor(
-    event: StasisStartEvent,
+    start: StasisStartEvent | AdoptedCall,
     private readonly deps: CallSessionDeps,
   ) {
-    this.callId = deps.newId();
-    this.callerChannelId = event.channel.id;
-    this.mediaChannelId = deps.newId();
-    this.bridgeId = deps.newId();
+    if ('kind' in start) {
+      const record = start.record;
+      this.adopted = true;
+      this.callId = record.id;
+      this.callerChannelId = record.channelId;
+      this.mediaChannelId = record.mediaChannelId ?? deps.newId();
+      this.bridgeId = record.bridgeId ?? deps.newId();
+      this.inbound = { channelId: record.channelId, dialedRaw: record.toNumber, dialed: record.toNumber, from: record.fromNumber };
+      this.record = record;
+      this.bridgeRequested = record.bridgeId !== null;
+      this.mediaChannelRequested = record.mediaChannelId !== null;
+      this.mediaSessionId = record.mediaSessionId ?? null;
+      if (record.mediaSessionId && record.mediaGatewayUrl) deps.media.remember(record.mediaSessionId, record.mediaGatewayUrl);
+    } else {
+      this.adopted = false;
+      this.callId = deps.newId();
+      this.callerChannelId = start.channel.id;
+      this.mediaChannelId = deps.newId();
+      this.bridgeId = deps.newId();
+      const call = readInboundCall(start, deps.settings.defaultCountryCode);
+      this.inbound = call;
+      this.record = newInboundRecord({
+        id: this.callId,
+        channelId: this.callerChannelId,
+        businessId: null,
+        fromNumber: call.from,
+        toNumber: call.dialed ?? call.dialedRaw,
+        status: 'ringing',
+        createdAt: deps.now(),
+        node: deps.settings.node ?? null,
+      });
+    }
     this.log = deps.logger.child({ callId: this.callId, channelId: this.callerChannelId });
-    const call = readInboundCall(event, deps.settings.defaultCountryCode);
-    this.inbound = call;
-    this.record = newInboundRecord({
-      id: this.callId,
-      channelId: this.callerChannelId,
-      businessId: null,
-      fromNumber: call.from,
-      toNumber: call.dialed ?? call.dialedRaw,
-      status: 'ringing',
-      createdAt: deps.now(),
+    // One trace per call; the gateway continues it (traceparent in the session request).
+    this.span = this.tracer.startSpan(this.adopted ? 'call adopted' : 'call', {
+      attributes: { 'call.id': this.callId, 'asterisk.node': deps.settings.node ?? '', 'call.adopted': this.adopted },
     });
     for (const id of [this.callerChannelId, this.mediaChannelId, this.bridgeId]) deps.registry.claim(id, this);
   }
@@ -114,6 +158,23 @@ export class CallSession {
     if (this.callerGone) return;
     this.callerGone = true;
     this.requestEnd({ at: this.deps.now(), cause: 'caller_hangup', causeCode, hangupReason: 'normal' });
+  }
+
+  /**
+   * The caller pressed a key (ChannelDtmfReceived on the caller's channel): the
+   * gateway's agent gets it. Keys that arrive before the media session exists
+   * or after the call ended have no one to go to, and are dropped.
+   */
+  onKeyPressed(digit: string, durationMs: number): void {
+    const sessionId = this.mediaSessionId;
+    // ARI also reports E (events.json: 0-9, A-E, # or *); a phone keypad has no E and the agent takes none.
+    if (sessionId === null || this.endRequest || !/^[0-9A-D*#]$/.test(digit)) return;
+    const key = { digit, durationMs: Math.max(0, Math.round(durationMs)) };
+    this.keysSent = this.keysSent.then(() =>
+      this.deps.media.sendDtmf(sessionId, key).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'a key the caller pressed could not be passed to the media gateway');
+      }),
+    );
   }
 
   onMediaChannelInStasis(): void {
@@ -184,6 +245,26 @@ export class CallSession {
     return this.done;
   }
 
+  /** Stops handling the call without touching it: the node's lease holder does from now on. */
+  abandon(): Promise<void> {
+    if (this.phaseValue !== 'ended' && !this.abandoned) {
+      this.abandoned = true;
+      this.endRequest ??= { at: this.deps.now(), cause: 'backend_restart', hangupReason: 'normal' };
+      this.endSignal.resolve();
+    }
+    return this.done;
+  }
+
+  /** Adopted from another replica's row. */
+  get isAdopted(): boolean {
+    return this.adopted;
+  }
+
+  /** The call's media gateway session, once created (or adopted). */
+  get mediaSession(): string | null {
+    return this.mediaSessionId;
+  }
+
   // ---- lifecycle ----------------------------------------------------------
 
   /** The first request ends the call; later ones are ignored (false). */
@@ -196,28 +277,59 @@ export class CallSession {
 
   private async lifecycle(): Promise<void> {
     const startedAt = performance.now();
-    try {
-      await this.setUp();
-    } catch (error) {
-      this.requestEnd(await this.endingForSetupFailure(error));
+    if (this.adopted) {
+      this.resumeAdopted();
+    } else {
+      try {
+        await this.setUp();
+      } catch (error) {
+        this.requestEnd(await this.endingForSetupFailure(error));
+      }
     }
     if (!this.endRequest) {
       this.phaseValue = 'active';
-      this.log.info({ setupMs: Math.round(performance.now() - startedAt) }, 'call connected to the media gateway');
+      if (!this.adopted) this.log.info({ setupMs: Math.round(performance.now() - startedAt) }, 'call connected to the media gateway');
       await this.endSignal.promise;
     }
     this.phaseValue = 'ending';
     const request = this.endRequest as EndRequest;
     try {
-      await this.tearDown(request);
+      if (this.abandoned) this.log.info('call left to the new owner of its node');
+      else await this.tearDown(request);
     } catch (error) {
       this.log.error({ err: error }, 'call teardown failed');
     } finally {
       this.callerReleased.resolve(false);
       this.phaseValue = 'ended';
       this.deps.registry.release(this);
+      this.span.setAttribute('call.status', this.record.status);
+      if (request.error) this.span.setStatus({ code: SpanStatusCode.ERROR, message: request.error });
+      this.span.end();
       this.finished.resolve();
     }
+  }
+
+  /** An adopted call goes on as connected when its row says so; one caught in its setup ends. */
+  private resumeAdopted(): void {
+    if (!isFullySetUp(this.record)) {
+      this.log.warn({ status: this.record.status }, 'adopted a call that was still being set up; ending it');
+      this.requestEnd({
+        at: this.deps.now(),
+        cause: 'backend_restart',
+        status: 'interrupted',
+        error: 'the backend stopped while the call was being set up',
+        hangupReason: 'normal',
+      });
+      return;
+    }
+    this.log.info({ node: this.record.node }, 'call adopted');
+    const toNumber = this.record.toNumber;
+    this.deps.directory.findByNumber(toNumber).then(
+      (route) => {
+        this.transferTarget = route?.agent.transferTarget ?? null;
+      },
+      (error: unknown) => this.log.warn({ err: error }, 'looking up the transfer target of an adopted call failed'),
+    );
   }
 
   private async setUp(): Promise<void> {
@@ -256,6 +368,7 @@ export class CallSession {
         caller: { from: call.from, to: dialed },
         agent: route.agent,
         ...(route.tools ? { tools: route.tools } : {}),
+        traceparent: traceParentOf(this.span),
       }),
     );
     this.mediaSessionId = session.sessionId;
@@ -281,7 +394,13 @@ export class CallSession {
       ),
     );
     await this.step('bridge_channels', () => ari.addChannels(this.bridgeId, [this.callerChannelId, this.mediaChannelId]));
-    this.record = { ...this.record, bridgeId: this.bridgeId, mediaChannelId: this.mediaChannelId };
+    this.record = {
+      ...this.record,
+      bridgeId: this.bridgeId,
+      mediaChannelId: this.mediaChannelId,
+      mediaSessionId: session.sessionId,
+      mediaGatewayUrl: media.gatewayUrlOf(session.sessionId),
+    };
     this.persist();
   }
 
@@ -292,11 +411,15 @@ export class CallSession {
    */
   private async step<T>(step: SetupStep, run: () => Promise<T>): Promise<T> {
     if (this.endRequest) throw new EndRequested();
+    const span = this.tracer.startSpan(`setup ${step}`, {}, childContext(this.span));
     try {
       return await run();
     } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
       if (this.endRequest) throw new EndRequested();
       throw new StepError(step, error);
+    } finally {
+      span.end();
     }
   }
 
@@ -306,7 +429,7 @@ export class CallSession {
   }
 
   private async endingForSetupFailure(error: unknown): Promise<EndRequest> {
-    if (error instanceof EndRequested && this.endRequest) return this.endRequest;
+    if (this.abandoned || (error instanceof EndRequested && this.endRequest)) return this.endRequest as EndRequest;
     // A refused request on the caller's channel often means the caller hung
     // up and the event is still on its way: ask Asterisk before calling it a failure.
     if (isAriError(error instanceof StepError ? error.original : error) && (await this.callerHasLeft())) {
@@ -356,6 +479,7 @@ export class CallSession {
 
   /** Hands the current record to the writer; a record the database refuses ends the call `failed`. */
   private persist(): void {
+    if (this.abandoned) return;
     const record = this.record;
     this.deps.writer.save(record).catch((error: unknown) => {
       if (error instanceof CallLogWriterClosedError) return;

@@ -41,6 +41,7 @@ export function prismaConversationStore(prisma: PrismaClient, events?: CallEvent
         llmFirstTokenMs: turn.latency?.llmFirstTokenMs ?? null,
         ttsFirstAudioMs: turn.latency?.ttsFirstAudioMs ?? null,
         voiceToVoiceMs: turn.latency?.voiceToVoiceMs ?? null,
+        dtmf: turn.dtmf ?? null,
       };
       await missingRowAsError(callId, () =>
         prisma.callTurn.upsert({

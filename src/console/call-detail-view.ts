@@ -96,7 +96,7 @@ const LATENCY_PARTS: readonly [keyof TurnLatency, string, string][] = [
 function latency(value: TurnLatency | null): Html {
   if (value === null) return html``;
   const parts = LATENCY_PARTS.filter(([key]) => value[key] !== null).map(
-    ([key, label, title]) => html`<li><abbr title="${title}">${label}</abbr> <span class="num">${value[key]!} ms</span></li>`,
+    ([key, label, title]) => html`<li><abbr title="${title}">${label}</abbr> <span class="num">${value[key]} ms</span></li>`,
   );
   return html`<details class="latency-details"><summary>Details</summary><ul class="latency" aria-label="Response time, from the end of the caller’s speech">${parts}</ul></details>`;
 }

@@ -30,7 +30,7 @@ export function readListForm(query: unknown): ListForm {
   const form = {} as Record<(typeof FIELDS)[number], string>;
   for (const field of FIELDS) {
     const raw = source[field];
-    const value = Array.isArray(raw) ? raw.at(-1) : raw;
+    const value: unknown = Array.isArray(raw) ? raw.at(-1) : raw;
     form[field] = typeof value === 'string' ? value.trim().slice(0, MAX_FIELD_LENGTH) : '';
   }
   return form;

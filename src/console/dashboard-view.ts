@@ -83,8 +83,8 @@ function hourOfWeek(dashboard: Dashboard): Html {
 <caption class="visually-hidden">Calls by weekday (rows) and hour of the day (columns)</caption>
 <thead><tr><td></td>${hours.map((hour) => html`<th scope="col"${hour % 6 === 0 ? '' : html` class="minor"`}><span${hour % 6 === 0 ? '' : html` class="visually-hidden"`}>${String(hour).padStart(2, '0')}</span></th>`)}</tr></thead>
 <tbody>${dashboard.perHourOfWeek.map(
-    (row, index) => html`<tr><th scope="row">${ISO_WEEKDAYS[index]!}</th>${row.map(
-      (count, hour) => html`<td class="heat heat-${heatLevel(count, max)}" title="${ISO_WEEKDAYS[index]!} ${String(hour).padStart(2, '0')}:00: ${plural(count, 'call', 'calls')}"><span class="visually-hidden">${count}</span></td>`,
+    (row, index) => html`<tr><th scope="row">${ISO_WEEKDAYS[index]}</th>${row.map(
+      (count, hour) => html`<td class="heat heat-${heatLevel(count, max)}" title="${ISO_WEEKDAYS[index]} ${String(hour).padStart(2, '0')}:00: ${plural(count, 'call', 'calls')}"><span class="visually-hidden">${count}</span></td>`,
     )}</tr>`,
   )}</tbody>
 </table></div>

@@ -95,8 +95,12 @@ export function registerDeliveryPages(scope: FastifyInstance, deps: ConsolePageD
     const page = await integrationPage(request, reply, deps);
     if (!page) return reply;
     const params = (request.query ?? {}) as Record<string, unknown>;
-    const text = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : '');
-    const status = isDeliveryStatus(text('status')) ? (text('status') as DeliveryStatus) : null;
+    const text = (name: string): string => {
+      const value = params[name];
+      return typeof value === 'string' ? value : '';
+    };
+    const statusText = text('status');
+    const status: DeliveryStatus | null = isDeliveryStatus(statusText) ? statusText : null;
     const filter = { endpoint: text('endpoint'), status };
     const { integrations } = page.services;
     const [deliveries, endpoints] = await Promise.all([

@@ -31,7 +31,7 @@ function message(item: InboxMessage, context: StaffSessionContext, filter: Inbox
   const timeZone = knownTimeZone(context.business.timezone);
   const done = item.calledBackAt !== null;
   const status = done
-    ? html`<span class="badge badge-ok">Called back</span> <span class="small muted">by ${item.calledBackBy ?? 'someone'}, <time datetime="${item.calledBackAt!}">${formatCallTime(new Date(item.calledBackAt!), timeZone, now)}</time></span>`
+    ? html`<span class="badge badge-ok">Called back</span> <span class="small muted">by ${item.calledBackBy ?? 'someone'}, <time datetime="${item.calledBackAt}">${formatCallTime(new Date(item.calledBackAt!), timeZone, now)}</time></span>`
     : html`<span class="badge badge-warn">To call back</span>`;
   const body = item.deleted
     ? html`<p class="muted">The contents of this message were deleted.</p>`

@@ -26,6 +26,7 @@ const MAX_NEXT_LENGTH = 1024;
 export function localPath(next: string | null | undefined): string | null {
   if (typeof next !== 'string' || next.length === 0 || next.length > MAX_NEXT_LENGTH) return null;
   if (!isSinglePath(next)) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\u0000-\u001f\u007f\\]/.test(next)) return null;
   const base = 'http://console.invalid';
   let url: URL;

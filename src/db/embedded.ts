@@ -42,7 +42,7 @@ export interface EmbeddedPostgres {
    */
   readonly dataDir: string;
   /** Stops the server (fast shutdown). Idempotent. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 // Reachable from 127.0.0.1 only; a development server, so a fixed password.
@@ -184,7 +184,7 @@ async function initialiseDataDir(initdb: string, dataDir: string, runAs: RunAs):
 }
 
 interface RunningServer {
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 function startServer(

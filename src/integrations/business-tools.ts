@@ -178,7 +178,7 @@ export class BusinessTools {
     let token: string | null | undefined;
     if (input.token !== null) {
       token = input.token.trim() === '' ? null : input.token.trim();
-      if (token !== null && (token.length > MAX_TOKEN || /[\s\u0000-\u001f\u007f]/.test(token))) {
+      if (token !== null && (token.length > MAX_TOKEN || /[\s\p{Cc}]/u.test(token))) {
         throw new ApiError('bad_request', `the bearer token must be at most ${MAX_TOKEN} characters, without spaces or control characters`);
       }
     }

@@ -41,7 +41,7 @@ export function checkedText(field: string, text: string, max: number, options: {
   const value = text.trim();
   if (value === '' && !options.optional) throw new ApiError('bad_request', `${field} is required`);
   if ([...value].length > max) throw new ApiError('bad_request', `${field} is longer than ${max} characters`);
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) throw new ApiError('bad_request', `${field} contains control characters`);
+  if (/[^\P{Cc}\t\n\r]/u.test(value)) throw new ApiError('bad_request', `${field} contains control characters`);
   return value;
 }
 

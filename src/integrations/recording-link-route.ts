@@ -32,7 +32,7 @@ const MAX_REMEMBERED = 10_000;
 /** Registered under the RECORDING_LINK_PATH prefix. */
 export function recordingLinkRoutes(deps: RecordingLinkRouteDeps): FastifyPluginAsync {
   const fetched = new Map<string, number>();
-  return async (scope) => {
+  return (scope) => {
     scope.get('/:callId', async (request, reply) => {
       const { callId } = request.params as { callId: string };
       const query = (request.query ?? {}) as Record<string, unknown>;
@@ -68,5 +68,6 @@ export function recordingLinkRoutes(deps: RecordingLinkRouteDeps): FastifyPlugin
       reply.header('content-disposition', `attachment; filename="call-${call.id}.wav"`);
       return sendRecording(request, reply, file);
     });
+    return Promise.resolve();
   };
 }

@@ -90,6 +90,7 @@ export const AUDIT_PAGE_SIZE = 50;
 
 function clip(text: string | null | undefined, max: number): string | null {
   if (text === null || text === undefined) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   const characters = [...text.replace(/[\u0000-\u001f\u007f]+/g, ' ')];
   return characters.length <= max ? characters.join('') : `${characters.slice(0, max - 1).join('')}…`;
 }

@@ -43,7 +43,7 @@ const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
   error: 'must be an ISO 8601 date (2026-11-21) or date-time with Z or an offset (2026-11-21T09:00:00Z)',
 });
 const single = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (Array.isArray(value) ? value.at(-1) : value), schema);
+  z.preprocess((value): unknown => (Array.isArray(value) ? value.at(-1) : value), schema);
 
 const QuerySchema = z
   .object({

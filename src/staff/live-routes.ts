@@ -29,7 +29,7 @@ export interface LiveRouteDeps {
 export function registerLiveRoutes(scope: FastifyInstance, deps: LiveRouteDeps): void {
   /** sessionId -> open streams. */
   const perSession = new Map<string, number>();
-  scope.get('/live', async (request): Promise<{ calls: LiveCallView[] }> => {
+  scope.get('/live', (request): { calls: LiveCallView[] } => {
     const { business } = staffSessionOf(request);
     return { calls: deps.services(request).live.list(business.id) };
   });

@@ -19,9 +19,18 @@
 //                       cookie and it counts as untrusted again.
 //
 // The server holds an attempt for its slot up to maxHoldMs; a later slot is
-// answered 429 with Retry-After. Pure: the clock is injected. In memory, per
-// backend process (a restart resets it).
-import { SlidingWindowCounter, type WindowRule } from './sliding-window-counter.js';
+// answered 429 with Retry-After.
+//
+// Failures are counted in a LoginFailureStore: PostgreSQL in production, so
+// every backend replica sees every failure and an attacker gains nothing by
+// spreading attempts over replicas. The decisions are pure functions of what
+// the store read and the injected clock. A key's next slot is the later of
+// its last failure plus the current delay and the slot the previous attempt
+// reserved; reserving is one atomic upsert, so concurrent attempts are spaced
+// across replicas too. Replicas' clocks are assumed to agree (NTP) to well
+// under the 1 s base delay.
+import type { FailureQuery, FailureSummary, LoginFailureStore } from './login-failure-store.js';
+import type { WindowRule } from './sliding-window-counter.js';
 
 export interface SlowDownRule {
   /** Failures in the window before attempts are spaced. */
@@ -50,77 +59,40 @@ export const LOGIN_THROTTLE: LoginThrottleRules = Object.freeze({
   maxHoldMs: 10_000,
 });
 
-const MAX_KEYS = 50_000;
+/** Doublings beyond this change nothing (2^30 times any base delay exceeds any maximum worth having). */
+const MAX_DOUBLINGS = 30;
 
-/** Failures per key in a sliding window, and the next free slot once they exceed the free ones. */
-export class SlowDown {
-  /** key -> failure times (oldest first) and the time the next attempt may start. */
-  private readonly entries = new Map<string, { failures: number[]; nextAtMs: number }>();
+// ---- pure rules ----------------------------------------------------------
 
-  constructor(
-    private readonly rule: SlowDownRule,
-    private readonly nowMs: () => number,
-  ) {}
-
-  /** How long an attempt now must wait for its slot (0: at once), without taking it. */
-  waitMs(key: string): number {
-    const entry = this.current(key);
-    if (!entry || entry.failures.length < this.rule.freeFailures) return 0;
-    return Math.max(0, entry.nextAtMs - this.nowMs());
-  }
-
-  /** Takes the next slot; returns how long to wait for it. */
-  take(key: string): number {
-    const entry = this.current(key);
-    if (!entry || entry.failures.length < this.rule.freeFailures) return 0;
-    const now = this.nowMs();
-    const slot = Math.max(now, entry.nextAtMs);
-    entry.nextAtMs = slot + this.delayMs(entry.failures.length);
-    return slot - now;
-  }
-
-  recordFailure(key: string): void {
-    const now = this.nowMs();
-    const entry = this.current(key) ?? { failures: [], nextAtMs: now };
-    entry.failures.push(now);
-    // Beyond this many, the delay no longer grows: older times need not be kept.
-    const keep = this.rule.freeFailures + 16;
-    if (entry.failures.length > keep) entry.failures.splice(0, entry.failures.length - keep);
-    if (entry.failures.length >= this.rule.freeFailures) entry.nextAtMs = Math.max(entry.nextAtMs, now + this.delayMs(entry.failures.length));
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    if (this.entries.size > MAX_KEYS) this.evict();
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private delayMs(failures: number): number {
-    const doublings = Math.min(30, Math.max(0, failures - this.rule.freeFailures));
-    return Math.min(this.rule.maxDelayMs, this.rule.baseDelayMs * 2 ** doublings);
-  }
-
-  private current(key: string): { failures: number[]; nextAtMs: number } | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    const since = this.nowMs() - this.rule.windowMs;
-    while (entry.failures.length > 0 && entry.failures[0]! <= since) entry.failures.shift();
-    if (entry.failures.length === 0) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry;
-  }
-
-  private evict(): void {
-    for (const key of [...this.entries.keys()]) this.current(key);
-    for (const key of this.entries.keys()) {
-      if (this.entries.size <= MAX_KEYS) return;
-      this.entries.delete(key);
-    }
-  }
+/** The delay between slots of a key with `failures` failures in its window. */
+export function slowDownDelayMs(rule: SlowDownRule, failures: number): number {
+  const doublings = Math.min(MAX_DOUBLINGS, Math.max(0, failures - rule.freeFailures));
+  return Math.min(rule.maxDelayMs, rule.baseDelayMs * 2 ** doublings);
 }
+
+/** What to ask the store about a slowed-down key: the count (capped where the delay stops growing) and the newest failure. */
+export function slowDownQuery(rule: SlowDownRule, key: string, nowMs: number): FailureQuery {
+  return { key, sinceMs: nowMs - rule.windowMs, countCap: rule.freeFailures + MAX_DOUBLINGS + 1, nth: 1 };
+}
+
+/** What to ask the store about a window-limited key: the count and the failure whose expiry frees the key. */
+export function windowQuery(rule: WindowRule, key: string, nowMs: number): FailureQuery {
+  return { key, sinceMs: nowMs - rule.windowMs, countCap: rule.maxFailures, nth: rule.maxFailures };
+}
+
+/** 0 when the key may try now, else how long until the oldest failure that counts leaves the window. */
+export function windowRetryAfterMs(rule: WindowRule, summary: FailureSummary, nowMs: number): number {
+  if (summary.count < rule.maxFailures || summary.nthNewestMs === null) return 0;
+  return Math.max(1, summary.nthNewestMs + rule.windowMs - nowMs);
+}
+
+/** When a slowed-down key's next attempt may start; null while its free failures last. */
+export function slowDownNextMs(rule: SlowDownRule, summary: FailureSummary): number | null {
+  if (summary.count < rule.freeFailures || summary.nthNewestMs === null) return null;
+  return Math.max(summary.nthNewestMs + slowDownDelayMs(rule, summary.count), summary.reservedMs ?? 0);
+}
+
+// ---- the throttle ----------------------------------------------------------
 
 export interface SignInAttempt {
   /** Normalized email. */
@@ -136,48 +108,86 @@ export type ThrottleDecision =
   | { kind: 'refuse'; retryAfterMs: number };
 
 export class LoginThrottle {
-  private readonly pairs: SlidingWindowCounter;
-  private readonly devices: SlidingWindowCounter;
-  private readonly accounts: SlowDown;
-  private readonly addresses: SlowDown;
+  private readonly store: LoginFailureStore;
+  private readonly nowMs: () => number;
+  private readonly rules: LoginThrottleRules;
+  /** Failures older than every window are of no use to any rule. */
+  private readonly longestWindowMs: number;
 
-  constructor(
-    nowMs: () => number = Date.now,
-    private readonly rules: LoginThrottleRules = LOGIN_THROTTLE,
-  ) {
-    this.pairs = new SlidingWindowCounter(rules.pair, nowMs);
-    this.devices = new SlidingWindowCounter(rules.device, nowMs);
-    this.accounts = new SlowDown(rules.account, nowMs);
-    this.addresses = new SlowDown(rules.address, nowMs);
+  constructor(store: LoginFailureStore, nowMs: () => number = Date.now, rules: LoginThrottleRules = LOGIN_THROTTLE) {
+    this.store = store;
+    this.nowMs = nowMs;
+    this.rules = rules;
+    this.longestWindowMs = Math.max(rules.pair.windowMs, rules.account.windowMs, rules.address.windowMs, rules.device.windowMs);
   }
 
-  /** Whether (and when) this attempt may check the password; takes its slot when it proceeds. */
-  admit(attempt: SignInAttempt): ThrottleDecision {
-    const pairWait = this.pairs.retryAfterMs(pairKey(attempt));
+  /**
+   * Whether (and when) this attempt may check the password; takes its slot when it proceeds.
+   * One read of the store, plus one atomic slot reservation per key being slowed down.
+   */
+  async admit(attempt: SignInAttempt): Promise<ThrottleDecision> {
+    const { rules } = this;
+    const now = this.nowMs();
+    const keys = keysOf(attempt);
+    const [pair, account, address, device] = await this.store.summarize([
+      windowQuery(rules.pair, keys.pair, now),
+      slowDownQuery(rules.account, keys.account, now),
+      slowDownQuery(rules.address, keys.address, now),
+      ...(keys.device === null ? [] : [windowQuery(rules.device, keys.device, now)]),
+    ]);
+    const pairWait = windowRetryAfterMs(rules.pair, pair!, now);
     if (pairWait > 0) return { kind: 'refuse', retryAfterMs: pairWait };
-    const trustedDevice = attempt.deviceId !== null && this.devices.retryAfterMs(attempt.deviceId) === 0;
+    const trustedDevice = device !== undefined && windowRetryAfterMs(rules.device, device, now) === 0;
     if (trustedDevice) return { kind: 'proceed', waitMs: 0, trustedDevice };
-    const waitMs = Math.max(this.accounts.waitMs(attempt.email), this.addresses.waitMs(attempt.ip));
-    if (waitMs > this.rules.maxHoldMs) return { kind: 'refuse', retryAfterMs: waitMs };
-    return { kind: 'proceed', waitMs: Math.max(this.accounts.take(attempt.email), this.addresses.take(attempt.ip)), trustedDevice };
+
+    const slowed = [
+      { key: keys.account, rule: rules.account, summary: account!, nextMs: slowDownNextMs(rules.account, account!) },
+      { key: keys.address, rule: rules.address, summary: address!, nextMs: slowDownNextMs(rules.address, address!) },
+    ].filter((entry) => entry.nextMs !== null);
+    const waitMs = Math.max(0, ...slowed.map((entry) => entry.nextMs! - now));
+    if (waitMs > rules.maxHoldMs) return { kind: 'refuse', retryAfterMs: waitMs };
+
+    const slots = await Promise.all(
+      slowed.map((entry) =>
+        this.store.takeSlot({ key: entry.key, earliestMs: Math.max(now, entry.nextMs!), delayMs: slowDownDelayMs(entry.rule, entry.summary.count) }),
+      ),
+    );
+    const slotWaitMs = Math.max(0, ...slots.map((slot) => slot - now));
+    // Another attempt (on this replica or another) reserved the slot meanwhile and the next is too far:
+    // the reservation stays (it only slows the key further) and this attempt is refused.
+    if (slotWaitMs > rules.maxHoldMs) return { kind: 'refuse', retryAfterMs: slotWaitMs };
+    return { kind: 'proceed', waitMs: slotWaitMs, trustedDevice };
   }
 
-  recordFailure(attempt: SignInAttempt): void {
-    this.pairs.recordFailure(pairKey(attempt));
-    this.accounts.recordFailure(attempt.email);
-    this.addresses.recordFailure(attempt.ip);
-    if (attempt.deviceId !== null) this.devices.recordFailure(attempt.deviceId);
+  async recordFailure(attempt: SignInAttempt): Promise<void> {
+    const keys = keysOf(attempt);
+    const now = this.nowMs();
+    const counted = [keys.pair, keys.account, keys.address, ...(keys.device === null ? [] : [keys.device])];
+    await this.store.record(counted, now, now - this.longestWindowMs);
   }
 
   /**
    * Clears the pair's failures only: an attacker's failures on the account
    * keep slowing down untrusted attempts after the real user signs in.
    */
-  recordSuccess(attempt: SignInAttempt): void {
-    this.pairs.reset(pairKey(attempt));
+  async recordSuccess(attempt: SignInAttempt): Promise<void> {
+    await this.store.clear(keysOf(attempt).pair);
   }
 }
 
-function pairKey(attempt: SignInAttempt): string {
-  return `${attempt.email}\n${attempt.ip}`;
+interface AttemptKeys {
+  pair: string;
+  account: string;
+  address: string;
+  device: string | null;
+}
+
+/** Store keys, one namespace per rule. An address never holds a newline, so the pair key is unambiguous. */
+function keysOf(attempt: SignInAttempt): AttemptKeys {
+  return {
+    pair: `pair:${attempt.ip}\n${attempt.email}`,
+    account: `email:${attempt.email}`,
+    address: `ip:${attempt.ip}`,
+    device: attempt.deviceId === null ? null : `device:${attempt.deviceId}`,
+  };
 }

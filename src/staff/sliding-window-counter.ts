@@ -1,7 +1,10 @@
-// Failures counted in memory in sliding windows per key (SlidingWindowCounter):
-// the building block of the staff sign-in throttle (login-throttle.ts) and of
-// the operator sign-in limit. In memory means per backend process and reset
-// by a restart.
+// Failures counted in memory in sliding windows per key (SlidingWindowCounter),
+// and the window rule the staff sign-in throttle also applies (login-throttle.ts,
+// which counts in PostgreSQL so that every replica shares its counts).
+// In memory means per backend process and reset by a restart: enough for the
+// operator sign-in limit, which guards one random token of at least 16
+// characters rather than people's passwords, so that N replicas multiplying
+// its 10 tries per 15 minutes still leave guessing hopeless.
 
 export interface WindowRule {
   readonly maxFailures: number;

@@ -2,8 +2,9 @@
 // password and a disabled account give the same answer after the same work
 // (a dummy scrypt for an unknown email), so the answer never tells whether an
 // email has an account. Every attempt goes through the sign-in throttle
-// (login-throttle.ts); a successful one also hands the browser a trusted-device
-// token (device-cookie.ts). Sign-ins and failures go to the audit log.
+// (login-throttle.ts), whose counts every backend replica shares; a successful
+// one also hands the browser a trusted-device token (device-cookie.ts).
+// Sign-ins and failures go to the audit log.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PrismaClient } from '../db/index.js';
 import type { AuditLog } from './audit-log.js';
@@ -56,7 +57,7 @@ export class StaffAuth {
       ip: client.ip,
       deviceId: user ? verifyDeviceToken(client.deviceToken, user) : null,
     };
-    const decision = throttle.admit(attempt);
+    const decision = await throttle.admit(attempt);
     if (decision.kind === 'refuse') {
       if (user) {
         await audit.record({
@@ -72,7 +73,7 @@ export class StaffAuth {
 
     const matches = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash()));
     if (!user || !matches || user.disabledAt !== null) {
-      throttle.recordFailure(attempt);
+      await throttle.recordFailure(attempt);
       await audit.record({
         businessId: user?.businessId ?? null,
         // An unknown email is not stored: it may be a password typed into the wrong field.
@@ -83,7 +84,7 @@ export class StaffAuth {
       });
       return { kind: 'invalid' };
     }
-    throttle.recordSuccess(attempt);
+    await throttle.recordSuccess(attempt);
 
     const at = now();
     await prisma.staffUser.update({ where: { id: user.id }, data: { lastLoginAt: at } });

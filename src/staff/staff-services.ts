@@ -9,6 +9,7 @@ import { MessageInbox } from './message-inbox.js';
 import { Retention } from './retention.js';
 import { TeamService } from './team-service.js';
 import { LoginThrottle } from './login-throttle.js';
+import { PostgresLoginFailureStore } from './postgres-login-failure-store.js';
 import { RecordingFiles } from './recording-files.js';
 import { StaffAuth } from './staff-auth.js';
 import { StaffSessionStore } from './session-store.js';
@@ -37,13 +38,14 @@ export interface StaffServicesOptions {
   /** Absolute. */
   recordingsDir: string;
   now?: () => Date;
+  /** Default: counted in the shared database, so that every replica applies the same limits. */
   throttle?: LoginThrottle;
 }
 
 export function createStaffServices(options: StaffServicesOptions): StaffServices {
   const now = options.now ?? (() => new Date());
   const sessions = new StaffSessionStore(options.prisma, { ttlMs: options.sessionTtlMs, idleMs: options.sessionIdleMs, now });
-  const throttle = options.throttle ?? new LoginThrottle(() => now().getTime());
+  const throttle = options.throttle ?? new LoginThrottle(new PostgresLoginFailureStore(options.prisma), () => now().getTime());
   const admin = new AdminService(options.prisma, now);
   const audit = new AuditLog(options.prisma, now);
   const recordings = new RecordingFiles(options.recordingsDir);

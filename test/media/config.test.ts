@@ -22,6 +22,8 @@ function aiDefaults(keys: { deepgram: string; openai: string }) {
     clipCacheDir: join(process.cwd(), '.data', 'clips'),
     timings: {
       bargeInMinMs: 200,
+      bargeInSttEvidence: 'words',
+      bargeInSttMinMs: 60,
       silenceRepromptMs: 7000,
       maxReprompts: 2,
       maxCallMs: 900_000,
@@ -68,6 +70,7 @@ describe('loadMediaConfig', () => {
       logLevel: 'info',
       logRedactPii: false,
       outbound: { allowPrivateNetworks: false, requireHttps: false },
+      otlpEndpoint: null,
     });
     expect(isAbsolute(config.recordings.dir)).toBe(true);
     expect(isAbsolute(config.ai.clipCacheDir)).toBe(true);
@@ -111,6 +114,7 @@ describe('loadMediaConfig', () => {
       logLevel: 'debug',
       logRedactPii: true,
       outbound: { allowPrivateNetworks: true, requireHttps: true },
+      otlpEndpoint: null,
     });
   });
 
@@ -180,6 +184,8 @@ describe('loadMediaConfig', () => {
       TTS_PROVIDER: '',
       CLIP_CACHE_DIR: '',
       BARGE_IN_MIN_MS: '',
+      BARGE_IN_STT_EVIDENCE: '',
+      BARGE_IN_STT_MIN_MS: '',
       SILENCE_REPROMPT_MS: '',
       SILENCE_MAX_REPROMPTS: '',
       MAX_CALL_MS: '',

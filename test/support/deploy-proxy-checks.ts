@@ -54,7 +54,7 @@ export function checkHttpsProxy(root: string): string[] {
   // An empty value would make the Caddyfile's first site address empty (Caddy refuses to start).
   if (!proxyEnv.CONSOLE_DOMAIN) problems.push(`compose: ${PROXY} may get CONSOLE_DOMAIN empty (the Caddyfile then has no site address)`);
 
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(root, CADDYFILE), 'utf8');
   } catch {

@@ -1,7 +1,7 @@
 // A business's integrations written straight into the database, for tests
 // that exercise what happens with them (the console's forms are tested on
 // their own): webhook endpoints, HTTP tools, MCP servers.
-import type { PrismaClient } from '../../src/db/index.js';
+import type { Prisma, PrismaClient } from '../../src/db/index.js';
 import { newSigningSecret } from '../../media/contract/standard-webhooks.js';
 import { WEBHOOK_EVENT_TYPES } from '../../src/integrations/webhook-events.js';
 
@@ -14,7 +14,7 @@ export async function addWebhookEndpoint(prisma: PrismaClient, businessId: strin
 export interface HttpToolRow {
   name: string;
   description?: string;
-  parameters?: Record<string, unknown>;
+  parameters?: Prisma.InputJsonObject;
   url: string;
   method?: string;
   timeoutMs?: number;
@@ -27,7 +27,7 @@ export async function addHttpTool(prisma: PrismaClient, businessId: string, tool
       businessId,
       name: tool.name,
       description: tool.description ?? `The ${tool.name} tool.`,
-      parameters: (tool.parameters ?? { type: 'object', properties: {} }) as object,
+      parameters: tool.parameters ?? { type: 'object', properties: {} },
       url: tool.url,
       method: tool.method ?? 'POST',
       secret,

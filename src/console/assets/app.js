@@ -16,7 +16,7 @@ function seekFromTranscript() {
   for (const hint of document.querySelectorAll('.seek-hint')) hint.hidden = false;
   for (const button of document.querySelectorAll('button.seek')) {
     button.hidden = false;
-    button.nextElementSibling?.classList.contains('seek-text') && (button.nextElementSibling.hidden = true);
+    if (button.nextElementSibling?.classList.contains('seek-text')) button.nextElementSibling.hidden = true;
     button.addEventListener('click', () => {
       audio.currentTime = Number(button.dataset.seekSeconds) || 0;
       audio.play().catch(() => {});

@@ -96,7 +96,7 @@ export class FakeToolServer {
         { id: header(request, WEBHOOK_HEADERS.id), timestamp: header(request, WEBHOOK_HEADERS.timestamp), signature: header(request, WEBHOOK_HEADERS.signature) },
         body,
       ).ok;
-    let json: ToolRequest['json'] = null;
+    let json: ToolRequest['json'];
     try {
       json = body === '' ? null : (JSON.parse(body) as ToolRequest['json']);
     } catch {

@@ -88,7 +88,7 @@ export class FakeWebhookReceiver {
       this.#failures.count -= 1;
       status = this.#failures.status;
     }
-    let json: ReceivedWebhook['json'] = null;
+    let json: ReceivedWebhook['json'];
     try {
       json = JSON.parse(body) as ReceivedWebhook['json'];
     } catch {

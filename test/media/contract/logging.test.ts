@@ -1,6 +1,6 @@
 // The factory both programs use, writing into memory: the line format, levels,
 // the two redaction modes and secrets in every mode.
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { REDACTED } from '../../../media/contract/log-fields.js';
 import { createLogger, isLogLevel, type LoggerOptions } from '../../../media/contract/logging.js';
@@ -95,8 +95,8 @@ describe('createLogger', () => {
 
   it('redacts what fastify request loggers (children of children) write', async () => {
     const { logger, text } = capture({ redactPii: true });
-    const app = Fastify({ loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger });
-    app.get('/call', async (request) => {
+    const app = Fastify({ loggerInstance: logger.child({ component: 'http' }) });
+    app.get('/call', (request) => {
       request.log.info({ from: CALLER, headers: { authorization: 'Bearer abcdef0123456789' } }, 'inbound call');
       throw new Error(`lookup of ${CALLER} at postgresql://app:db-Pa55@db/voice failed`);
     });

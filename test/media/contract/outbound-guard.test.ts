@@ -41,13 +41,13 @@ describe('urlProblem and destinationProblem', () => {
   });
 
   it('judges a name by every address it resolves to', async () => {
-    const resolver: Resolver = async (host) =>
-      host === 'mixed.example' ? [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }];
+    const resolver: Resolver = (host) =>
+      Promise.resolve(
+        host === 'mixed.example' ? [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }] : [{ address: '93.184.216.34', family: 4 }],
+      );
     expect(await destinationProblem('https://public.example/x', STRICT, resolver)).toBeNull();
     expect(await destinationProblem('https://mixed.example/x', STRICT, resolver)).toBe('is not allowed: mixed.example resolves to 10.0.0.7, a private, loopback or reserved address');
-    const failing: Resolver = async () => {
-      throw new Error('ENOTFOUND');
-    };
+    const failing: Resolver = () => Promise.reject(new Error('ENOTFOUND'));
     expect(await destinationProblem('https://gone.example/x', STRICT, failing)).toBe('is not reachable: the host name gone.example does not resolve');
     expect(await destinationProblem('https://gone.example/x', PRIVATE_ALLOWED, failing)).toBeNull();
   });

@@ -1,112 +1,104 @@
 // The conversation state machine with a business's own tools (HTTP, MCP):
-// they run through the agent (run_tool), their answers feed another LLM round,
-// dead air while they run gets a filler sooner than while the LLM thinks, and
-// a turn given up while they run still answers every tool call in the history.
+// they run in the gateway (run_tool), their answers feed another LLM round of
+// the same turn, dead air while they run gets a filler sooner than while the
+// LLM thinks, and their results are must-deliver like a backend action's: a
+// caller who speaks meanwhile is answered once the result is in the history.
 import { describe, expect, it } from 'vitest';
-import { ConversationMachine } from '../../../media/conversation/conversation-machine.js';
-import type { ConversationEffect } from '../../../media/conversation/conversation-types.js';
-
-const CLIPS = {
-  greeting: 'Thanks for calling Acme Dental, how can I help?',
-  reprompt: 'Are you still there?',
-  goodbye: 'Thank you for calling, goodbye.',
-  apology: 'Sorry, I am having trouble right now.',
-  transfer_notice: 'Let me transfer you.',
-  filler: 'One moment.',
-  filler_more: 'Thanks for waiting.',
-};
+import type { ConversationMachine } from '../../../media/conversation/conversation-machine.js';
+import { ENDING_NOT_ALONE } from '../../../media/conversation/tool-calls.js';
+import { callerSays, expectValidRequest, greetedAndAsked, machine as baseMachine, only, roundDone, types } from './machine-fixtures.js';
 
 function machine(): ConversationMachine {
-  return new ConversationMachine(
-    {
-      systemPrompt: 'You answer the phone for Acme Dental.',
-      canTransfer: false,
-      silenceRepromptMs: 7000,
-      maxReprompts: 2,
-      maxCallMs: 15 * 60_000,
-      fillerAfterMs: 2000,
-      isBusinessTool: (name) => name === 'lookup_order',
-    },
-    CLIPS,
-  );
+  return baseMachine({ canTransfer: false, fillerAfterMs: 2000, isBusinessTool: (name) => name === 'lookup_order' });
 }
 
-function only<T extends ConversationEffect['type']>(effects: ConversationEffect[], type: T) {
-  return effects.filter((e): e is Extract<ConversationEffect, { type: T }> => e.type === type);
-}
-
-/** Greeted, the caller asked (speech ends at 2000 ms), and the LLM called lookup_order at 2400 ms. */
-function toolCalled(m: ConversationMachine) {
-  const start = m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
-  const greeting = only(start, 'play_clip')[0]!.turn;
-  m.handle({ type: 'agent_audio_sent', turn: greeting, atMs: 20 });
-  m.handle({ type: 'agent_audio_done', turn: greeting, atMs: 900 });
-  m.handle({ type: 'caller_speech_start', atMs: 1000 });
-  m.handle({ type: 'caller_speech_end', atMs: 2000 });
-  const asked = m.handle({ type: 'stt_final', text: 'Where is order A-17?', speechFinal: true, atMs: 2000 });
-  const turn = only(asked, 'start_llm')[0]!.turn;
-  m.handle({ type: 'llm_tool_call', turn, id: 'call_1', name: 'lookup_order', arguments: { order_id: 'A-17' } });
-  const done = m.handle({ type: 'llm_done', turn, atMs: 2400 });
-  return { turn, done };
-}
+const LOOKUP = { id: 'call_1', name: 'lookup_order', arguments: { order_id: 'A-17' } };
 
 describe('ConversationMachine with business tools', () => {
-  it('runs a business tool through the agent and answers with its result in another round', () => {
+  it('runs a business tool in the gateway and answers with its result in another round of the same turn', () => {
     const m = machine();
-    const { turn, done } = toolCalled(m);
-    expect(done).toEqual([{ type: 'run_tool', turn, toolCallId: 'call_1', name: 'lookup_order', arguments: { order_id: 'A-17' } }]);
-    const answered = m.handle({ type: 'tool_result', turn, toolCallId: 'call_1', content: '{"status":"shipped"}' });
+    const { answerTurn } = greetedAndAsked(m, 'Where is order A-17?');
+    const done = roundDone(m, answerTurn, '', 2400, [LOOKUP]);
+    expect(done).toEqual([{ type: 'run_tool', turn: answerTurn, toolCallId: 'call_1', name: 'lookup_order', arguments: { order_id: 'A-17' } }]);
+    const answered = m.handle({ type: 'tool_result', turn: answerTurn, toolCallId: 'call_1', content: '{"status":"shipped"}' });
     const next = only(answered, 'start_llm')[0]!;
-    expect(next.turn).toBe(turn);
+    expect(next.turn).toBe(answerTurn);
+    expectValidRequest(next.messages);
     expect(next.messages.slice(-2)).toEqual([
       { role: 'assistant', content: null, toolCalls: [{ id: 'call_1', name: 'lookup_order', arguments: '{"order_id":"A-17"}' }] },
       { role: 'tool', toolCallId: 'call_1', content: '{"status":"shipped"}' },
     ]);
     // A result that comes twice (or for a call it never made) changes nothing.
-    expect(m.handle({ type: 'tool_result', turn, toolCallId: 'call_1', content: 'again' })).toEqual([]);
+    expect(m.handle({ type: 'tool_result', turn: answerTurn, toolCallId: 'call_1', content: 'again' })).toEqual([]);
+    expect(m.handle({ type: 'tool_result', turn: answerTurn, toolCallId: 'call_404', content: 'stray' })).toEqual([]);
+  });
+
+  it('runs a business tool and a backend action of one round together, and asks again once both answered', () => {
+    const m = baseMachine({ isBusinessTool: (name) => name === 'lookup_order' });
+    const { answerTurn } = greetedAndAsked(m, 'Check A-17 and take a message.');
+    const done = roundDone(m, answerTurn, '', 2400, [LOOKUP, { id: 'call_2', name: 'take_message', arguments: { caller_name: 'Ann', callback_number: '555', reason: 'A-17' } }]);
+    expect(types(done).sort()).toEqual(['action', 'run_tool']);
+    expect(m.handle({ type: 'tool_result', turn: answerTurn, toolCallId: 'call_1', content: 'shipped' })).toEqual([]);
+    const both = m.handle({ type: 'action_result', turn: answerTurn, toolCallId: 'call_2', ok: true, message: null });
+    expect(types(both)).toEqual(['start_llm']);
+    expectValidRequest(only(both, 'start_llm')[0]!.messages);
+  });
+
+  it('refuses end_call that comes with a business tool: the caller must hear the tool’s outcome first', () => {
+    const m = baseMachine({ isBusinessTool: (name) => name === 'lookup_order' });
+    const { answerTurn } = greetedAndAsked(m, 'Where is A-17? Bye.');
+    const done = roundDone(m, answerTurn, '', 2400, [LOOKUP, { id: 'call_2', name: 'end_call', arguments: {} }]);
+    expect(types(done)).toEqual(['run_tool']);
+    const answered = m.handle({ type: 'tool_result', turn: answerTurn, toolCallId: 'call_1', content: 'shipped' });
+    const messages = only(answered, 'start_llm')[0]!.messages;
+    expect(messages.find((x) => x.role === 'tool' && x.toolCallId === 'call_2')).toMatchObject({ content: ENDING_NOT_ALONE });
   });
 
   it('covers a running tool with a filler after 700 ms of quiet, sooner than the LLM’s 2 s', () => {
     const m = machine();
-    const { turn } = toolCalled(m);
+    const { answerTurn } = greetedAndAsked(m, 'Where is order A-17?');
+    roundDone(m, answerTurn, '', 2400, [LOOKUP]);
+    // Quiet since the caller's speech ended at 2000 ms.
     expect(only(m.handle({ type: 'tick', atMs: 2600, agentAudible: false }), 'play_clip')).toEqual([]);
-    expect(only(m.handle({ type: 'tick', atMs: 2700, agentAudible: false }), 'play_clip')).toEqual([{ type: 'play_clip', turn, clip: 'filler' }]);
+    expect(only(m.handle({ type: 'tick', atMs: 2700, agentAudible: false }), 'play_clip')).toEqual([{ type: 'play_clip', turn: answerTurn, clip: 'filler' }]);
   });
 
   it('covers a tool that runs after spoken words too, once they have been heard', () => {
     const m = machine();
-    const start = m.handle({ type: 'start', atMs: 0, wallMs: 0 });
-    const greeting = only(start, 'play_clip')[0]!.turn;
-    m.handle({ type: 'agent_audio_sent', turn: greeting, atMs: 20 });
-    m.handle({ type: 'agent_audio_done', turn: greeting, atMs: 900 });
-    m.handle({ type: 'caller_speech_start', atMs: 1000 });
-    m.handle({ type: 'caller_speech_end', atMs: 2000 });
-    const turn = only(m.handle({ type: 'stt_final', text: 'Where is order A-17?', speechFinal: true, atMs: 2000 }), 'start_llm')[0]!.turn;
-    m.handle({ type: 'llm_text', turn, delta: 'Let me check.' });
-    m.handle({ type: 'llm_tool_call', turn, id: 'call_1', name: 'lookup_order', arguments: {} });
-    m.handle({ type: 'llm_done', turn, atMs: 2300 });
-    m.handle({ type: 'agent_audio_sent', turn, atMs: 2400 });
+    const { answerTurn } = greetedAndAsked(m, 'Where is order A-17?');
+    roundDone(m, answerTurn, 'Let me check.', 2400, [{ ...LOOKUP, arguments: {} }]);
+    m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2500 });
     m.handle({ type: 'tick', atMs: 3000, agentAudible: true });
     expect(only(m.handle({ type: 'tick', atMs: 3600, agentAudible: false }), 'play_clip')).toEqual([]);
-    expect(only(m.handle({ type: 'tick', atMs: 3700, agentAudible: false }), 'play_clip')).toEqual([{ type: 'play_clip', turn, clip: 'filler' }]);
+    expect(only(m.handle({ type: 'tick', atMs: 3700, agentAudible: false }), 'play_clip')).toEqual([{ type: 'play_clip', turn: answerTurn, clip: 'filler' }]);
   });
 
-  it('answers a running tool call as cancelled when the caller speaks on, so the next request stays valid', () => {
+  it('no longer hurries the filler once the tool answered', () => {
     const m = machine();
-    const { turn } = toolCalled(m);
-    m.handle({ type: 'caller_speech_start', atMs: 2600 });
-    m.handle({ type: 'caller_speech_end', atMs: 3200 });
-    const again = m.handle({ type: 'stt_final', text: 'Actually, order B-2.', speechFinal: true, atMs: 3200 });
-    expect(again.map((e) => e.type)).toEqual(['cancel_turn', 'report_turn', 'start_llm']);
-    expect(only(again, 'cancel_turn')[0]!.turn).toBe(turn);
-    const messages = only(again, 'start_llm')[0]!.messages;
+    const { answerTurn } = greetedAndAsked(m, 'Where is order A-17?');
+    roundDone(m, answerTurn, '', 2400, [LOOKUP]);
+    m.handle({ type: 'tool_result', turn: answerTurn, toolCallId: 'call_1', content: 'shipped' });
+    expect(only(m.handle({ type: 'tick', atMs: 2800, agentAudible: false }), 'play_clip')).toEqual([]);
+    expect(only(m.handle({ type: 'tick', atMs: 4000, agentAudible: false }), 'play_clip')).toEqual([{ type: 'play_clip', turn: answerTurn, clip: 'filler' }]);
+  });
+
+  it('keeps a running tool’s result when the caller speaks on: the next request waits for it and pairs the call', () => {
+    const m = machine();
+    const { answerTurn } = greetedAndAsked(m, 'Where is order A-17?');
+    roundDone(m, answerTurn, '', 2400, [LOOKUP]);
+    const again = callerSays(m, 'Actually, order B-2.', 3200);
+    expect(types(again)).toEqual(['cancel_turn', 'report_turn']);
+    expect(only(again, 'cancel_turn')[0]!.turn).toBe(answerTurn);
+    // The tool answers after its turn was replaced: its result is recorded and the new turn asks now.
+    const result = m.handle({ type: 'tool_result', turn: answerTurn, toolCallId: 'call_1', content: '{"status":"shipped"}' });
+    expect(types(result)).toEqual(['start_llm']);
+    const messages = only(result, 'start_llm')[0]!.messages;
+    expectValidRequest(messages);
     expect(messages.slice(-4)).toEqual([
       { role: 'user', content: 'Where is order A-17?' },
       { role: 'assistant', content: null, toolCalls: [{ id: 'call_1', name: 'lookup_order', arguments: '{"order_id":"A-17"}' }] },
-      { role: 'tool', toolCallId: 'call_1', content: 'Cancelled: the conversation moved on before this finished.' },
+      { role: 'tool', toolCallId: 'call_1', content: '{"status":"shipped"}' },
       { role: 'user', content: 'Actually, order B-2.' },
     ]);
-    // The late answer of the cancelled call is ignored.
-    expect(m.handle({ type: 'tool_result', turn, toolCallId: 'call_1', content: 'late' })).toEqual([]);
   });
 });

@@ -133,7 +133,7 @@ describe('the console for a business, in a browser', () => {
       expect(total).toMatch(/^\d+ calls? match these filters\.$/);
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
       expect(download.suggestedFilename()).toMatch(/^calls-\d{4}-\d{2}-\d{2}\.csv$/);
-      const text = await readFile((await download.path())!, 'utf8');
+      const text = await readFile(await download.path(), 'utf8');
       const rows = text.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
       expect(rows.length - 1).toBe(Number(/^\d+/.exec(total)![0]));
       expect(rows.slice(1).every((row) => row.includes(',Transferred,'))).toBe(true);

@@ -63,7 +63,7 @@ async function page(method: 'GET' | 'POST', url: string, options: PageRequest = 
   const response = await system.backend.app.inject({ method, url, headers, payload, remoteAddress: options.ip ?? freshIp() });
   const raw = response.headers['set-cookie'];
   const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)];
-  return { status: response.statusCode, headers: response.headers, body: response.body, location: response.headers.location as string | undefined, setCookies };
+  return { status: response.statusCode, headers: response.headers, body: response.body, location: response.headers.location, setCookies };
 }
 
 function cookieNamed(answer: PageAnswer, name: string): string | null {

@@ -27,10 +27,10 @@ const ADDRESSES: Readonly<Record<string, string>> = {
   'intranet.acme.example': '10.0.0.5',
   localhost: '127.0.0.1',
 };
-const resolver: Resolver = async (host) => {
+const resolver: Resolver = (host) => {
   const address = ADDRESSES[host];
-  if (!address) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return [{ address, family: 4 }];
+  if (!address) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+  return Promise.resolve([{ address, family: 4 }]);
 };
 
 let database: TestDatabase;

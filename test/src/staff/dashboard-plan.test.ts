@@ -33,7 +33,7 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 async function planOf(query: Prisma.Sql): Promise<PlanNode[]> {
-  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${query.text}`, query.values as unknown[]);
+  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${query.text}`, query.values);
   return nodes(rows[0]!['QUERY PLAN'][0].Plan);
 }
 
