@@ -1,6 +1,6 @@
 // CallLog persistence through Prisma.
 import type { CallLog, Prisma, PrismaClient } from '../db/index.js';
-import { OPEN_STATUSES, type CallRecord, type CallStatus, type HangupCause } from './call-record.js';
+import { OPEN_STATUSES, type CallRecord, type HangupCause } from './call-record.js';
 import type { CallLogStore } from './call-log-writer.js';
 import type { CallEventSink } from './call-events.js';
 
@@ -56,7 +56,7 @@ export function recordOfRow(row: CallLog): CallRecord {
     direction: row.direction,
     fromNumber: row.fromNumber,
     toNumber: row.toNumber,
-    status: row.status as CallStatus,
+    status: row.status,
     createdAt: row.createdAt,
     answeredAt: row.answeredAt,
     endedAt: row.endedAt,
