@@ -22,8 +22,11 @@ interface TurnTools {
   reported: TurnReport | null;
 }
 
+/** What this needs of a call's tools (call-tools.ts). */
+export type BusinessToolSet = Pick<CallTools, 'prepare' | 'has' | 'specs' | 'execute' | 'close'>;
+
 export interface AgentBusinessToolsOptions {
-  readonly tools: CallTools;
+  readonly tools: BusinessToolSet;
   /** The call's signal: listing and runs stop with the call. */
   readonly signal: AbortSignal;
   /** Sends a turn report to the backend. */
