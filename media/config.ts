@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AGENT_KINDS, type AgentKind } from './agents/index.js';
 import { AiEnvShape, aiConfig, aiProblems, type AiConfig } from './config-ai.js';
 import { LOG_LEVELS, type LogLevel } from './contract/logging.js';
+import type { OutboundPolicy } from './contract/outbound-guard.js';
 
 export { LOG_LEVELS, type LogLevel };
 
@@ -43,6 +44,12 @@ export interface MediaConfig {
   readonly logLevel: LogLevel;
   /** LOG_REDACT_PII: no caller numbers, transcripts, message contents or tool arguments in the log. */
   readonly logRedactPii: boolean;
+  /**
+   * Where the business's tools (HTTP, MCP) may be called: https only in
+   * production (NODE_ENV), public addresses only unless
+   * INTEGRATIONS_ALLOW_PRIVATE_NETWORKS.
+   */
+  readonly outbound: OutboundPolicy;
   /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
   readonly otlpEndpoint: string | null;
 }
@@ -134,6 +141,14 @@ const MediaEnvSchema = z.object({
       z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
     )
     .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  // The backend reads the same two from the same file: one policy for webhooks and tools.
+  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: z
+    .preprocess(
+      unsetIfEmpty,
+      z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+    )
+    .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  NODE_ENV: optionalString(''),
 });
 
 type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
@@ -178,6 +193,7 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
     logRedactPii: vars.LOG_REDACT_PII,
+    outbound: Object.freeze({ allowPrivateNetworks: vars.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS, requireHttps: vars.NODE_ENV === 'production' }),
     otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
   });
 }

@@ -149,7 +149,7 @@ export interface MediaGateway {
 export async function startMediaGateway(deps: { config: MediaConfig; logger: Logger }): Promise<MediaGateway> {
   const { config, logger } = deps;
   const tracing = createTracing({ serviceName: 'prosaas-media-gateway', otlpEndpoint: config.otlpEndpoint });
-  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger, tracing.tracer) : null;
+  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger, config.outbound, tracing.tracer) : null;
   const readiness = new ProviderReadiness(ai?.probes ?? [], logger.child({ component: 'providers' }));
   const rtp = await openRtpSessions(config, logger, ai ? ai.factory : SIMPLE_AGENT_FACTORIES[config.agent as 'echo' | 'silent']);
   const processMetrics = new ProcessMetrics();

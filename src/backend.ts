@@ -34,6 +34,12 @@ import { observedCallLogStore, observedConversationStore } from './staff/observe
 import { createStaffServices, type StaffServices } from './staff/staff-services.js';
 import { RetentionJob } from './staff/retention-job.js';
 import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
+import { WebhookOutbox } from './integrations/webhook-outbox.js';
+import { WebhookWorker } from './integrations/webhook-worker.js';
+import { createIntegrationServices } from './integrations/integration-services.js';
+import type { RecordingLinkServices } from './integrations/recording-link-route.js';
+import { AuditLog } from './staff/audit-log.js';
+import { RecordingFiles } from './staff/recording-files.js';
 import { NodeLeases } from './cluster/node-lease.js';
 import { NodeOwnership } from './cluster/node-ownership.js';
 import { NodeRuntime } from './cluster/node-runtime.js';
@@ -114,6 +120,10 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let staffServices: StaffServices | null = null;
   let adminServices: AdminServices | null = null;
   let consoleServices: ConsoleServices | null = null;
+  let recordingLinkServices: RecordingLinkServices | null = null;
+  // The worker exists once the database does; events committed before only wait for its first look.
+  let webhookWorker: WebhookWorker | null = null;
+  const outbox = new WebhookOutbox({ callEndedDelayMs: config.integrations.webhooks.callEndedDelayMs, onCommitted: () => webhookWorker?.nudge() });
   const live = new LiveCallFeed({ now: () => new Date() });
   const onLiveFeedError = (err: unknown) => logger.error({ err }, 'live call feed listener failed');
   const app = buildApp({
@@ -132,6 +142,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       operatorToken: config.admin.operatorToken,
     },
     trustProxy: config.staff.trustProxy,
+    recordingLinks: { secret: config.integrations.recordingLinkSecret, services: () => recordingLinkServices },
   });
   const metrics = new BackendMetrics();
   registerMetricsRoute(app, metrics, config.media.token);
@@ -151,7 +162,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       logger,
     });
     dbStatus = 'connecting';
-    openedDb = await prepareDatabase(database.url, config, logger, signal);
+    openedDb = await prepareDatabase(database.url, config, logger, signal, outbox);
   } catch (error) {
     metrics.close();
     await app.close();
@@ -171,7 +182,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger,
   });
   const writer = new CallLogWriter({
-    store: liveBridge.publishing(observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError)),
+    store: liveBridge.publishing(observedCallLogStore(prismaCallLogStore(openedDb.prisma, outbox), live, onLiveFeedError)),
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
@@ -268,7 +279,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       endedGraceMs: DEFAULT_ENDED_CALL_GRACE_MS,
     }),
     store: countingFailures(
-      liveBridge.publishingTurns(observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError)),
+      liveBridge.publishingTurns(observedConversationStore(prismaConversationStore(openedDb.prisma, outbox), live, onLiveFeedError)),
       metrics,
     ),
     logger,
@@ -287,13 +298,33 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     readiness,
     gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
   });
-  consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
+  const integrations = createIntegrationServices({
+    prisma: openedDb.prisma,
+    audit: staffServices.audit,
+    policy: { outbound: config.integrations.outbound },
+    onQueued: () => webhookWorker?.nudge(),
+  });
+  consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices, integrations });
   const retentionJob = new RetentionJob({
     retention: staffServices.retention,
     pool: openedDb.pool,
     logger: logger.child({ component: 'retention' }),
   });
   retentionJob.start();
+  recordingLinkServices = {
+    prisma: openedDb.prisma,
+    files: new RecordingFiles(config.staff.recordingsDir),
+    audit: new AuditLog(openedDb.prisma),
+  };
+  const webhooks = new WebhookWorker({
+    prisma: openedDb.prisma,
+    logger: logger.child({ component: 'webhooks' }),
+    policy: config.integrations.outbound,
+    ...config.integrations.webhooks,
+    links: { publicUrl: config.integrations.publicUrl, secret: config.integrations.recordingLinkSecret, ttlMs: config.integrations.recordingLinkTtlMs },
+  });
+  webhookWorker = webhooks;
+  webhooks.start();
 
   owner.start();
 
@@ -303,6 +334,8 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       draining = true;
       logger.info('backend stopping');
       await retentionJob.stop();
+      // Claims nothing more; events of calls ended below wait in the outbox for the next run or another replica.
+      await webhooks.stop();
       await owner.stop();
       // Another replica alive takes the nodes over and adopts their calls: nothing is ended.
       // The last one standing lets its calls finish (SHUTDOWN_DRAIN_MS) and ends the rest.
@@ -348,7 +381,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
  * is not reachable yet is waited for (one log line per attempt); any other
  * failure (bad migration, bad credentials) stops the start.
  */
-async function prepareDatabase(url: string, config: Config, logger: Logger, signal: AbortSignal): Promise<Db> {
+async function prepareDatabase(url: string, config: Config, logger: Logger, signal: AbortSignal, events: WebhookOutbox): Promise<Db> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       if (config.db.migrateOnStart) {
@@ -356,7 +389,7 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
         if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
       }
       const db = createDb(url, { logger });
-      const closed = await closeRowsLeftOpen(db.prisma, new Date()).catch(async (error: unknown) => {
+      const closed = await closeRowsLeftOpen(db.prisma, new Date(), events).catch(async (error: unknown) => {
         await db.close();
         throw error;
       });

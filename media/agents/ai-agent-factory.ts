@@ -5,6 +5,8 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { CallTraces } from '../backend/call-traces.js';
 import type { Logger } from 'pino';
 import type { AiConfig } from '../config-ai.js';
+import type { OutboundPolicy } from '../contract/outbound-guard.js';
+import { createCallToolsFactory } from '../tools/tool-runtime.js';
 import { BackendClient } from '../backend/backend-client.js';
 import { ClipCache } from '../conversation/clip-cache.js';
 import { TurnMetrics } from '../conversation/turn-metrics.js';
@@ -24,7 +26,7 @@ export interface AiRuntime {
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
 }
 
-export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
+export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, outbound: OutboundPolicy, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
   const stt: SttProvider = new DeepgramSttProvider({
     apiKey: config.deepgram.apiKey,
     baseUrl: config.deepgram.baseUrl,
@@ -49,10 +51,11 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
   const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }), traces });
   const metrics = new TurnMetrics();
   const now = (): number => performance.now();
+  const businessTools = createCallToolsFactory(outbound, now);
   return {
     factory: (context) => {
       traces.begin(context.request.callId, context.request.traceparent);
-      return new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now });
+      return new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools });
     },
     metrics,
     backend,

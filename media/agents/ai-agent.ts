@@ -6,9 +6,11 @@
 // cancels and releases turns, plays fillers and asks the backend to act.
 // Every turn has its own AbortController linked to the call's; a barge-in
 // cancels the turn and clears the playout at once; an abort is not an error.
+// The business's own tools (HTTP, MCP) run here too (agent-business-tools.ts).
 import type { Logger } from 'pino';
 import type { BackendClient } from '../backend/backend-client.js';
 import type { AgentContext, CallAgent } from './agent.js';
+import { AgentBusinessTools } from './agent-business-tools.js';
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { encodeUlaw } from '../codec/g711.js';
 import { AgentOutput } from '../conversation/agent-output.js';
@@ -26,6 +28,8 @@ import type { TurnMetrics } from '../conversation/turn-metrics.js';
 import { TURN_ONSET_MIN_SPEECH_MS, VoiceActivityDetector } from '../conversation/vad.js';
 import { openResilientStt } from '../providers/resilient-stt.js';
 import type { LlmProvider, SttEvent, SttProvider, SttStream, ToolSpec, TtsFrame, TtsProvider } from '../providers/types.js';
+import { TOOL_NAMES } from '../conversation/conversation-tools.js';
+import type { CallToolsFactory } from '../tools/tool-runtime.js';
 
 export interface ConversationTimings {
   bargeInMinMs: number;
@@ -49,6 +53,8 @@ export interface AiAgentDeps {
   timings: ConversationTimings;
   metrics: TurnMetrics;
   now: () => number;
+  /** The business's own tools (HTTP, MCP); absent: the built-in tools only. */
+  businessTools?: CallToolsFactory | undefined;
 }
 
 /** Conversation timers (silence, limits, filler, key sequences) are checked every this many ticks. */
@@ -65,7 +71,9 @@ export class AiAgent implements CallAgent {
   readonly #machine: ConversationMachine;
   readonly #clips: Record<ClipName, string>;
   readonly #voice: string;
-  readonly #tools: readonly ToolSpec[];
+  /** Built-in tools, then the business's once listed (each LLM round reads the list afresh). */
+  readonly #tools: ToolSpec[];
+  readonly #business: AgentBusinessTools | null;
   readonly #vad: VoiceActivityDetector;
   readonly #bargeIn: BargeInDetector;
   readonly #output: AgentOutput;
@@ -93,6 +101,16 @@ export class AiAgent implements CallAgent {
     this.#voice = agent.voice;
     this.#clips = clipTexts(agent, context.request.resume);
     this.#tools = conversationTools(agent.transferTarget !== null);
+    const callTools = deps.businessTools?.(context.request, Object.values(TOOL_NAMES), this.#log) ?? null;
+    this.#business = callTools?.any
+      ? new AgentBusinessTools({
+          tools: callTools,
+          signal: this.#call.signal,
+          report: (turn) => deps.backend.reportTurn(context.request.callId, turn),
+          // Listed while the greeting plays.
+          listedTools: (specs) => this.#tools.push(...specs),
+        })
+      : null;
     this.#machine = new ConversationMachine(
       {
         systemPrompt: systemPrompt(agent, context.request.caller.from, new Date()),
@@ -103,6 +121,7 @@ export class AiAgent implements CallAgent {
         fillerAfterMs: deps.timings.fillerAfterMs,
         keypadActions: agent.keypadActions ?? {},
         keypadGapMs: KEYPAD_GAP_MS,
+        isBusinessTool: (name) => this.#business?.has(name) ?? false,
       },
       this.#clips,
     );
@@ -168,7 +187,7 @@ export class AiAgent implements CallAgent {
     this.#call.abort();
     for (const turn of this.#turns.values()) turn.cancel();
     this.#turns.clear();
-    await Promise.allSettled([this.#stt?.close(), this.#speech.close()]);
+    await Promise.allSettled([this.#stt?.close(), this.#speech.close(), this.#business?.close()]);
   }
 
   // ---- providers ------------------------------------------------------------
@@ -259,9 +278,13 @@ export class AiAgent implements CallAgent {
       case 'play_clip':
         this.#playClip(effect.turn, effect.clip);
         return;
-      case 'start_llm':
-        this.#turn(effect.turn).startRound(effect.messages);
+      case 'start_llm': {
+        const turn = this.#turn(effect.turn);
+        // The first answer waits for the business's tool list (bounded by the listing's timeout).
+        if (this.#business === null || this.#business.ready) turn.startRound(effect.messages);
+        else void this.#business.listed.then(() => turn.startRound(effect.messages));
         return;
+      }
       case 'finish_speech':
         this.#turns.get(effect.turn)?.finishSpeech();
         return;
@@ -271,13 +294,16 @@ export class AiAgent implements CallAgent {
         return;
       case 'report_turn':
         if (effect.turn.role === 'agent' && effect.turn.latency) this.#deps.metrics.record(effect.turn.latency);
-        this.#deps.backend.reportTurn(callId, effect.turn);
+        this.#deps.backend.reportTurn(callId, this.#business?.withRecords(effect.turn) ?? effect.turn);
         return;
       case 'report_failure':
         this.#deps.backend.reportFailure(callId, { provider: effect.provider, error: effect.error });
         return;
       case 'action':
         void this.#act(effect);
+        return;
+      case 'run_tool':
+        void this.#runTool(effect);
         return;
       case 'stop':
         this.#log.info('conversation over');
@@ -337,6 +363,12 @@ export class AiAgent implements CallAgent {
     const audio = this.#deps.clips.peek(this.#voice, text) ?? (await this.#deps.clips.get(this.#voice, text).catch(() => null));
     if (!audio) this.#log.warn({ clip }, 'clip unavailable; nothing played');
     return audio?.frames ?? [];
+  }
+
+  /** A business tool: runs to its answer whatever happens to its turn (must-deliver), like an action. */
+  async #runTool(effect: Extract<ConversationEffect, { type: 'run_tool' }>): Promise<void> {
+    const content = this.#business ? await this.#business.run(effect.turn, effect.toolCallId, effect.name, effect.arguments) : `Unknown tool ${effect.name}.`;
+    if (content !== null) this.#dispatch({ type: 'tool_result', turn: effect.turn, toolCallId: effect.toolCallId, content });
   }
 
   /** Runs to the end whatever happens to its turn (must-deliver); a tool call's answer goes back to the machine. */

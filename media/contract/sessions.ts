@@ -66,6 +66,53 @@ export const ResumeContext = z.object({
 });
 export type ResumeContext = z.infer<typeof ResumeContext>;
 
+/**
+ * Names the language model may call a tool by (OpenAI's rule: letters, digits,
+ * "_" and "-", at most 64), starting with a letter.
+ */
+export const TOOL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+export const HTTP_TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** Bounds of a tool's timeout, in ms: long enough for a slow lookup, short enough for a caller on hold. */
+export const TOOL_TIMEOUT_MS = { min: 500, max: 30_000, default: 5_000 } as const;
+
+/**
+ * An HTTP tool a business's manager defined. The gateway calls `url` with the
+ * arguments the model chose (JSON body, or the query string for GET and
+ * DELETE), signed with `secret` as the backend signs webhooks
+ * (standard-webhooks.ts), and gives the answer back to the model.
+ */
+export const HttpToolDefinition = z.object({
+  name: z.string().regex(TOOL_NAME_PATTERN),
+  description: z.string().min(1).max(1024),
+  /** JSON Schema of the arguments object (validated when saved). */
+  parameters: z.record(z.string(), z.unknown()),
+  url: z.url({ protocol: /^https?$/ }),
+  method: z.enum(HTTP_TOOL_METHODS),
+  /** whsec_... */
+  secret: z.string().min(1),
+  timeoutMs: z.number().int().min(TOOL_TIMEOUT_MS.min).max(TOOL_TIMEOUT_MS.max),
+});
+export type HttpToolDefinition = z.infer<typeof HttpToolDefinition>;
+
+/** An MCP server (Streamable HTTP) whose tools the business's agent may call. */
+export const McpServerDefinition = z.object({
+  id: z.uuid(),
+  /** Short name; prefixes its tools' names when they clash with others. */
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  url: z.url({ protocol: /^https?$/ }),
+  /** Sent as `authorization: Bearer <token>`; null: none. */
+  token: z.string().min(1).nullable(),
+  timeoutMs: z.number().int().min(TOOL_TIMEOUT_MS.min).max(TOOL_TIMEOUT_MS.max),
+});
+export type McpServerDefinition = z.infer<typeof McpServerDefinition>;
+
+/** The business's own tools, offered to the model next to the built-in ones. */
+export const SessionTools = z.object({
+  http: z.array(HttpToolDefinition).max(64),
+  mcp: z.array(McpServerDefinition).max(16),
+});
+export type SessionTools = z.infer<typeof SessionTools>;
+
 export const CreateSessionRequest = z.object({
   /** CallLog id; also the idempotency key of the session. */
   callId: z.uuid(),
@@ -75,6 +122,8 @@ export const CreateSessionRequest = z.object({
   format: MediaFormat,
   caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
   agent: AgentSettings,
+  /** Absent: the business has none (and older backends). */
+  tools: SessionTools.optional(),
   /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
   traceparent: TraceParent.optional(),
   /** Present when the call moves here from a gateway that was lost mid-call. */

@@ -20,6 +20,8 @@ import { quietCaller } from './agent-turn.js';
 
 /** How long a transcript waits for the local VAD to confirm the caller stopped. */
 const MAX_WAIT_FOR_SILENCE_MS = 1_500;
+/** While a business tool runs, dead air is covered sooner than while the LLM thinks: a tool may take seconds. */
+const TOOL_FILLER_AFTER_MS = 700;
 
 export class ConversationMachine extends ConversationTurns {
   readonly #keypad: KeypadInput;
@@ -105,6 +107,9 @@ export class ConversationMachine extends ConversationTurns {
         break;
       case 'action_result':
         this.actionResult(event.turn, event.toolCallId, event.ok, event.message, effects);
+        break;
+      case 'tool_result':
+        this.toolResult(event.turn, event.toolCallId, event.content, effects);
         break;
       case 'tts_first_audio':
         if (ofCurrent) ofCurrent.firstAudioMs ??= event.atMs;
@@ -221,10 +226,13 @@ export class ConversationMachine extends ConversationTurns {
       }
       return;
     }
-    // Dead air while the answer is prepared: a short filler, again after each quiet stretch.
-    if (current.clip === null && current.firstSentMs === null && current.speechEndMs !== null) {
+    // Dead air while the answer is prepared or a business tool runs (also after
+    // words the turn said first): a short filler, again after each quiet stretch.
+    const toolRunning = current.toolsRunning > 0;
+    if (current.clip === null && (current.firstSentMs === null || toolRunning) && current.speechEndMs !== null) {
       const quietSinceMs = Math.max(current.speechEndMs, this.lastAudibleMs);
-      const filler = fillerDue(atMs, quietSinceMs, this.settings.fillerAfterMs, this.fillersThisTurn);
+      const afterMs = toolRunning ? Math.min(this.settings.fillerAfterMs, TOOL_FILLER_AFTER_MS) : this.settings.fillerAfterMs;
+      const filler = fillerDue(atMs, quietSinceMs, afterMs, this.fillersThisTurn);
       if (filler !== null) {
         this.fillersThisTurn += 1;
         // Counts as audible from now, so the next filler waits for a new quiet stretch.

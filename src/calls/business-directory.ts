@@ -1,11 +1,14 @@
 // Finds the business that owns a dialed number, with what the agent needs to
 // speak for it.
-import { KeypadActions, type AgentSettings } from '../../media/contract/sessions.js';
+import { KeypadActions, type AgentSettings, type SessionTools } from '../../media/contract/sessions.js';
 import type { PrismaClient } from '../db/index.js';
+import { loadSessionTools } from '../integrations/session-tools.js';
 
 export interface BusinessRoute {
   businessId: string;
   agent: AgentSettings;
+  /** The business's own tools (HTTP, MCP) for the agent; absent: none. */
+  tools?: SessionTools;
 }
 
 export interface BusinessDirectory {
@@ -35,9 +38,11 @@ export function prismaBusinessDirectory(prisma: PrismaClient, onProblem: (busine
       const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: true } });
       if (!row) return null;
       const b = row.business;
+      const tools = await loadSessionTools(prisma, b.id);
       const keypad = readKeypadActions(b.keypadActions);
       if (keypad.problem) onProblem(b.id, keypad.problem);
       return {
+        tools,
         businessId: b.id,
         agent: {
           businessName: b.name,

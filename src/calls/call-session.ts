@@ -472,6 +472,7 @@ export class CallSession {
         format: settings.mediaFormat,
         caller: { from: call.from, to: dialed },
         agent: route.agent,
+        ...(route.tools ? { tools: route.tools } : {}),
         traceparent: traceParentOf(this.span),
       }),
     );

@@ -11,6 +11,8 @@ import { consoleRoutes } from '../console/console-routes.js';
 import type { ConsoleRouteDeps } from '../console/console-services.js';
 import { sendNotFoundPage, wantsPage } from '../console/page-reply.js';
 import type { TrustProxy } from '../staff/trust-proxy.js';
+import { recordingLinkRoutes, type RecordingLinkRouteDeps } from '../integrations/recording-link-route.js';
+import { RECORDING_LINK_PATH } from '../integrations/recording-link.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -25,6 +27,8 @@ export interface AppDeps {
   console?: ConsoleRouteDeps;
   /** Client addresses from X-Forwarded-For (behind a reverse proxy). */
   trustProxy?: TrustProxy;
+  /** The recordings behind webhooks' signed links (/recordings/:callId); absent: not served. */
+  recordingLinks?: RecordingLinkRouteDeps;
 }
 
 /** proxy-addr's forms: addresses/CIDRs, or a function of the hop (0 = the TCP peer) for a count of proxies. */
@@ -103,6 +107,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.staff) void app.register(staffRoutes(deps.staff), { prefix: '/api' });
   if (deps.admin) void app.register(adminRoutes(deps.admin), { prefix: '/admin/api' });
   if (deps.console) void app.register(consoleRoutes(deps.console));
+  if (deps.recordingLinks) void app.register(recordingLinkRoutes(deps.recordingLinks), { prefix: RECORDING_LINK_PATH });
 
   return app;
 }

@@ -70,12 +70,13 @@ describe('loadMediaConfig', () => {
       ai: aiDefaults({ deepgram: DEEPGRAM_KEY, openai: OPENAI_KEY }),
       logLevel: 'info',
       logRedactPii: false,
+      outbound: { allowPrivateNetworks: false, requireHttps: false },
       otlpEndpoint: null,
     });
     expect(isAbsolute(config.recordings.dir)).toBe(true);
     expect(isAbsolute(config.ai.clipCacheDir)).toBe(true);
     for (const url of [config.ai.backendUrl, config.ai.deepgram.baseUrl, config.ai.openai.baseUrl]) expect(url).not.toMatch(/\/$/);
-    const parts: object[] = [config, config.rtp, config.http, config.recordings, config.jitter];
+    const parts: object[] = [config, config.rtp, config.http, config.recordings, config.jitter, config.outbound];
     parts.push(config.ai, config.ai.deepgram, config.ai.openai, config.ai.timings);
     for (const part of parts) expect(Object.isFrozen(part)).toBe(true);
   });
@@ -98,6 +99,8 @@ describe('loadMediaConfig', () => {
       MEDIA_DRAIN_TIMEOUT_MS: '30000',
       LOG_LEVEL: 'debug',
       LOG_REDACT_PII: 'true',
+      INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: 'true',
+      NODE_ENV: 'production',
     });
     expect(config).toEqual({
       http: { host: '127.0.0.1', port: 0 },
@@ -113,6 +116,7 @@ describe('loadMediaConfig', () => {
       ai: aiDefaults({ deepgram: '', openai: '' }),
       logLevel: 'debug',
       logRedactPii: true,
+      outbound: { allowPrivateNetworks: true, requireHttps: true },
       otlpEndpoint: null,
     });
   });

@@ -77,6 +77,8 @@ function expectedType(field: SchemaField): string {
       return 'integer';
     case 'Boolean:':
       return 'boolean';
+    case 'Json:':
+      return 'jsonb';
     case 'DateTime:':
       return 'timestamp(3) without time zone';
     default: {
@@ -238,12 +240,17 @@ describe('migrated database matches prisma/schema.prisma', () => {
       'CallLog',
       'CallMessage',
       'CallTurn',
+      'HttpTool',
       'LoginFailure',
       'LoginSlot',
+      'McpServer',
       'NodeOwner',
       'PhoneNumber',
       'StaffSession',
       'StaffUser',
+      'WebhookDelivery',
+      'WebhookEndpoint',
+      'WebhookEvent',
     ]);
   });
 
@@ -262,7 +269,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
       .map((enumDef) => ({ name: enumDef.dbName, values: enumDef.values }))
       .sort(byKey((e) => e.name));
     expect(rows).toEqual(expected);
-    expect(expected.map((e) => e.name)).toEqual(['call_direction', 'call_status', 'staff_role', 'turn_role']);
+    expect(expected.map((e) => e.name)).toEqual(['call_direction', 'call_status', 'staff_role', 'turn_role', 'webhook_delivery_status']);
   });
 
   it('has every @id, @unique, @@unique and @@index as an index with the right columns and order', async () => {
@@ -274,7 +281,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
   it('has every relation as a foreign key with the right actions', async () => {
     const key = (fk: ForeignKeyInfo) => fk.name;
     const expected = expectedForeignKeys().sort(byKey(key));
-    expect(expected.length).toBe(7);
+    expect(expected.length).toBe(14);
     expect((await actualForeignKeys()).sort(byKey(key))).toEqual(expected);
   });
 
