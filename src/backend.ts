@@ -145,6 +145,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       mediaFormat: config.ari.mediaFormat,
       defaultCountryCode: config.calls.defaultCountryCode,
       externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
+      setupTimeoutMs: config.calls.setupTimeoutMs,
     },
     logger,
     now: () => new Date(),

@@ -42,6 +42,11 @@ export interface CallAgent {
    * `frame` is that audio decoded (valid during the call only).
    */
   onAgentFrameSent?(frame: Int16Array, atMs: number): void;
+  /**
+   * The caller was answered and the media runs (`atMs` performance.now()):
+   * the agent may speak at once. Called once, before the first caller frame.
+   */
+  onAnswered?(atMs: number): void;
   /** The caller pressed a key (DTMF, reported by the backend); `digit` is 0-9, A-D, * or #. */
   onDtmf?(digit: string, durationMs: number): void;
   /** Releases what the agent holds (provider streams, timers). Idempotent. */

@@ -121,14 +121,14 @@ export class AiAgent implements CallAgent {
     void this.#openProviders();
   }
 
+  onAnswered(atMs: number): void {
+    this.#begin(atMs);
+  }
+
   onCallerFrame(frame: Int16Array, tick: number, ulaw: Uint8Array | null): void {
     if (this.#closed) return;
     const atMs = this.#deps.now();
-    if (!this.#started) {
-      this.#started = true;
-      this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
-      for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
-    }
+    this.#begin(atMs);
     if (this.#stt) {
       if (ulaw) this.#stt.send(ulaw);
       else {
@@ -147,6 +147,14 @@ export class AiAgent implements CallAgent {
     if (barge && this.#output.audible) this.#dispatch({ type: 'barge_in', atMs, onsetMs: barge.onsetMs, playedText: this.#heard() });
 
     if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible: this.#output.audible });
+  }
+
+  /** The conversation starts (the greeting) once, at the answer or else the first caller frame. */
+  #begin(atMs: number): void {
+    if (this.#closed || this.#started) return;
+    this.#started = true;
+    this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
+    for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {

@@ -5,6 +5,7 @@
 //   POST   /sessions                 CreateSessionRequest  -> 201 CreateSessionResponse
 //                                     (same callId again    -> 200 with the existing session)
 //   PUT    /sessions/:id/remote      SetRemoteRequest      -> 200 SessionInfo
+//   POST   /sessions/:id/answered                          -> 204 (the caller was answered)
 //   GET    /sessions/:id/stats                             -> 200 SessionStats
 //   POST   /sessions/:id/dtmf        DtmfRequest           -> 204 (a key the caller pressed)
 //   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
@@ -59,6 +60,13 @@ export const CreateSessionRequest = z.object({
   format: MediaFormat,
   caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
   agent: AgentSettings,
+  /**
+   * The caller is still ringing: the media path is set up before the answer,
+   * and the session's media and agent start when the caller is answered
+   * (POST /sessions/:id/answered, or the first inbound RTP packet, whichever
+   * comes first). Absent or false: they start once the remote is known.
+   */
+  awaitAnswer: z.boolean().optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
@@ -186,5 +194,6 @@ export const sessionPaths = {
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
   dtmf: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/dtmf`,
+  answered: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/answered`,
   one: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`,
 } as const;

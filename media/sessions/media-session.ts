@@ -88,6 +88,7 @@ export class MediaSession implements RtpReceiver, Tickable {
   readonly #outBuffers: Buffer[];
   #outIndex = 0;
   #remote: RtpEndpoint | null = null;
+  #answered = false;
   #recording: SessionRecording | null = null;
   #removeFromClock: (() => void) | null = null;
   #closing: Promise<ClosedSessionReport> | null = null;
@@ -150,11 +151,37 @@ export class MediaSession implements RtpReceiver, Tickable {
     return this.#closing !== null;
   }
 
-  /** Records the remote and starts the media (ticks, recording) on the first one. */
+  /** The caller was answered (or the session never waited for it). */
+  get isAnswered(): boolean {
+    return this.#answered;
+  }
+
+  /**
+   * Records the remote. A session that does not wait for the answer starts its
+   * media (ticks, recording, agent) on the first one.
+   */
   useRemote(remote: RtpEndpoint): void {
     if (this.closed) return;
     this.#remote = Object.freeze({ host: remote.host, port: remote.port });
-    this.#removeFromClock ??= this.#engine.clock.add(this);
+    if (this.request.awaitAnswer !== true) this.#answered = true;
+    if (this.#answered) this.#startMedia();
+  }
+
+  /**
+   * The caller was answered: the media starts now and the agent is told at
+   * once, so its first audio (the greeting) leaves without waiting for a tick.
+   * Idempotent; before the remote is known the start waits for it.
+   */
+  answered(): void {
+    if (this.closed || this.#answered) return;
+    this.#answered = true;
+    if (this.#remote !== null) this.#startMedia();
+  }
+
+  #startMedia(): void {
+    if (this.#removeFromClock !== null) return;
+    this.#removeFromClock = this.#engine.clock.add(this);
+    this.#agent.onAnswered?.(this.#engine.now());
     if (this.#engine.recordings.enabled) {
       this.#recording ??= new SessionRecording({
         root: this.#engine.recordings.dir,
@@ -179,6 +206,8 @@ export class MediaSession implements RtpReceiver, Tickable {
     }
     this.#packetsIn += 1;
     this.#bytesIn += packet.payload.length;
+    // Asterisk sends only while frames flow in the bridge: the caller's audio means they were answered.
+    if (!this.#answered) this.answered();
     if (this.#jitter.push(packet, arrivalMs) === 'restarted' && this.#jitter.stats().ssrcChanges > 0) {
       this.logger.info({ ssrc: packet.ssrc }, 'inbound stream restarted (new SSRC or sequence jump)');
     }

@@ -62,6 +62,8 @@ export class CallSession {
   private callerInDialplan = false;
   /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
   private readonly callerReleased: Deferred<boolean> = deferred();
+  /** The caller's hang-up at the setup timeout, while a step was still in flight. */
+  private callerHangupEarly: Promise<boolean> | null = null;
   /** Keys go to the gateway one after another, in the order they were pressed. */
   private keysSent: Promise<void> = Promise.resolve();
 
@@ -215,10 +217,17 @@ export class CallSession {
 
   private async lifecycle(): Promise<void> {
     const startedAt = performance.now();
+    const timeoutMs = this.deps.settings.setupTimeoutMs;
+    // Every step's request has its own timeout; this bounds their sum, so the
+    // caller never rings on. The step in flight ends by itself (its result is
+    // released by the teardown); the wait for the Stasis entry ends at once.
+    const setupTimer = setTimeout(() => this.giveUpSetup(timeoutMs), timeoutMs);
     try {
       await this.setUp();
     } catch (error) {
       this.requestEnd(await this.endingForSetupFailure(error));
+    } finally {
+      clearTimeout(setupTimer);
     }
     if (!this.endRequest) {
       this.phaseValue = 'active';
@@ -237,6 +246,29 @@ export class CallSession {
       this.deps.registry.release(this);
       this.finished.resolve();
     }
+  }
+
+  /**
+   * The setup took too long: the caller stops ringing now (congestion), not
+   * when the step in flight returns; the rest is released after it.
+   */
+  private giveUpSetup(timeoutMs: number): void {
+    if (this.phaseValue !== 'setting_up' || this.endRequest) return;
+    this.log.error({ timeoutMs }, 'call setup did not finish in time');
+    this.requestEnd({
+      at: this.deps.now(),
+      cause: 'setup_failed',
+      error: new StepError('setup_timeout', new Error(`the call was not set up within ${timeoutMs} ms`)).message,
+      hangupReason: 'congestion',
+    });
+    if (this.callerGone) return;
+    this.callerHangupEarly = this.deps.ari.hangup(this.callerChannelId, 'congestion').then(
+      () => true,
+      (error: unknown) => {
+        this.log.warn({ err: error }, 'hanging up the caller at the setup timeout failed; retried at the teardown');
+        return false;
+      },
+    );
   }
 
   private async setUp(): Promise<void> {
@@ -258,10 +290,9 @@ export class CallSession {
     this.record = { ...this.record, businessId: route.businessId };
     this.persist();
 
-    await this.step('answer', () => ari.answer(this.callerChannelId));
-    this.record = markAnswered(this.record, this.deps.now());
-    this.persist();
-
+    // The media path is built while the caller still rings, and the answer
+    // comes last: the caller's first moment on the line is the greeting, not
+    // the time the setup takes.
     this.bridgeRequested = true;
     await this.step('bridge', () =>
       ari.createBridge({ type: 'mixing', bridgeId: this.bridgeId, name: `call-${this.callId}` }),
@@ -274,6 +305,7 @@ export class CallSession {
         format: settings.mediaFormat,
         caller: { from: call.from, to: dialed },
         agent: route.agent,
+        awaitAnswer: true,
       }),
     );
     this.mediaSessionId = session.sessionId;
@@ -300,6 +332,14 @@ export class CallSession {
     );
     await this.step('bridge_channels', () => ari.addChannels(this.bridgeId, [this.callerChannelId, this.mediaChannelId]));
     this.record = { ...this.record, bridgeId: this.bridgeId, mediaChannelId: this.mediaChannelId };
+
+    await this.step('answer', () => ari.answer(this.callerChannelId));
+    // The greeting's first packet leaves as soon as the gateway hears of the
+    // answer. When this request is lost the caller's first RTP packet tells it.
+    media.answered(session.sessionId).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'the media gateway was not told of the answer; it starts on the caller audio');
+    });
+    this.record = markAnswered(this.record, this.deps.now());
     this.persist();
   }
 
@@ -353,11 +393,12 @@ export class CallSession {
   private async tearDown(request: EndRequest): Promise<void> {
     // A transfer under way decides whether the caller is still ours to hang up.
     await this.transferUnderWay;
+    const hungUpEarly = (await this.callerHangupEarly) === true;
     const { recordingPath } = await releaseCallResources(
       { ari: this.deps.ari, media: this.deps.media, log: this.log },
       {
         callerChannelId: this.callerChannelId,
-        callerHangup: this.callerGone || this.callerInDialplan ? null : request.hangupReason,
+        callerHangup: this.callerGone || this.callerInDialplan || hungUpEarly ? null : request.hangupReason,
         mediaChannelId: this.mediaChannelRequested ? this.mediaChannelId : null,
         bridgeId: this.bridgeRequested ? this.bridgeId : null,
         mediaSessionId: this.mediaSessionId,

@@ -15,7 +15,7 @@ import {
   type RtpEndpoint,
 } from '../../media/contract/sessions.js';
 
-export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf';
+export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf' | 'answered';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -60,6 +60,11 @@ export class MediaGatewayClient {
 
   listSessions(signal?: AbortSignal): Promise<ListSessionsResponse> {
     return this.call('list_sessions', 'GET', sessionPaths.list, undefined, ListSessionsResponse, signal);
+  }
+
+  /** The caller was answered: the session's media and agent start now (204, no body). */
+  async answered(sessionId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('answered', 'POST', sessionPaths.answered(sessionId), undefined, z.undefined(), signal);
   }
 
   /** Closes a session; a session the gateway no longer knows is already closed (null). */
