@@ -144,6 +144,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     sessions: rtp.sessions,
     readiness: () => readiness.results(),
     extraMetrics: () => ai?.metrics.metrics() ?? [],
+    warmClips: ai ? (agents) => ai.clipWarmer.warm(agents) : undefined,
   });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
@@ -168,6 +169,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
       closing ??= (async () => {
         rtp.sessions.stopAccepting();
         readiness.stop();
+        ai?.close();
         try {
           await app.close();
         } finally {

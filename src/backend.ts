@@ -13,6 +13,7 @@ import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, reda
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { MediaGatewayClient } from './media-gateway/client.js';
+import { ClipWarmup } from './calls/clip-warmup.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
@@ -133,9 +134,10 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     isTransient: isTransientDbError,
   });
   const ari = new AriClient({ ...config.ari, logger });
+  const media = new MediaGatewayClient(config.media);
   const calls = new CallManager({
     ari: ari.rest,
-    media: new MediaGatewayClient(config.media),
+    media,
     writer,
     directory: prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
       logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
@@ -179,6 +181,13 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'retention' }),
   });
   retentionJob.start();
+  const clipWarmup = new ClipWarmup({
+    prisma: openedDb.prisma,
+    media,
+    logger: logger.child({ component: 'clip-warmup' }),
+    pollMs: config.calls.clipWarmPollMs,
+  });
+  clipWarmup.start();
 
   ari.onEvent((event) => calls.handleEvent(event));
   ari.onStatus((status, previous) => {
@@ -204,6 +213,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       draining = true;
       logger.info('backend stopping');
       await retentionJob.stop();
+      await clipWarmup.stop();
       await calls.drain(config.calls.shutdownDrainMs);
       await ari.close();
       await app.close();

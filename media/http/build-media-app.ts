@@ -6,6 +6,7 @@ import type { MediaConfig } from '../config.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import { createBearerCheck } from './auth.js';
 import { MediaApiError, sendApiError } from './errors.js';
+import { registerClipRoutes, type WarmClips } from './clip-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerStatsRoutes } from './stats-routes.js';
 import type { Metric } from '../metrics/prometheus.js';
@@ -22,6 +23,8 @@ export interface MediaAppDeps {
   readonly readiness?: () => Record<string, ProbeResult>;
   /** Metrics of other parts (turn latencies) appended to GET /metrics. */
   readonly extraMetrics?: () => Metric[];
+  /** Synthesizes businesses' fixed phrases ahead of their calls (the AI agent's clip cache). */
+  readonly warmClips?: WarmClips;
 }
 
 export const READY_PATH = '/ready';
@@ -60,6 +63,7 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
 
   app.get(HEALTH_PATH, async (): Promise<HealthResponse> => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
+  registerClipRoutes(app, deps.warmClips);
   registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
 
   /** Ready = every provider the agent needs accepts our key; 503 says which does not and why. */

@@ -14,8 +14,9 @@ import {
   type DtmfRequest,
   type RtpEndpoint,
 } from '../../media/contract/sessions.js';
+import { WarmClipsResponse, clipPaths, type WarmClipsRequest } from '../../media/contract/clips.js';
 
-export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf' | 'answered';
+export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf' | 'answered' | 'warm_clips';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -65,6 +66,11 @@ export class MediaGatewayClient {
   /** The caller was answered: the session's media and agent start now (204, no body). */
   async answered(sessionId: string, signal?: AbortSignal): Promise<void> {
     await this.call('answered', 'POST', sessionPaths.answered(sessionId), undefined, z.undefined(), signal);
+  }
+
+  /** Asks the gateway to synthesize these businesses' fixed phrases ahead of their calls. */
+  warmClips(request: WarmClipsRequest, signal?: AbortSignal): Promise<WarmClipsResponse> {
+    return this.call('warm_clips', 'PUT', clipPaths.warm, request, WarmClipsResponse, signal);
   }
 
   /** Closes a session; a session the gateway no longer knows is already closed (null). */

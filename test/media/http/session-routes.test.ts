@@ -11,6 +11,7 @@ import {
   bearer,
   sessionPaths,
 } from '../../../media/contract/sessions.js';
+import { clipPaths } from '../../../media/contract/clips.js';
 import { loadMediaConfig, type MediaConfig } from '../../../media/config.js';
 import { buildMediaApp } from '../../../media/http/build-media-app.js';
 import { createMediaLogger } from '../../../media/logger.js';
@@ -199,6 +200,19 @@ describe('media control API', () => {
       expect(errorOf(refused.body).message).toMatch(/durationMs/);
       const unauthorized = await app.inject({ method: 'POST', url, payload: { digit: '1', durationMs: 100 } });
       expect(unauthorized.statusCode).toBe(401);
+    });
+  });
+
+  describe('clip warm-up', () => {
+    it('accepts businesses to warm (202; an agent without phrases queues none) and answers 400 naming a bad field', async () => {
+      const { agent, businessId } = sessionRequest();
+      const accepted = await app.inject({ method: 'PUT', url: clipPaths.warm, headers: AUTH, payload: { businesses: [{ businessId, agent }] } });
+      expect(accepted.statusCode).toBe(202);
+      expect(accepted.json()).toEqual({ queued: 0 });
+      const refused = await app.inject({ method: 'PUT', url: clipPaths.warm, headers: AUTH, payload: { businesses: [{ businessId: 'x', agent }] } });
+      expect(refused.statusCode).toBe(400);
+      expect(errorOf(refused.body).message).toMatch(/businessId/);
+      expect((await app.inject({ method: 'PUT', url: clipPaths.warm, payload: { businesses: [] } })).statusCode).toBe(401);
     });
   });
 
