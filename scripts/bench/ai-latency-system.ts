@@ -15,6 +15,9 @@ import { startSystem } from '../../test/kit/system.js';
 import type { BenchContext } from './bench-section.js';
 
 export const DIALED = '+19863334949';
+export const GREETING = 'Thanks for calling Bench Dental. How can I help?';
+/** The speech-to-text's endpointing: silence it waits for before a final transcript. */
+export const STT_ENDPOINTING_MS = 400;
 
 export interface AiLatencySystem {
   readonly asterisk: FakeAsterisk;
@@ -40,7 +43,9 @@ export async function startAiLatencySystem(context: BenchContext): Promise<AiLat
     },
     // Longer than the VAD's end-of-speech hangover (300 ms), so the answer never waits for
     // the VAD: the figures are the pipeline's own, from the transcript to the first packet.
-    gatewayEnv: { STT_ENDPOINTING_MS: '400' },
+    gatewayEnv: { STT_ENDPOINTING_MS: String(STT_ENDPOINTING_MS) },
+    // The business is created after the start: the warm-up finds it at its next poll.
+    backendEnv: { CLIP_WARM_POLL_MS: '500' },
     tempRoot: context.tempRoot,
   });
   context.cleanup.add('the AI latency system', () => system.stop());
@@ -49,7 +54,7 @@ export async function startAiLatencySystem(context: BenchContext): Promise<AiLat
   await system.db.prisma.callLog.deleteMany({ where: { toNumber: DIALED } });
   await system.db.prisma.phoneNumber.deleteMany({ where: { e164: DIALED } });
   await createBusiness(system.db.prisma, 'Bench Dental', [DIALED], {
-    greeting: 'Thanks for calling Bench Dental. How can I help?',
+    greeting: GREETING,
     transferTarget: null,
   });
   const providers = system.providers!;

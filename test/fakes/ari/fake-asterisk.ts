@@ -197,6 +197,21 @@ export class FakeAsterisk {
     });
   }
 
+  /**
+   * The caller's phone returns what the app sends, `delayMs` later and `gainDb` quieter (acoustic
+   * echo, e.g. -18 dB); null stops it. ulaw channels only.
+   */
+  setCallerEcho(externalMediaChannelId: string, echo: { gainDb: number; delayMs: number } | null): void {
+    const channel = this.telephony.liveChannel(externalMediaChannelId);
+    if (channel?.kind !== 'external-media') throw new Error(`no live externalMedia channel ${externalMediaChannelId}`);
+    this.media.setEcho(channel.id, echo);
+  }
+
+  /** performance.now() when the first packet of the latest startCallerAudio() payload left; null before. */
+  callerAudioStartedAt(externalMediaChannelId: string): number | null {
+    return this.media.audioFirstSentAt(externalMediaChannelId);
+  }
+
   stopCallerAudio(externalMediaChannelId: string): void {
     this.media.stopAudio(externalMediaChannelId);
   }
