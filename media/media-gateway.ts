@@ -84,7 +84,11 @@ export async function openRtpSessions(
     now: () => performance.now(),
     agentFactory,
     recordings: config.recordings,
-    jitter: { targetFrames: config.jitter.targetMs / FRAME_MS, maxFrames: config.jitter.maxMs / FRAME_MS },
+    jitter: {
+      minFrames: config.jitter.minMs / FRAME_MS,
+      targetFrames: config.jitter.targetMs / FRAME_MS,
+      maxFrames: config.jitter.maxMs / FRAME_MS,
+    },
     pacing: new PacingHistogram(),
   };
   const sessions = new SessionRegistry({

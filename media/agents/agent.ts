@@ -38,6 +38,14 @@ export interface CallAgent {
    */
   onCallerFrame(frame: Int16Array, tick: number, ulaw: Uint8Array | null): void;
   /**
+   * The caller's audio as it arrives, before the jitter buffer's delay: 20 ms
+   * of mu-law per call, in sequence order (a gap is filled with silence, a
+   * packet later than one already passed on is left out), for consumers that
+   * need it soonest and cope with arrival jitter (speech-to-text). `ulaw` is
+   * valid during the call only.
+   */
+  onCallerPacket?(ulaw: Uint8Array): void;
+  /**
    * A packet carrying agent audio left for Asterisk (`atMs` performance.now()).
    * `frame` is that audio decoded (valid during the call only).
    */

@@ -84,6 +84,8 @@ export class AiAgent implements CallAgent {
   readonly #failuresBeforeStart: Extract<ConversationEvent, { type: 'provider_error' }>[] = [];
   #started = false;
   #closed = false;
+  /** The caller's audio reaches the STT from onCallerPacket, not from the ticks. */
+  #sttOnArrival = false;
 
   constructor(context: AgentContext, deps: AiAgentDeps) {
     this.#context = context;
@@ -129,7 +131,9 @@ export class AiAgent implements CallAgent {
     if (this.#closed) return;
     const atMs = this.#deps.now();
     this.#begin(atMs);
-    if (this.#stt) {
+    // The session passes the caller's audio on arrival (onCallerPacket): the
+    // speech-to-text hears it without the jitter buffer's delay.
+    if (this.#stt && !this.#sttOnArrival) {
       if (ulaw) this.#stt.send(ulaw);
       else {
         encodeUlaw(frame, this.#ulaw);
@@ -155,6 +159,12 @@ export class AiAgent implements CallAgent {
     this.#started = true;
     this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
     for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
+  }
+
+  onCallerPacket(ulaw: Uint8Array): void {
+    if (this.#closed) return;
+    this.#sttOnArrival = true;
+    this.#stt?.send(ulaw);
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {
