@@ -44,6 +44,8 @@ export async function startAiLatencySystem(context: BenchContext): Promise<AiLat
     // Longer than the VAD's end-of-speech hangover (300 ms), so the answer never waits for
     // the VAD: the figures are the pipeline's own, from the transcript to the first packet.
     gatewayEnv: { STT_ENDPOINTING_MS: String(STT_ENDPOINTING_MS) },
+    // Caller packets 20 ms apart give or take a few ms, as a real Asterisk's arrived (traces).
+    asterisk: { rtpSendJitterMs: 6 },
     // The business is created after the start: the warm-up finds it at its next poll.
     backendEnv: { CLIP_WARM_POLL_MS: '500' },
     tempRoot: context.tempRoot,

@@ -44,7 +44,7 @@ export class FakeAsterisk {
   private readonly changes = new EventEmitter();
   private readonly docs: ApiDocs = loadApiDocs();
   private readonly registry = new AppRegistry(() => this.notifyChange());
-  private readonly media = new RtpMedia(() => this.notifyChange());
+  private readonly media: RtpMedia;
   private readonly telephony: Telephony;
   private readonly http: AriHttpServer;
   private readonly injectedFailures: InjectedFailure[] = [];
@@ -69,7 +69,10 @@ export class FakeAsterisk {
       externalMediaStasisDelayMs: options.externalMediaStasisDelayMs ?? 0,
       autoCallerAudio: options.autoCallerAudio ?? false,
       continueEventsBeforeReply: options.continueEventsBeforeReply ?? false,
+      rtpSendJitterMs: options.rtpSendJitterMs ?? 0,
     });
+    if (!(this.options.rtpSendJitterMs >= 0 && this.options.rtpSendJitterMs < 20)) throw new Error('rtpSendJitterMs must be from 0 to under 20 ms');
+    this.media = new RtpMedia(() => this.notifyChange(), this.options.rtpSendJitterMs);
     this.changes.setMaxListeners(0);
     this.telephony = new Telephony(
       {

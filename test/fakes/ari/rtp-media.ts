@@ -57,7 +57,14 @@ export class RtpMedia {
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly clock: RtpClock;
 
-  constructor(private readonly notifyChange: () => void) {
+  /**
+   * `sendJitterMs`: each packet leaves up to this much after its 20 ms slot (uniformly), as a real
+   * Asterisk's did in the recorded traces (intervals of 14-27 ms, median 20); 0 sends on the slot.
+   */
+  constructor(
+    private readonly notifyChange: () => void,
+    private readonly sendJitterMs = 0,
+  ) {
     this.clock = new RtpClock(notifyChange);
   }
 
@@ -200,8 +207,15 @@ export class RtpMedia {
       ssrc: endpoint.ssrc,
       marker: false,
     });
-    endpoint.socket.send([header, frame], endpoint.remotePort, endpoint.remoteHost);
-    endpoint.audioFirstSentAtMs ??= performance.now();
+    const socket = endpoint.socket;
+    const send = (): void => {
+      if (endpoint.socket !== socket) return;
+      socket.send([header, frame], endpoint.remotePort, endpoint.remoteHost);
+      endpoint.audioFirstSentAtMs ??= performance.now();
+    };
+    // Below one packet interval, so packets never overtake each other.
+    if (this.sendJitterMs > 0) setTimeout(send, Math.random() * this.sendJitterMs);
+    else send();
     endpoint.sequenceNumber = (endpoint.sequenceNumber + 1) & 0xffff;
     endpoint.timestamp = (endpoint.timestamp + format.timestampStep) >>> 0;
     endpoint.sentPackets += 1;
