@@ -55,6 +55,8 @@ export interface AiAgentDeps {
 const TIMER_EVERY_TICKS = 5;
 /** A key sequence without '#' ends after this long without a key. */
 const KEYPAD_GAP_MS = 2_000;
+/** Arrivals this many frames behind the ticks are a stall: the ticks' audio fills in. */
+const ARRIVAL_STALL_FRAMES = 3;
 /** Recognized words the agent did not say that make a barge-in certain. */
 const STRONG_EVIDENCE_WORDS = 2;
 
@@ -86,6 +88,9 @@ export class AiAgent implements CallAgent {
   #closed = false;
   /** The caller's audio reaches the STT from onCallerPacket, not from the ticks. */
   #sttOnArrival = false;
+  /** Frames sent to the STT on arrival (and fills), and ticks since arrivals began: their gap is a stall. */
+  #sttArrivals = 0;
+  #sttTicks = 0;
 
   constructor(context: AgentContext, deps: AiAgentDeps) {
     this.#context = context;
@@ -132,8 +137,13 @@ export class AiAgent implements CallAgent {
     const atMs = this.#deps.now();
     this.#begin(atMs);
     // The session passes the caller's audio on arrival (onCallerPacket): the
-    // speech-to-text hears it without the jitter buffer's delay.
-    if (this.#stt && !this.#sttOnArrival) {
+    // speech-to-text hears it without the jitter buffer's delay. When arrivals
+    // stall (a sender pause), the ticks' silence keeps its audio clock going,
+    // or it would never hear the silence that ends an utterance.
+    if (this.#sttOnArrival) this.#sttTicks += 1;
+    const stalled = this.#sttTicks - this.#sttArrivals > ARRIVAL_STALL_FRAMES;
+    if (this.#stt && (!this.#sttOnArrival || stalled)) {
+      if (this.#sttOnArrival) this.#sttArrivals += 1;
       if (ulaw) this.#stt.send(ulaw);
       else {
         encodeUlaw(frame, this.#ulaw);
@@ -163,7 +173,9 @@ export class AiAgent implements CallAgent {
 
   onCallerPacket(ulaw: Uint8Array): void {
     if (this.#closed) return;
+    if (!this.#sttOnArrival) this.#sttTicks = this.#sttArrivals;
     this.#sttOnArrival = true;
+    this.#sttArrivals += 1;
     this.#stt?.send(ulaw);
   }
 

@@ -24,6 +24,8 @@ export class ClipWarmup {
   readonly #stop = new AbortController();
   /** Businesses changed after this were not sent yet; null: send every business. */
   #sentUpTo: Date | null = null;
+  /** Businesses sent whose updated_at is #sentUpTo exactly. */
+  #sentAtBoundary = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #round: Promise<void> | null = null;
 
@@ -60,10 +62,13 @@ export class ClipWarmup {
     const signal = this.#stop.signal;
     const since = this.#sentUpTo;
     try {
-      const rows = await prisma.business.findMany({
-        where: since === null ? {} : { updatedAt: { gt: since } },
+      // gte: a business changed in the same millisecond as the last one sent is not missed;
+      // those already sent at that instant are left out.
+      const found = await prisma.business.findMany({
+        where: since === null ? {} : { updatedAt: { gte: since } },
         orderBy: { updatedAt: 'asc' },
       });
+      const rows = found.filter((row) => since === null || row.updatedAt.getTime() !== since.getTime() || !this.#sentAtBoundary.has(row.id));
       if (rows.length === 0 || signal.aborted) return;
       const businesses: WarmClipsRequest['businesses'] = rows.map((row) => ({
         businessId: row.id,
@@ -73,7 +78,10 @@ export class ClipWarmup {
       for (let i = 0; i < businesses.length; i += MAX_WARM_BUSINESSES) {
         queued += (await media.warmClips({ businesses: businesses.slice(i, i + MAX_WARM_BUSINESSES) }, signal)).queued;
       }
-      this.#sentUpTo = rows.at(-1)!.updatedAt;
+      const last = rows.at(-1)!.updatedAt;
+      const boundary = found.filter((row) => row.updatedAt.getTime() === last.getTime()).map((row) => row.id);
+      this.#sentAtBoundary = new Set(boundary);
+      this.#sentUpTo = last;
       logger.info({ businesses: rows.length, queued }, 'media gateway asked to prepare the businesses’ phrases');
     } catch (error) {
       if (signal.aborted) return;
