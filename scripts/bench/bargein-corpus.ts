@@ -32,6 +32,7 @@ async function requireTool(tool: string, versionArg: string): Promise<void> {
       code === 'ENOENT'
         ? `the barge-in corpus needs ${tool} (apt-get install espeak-ng sox); it is not on PATH`
         : `${tool} ${versionArg} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
 }

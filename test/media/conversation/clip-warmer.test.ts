@@ -85,7 +85,7 @@ describe('ClipWarmer', () => {
     expect(clips.started).toHaveLength(phrases + 1);
   });
 
-  it('skips phrases cached or already queued, and a voice makes a phrase different', async () => {
+  it('skips phrases cached or already queued, and a voice makes a phrase different', () => {
     const clips = new HeldClips();
     clips.cached.add('aura-2-thalia-en/One moment.');
     const w = warmer(clips, { concurrency: 1 });
