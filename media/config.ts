@@ -34,7 +34,8 @@ export interface MediaConfig {
     readonly dir: string;
     readonly enabled: boolean;
   };
-  readonly jitter: { readonly targetMs: number; readonly maxMs: number };
+  /** The inbound jitter buffer adapts its depth from minMs (a clean link) up to targetMs. */
+  readonly jitter: { readonly minMs: number; readonly targetMs: number; readonly maxMs: number };
   /** Offsets inside the 20 ms frame over which sessions' ticks are spread. */
   readonly clockPhases: number;
   /** On SIGTERM the gateway takes no new call and lets its calls end for at most this long. */
@@ -115,6 +116,11 @@ const MediaEnvSchema = z.object({
   RECORDING_ENABLED: z
     .preprocess(unsetIfEmpty, z.enum(['true', 'false'], { error: 'must be true or false' }).optional())
     .transform((value) => value !== 'false'),
+  // The jitter buffer's depth adapts from JITTER_MIN_MS (a clean link) up to JITTER_TARGET_MS.
+  JITTER_MIN_MS: integerVar(20, 20, 600, 'must be an integer from 20 to 600 (ms, a multiple of 20)').refine(
+    (ms) => ms % 20 === 0,
+    { error: 'must be a multiple of 20 (ms)' },
+  ),
   JITTER_TARGET_MS: integerVar(60, 20, 600, 'must be an integer from 20 to 600 (ms, a multiple of 20)').refine(
     (ms) => ms % 20 === 0,
     { error: 'must be a multiple of 20 (ms)' },
@@ -172,6 +178,10 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
   if (jitterVarsValid && Number.isInteger(target) && Number.isInteger(max) && max <= target) {
     problems.push('JITTER_MAX_MS must be greater than JITTER_TARGET_MS');
   }
+  const min = Number(input.JITTER_MIN_MS || 20);
+  if (jitterVarsValid && Number.isInteger(min) && Number.isInteger(target) && min > target) {
+    problems.push('JITTER_MIN_MS must not be greater than JITTER_TARGET_MS');
+  }
   // On the raw values: a key that was given (even an invalid one) is not "missing".
   problems.push(...aiProblems(String(input.MEDIA_AGENT || 'ai'), input));
   if (!parsed.success || problems.length > 0) throw new MediaConfigError(problems);
@@ -187,7 +197,7 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     maxSessions: vars.MEDIA_MAX_SESSIONS,
     agent: vars.MEDIA_AGENT,
     recordings: Object.freeze({ dir: resolve(vars.RECORDINGS_DIR), enabled: vars.RECORDING_ENABLED }),
-    jitter: Object.freeze({ targetMs: vars.JITTER_TARGET_MS, maxMs: vars.JITTER_MAX_MS }),
+    jitter: Object.freeze({ minMs: vars.JITTER_MIN_MS, targetMs: vars.JITTER_TARGET_MS, maxMs: vars.JITTER_MAX_MS }),
     clockPhases: vars.MEDIA_CLOCK_PHASES,
     drainTimeoutMs: vars.MEDIA_DRAIN_TIMEOUT_MS,
     ai: aiConfig(vars, (path) => resolve(path)),

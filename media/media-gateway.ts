@@ -89,7 +89,11 @@ export async function openRtpSessions(
     now: () => performance.now(),
     agentFactory,
     recordings: config.recordings,
-    jitter: { targetFrames: config.jitter.targetMs / FRAME_MS, maxFrames: config.jitter.maxMs / FRAME_MS },
+    jitter: {
+      minFrames: config.jitter.minMs / FRAME_MS,
+      targetFrames: config.jitter.targetMs / FRAME_MS,
+      maxFrames: config.jitter.maxMs / FRAME_MS,
+    },
     pacing: new PacingHistogram(),
   };
   const sessions = new SessionRegistry({
@@ -172,6 +176,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     sessions: rtp.sessions,
     readiness: () => readiness.results(),
     extraMetrics: () => [...processMetrics.metrics(rtp.sessions.list().map((session) => session.stats().jitterMs)), ...(ai?.metrics.metrics() ?? [])],
+    warmClips: ai ? (agents) => ai.clipWarmer.warm(agents) : undefined,
   });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
@@ -218,6 +223,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
         readiness.stop();
         processMetrics.close();
         loadSampler.close();
+        ai?.close();
         try {
           await app.close();
         } finally {

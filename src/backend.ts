@@ -19,6 +19,7 @@ import { buildApp } from './http/app.js';
 import { MediaGatewayClient } from './media-gateway/client.js';
 import { GatewayPool } from './media-gateway/gateway-pool.js';
 import { prismaConversationSoFar } from './calls/conversation-so-far.js';
+import { ClipWarmup } from './calls/clip-warmup.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
@@ -233,6 +234,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
             mediaFormat,
             defaultCountryCode: config.calls.defaultCountryCode,
             externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
+            setupTimeoutMs: config.calls.setupTimeoutMs,
             node: node.name,
           },
           logger: logger.child({ node: node.name }),
@@ -311,6 +313,13 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'retention' }),
   });
   retentionJob.start();
+  const clipWarmup = new ClipWarmup({
+    prisma: openedDb.prisma,
+    media,
+    logger: logger.child({ component: 'clip-warmup' }),
+    pollMs: config.calls.clipWarmPollMs,
+  });
+  clipWarmup.start();
   recordingLinkServices = {
     prisma: openedDb.prisma,
     files: new RecordingFiles(config.staff.recordingsDir),
@@ -334,6 +343,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       draining = true;
       logger.info('backend stopping');
       await retentionJob.stop();
+      await clipWarmup.stop();
       // Claims nothing more; events of calls ended below wait in the outbox for the next run or another replica.
       await webhooks.stop();
       await owner.stop();

@@ -68,6 +68,8 @@ const EnvSchema = z.object({
   PORT: port(3000),
   DEFAULT_COUNTRY_CODE: z.string().regex(/^[1-9]\d{0,2}$/, 'must be 1-3 digits, e.g. 1').default('1'),
   EXTERNAL_MEDIA_STASIS_TIMEOUT_MS: ms(2_000),
+  CALL_SETUP_TIMEOUT_MS: ms(5_000),
+  CLIP_WARM_POLL_MS: ms(15_000, 100),
   SHUTDOWN_DRAIN_MS: ms(10_000, 0),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_REDACT_PII: flag(false),
@@ -143,6 +145,10 @@ export interface Config {
   readonly calls: {
     readonly defaultCountryCode: string;
     readonly externalMediaStasisTimeoutMs: number;
+    /** The caller rings while the media path is set up: this bounds how long. */
+    readonly setupTimeoutMs: number;
+    /** How often businesses whose settings changed are looked for, to prepare their phrases. */
+    readonly clipWarmPollMs: number;
     readonly shutdownDrainMs: number;
   };
   readonly log: { readonly level: LogLevel; readonly redactPii: boolean };
@@ -277,6 +283,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     calls: {
       defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
       externalMediaStasisTimeoutMs: e.EXTERNAL_MEDIA_STASIS_TIMEOUT_MS,
+      setupTimeoutMs: e.CALL_SETUP_TIMEOUT_MS,
+      clipWarmPollMs: e.CLIP_WARM_POLL_MS,
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     },
     log: { level: e.LOG_LEVEL, redactPii: e.LOG_REDACT_PII },

@@ -61,6 +61,8 @@ export interface AiAgentDeps {
 const TIMER_EVERY_TICKS = 5;
 /** A key sequence without '#' ends after this long without a key. */
 const KEYPAD_GAP_MS = 2_000;
+/** Arrivals this many frames behind the ticks are a stall: the ticks' audio fills in. */
+const ARRIVAL_STALL_FRAMES = 3;
 /** Recognized words the agent did not say that make a barge-in certain. */
 const STRONG_EVIDENCE_WORDS = 2;
 
@@ -92,6 +94,11 @@ export class AiAgent implements CallAgent {
   readonly #failuresBeforeStart: Extract<ConversationEvent, { type: 'provider_error' }>[] = [];
   #started = false;
   #closed = false;
+  /** The caller's audio reaches the STT from onCallerPacket, not from the ticks. */
+  #sttOnArrival = false;
+  /** Frames sent to the STT on arrival (and fills), and ticks since arrivals began: their gap is a stall. */
+  #sttArrivals = 0;
+  #sttTicks = 0;
 
   constructor(context: AgentContext, deps: AiAgentDeps) {
     this.#context = context;
@@ -142,15 +149,22 @@ export class AiAgent implements CallAgent {
     void this.#openProviders();
   }
 
+  onAnswered(atMs: number): void {
+    this.#begin(atMs);
+  }
+
   onCallerFrame(frame: Int16Array, tick: number, ulaw: Uint8Array | null): void {
     if (this.#closed) return;
     const atMs = this.#deps.now();
-    if (!this.#started) {
-      this.#started = true;
-      this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
-      for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
-    }
-    if (this.#stt) {
+    this.#begin(atMs);
+    // The session passes the caller's audio on arrival (onCallerPacket): the
+    // speech-to-text hears it without the jitter buffer's delay. When arrivals
+    // stall (a sender pause), the ticks' silence keeps its audio clock going,
+    // or it would never hear the silence that ends an utterance.
+    if (this.#sttOnArrival) this.#sttTicks += 1;
+    const stalled = this.#sttTicks - this.#sttArrivals > ARRIVAL_STALL_FRAMES;
+    if (this.#stt && (!this.#sttOnArrival || stalled)) {
+      if (this.#sttOnArrival) this.#sttArrivals += 1;
       if (ulaw) this.#stt.send(ulaw);
       else {
         encodeUlaw(frame, this.#ulaw);
@@ -168,6 +182,22 @@ export class AiAgent implements CallAgent {
     if (barge && this.#output.audible) this.#dispatch({ type: 'barge_in', atMs, onsetMs: barge.onsetMs, playedText: this.#heard() });
 
     if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible: this.#output.audible });
+  }
+
+  /** The conversation starts (the greeting) once, at the answer or else the first caller frame. */
+  #begin(atMs: number): void {
+    if (this.#closed || this.#started) return;
+    this.#started = true;
+    this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
+    for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
+  }
+
+  onCallerPacket(ulaw: Uint8Array): void {
+    if (this.#closed) return;
+    if (!this.#sttOnArrival) this.#sttTicks = this.#sttArrivals;
+    this.#sttOnArrival = true;
+    this.#sttArrivals += 1;
+    this.#stt?.send(ulaw);
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {

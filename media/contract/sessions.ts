@@ -5,6 +5,7 @@
 //   POST   /sessions                 CreateSessionRequest  -> 201 CreateSessionResponse
 //                                     (same callId again    -> 200 with the existing session)
 //   PUT    /sessions/:id/remote      SetRemoteRequest      -> 200 SessionInfo
+//   POST   /sessions/:id/answered                          -> 204 (the caller was answered)
 //   GET    /sessions/:id/stats                             -> 200 SessionStats
 //   POST   /sessions/:id/dtmf        DtmfRequest           -> 204 (a key the caller pressed)
 //   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
@@ -128,6 +129,13 @@ export const CreateSessionRequest = z.object({
   traceparent: TraceParent.optional(),
   /** Present when the call moves here from a gateway that was lost mid-call. */
   resume: ResumeContext.optional(),
+  /**
+   * The caller is still ringing: the media path is set up before the answer,
+   * and the session's media and agent start when the caller is answered
+   * (POST /sessions/:id/answered, or the first inbound RTP packet, whichever
+   * comes first). Absent or false: they start once the remote is known.
+   */
+  awaitAnswer: z.boolean().optional(),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
@@ -273,5 +281,6 @@ export const sessionPaths = {
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
   dtmf: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/dtmf`,
+  answered: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/answered`,
   one: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`,
 } as const;

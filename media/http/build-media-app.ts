@@ -6,6 +6,7 @@ import type { MediaConfig } from '../config.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import { createBearerCheck } from './auth.js';
 import { MediaApiError, sendApiError } from './errors.js';
+import { registerClipRoutes, type WarmClips } from './clip-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerStatsRoutes } from './stats-routes.js';
 import { registerLoadRoute } from './load-route.js';
@@ -26,6 +27,8 @@ export interface MediaAppDeps {
   readonly extraMetrics?: () => Metric[];
   /** GET /load; without it the route answers from the session count alone (never draining). */
   readonly load?: () => GatewayLoad;
+  /** Synthesizes businesses' fixed phrases ahead of their calls (the AI agent's clip cache). */
+  readonly warmClips?: WarmClips;
 }
 
 export const READY_PATH = '/ready';
@@ -64,6 +67,7 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
 
   app.get(HEALTH_PATH, (): HealthResponse => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
+  registerClipRoutes(app, deps.warmClips);
   registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
   registerLoadRoute(
     app,

@@ -14,7 +14,8 @@ import type { AgentContext, AgentFactory, CallAgent } from '../agents/agent.js';
 import { conceal } from '../audio/concealment.js';
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { WIRE_CODECS, type WireCodec } from '../codec/wire-codec.js';
-import { decodeUlaw } from '../codec/g711.js';
+import { decodeUlaw, encodeUlaw } from '../codec/g711.js';
+import { seqDiff } from '../rtp/sequence.js';
 import { SessionRecording } from '../recording/session-recording.js';
 import { classifyInboundRtp, isInboundRejection, type InboundRejection } from '../rtp/inbound-rtp.js';
 import { JitterBuffer } from '../rtp/jitter-buffer.js';
@@ -35,7 +36,8 @@ export interface MediaEngine {
   readonly now: () => number;
   readonly agentFactory: AgentFactory;
   readonly recordings: { readonly dir: string; readonly enabled: boolean };
-  readonly jitter: { readonly targetFrames: number; readonly maxFrames: number };
+  /** The inbound jitter buffer's prime depth adapts between minFrames and targetFrames. */
+  readonly jitter: { readonly minFrames?: number; readonly targetFrames: number; readonly maxFrames: number };
   /** Gateway-wide pacing histogram (GET /stats, /metrics). */
   readonly pacing: PacingHistogram;
 }
@@ -61,6 +63,10 @@ export interface ClosedSessionReport {
 const PLAYOUT_CAPACITY_FRAMES = 50;
 /** Packets handed to the socket are not reused until this many ticks later. */
 const OUT_BUFFERS = 8;
+/** A longer gap in the arrivals is not filled (a sender pause, not loss). */
+const MAX_ARRIVAL_GAP_FRAMES = 10;
+/** mu-law digital silence. */
+const ULAW_SILENCE = 0xff;
 
 export class MediaSession implements RtpReceiver, Tickable {
   readonly sessionId: string;
@@ -88,6 +94,12 @@ export class MediaSession implements RtpReceiver, Tickable {
   readonly #outBuffers: Buffer[];
   #outIndex = 0;
   #remote: RtpEndpoint | null = null;
+  #answered = false;
+  /** Sequence number of the last caller packet handed over on arrival; null before the first. */
+  #arrivalSeq: number | null = null;
+  readonly #arrivalPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
+  readonly #arrivalUlaw = new Uint8Array(SAMPLES_PER_FRAME_8K);
+  readonly #arrivalSilence = new Uint8Array(SAMPLES_PER_FRAME_8K).fill(ULAW_SILENCE);
   #recording: SessionRecording | null = null;
   #removeFromClock: (() => void) | null = null;
   #closing: Promise<ClosedSessionReport> | null = null;
@@ -124,6 +136,7 @@ export class MediaSession implements RtpReceiver, Tickable {
     this.#jitter = new JitterBuffer({
       samplesPerFrame: SAMPLES_PER_FRAME_8K,
       targetDelayFrames: init.engine.jitter.targetFrames,
+      minDelayFrames: init.engine.jitter.minFrames,
       maxDelayFrames: init.engine.jitter.maxFrames,
     });
     // RFC 3550 5.1: random initial sequence number, timestamp and SSRC.
@@ -150,11 +163,37 @@ export class MediaSession implements RtpReceiver, Tickable {
     return this.#closing !== null;
   }
 
-  /** Records the remote and starts the media (ticks, recording) on the first one. */
+  /** The caller was answered (or the session never waited for it). */
+  get isAnswered(): boolean {
+    return this.#answered;
+  }
+
+  /**
+   * Records the remote. A session that does not wait for the answer starts its
+   * media (ticks, recording, agent) on the first one.
+   */
   useRemote(remote: RtpEndpoint): void {
     if (this.closed) return;
     this.#remote = Object.freeze({ host: remote.host, port: remote.port });
-    this.#removeFromClock ??= this.#engine.clock.add(this);
+    if (this.request.awaitAnswer !== true) this.#answered = true;
+    if (this.#answered) this.#startMedia();
+  }
+
+  /**
+   * The caller was answered: the media starts now and the agent is told at
+   * once, so its first audio (the greeting) leaves without waiting for a tick.
+   * Idempotent; before the remote is known the start waits for it.
+   */
+  answered(): void {
+    if (this.closed || this.#answered) return;
+    this.#answered = true;
+    if (this.#remote !== null) this.#startMedia();
+  }
+
+  #startMedia(): void {
+    if (this.#removeFromClock !== null) return;
+    this.#removeFromClock = this.#engine.clock.add(this);
+    this.#agent.onAnswered?.(this.#engine.now());
     if (this.#engine.recordings.enabled) {
       this.#recording ??= new SessionRecording({
         root: this.#engine.recordings.dir,
@@ -179,9 +218,38 @@ export class MediaSession implements RtpReceiver, Tickable {
     }
     this.#packetsIn += 1;
     this.#bytesIn += packet.payload.length;
-    if (this.#jitter.push(packet, arrivalMs) === 'restarted' && this.#jitter.stats().ssrcChanges > 0) {
+    // Asterisk sends only while frames flow in the bridge: the caller's audio means they were answered.
+    if (!this.#answered) this.answered();
+    const pushed = this.#jitter.push(packet, arrivalMs);
+    if (pushed === 'restarted' && this.#jitter.stats().ssrcChanges > 0) {
       this.logger.info({ ssrc: packet.ssrc }, 'inbound stream restarted (new SSRC or sequence jump)');
     }
+    if (this.#agent.onCallerPacket && (pushed === 'accepted' || pushed === 'reordered' || pushed === 'restarted')) {
+      this.#passOnArrival(packet.sequenceNumber, packet.payload, pushed === 'restarted' || this.#arrivalSeq === null);
+    }
+  }
+
+  /**
+   * Hands the caller's packet to the agent at once, in sequence order: a gap
+   * of up to MAX_ARRIVAL_GAP_FRAMES is filled with silence (the consumer's
+   * audio clock stays the caller's), a packet older than one passed on is left
+   * out (it is still played from the jitter buffer).
+   */
+  #passOnArrival(sequenceNumber: number, payload: Uint8Array, restart: boolean): void {
+    const agent = this.#agent;
+    if (!restart) {
+      const ahead = seqDiff(sequenceNumber, this.#arrivalSeq!);
+      if (ahead <= 0) return;
+      for (let gap = Math.min(ahead - 1, MAX_ARRIVAL_GAP_FRAMES); gap > 0; gap -= 1) agent.onCallerPacket!(this.#arrivalSilence);
+    }
+    this.#arrivalSeq = sequenceNumber;
+    if (this.format === 'ulaw') {
+      agent.onCallerPacket!(payload);
+      return;
+    }
+    this.#codec.decode(payload, this.#arrivalPcm);
+    encodeUlaw(this.#arrivalPcm, this.#arrivalUlaw);
+    agent.onCallerPacket!(this.#arrivalUlaw);
   }
 
   tick(frame: number, deadlineMs: number): void {

@@ -15,6 +15,9 @@ import { startSystem } from '../../test/kit/system.js';
 import type { BenchContext } from './bench-section.js';
 
 export const DIALED = '+19863334949';
+export const GREETING = 'Thanks for calling Bench Dental. How can I help?';
+/** The speech-to-text's endpointing: silence it waits for before a final transcript. */
+export const STT_ENDPOINTING_MS = 400;
 
 export interface AiLatencySystem {
   readonly asterisk: FakeAsterisk;
@@ -44,7 +47,11 @@ export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Re
     },
     // Longer than the VAD's end-of-speech hangover (300 ms), so the answer never waits for
     // the VAD: the figures are the pipeline's own, from the transcript to the first packet.
-    gatewayEnv: { STT_ENDPOINTING_MS: '400', ...gatewayEnv },
+    gatewayEnv: { STT_ENDPOINTING_MS: String(STT_ENDPOINTING_MS), ...gatewayEnv },
+    // Caller packets 20 ms apart give or take a few ms, as a real Asterisk's arrived (traces).
+    asterisk: { rtpSendJitterMs: 6 },
+    // The business is created after the start: the warm-up finds it at its next poll.
+    backendEnv: { CLIP_WARM_POLL_MS: '500' },
     tempRoot: context.tempRoot,
   });
   context.cleanup.add('the AI latency system', () => system.stop());
@@ -53,7 +60,7 @@ export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Re
   await system.db.prisma.callLog.deleteMany({ where: { toNumber: DIALED } });
   await system.db.prisma.phoneNumber.deleteMany({ where: { e164: DIALED } });
   await createBusiness(system.db.prisma, 'Bench Dental', [DIALED], {
-    greeting: 'Thanks for calling Bench Dental. How can I help?',
+    greeting: GREETING,
     transferTarget: null,
   });
   const providers = system.providers!;

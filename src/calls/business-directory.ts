@@ -32,29 +32,41 @@ export function readKeypadActions(text: string): { actions: KeypadActions; probl
   return checked.success ? { actions: checked.data, problem: null } : { actions: {}, problem: `keypad_actions: ${checked.error.issues[0]?.message ?? 'invalid'}` };
 }
 
+/** The columns of a business the agent speaks from. */
+export interface BusinessAgentColumns {
+  id: string;
+  name: string;
+  greeting: string;
+  systemPrompt: string;
+  voice: string;
+  language: string;
+  timezone: string;
+  transferTarget: string | null;
+  keypadActions: string;
+}
+
+export function agentSettingsOf(b: BusinessAgentColumns, onProblem: (businessId: string, problem: string) => void): AgentSettings {
+  const keypad = readKeypadActions(b.keypadActions);
+  if (keypad.problem) onProblem(b.id, keypad.problem);
+  return {
+    businessName: b.name,
+    greeting: b.greeting,
+    systemPrompt: b.systemPrompt,
+    voice: b.voice,
+    language: b.language,
+    timezone: b.timezone,
+    transferTarget: b.transferTarget,
+    keypadActions: keypad.actions,
+  };
+}
+
 export function prismaBusinessDirectory(prisma: PrismaClient, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessDirectory {
   return {
     async findByNumber(e164) {
       const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: true } });
       if (!row) return null;
-      const b = row.business;
-      const tools = await loadSessionTools(prisma, b.id);
-      const keypad = readKeypadActions(b.keypadActions);
-      if (keypad.problem) onProblem(b.id, keypad.problem);
-      return {
-        tools,
-        businessId: b.id,
-        agent: {
-          businessName: b.name,
-          greeting: b.greeting,
-          systemPrompt: b.systemPrompt,
-          voice: b.voice,
-          language: b.language,
-          timezone: b.timezone,
-          transferTarget: b.transferTarget,
-          keypadActions: keypad.actions,
-        },
-      };
+      const tools = await loadSessionTools(prisma, row.business.id);
+      return { tools, businessId: row.business.id, agent: agentSettingsOf(row.business, onProblem) };
     },
   };
 }

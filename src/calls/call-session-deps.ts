@@ -15,6 +15,11 @@ export interface CallSettings {
   externalMediaStasisTimeoutMs: number;
   /** The Asterisk node these calls are on (recorded in their rows). */
   node?: string;
+  /**
+   * From the StasisStart to the answer: the caller rings while the media path
+   * is set up, and is hung up (congestion) when it is not ready by then.
+   */
+  setupTimeoutMs: number;
 }
 
 /** Lets the manager route events by channel and bridge id to the session owning them. */

@@ -81,6 +81,8 @@ export class CallSession {
   private callerInDialplan = false;
   /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
   private readonly callerReleased: Deferred<boolean> = deferred();
+  /** The caller's hang-up at the setup timeout, while a step was still in flight. */
+  private callerHangupEarly: Promise<boolean> | null = null;
   /** Keys go to the gateway one after another, in the order they were pressed. */
   private keysSent: Promise<void> = Promise.resolve();
 
@@ -382,6 +384,11 @@ export class CallSession {
 
   private async lifecycle(): Promise<void> {
     const startedAt = performance.now();
+    const timeoutMs = this.deps.settings.setupTimeoutMs;
+    // Every step's request has its own timeout; this bounds their sum, so the
+    // caller never rings on. The step in flight ends by itself (its result is
+    // released by the teardown); the wait for the Stasis entry ends at once.
+    const setupTimer = this.adopted ? null : setTimeout(() => this.giveUpSetup(timeoutMs), timeoutMs);
     if (this.adopted) {
       this.resumeAdopted();
     } else {
@@ -389,6 +396,8 @@ export class CallSession {
         await this.setUp();
       } catch (error) {
         this.requestEnd(await this.endingForSetupFailure(error));
+      } finally {
+        if (setupTimer) clearTimeout(setupTimer);
       }
     }
     if (!this.endRequest) {
@@ -437,6 +446,29 @@ export class CallSession {
     );
   }
 
+  /**
+   * The setup took too long: the caller stops ringing now (congestion), not
+   * when the step in flight returns; the rest is released after it.
+   */
+  private giveUpSetup(timeoutMs: number): void {
+    if (this.phaseValue !== 'setting_up' || this.endRequest) return;
+    this.log.error({ timeoutMs }, 'call setup did not finish in time');
+    this.requestEnd({
+      at: this.deps.now(),
+      cause: 'setup_failed',
+      error: new StepError('setup_timeout', new Error(`the call was not set up within ${timeoutMs} ms`)).message,
+      hangupReason: 'congestion',
+    });
+    if (this.callerGone) return;
+    this.callerHangupEarly = this.deps.ari.hangup(this.callerChannelId, 'congestion').then(
+      () => true,
+      (error: unknown) => {
+        this.log.warn({ err: error }, 'hanging up the caller at the setup timeout failed; retried at the teardown');
+        return false;
+      },
+    );
+  }
+
   private async setUp(): Promise<void> {
     const { ari, media, directory, settings } = this.deps;
     const call = this.inbound;
@@ -456,10 +488,9 @@ export class CallSession {
     this.record = { ...this.record, businessId: route.businessId };
     this.persist();
 
-    await this.step('answer', () => ari.answer(this.callerChannelId));
-    this.record = markAnswered(this.record, this.deps.now());
-    this.persist();
-
+    // The media path is built while the caller still rings, and the answer
+    // comes last: the caller's first moment on the line is the greeting, not
+    // the time the setup takes.
     this.bridgeRequested = true;
     await this.step('bridge', () =>
       ari.createBridge({ type: 'mixing', bridgeId: this.bridgeId, name: `call-${this.callId}` }),
@@ -474,6 +505,7 @@ export class CallSession {
         agent: route.agent,
         ...(route.tools ? { tools: route.tools } : {}),
         traceparent: traceParentOf(this.span),
+        awaitAnswer: true,
       }),
     );
     this.mediaSessionId = session.sessionId;
@@ -506,6 +538,14 @@ export class CallSession {
       mediaSessionId: session.sessionId,
       mediaGatewayUrl: media.gatewayUrlOf(session.sessionId),
     };
+
+    await this.step('answer', () => ari.answer(this.callerChannelId));
+    // The greeting's first packet leaves as soon as the gateway hears of the
+    // answer. When this request is lost the caller's first RTP packet tells it.
+    media.answered(session.sessionId).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'the media gateway was not told of the answer; it starts on the caller audio');
+    });
+    this.record = markAnswered(this.record, this.deps.now());
     this.persist();
   }
 
@@ -565,11 +605,12 @@ export class CallSession {
     await this.transferUnderWay;
     // A move releases what it replaced; the teardown releases what it acquired.
     await this.moving;
+    const hungUpEarly = (await this.callerHangupEarly) === true;
     const { recordingPath } = await releaseCallResources(
       { ari: this.deps.ari, media: this.deps.media, log: this.log },
       {
         callerChannelId: this.callerChannelId,
-        callerHangup: this.callerGone || this.callerInDialplan ? null : request.hangupReason,
+        callerHangup: this.callerGone || this.callerInDialplan || hungUpEarly ? null : request.hangupReason,
         mediaChannelId: this.mediaChannelRequested ? this.mediaChannelId : null,
         bridgeId: this.bridgeRequested ? this.bridgeId : null,
         mediaSessionId: this.mediaSessionId,

@@ -2,15 +2,17 @@
 // end of the call requested while the step ran.
 import { describeError } from '../errors.js';
 
+/** In the order they run (the answer last, once the media path is ready), then the failures of no one step. */
 export type SetupStep =
   | 'route_lookup'
-  | 'answer'
   | 'bridge'
   | 'media_session'
   | 'external_media'
   | 'media_remote'
   | 'bridge_channels'
-  | 'database';
+  | 'answer'
+  | 'database'
+  | 'setup_timeout';
 
 /** A setup step failed; the message (stored in `error`) starts with the step. */
 export class StepError extends Error {

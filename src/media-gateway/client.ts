@@ -24,8 +24,9 @@ import {
   type RtpEndpoint,
 } from '../../media/contract/sessions.js';
 import { GatewayPool } from './gateway-pool.js';
+import { WarmClipsResponse, clipPaths, type WarmClipsRequest } from '../../media/contract/clips.js';
 
-export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf';
+export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf' | 'answered' | 'warm_clips';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -167,6 +168,27 @@ export class MediaGatewayClient {
   /** The sessions of one gateway (default: the first). */
   listSessions(signal?: AbortSignal, gatewayUrl?: string): Promise<ListSessionsResponse> {
     return this.call('list_sessions', 'GET', sessionPaths.list, undefined, ListSessionsResponse, signal, gatewayUrl ?? this.urls[0]!);
+  }
+
+  /** The caller was answered: the session's media and agent start now (204, no body). */
+  async answered(sessionId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('answered', 'POST', sessionPaths.answered(sessionId), undefined, z.undefined(), signal, this.gatewayUrlOf(sessionId));
+  }
+
+  /**
+   * Asks every gateway to synthesize these businesses' fixed phrases ahead of
+   * their calls (each gateway has its own clip cache, and any may get the next
+   * call). Rejects with the first failure once all have answered, so that the
+   * caller tries the round again; a gateway that already has a phrase skips it.
+   */
+  async warmClips(request: WarmClipsRequest, signal?: AbortSignal): Promise<WarmClipsResponse> {
+    const gateways = await this.candidates();
+    const answers = await Promise.allSettled(
+      gateways.map((url) => this.call('warm_clips', 'PUT', clipPaths.warm, request, WarmClipsResponse, signal, url)),
+    );
+    const failed = answers.find((answer): answer is PromiseRejectedResult => answer.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { queued: answers.reduce((sum, answer) => sum + (answer.status === 'fulfilled' ? answer.value.queued : 0), 0) };
   }
 
   /** Closes a session; a session the gateway no longer knows is already closed (null). */

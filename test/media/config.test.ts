@@ -64,7 +64,7 @@ describe('loadMediaConfig', () => {
       maxSessions: 2000,
       agent: 'ai',
       recordings: { dir: join(process.cwd(), 'recordings'), enabled: true },
-      jitter: { targetMs: 60, maxMs: 200 },
+      jitter: { minMs: 20, targetMs: 60, maxMs: 200 },
       clockPhases: 10,
       drainTimeoutMs: 300_000,
       ai: aiDefaults({ deepgram: DEEPGRAM_KEY, openai: OPENAI_KEY }),
@@ -93,6 +93,7 @@ describe('loadMediaConfig', () => {
       MEDIA_AGENT: 'echo',
       RECORDINGS_DIR: '/var/lib/media/recordings',
       RECORDING_ENABLED: 'false',
+      JITTER_MIN_MS: '40',
       JITTER_TARGET_MS: '40',
       JITTER_MAX_MS: '120',
       MEDIA_CLOCK_PHASES: '4',
@@ -109,7 +110,7 @@ describe('loadMediaConfig', () => {
       maxSessions: 10,
       agent: 'echo',
       recordings: { dir: resolve('/var/lib/media/recordings'), enabled: false },
-      jitter: { targetMs: 40, maxMs: 120 },
+      jitter: { minMs: 40, targetMs: 40, maxMs: 120 },
       clockPhases: 4,
       drainTimeoutMs: 30_000,
       // echo needs no provider: the keys stay empty.
@@ -162,9 +163,15 @@ describe('loadMediaConfig', () => {
     expect(configError({ ...BASE, JITTER_TARGET_MS: '200', JITTER_MAX_MS: '200' }).problems).toEqual([problem]);
     expect(configError({ ...BASE, JITTER_TARGET_MS: '100', JITTER_MAX_MS: '80' }).problems).toEqual([problem]);
     expect(loadMediaConfig({ ...BASE, JITTER_TARGET_MS: '100', JITTER_MAX_MS: '120' }).jitter).toEqual({
+      minMs: 20,
       targetMs: 100,
       maxMs: 120,
     });
+  });
+
+  it('requires JITTER_MIN_MS not above JITTER_TARGET_MS (equal: a fixed depth)', () => {
+    expect(configError({ ...BASE, JITTER_MIN_MS: '80', JITTER_TARGET_MS: '60' }).problems).toEqual(['JITTER_MIN_MS must not be greater than JITTER_TARGET_MS']);
+    expect(loadMediaConfig({ ...BASE, JITTER_MIN_MS: '60' }).jitter).toEqual({ minMs: 60, targetMs: 60, maxMs: 200 });
   });
 
   it('treats empty variables as unset', () => {
@@ -201,7 +208,7 @@ describe('loadMediaConfig', () => {
       rtp: { port: 40000 },
       agent: 'ai',
       recordings: { dir: join(process.cwd(), 'recordings'), enabled: true },
-      jitter: { targetMs: 60, maxMs: 200 },
+      jitter: { minMs: 20, targetMs: 60, maxMs: 200 },
       clockPhases: 10,
       logLevel: 'info',
     });

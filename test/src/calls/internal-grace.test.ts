@@ -36,7 +36,7 @@ describe('ended calls known to the internal API', () => {
       media: new MediaGatewayClient({ url: `http://127.0.0.1:${await freePort()}`, token: 'unused-gateway-token', timeoutMs: 500 }),
       writer: new CallLogWriter({ store: { save: (record) => Promise.resolve(void stored.push(record)) }, logger, isTransient: () => false }),
       directory: { findByNumber: () => Promise.resolve(null) },
-      settings: { appName: 'prosaas_ai', mediaFormat: 'ulaw', defaultCountryCode: '1', externalMediaStasisTimeoutMs: 1_000 },
+      settings: { appName: 'prosaas_ai', mediaFormat: 'ulaw', defaultCountryCode: '1', externalMediaStasisTimeoutMs: 1_000, setupTimeoutMs: 5_000 },
       logger,
       now: () => new Date(nowMs),
       newId: () => ids.shift() ?? randomUUID(),

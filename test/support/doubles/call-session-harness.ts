@@ -21,6 +21,7 @@ export const BUSINESS_ID = '00000000-0000-4000-8000-0000000000b1';
 
 export interface CallSessionHarnessOptions {
   externalMediaStasisTimeoutMs?: number;
+  setupTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -57,6 +58,7 @@ export class CallSessionHarness {
         mediaFormat: 'ulaw',
         defaultCountryCode: '1',
         externalMediaStasisTimeoutMs: options.externalMediaStasisTimeoutMs ?? 5_000,
+        setupTimeoutMs: options.setupTimeoutMs ?? 10_000,
       },
       logger,
       now: () => new Date(),

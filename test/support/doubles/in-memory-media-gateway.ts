@@ -36,6 +36,8 @@ const STATS: SessionStats = {
 interface GatewaySession {
   request: CreateSessionRequest;
   remote: RtpEndpoint | null;
+  /** Told of the caller's answer (POST /sessions/:id/answered). */
+  answered: boolean;
   closed: boolean;
 }
 
@@ -54,7 +56,7 @@ export class InMemoryMediaGateway extends MediaGatewayClient {
   override createSession(request: CreateSessionRequest): Promise<CreateSessionResponse> {
     return this.control.run('create_session', () => {
       const sessionId = `session-${this.sessions.size + 1}`;
-      this.sessions.set(sessionId, { request, remote: null, closed: false });
+      this.sessions.set(sessionId, { request, remote: null, answered: false, closed: false });
       return CreateSessionResponse.parse({ sessionId, rtp: this.rtp });
     });
   }
@@ -72,6 +74,12 @@ export class InMemoryMediaGateway extends MediaGatewayClient {
         createdAt: '2026-11-21T04:15:34.000Z',
         stats: STATS,
       });
+    });
+  }
+
+  override answered(sessionId: string): Promise<void> {
+    return this.control.run('answered', () => {
+      this.#open(sessionId, 'answered').answered = true;
     });
   }
 
