@@ -31,7 +31,7 @@ describe('an externalMedia channel of no known call', () => {
       const view = s.fake.channel(channelId);
       return view && !view.live ? view : null;
     }, { what: 'the stray externalMedia channel to be hung up' });
-    expect(channel.hungUpBy).toBe('app');
+    expect(channel, JSON.stringify(channel)).toMatchObject({ hungUpBy: 'app' });
     expect(s.fake.restRequests({ method: 'DELETE', pathPrefix: `/ari/channels/${channelId}` })).toHaveLength(1);
     expect(s.logs.entries('media channel of no known call entered Stasis')).toHaveLength(1);
     expect(s.backend.calls.activeCalls).toBe(0);
