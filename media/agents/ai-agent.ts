@@ -397,6 +397,8 @@ export class AiAgent implements CallAgent {
 
   /** A business tool: runs to its answer whatever happens to its turn (must-deliver), like an action. */
   async #runTool(effect: Extract<ConversationEffect, { type: 'run_tool' }>): Promise<void> {
+    // `toolArgs` is a field LOG_REDACT_PII removes (media/contract/log-fields.ts).
+    this.#log.debug({ tool: effect.name, toolArgs: effect.arguments }, 'language model called a tool');
     const content = this.#business ? await this.#business.run(effect.turn, effect.toolCallId, effect.name, effect.arguments) : `Unknown tool ${effect.name}.`;
     if (content !== null) this.#dispatch({ type: 'tool_result', turn: effect.turn, toolCallId: effect.toolCallId, content });
   }
@@ -404,6 +406,7 @@ export class AiAgent implements CallAgent {
   /** Runs to the end whatever happens to its turn (must-deliver); a tool call's answer goes back to the machine. */
   async #act(effect: Extract<ConversationEffect, { type: 'action' }>): Promise<void> {
     const callId = this.#context.request.callId;
+    if (effect.toolCallId !== null) this.#log.debug({ tool: effect.action.type, toolArgs: effect.action }, 'language model called a tool');
     const result = await this.#deps.backend.action(callId, effect.action);
     if (effect.toolCallId !== null) {
       this.#dispatch({ type: 'action_result', turn: effect.turn, toolCallId: effect.toolCallId, ok: result.ok, message: result.message });
