@@ -24,6 +24,7 @@ import { PAYLOAD_FORMATS, type PayloadFormat } from '../rtp/payload-formats.js';
 import type { RtpReceiver } from '../rtp/rtp-demux.js';
 import { PlayoutQueue } from '../rtp/playout-queue.js';
 import type { MediaClock, Tickable } from './media-clock.js';
+import { RoomWaiters } from './room-waiters.js';
 
 /** Sends one datagram from the gateway's RTP socket. */
 export interface RtpSender {
@@ -115,7 +116,7 @@ export class MediaSession implements RtpReceiver, Tickable {
   #bytesIn = 0;
   #malformed = 0;
   /** Producers waiting for room in the playout queue. */
-  #spaceWaiters = new Set<(room: boolean) => void>();
+  readonly #spaceWaiters = new RoomWaiters();
   #spurtStartScheduled = false;
 
   constructor(init: MediaSessionInit) {
@@ -431,18 +432,11 @@ export class MediaSession implements RtpReceiver, Tickable {
   #space(signal: AbortSignal): Promise<boolean> {
     if (this.closed || signal.aborted) return Promise.resolve(false);
     if (this.#playout.freeFrames > 0) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const done = (room: boolean): void => {
-        this.#spaceWaiters.delete(done);
-        signal.removeEventListener('abort', onAbort);
-        resolve(room);
-      };
-      const onAbort = (): void => done(false);
-      this.#spaceWaiters.add(done);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#playout.notifyWhenSpace();
-    });
+    const waiting = this.#spaceWaiters.wait(signal);
+    this.#playout.notifyWhenSpace();
+    return waiting;
   }
+
 
   #enqueue(payload: Uint8Array): boolean {
     const startsSpurt = !this.#playout.playing && this.#playout.queuedFrames === 0;
@@ -456,7 +450,7 @@ export class MediaSession implements RtpReceiver, Tickable {
 
   /** Room in the playout queue (or the session closed): waiting producers go on. */
   #notifySpace(room = true): void {
-    for (const done of [...this.#spaceWaiters]) done(room);
+    this.#spaceWaiters.notify(room);
   }
 
   #countMalformed(reason: InboundRejection): void {
