@@ -70,6 +70,7 @@ export class FakeAsterisk {
       autoCallerAudio: options.autoCallerAudio ?? false,
       continueEventsBeforeReply: options.continueEventsBeforeReply ?? false,
       rtpSendJitterMs: options.rtpSendJitterMs ?? 0,
+      systemName: options.systemName ?? '',
     });
     if (!(this.options.rtpSendJitterMs >= 0 && this.options.rtpSendJitterMs < 20)) throw new Error('rtpSendJitterMs must be from 0 to under 20 ms');
     this.media = new RtpMedia(() => this.notifyChange(), this.options.rtpSendJitterMs);
@@ -84,6 +85,7 @@ export class FakeAsterisk {
         notifyChange: () => this.notifyChange(),
       },
       this.options.externalMediaStasisDelayMs,
+      this.options.systemName,
     );
     const routes = new Map<string, RestRoute>([
       ...channelRoutes({

@@ -8,6 +8,11 @@ export interface FakeAsteriskOptions {
   /** Default 0 (ephemeral); restart() listens on the same port again. */
   port?: number;
   /**
+   * asterisk.conf `systemname`: channel unique ids become `<systemname>-<epoch>.<counter>`,
+   * as several Asterisk nodes need to keep them apart. Default '' (plain `<epoch>.<counter>`).
+   */
+  systemName?: string;
+  /**
    * Delay the externalMedia channel's StasisStart until this many ms after the 200 response
    * (reproduces the race where addChannel before it gets 422). Default 0: the events follow
    * the response at once, as in the recorded ulaw trace.
