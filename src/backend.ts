@@ -94,7 +94,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let nodes: readonly NodeRuntime[] = [];
   let ownership: NodeOwnership | null = null;
   const nodeReports = () =>
-    nodes.map((node) => describeNode(node, ownership?.isLocked(node) ?? null, config.ari.appName));
+    nodes.map((node) => describeNode(node, ownership?.isLocked(node) ?? null, config.ari.appName, ownership?.holds(node) ?? false));
 
   const readiness: ReadinessCheck[] = [
     { name: 'shutdown', check: () => (draining ? 'the backend is shutting down' : null) },
