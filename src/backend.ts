@@ -356,8 +356,6 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       } else {
         await Promise.all(owner.owned().map((node) => node.drain(config.calls.shutdownDrainMs)));
       }
-      // A node whose lease went away meanwhile is not among the owned ones: its client closes here.
-      await Promise.all(nodes.map((node) => node.close()));
       pool.close();
       await leases.close();
       await liveBridge.stop();

@@ -104,12 +104,6 @@ export class NodeRuntime {
     await this.disconnect();
   }
 
-  /** The backend stops: whatever its role now, its ARI client is closed (a socket or a reconnect loop never outlives it). */
-  async close(): Promise<void> {
-    this.roleValue = 'standby';
-    await this.disconnect();
-  }
-
   private connect(): void {
     const client = this.client;
     this.detach.push(client.onEvent((event) => this.calls.handleEvent(event)));
