@@ -5,6 +5,7 @@
 // condition with ticksUntil(), bounded in ticks, never in wall time (the
 // providers' own backoffs are real timers: wait for those with waitUntil).
 // The same agent against the protocol fakes, in real time: wire-agent-harness.ts.
+import { afterEach } from 'vitest';
 import type { AgentSettings } from '../../../media/contract/sessions.js';
 import { AiAgent, type ConversationTimings } from '../../../media/agents/ai-agent.js';
 import { ClipCache } from '../../../media/conversation/clip-cache.js';
@@ -142,4 +143,28 @@ export class AiAgentHarness {
   async greet(): Promise<void> {
     await this.ticksUntil(() => this.backend.turnsOf('agent').length === 1, 'the greeting to be heard');
   }
+}
+
+/**
+ * The file's harness maker: every harness it makes has its agent closed after
+ * each test (call at the top level of a test file).
+ */
+export function harnessPerTest(): (...args: ConstructorParameters<typeof AiAgentHarness>) => AiAgentHarness {
+  const harnesses: AiAgentHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((h) => h.agent.close()));
+  });
+  return (...args) => {
+    const created = new AiAgentHarness(...args);
+    harnesses.push(created);
+    return created;
+  };
+}
+
+/** The caller finishes a sentence; resolves once the agent asked the LLM about it, with that round. */
+export async function callerSays(h: AiAgentHarness, text: string): Promise<InMemoryLlm['rounds'][number]> {
+  const rounds = h.llm.rounds.length;
+  h.sttStream.final(text, h.nowMs);
+  await h.ticksUntil(() => h.llm.rounds.length > rounds, `the LLM to be asked about "${text}"`);
+  return h.llm.rounds.at(-1)!;
 }
