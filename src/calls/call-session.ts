@@ -28,6 +28,7 @@ import { isAriError } from '../ari/errors.js';
 import { describeError } from '../errors.js';
 import type { ActionResult } from '../../media/contract/backend.js';
 import { childContext, traceParentOf } from '../../media/contract/tracing.js';
+import { startCallSpan } from './call-span.js';
 import { AGENT_HANGUP_CAUSES, AGENT_MESSAGES, sendCallerToTransfer, type AgentHangupReason } from './agent-actions.js';
 import { endRecord, markAnswered, newInboundRecord, type CallEnding, type CallRecord } from './call-record.js';
 import { CallLogWriterClosedError } from './call-log-writer.js';
@@ -135,9 +136,10 @@ export class CallSession {
     }
     this.log = deps.logger.child({ callId: this.callId, channelId: this.callerChannelId });
     // One trace per call; the gateway continues it (traceparent in the session request).
-    this.span = this.tracer.startSpan(this.adopted ? 'call adopted' : 'call', {
-      attributes: { 'call.id': this.callId, 'asterisk.node': deps.settings.node ?? '', 'call.adopted': this.adopted },
-    });
+    const attributes = { 'call.id': this.callId, 'asterisk.node': deps.settings.node ?? '', 'call.adopted': this.adopted };
+    const callSpan = startCallSpan(this.tracer, { adopted: this.adopted, stored: this.record.traceParent ?? null, attributes });
+    this.span = callSpan.span;
+    this.record = { ...this.record, traceParent: callSpan.traceParent };
     this.mediaChannels.push(this.mediaChannel);
     for (const id of [this.callerChannelId, this.mediaChannel, this.bridgeId]) deps.registry.claim(id, this);
   }
