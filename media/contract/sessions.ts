@@ -269,6 +269,8 @@ export const MEDIA_ERROR_CODES = [
   'bad_request',
   'not_found',
   'no_capacity',
+  /** The business's conversation engine is not configured on this gateway. */
+  'engine_unavailable',
   'internal',
 ] as const;
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
