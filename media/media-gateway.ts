@@ -177,6 +177,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     readiness: () => readiness.results(),
     extraMetrics: () => [...processMetrics.metrics(rtp.sessions.list().map((session) => session.stats().jitterMs)), ...(ai?.metrics.metrics() ?? [])],
     warmClips: ai ? (agents) => ai.clipWarmer.warm(agents) : undefined,
+    ...(ai ? { engineProblem: (request) => ai.engineProblem(request) } : {}),
   });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });

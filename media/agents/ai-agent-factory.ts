@@ -16,6 +16,8 @@ import { DeepgramTtsProvider } from '../providers/deepgram-tts.js';
 import { OpenAiLlmProvider } from '../providers/openai-llm.js';
 import { OpenAiTtsProvider } from '../providers/openai-tts.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
+import type { CreateSessionRequest } from '../contract/sessions.js';
+import { RealtimeAgent } from '../engines/openai-realtime/realtime-agent.js';
 import type { AgentFactory } from './agent.js';
 import { AiAgent } from './ai-agent.js';
 
@@ -27,6 +29,8 @@ export interface AiRuntime {
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
   /** Synthesizes businesses' fixed phrases ahead of their calls (PUT /clips). */
   readonly clipWarmer: ClipWarmer;
+  /** Why the session's conversation engine cannot run on this gateway (not configured), or null. */
+  engineProblem(request: CreateSessionRequest): string | null;
   /** Stops the background work (the clip warm-up). Idempotent. */
   close(): void;
 }
@@ -73,9 +77,21 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
   return {
     clipWarmer,
     close: () => lifetime.abort(),
+    // The agent by the business's engine (absent: the cascade, as older backends send).
     factory: (context) => {
       traces.begin(context.request.callId, context.request.traceparent);
-      return new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools });
+      const engine = context.request.agent.engine;
+      const shared = { clips, backend, timings: config.timings, metrics, now, businessTools };
+      if (engine?.name === 'openai-realtime') {
+        return new RealtimeAgent(context, { ...shared, apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl }, engine);
+      }
+      return new AiAgent(context, { ...shared, stt, llm, tts });
+    },
+    engineProblem: (request) => {
+      const engine = request.agent.engine?.name ?? 'cascade';
+      if (engine === 'openai-realtime' && config.openai.apiKey === '') return 'the openai-realtime engine needs OPENAI_API_KEY on the media gateway';
+      if (engine === 'self-hosted') return 'the self-hosted engine is not configured on this media gateway';
+      return null;
     },
     metrics,
     backend,

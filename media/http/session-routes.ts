@@ -30,9 +30,14 @@ const createResponse = (session: MediaSession): CreateSessionResponse => ({
   rtp: { ...session.local },
 });
 
-export function registerSessionRoutes(app: FastifyInstance, sessions: SessionRegistry): void {
+/** Why a session's conversation engine cannot run here (not configured), or null when it can. */
+export type EngineCheck = (request: CreateSessionRequest) => string | null;
+
+export function registerSessionRoutes(app: FastifyInstance, sessions: SessionRegistry, engineProblem: EngineCheck = () => null): void {
   app.post('/sessions', async (request, reply): Promise<CreateSessionResponse> => {
     const body = parseOrBadRequest(CreateSessionRequest, request.body, 'session request');
+    const problem = engineProblem(body);
+    if (problem !== null) throw new MediaApiError('engine_unavailable', problem);
     const result = sessions.create(body);
     if (result.kind === 'no_capacity') throw new MediaApiError('no_capacity', result.message);
     reply.status(result.kind === 'created' ? 201 : 200);

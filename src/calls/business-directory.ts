@@ -1,6 +1,7 @@
 // Finds the business that owns a dialed number, with what the agent needs to
 // speak for it.
 import { KeypadActions, type AgentSettings, type SessionTools } from '../../media/contract/sessions.js';
+import { readEngineSelection, readVadMode } from './business-engine.js';
 import type { PrismaClient } from '../db/index.js';
 import { loadSessionTools } from '../integrations/session-tools.js';
 
@@ -43,11 +44,18 @@ export interface BusinessAgentColumns {
   timezone: string;
   transferTarget: string | null;
   keypadActions: string;
+  engine: string;
+  engineSettings: unknown;
+  vadMode: string;
 }
 
 export function agentSettingsOf(b: BusinessAgentColumns, onProblem: (businessId: string, problem: string) => void): AgentSettings {
   const keypad = readKeypadActions(b.keypadActions);
   if (keypad.problem) onProblem(b.id, keypad.problem);
+  const engine = readEngineSelection(b.engine, b.engineSettings);
+  if (engine.problem) onProblem(b.id, engine.problem);
+  const vad = readVadMode(b.vadMode);
+  if (vad.problem) onProblem(b.id, vad.problem);
   return {
     businessName: b.name,
     greeting: b.greeting,
@@ -57,6 +65,8 @@ export function agentSettingsOf(b: BusinessAgentColumns, onProblem: (businessId:
     timezone: b.timezone,
     transferTarget: b.transferTarget,
     keypadActions: keypad.actions,
+    engine: engine.selection,
+    vadMode: vad.mode,
   };
 }
 

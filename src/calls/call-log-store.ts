@@ -72,6 +72,7 @@ export function recordOfRow(row: CallLog): CallRecord {
     mediaGatewayUrl: row.mediaGatewayUrl,
     mediaSessionId: row.mediaSessionId,
     traceParent: row.traceParent,
+    engine: row.engine,
   };
 }
 

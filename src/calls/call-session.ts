@@ -487,7 +487,7 @@ export class CallSession {
     }
     this.log.info({ businessId: route.businessId }, 'call routed');
     this.transferTarget = route.agent.transferTarget;
-    this.record = { ...this.record, businessId: route.businessId };
+    this.record = { ...this.record, businessId: route.businessId, engine: route.agent.engine?.name ?? 'cascade' };
     this.persist();
 
     // The media path is built while the caller still rings, and the answer

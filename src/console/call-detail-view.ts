@@ -9,6 +9,7 @@ import type { CallDetail, CallWithConversation, MessageView, ToolCallView, TurnL
 import { providerFailureText, setupFailureText } from '../staff/failure-text.js';
 import type { StaffSessionContext } from '../staff/session-store.js';
 import { callerText } from './call-text.js';
+import { engineLabel } from './engine-label.js';
 import { humanizeSlug, statusText } from './call-status.js';
 import { formatDuration, formatFullTime, knownTimeZone } from './format.js';
 import { markAll } from './highlight.js';
@@ -52,6 +53,7 @@ function facts(call: CallDetail, timeZone: string): Html {
   ${fact('Duration', formatDuration(call.durationMs))}
   ${fact('Outcome', html`<span class="badge badge-${tone}">${label}</span>`)}
   ${call.transferTarget !== null ? fact('Transferred to', call.transferTarget) : ''}
+  ${call.engine !== null ? fact('Answered by', html`<span class="badge badge-engine">${engineLabel(call.engine)}</span>`) : ''}
   ${problem !== null ? fact('What went wrong', html`<span class="problem">${problem.summary}</span>`) : ''}
 </dl>
 <p class="muted small">Times in ${timeZone} time.</p>`;

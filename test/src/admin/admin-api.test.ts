@@ -86,6 +86,8 @@ describe('businesses', () => {
       ...BUSINESS,
       language: 'en',
       transferTarget: 'PJSIP/100',
+      engine: { name: 'cascade' },
+      vadMode: 'energy',
       recordingRetentionDays: null,
       transcriptRetentionDays: null,
       phoneNumbers: [],

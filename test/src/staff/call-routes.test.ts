@@ -156,6 +156,7 @@ describe('filters', () => {
       hasRecording: false,
       turnCount: 1,
       messageCount: 0,
+      engine: null,
     });
   });
 });
@@ -255,6 +256,7 @@ describe('one call', () => {
       hasRecording: true,
       turnCount: 3,
       messageCount: 1,
+      engine: null,
       error: null,
       transferTarget: null,
       failure: { provider: 'tts', error: 'openai tts: 500' },
