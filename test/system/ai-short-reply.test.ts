@@ -14,6 +14,9 @@ import { shortUtterance, twoShortUtterances } from './caller-utterances.js';
 // most of its time waiting for real-time audio and slow rounds: they run
 // concurrently.
 
+/** Tests sharing the machine with others get a longer bound (a bound, not a pace). */
+const CONCURRENT = { timeout: 60_000 };
+
 /** An AI system stopped when the test ends. */
 async function started(context: TestContext, options: Parameters<typeof startAiSystem>[0]): Promise<AiSystem> {
   const system = await startAiSystem(options);
@@ -90,7 +93,7 @@ function model(scenario: Scenario) {
   };
 }
 
-describe.concurrent.each(SCENARIOS)('a short reply after $name', (scenario) => {
+describe.concurrent.each(SCENARIOS)('a short reply after $name', CONCURRENT, (scenario) => {
   it('keeps every request valid, answers the reply once and the call goes on', async (context) => {
     // No filler in the gap: what is measured is the reply landing on the tool round itself.
     const ai = await started(context, { transferTarget: scenario.transferTarget, gatewayEnv: { FILLER_AFTER_MS: '30000' } });
