@@ -13,9 +13,10 @@ import { RtpSocket } from '../rtp/rtp-socket.js';
 import { MediaClock } from '../sessions/media-clock.js';
 import { MediaSession, type MediaEngine } from '../sessions/media-session.js';
 import { FrameRing } from './frame-ring.js';
-import { CONTROL_DOORBELL, Figures, type MediaThreadData, type OpenSessionMessage, type ToMainMessage, type ToMediaMessage } from './media-thread-protocol.js';
+import { CONTROL_DOORBELL, Figures, type HostTotals, type MediaThreadData, type OpenSessionMessage, type ToMainMessage, type ToMediaMessage } from './media-thread-protocol.js';
 import { RingAgent } from './ring-agent.js';
 import { writeStats } from './session-stats-block.js';
+import type { SessionStats } from '../contract/sessions.js';
 
 /** A media clock slot more than this late (event loop stall) is skipped rather than run. */
 const MAX_CLOCK_LAG_MS = 100;
@@ -49,6 +50,8 @@ export class MediaThreadHost {
   #figuresTimer: NodeJS.Timeout | null = null;
   #loopWindowStartMs = 0;
   #eventsDropped = 0;
+  /** Counters of the sessions closed, so gateway totals never go down. */
+  readonly #retired = { packetsIn: 0, packetsOut: 0, malformed: 0, lost: 0, late: 0, playoutUnderruns: 0 };
 
   constructor(data: MediaThreadData, post: (message: ToMainMessage) => void, logger: Logger) {
     this.#data = data;
@@ -106,6 +109,9 @@ export class MediaThreadHost {
         return;
       case 'close':
         void this.#close(message.sessionId);
+        return;
+      case 'totals':
+        this.#post({ type: 'totals', id: message.id, totals: this.#totals() });
         return;
       case 'block': {
         const until = performance.now() + message.ms;
@@ -168,6 +174,7 @@ export class MediaThreadHost {
     if (remote !== null) this.#demux.release(remote.host, remote.port, hosted.session);
     const report = await hosted.session.close();
     this.#sessions.delete(sessionId);
+    addTotals(this.#retired, report.stats);
     writeStats(hosted.stats, report.stats, hosted.session.isAnswered);
     this.#post({ type: 'closed', sessionId, stats: report.stats, recordingPath: report.recordingPath });
   }
@@ -183,7 +190,6 @@ export class MediaThreadHost {
     figures[Figures.lateTicks] = this.#clock.lateSlots;
     figures[Figures.handlerFailures] = this.#socket?.handlerFailures ?? 0;
     figures[Figures.eventsDropped] = this.#eventsDropped;
-    figures.set(this.#pacing.counts(), Figures.pacingCounts);
     const now = performance.now();
     if (now - this.#loopWindowStartMs >= LOOP_WINDOW_MS) {
       const lagMs = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) : 0);
@@ -201,11 +207,29 @@ export class MediaThreadHost {
     this.#publishFigures();
     this.#loop.disable();
     await this.#socket?.close();
-    this.#post({ type: 'stopped' });
+    this.#post({ type: 'stopped', totals: this.#totals() });
+  }
+
+  /** Live and closed sessions' counters with the gateway's own, all as of now. */
+  #totals(): HostTotals {
+    const totals = { ...this.#retired };
+    for (const { session } of this.#sessions.values()) addTotals(totals, session.stats(false));
+    return {
+      foreignSource: this.#demux.stats().foreignSource,
+      ...totals,
+      lateTicks: this.#clock.lateSlots,
+      pacing: this.#pacing.snapshot(),
+    };
   }
 }
 
-/** Size of the figures block: the fixed words and the pacing buckets. */
-export function figuresBytes(): number {
-  return (Figures.pacingCounts + new PacingHistogram().counts().length) * 8;
+
+
+function addTotals(into: Record<'packetsIn' | 'packetsOut' | 'malformed' | 'lost' | 'late' | 'playoutUnderruns', number>, stats: SessionStats): void {
+  into.packetsIn += stats.packetsIn;
+  into.packetsOut += stats.packetsOut;
+  into.malformed += stats.malformed;
+  into.lost += stats.lost;
+  into.late += stats.late;
+  into.playoutUnderruns += stats.playoutUnderruns;
 }

@@ -16,7 +16,7 @@
 //
 // Times that cross are epoch milliseconds (performance.timeOrigin + now()):
 // each thread has its own performance.now() origin.
-import type { CreateSessionRequest, RtpEndpoint, SessionStats } from '../contract/sessions.js';
+import type { CreateSessionRequest, GatewayStats, RtpEndpoint, SessionStats } from '../contract/sessions.js';
 import type { FrameRingShared } from './frame-ring.js';
 
 // ---- events ring (media -> main) ------------------------------------------------
@@ -75,9 +75,8 @@ export const Figures = {
   loopLagMaxMs: 4,
   /** Frames the events rings refused (main thread stalled past their depth). */
   eventsDropped: 5,
-  /** The pacing histogram's buckets from here on. */
-  pacingCounts: 8,
 } as const;
+export const FIGURES_WORDS = 6;
 
 // ---- messages ---------------------------------------------------------------------
 
@@ -100,6 +99,7 @@ export type ToMediaMessage =
   /** Agent audio was written into an empty ring: a talk spurt may start now. */
   | { readonly type: 'audio'; readonly sessionId: string }
   | { readonly type: 'clear'; readonly sessionId: string }
+  | { readonly type: 'totals'; readonly id: number }
   /** Test hook: block the media thread's event loop this long. */
   | { readonly type: 'block'; readonly ms: number }
   | { readonly type: 'stop' };
@@ -111,7 +111,12 @@ export type ToMainMessage =
   | { readonly type: 'events' }
   | { readonly type: 'space'; readonly sessionId: string }
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'stopped' };
+  | { readonly type: 'totals'; readonly id: number; readonly totals: HostTotals }
+  /** The last totals, after every session closed. */
+  | { readonly type: 'stopped'; readonly totals: HostTotals };
+
+/** GatewayStats but the session count (the main thread's). */
+export type HostTotals = Omit<GatewayStats, 'sessions'>;
 
 /** What the media thread is started with (workerData). */
 export interface MediaThreadData {

@@ -5,9 +5,16 @@ import type { Logger } from 'pino';
 import type { Worker } from 'node:worker_threads';
 import type { AgentFactory } from '../agents/agent.js';
 import type { ClosedSessionReport, SessionHost, SessionOpenInit } from '../sessions/session-handle.js';
-import { DEFAULT_PACING_RESOLUTION_MS } from '../rtp/pacing-histogram.js';
-import { CONTROL_DOORBELL, CONTROL_WORDS, Figures, type MediaThreadData, type ToMainMessage, type ToMediaMessage } from './media-thread-protocol.js';
-import { figuresBytes } from './media-thread-host.js';
+import {
+  CONTROL_DOORBELL,
+  CONTROL_WORDS,
+  Figures,
+  FIGURES_WORDS,
+  type HostTotals,
+  type MediaThreadData,
+  type ToMainMessage,
+  type ToMediaMessage,
+} from './media-thread-protocol.js';
 import { spawnMediaThread } from './spawn-media-thread.js';
 import { ThreadSession } from './thread-session.js';
 import { relogLine } from './thread-logger.js';
@@ -38,10 +45,14 @@ export class MediaThread implements SessionHost {
   readonly #sessions = new Map<string, ThreadSession>();
   readonly #closedWaiters = new Map<string, (report: ClosedSessionReport) => void>();
   #stopping: Promise<void> | null = null;
+  readonly #totalsWaiters = new Map<number, (totals: HostTotals) => void>();
+  #nextTotalsId = 0;
+  /** The totals the media thread left when it stopped. */
+  #finalTotals: HostTotals | null = null;
 
   static async start(options: MediaThreadOptions): Promise<MediaThread> {
     const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
-    const figures = new SharedArrayBuffer(figuresBytes());
+    const figures = new SharedArrayBuffer(FIGURES_WORDS * 8);
     const { logger: _logger, agentFactory: _factory, ...rest } = options;
     const worker = spawnMediaThread({ ...rest, control, figures });
     const ready = await new Promise<Extract<ToMainMessage, { type: 'ready' }>>((resolve, reject) => {
@@ -121,8 +132,13 @@ export class MediaThread implements SessionHost {
     return { p99: this.#figures[Figures.loopLagP99Ms]!, max: this.#figures[Figures.loopLagMaxMs]! };
   }
 
-  pacing(): { resolutionMs: number; counts: number[] } {
-    return { resolutionMs: DEFAULT_PACING_RESOLUTION_MS, counts: Array.from(this.#figures.subarray(Figures.pacingCounts)) };
+  totals(): Promise<HostTotals> {
+    if (this.#finalTotals !== null) return Promise.resolve(this.#finalTotals);
+    const id = (this.#nextTotalsId += 1);
+    return new Promise<HostTotals>((resolve) => {
+      this.#totalsWaiters.set(id, resolve);
+      this.#worker.postMessage({ type: 'totals', id } satisfies ToMediaMessage);
+    });
   }
 
   /** Test hook: blocks the media thread's event loop for `ms`. */
@@ -137,6 +153,9 @@ export class MediaThread implements SessionHost {
         const onMessage = (message: ToMainMessage): void => {
           if (message.type !== 'stopped') return;
           this.#worker.off('message', onMessage);
+          this.#finalTotals = message.totals;
+          for (const answer of this.#totalsWaiters.values()) answer(message.totals);
+          this.#totalsWaiters.clear();
           resolve();
         };
         this.#worker.on('message', onMessage);
@@ -149,7 +168,7 @@ export class MediaThread implements SessionHost {
   }
 
   #post(message: ToMediaMessage): void {
-    if (this.#stopping !== null && message.type !== 'close') return;
+    if (this.#stopping !== null && message.type !== 'close' && message.type !== 'totals') return;
     this.#worker.postMessage(message);
   }
 
@@ -171,6 +190,10 @@ export class MediaThread implements SessionHost {
         waiter?.({ stats: message.stats, recordingPath: message.recordingPath });
         return;
       }
+      case 'totals':
+        this.#totalsWaiters.get(message.id)?.(message.totals);
+        this.#totalsWaiters.delete(message.id);
+        return;
       case 'log':
         relogLine(this.#options.logger, message.line);
         return;

@@ -2,7 +2,7 @@
 // MediaSession (on the media thread) and ThreadSession (its main-thread
 // handle, media-thread/thread-session.ts) both are one.
 import type { Logger } from 'pino';
-import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
+import type { CreateSessionRequest, GatewayStats, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
 
 export interface ClosedSessionReport {
   readonly stats: SessionStats;
@@ -41,10 +41,8 @@ export interface SessionHost {
   open(init: SessionOpenInit): SessionHandle;
   /** Datagrams whose source no session has claimed. */
   readonly foreignSource: number;
-  /** Media clock slots skipped because its event loop stalled. */
-  readonly lateTicks: number;
-  /** The gateway-wide pacing histogram's buckets. */
-  pacing(): { resolutionMs: number; counts: number[] };
+  /** Every session's counters, live and closed, the gateway's clock and pacing, taken at one instant. */
+  totals(): Promise<Omit<GatewayStats, 'sessions'>>;
 }
 
 export interface SessionOpenInit {

@@ -37,16 +37,6 @@ export interface ClosedSession {
   readonly recordingPath: string | null;
 }
 
-/** Counters of sessions already closed, so gateway totals never go down. */
-interface RetiredTotals {
-  packetsIn: number;
-  packetsOut: number;
-  malformed: number;
-  lost: number;
-  late: number;
-  playoutUnderruns: number;
-}
-
 export class SessionRegistry {
   readonly #options: SessionRegistryOptions;
   readonly #byId = new Map<string, SessionHandle>();
@@ -56,9 +46,6 @@ export class SessionRegistry {
   readonly #newSessionId: () => string;
   readonly #now: () => Date;
   #accepting = true;
-  /** Sessions whose close is in progress still count in the totals until it ends. */
-  readonly #closing = new Set<SessionHandle>();
-  readonly #retired: RetiredTotals = { packetsIn: 0, packetsOut: 0, malformed: 0, lost: 0, late: 0, playoutUnderruns: 0 };
 
   constructor(options: SessionRegistryOptions) {
     this.#options = options;
@@ -86,19 +73,9 @@ export class SessionRegistry {
     return { foreignSource: this.#options.host.foreignSource };
   }
 
-  /** Totals over every session, live and closed (GET /stats, /metrics). */
-  totals(): GatewayStats {
-    const totals = { ...this.#retired };
-    for (const session of this.#byId.values()) addTotals(totals, session.stats());
-    for (const session of this.#closing) addTotals(totals, session.stats());
-    const { host } = this.#options;
-    return {
-      sessions: this.#byId.size,
-      foreignSource: host.foreignSource,
-      ...totals,
-      lateTicks: host.lateTicks,
-      pacing: host.pacing(),
-    };
+  /** Totals over every session, live and closed (GET /stats, /metrics): one consistent snapshot of the host. */
+  async totals(): Promise<GatewayStats> {
+    return { sessions: this.#byId.size, ...(await this.#options.host.totals()) };
   }
 
   create(request: CreateSessionRequest): CreateSessionResult {
@@ -162,10 +139,7 @@ export class SessionRegistry {
     }
     this.#byId.delete(sessionId);
     this.#byCallId.delete(session.callId);
-    this.#closing.add(session);
     const report = await session.close();
-    addTotals(this.#retired, report.stats);
-    this.#closing.delete(session);
     return { sessionId, stats: report.stats, recordingPath: report.recordingPath };
   }
 
@@ -177,13 +151,4 @@ export class SessionRegistry {
   async closeAll(): Promise<void> {
     await Promise.all([...this.#byId.keys()].map((sessionId) => this.close(sessionId)));
   }
-}
-
-function addTotals(into: RetiredTotals, stats: SessionStats): void {
-  into.packetsIn += stats.packetsIn;
-  into.packetsOut += stats.packetsOut;
-  into.malformed += stats.malformed;
-  into.lost += stats.lost;
-  into.late += stats.late;
-  into.playoutUnderruns += stats.playoutUnderruns;
 }
