@@ -156,7 +156,19 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     logger,
     sessions: rtp.sessions,
     readiness: () => readiness.results(),
-    extraMetrics: () => [...processMetrics.metrics(rtp.sessions.list().map((session) => session.stats().jitterMs)), ...(ai?.metrics.metrics() ?? [])],
+    extraMetrics: () => [
+      ...processMetrics.metrics(
+        rtp.sessions.list().map((session) => session.stats().jitterMs),
+        rtp.socket.loopLagMs,
+      ),
+      {
+        kind: 'counter',
+        name: 'media_thread_events_dropped_total',
+        help: 'Caller audio events the main thread lost because it fell behind the media thread by a whole ring.',
+        value: rtp.socket.eventsDropped,
+      },
+      ...(ai?.metrics.metrics() ?? []),
+    ],
     warmClips: ai ? (agents) => ai.clipWarmer.warm(agents) : undefined,
   });
   try {
