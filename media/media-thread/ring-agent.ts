@@ -99,8 +99,9 @@ export class RingAgent implements CallAgent {
     if (moved && Atomics.compareExchange(agent.header, AGENT_RING_SPACE_WANTED, 1, 0) === 1) this.#options.space();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true;
+    return Promise.resolve();
   }
 
   #slot(kind: number): Uint8Array | null {

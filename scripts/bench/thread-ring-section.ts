@@ -49,7 +49,7 @@ export const threadRingSection: BenchSection = {
     const agent: CallAgent = {
       onCallerFrame: (frame) => (received += frame[0]! & 1),
       onCallerPacket: (ulaw) => (received += ulaw[0]! & 1),
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     };
     const main = new RingAgentContext({ request: undefined as never, logger: pino({ level: 'silent' }), audio: () => undefined, clear: () => undefined });
     main.attach(agent);

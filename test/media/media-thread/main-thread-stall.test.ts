@@ -24,8 +24,9 @@ const steadyAgent: AgentFactory = (context) => {
   })();
   return {
     onCallerFrame() {},
-    async close() {
+    close() {
       stop.abort();
+      return Promise.resolve();
     },
   };
 };
