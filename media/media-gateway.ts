@@ -147,6 +147,8 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
       maxSessions: config.maxSessions,
       capacityLeft: draining ? 0 : Math.max(0, config.maxSessions - sessions),
       ...loadSampler.latest,
+      // Either thread lagging delays calls: the media thread their packets, the main thread their agents.
+      eventLoopLagP99Ms: Math.max(loadSampler.latest.eventLoopLagP99Ms, Math.round(rtp.socket.loopLagMs.p99 * 10) / 10),
       draining,
     };
   };
