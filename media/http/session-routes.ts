@@ -10,7 +10,7 @@ import {
   type SessionInfo,
   type SessionStats,
 } from '../contract/sessions.js';
-import type { MediaSession } from '../sessions/media-session.js';
+import type { SessionHandle } from '../sessions/session-handle.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import { MediaApiError } from './errors.js';
 import { parseOrBadRequest } from './validation.js';
@@ -19,13 +19,13 @@ interface SessionParams {
   id: string;
 }
 
-function sessionOr404(sessions: SessionRegistry, sessionId: string): MediaSession {
+function sessionOr404(sessions: SessionRegistry, sessionId: string): SessionHandle {
   const session = sessions.get(sessionId);
   if (session === undefined) throw new MediaApiError('not_found', 'no such session');
   return session;
 }
 
-const createResponse = (session: MediaSession): CreateSessionResponse => ({
+const createResponse = (session: SessionHandle): CreateSessionResponse => ({
   sessionId: session.sessionId,
   rtp: { ...session.local },
 });

@@ -1,33 +1,32 @@
-// All live media sessions: creation (idempotent per callId), capacity, the
-// demultiplexer entries for their remotes, and closing. Transport-agnostic:
-// the HTTP layer maps the result unions below to API responses.
+// All live media sessions: creation (idempotent per callId), capacity, which
+// remote belongs to which session, and closing. Transport-agnostic: the HTTP
+// layer maps the result unions below to API responses. The sessions themselves
+// are opened by a SessionHost (on the gateway, handles of sessions whose media
+// runs on the media thread).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CreateSessionRequest, GatewayStats, RtpEndpoint, SessionStats } from '../contract/sessions.js';
 import { canonicalIp, formatEndpoint, isUnspecifiedIp } from '../rtp/rtp-address.js';
-import type { RtpDemux, RtpDemuxStats } from '../rtp/rtp-demux.js';
-import { MediaSession, type MediaEngine, type RtpSender } from './media-session.js';
+import type { SessionHandle, SessionHost } from './session-handle.js';
 
 export interface SessionRegistryOptions {
   readonly maxSessions: number;
   /** The gateway's advertised RTP address, the same for every session. */
   readonly local: RtpEndpoint;
-  readonly demux: RtpDemux;
-  readonly sender: RtpSender;
+  readonly host: SessionHost;
   /** False when the RTP socket is IPv4-only. */
   readonly acceptsIpv6Remotes: boolean;
-  readonly engine: MediaEngine;
   readonly logger: Logger;
   readonly newSessionId?: () => string;
   readonly now?: () => Date;
 }
 
 export type CreateSessionResult =
-  | { readonly kind: 'created' | 'existing'; readonly session: MediaSession }
+  | { readonly kind: 'created' | 'existing'; readonly session: SessionHandle }
   | { readonly kind: 'no_capacity'; readonly message: string };
 
 export type SetRemoteResult =
-  | { readonly kind: 'ok'; readonly session: MediaSession }
+  | { readonly kind: 'ok'; readonly session: SessionHandle }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'invalid_remote'; readonly message: string };
 
@@ -38,26 +37,15 @@ export interface ClosedSession {
   readonly recordingPath: string | null;
 }
 
-/** Counters of sessions already closed, so gateway totals never go down. */
-interface RetiredTotals {
-  packetsIn: number;
-  packetsOut: number;
-  malformed: number;
-  lost: number;
-  late: number;
-  playoutUnderruns: number;
-}
-
 export class SessionRegistry {
   readonly #options: SessionRegistryOptions;
-  readonly #byId = new Map<string, MediaSession>();
-  readonly #byCallId = new Map<string, MediaSession>();
+  readonly #byId = new Map<string, SessionHandle>();
+  readonly #byCallId = new Map<string, SessionHandle>();
+  /** Remote (`formatEndpoint`) -> the session it belongs to. */
+  readonly #byRemote = new Map<string, SessionHandle>();
   readonly #newSessionId: () => string;
   readonly #now: () => Date;
   #accepting = true;
-  /** Sessions whose close is in progress still count in the totals until it ends. */
-  readonly #closing = new Set<MediaSession>();
-  readonly #retired: RetiredTotals = { packetsIn: 0, packetsOut: 0, malformed: 0, lost: 0, late: 0, playoutUnderruns: 0 };
 
   constructor(options: SessionRegistryOptions) {
     this.#options = options;
@@ -73,31 +61,21 @@ export class SessionRegistry {
     return this.#options.local;
   }
 
-  get(sessionId: string): MediaSession | undefined {
+  get(sessionId: string): SessionHandle | undefined {
     return this.#byId.get(sessionId);
   }
 
-  list(): MediaSession[] {
+  list(): SessionHandle[] {
     return [...this.#byId.values()];
   }
 
-  gatewayStats(): RtpDemuxStats {
-    return this.#options.demux.stats();
+  gatewayStats(): { readonly foreignSource: number } {
+    return { foreignSource: this.#options.host.foreignSource };
   }
 
-  /** Totals over every session, live and closed (GET /stats, /metrics). */
-  totals(): GatewayStats {
-    const totals = { ...this.#retired };
-    for (const session of this.#byId.values()) addTotals(totals, session.stats());
-    for (const session of this.#closing) addTotals(totals, session.stats());
-    const { engine } = this.#options;
-    return {
-      sessions: this.#byId.size,
-      foreignSource: this.#options.demux.stats().foreignSource,
-      ...totals,
-      lateTicks: engine.clock.lateSlots,
-      pacing: engine.pacing.snapshot(),
-    };
+  /** Totals over every session, live and closed (GET /stats, /metrics): one consistent snapshot of the host. */
+  async totals(): Promise<GatewayStats> {
+    return { sessions: this.#byId.size, ...(await this.#options.host.totals()) };
   }
 
   create(request: CreateSessionRequest): CreateSessionResult {
@@ -108,12 +86,10 @@ export class SessionRegistry {
       return { kind: 'no_capacity', message: `the media gateway is at its limit of ${this.#options.maxSessions} sessions` };
     }
     const sessionId = this.#newSessionId();
-    const session = new MediaSession({
+    const session = this.#options.host.open({
       sessionId,
       request,
       local: this.#options.local,
-      sender: this.#options.sender,
-      engine: this.#options.engine,
       createdAt: this.#now(),
       logger: this.#options.logger.child({ sessionId, callId: request.callId, channelId: request.channelId }),
     });
@@ -137,8 +113,8 @@ export class SessionRegistry {
     if (ip.includes(':') && !this.#options.acceptsIpv6Remotes) {
       return { kind: 'invalid_remote', message: 'host is IPv6 but the RTP socket is bound to IPv4 (set RTP_BIND_HOST to ::)' };
     }
-    const { demux } = this.#options;
-    const owner = demux.ownerOf(ip, remote.port);
+    const key = formatEndpoint(ip, remote.port);
+    const owner = this.#byRemote.get(key);
     if (owner !== undefined && owner !== session) {
       return {
         kind: 'invalid_remote',
@@ -146,10 +122,10 @@ export class SessionRegistry {
       };
     }
     const previous = session.remote;
-    if (previous !== null) demux.release(previous.host, previous.port, session);
-    demux.claim(ip, remote.port, session);
+    if (previous !== null) this.#byRemote.delete(formatEndpoint(previous.host, previous.port));
+    this.#byRemote.set(key, session);
     session.useRemote({ host: ip, port: remote.port });
-    session.logger.info({ remote: formatEndpoint(ip, remote.port) }, 'media session remote set');
+    session.logger.info({ remote: key }, 'media session remote set');
     return { kind: 'ok', session };
   }
 
@@ -158,13 +134,12 @@ export class SessionRegistry {
     const session = this.#byId.get(sessionId);
     if (session === undefined) return null;
     const remote = session.remote;
-    if (remote !== null) this.#options.demux.release(remote.host, remote.port, session);
+    if (remote !== null && this.#byRemote.get(formatEndpoint(remote.host, remote.port)) === session) {
+      this.#byRemote.delete(formatEndpoint(remote.host, remote.port));
+    }
     this.#byId.delete(sessionId);
     this.#byCallId.delete(session.callId);
-    this.#closing.add(session);
     const report = await session.close();
-    addTotals(this.#retired, report.stats);
-    this.#closing.delete(session);
     return { sessionId, stats: report.stats, recordingPath: report.recordingPath };
   }
 
@@ -176,13 +151,4 @@ export class SessionRegistry {
   async closeAll(): Promise<void> {
     await Promise.all([...this.#byId.keys()].map((sessionId) => this.close(sessionId)));
   }
-}
-
-function addTotals(into: RetiredTotals, stats: SessionStats): void {
-  into.packetsIn += stats.packetsIn;
-  into.packetsOut += stats.packetsOut;
-  into.malformed += stats.malformed;
-  into.lost += stats.lost;
-  into.late += stats.late;
-  into.playoutUnderruns += stats.playoutUnderruns;
 }
