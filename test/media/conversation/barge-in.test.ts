@@ -53,7 +53,10 @@ interface Scenario {
 }
 
 interface Outcome {
+  /** The confirmed barge-ins. */
   events: BargeInEvent[];
+  /** Everything reported: pauses, resumes and barge-ins. */
+  all: BargeInEvent[];
   /** The caller's true speech onset (ms), when there is caller speech. */
   onsetMs: number | null;
 }
@@ -93,8 +96,11 @@ function run(scenario: Scenario, detector = new BargeInDetector()): Outcome {
     const event = detector.process(frame, speaking ? agent.subarray(start, start + FRAME_SAMPLES) : null, atMs);
     if (event !== null) events.push(event);
   }
-  return { events, onsetMs };
+  return { events: events.filter((event) => event.type === 'barge_in'), all: events, onsetMs };
 }
+
+/** The detector without pausing: every decision is a barge-in at once. */
+const noPause = (): BargeInDetector => new BargeInDetector({ pauseMinSpeechMs: 0 });
 
 describe('BargeInDetector', () => {
   for (const utterance of UTTERANCES) {
@@ -114,8 +120,70 @@ describe('BargeInDetector', () => {
   it('ignores a 100 ms noise burst, during agent speech and in a pause', () => {
     for (const atMs of [1010, 2500, 3330]) {
       const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, atMs);
-      expect(run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs } }).events, `burst at ${atMs}`).toEqual([]);
+      expect(run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs } }, noPause()).events, `burst at ${atMs}`).toEqual([]);
     }
+  });
+
+  it('pauses for a 100 ms noise burst over the agent, then resumes once it is over (no barge-in)', () => {
+    const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, 1010);
+    const { all } = run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs: 1010 } });
+    expect(all.map((event) => event.type)).toEqual(['pause', 'resume']);
+    const [pause, resume] = all;
+    expect(pause!.decidedAtMs - 1010).toBeLessThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.pauseMinSpeechMs + LATENCY_SLACK_MS);
+    expect(resume!.decidedAtMs - pause!.decidedAtMs).toBeGreaterThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.resumeAfterMs);
+    expect(resume!.onsetMs).toBe(pause!.onsetMs);
+  });
+
+  it('pauses within pauseMinSpeechMs of speech, and the speech going on confirms the pause as a barge-in', () => {
+    const { all, onsetMs } = run({ durationMs: 8000, caller: { ...UTTERANCES[0], atMs: 2730 } });
+    expect(all.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+    const [pause, bargeIn] = all;
+    expect(pause!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.pauseMinSpeechMs + LATENCY_SLACK_MS);
+    expect(bargeIn!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(MIN_SPEECH_MS + LATENCY_SLACK_MS);
+    expect(bargeIn!.onsetMs).toBe(pause!.onsetMs);
+  });
+
+  it('a pause that a sound keeps going without confirming becomes a barge-in after maxPauseMs', () => {
+    // Speech frames every 120 ms: each run of them too short to confirm, the gaps too short to be quiet.
+    const detector = new BargeInDetector();
+    const agent = agentVoice(5000);
+    const caller = toPcm16(whiteNoise(5000 * SAMPLES_PER_MS, -65, 3));
+    const tone = toPcm16(Float64Array.from({ length: 80 * SAMPLES_PER_MS }, (_, i) => 8000 * Math.sin((2 * Math.PI * 300 * i) / 8000)));
+    for (let atMs = 1000; atMs < 4500; atMs += 200) caller.set(tone, atMs * SAMPLES_PER_MS);
+    const events: BargeInEvent[] = [];
+    for (const { frame, atMs } of frames(caller)) {
+      const start = atMs * SAMPLES_PER_MS;
+      const event = detector.process(frame, atMs < 1000 || !detector.paused ? agent.subarray(start, start + FRAME_SAMPLES) : null, atMs);
+      if (event !== null) events.push(event);
+    }
+    expect(events.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+    expect(events[1]!.decidedAtMs - events[0]!.decidedAtMs).toBe(DEFAULT_BARGE_IN_OPTIONS.maxPauseMs);
+  });
+
+  it('words the agent did not say confirm a pause at once', () => {
+    const detector = new BargeInDetector();
+    const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, 7);
+    const first = run({ durationMs: 1700, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 } }, detector);
+    expect(first.all.map((event) => event.type)).toEqual(['pause']);
+    detector.corroborate(1000, true);
+    const event = detector.callerFrame(new Int16Array(FRAME_SAMPLES), 1700);
+    expect(event).toEqual({ type: 'barge_in', onsetMs: first.all[0]!.onsetMs, decidedAtMs: 1720 });
+  });
+
+  it('decline(): a pause nobody could act on is decided as without pausing', () => {
+    const detector = new BargeInDetector();
+    const agent = agentVoice(4000);
+    const caller = toPcm16(Float64Array.from(SPEECH.subarray(0, 4000 * SAMPLES_PER_MS)));
+    const events: BargeInEvent[] = [];
+    for (const { frame, atMs } of frames(caller)) {
+      const start = atMs * SAMPLES_PER_MS;
+      const event = detector.process(frame, agent.subarray(start, start + FRAME_SAMPLES), atMs);
+      if (event?.type === 'pause') detector.decline();
+      if (event !== null) events.push(event);
+      if (event?.type === 'barge_in') break;
+    }
+    expect(events.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+    expect(detector.paused).toBe(false);
   });
 
   for (const delayMs of [60, 200]) {
@@ -166,7 +234,7 @@ describe('BargeInDetector', () => {
       if (atMs === 1000) detector.reset();
       const start = atMs * SAMPLES_PER_MS;
       const event = detector.process(frame, agent.subarray(start, start + FRAME_SAMPLES), atMs);
-      if (event !== null) decided.push(event.decidedAtMs);
+      if (event?.type === 'barge_in') decided.push(event.decidedAtMs);
     }
     expect(decided).toHaveLength(2);
     expect(decided[1]).toBeGreaterThanOrEqual(1000 + MIN_SPEECH_MS);
@@ -176,26 +244,44 @@ describe('BargeInDetector', () => {
     const CORROBORATED_MS = DEFAULT_BARGE_IN_OPTIONS.corroboratedMinSpeechMs;
 
     for (const utterance of UTTERANCES) {
-      it(`decides after ${CORROBORATED_MS} ms of speech once the service heard it start (utterance at ${utterance.fromMs} ms)`, () => {
-        const { events, onsetMs } = run({
-          durationMs: 6000,
-          echoDelaysMs: [60],
-          caller: { ...utterance, atMs: 2730 },
-          evidence: { atMs: 'onset+40', onsetMs: 'true', strong: false },
-        });
+      it(`decides after ${CORROBORATED_MS} ms of speech once the service heard it start, without pausing (utterance at ${utterance.fromMs} ms)`, () => {
+        const { events, onsetMs } = run(
+          {
+            durationMs: 6000,
+            echoDelaysMs: [60],
+            caller: { ...utterance, atMs: 2730 },
+            evidence: { atMs: 'onset+40', onsetMs: 'true', strong: false },
+          },
+          noPause(),
+        );
         expect(events).toHaveLength(1);
         expect(events[0]!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(CORROBORATED_MS + LATENCY_SLACK_MS);
         expect(events[0]!.decidedAtMs - onsetMs!).toBeLessThan(MIN_SPEECH_MS - 20);
       });
     }
 
-    it('does not count evidence about speech from before the agent began', () => {
-      const { events, onsetMs } = run({
+    it('with pausing, the service hearing speech start hastens the pause but does not confirm it', () => {
+      const { all, onsetMs } = run({
         durationMs: 6000,
-        agentFromMs: 2000,
-        caller: { ...UTTERANCES[1], atMs: 3000 },
-        evidence: { atMs: 3040, onsetMs: 1500, strong: true },
+        echoDelaysMs: [60],
+        caller: { ...UTTERANCES[0], atMs: 2730 },
+        evidence: { atMs: 'onset+40', onsetMs: 'true', strong: false },
       });
+      expect(all.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+      expect(all[0]!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(CORROBORATED_MS + LATENCY_SLACK_MS);
+      expect(all[1]!.decidedAtMs - onsetMs!).toBeGreaterThanOrEqual(MIN_SPEECH_MS - 20);
+    });
+
+    it('does not count evidence about speech from before the agent began', () => {
+      const { events, onsetMs } = run(
+        {
+          durationMs: 6000,
+          agentFromMs: 2000,
+          caller: { ...UTTERANCES[1], atMs: 3000 },
+          evidence: { atMs: 3040, onsetMs: 1500, strong: true },
+        },
+        noPause(),
+      );
       expect(events).toHaveLength(1);
       expect(events[0]!.decidedAtMs - onsetMs!).toBeGreaterThanOrEqual(MIN_SPEECH_MS - 20);
     });
@@ -216,5 +302,7 @@ describe('BargeInDetector', () => {
     expect(() => new BargeInDetector({ echoReturnLossDb: Number.NaN })).toThrow(RangeError);
     expect(() => new BargeInDetector({ echoTailMs: -20 })).toThrow(RangeError);
     expect(() => new BargeInDetector({ minSpeechMs: -1 })).toThrow(RangeError);
+    expect(() => new BargeInDetector({ pauseMinSpeechMs: -20 })).toThrow(RangeError);
+    expect(() => new BargeInDetector({ resumeAfterMs: 900, maxPauseMs: 800 })).toThrow(RangeError);
   });
 });

@@ -23,6 +23,8 @@ export const TEST_TIMINGS: ConversationTimings = Object.freeze({
   // tone frames; STT evidence has its own tests (conversation/barge-in.test.ts).
   bargeInSttEvidence: 'off',
   bargeInSttMinMs: 60,
+  bargeInPauseMs: 80,
+  bargeInResumeMs: 700,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,
   maxCallMs: 3_600_000,
