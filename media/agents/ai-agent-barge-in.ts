@@ -61,6 +61,8 @@ export class BargeInControl {
       corroboratedMinSpeechMs: settings.sttMinSpeechMs,
       pauseMinSpeechMs: settings.pauseMinSpeechMs,
       resumeAfterMs: settings.resumeAfterMs,
+      // Without words to wait for, speech that lasts a barge-in's minimum confirms a pause.
+      ...(settings.sttEvidence === 'words' ? {} : { pausedMinSpeechMs: settings.minSpeechMs }),
     });
   }
 

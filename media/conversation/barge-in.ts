@@ -42,8 +42,9 @@
 // Pause, then confirm (pauseMinSpeechMs > 0): a shorter stretch of gated
 // speech (pauseMinSpeechMs) reports `pause`: the agent stops at once, but the
 // turn is kept. The pause becomes a `barge_in` when a second signal comes:
-// the caller's speech goes on to minSpeechMs, or the service recognizes words
-// the agent did not say. When neither came within resumeAfterMs of the pause
+// the caller's speech goes on to pausedMinSpeechMs (longer than minSpeechMs
+// when words can come: a cough of 250 ms is not a barge-in), or the service
+// recognizes words the agent did not say. When neither came within resumeAfterMs of the pause
 // and the caller has been quiet for hangoverMs (a cough, a click, a door), it
 // reports `resume`: the turn goes on as if never interrupted. A sound that
 // neither confirms nor stops for maxPauseMs is taken for the caller: barge_in.
@@ -78,6 +79,8 @@ export const BARGE_IN_PAUSE_MIN_SPEECH_MS = 80;
 export const BARGE_IN_RESUME_AFTER_MS = 700;
 /** A pause neither confirmed nor quiet this long after it began is a barge-in. */
 export const BARGE_IN_MAX_PAUSE_MS = 2_000;
+/** Caller sound that confirms a pause without words (a cough lasts up to ~300 ms). */
+export const BARGE_IN_PAUSED_MIN_SPEECH_MS = 400;
 
 export interface BargeInEvent {
   /** barge_in: the caller interrupts; pause: stop now, wait for confirmation; resume: it was not speech. */
@@ -109,6 +112,8 @@ export interface BargeInOptions extends FrameClassifierOptions {
   readonly resumeAfterMs: number;
   /** Time after a pause after which a sound that did not stop is a barge-in. */
   readonly maxPauseMs: number;
+  /** Caller speech (gaps shorter than hangoverMs) that confirms a pause without words. */
+  readonly pausedMinSpeechMs: number;
 }
 
 /** How far the service's onset may lie from the local one and still be the same speech. */
@@ -130,6 +135,7 @@ export const DEFAULT_BARGE_IN_OPTIONS: Readonly<BargeInOptions> = Object.freeze(
   pauseMinSpeechMs: BARGE_IN_PAUSE_MIN_SPEECH_MS,
   resumeAfterMs: BARGE_IN_RESUME_AFTER_MS,
   maxPauseMs: BARGE_IN_MAX_PAUSE_MS,
+  pausedMinSpeechMs: BARGE_IN_PAUSED_MIN_SPEECH_MS,
 });
 
 const SILENT_DBFS = -Infinity;
@@ -159,6 +165,8 @@ export class BargeInDetector {
   readonly #early: SpeechSegmenter;
   /** The same gated speech, confirmed after pauseMinSpeechMs; null when pausing is off. */
   readonly #pauser: SpeechSegmenter | null;
+  /** The sound of a pause, confirmed after pausedMinSpeechMs. */
+  readonly #confirmer: SpeechSegmenter;
   readonly #resumeAfterMs: number;
   readonly #maxPauseMs: number;
   readonly #hangoverMs: number;
@@ -182,10 +190,10 @@ export class BargeInDetector {
 
   constructor(options: Partial<BargeInOptions> = {}) {
     const merged = { ...DEFAULT_BARGE_IN_OPTIONS, ...options };
-    for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'maxPauseMs'] as const) {
+    for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'maxPauseMs', 'pausedMinSpeechMs'] as const) {
       if (!Number.isFinite(merged[name])) throw new RangeError(`${name} must be a finite number, got ${merged[name]}`);
     }
-    for (const name of ['echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs'] as const) {
+    for (const name of ['echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'pausedMinSpeechMs'] as const) {
       if (merged[name] < 0) throw new RangeError(`${name} must be >= 0, got ${merged[name]}`);
     }
     if (merged.maxPauseMs < merged.resumeAfterMs) throw new RangeError(`maxPauseMs must be >= resumeAfterMs, got ${merged.maxPauseMs}`);
@@ -195,6 +203,7 @@ export class BargeInDetector {
     // Pausing only helps when it comes before the barge-in itself.
     const pausing = merged.pauseMinSpeechMs > 0 && merged.pauseMinSpeechMs < merged.minSpeechMs;
     this.#pauser = pausing ? new SpeechSegmenter({ ...merged, minSpeechMs: merged.pauseMinSpeechMs }) : null;
+    this.#confirmer = new SpeechSegmenter({ ...merged, minSpeechMs: merged.pausedMinSpeechMs, maxOnsetGapMs: merged.hangoverMs });
     this.#resumeAfterMs = merged.resumeAfterMs;
     this.#maxPauseMs = merged.maxPauseMs;
     this.#hangoverMs = merged.hangoverMs;
@@ -243,6 +252,7 @@ export class BargeInDetector {
     this.#segmenter.reset();
     this.#early.reset();
     this.#pauser?.reset();
+    this.#confirmer.reset();
     this.#evidence = null;
     this.#noPauseThisSegment = false;
     return { type: 'resume', onsetMs: paused.onsetMs, decidedAtMs: atMs + FRAME_MS };
@@ -262,6 +272,7 @@ export class BargeInDetector {
     const event = this.#segmenter.update(callerSpeech, atMs);
     const early = this.#early.update(callerSpeech, atMs);
     const pauser = this.#pauser?.update(callerSpeech, atMs) ?? null;
+    this.#confirmer.update(callerSpeech, atMs);
     const ended = event?.type === 'speech_end' || early?.type === 'speech_end' || pauser?.type === 'speech_end';
     if (ended && !this.#segmenter.speaking && !this.#early.speaking && !(this.#pauser?.speaking ?? false)) {
       this.#reportedThisSegment = false;
@@ -271,7 +282,7 @@ export class BargeInDetector {
     const paused = this.#paused;
     if (paused !== null) {
       // Confirmed by a second signal: the speech went on, or words came.
-      if (this.#segmenter.speaking || evidence?.strong === true) return this.#confirm(paused.onsetMs, atMs);
+      if (this.#confirmer.speaking || evidence?.strong === true) return this.#confirm(paused.onsetMs, atMs);
       return null;
     }
     if (this.#reportedThisSegment || this.#ticksSinceAgentAudio >= ring.length) return null;
@@ -309,6 +320,7 @@ export class BargeInDetector {
     this.#segmenter.reset();
     this.#early.reset();
     this.#pauser?.reset();
+    this.#confirmer.reset();
     this.#evidence = null;
     this.#agentLevels.fill(SILENT_DBFS);
     this.#agentIndex = 0;
