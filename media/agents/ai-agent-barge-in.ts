@@ -14,6 +14,7 @@ import { wordsNotSaidByAgent } from '../conversation/echo-words.js';
 import type { Turn } from '../conversation/turn.js';
 import type { BargeInOutcome } from '../conversation/turn-metrics.js';
 import type { SttEvent } from '../providers/types.js';
+import type { ConversationTimings } from './ai-agent.js';
 
 /** Recognized words the agent did not say that make a barge-in certain while it talks. */
 const STRONG_EVIDENCE_WORDS = 2;
@@ -29,6 +30,16 @@ export interface BargeInSettings {
   readonly pauseMinSpeechMs: number;
   /** A pause not confirmed this long resumes once the caller is quiet. */
   readonly resumeAfterMs: number;
+}
+
+export function bargeInSettings(timings: ConversationTimings): BargeInSettings {
+  return {
+    minSpeechMs: timings.bargeInMinMs,
+    sttEvidence: timings.bargeInSttEvidence,
+    sttMinSpeechMs: timings.bargeInSttMinMs,
+    pauseMinSpeechMs: timings.bargeInPauseMs,
+    resumeAfterMs: timings.bargeInResumeMs,
+  };
 }
 
 export interface BargeInControlDeps {

@@ -16,7 +16,7 @@ import { AgentBusinessTools } from './agent-business-tools.js';
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { encodeUlaw } from '../codec/g711.js';
 import { AgentOutput } from '../conversation/agent-output.js';
-import { BargeInControl } from './ai-agent-barge-in.js';
+import { BargeInControl, bargeInSettings } from './ai-agent-barge-in.js';
 import type { ClipCache } from '../conversation/clip-cache.js';
 import { clipTexts } from '../conversation/clip-texts.js';
 import { ConversationMachine } from '../conversation/conversation-machine.js';
@@ -136,15 +136,8 @@ export class AiAgent implements CallAgent {
     if (context.request.resume) this.#machine.resumeFrom(context.request.resume);
     this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
     this.#output = new AgentOutput(context);
-    const timings = deps.timings;
     this.#bargeIn = new BargeInControl({
-      settings: {
-        minSpeechMs: timings.bargeInMinMs,
-        sttEvidence: timings.bargeInSttEvidence,
-        sttMinSpeechMs: timings.bargeInSttMinMs,
-        pauseMinSpeechMs: timings.bargeInPauseMs,
-        resumeAfterMs: timings.bargeInResumeMs,
-      },
+      settings: bargeInSettings(deps.timings),
       currentTurn: () => {
         const seq = this.#machine.currentTurn;
         return seq === null ? null : (this.#turns.get(seq) ?? null);
