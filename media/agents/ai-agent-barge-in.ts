@@ -20,6 +20,8 @@ import type { ConversationTimings } from './ai-agent.js';
 const STRONG_EVIDENCE_WORDS = 2;
 /** ...and while it is paused: it is silent, so its echo cannot be taken for words. */
 const PAUSED_EVIDENCE_WORDS = 1;
+/** The service's words come at most this long after its endpointing (a margin over its usual latency). */
+const STT_RESULT_MARGIN_MS = 500;
 
 export interface BargeInSettings {
   readonly minSpeechMs: number;
@@ -30,6 +32,8 @@ export interface BargeInSettings {
   readonly pauseMinSpeechMs: number;
   /** A pause not confirmed this long resumes once the caller is quiet. */
   readonly resumeAfterMs: number;
+  /** The service's end-of-speech silence: its words come after it. */
+  readonly sttEndpointingMs: number;
 }
 
 export function bargeInSettings(timings: ConversationTimings): BargeInSettings {
@@ -39,6 +43,7 @@ export function bargeInSettings(timings: ConversationTimings): BargeInSettings {
     sttMinSpeechMs: timings.bargeInSttMinMs,
     pauseMinSpeechMs: timings.bargeInPauseMs,
     resumeAfterMs: timings.bargeInResumeMs,
+    sttEndpointingMs: timings.sttEndpointingMs,
   };
 }
 
@@ -74,6 +79,7 @@ export class BargeInControl {
       resumeAfterMs: settings.resumeAfterMs,
       // Without words to wait for, speech that lasts a barge-in's minimum confirms a pause.
       ...(settings.sttEvidence === 'words' ? {} : { pausedMinSpeechMs: settings.minSpeechMs }),
+      sttQuietMs: settings.sttEndpointingMs + STT_RESULT_MARGIN_MS,
     });
   }
 

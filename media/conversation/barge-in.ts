@@ -44,9 +44,12 @@
 // turn is kept. The pause becomes a `barge_in` when a second signal comes:
 // the caller's speech goes on to pausedMinSpeechMs (longer than minSpeechMs
 // when words can come: a cough of 250 ms is not a barge-in), or the service
-// recognizes words the agent did not say. When neither came within resumeAfterMs of the pause
-// and the caller has been quiet for hangoverMs (a cough, a click, a door), it
-// reports `resume`: the turn goes on as if never interrupted. A sound that
+// recognizes words the agent did not say. When neither came within
+// resumeAfterMs of the pause and the caller has been quiet for hangoverMs (a
+// cough, a click, a door), it reports `resume`: the turn goes on as if never
+// interrupted. When the service heard speech start, its words may still be on
+// their way (they follow its endpointing): the caller must then have been
+// quiet for sttQuietMs. A sound that
 // neither confirms nor stops for maxPauseMs is taken for the caller: barge_in.
 // The service's speech start alone only hastens a pause (corroboratedMinSpeechMs):
 // its voice activity fires on coughs too. A pause the conversation cannot act
@@ -81,6 +84,8 @@ export const BARGE_IN_RESUME_AFTER_MS = 700;
 export const BARGE_IN_MAX_PAUSE_MS = 2_000;
 /** Caller sound that confirms a pause without words (a cough lasts up to ~300 ms). */
 export const BARGE_IN_PAUSED_MIN_SPEECH_MS = 400;
+/** Quiet before resuming when the service heard speech start: its endpointing (300 ms) and its latency. */
+export const BARGE_IN_STT_QUIET_MS = 800;
 
 export interface BargeInEvent {
   /** barge_in: the caller interrupts; pause: stop now, wait for confirmation; resume: it was not speech. */
@@ -114,6 +119,8 @@ export interface BargeInOptions extends FrameClassifierOptions {
   readonly maxPauseMs: number;
   /** Caller speech (gaps shorter than hangoverMs) that confirms a pause without words. */
   readonly pausedMinSpeechMs: number;
+  /** Quiet needed before resuming once the service heard speech start (its words may follow). */
+  readonly sttQuietMs: number;
 }
 
 /** How far the service's onset may lie from the local one and still be the same speech. */
@@ -136,6 +143,7 @@ export const DEFAULT_BARGE_IN_OPTIONS: Readonly<BargeInOptions> = Object.freeze(
   resumeAfterMs: BARGE_IN_RESUME_AFTER_MS,
   maxPauseMs: BARGE_IN_MAX_PAUSE_MS,
   pausedMinSpeechMs: BARGE_IN_PAUSED_MIN_SPEECH_MS,
+  sttQuietMs: BARGE_IN_STT_QUIET_MS,
 });
 
 const SILENT_DBFS = -Infinity;
@@ -170,6 +178,7 @@ export class BargeInDetector {
   readonly #resumeAfterMs: number;
   readonly #maxPauseMs: number;
   readonly #hangoverMs: number;
+  readonly #sttQuietMs: number;
   #evidence: Evidence | null = null;
   /** When the agent's current stretch of audio began: only speech after it interrupts it. */
   #agentAudibleSinceMs = Number.POSITIVE_INFINITY;
@@ -182,7 +191,7 @@ export class BargeInDetector {
   #ticksSinceAgentAudio: number;
   #reportedThisSegment = false;
   /** The pause in progress (onset of its speech, when it was decided). */
-  #paused: { onsetMs: number; atMs: number } | null = null;
+  #paused: { onsetMs: number; atMs: number; sttHeard: boolean } | null = null;
   /** No pause for the current segment (already paused once, or declined): decided as without pausing. */
   #noPauseThisSegment = false;
   /** End of the last caller frame that passed the gate as speech. */
@@ -190,10 +199,10 @@ export class BargeInDetector {
 
   constructor(options: Partial<BargeInOptions> = {}) {
     const merged = { ...DEFAULT_BARGE_IN_OPTIONS, ...options };
-    for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'maxPauseMs', 'pausedMinSpeechMs'] as const) {
+    for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'maxPauseMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
       if (!Number.isFinite(merged[name])) throw new RangeError(`${name} must be a finite number, got ${merged[name]}`);
     }
-    for (const name of ['echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'pausedMinSpeechMs'] as const) {
+    for (const name of ['echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
       if (merged[name] < 0) throw new RangeError(`${name} must be >= 0, got ${merged[name]}`);
     }
     if (merged.maxPauseMs < merged.resumeAfterMs) throw new RangeError(`maxPauseMs must be >= resumeAfterMs, got ${merged.maxPauseMs}`);
@@ -207,6 +216,7 @@ export class BargeInDetector {
     this.#resumeAfterMs = merged.resumeAfterMs;
     this.#maxPauseMs = merged.maxPauseMs;
     this.#hangoverMs = merged.hangoverMs;
+    this.#sttQuietMs = merged.sttQuietMs;
     this.#echoReturnLossDb = merged.echoReturnLossDb;
     this.#echoMarginDb = merged.echoMarginDb;
     // The current tick plus every tick whose audio may still come back.
@@ -246,7 +256,8 @@ export class BargeInDetector {
     const paused = this.#paused;
     if (paused === null) return null;
     const pausedForMs = atMs + FRAME_MS - paused.atMs;
-    const quiet = atMs + FRAME_MS - this.#lastSpeechEndMs >= this.#hangoverMs;
+    const quietMs = paused.sttHeard ? Math.max(this.#hangoverMs, this.#sttQuietMs) : this.#hangoverMs;
+    const quiet = atMs + FRAME_MS - this.#lastSpeechEndMs >= quietMs;
     if (pausedForMs < this.#resumeAfterMs || !quiet) return pausedForMs >= this.#maxPauseMs ? this.#confirm(paused.onsetMs, atMs) : null;
     this.#paused = null;
     this.#segmenter.reset();
@@ -281,6 +292,7 @@ export class BargeInDetector {
     const evidence = this.#freshEvidence(atMs);
     const paused = this.#paused;
     if (paused !== null) {
+      if (evidence !== null) paused.sttHeard = true;
       // Confirmed by a second signal: the speech went on, or words came.
       if (this.#confirmer.speaking || evidence?.strong === true) return this.#confirm(paused.onsetMs, atMs);
       return null;
@@ -293,7 +305,7 @@ export class BargeInDetector {
     if (!pausing) return corroboratedOnsetMs === null ? null : this.#confirm(corroboratedOnsetMs, atMs);
     const pauseOnsetMs = this.#pauser.speechStartedAtMs ?? corroboratedOnsetMs;
     if (pauseOnsetMs === null) return null;
-    this.#paused = { onsetMs: pauseOnsetMs, atMs: atMs + FRAME_MS };
+    this.#paused = { onsetMs: pauseOnsetMs, atMs: atMs + FRAME_MS, sttHeard: evidence !== null };
     this.#noPauseThisSegment = true;
     return { type: 'pause', onsetMs: pauseOnsetMs, decidedAtMs: atMs + FRAME_MS };
   }

@@ -183,6 +183,21 @@ describe('BargeInDetector', () => {
     expect(event).toEqual({ type: 'barge_in', onsetMs: first.all[0]!.onsetMs, decidedAtMs: 1720 });
   });
 
+  it('once the service heard speech start, a pause waits for sttQuietMs of quiet: its words may follow its endpointing', () => {
+    const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, 9);
+    const heard = run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 }, evidence: { atMs: 1040, onsetMs: 1000, strong: false } });
+    expect(heard.all.map((event) => event.type)).toEqual(['pause', 'resume']);
+    expect(heard.all[1]!.decidedAtMs - 1100).toBeGreaterThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.sttQuietMs);
+    const unheard = run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 } });
+    expect(unheard.all[1]!.decidedAtMs).toBeLessThan(heard.all[1]!.decidedAtMs);
+    // The words arrive 700 ms after the sound ended, before the resume: a barge-in.
+    const detector = new BargeInDetector();
+    const cut = run({ durationMs: 1800, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 }, evidence: { atMs: 1040, onsetMs: 1000, strong: false } }, detector);
+    expect(cut.all.map((event) => event.type)).toEqual(['pause']);
+    detector.corroborate(1000, true);
+    expect(detector.callerFrame(new Int16Array(FRAME_SAMPLES), 1800)?.type).toBe('barge_in');
+  });
+
   it('decline(): a pause nobody could act on is decided as without pausing', () => {
     const detector = new BargeInDetector();
     const agent = agentVoice(4000);

@@ -33,7 +33,7 @@ class BargeInProbe implements CallAgent {
   readonly bargeIns: number[] = [];
   readonly outcomes: BargeInOutcome[] = [];
   readonly control = new BargeInControl({
-    settings: { minSpeechMs: 200, sttEvidence: 'off', sttMinSpeechMs: 60, pauseMinSpeechMs: 80, resumeAfterMs: 700 },
+    settings: { minSpeechMs: 200, sttEvidence: 'off', sttMinSpeechMs: 60, pauseMinSpeechMs: 80, resumeAfterMs: 700, sttEndpointingMs: 300 },
     currentTurn: () => null,
     audible: () => true,
     heard: () => '',
