@@ -13,6 +13,7 @@ import { clipTexts } from '../../../media/conversation/clip-texts.js';
 import type { ClipName } from '../../../media/conversation/conversation-types.js';
 import { TurnMetrics } from '../../../media/conversation/turn-metrics.js';
 import { pino } from 'pino';
+import { encodeUlaw } from '../../../media/codec/g711.js';
 import { InMemoryBackend } from './backend.js';
 import { FRAME_SAMPLES, InMemoryPlayout } from './playout.js';
 import { InMemoryLlm, InMemoryStt, InMemoryTts, type InMemorySttStream, type InMemoryTtsSession } from './providers.js';
@@ -24,6 +25,8 @@ export const TEST_TIMINGS: ConversationTimings = Object.freeze({
   // tone frames; STT evidence has its own tests (conversation/barge-in.test.ts).
   bargeInSttEvidence: 'off',
   bargeInSttMinMs: 60,
+  bargeInPauseMs: 80,
+  bargeInResumeMs: 700,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,
   maxCallMs: 3_600_000,
@@ -119,6 +122,16 @@ export class AiAgentHarness {
     this.ticks += 1;
     this.playout.tick();
     await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * 20 ms of the caller's audio as its packet arrives (the session's
+   * onCallerPacket, before the jitter buffer's delay), at the current time.
+   */
+  arrive(caller: Int16Array): void {
+    const ulaw = new Uint8Array(FRAME_SAMPLES);
+    encodeUlaw(caller, ulaw);
+    this.agent.onCallerPacket(ulaw);
   }
 
   /** Ticks (with `caller` frames, silence by default) until `condition` holds; fails after `maxTicks`. */
