@@ -123,7 +123,7 @@ export class RealtimeAgent implements CallAgent {
     if (context.request.resume) this.#machine.resumeFrom(context.request.resume);
     const local = settings.turnDetection === 'local';
     this.#vad = local ? new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS }) : null;
-    this.#bargeIn = local ? new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs }) : null;
+    this.#bargeIn = local ? new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs, pauseMinSpeechMs: 0 }) : null;
     this.#output = new AgentOutput(context);
     this.#input = new InputBridge(context.request.format);
     this.#scheduler = new ResponseScheduler((event) => this.#send(event));
@@ -262,7 +262,8 @@ export class RealtimeAgent implements CallAgent {
     const agentFrame = this.#agentFrameFresh ? this.#lastAgentFrame : null;
     this.#agentFrameFresh = false;
     const barge = this.#bargeIn.process(frame, agentFrame, atMs);
-    if (barge && this.#output.audible) this.#dispatch({ type: 'barge_in', atMs, onsetMs: barge.onsetMs, playedText: this.#heard() });
+    // The Realtime turn cannot be paused and resumed (the server's response is cancelled and truncated): no pause, only barge-ins.
+    if (barge?.type === 'barge_in' && this.#output.audible) this.#dispatch({ type: 'barge_in', atMs, onsetMs: barge.onsetMs, playedText: this.#heard() });
   }
 
   #begin(atMs: number): void {

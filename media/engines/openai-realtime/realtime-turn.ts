@@ -102,7 +102,7 @@ export class RealtimeTurn implements PlayoutAccount {
         this.#clipHeard = part.text;
         for (const frame of frames) {
           this.#inPlayout.push(null);
-          this.#playout.countFrame();
+          this.#playout.countFrame(frame);
           yield frame;
         }
         continue;
@@ -112,7 +112,7 @@ export class RealtimeTurn implements PlayoutAccount {
         if (this.signal.aborted) return;
         part.audio.framesQueued += 1;
         this.#inPlayout.push(part.audio);
-        this.#playout.countFrame();
+        this.#playout.countFrame(frame);
         yield frame;
       }
     }
