@@ -16,9 +16,10 @@ import { aiLatencySection } from './ai-latency-section.js';
 import { webhookSection } from './webhook-section.js';
 import { failoverSection } from './failover-section.js';
 import { aiCapacitySection } from './ai-capacity-section.js';
+import { enginesSection } from './engines-section.js';
 
 /** In run order: the short micro-benchmarks, the AI latency, webhook and failover sections, then the long capacity searches. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, threadRingSection, aiLatencySection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, threadRingSection, aiLatencySection, enginesSection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
