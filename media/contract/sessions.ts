@@ -18,6 +18,7 @@
 // Every route but /health requires `authorization: Bearer <MEDIA_GATEWAY_TOKEN>`.
 // Errors answer with ApiErrorBody and one of the codes in MEDIA_ERROR_CODES.
 import { z } from 'zod';
+import { EngineSelection, VadModeSchema } from './engines.js';
 import { TraceParent } from './trace-parent.js';
 
 export const MEDIA_AUTH_HEADER = 'authorization';
@@ -50,6 +51,10 @@ export const AgentSettings = z.object({
   transferTarget: z.string().nullable(),
   /** Keys that act at once when pressed first, e.g. {"0": "transfer"}; absent means none. */
   keypadActions: KeypadActions.optional(),
+  /** The conversation engine (contract/engines.ts); absent: cascade. */
+  engine: EngineSelection.optional(),
+  /** The voice activity detector for barge-in and utterance cutting; absent: energy. */
+  vadMode: VadModeSchema.optional(),
 });
 export type AgentSettings = z.infer<typeof AgentSettings>;
 

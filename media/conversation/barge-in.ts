@@ -52,6 +52,7 @@ import {
   SpeechSegmenter,
   type FrameClassifierOptions,
 } from './vad.js';
+import type { VoiceDetector, VoiceDetectorFactory } from '../vad/voice-detector.js';
 
 export interface BargeInEvent {
   readonly type: 'barge_in';
@@ -76,6 +77,8 @@ export interface BargeInOptions extends FrameClassifierOptions {
   readonly maxOnsetGapMs: number;
   /** Caller speech needed when the speech-to-text service corroborates it. */
   readonly corroboratedMinSpeechMs: number;
+  /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
+  readonly detector?: VoiceDetectorFactory;
 }
 
 /** How far the service's onset may lie from the local one and still be the same speech. */
@@ -111,7 +114,7 @@ function meanSquareDbfs(frame: Int16Array): number {
 }
 
 export class BargeInDetector {
-  readonly #classifier: SpeechFrameClassifier;
+  readonly #classifier: VoiceDetector;
   readonly #segmenter: SpeechSegmenter;
   /** The same gated speech, confirmed sooner: what corroborated evidence needs. */
   readonly #early: SpeechSegmenter;
@@ -133,7 +136,7 @@ export class BargeInDetector {
       if (!Number.isFinite(merged[name])) throw new RangeError(`${name} must be a finite number, got ${merged[name]}`);
     }
     if (merged.echoTailMs < 0) throw new RangeError(`echoTailMs must be >= 0, got ${merged.echoTailMs}`);
-    this.#classifier = new SpeechFrameClassifier(merged);
+    this.#classifier = merged.detector?.(merged) ?? new SpeechFrameClassifier(merged);
     this.#segmenter = new SpeechSegmenter(merged);
     this.#early = new SpeechSegmenter({ ...merged, minSpeechMs: Math.min(merged.corroboratedMinSpeechMs, merged.minSpeechMs) });
     this.#echoReturnLossDb = merged.echoReturnLossDb;
@@ -160,7 +163,7 @@ export class BargeInDetector {
     let loudestAgentDbfs = SILENT_DBFS;
     for (let i = 0; i < ring.length; i++) if (ring[i]! > loudestAgentDbfs) loudestAgentDbfs = ring[i]!;
 
-    const voice = this.#classifier.classify(callerFrame);
+    const voice = this.#classifier.classify(callerFrame, atMs);
     const echoGateDbfs = loudestAgentDbfs - this.#echoReturnLossDb + this.#echoMarginDb;
     const callerSpeech = voice && this.#classifier.energyDbfs > echoGateDbfs;
 
