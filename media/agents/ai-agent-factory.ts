@@ -1,6 +1,8 @@
-// Builds what every AI call shares: the provider clients, the clip cache, the
-// backend client and the turn metrics; and the factory that gives each
-// session its own AiAgent.
+// Builds what every AI call shares: the provider clients of each engine the
+// gateway offers, their clip caches, the backend client and the turn metrics;
+// and the factory that gives each session the agent of its business's engine
+// (engine-choice.ts) with its voice detector (energy, or Silero behind the
+// energy gate).
 import { trace, type Tracer } from '@opentelemetry/api';
 import { CallTraces } from '../backend/call-traces.js';
 import type { Logger } from 'pino';
@@ -17,7 +19,14 @@ import { OpenAiLlmProvider } from '../providers/openai-llm.js';
 import { OpenAiTtsProvider } from '../providers/openai-tts.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 import type { AgentFactory } from './agent.js';
-import { AiAgent } from './ai-agent.js';
+import { AiAgent, type AiAgentDeps } from './ai-agent.js';
+import { callEngine, engineUnavailable } from './engine-choice.js';
+import { SelfHostedEngine } from './self-hosted-engine.js';
+import { energyDetectors, sileroDetectors } from '../vad/call-voice-detectors.js';
+import { sharedSileroModel } from '../vad/silero-model.js';
+import type { CallVoiceDetectors } from '../vad/voice-detector.js';
+import type { VadMode } from '../contract/engines.js';
+import type { AgentSettings } from '../contract/sessions.js';
 
 export interface AiRuntime {
   readonly factory: AgentFactory;
@@ -26,7 +35,7 @@ export interface AiRuntime {
   /** One readiness probe per provider: resolves when it accepts our key. */
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
   /** Synthesizes businesses' fixed phrases ahead of their calls (PUT /clips). */
-  readonly clipWarmer: ClipWarmer;
+  readonly clipWarmer: Pick<ClipWarmer, 'warm'>;
   /** Stops the background work (the clip warm-up). Idempotent. */
   close(): void;
 }
@@ -37,6 +46,112 @@ const CLIP_WARM_CONCURRENCY = 2;
 const CLIP_WARM_MAX_QUEUED = 5_000;
 
 export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, outbound: OutboundPolicy, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
+  const cascade = config.cascadeConfigured ? cascadeProviders(config, logger) : null;
+  const selfHosted = config.selfHosted ? new SelfHostedEngine(config.selfHosted, config.clipCacheDir, logger.child({ component: 'clip-cache', engine: 'self-hosted' })) : null;
+  const traces = new CallTraces(tracer);
+  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }), traces });
+  const metrics = new TurnMetrics();
+  const now = (): number => performance.now();
+  const businessTools = createCallToolsFactory(outbound, now);
+  const lifetime = new AbortController();
+  const warmer = (clips: ClipCache): ClipWarmer =>
+    new ClipWarmer({ clips, logger: logger.child({ component: 'clip-warmer' }), concurrency: CLIP_WARM_CONCURRENCY, maxQueued: CLIP_WARM_MAX_QUEUED, signal: lifetime.signal });
+  const cascadeWarmer = cascade ? warmer(cascade.clips) : null;
+  const selfHostedWarmer = selfHosted ? warmer(selfHosted.clips) : null;
+  const defaults = { engine: config.defaultEngine, vadMode: config.defaultVadMode };
+  let sileroWarned = false;
+  const detectorsFor = (mode: VadMode, log: Logger): CallVoiceDetectors =>
+    mode === 'energy'
+      ? energyDetectors()
+      : sileroDetectors(sharedSileroModel(), (error) => {
+          // Once per process: a broken install does not heal, and every call would say it.
+          if (sileroWarned) return;
+          sileroWarned = true;
+          log.error({ err: error }, 'Silero VAD unavailable; calls asking for it use the energy VAD');
+        });
+  // The first Silero call should not wait for the model (a few hundred ms to load).
+  if (config.defaultVadMode === 'silero') void sharedSileroModel().catch(() => undefined);
+  const clipWarmer: Pick<ClipWarmer, 'warm'> = {
+    // Each business's phrases go to its engine's cache, in the voice that engine speaks them.
+    warm: (agents: readonly AgentSettings[]) => {
+      let queued = 0;
+      for (const agent of agents) {
+        const engine = agent.engine ?? { name: config.defaultEngine, settings: {} };
+        if (engine.name === 'self-hosted' && selfHosted && selfHostedWarmer) queued += selfHostedWarmer.warm([{ ...agent, voice: selfHosted.voiceOf(agent.engine?.name === 'self-hosted' ? agent.engine.settings : {}) }]);
+        else if (engine.name === 'cascade' && cascadeWarmer) queued += cascadeWarmer.warm([agent]);
+      }
+      return queued;
+    },
+  };
+  return {
+    clipWarmer,
+    close: () => lifetime.abort(),
+    factory: (context) => {
+      const { engine, vadMode } = callEngine(context.request, defaults);
+      const log = context.logger;
+      const offered = engine.name === 'cascade' ? cascade !== null : engine.name === 'self-hosted' ? selfHosted !== null : false;
+      if (!offered) throw engineUnavailable(engine.name);
+      log.info({ engine: engine.name, vadMode }, 'AI agent engine');
+      traces.begin(context.request.callId, context.request.traceparent);
+      const shared = { backend, metrics, now, businessTools };
+      let agent: AiAgent;
+      switch (engine.name) {
+        case 'cascade': {
+          if (!cascade) throw engineUnavailable('cascade');
+          const voice = detectorsFor(vadMode, log);
+          agent = new AiAgent(context, { ...shared, ...cascade, timings: config.timings, voice });
+          break;
+        }
+        case 'self-hosted': {
+          if (!selfHosted) throw engineUnavailable('self-hosted');
+          const call = selfHosted.forCall(context.request.agent, engine.settings, () => detectorsFor(vadMode, log));
+          const deps: AiAgentDeps = {
+            ...shared,
+            stt: call.stt,
+            llm: call.llm,
+            tts: selfHosted.tts,
+            clips: selfHosted.clips,
+            // The STT's speech starts come from our own VAD: no independent evidence for barge-in.
+            timings: { ...config.timings, bargeInSttEvidence: 'off' },
+            voice: detectorsFor(vadMode, log),
+          };
+          agent = new AiAgent({ ...context, request: { ...context.request, agent: call.agent } }, deps);
+          break;
+        }
+        case 'openai-realtime':
+          throw engineUnavailable('openai-realtime');
+      }
+      return agent;
+    },
+    metrics,
+    backend,
+    probes: [
+      ...(cascade
+        ? [
+            { name: 'stt', probe: (signal: AbortSignal) => cascade.stt.probe(signal) },
+            { name: 'llm', probe: (signal: AbortSignal) => cascade.llm.probe(signal) },
+            { name: 'tts', probe: (signal: AbortSignal) => cascade.tts.probe(signal) },
+          ]
+        : []),
+      ...(selfHosted
+        ? [
+            { name: 'self-hosted-stt', probe: (signal: AbortSignal) => selfHosted.stt.probe(signal) },
+            { name: 'self-hosted-llm', probe: (signal: AbortSignal) => selfHosted.defaultLlm.probe(signal) },
+            { name: 'self-hosted-tts', probe: (signal: AbortSignal) => selfHosted.tts.probe(signal) },
+          ]
+        : []),
+    ],
+  };
+}
+
+interface CascadeProviders {
+  readonly stt: SttProvider;
+  readonly llm: LlmProvider;
+  readonly tts: TtsProvider;
+  readonly clips: ClipCache;
+}
+
+function cascadeProviders(config: AiConfig, logger: Logger): CascadeProviders {
   const stt: SttProvider = new DeepgramSttProvider({
     apiKey: config.deepgram.apiKey,
     baseUrl: config.deepgram.baseUrl,
@@ -57,32 +172,5 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
     logger: logger.child({ component: 'clip-cache' }),
     dir: config.clipCacheDir,
   });
-  const traces = new CallTraces(tracer);
-  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }), traces });
-  const metrics = new TurnMetrics();
-  const now = (): number => performance.now();
-  const businessTools = createCallToolsFactory(outbound, now);
-  const lifetime = new AbortController();
-  const clipWarmer = new ClipWarmer({
-    clips,
-    logger: logger.child({ component: 'clip-warmer' }),
-    concurrency: CLIP_WARM_CONCURRENCY,
-    maxQueued: CLIP_WARM_MAX_QUEUED,
-    signal: lifetime.signal,
-  });
-  return {
-    clipWarmer,
-    close: () => lifetime.abort(),
-    factory: (context) => {
-      traces.begin(context.request.callId, context.request.traceparent);
-      return new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools });
-    },
-    metrics,
-    backend,
-    probes: [
-      { name: 'stt', probe: (signal) => stt.probe(signal) },
-      { name: 'llm', probe: (signal) => llm.probe(signal) },
-      { name: 'tts', probe: (signal) => tts.probe(signal) },
-    ],
-  };
+  return { stt, llm, tts, clips };
 }

@@ -30,6 +30,7 @@ import { openResilientStt } from '../providers/resilient-stt.js';
 import type { LlmProvider, SttEvent, SttProvider, SttStream, ToolSpec, TtsFrame, TtsProvider } from '../providers/types.js';
 import { TOOL_NAMES } from '../conversation/conversation-tools.js';
 import type { CallToolsFactory } from '../tools/tool-runtime.js';
+import type { CallVoiceDetectors } from '../vad/voice-detector.js';
 
 export interface ConversationTimings {
   bargeInMinMs: number;
@@ -55,6 +56,8 @@ export interface AiAgentDeps {
   now: () => number;
   /** The business's own tools (HTTP, MCP); absent: the built-in tools only. */
   businessTools?: CallToolsFactory | undefined;
+  /** This call's voice detectors (energy or Silero), released with the agent; absent: energy. */
+  voice?: CallVoiceDetectors | undefined;
 }
 
 /** Conversation timers (silence, limits, filler, key sequences) are checked every this many ticks. */
@@ -133,8 +136,9 @@ export class AiAgent implements CallAgent {
       this.#clips,
     );
     if (context.request.resume) this.#machine.resumeFrom(context.request.resume);
-    this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
-    this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs });
+    const detector = deps.voice?.create;
+    this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS, ...(detector ? { detector } : {}) });
+    this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs, ...(detector ? { detector } : {}) });
     this.#output = new AgentOutput(context);
     this.#speech = new SpeechChannel({
       tts: deps.tts,
@@ -217,6 +221,7 @@ export class AiAgent implements CallAgent {
     this.#call.abort();
     for (const turn of this.#turns.values()) turn.cancel();
     this.#turns.clear();
+    this.#deps.voice?.close();
     await Promise.allSettled([this.#stt?.close(), this.#speech.close(), this.#business?.close()]);
   }
 

@@ -12,6 +12,7 @@ import {
 } from '../contract/sessions.js';
 import type { MediaSession } from '../sessions/media-session.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
+import { AgentRefusedError } from '../agents/engine-choice.js';
 import { MediaApiError } from './errors.js';
 import { parseOrBadRequest } from './validation.js';
 
@@ -33,7 +34,14 @@ const createResponse = (session: MediaSession): CreateSessionResponse => ({
 export function registerSessionRoutes(app: FastifyInstance, sessions: SessionRegistry): void {
   app.post('/sessions', async (request, reply): Promise<CreateSessionResponse> => {
     const body = parseOrBadRequest(CreateSessionRequest, request.body, 'session request');
-    const result = sessions.create(body);
+    let result: ReturnType<SessionRegistry['create']>;
+    try {
+      result = sessions.create(body);
+    } catch (error) {
+      // The business's engine is not offered here: a refusal the backend reports, not a fault of ours.
+      if (error instanceof AgentRefusedError) throw new MediaApiError('bad_request', error.message);
+      throw error;
+    }
     if (result.kind === 'no_capacity') throw new MediaApiError('no_capacity', result.message);
     reply.status(result.kind === 'created' ? 201 : 200);
     return createResponse(result.session);
