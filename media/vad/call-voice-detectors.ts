@@ -15,7 +15,7 @@ import type { CallVoiceDetectors } from './voice-detector.js';
 
 /** Energy detectors: nothing to share or release. */
 export function energyDetectors(): CallVoiceDetectors {
-  return { mode: 'energy', create: (options) => new SpeechFrameClassifier(options), close: () => undefined };
+  return { mode: 'energy', create: (options) => new SpeechFrameClassifier(options), settled: () => Promise.resolve(), stats: () => null, close: () => undefined };
 }
 
 /**
@@ -37,6 +37,8 @@ export function sileroDetectors(model: Promise<SileroModel>, onUnavailable: (err
   return {
     mode: 'silero',
     create: (options) => new SileroVoiceDetector(() => stream, options),
+    settled: () => stream?.settled() ?? Promise.resolve(),
+    stats: () => stream?.stats ?? null,
     close: () => {
       closed = true;
       stream?.close();

@@ -60,6 +60,7 @@ export class SileroStream {
   #speaking = false;
   #probability = 0;
   #closed = false;
+  readonly #settledWaiters: (() => void)[] = [];
   #windows = 0;
   #dropped = 0;
   #failures = 0;
@@ -98,6 +99,12 @@ export class SileroStream {
     }
     this.#previous.set(frame.subarray(0, this.#previous.length));
     this.#hasPrevious = true;
+  }
+
+  /** Resolves once no window is running or queued (a bench or test paces itself on it). */
+  settled(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#settledWaiters.push(resolve));
   }
 
   close(): void {
@@ -179,5 +186,6 @@ export class SileroStream {
     }
     this.#inFlight = null;
     this.#running = false;
+    for (const resolve of this.#settledWaiters.splice(0)) resolve();
   }
 }

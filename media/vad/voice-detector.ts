@@ -32,5 +32,9 @@ export type VoiceDetectorFactory = (options?: Partial<EnergyGateOptions>) => Voi
 export interface CallVoiceDetectors {
   readonly mode: VadMode;
   readonly create: VoiceDetectorFactory;
+  /** Resolves once the model has decided on every frame given so far (at once for energy). */
+  settled(): Promise<void>;
+  /** The model's work so far (null for energy, or while the model loads). */
+  stats(): { windows: number; dropped: number; failures: number } | null;
   close(): void;
 }

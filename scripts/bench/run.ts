@@ -15,9 +15,10 @@ import { aiLatencySection } from './ai-latency-section.js';
 import { webhookSection } from './webhook-section.js';
 import { failoverSection } from './failover-section.js';
 import { aiCapacitySection } from './ai-capacity-section.js';
+import { vadSection } from './vad-section.js';
 
-/** In run order: the short micro-benchmark, the AI latency, webhook and failover sections, then the long capacity searches. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
+/** In run order: the short micro-benchmarks (RTP, VAD corpus), the AI latency, webhook and failover sections, then the long capacity searches. */
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, vadSection, aiLatencySection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
