@@ -31,8 +31,9 @@ async function agentTurns(system: AiLatencySystem, channelId: string) {
 
 /** One call asking `exchanges` questions in turn; the overhead of each answer after the first. */
 async function converse(system: AiLatencySystem, utterance: Buffer, exchanges: number): Promise<{ total: number; llm: number; tts: number; send: number }[]> {
-  const { channelId, mediaId } = await placeBridgedCall(system.asterisk, { from: '+15551230000', to: DIALED }, { intervalMs: POLL_MS });
-  await waitUntil(async () => (await agentTurns(system, channelId)).length >= 1, { timeoutMs: 15_000, what: 'the greeting', intervalMs: POLL_MS });
+  // A machine busy with other work sets calls up slowly: the setup is not what is measured.
+  const { channelId, mediaId } = await placeBridgedCall(system.asterisk, { from: '+15551230000', to: DIALED }, { intervalMs: POLL_MS, timeoutMs: 60_000 });
+  await waitUntil(async () => (await agentTurns(system, channelId)).length >= 1, { timeoutMs: 60_000, what: 'the greeting', intervalMs: POLL_MS });
   const samples: { total: number; llm: number; tts: number; send: number }[] = [];
   for (let i = 0; i < exchanges; i += 1) {
     await waitUntil(() => system.asterisk.rtpHeard(mediaId).slice(-5).every((p) => p.rms === 0), { timeoutMs: 20_000, what: 'the agent to be silent', intervalMs: POLL_MS });

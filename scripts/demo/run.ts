@@ -42,19 +42,25 @@ function printError(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function banner(choice: ProviderChoice): string[] {
-  if (choice.kind === 'real') return ['Demo: simulated Asterisk + the REAL Deepgram and OpenAI services (DEEPGRAM_API_KEY and OPENAI_API_KEY are set)'];
+function banner(choice: ProviderChoice, flags: DemoFlags): string[] {
+  const vad = `VAD: ${flags.vad}`;
+  if (flags.engine === 'self-hosted') {
+    return choice.kind === 'real'
+      ? [`Demo: simulated Asterisk + the self-hosted engine on YOUR servers (SELF_HOSTED_*_URL); ${vad}`]
+      : [`Demo: simulated Asterisk + the self-hosted engine on FAKES of its servers (transcriptions, chat, speech); ${vad}`, 'The fakes answer at once, so the latencies shown are those of the system itself (utterance cutting, queues, sockets).'];
+  }
+  if (choice.kind === 'real') return [`Demo: simulated Asterisk + the REAL Deepgram and OpenAI services (DEEPGRAM_API_KEY and OPENAI_API_KEY are set); ${vad}`];
   const why = choice.why === 'forced' ? '--fakes' : 'set DEEPGRAM_API_KEY and OPENAI_API_KEY for the real services';
   return [
-    `Demo: simulated Asterisk + Deepgram/OpenAI FAKES (${why})`,
+    `Demo: simulated Asterisk + Deepgram/OpenAI FAKES (${why}); ${vad}`,
     'The fakes answer at once, so the latencies shown are those of the system itself (endpointing, queues, sockets).',
   ];
 }
 
 async function runDemo(flags: DemoFlags, logs: ProgramLogs, cleanup: CleanupStack, signal: AbortSignal): Promise<void> {
   const settings = readSettings(process.env, join(PROJECT_ROOT, '.env'));
-  const providers = chooseProviders(settings, flags.forceFakes);
-  for (const line of banner(providers)) print(line);
+  const providers = chooseProviders(settings, flags.forceFakes, flags.engine);
+  for (const line of banner(providers, flags)) print(line);
 
   const script = conversationScript(flags.short);
   const voice = await prepareCallerVoice(
@@ -81,10 +87,11 @@ async function runDemo(flags: DemoFlags, logs: ProgramLogs, cleanup: CleanupStac
     recordingsDir: join(root, 'recordings'),
     tempRoot: root,
     signal,
+    gatewayEnv: { AI_DEFAULT_ENGINE: flags.engine, AI_DEFAULT_VAD_MODE: flags.vad },
   });
   // The system closes the database when it stops.
   cleanup.add('the backend, the media gateway and the simulated Asterisk', () => system.stop());
-  const expectCallerLine = system.providers ? scriptFakes(system.providers, script) : null;
+  const expectCallerLine = system.providers ? scriptFakes(system.providers, script, flags.engine) : null;
   await waitUntilReady(system, signal);
   print(`Ready in ${secondsText(performance.now() - startedAt)}`);
   print(`  database  : ${database.description}`);
