@@ -105,15 +105,15 @@ async function checkTranscriptionRequest(raw: Buffer, contentType: string): Prom
   if (file.size > MAX_FILE_BYTES) return { status: 413, message: `Maximum content size limit (${MAX_FILE_BYTES}) exceeded.`, type: 'invalid_request_error', param: 'file', code: null };
   const language = form.get('language');
   if (language !== null && (typeof language !== 'string' || !/^[a-z]{2}$/.test(language))) {
-    return invalidRequest(`Invalid language '${String(language)}'. Language parameter must be specified in ISO-639-1 format.`, 'language', 'invalid_value');
+    return invalidRequest(`Invalid language '${typeof language === 'string' ? language : '(a file)'}'. Language parameter must be specified in ISO-639-1 format.`, 'language', 'invalid_value');
   }
   const responseFormat = form.get('response_format') ?? 'json';
   if (typeof responseFormat !== 'string' || !RESPONSE_FORMATS.has(responseFormat)) {
-    return invalidRequest(`Invalid value for 'response_format': '${String(responseFormat)}'.`, 'response_format', 'invalid_value');
+    return invalidRequest(`Invalid value for 'response_format': '${typeof responseFormat === 'string' ? responseFormat : '(a file)'}'.`, 'response_format', 'invalid_value');
   }
   const temperature = form.get('temperature');
   if (temperature !== null && !(Number(temperature) >= 0 && Number(temperature) <= 1)) {
-    return invalidRequest(`Invalid 'temperature': ${String(temperature)}. Expected a value between 0 and 1.`, 'temperature', 'invalid_value');
+    return invalidRequest(`Invalid 'temperature': ${typeof temperature === 'string' ? temperature : '(a file)'}. Expected a value between 0 and 1.`, 'temperature', 'invalid_value');
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   let durationMs: number | null = null;

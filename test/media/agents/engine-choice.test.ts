@@ -33,7 +33,7 @@ async function start(env: Record<string, string>): Promise<MediaGateway> {
   return gateway;
 }
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string>): readonly string[] {
   try {
     loadMediaConfig({ MEDIA_GATEWAY_TOKEN: TOKEN, MEDIA_AGENT: 'ai', ...env });
   } catch (error) {

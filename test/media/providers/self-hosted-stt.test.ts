@@ -29,7 +29,7 @@ async function open(options: { retries?: number } = {}): Promise<{ events: SttEv
   let failure: unknown = null;
   void (async () => {
     try {
-      for await (const event of stream!.events) events.push(event);
+      for await (const event of stream.events) events.push(event);
     } catch (error) {
       failure = error;
     }
