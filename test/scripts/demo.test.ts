@@ -56,6 +56,11 @@ describe('demo options', () => {
     });
     expect(() => chooseProviders({ OPENAI_API_KEY: 'sk-key-123' }, false)).toThrow(ProviderKeysError);
     expect(() => chooseProviders({ DEEPGRAM_API_KEY: 'dg-key-123' }, false)).toThrow(/OPENAI_API_KEY is not/);
+    // The self-hosted engine: its own servers when all three are set, else fakes; the cloud keys play no part.
+    expect(chooseProviders({ DEEPGRAM_API_KEY: 'dg-key-123', OPENAI_API_KEY: 'sk-key-123' }, false, 'self-hosted')).toEqual({ kind: 'fakes', why: 'no-keys' });
+    const servers = { SELF_HOSTED_STT_URL: 'http://a/v1', SELF_HOSTED_LLM_URL: 'http://b/v1', SELF_HOSTED_TTS_URL: 'http://c/v1' };
+    expect(chooseProviders({ ...servers, OPENAI_API_KEY: 'sk-key-123' }, false, 'self-hosted')).toEqual({ kind: 'real', gatewayEnv: servers });
+    expect(() => chooseProviders({ SELF_HOSTED_STT_URL: 'http://a/v1' }, false, 'self-hosted')).toThrow(ProviderKeysError);
   });
 
   it('reads .env for names the environment lacks; an empty environment value means not set and wins over .env', async () => {
@@ -73,7 +78,10 @@ describe('demo options', () => {
   });
 
   it('parses its flags and refuses unknown ones', () => {
-    expect(parseFlags(['--short', '--fakes'])).toEqual({ short: true, forceFakes: true, verbose: false, help: false });
+    expect(parseFlags(['--short', '--fakes'])).toEqual({ engine: 'cascade', vad: 'energy', short: true, forceFakes: true, verbose: false, help: false });
+    expect(parseFlags(['--engine', 'self-hosted', '--vad=silero'])).toMatchObject({ engine: 'self-hosted', vad: 'silero' });
+    expect(() => parseFlags(['--engine', 'gpt'])).toThrow(/--engine takes cascade or self-hosted, not gpt/);
+    expect(() => parseFlags(['--vad'])).toThrow(/--vad takes energy or silero, not nothing/);
     expect(() => parseFlags(['--fast'])).toThrow(UsageError);
   });
 });
