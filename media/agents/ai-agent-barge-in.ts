@@ -9,6 +9,7 @@
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { decodeUlaw } from '../codec/g711.js';
 import { BargeInDetector, type BargeInEvent } from '../conversation/barge-in.js';
+import type { VoiceDetectorFactory } from '../vad/voice-detector.js';
 import type { ConversationEvent } from '../conversation/conversation-types.js';
 import { wordsNotSaidByAgent } from '../conversation/echo-words.js';
 import type { Turn } from '../conversation/turn.js';
@@ -57,6 +58,8 @@ export interface BargeInControlDeps {
   readonly heard: () => string;
   readonly bargeIn: (event: Extract<ConversationEvent, { type: 'barge_in' }>) => void;
   readonly count: (outcome: BargeInOutcome) => void;
+  /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
+  readonly detector?: VoiceDetectorFactory;
 }
 
 export class BargeInControl {
@@ -80,6 +83,7 @@ export class BargeInControl {
       // Without words to wait for, speech that lasts a barge-in's minimum confirms a pause.
       ...(settings.sttEvidence === 'words' ? {} : { pausedMinSpeechMs: settings.minSpeechMs }),
       sttQuietMs: settings.sttEndpointingMs + STT_RESULT_MARGIN_MS,
+      ...(deps.detector ? { detector: deps.detector } : {}),
     });
   }
 

@@ -19,6 +19,10 @@ function aiDefaults(keys: { deepgram: string; openai: string }) {
     deepgram: { apiKey: keys.deepgram, baseUrl: 'https://api.deepgram.com', sttModel: 'nova-3' },
     openai: { apiKey: keys.openai, baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini', ttsModel: 'gpt-4o-mini-tts' },
     ttsProvider: 'deepgram',
+    cascadeConfigured: keys.deepgram !== '' && keys.openai !== '',
+    selfHosted: null,
+    defaultEngine: 'cascade',
+    defaultVadMode: 'energy',
     clipCacheDir: join(process.cwd(), '.data', 'clips'),
     timings: {
       bargeInMinMs: 200,
