@@ -63,7 +63,8 @@ export const AiEnvShape = {
   BARGE_IN_STT_MIN_MS: ms(60, 20, 2000),
   // Caller speech that pauses the agent at once until the barge-in is confirmed
   // (0: never pause), and how long an unconfirmed pause waits before the turn resumes.
-  BARGE_IN_PAUSE_MS: ms(80, 0, 2000),
+  // Off by default: words that arrive late (a loaded or distant STT) let a real barge-in resume over the caller.
+  BARGE_IN_PAUSE_MS: ms(0, 0, 2000),
   BARGE_IN_RESUME_MS: ms(700, 200, 5000),
   SILENCE_REPROMPT_MS: ms(7000, 1000, 120_000),
   SILENCE_MAX_REPROMPTS: count(2, 0, 10),

@@ -42,6 +42,12 @@ export interface ConversationTimings {
   bargeInPauseMs: number;
   /** A pause not confirmed (no words, no more speech) this long resumes the turn once the caller is quiet. */
   bargeInResumeMs: number;
+  /**
+   * The barge-in detector hears the caller's packets as they arrive instead of the jitter
+   * buffer's frames. Off in the gateway: with it, the whole-system barge-in test
+   * (test/system/ai-conversation.test.ts) is never decided; the detector's own tests use it.
+   */
+  bargeInOnArrival?: boolean;
   silenceRepromptMs: number;
   maxReprompts: number;
   maxCallMs: number;
@@ -212,7 +218,7 @@ export class AiAgent implements CallAgent {
     this.#sttOnArrival = true;
     this.#sttArrivals += 1;
     this.#stt?.send(ulaw);
-    if (this.#started) this.#bargeIn.onArrival(ulaw, this.#deps.now());
+    if (this.#started && this.#deps.timings.bargeInOnArrival === true) this.#bargeIn.onArrival(ulaw, this.#deps.now());
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {

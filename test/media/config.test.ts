@@ -28,7 +28,7 @@ function aiDefaults(keys: { deepgram: string; openai: string }) {
       bargeInMinMs: 200,
       bargeInSttEvidence: 'words',
       bargeInSttMinMs: 60,
-      bargeInPauseMs: 80,
+      bargeInPauseMs: 0,
       bargeInResumeMs: 700,
       silenceRepromptMs: 7000,
       maxReprompts: 2,
