@@ -18,7 +18,7 @@ import { DeepgramTtsProvider } from '../providers/deepgram-tts.js';
 import { OpenAiLlmProvider } from '../providers/openai-llm.js';
 import { OpenAiTtsProvider } from '../providers/openai-tts.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
-import type { AgentFactory, CallAgent } from './agent.js';
+import { withRequest, type AgentFactory, type CallAgent } from './agent.js';
 import { AiAgent, type AiAgentDeps } from './ai-agent.js';
 import { callEngine, defaultSelection, engineUnavailable } from './engine-choice.js';
 import { SelfHostedEngine } from './self-hosted-engine.js';
@@ -120,7 +120,7 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
             timings: { ...config.timings, bargeInSttEvidence: 'off' },
             voice: detectorsFor(vadMode, log),
           };
-          agent = new AiAgent({ ...context, request: { ...context.request, agent: call.agent } }, deps);
+          agent = new AiAgent(withRequest(context, { ...context.request, agent: call.agent }), deps);
           break;
         }
         case 'openai-realtime': {
