@@ -44,6 +44,7 @@ describe('runtime dependencies', () => {
       'onnxruntime-node',
       'openai',
       'pino',
+      'ws',
       'zod',
     ]);
   });
