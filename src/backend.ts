@@ -17,8 +17,10 @@ import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
 import { closeRowsLeftOpen, prismaCallLogStore } from './calls/call-log-store.js';
+import { AiShareRouter } from './calls/ai-share-router.js';
 import { CallManager } from './calls/call-manager.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
+import { OutboundService } from './outbound/outbound-service.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
 import { createAdminServices } from './admin/admin-services.js';
 import type { AdminServices } from './admin/admin-routes.js';
@@ -132,31 +134,45 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     isTransient: isTransientDbError,
   });
   const ari = new AriClient({ ...config.ari, logger });
+  const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError);
+  const directory = prismaBusinessDirectory(openedDb.prisma);
   const calls = new CallManager({
     ari: ari.rest,
     media: new MediaGatewayClient(config.media),
     writer,
-    directory: prismaBusinessDirectory(openedDb.prisma),
+    directory,
     settings: {
       appName: config.ari.appName,
+      mediaTransport: config.ari.mediaTransport,
       mediaFormat: config.ari.mediaFormat,
+      mediaWebSocketUrl: config.ari.mediaWebSocketUrl,
       defaultCountryCode: config.calls.defaultCountryCode,
       externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
+      transferRingTimeoutS: config.calls.transferRingTimeoutS,
+      announcementTimeoutMs: config.calls.announcementTimeoutMs,
+      outbound: config.outbound,
     },
+    logger,
+    now: () => new Date(),
+    newId: randomUUID,
+    aiShare: new AiShareRouter(),
+    conversation: conversations,
+  });
+  const outbound = new OutboundService({
+    prisma: openedDb.prisma,
+    calls,
+    isReady: () => !draining && ariStatus?.state === 'connected',
     logger,
     now: () => new Date(),
     newId: randomUUID,
   });
 
   live.useLiveness((callId) => calls.lookup(callId).state === 'live');
-  internalApi = createInternalApi({
-    calls,
-    store: observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError),
-    logger,
-  });
+  internalApi = createInternalApi({ calls, store: conversations, logger });
   staffServices = createStaffServices({
     prisma: openedDb.prisma,
     live,
+    outbound,
     sessionTtlMs: config.staff.sessionTtlMs,
     recordingsDir: config.staff.recordingsDir,
   });
@@ -166,6 +182,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     activeCalls: () => calls.activeCalls,
     readiness,
     gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
+    outbound,
   });
   consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
 

@@ -13,6 +13,8 @@ import { OpenAiTtsProvider } from '../providers/openai-tts.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
 import type { AgentFactory } from './agent.js';
 import { AiAgent } from './ai-agent.js';
+import { AnnouncerAgent } from './announcer-agent.js';
+import { narrowbandAgent } from './narrowband-adapter.js';
 
 export interface AiRuntime {
   readonly factory: AgentFactory;
@@ -47,7 +49,13 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
   const metrics = new TurnMetrics();
   const now = (): number => performance.now();
   return {
-    factory: (context) => new AiAgent(context, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now }),
+    // Both speak 8 kHz (the providers are opened at 8 kHz): a 16 kHz session adapts them.
+    factory: (context) =>
+      narrowbandAgent(context, (narrow) =>
+        narrow.request.announcement
+          ? new AnnouncerAgent(narrow, { tts, backend })
+          : new AiAgent(narrow, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now }),
+      ),
     metrics,
     backend,
     probes: [

@@ -1,6 +1,7 @@
 // The session routes of the control API (see contract/sessions.ts).
 import type { FastifyInstance } from 'fastify';
 import {
+  AgentSettings,
   CreateSessionRequest,
   SetRemoteRequest,
   type CloseSessionResponse,
@@ -26,7 +27,7 @@ function sessionOr404(sessions: SessionRegistry, sessionId: string): MediaSessio
 
 const createResponse = (session: MediaSession): CreateSessionResponse => ({
   sessionId: session.sessionId,
-  rtp: { ...session.local },
+  rtp: session.transport === 'rtp' ? { ...session.local } : null,
 });
 
 export function registerSessionRoutes(app: FastifyInstance, sessions: SessionRegistry): void {
@@ -46,10 +47,17 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
   app.put<{ Params: SessionParams }>('/sessions/:id/remote', async (request): Promise<SessionInfo> => {
     const session = sessionOr404(sessions, request.params.id);
     const remote = parseOrBadRequest(SetRemoteRequest, request.body, 'remote');
-    const result = sessions.setRemote(session.sessionId, remote);
+    const result = await sessions.applyRemote(session.sessionId, remote);
     if (result.kind === 'not_found') throw new MediaApiError('not_found', 'no such session');
     if (result.kind === 'invalid_remote') throw new MediaApiError('bad_request', `invalid remote: ${result.message}`);
+    if (result.kind === 'unreachable') throw new MediaApiError('media_unreachable', result.message);
     return result.session.info();
+  });
+
+  app.put<{ Params: SessionParams }>('/sessions/:id/agent', async (request): Promise<SessionInfo> => {
+    const session = sessionOr404(sessions, request.params.id);
+    session.replaceAgent(parseOrBadRequest(AgentSettings, request.body, 'agent settings'));
+    return session.info();
   });
 
   app.get<{ Params: SessionParams }>('/sessions/:id/stats', async (request): Promise<SessionStats> =>

@@ -1,32 +1,58 @@
-// One call's media session: owns its remote (Asterisk's RTP address), its
-// jitter buffer, playout queue, agent and recorder, and its lifetime.
+// One call's media session: owns its link to Asterisk (RTP to Asterisk's
+// address, or the call's media websocket), its jitter buffer, playout queue,
+// agent and recorder, and its lifetime.
 //
-// Inbound: each datagram from the session's remote is validated (pure) and
-// pushed into the jitter buffer with its arrival time. Every 20 ms the shared
-// media clock calls tick(): one caller frame comes out of the jitter buffer
-// (decoded, or concealed when lost), goes to the agent; one packet leaves the
-// playout queue for Asterisk (agent audio or silence); both sides of that same
-// tick go to the recording, so the two channels stay aligned by construction.
+// Inbound: each RTP datagram from the session's remote is validated (pure) and
+// pushed into the jitter buffer with its arrival time; over the websocket
+// transport each 20 ms frame is (media-websocket.ts numbers the frames in
+// arrival order). Every 20 ms the shared media clock calls tick(): one caller
+// frame comes out of the jitter buffer (decoded, or concealed when lost), goes
+// to the agent; one frame leaves the playout queue for Asterisk (agent audio or
+// silence); both sides of that same tick go to the recording, so the two
+// channels stay aligned by construction. The engine runs at the format's rate:
+// 8 kHz for ulaw and slin, 16 kHz for slin16 (websocket only).
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
-import type { AgentContext, AgentFactory, CallAgent } from '../agents/agent.js';
+import type {
+  AgentSettings,
+  CreateSessionRequest,
+  MediaFormat,
+  MediaTransport,
+  RtpEndpoint,
+  SessionInfo,
+  SessionStats,
+  WebSocketRemote,
+} from '../contract/sessions.js';
+import type { AgentFactory, CallAgent } from '../agents/agent.js';
 import { conceal } from '../audio/concealment.js';
-import { WIRE_CODECS, type WireCodec } from '../codec/wire-codec.js';
-import { decodeUlaw } from '../codec/g711.js';
+import { wireCodec, type WireCodec } from '../codec/wire-codec.js';
 import { SessionRecording } from '../recording/session-recording.js';
 import { classifyInboundRtp, isInboundRejection, type InboundRejection } from '../rtp/inbound-rtp.js';
-import { JitterBuffer } from '../rtp/jitter-buffer.js';
+import { JitterBuffer, type JitterBufferPacket } from '../rtp/jitter-buffer.js';
 import { PacingHistogram } from '../rtp/pacing-histogram.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../rtp/payload-formats.js';
 import type { RtpReceiver } from '../rtp/rtp-demux.js';
 import { PlayoutQueue } from '../rtp/playout-queue.js';
+import { agentContext } from './agent-context.js';
 import type { MediaClock, Tickable } from './media-clock.js';
 
 /** Sends one datagram from the gateway's RTP socket. */
 export interface RtpSender {
   send(datagram: Buffer, host: string, port: number): void;
 }
+
+/** Where a session's outbound frames go once Asterisk's side is known. */
+export interface MediaLink {
+  /** What SessionInfo reports as the remote. */
+  readonly remote: RtpEndpoint | WebSocketRemote;
+  /** This tick's packet (12-byte RTP header + payload); a link carries what its transport needs of it. */
+  send(packet: Buffer): void;
+  /** Releases the transport (idempotent). */
+  close(): void;
+}
+
+/** Frames of a websocket session's caller audio: numbered in arrival order, one per 20 ms of audio. */
+export type InboundFrame = JitterBufferPacket;
 
 export interface MediaEngine {
   readonly clock: MediaClock;
@@ -56,7 +82,6 @@ export interface ClosedSessionReport {
   readonly recordingPath: string | null;
 }
 
-const SAMPLES_PER_FRAME = 160;
 /** One second of agent audio waits at most in the playout queue; the agent is paced by backpressure. */
 const PLAYOUT_CAPACITY_FRAMES = 50;
 /** Packets handed to the socket are not reused until this many ticks later. */
@@ -68,26 +93,27 @@ export class MediaSession implements RtpReceiver, Tickable {
   readonly businessId: string;
   readonly channelId: string;
   readonly format: MediaFormat;
-  readonly request: CreateSessionRequest;
+  readonly transport: MediaTransport;
   readonly local: RtpEndpoint;
   readonly createdAt: Date;
   readonly logger: Logger;
 
   readonly #engine: MediaEngine;
-  readonly #payloadFormat: PayloadFormat;
+  readonly #payloadFormat: PayloadFormat | null;
   readonly #codec: WireCodec;
   readonly #sender: RtpSender;
   readonly #jitter: JitterBuffer;
   readonly #playout: PlayoutQueue;
-  readonly #agent: CallAgent;
+  #request: CreateSessionRequest;
+  #agent: CallAgent;
   readonly #pacing = new PacingHistogram();
-  readonly #callerPcm = new Int16Array(SAMPLES_PER_FRAME);
-  readonly #lastGoodPcm = new Int16Array(SAMPLES_PER_FRAME);
-  readonly #agentPcm = new Int16Array(SAMPLES_PER_FRAME);
-  readonly #encoded: Uint8Array;
+  readonly #callerPcm: Int16Array;
+  readonly #lastGoodPcm: Int16Array;
+  readonly #agentPcm: Int16Array;
   readonly #outBuffers: Buffer[];
   #outIndex = 0;
-  #remote: RtpEndpoint | null = null;
+  #rtpRemote: RtpEndpoint | null = null;
+  #link: MediaLink | null = null;
   #recording: SessionRecording | null = null;
   #removeFromClock: (() => void) | null = null;
   #closing: Promise<ClosedSessionReport> | null = null;
@@ -106,21 +132,25 @@ export class MediaSession implements RtpReceiver, Tickable {
 
   constructor(init: MediaSessionInit) {
     this.sessionId = init.sessionId;
-    this.request = init.request;
+    this.#request = init.request;
     this.callId = init.request.callId;
     this.businessId = init.request.businessId;
     this.channelId = init.request.channelId;
     this.format = init.request.format;
+    this.transport = init.request.transport;
     this.local = init.local;
     this.createdAt = init.createdAt;
     this.logger = init.logger;
     this.#engine = init.engine;
-    this.#payloadFormat = PAYLOAD_FORMATS[init.request.format];
-    this.#codec = WIRE_CODECS[init.request.format];
+    this.#codec = wireCodec(this.format, this.transport);
+    this.#payloadFormat = this.transport === 'rtp' && this.format !== 'slin16' ? PAYLOAD_FORMATS[this.format] : null;
     this.#sender = init.sender;
-    this.#encoded = new Uint8Array(this.#codec.payloadBytes);
+    const samples = this.#codec.samplesPerFrame;
+    this.#callerPcm = new Int16Array(samples);
+    this.#lastGoodPcm = new Int16Array(samples);
+    this.#agentPcm = new Int16Array(samples);
     this.#jitter = new JitterBuffer({
-      samplesPerFrame: SAMPLES_PER_FRAME,
+      samplesPerFrame: samples,
       targetDelayFrames: init.engine.jitter.targetFrames,
       maxDelayFrames: init.engine.jitter.maxFrames,
     });
@@ -131,7 +161,7 @@ export class MediaSession implements RtpReceiver, Tickable {
       initialTimestamp: randomInt(0, 2 ** 32 - 1),
       payloadType: this.#codec.payloadType,
       payloadBytes: this.#codec.payloadBytes,
-      samplesPerFrame: SAMPLES_PER_FRAME,
+      samplesPerFrame: samples,
       capacityFrames: PLAYOUT_CAPACITY_FRAMES,
       silencePayload: this.#codec.silencePayload,
       onSpace: () => this.#notifySpace(),
@@ -140,32 +170,78 @@ export class MediaSession implements RtpReceiver, Tickable {
     this.#agent = init.engine.agentFactory(this.#agentContext());
   }
 
+  /** The session's request as its current agent sees it (replaceAgent changes the agent settings). */
+  get request(): CreateSessionRequest {
+    return this.#request;
+  }
+
+  /** Asterisk's RTP address (RTP sessions), null before it is known and for websocket sessions. */
   get remote(): RtpEndpoint | null {
-    return this.#remote;
+    return this.#rtpRemote;
   }
 
   get closed(): boolean {
     return this.#closing !== null;
   }
 
-  /** Records the remote and starts the media (ticks, recording) on the first one. */
+  /** RTP: records Asterisk's address and starts the media (ticks, recording) on the first one. */
   useRemote(remote: RtpEndpoint): void {
     if (this.closed) return;
-    this.#remote = Object.freeze({ host: remote.host, port: remote.port });
+    const frozen = Object.freeze({ host: remote.host, port: remote.port });
+    this.#rtpRemote = frozen;
+    this.useLink({ remote: frozen, send: (packet) => this.#sender.send(packet, frozen.host, frozen.port), close: () => {} });
+  }
+
+  /** Starts the media (ticks, recording) over `link`; replaces (and closes) a previous link. */
+  useLink(link: MediaLink): void {
+    if (this.closed) {
+      link.close();
+      return;
+    }
+    if (this.#link !== link) this.#link?.close();
+    this.#link = link;
     this.#removeFromClock ??= this.#engine.clock.add(this);
-    if (this.#engine.recordings.enabled) {
+    if (this.#engine.recordings.enabled && this.#request.record) {
       this.#recording ??= new SessionRecording({
         root: this.#engine.recordings.dir,
         businessId: this.businessId,
         callId: this.callId,
         startedAt: this.createdAt,
+        sampleRate: this.#codec.sampleRate,
         logger: this.logger,
       });
     }
   }
 
-  receiveDatagram(datagram: Buffer, arrivalMs: number): void {
+  /**
+   * A new agent takes over the call with `agent` settings (e.g. back from a warm transfer
+   * nobody took): the current agent is closed and what it still had queued is dropped.
+   */
+  replaceAgent(agent: AgentSettings): void {
     if (this.closed) return;
+    const previous = this.#agent;
+    this.#request = { ...this.#request, agent, announcement: null };
+    this.#playout.clear();
+    this.#spaceListeners = [];
+    this.#agent = this.#engine.agentFactory(this.#agentContext());
+    previous.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the replaced agent failed'));
+    this.logger.info('a new agent took over the session');
+  }
+
+  /** Websocket transport: one 20 ms frame of the caller's audio (media-websocket.ts numbers them). */
+  receiveFrame(frame: InboundFrame, arrivalMs: number): void {
+    if (this.closed) return;
+    if (frame.payload.length !== this.#codec.payloadBytes) {
+      this.#countMalformed('partial_sample');
+      return;
+    }
+    this.#packetsIn += 1;
+    this.#bytesIn += frame.payload.length;
+    this.#jitter.push(frame, arrivalMs);
+  }
+
+  receiveDatagram(datagram: Buffer, arrivalMs: number): void {
+    if (this.closed || this.#payloadFormat === null) return;
     const packet = classifyInboundRtp(datagram, this.#payloadFormat);
     if (isInboundRejection(packet)) {
       this.#countMalformed(packet);
@@ -211,10 +287,10 @@ export class MediaSession implements RtpReceiver, Tickable {
     this.#outIndex = (this.#outIndex + 1) % OUT_BUFFERS;
     const agentAudio = this.#playout.queuedFrames > 0;
     const length = this.#playout.next(out);
-    const remote = this.#remote;
+    const link = this.#link;
     let sentAtMs = 0;
-    if (remote !== null) {
-      this.#sender.send(out.subarray(0, length), remote.host, remote.port);
+    if (link !== null) {
+      link.send(out.subarray(0, length));
       sentAtMs = this.#engine.now();
       const lateMs = Math.abs(sentAtMs - deadlineMs);
       this.#pacing.record(lateMs);
@@ -222,7 +298,7 @@ export class MediaSession implements RtpReceiver, Tickable {
     }
     if (!agentAudio) return null;
     this.#codec.decode(out.subarray(12, length), this.#agentPcm);
-    if (remote !== null) this.#agent.onAgentFrameSent?.(this.#agentPcm, sentAtMs);
+    if (link !== null) this.#agent.onAgentFrameSent?.(this.#agentPcm, sentAtMs);
     return this.#agentPcm;
   }
 
@@ -235,7 +311,7 @@ export class MediaSession implements RtpReceiver, Tickable {
    * recording's alignment are unchanged.
    */
   #startSpurtNow(): void {
-    if (this.#inTick || this.#remote === null || this.#earlyAgentFrame !== null) return;
+    if (this.#inTick || this.#link === null || this.#earlyAgentFrame !== null) return;
     const now = this.#engine.now();
     const agent = this.#sendNext(now);
     if (agent !== null) this.#earlyAgentFrame = Int16Array.from(agent);
@@ -275,8 +351,9 @@ export class MediaSession implements RtpReceiver, Tickable {
       sessionId: this.sessionId,
       callId: this.callId,
       format: this.format,
+      transport: this.transport,
       local: { ...this.local },
-      remote: this.#remote === null ? null : { ...this.#remote },
+      remote: this.#link === null ? null : structuredClone(this.#link.remote),
       createdAt: this.createdAt.toISOString(),
       stats: this.stats(),
     };
@@ -290,6 +367,7 @@ export class MediaSession implements RtpReceiver, Tickable {
 
   async #close(): Promise<ClosedSessionReport> {
     this.#removeFromClock?.();
+    this.#link?.close();
     const agentClosed = this.#agent.close().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'closing the agent failed');
     });
@@ -320,34 +398,19 @@ export class MediaSession implements RtpReceiver, Tickable {
     return null;
   }
 
-  #agentContext(): AgentContext {
-    const playout = this.#playout;
-    return {
-      request: this.request,
+  #agentContext() {
+    return agentContext({
+      request: this.#request,
       logger: this.logger,
-      play: (frame) => {
-        if (this.closed) return false;
-        this.#codec.encode(frame, this.#encoded);
-        return this.#enqueue(this.#encoded);
-      },
-      playUlaw: (payload) => {
-        if (this.closed) return false;
-        if (this.format === 'ulaw') return this.#enqueue(payload);
-        decodeUlaw(payload, this.#agentPcm);
-        this.#codec.encode(this.#agentPcm, this.#encoded);
-        return this.#enqueue(this.#encoded);
-      },
-      get freeFrames() {
-        return playout.freeFrames;
-      },
-      endOfSpeech: () => playout.endOfSpurt(),
-      clear: () => {
-        playout.clear();
-      },
+      format: this.format,
+      codec: this.#codec,
+      playout: this.#playout,
+      closed: () => this.closed,
+      enqueue: (payload) => this.#enqueue(payload),
       onSpace: (listener) => {
         this.#spaceListeners.push(listener);
       },
-    };
+    });
   }
 
   #enqueue(payload: Uint8Array): boolean {

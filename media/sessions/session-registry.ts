@@ -3,10 +3,23 @@
 // the HTTP layer maps the result unions below to API responses.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CreateSessionRequest, GatewayStats, RtpEndpoint, SessionStats } from '../contract/sessions.js';
+import {
+  CreateSessionRequest,
+  isWebSocketRemote,
+  type CreateSessionInput,
+  type GatewayStats,
+  type RtpEndpoint,
+  type SessionStats,
+  type SetRemoteRequest,
+} from '../contract/sessions.js';
+import { wireCodec } from '../codec/wire-codec.js';
 import { canonicalIp, formatEndpoint, isUnspecifiedIp } from '../rtp/rtp-address.js';
 import type { RtpDemux, RtpDemuxStats } from '../rtp/rtp-demux.js';
+import { connectMediaWebSocket, MediaWebSocketError } from '../websocket/media-websocket.js';
 import { MediaSession, type MediaEngine, type RtpSender } from './media-session.js';
+
+/** How long connecting a call's media websocket (up to MEDIA_START) may take. */
+export const DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS = 2_000;
 
 export interface SessionRegistryOptions {
   readonly maxSessions: number;
@@ -20,6 +33,8 @@ export interface SessionRegistryOptions {
   readonly logger: Logger;
   readonly newSessionId?: () => string;
   readonly now?: () => Date;
+  /** Default DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS. */
+  readonly websocketConnectTimeoutMs?: number;
 }
 
 export type CreateSessionResult =
@@ -29,7 +44,9 @@ export type CreateSessionResult =
 export type SetRemoteResult =
   | { readonly kind: 'ok'; readonly session: MediaSession }
   | { readonly kind: 'not_found' }
-  | { readonly kind: 'invalid_remote'; readonly message: string };
+  | { readonly kind: 'invalid_remote'; readonly message: string }
+  /** The media websocket could not be connected (refused, unreachable, no or wrong MEDIA_START). */
+  | { readonly kind: 'unreachable'; readonly message: string };
 
 export interface ClosedSession {
   readonly sessionId: string;
@@ -100,7 +117,8 @@ export class SessionRegistry {
     };
   }
 
-  create(request: CreateSessionRequest): CreateSessionResult {
+  create(input: CreateSessionInput): CreateSessionResult {
+    const request = CreateSessionRequest.parse(input);
     const existing = this.#byCallId.get(request.callId);
     if (existing !== undefined) return { kind: 'existing', session: existing };
     if (!this.#accepting) return { kind: 'no_capacity', message: 'the media gateway is shutting down' };
@@ -119,14 +137,54 @@ export class SessionRegistry {
     });
     this.#byId.set(sessionId, session);
     this.#byCallId.set(request.callId, session);
-    session.logger.info({ format: request.format }, 'media session created');
+    session.logger.info({ format: request.format, transport: request.transport }, 'media session created');
     return { kind: 'created', session };
   }
 
-  /** Points the session at Asterisk's RTP address; replaces any previous remote. */
+  /** Either kind of remote (PUT /sessions/:id/remote): RTP at once, websocket once connected. */
+  async applyRemote(sessionId: string, remote: SetRemoteRequest): Promise<SetRemoteResult> {
+    return isWebSocketRemote(remote) ? this.connectWebSocket(sessionId, remote.websocket.url) : this.setRemote(sessionId, remote);
+  }
+
+  /** RTP: points the session at Asterisk's RTP address; replaces any previous remote. */
   setRemote(sessionId: string, remote: RtpEndpoint): SetRemoteResult {
     const session = this.#byId.get(sessionId);
     if (session === undefined) return { kind: 'not_found' };
+    if (session.transport !== 'rtp') return { kind: 'invalid_remote', message: 'this session uses the websocket transport: give the media websocket URL' };
+    return this.#setRtpRemote(session, remote);
+  }
+
+  /** Websocket: connects the call's media websocket; resolves once Asterisk has sent MEDIA_START. */
+  async connectWebSocket(sessionId: string, url: string): Promise<SetRemoteResult> {
+    const session = this.#byId.get(sessionId);
+    if (session === undefined) return { kind: 'not_found' };
+    if (session.transport !== 'websocket') return { kind: 'invalid_remote', message: "this session uses RTP: give Asterisk's RTP address" };
+    const codec = wireCodec(session.format, session.transport);
+    try {
+      const link = await connectMediaWebSocket({
+        url,
+        format: session.format,
+        frameBytes: codec.payloadBytes,
+        samplesPerFrame: codec.samplesPerFrame,
+        connectTimeoutMs: this.#options.websocketConnectTimeoutMs ?? DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS,
+        now: this.#options.engine.now,
+        logger: session.logger,
+        onFrame: (frame, arrivalMs) => session.receiveFrame(frame, arrivalMs),
+        onClosed: (code) => session.logger.info({ code }, 'Asterisk closed the media websocket'),
+      });
+      if (this.#byId.get(session.sessionId) !== session) {
+        link.close();
+        return { kind: 'not_found' };
+      }
+      session.useLink(link);
+      return { kind: 'ok', session };
+    } catch (error) {
+      if (error instanceof MediaWebSocketError) return { kind: 'unreachable', message: error.message };
+      throw error;
+    }
+  }
+
+  #setRtpRemote(session: MediaSession, remote: RtpEndpoint): SetRemoteResult {
     const ip = canonicalIp(remote.host);
     if (ip === null) {
       return { kind: 'invalid_remote', message: 'host must be an IP address (Asterisk reports UNICASTRTP_LOCAL_ADDRESS as one)' };

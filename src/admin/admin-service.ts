@@ -5,7 +5,7 @@
 import type { Business, PrismaClient, StaffUser } from '../db/index.js';
 import { ApiError } from '../http/errors.js';
 import { hashPassword } from '../staff/password-hash.js';
-import type { BusinessInput, BusinessPatch, StaffInput } from './admin-schemas.js';
+import { patchProblem, type BusinessInput, type BusinessPatch, type StaffInput } from './admin-schemas.js';
 
 export interface BusinessView {
   id: string;
@@ -16,6 +16,15 @@ export interface BusinessView {
   voice: string;
   language: string;
   transferTarget: string | null;
+  transferMode: 'cold' | 'warm';
+  aiShare: number;
+  voicemailMessage: string | null;
+  outboundCallerId: string | null;
+  outboundWindowStart: string;
+  outboundWindowEnd: string;
+  outboundDays: string[];
+  outboundMaxConcurrent: number;
+  outboundMaxPerMinute: number;
   phoneNumbers: string[];
   staffCount: number;
   createdAt: string;
@@ -60,6 +69,15 @@ export function businessView(row: BusinessRow): BusinessView {
     voice: row.voice,
     language: row.language,
     transferTarget: row.transferTarget,
+    transferMode: row.transferMode,
+    aiShare: row.aiShare,
+    voicemailMessage: row.voicemailMessage,
+    outboundCallerId: row.outboundCallerId,
+    outboundWindowStart: row.outboundWindowStart,
+    outboundWindowEnd: row.outboundWindowEnd,
+    outboundDays: row.outboundDays.split(',').filter((day) => day !== ''),
+    outboundMaxConcurrent: row.outboundMaxConcurrent,
+    outboundMaxPerMinute: row.outboundMaxPerMinute,
     phoneNumbers: row.phoneNumbers.map((number) => number.e164),
     staffCount: row._count.staffUsers,
     createdAt: row.createdAt.toISOString(),
@@ -103,7 +121,9 @@ export class AdminService {
   }
 
   async updateBusiness(id: string, patch: BusinessPatch): Promise<BusinessView> {
-    await this.getBusiness(id);
+    const current = await this.getBusiness(id);
+    const problem = patchProblem(current, patch);
+    if (problem) throw new ApiError('bad_request', `invalid request: ${problem}`);
     const row = await this.prisma.business.update({ where: { id }, data: patch, include: BUSINESS_INCLUDE });
     return businessView(row);
   }

@@ -1,36 +1,61 @@
-// Finds the business that owns a dialed number, with what the agent needs to
-// speak for it.
+// Finds the business that owns a dialed number (or a business by id, for
+// outbound calls), with what the agent needs to speak for it and how the
+// business wants its calls handled.
 import type { AgentSettings } from '../../media/contract/sessions.js';
-import type { PrismaClient } from '../db/index.js';
+import type { Business, PrismaClient } from '../db/index.js';
 
 export interface BusinessRoute {
   businessId: string;
   agent: AgentSettings;
+  /** Percentage (0-100) of inbound calls the AI agent answers; the rest go to `agent.transferTarget`. */
+  aiShare: number;
+  /** How the agent hands a caller to a person: to the dialplan (cold) or after announcing them (warm). */
+  transferMode: 'cold' | 'warm';
+  /** Outbound: what an answering machine is told; null: hang up on machines. */
+  voicemailMessage: string | null;
+  /** Outbound: the number presented; null when the business has none to present. */
+  outboundCallerId: string | null;
 }
 
 export interface BusinessDirectory {
   /** The business owning `e164`, null when no business owns it; throws when the lookup fails. */
   findByNumber(e164: string): Promise<BusinessRoute | null>;
+  /** The business with this id, null when there is none; throws when the lookup fails. */
+  findById(businessId: string): Promise<BusinessRoute | null>;
 }
+
+type BusinessWithNumbers = Business & { phoneNumbers: { e164: string }[] };
+
+export function businessRoute(b: BusinessWithNumbers): BusinessRoute {
+  return {
+    businessId: b.id,
+    agent: {
+      businessName: b.name,
+      greeting: b.greeting,
+      systemPrompt: b.systemPrompt,
+      voice: b.voice,
+      language: b.language,
+      timezone: b.timezone,
+      transferTarget: b.transferTarget,
+    },
+    aiShare: b.aiShare,
+    transferMode: b.transferMode,
+    voicemailMessage: b.voicemailMessage,
+    outboundCallerId: b.outboundCallerId ?? b.phoneNumbers[0]?.e164 ?? null,
+  };
+}
+
+const NUMBERS = { phoneNumbers: { select: { e164: true }, orderBy: { e164: 'asc' } } } as const;
 
 export function prismaBusinessDirectory(prisma: PrismaClient): BusinessDirectory {
   return {
     async findByNumber(e164) {
-      const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: true } });
-      if (!row) return null;
-      const b = row.business;
-      return {
-        businessId: b.id,
-        agent: {
-          businessName: b.name,
-          greeting: b.greeting,
-          systemPrompt: b.systemPrompt,
-          voice: b.voice,
-          language: b.language,
-          timezone: b.timezone,
-          transferTarget: b.transferTarget,
-        },
-      };
+      const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: { include: NUMBERS } } });
+      return row ? businessRoute(row.business) : null;
+    },
+    async findById(businessId) {
+      const row = await prisma.business.findUnique({ where: { id: businessId }, include: NUMBERS });
+      return row ? businessRoute(row) : null;
     },
   };
 }

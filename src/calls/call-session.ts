@@ -1,30 +1,40 @@
-// One inbound call, from its StasisStart to its finalized CallLog row.
+// One call, inbound or outbound, from its first event to its finalized CallLog row.
 //
-// A single async lifecycle drives the call: route -> set up media -> stay
-// active -> tear down -> store the final row. ARI events never run call logic
-// themselves; they only request the end of the call (caller hung up, media
-// lost, ...). The setup notices a requested end at its next step boundary, so
-// every resource is released exactly once, after the step that acquired it.
+// A single async lifecycle drives the call: set up (call-setup.ts: route or
+// dial; media-leg.ts: the agent's leg) -> stay active -> tear down -> store the
+// final row. ARI events never run call logic themselves; they request the end
+// of the call (caller hung up, media lost, ...) or wake a step waiting for them
+// (event-waiters.ts). The setup notices a requested end at its next step
+// boundary, so every resource is released exactly once, after the step that
+// acquired it.
 //
-// The agent's actions end the call from the backend's side, and the caller's
-// events they cause are never taken for the caller hanging up: a hang-up
-// requests the end before the ARI request; a transfer (which may be refused,
-// and the call then goes on) marks itself under way, so that the caller's
-// StasisEnd meanwhile is known to be the caller leaving for the dialplan.
+// The agent's actions end or move the call from the backend's side, and the
+// caller's events they cause are never taken for the caller hanging up: a
+// hang-up requests the end before the ARI request; sending the caller to the
+// dialplan (cold transfer, rollout to a person, the outbound AMD step) marks
+// itself under way, so that the caller's StasisEnd meanwhile is expected. A warm
+// transfer (warm-transfer.ts) runs beside the active call; connected, the caller
+// talks to the person in the call's bridge and the agent's leg is gone.
 import type { Logger } from 'pino';
-import type { HangupReason, StasisStartEvent } from '../ari/types.js';
+import type { AriEvent, HangupReason, StasisStartEvent } from '../ari/types.js';
 import { isAriError } from '../ari/errors.js';
 import { describeError } from '../errors.js';
 import type { ActionResult } from '../../media/contract/backend.js';
+import type { AgentSettings } from '../../media/contract/sessions.js';
 import { AGENT_HANGUP_CAUSES, AGENT_MESSAGES, sendCallerToTransfer, type AgentHangupReason } from './agent-actions.js';
-import { endRecord, markAnswered, newInboundRecord, type CallEnding, type CallRecord } from './call-record.js';
+import { endRecord, markAnswered, newInboundRecord, newOutboundRecord, type CallEnding, type CallRecord } from './call-record.js';
 import { CallLogWriterClosedError } from './call-log-writer.js';
 import type { CallSessionDeps } from './call-session-deps.js';
+import { setUpInbound, setUpOutbound, type EndRequestInput, type OutboundPlan, type SetupScope } from './call-setup.js';
 import { readInboundCall, type InboundCall } from './stasis-start.js';
-import { readAsteriskRtpAddress } from './asterisk-rtp-address.js';
 import { releaseCallResources } from './call-release.js';
+import { EventWaiters, eventChannelId } from './event-waiters.js';
+import { connectMediaLeg, emptyProgress } from './media-leg.js';
 import { EndRequested, StepError, type SetupStep } from './setup-step.js';
-import { deferred, withTimeout, type Deferred } from '../timing/waiting.js';
+import { announcementText, resumeAgentSettings } from './transfer-words.js';
+import { WarmTransfer } from './warm-transfer.js';
+import { unansweredEnding } from '../outbound/dial-outcome.js';
+import { deferred, type Deferred } from '../timing/waiting.js';
 
 export type CallPhase = 'setting_up' | 'active' | 'ending' | 'ended';
 
@@ -36,6 +46,9 @@ interface EndRequest extends CallEnding {
   hangupReason: HangupReason;
 }
 
+/** Turns of the agent that takes a call over after a warm transfer are numbered from generation * this. */
+export const TURN_SEQ_PER_AGENT = 1_000;
+
 const OK: ActionResult = { ok: true, message: null };
 
 export class CallSession {
@@ -44,45 +57,64 @@ export class CallSession {
   readonly mediaChannelId: string;
   readonly bridgeId: string;
   private readonly log: Logger;
-  private readonly inbound: InboundCall;
+  private readonly inbound: InboundCall | null;
+  private readonly outbound: OutboundPlan | null;
   private record: CallRecord;
   private phaseValue: CallPhase = 'setting_up';
   private endRequest: EndRequest | null = null;
   private readonly endSignal: Deferred<void> = deferred();
+  /** Aborted when the end is requested: what waits inside the call stops. */
+  private readonly ending = new AbortController();
   private readonly mediaInStasis: Deferred<void> = deferred();
   private readonly finished: Deferred<void> = deferred();
+  private readonly waiters = new EventWaiters();
+  private readonly leg = emptyProgress();
+  private readonly announcements = new Map<string, Deferred<boolean>>();
   private callerGone = false;
-  private bridgeRequested = false;
-  private mediaChannelRequested = false;
-  private mediaSessionId: string | null = null;
-  private transferTarget: string | null = null;
-  /** The transfer's ARI requests while they run: the caller's StasisEnd meanwhile is ours. */
-  private transferUnderWay: Promise<void> | null = null;
+  private agent: AgentSettings | null = null;
+  private transferMode: 'cold' | 'warm' = 'cold';
+  /** The caller's leaving Stasis for the dialplan is under way: its StasisEnd meanwhile is ours. */
+  private dialplanSends = 0;
   /** The caller left Stasis for the dialplan (transfer): not ours to hang up any more. */
   private callerInDialplan = false;
+  private warmTransfer: Promise<void> | null = null;
+  /** Warm transfer connected: the person's channel, in the call's bridge; the agent's leg is released. */
+  private peerChannelId: string | null = null;
+  private agentLegReleased = false;
+  private recordingPath: string | null = null;
+  private agentGeneration = 0;
   /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
   private readonly callerReleased: Deferred<boolean> = deferred();
 
+  /** An inbound call (the caller's StasisStart), or an outbound one (its plan, row already stored). */
   constructor(
-    event: StasisStartEvent,
+    start: StasisStartEvent | OutboundPlan,
     private readonly deps: CallSessionDeps,
   ) {
-    this.callId = deps.newId();
-    this.callerChannelId = event.channel.id;
+    const isEvent = 'type' in start;
+    this.callId = isEvent ? deps.newId() : start.callId;
+    this.callerChannelId = isEvent ? start.channel.id : start.channelId;
     this.mediaChannelId = deps.newId();
     this.bridgeId = deps.newId();
     this.log = deps.logger.child({ callId: this.callId, channelId: this.callerChannelId });
-    const call = readInboundCall(event, deps.settings.defaultCountryCode);
-    this.inbound = call;
-    this.record = newInboundRecord({
-      id: this.callId,
-      channelId: this.callerChannelId,
-      businessId: null,
-      fromNumber: call.from,
-      toNumber: call.dialed ?? call.dialedRaw,
-      status: 'ringing',
-      createdAt: deps.now(),
-    });
+    if (isEvent) {
+      const call = readInboundCall(start, deps.settings.defaultCountryCode);
+      this.inbound = call;
+      this.outbound = null;
+      this.record = newInboundRecord({
+        id: this.callId,
+        channelId: this.callerChannelId,
+        businessId: null,
+        fromNumber: call.from,
+        toNumber: call.dialed ?? call.dialedRaw,
+        status: 'ringing',
+        createdAt: deps.now(),
+      });
+    } else {
+      this.inbound = null;
+      this.outbound = start;
+      this.record = newOutboundRecord({ id: start.callId, channelId: start.channelId, businessId: start.businessId, fromNumber: start.from, toNumber: start.to, createdAt: start.createdAt });
+    }
     for (const id of [this.callerChannelId, this.mediaChannelId, this.bridgeId]) deps.registry.claim(id, this);
   }
 
@@ -95,9 +127,14 @@ export class CallSession {
     return this.finished.promise;
   }
 
-  /** Not ending or ended: the agent's actions apply. */
+  /** Not ending or ended, and the agent is on the call: its actions apply. */
   get acceptsActions(): boolean {
-    return this.endRequest === null && (this.phaseValue === 'setting_up' || this.phaseValue === 'active');
+    return this.endRequest === null && !this.agentLegReleased && (this.phaseValue === 'setting_up' || this.phaseValue === 'active');
+  }
+
+  /** The agent's turns are stored from this seq on (a new agent after a warm transfer starts again at 0). */
+  get turnSeqOffset(): number {
+    return this.agentGeneration * TURN_SEQ_PER_AGENT;
   }
 
   start(): void {
@@ -106,14 +143,52 @@ export class CallSession {
 
   // ---- events, routed here by the manager -------------------------------
 
-  onCallerLeft(event: CallerLeftEvent, causeCode: number | null): void {
-    if (event === 'StasisEnd' && this.transferUnderWay) {
+  /** Every ARI event about a channel or bridge this call claimed. */
+  onEvent(event: AriEvent): void {
+    this.waiters.offer(event);
+    const channelId = eventChannelId(event);
+    switch (event.type) {
+      case 'StasisStart':
+        if (channelId === this.mediaChannelId) this.onMediaChannelInStasis();
+        else if (channelId === this.callerChannelId) this.callerInDialplan = false;
+        return;
+      case 'ChannelHangupRequest':
+      case 'StasisEnd':
+      case 'ChannelDestroyed': {
+        const cause = 'cause' in event && typeof event.cause === 'number' ? event.cause : null;
+        if (channelId === this.callerChannelId) this.onCallerLeft(event.type, cause, event.type === 'ChannelDestroyed' ? event.cause_txt : null);
+        else if (channelId === this.mediaChannelId && !this.agentLegReleased) this.onMediaChannelGone();
+        else if (channelId !== null && channelId === this.peerChannelId) {
+          this.requestEnd({ at: this.deps.now(), cause: 'transfer_peer_hangup', status: 'transferred', hangupReason: 'normal' });
+        }
+        return;
+      }
+      case 'BridgeDestroyed':
+        if (event.bridge.id === this.bridgeId) this.onBridgeGone();
+        return;
+      default:
+        return;
+    }
+  }
+
+  onCallerLeft(event: CallerLeftEvent, causeCode: number | null, causeText: string | null = null): void {
+    if (event === 'StasisEnd' && this.dialplanSends > 0) {
       this.callerInDialplan = true;
       return;
     }
     if (this.callerGone) return;
     this.callerGone = true;
-    this.requestEnd({ at: this.deps.now(), cause: 'caller_hangup', causeCode, hangupReason: 'normal' });
+    if (this.outbound && !this.record.answeredAt) {
+      this.requestEnd({ at: this.deps.now(), ...unansweredEnding(causeCode, causeText), hangupReason: 'normal' });
+      return;
+    }
+    this.requestEnd({
+      at: this.deps.now(),
+      cause: 'caller_hangup',
+      causeCode,
+      hangupReason: 'normal',
+      ...(this.peerChannelId ? { status: 'transferred' as const } : {}),
+    });
   }
 
   onMediaChannelInStasis(): void {
@@ -121,16 +196,16 @@ export class CallSession {
   }
 
   onMediaChannelGone(): void {
-    this.requestEnd({
-      at: this.deps.now(),
-      cause: 'media_lost',
-      error: 'externalMedia channel left unexpectedly',
-      hangupReason: 'normal',
-    });
+    this.requestEnd({ at: this.deps.now(), cause: 'media_lost', error: 'externalMedia channel left unexpectedly', hangupReason: 'normal' });
   }
 
   onBridgeGone(): void {
     this.requestEnd({ at: this.deps.now(), cause: 'media_lost', error: 'bridge destroyed unexpectedly', hangupReason: 'normal' });
+  }
+
+  /** A gateway session of this call (the call's own, or a leg's) played its announcement, or could not. */
+  onAnnouncementDone(sessionCallId: string, played: boolean): void {
+    this.announcementFor(sessionCallId).resolve(played);
   }
 
   // ---- the agent's actions, routed here by the manager --------------------
@@ -143,36 +218,32 @@ export class CallSession {
   }
 
   /**
-   * Sends the caller to the business's transfer target through the dialplan.
-   * When Asterisk refuses, the caller stays in the call with the agent.
+   * Hands the caller to the business's person. Cold: through the dialplan (when Asterisk
+   * refuses, the caller stays with the agent). Warm: the attempt starts and runs beside the
+   * call (the agent has said its last words); nobody taking the call gives the caller back to
+   * a new agent that offers to take a message.
    */
-  async transfer(): Promise<ActionResult> {
-    const target = this.transferTarget;
-    if (!target) return { ok: false, message: AGENT_MESSAGES.noTransferTarget };
+  async transfer(reason: string | null = null): Promise<ActionResult> {
     if (this.phaseValue !== 'active' || this.endRequest) return { ok: false, message: AGENT_MESSAGES.notConnected };
-    if (this.transferUnderWay) return { ok: false, message: AGENT_MESSAGES.transferUnderWay };
-    const sending = sendCallerToTransfer(this.deps.ari, this.callerChannelId, target).then(() => {
-      this.callerInDialplan = true;
-    });
-    this.transferUnderWay = sending.catch(() => {});
+    const target = this.agent?.transferTarget ?? null;
+    if (!target) return { ok: false, message: AGENT_MESSAGES.noTransferTarget };
+    if (this.dialplanSends > 0 || this.warmTransfer) return { ok: false, message: AGENT_MESSAGES.transferUnderWay };
+    if (this.transferMode === 'warm') {
+      this.warmTransfer = this.runWarmTransfer(target, reason).finally(() => {
+        this.warmTransfer = null;
+      });
+      return OK;
+    }
     try {
-      await sending;
+      await this.sendToDialplan(() => sendCallerToTransfer(this.deps.ari, this.callerChannelId, target));
     } catch (error) {
       // The answer to `continue` can be lost although Asterisk did it: its StasisEnd tells.
       if (!this.callerInDialplan) {
         this.log.warn({ err: error, target }, 'transfer refused; the call goes on');
         return { ok: false, message: AGENT_MESSAGES.transferFailed };
       }
-    } finally {
-      this.transferUnderWay = null;
     }
-    const ended = this.requestEnd({
-      at: this.deps.now(),
-      cause: 'transferred',
-      status: 'transferred',
-      transferTarget: target,
-      hangupReason: 'normal',
-    });
+    const ended = this.requestEnd({ at: this.deps.now(), cause: 'transferred', status: 'transferred', transferTarget: target, hangupReason: 'normal' });
     if (!ended) return { ok: false, message: AGENT_MESSAGES.endedBeforeTransfer };
     this.log.info({ target }, 'caller transferred');
     return OK;
@@ -191,6 +262,7 @@ export class CallSession {
     if (this.endRequest || this.phaseValue === 'ending' || this.phaseValue === 'ended') return false;
     this.endRequest = request;
     this.endSignal.resolve();
+    this.ending.abort(new EndRequested());
     return true;
   }
 
@@ -221,67 +293,79 @@ export class CallSession {
   }
 
   private async setUp(): Promise<void> {
-    const { ari, media, directory, settings } = this.deps;
-    const call = this.inbound;
-    this.log.info({ from: call.from, to: call.dialedRaw }, 'inbound call');
-    if (!call.dialed) {
-      this.endUnrouted(`dialed number "${call.dialedRaw}" is not a phone number`);
-      return;
+    const scope = this.setupScope();
+    let agent: AgentSettings | null;
+    let businessId: string;
+    if (this.inbound) {
+      const route = await setUpInbound(scope, this.inbound);
+      if (!route) return;
+      this.record = markAnswered(this.record, this.deps.now());
+      this.persist();
+      agent = route.agent;
+      businessId = route.businessId;
+      this.transferMode = route.transferMode;
+    } else {
+      const plan = this.outbound!;
+      this.persist();
+      agent = await setUpOutbound(scope, plan);
+      if (!agent) return;
+      businessId = plan.businessId;
+      this.transferMode = (await this.deps.directory.findById(businessId).catch(() => null))?.transferMode ?? 'cold';
     }
-    const dialed = call.dialed;
-    const route = await this.step('route_lookup', () => directory.findByNumber(dialed));
-    if (!route) {
-      this.endUnrouted(null);
-      return;
-    }
-    this.log.info({ businessId: route.businessId }, 'call routed');
-    this.transferTarget = route.agent.transferTarget;
-    this.record = { ...this.record, businessId: route.businessId };
-    this.persist();
-
-    await this.step('answer', () => ari.answer(this.callerChannelId));
-    this.record = markAnswered(this.record, this.deps.now());
-    this.persist();
-
-    this.bridgeRequested = true;
-    await this.step('bridge', () =>
-      ari.createBridge({ type: 'mixing', bridgeId: this.bridgeId, name: `call-${this.callId}` }),
-    );
-    const session = await this.step('media_session', () =>
-      media.createSession({
-        callId: this.callId,
-        businessId: route.businessId,
-        channelId: this.callerChannelId,
-        format: settings.mediaFormat,
-        caller: { from: call.from, to: dialed },
-        agent: route.agent,
-      }),
-    );
-    this.mediaSessionId = session.sessionId;
-
-    this.mediaChannelRequested = true;
-    const channel = await this.step('external_media', () =>
-      ari.externalMedia({
-        app: settings.appName,
-        externalHost: `${session.rtp.host}:${session.rtp.port}`,
-        format: settings.mediaFormat,
-        channelId: this.mediaChannelId,
-      }),
-    );
-    const asteriskRtp = await this.step('external_media', () => readAsteriskRtpAddress(ari, channel));
-    await this.step('media_remote', () => media.setRemote(session.sessionId, asteriskRtp));
-    // Adding the channel before its own StasisStart can be refused with 422
-    // "Channel not in Stasis application" by a real Asterisk.
-    await this.step('external_media', () =>
-      withTimeout(
-        Promise.race([this.mediaInStasis.promise, this.endSignal.promise]),
-        settings.externalMediaStasisTimeoutMs,
-        `externalMedia channel did not enter Stasis within ${settings.externalMediaStasisTimeoutMs} ms`,
-      ),
-    );
-    await this.step('bridge_channels', () => ari.addChannels(this.bridgeId, [this.callerChannelId, this.mediaChannelId]));
+    this.agent = agent;
+    await this.connectAgentLeg(businessId, agent, null);
     this.record = { ...this.record, bridgeId: this.bridgeId, mediaChannelId: this.mediaChannelId };
     this.persist();
+  }
+
+  /** The caller's leg to the gateway: the agent, or an announcement (voicemail) when `announcement` is set. */
+  private async connectAgentLeg(businessId: string, agent: AgentSettings, announcement: string | null): Promise<void> {
+    const { from, to } = this.inbound ? { from: this.inbound.from, to: this.record.toNumber } : { from: this.outbound!.to, to: this.outbound!.from };
+    await connectMediaLeg(
+      this.deps,
+      {
+        phoneChannelId: this.callerChannelId,
+        bridgeId: this.bridgeId,
+        mediaChannelId: this.mediaChannelId,
+        bridgeName: `call-${this.callId}`,
+        session: {
+          callId: this.callId,
+          businessId,
+          channelId: this.callerChannelId,
+          caller: { from, to },
+          agent,
+          announcement: announcement === null ? null : { text: announcement },
+        },
+        mediaInStasis: () => Promise.race([this.mediaInStasis.promise, this.endSignal.promise]),
+      },
+      this.leg,
+      (step, run) => this.step(step, run),
+    );
+  }
+
+  private setupScope(): SetupScope {
+    return {
+      callId: this.callId,
+      callerChannelId: this.callerChannelId,
+      deps: this.deps,
+      log: this.log,
+      signal: this.ending.signal,
+      record: () => this.record,
+      step: (step, run) => this.step(step, run),
+      update: (patch) => {
+        this.record = { ...this.record, ...patch };
+        this.persist();
+      },
+      requestEnd: (ending: EndRequestInput) => this.requestEnd({ ...ending, at: this.deps.now() }),
+      waitEvent: (match, options) => this.waiters.wait(match, options),
+      sendToDialplan: (send) => this.sendToDialplan(send),
+      announceToCaller: async (text, agent) => {
+        await this.connectAgentLeg(this.outbound?.businessId ?? this.record.businessId ?? '', agent, text);
+        return this.step('external_media', () =>
+          Promise.race([this.announcementFor(this.callId).promise, this.endSignal.promise.then(() => false)]),
+        );
+      },
+    };
   }
 
   /**
@@ -299,9 +383,89 @@ export class CallSession {
     }
   }
 
-  private endUnrouted(error: string | null): void {
-    this.log.info({ to: this.record.toNumber }, 'no business owns the dialed number; rejecting the call');
-    this.requestEnd({ at: this.deps.now(), cause: 'unrouted', status: 'unrouted', error, hangupReason: 'unallocated' });
+  /** Runs `send`, which makes the caller leave Stasis for the dialplan; its StasisEnd meanwhile is expected. */
+  private async sendToDialplan(send: () => Promise<void>): Promise<void> {
+    this.dialplanSends += 1;
+    try {
+      await send();
+      this.callerInDialplan = true;
+    } finally {
+      this.dialplanSends -= 1;
+    }
+  }
+
+  private announcementFor(sessionCallId: string): Deferred<boolean> {
+    let done = this.announcements.get(sessionCallId);
+    if (!done) {
+      done = deferred<boolean>();
+      this.announcements.set(sessionCallId, done);
+    }
+    return done;
+  }
+
+  private async runWarmTransfer(target: string, reason: string | null): Promise<void> {
+    const agent = this.agent!;
+    const transfer = new WarmTransfer(
+      {
+        callId: this.callId,
+        businessId: this.record.businessId ?? '',
+        callerChannelId: this.callerChannelId,
+        callerNumber: this.inbound ? this.inbound.from : this.outbound!.to,
+        bridgeId: this.bridgeId,
+        mediaChannelId: this.mediaChannelId,
+        agent,
+        deps: this.deps,
+        log: this.log,
+        signal: this.ending.signal,
+        waitEvent: (match, options) => this.waiters.wait(match, options),
+        claim: (id) => this.deps.registry.claim(id, this),
+        announcementDone: (legCallId) => this.announcementFor(legCallId).promise,
+      },
+      target,
+      announcementText({ businessName: agent.businessName, callerNumber: this.inbound ? this.inbound.from : this.outbound!.to, summary: reason }),
+    );
+    this.deps.registry.claimCallId(transfer.legCallId, this);
+    this.log.info({ target }, 'warm transfer: calling the person');
+    const result = await transfer.run();
+    this.record = { ...this.record, transferOutcome: result.outcome, transferTarget: target };
+    this.persist();
+    if (result.outcome === 'caller_left' || this.endRequest) return;
+    if (result.outcome === 'connected') {
+      this.peerChannelId = result.peerChannelId;
+      await this.releaseAgentLeg();
+      return;
+    }
+    if (result.callerStranded) {
+      this.requestEnd({ at: this.deps.now(), cause: 'setup_failed', error: 'warm transfer: the agent could not take the caller back', hangupReason: 'normal' });
+      return;
+    }
+    await this.resumeAgent(agent, result.outcome);
+  }
+
+  /** Connected to the person: the agent's externalMedia channel and gateway session go; the recording is kept. */
+  private async releaseAgentLeg(): Promise<void> {
+    this.agentLegReleased = true;
+    const released = await releaseCallResources(
+      { ari: this.deps.ari, media: this.deps.media, log: this.log },
+      { callerChannelId: this.callerChannelId, callerHangup: null, mediaChannelId: this.mediaChannelId, bridgeId: null, mediaSessionId: this.leg.mediaSessionId },
+      () => {},
+    );
+    this.recordingPath = released.recordingPath;
+  }
+
+  /** Nobody took the call: a new agent takes the caller back and offers to take a message. */
+  private async resumeAgent(agent: AgentSettings, outcome: Parameters<typeof resumeAgentSettings>[1]): Promise<void> {
+    const turns = await this.deps.conversation?.listTurns(this.callId).catch(() => []) ?? [];
+    const settings = resumeAgentSettings(agent, outcome, turns);
+    this.agentGeneration += 1;
+    try {
+      await this.deps.media.replaceAgent(this.leg.mediaSessionId!, settings);
+      this.agent = settings;
+      this.log.info({ outcome }, 'warm transfer not taken; the agent offers to take a message');
+    } catch (error) {
+      this.log.error({ err: error }, 'the agent could not take the caller back');
+      this.requestEnd({ at: this.deps.now(), cause: 'setup_failed', error: `warm transfer: ${describeError(error)}`, hangupReason: 'normal' });
+    }
   }
 
   private async endingForSetupFailure(error: unknown): Promise<EndRequest> {
@@ -314,9 +478,10 @@ export class CallSession {
     }
     const message = describeError(error);
     this.log.error({ err: error instanceof StepError ? error.original : error, step: (error as StepError).step }, 'call setup failed');
+    const dialFailed = error instanceof StepError && error.step === 'originate';
     return {
       at: this.deps.now(),
-      cause: 'setup_failed',
+      cause: dialFailed ? 'dial_failed' : 'setup_failed',
       error: message,
       hangupReason: this.record.answeredAt ? 'normal' : 'congestion',
     };
@@ -332,24 +497,23 @@ export class CallSession {
   }
 
   private async tearDown(request: EndRequest): Promise<void> {
-    // A transfer under way decides whether the caller is still ours to hang up.
-    await this.transferUnderWay;
-    const { recordingPath } = await releaseCallResources(
+    // A warm transfer under way releases what it holds first (the end aborted it).
+    await this.warmTransfer;
+    const released = await releaseCallResources(
       { ari: this.deps.ari, media: this.deps.media, log: this.log },
       {
         callerChannelId: this.callerChannelId,
         callerHangup: this.callerGone || this.callerInDialplan ? null : request.hangupReason,
-        mediaChannelId: this.mediaChannelRequested ? this.mediaChannelId : null,
-        bridgeId: this.bridgeRequested ? this.bridgeId : null,
-        mediaSessionId: this.mediaSessionId,
+        mediaChannelId: this.leg.mediaChannelRequested && !this.agentLegReleased ? this.mediaChannelId : null,
+        bridgeId: this.leg.bridgeRequested ? this.bridgeId : null,
+        mediaSessionId: this.agentLegReleased ? null : this.leg.mediaSessionId,
+        otherChannelIds: this.peerChannelId ? [this.peerChannelId] : [],
       },
-      (released) => this.callerReleased.resolve(released),
+      (callerReleased) => this.callerReleased.resolve(callerReleased),
     );
+    const recordingPath = released.recordingPath ?? this.recordingPath;
     this.record = endRecord(this.record, { ...request, recordingPath });
-    this.log.info(
-      { status: this.record.status, hangupCause: this.record.hangupCause, durationMs: this.record.durationMs },
-      'call ended',
-    );
+    this.log.info({ status: this.record.status, hangupCause: this.record.hangupCause, durationMs: this.record.durationMs }, 'call ended');
     this.persist();
   }
 

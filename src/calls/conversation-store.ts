@@ -23,6 +23,8 @@ export interface ConversationStore {
   /** Records what failed; the latest failure of a call replaces the previous one. */
   saveFailure(callId: string, failure: FailureReport): Promise<void>;
   saveMessage(callId: string, message: TakenMessage): Promise<void>;
+  /** The call's turns so far, in order (an agent taking the call over reads them). */
+  listTurns(callId: string): Promise<{ role: 'caller' | 'agent'; text: string }[]>;
 }
 
 export function prismaConversationStore(prisma: PrismaClient): ConversationStore {
@@ -54,6 +56,10 @@ export function prismaConversationStore(prisma: PrismaClient): ConversationStore
         data: { failureProvider: failure.provider, failure: failure.error },
       });
       if (count === 0) throw new CallRowMissingError(callId);
+    },
+
+    async listTurns(callId) {
+      return prisma.callTurn.findMany({ where: { callId }, orderBy: { seq: 'asc' }, select: { role: true, text: true } });
     },
 
     async saveMessage(callId, message) {

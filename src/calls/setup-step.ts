@@ -4,6 +4,9 @@ import { describeError } from '../errors.js';
 
 export type SetupStep =
   | 'route_lookup'
+  | 'route_to_person'
+  | 'originate'
+  | 'amd'
   | 'answer'
   | 'bridge'
   | 'media_session'

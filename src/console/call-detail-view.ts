@@ -35,6 +35,10 @@ function facts(call: CallDetail, timeZone: string): Html {
   ${fact('Status', html`<span class="badge badge-${tone}">${label}</span>`)}
   ${hangup !== null ? fact('Hang-up', hangup) : ''}
   ${call.transferTarget !== null ? fact('Transferred to', call.transferTarget) : ''}
+  ${call.routedToHuman ? fact('Routing', 'Sent to a person (gradual rollout)') : ''}
+  ${call.transferOutcome !== null ? fact('Warm transfer', humanizeSlug(call.transferOutcome)) : ''}
+  ${call.amdResult !== null ? fact('Answered by', `${call.amdResult === 'machine' ? 'an answering machine' : humanizeSlug(call.amdResult)}${call.amdCause ? ` (${call.amdCause})` : ''}`) : ''}
+  ${call.outboundPurpose !== null ? fact('Purpose', call.outboundPurpose) : ''}
   ${call.error !== null ? fact('Failure', html`<span class="problem">${call.error}</span>`) : ''}
   ${call.failure !== null ? fact('Provider failure', html`<span class="problem">${call.failure.provider.toUpperCase()}: ${call.failure.error}</span>`) : ''}
 </dl>`;

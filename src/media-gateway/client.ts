@@ -10,11 +10,18 @@ import {
   SessionStats,
   bearer,
   sessionPaths,
-  type CreateSessionRequest,
-  type RtpEndpoint,
+  type AgentSettings,
+  type CreateSessionInput,
+  type SetRemoteRequest,
 } from '../../media/contract/sessions.js';
 
-export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions';
+export type MediaGatewayOperation =
+  | 'create_session'
+  | 'set_remote'
+  | 'replace_agent'
+  | 'close_session'
+  | 'session_stats'
+  | 'list_sessions';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -40,12 +47,18 @@ export interface MediaGatewayClientOptions {
 export class MediaGatewayClient {
   constructor(private readonly options: MediaGatewayClientOptions) {}
 
-  createSession(request: CreateSessionRequest, signal?: AbortSignal): Promise<CreateSessionResponse> {
+  createSession(request: CreateSessionInput, signal?: AbortSignal): Promise<CreateSessionResponse> {
     return this.call('create_session', 'POST', sessionPaths.create, request, CreateSessionResponse, signal);
   }
 
-  setRemote(sessionId: string, remote: RtpEndpoint, signal?: AbortSignal): Promise<SessionInfo> {
+  /** RTP: Asterisk's RTP address; websocket: resolves once the gateway's media websocket is started. */
+  setRemote(sessionId: string, remote: SetRemoteRequest, signal?: AbortSignal): Promise<SessionInfo> {
     return this.call('set_remote', 'PUT', sessionPaths.remote(sessionId), remote, SessionInfo, signal);
+  }
+
+  /** A new agent takes over the session's call with `agent` settings. */
+  replaceAgent(sessionId: string, agent: AgentSettings, signal?: AbortSignal): Promise<SessionInfo> {
+    return this.call('replace_agent', 'PUT', sessionPaths.agent(sessionId), agent, SessionInfo, signal);
   }
 
   stats(sessionId: string, signal?: AbortSignal): Promise<SessionStats> {

@@ -38,5 +38,6 @@ export function observedConversationStore(
     },
     saveFailure: (callId, failure) => store.saveFailure(callId, failure),
     saveMessage: (callId, message) => store.saveMessage(callId, message),
+    listTurns: (callId) => store.listTurns(callId),
   };
 }

@@ -7,6 +7,7 @@ import { ApiError } from '../http/errors.js';
 import { CSRF_HEADER, csrfTokenValid, requiresCsrf } from './csrf.js';
 import { registerCallRoutes } from './call-routes.js';
 import { registerLiveRoutes } from './live-routes.js';
+import { registerOutboundRoutes } from './outbound-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import type { SseStream } from './sse-stream.js';
 import { attachStaffSession, clearedSessionCookie, sessionFromRequest } from './staff-context.js';
@@ -60,5 +61,6 @@ export function staffRoutes(deps: StaffRouteDeps): FastifyPluginAsync {
     registerSessionRoutes(scope, { services, cookieSecure: deps.cookieSecure, now });
     registerCallRoutes(scope, { services });
     registerLiveRoutes(scope, { services, heartbeatMs: deps.liveHeartbeatMs, streams });
+    registerOutboundRoutes(scope, { services });
   };
 }

@@ -7,6 +7,8 @@ import { LoginRateLimiter } from './login-rate-limiter.js';
 import { RecordingFiles } from './recording-files.js';
 import { StaffAuth } from './staff-auth.js';
 import { StaffSessionStore } from './session-store.js';
+import { DoNotCallList } from '../outbound/do-not-call.js';
+import type { OutboundService } from '../outbound/outbound-service.js';
 
 export interface StaffServices {
   readonly auth: StaffAuth;
@@ -16,6 +18,9 @@ export interface StaffServices {
   readonly live: LiveCallFeed;
   /** Staff accounts of a business (managers only). */
   team(businessId: string): Promise<StaffView[]>;
+  /** Outbound calls (managers); null where no calls can be placed (no call manager). */
+  readonly outbound: OutboundService | null;
+  readonly doNotCall: DoNotCallList;
 }
 
 export interface StaffServicesOptions {
@@ -26,6 +31,7 @@ export interface StaffServicesOptions {
   recordingsDir: string;
   now?: () => Date;
   limiter?: LoginRateLimiter;
+  outbound?: OutboundService;
 }
 
 export function createStaffServices(options: StaffServicesOptions): StaffServices {
@@ -40,5 +46,7 @@ export function createStaffServices(options: StaffServicesOptions): StaffService
     recordings: new RecordingFiles(options.recordingsDir),
     live: options.live,
     team: (businessId) => admin.listStaff(businessId),
+    outbound: options.outbound ?? null,
+    doNotCall: new DoNotCallList(options.prisma),
   };
 }

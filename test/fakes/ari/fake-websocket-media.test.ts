@@ -161,7 +161,7 @@ describe('ARI fake: externalMedia over a media websocket (chan_websocket)', () =
     };
     const deleted = await connect();
     expect((await ariRequest(fake.url, 'DELETE', `/ari/channels/${deleted.id}`)).status).toBe(204);
-    await waitUntil(() => deleted.media.closeCode, { what: 'the media websocket to close' });
+    await waitUntil(() => deleted.media.closeCode !== null, { what: 'the media websocket to close' });
     expect(deleted.media.closeCode).toBe(1000);
     const destroyed = await events.waitForEvent(isEvent('ChannelDestroyed', deleted.id), 'ChannelDestroyed');
     expect(destroyed['cause']).toBe(16);

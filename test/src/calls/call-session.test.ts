@@ -39,8 +39,11 @@ describe('CallSession: setup', () => {
       businessId: BUSINESS_ID,
       channelId: session.callerChannelId,
       format: 'ulaw',
+      transport: 'rtp',
       caller: { from: '+15551230000', to: DIALED },
       agent: TEST_AGENT,
+      announcement: null,
+      record: true,
     });
     expect(gatewaySession!.remote).toEqual(h.ari.rtpAddress);
     expect(h.ari.bridge(session.bridgeId)!.channels).toEqual([session.callerChannelId, session.mediaChannelId]);
