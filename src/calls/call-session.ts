@@ -77,6 +77,8 @@ export class CallSession {
   private dialplanSends = 0;
   /** The caller left Stasis for the dialplan (transfer): not ours to hang up any more. */
   private callerInDialplan = false;
+  /** How many times the caller's channel came back to Stasis from the dialplan. */
+  private callerReturns = 0;
   private warmTransfer: Promise<void> | null = null;
   /** Warm transfer connected: the person's channel, in the call's bridge; the agent's leg is released. */
   private peerChannelId: string | null = null;
@@ -150,7 +152,10 @@ export class CallSession {
     switch (event.type) {
       case 'StasisStart':
         if (channelId === this.mediaChannelId) this.onMediaChannelInStasis();
-        else if (channelId === this.callerChannelId) this.callerInDialplan = false;
+        else if (channelId === this.callerChannelId) {
+          this.callerInDialplan = false;
+          this.callerReturns += 1;
+        }
         return;
       case 'ChannelHangupRequest':
       case 'StasisEnd':
@@ -172,7 +177,8 @@ export class CallSession {
   }
 
   onCallerLeft(event: CallerLeftEvent, causeCode: number | null, causeText: string | null = null): void {
-    if (event === 'StasisEnd' && this.dialplanSends > 0) {
+    // Asterisk answers `continue` before or after the StasisEnd it causes: either is ours.
+    if (event === 'StasisEnd' && (this.dialplanSends > 0 || this.callerInDialplan)) {
       this.callerInDialplan = true;
       return;
     }
@@ -386,9 +392,11 @@ export class CallSession {
   /** Runs `send`, which makes the caller leave Stasis for the dialplan; its StasisEnd meanwhile is expected. */
   private async sendToDialplan(send: () => Promise<void>): Promise<void> {
     this.dialplanSends += 1;
+    const returnsBefore = this.callerReturns;
     try {
       await send();
-      this.callerInDialplan = true;
+      // Unless the channel already came back to Stasis (a quick dialplan step) before the answer.
+      if (this.callerReturns === returnsBefore) this.callerInDialplan = true;
     } finally {
       this.dialplanSends -= 1;
     }

@@ -1,6 +1,7 @@
 // When a business may place outbound calls (pure): a daily window in the
 // business's own time zone, on some weekdays. The window is [start, end) in local
-// wall-clock time; an end before the start runs past midnight (e.g. 20:00-02:00).
+// wall-clock time; an end before the start runs past midnight (e.g. 20:00-02:00);
+// the same start and end (00:00-00:00) is the whole day.
 // Clocks that jump (daylight saving) are handled by asking Intl for the local
 // time of each candidate instant, never by adding hours to a local time.
 
@@ -41,7 +42,8 @@ export function localTime(at: Date, timeZone: string): { day: Weekday; minute: n
 
 function isOpenAt(at: Date, window: CallingWindow, start: number, end: number): boolean {
   const { day, minute } = localTime(at, window.timeZone);
-  if (start === end) return false;
+  // The same start and end: open all day on the window's days.
+  if (start === end) return window.days.includes(day);
   if (start < end) return window.days.includes(day) && minute >= start && minute < end;
   // Past midnight: the evening part counts for its own day, the morning part for the day before.
   if (minute >= start) return window.days.includes(day);
