@@ -4,11 +4,14 @@
 // bridged; or, when the person does not take the call, the caller back with an
 // agent that offers to take a message.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/test-system.js';
-import { finalCallRow } from '../kit/calls.js';
+import { DIALED, FIRST_UTTERANCE, startAiSystem, turnWhere, type AiSystem } from '../support/test-system.js';
+import { finalCallRow, placeBridgedCall } from '../kit/calls.js';
 import { waitFor } from '../kit/wait.js';
 
 const SUMMARY = 'Dana Smith wants to move her cleaning to Friday';
+
+/** A slow machine may take long to set a call up: the bound is generous, the wait ends when it is bridged. */
+const CALL = { from: '+15551230000', to: DIALED };
 
 let ai: AiSystem | null = null;
 afterEach(async () => {
@@ -25,7 +28,7 @@ async function startWarm(): Promise<AiSystem> {
 /** A call whose caller asks for a person; the agent answers with the transfer tool. */
 async function callerAsksForPerson(system: AiSystem): Promise<{ channelId: string; mediaId: string }> {
   system.openai.queueReplies({ text: 'Let me connect you with someone.', toolCalls: [{ name: 'transfer_to_human', arguments: { reason: SUMMARY } }] });
-  const call = await placeBridgedCall(system);
+  const call = await placeBridgedCall(system.system.fake, CALL, { timeoutMs: 30_000 });
   await turnWhere(system, call.channelId, (t) => t.seq === 0, 'the greeting turn');
   system.deepgram.queueTranscripts(['Can I talk to a person about moving my cleaning?']);
   system.system.fake.startCallerAudio(call.mediaId, { payload: FIRST_UTTERANCE });
@@ -62,7 +65,7 @@ describe('warm transfer', () => {
     expect(row).toMatchObject({ status: 'transferred', transferTarget: 'PJSIP/100', transferOutcome: 'connected' });
     await waitFor(() => (system.system.fake.channel(person.id)?.live === false ? true : null), { what: 'the person\'s leg hung up' });
     expect(system.system.fake.violations).toEqual([]);
-  });
+  }, 90_000);
 
   it.each([
     ['declines', { kind: 'reject' as const }, 'declined', "I'm sorry, nobody can take your call at the moment."],
@@ -82,5 +85,5 @@ describe('warm transfer', () => {
     const row = await finalCallRow(system.system.prisma, channelId);
     expect(row).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup', transferOutcome: outcome, transferTarget: 'PJSIP/100' });
     expect(system.system.fake.violations).toEqual([]);
-  });
+  }, 90_000);
 });
