@@ -54,10 +54,13 @@ export function extensionView(row: StaffExtension): ExtensionView {
 }
 
 export class ExtensionService {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  private readonly prisma: PrismaClient;
+  private readonly now: () => Date;
+
+  constructor(prisma: PrismaClient, now: () => Date = () => new Date()) {
+    this.prisma = prisma;
+    this.now = now;
+  }
 
   async list(businessId: string): Promise<ExtensionView[]> {
     const rows = await this.prisma.staffExtension.findMany({ where: { businessId }, orderBy: { extension: 'asc' } });

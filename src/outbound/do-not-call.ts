@@ -14,7 +14,11 @@ function view(row: DoNotCall): DoNotCallView {
 }
 
 export class DoNotCallList {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly prisma: PrismaClient;
+
+  constructor(prisma: PrismaClient) {
+    this.prisma = prisma;
+  }
 
   async list(businessId: string): Promise<DoNotCallView[]> {
     const rows = await this.prisma.doNotCall.findMany({ where: { businessId }, orderBy: { e164: 'asc' } });

@@ -34,7 +34,9 @@ class MediaClient {
   readonly texts: string[] = [];
   readonly frames: Buffer[] = [];
   closeCode: number | null = null;
-  constructor(readonly socket: WebSocket) {
+  readonly socket: WebSocket;
+  constructor(socket: WebSocket) {
+    this.socket = socket;
     socket.on('message', (data: Buffer, isBinary: boolean) => (isBinary ? this.frames.push(data) : this.texts.push(data.toString('utf8'))));
     socket.on('close', (code) => {
       this.closeCode = code;

@@ -50,11 +50,15 @@ export class Originations {
   private readonly behaviours: Array<{ match: string | RegExp; behaviour: CalleeBehaviour }> = [];
   private readonly dialing = new Map<string, Dialing>();
 
-  constructor(
-    private readonly telephony: Telephony,
-    private readonly deliver: (batch: EventBatch) => void,
-    private readonly notifyChange: () => void,
-  ) {}
+  private readonly telephony: Telephony;
+  private readonly deliver: (batch: EventBatch) => void;
+  private readonly notifyChange: () => void;
+
+  constructor(telephony: Telephony, deliver: (batch: EventBatch) => void, notifyChange: () => void) {
+    this.telephony = telephony;
+    this.deliver = deliver;
+    this.notifyChange = notifyChange;
+  }
 
   /** How endpoints matching `match` (the whole endpoint string, or a pattern) behave; later rules win. */
   setCallee(match: string | RegExp, behaviour: CalleeBehaviour): void {

@@ -69,10 +69,12 @@ export class WebSocketMedia {
   private readonly byConnection = new Map<string, Endpoint>();
   private readonly clock: RtpClock;
 
-  constructor(
-    private readonly events: WebSocketMediaEvents,
-    private readonly notifyChange: () => void,
-  ) {
+  private readonly events: WebSocketMediaEvents;
+  private readonly notifyChange: () => void;
+
+  constructor(events: WebSocketMediaEvents, notifyChange: () => void) {
+    this.events = events;
+    this.notifyChange = notifyChange;
     this.clock = new RtpClock(notifyChange);
   }
 
