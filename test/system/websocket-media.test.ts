@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseWavHeader } from '../../media/recording/wav.js';
 import { DIALED, FIRST_UTTERANCE, GREETING, startAiSystem, turnWhere, turnsOf, type AiSystem } from '../support/test-system.js';
 import { finalCallRow, placeBridgedCall } from '../kit/calls.js';
+import { waitFor } from '../kit/wait.js';
 
 const VOICED_RMS = 300;
 /** slin16: 20 ms of 16 kHz 16-bit audio (MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE). */
@@ -62,5 +63,22 @@ describe('an AI call over the websocket media transport', () => {
     expect(ai.deepgram.violations).toEqual([]);
     expect(ai.openai.violations).toEqual([]);
     expect(fake.violations).toEqual([]);
+  });
+});
+
+describe('the websocket media transport when Asterisk cannot be reached for media', () => {
+  it('fails the call with a clear error, hangs the caller up and leaves nothing behind', async () => {
+    // Nothing listens on port 9: the gateway cannot connect the call's media websocket.
+    ai = await startAiSystem({ system: { backendEnv: { ARI_MEDIA_TRANSPORT: 'websocket', ARI_MEDIA_WEBSOCKET_URL: 'ws://127.0.0.1:9/media' } } });
+    const { fake } = ai.system;
+    const placed = fake.placeCall(CALL);
+    if (placed.outcome !== 'in-stasis') throw new Error('the call did not reach the Stasis application');
+    const row = await finalCallRow(ai.system.prisma, placed.channelId, { timeoutMs: 30_000 });
+    expect(row).toMatchObject({ status: 'failed', hangupCause: 'setup_failed' });
+    expect(row.error).toMatch(/websocket/i);
+    expect(fake.channel(placed.channelId)).toMatchObject({ live: false, hungUpBy: 'app' });
+    expect(fake.bridges()).toEqual([]);
+    expect(fake.channels().filter((channel) => channel.live)).toEqual([]);
+    await waitFor(() => (ai!.system.gateway.sessions.size === 0 ? true : null), { what: 'the gateway session closed' });
   });
 });
