@@ -49,6 +49,12 @@ export const AiEnvShape = {
     .transform((v) => v ?? 'deepgram'),
   CLIP_CACHE_DIR: text('.data/clips'),
   BARGE_IN_MIN_MS: ms(200, 60, 2000),
+  // Speech-to-text events as barge-in evidence: off, the service's speech start,
+  // or that and recognized words the agent did not say (see conversation/barge-in.ts).
+  BARGE_IN_STT_EVIDENCE: z
+    .preprocess(unset, z.enum(['off', 'speech_started', 'words'], { error: 'must be off, speech_started or words' }).optional())
+    .transform((v) => v ?? 'words'),
+  BARGE_IN_STT_MIN_MS: ms(60, 20, 2000),
   SILENCE_REPROMPT_MS: ms(7000, 1000, 120_000),
   SILENCE_MAX_REPROMPTS: count(2, 0, 10),
   MAX_CALL_MS: ms(900_000, 10_000, 14_400_000),
@@ -57,8 +63,7 @@ export const AiEnvShape = {
   STT_UTTERANCE_END_MS: ms(1000, 1000, 5000),
 };
 
-const AiEnvObject = z.object(AiEnvShape);
-type AiEnv = z.infer<typeof AiEnvObject>;
+type AiEnv = z.infer<z.ZodObject<typeof AiEnvShape>>;
 
 export interface AiConfig {
   readonly backendUrl: string;
@@ -69,6 +74,8 @@ export interface AiConfig {
   readonly clipCacheDir: string;
   readonly timings: {
     readonly bargeInMinMs: number;
+    readonly bargeInSttEvidence: 'off' | 'speech_started' | 'words';
+    readonly bargeInSttMinMs: number;
     readonly silenceRepromptMs: number;
     readonly maxReprompts: number;
     readonly maxCallMs: number;
@@ -101,6 +108,8 @@ export function aiConfig(env: AiEnv, resolvePath: (path: string) => string): AiC
     clipCacheDir: resolvePath(env.CLIP_CACHE_DIR),
     timings: Object.freeze({
       bargeInMinMs: env.BARGE_IN_MIN_MS,
+      bargeInSttEvidence: env.BARGE_IN_STT_EVIDENCE,
+      bargeInSttMinMs: env.BARGE_IN_STT_MIN_MS,
       silenceRepromptMs: env.SILENCE_REPROMPT_MS,
       maxReprompts: env.SILENCE_MAX_REPROMPTS,
       maxCallMs: env.MAX_CALL_MS,

@@ -7,9 +7,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AGENT_KINDS, type AgentKind } from './agents/index.js';
 import { AiEnvShape, aiConfig, aiProblems, type AiConfig } from './config-ai.js';
+import { LOG_LEVELS, type LogLevel } from './contract/logging.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
 export const MIN_GATEWAY_TOKEN_LENGTH = 16;
 
@@ -39,6 +39,10 @@ export interface MediaConfig {
   /** Providers, backend and conversation timings (used when agent is `ai`). */
   readonly ai: AiConfig;
   readonly logLevel: LogLevel;
+  /** LOG_REDACT_PII: no caller numbers, transcripts, message contents or tool arguments in the log. */
+  readonly logRedactPii: boolean;
+  /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
+  readonly otlpEndpoint: string | null;
 }
 
 export class MediaConfigError extends Error {
@@ -112,15 +116,25 @@ const MediaEnvSchema = z.object({
     { error: 'must be a multiple of 20 (ms)' },
   ),
   MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
+  // OpenTelemetry traces over OTLP/HTTP; unset: not exported.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   ...AiEnvShape,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   ).transform((value) => value ?? 'info'),
+  // The backend reads the same variable from the same file: the same spellings.
+  LOG_REDACT_PII: z
+    .preprocess(
+      unsetIfEmpty,
+      z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+    )
+    .transform((value) => value === 'true' || value === '1' || value === 'yes'),
 });
 
 type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
-const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
+/** Every variable the gateway reads. */
+export const MEDIA_ENV_KEYS = Object.keys(MediaEnvSchema.shape) as MediaEnvKey[];
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const variable = String(issue.path[0] ?? 'environment');
@@ -158,5 +172,7 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     clockPhases: vars.MEDIA_CLOCK_PHASES,
     ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
+    logRedactPii: vars.LOG_REDACT_PII,
+    otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
   });
 }

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadMediaConfig, type MediaConfig } from './config.js';
-import { createMediaLogger } from './logger.js';
+import { exitAfterLogs } from './contract/logging.js';
+import { mediaLoggerFor } from './logger.js';
 import { startMediaGateway, type MediaGateway } from './media-gateway.js';
 
 /** A shutdown that takes longer than this is abandoned with exit code 1. */
@@ -23,14 +24,14 @@ function stopOnSignals(gateway: MediaGateway, logger: Logger): void {
     logger.info({ signal }, 'media gateway stopping');
     const deadline = setTimeout(() => {
       logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'media gateway shutdown timed out');
-      process.exit(1);
+      void exitAfterLogs(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    gateway.close().then(
-      () => process.exit(0),
+    void gateway.close().then(
+      () => exitAfterLogs(0),
       (error: unknown) => {
         logger.error({ err: error }, 'media gateway shutdown failed');
-        process.exit(1);
+        return exitAfterLogs(1);
       },
     );
   };
@@ -47,7 +48,12 @@ async function main(): Promise<void> {
   } catch (error) {
     exitWithStartupError(error);
   }
-  const logger = createMediaLogger(config.logLevel);
+  // Lines are written asynchronously: every exit below waits for stdout to take them.
+  const logger = mediaLoggerFor(config);
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error, origin }, 'media gateway crashed');
+    void exitAfterLogs(1);
+  });
   let gateway: MediaGateway;
   try {
     gateway = await startMediaGateway({ config, logger });

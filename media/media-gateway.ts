@@ -1,11 +1,13 @@
 // Wires the gateway's parts together and owns their shutdown order:
 // stop accepting sessions, stop the control API, close sessions, close the
 // RTP socket. main.ts adds only the process concerns (env, signals, exit).
+import { createTracing } from './contract/tracing.js';
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ProcessMetrics } from './metrics/process-metrics.js';
 import type { RtpEndpoint } from './contract/sessions.js';
 import type { MediaConfig } from './config.js';
 import { buildMediaApp } from './http/build-media-app.js';
@@ -135,19 +137,22 @@ export interface MediaGateway {
 
 export async function startMediaGateway(deps: { config: MediaConfig; logger: Logger }): Promise<MediaGateway> {
   const { config, logger } = deps;
-  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger) : null;
+  const tracing = createTracing({ serviceName: 'prosaas-media-gateway', otlpEndpoint: config.otlpEndpoint });
+  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger, tracing.tracer) : null;
   const readiness = new ProviderReadiness(ai?.probes ?? [], logger.child({ component: 'providers' }));
   const rtp = await openRtpSessions(config, logger, ai ? ai.factory : SIMPLE_AGENT_FACTORIES[config.agent as 'echo' | 'silent']);
+  const processMetrics = new ProcessMetrics();
   const app = buildMediaApp({
     config,
     logger,
     sessions: rtp.sessions,
     readiness: () => readiness.results(),
-    extraMetrics: () => ai?.metrics.metrics() ?? [],
+    extraMetrics: () => [...processMetrics.metrics(rtp.sessions.list().map((session) => session.stats().jitterMs)), ...(ai?.metrics.metrics() ?? [])],
   });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
+    processMetrics.close();
     await app.close();
     await rtp.close();
     throw new MediaStartupError(
@@ -168,11 +173,13 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
       closing ??= (async () => {
         rtp.sessions.stopAccepting();
         readiness.stop();
+        processMetrics.close();
         try {
           await app.close();
         } finally {
           await rtp.close();
           await ai?.backend.drain(BACKEND_DRAIN_MS);
+          await tracing.shutdown().catch(() => undefined);
         }
         logger.info('media gateway stopped');
       })();

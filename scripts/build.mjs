@@ -22,7 +22,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const PROGRAMS = {
   backend: {
     config: 'tsconfig.build.backend.json',
-    assets: ['src/console/assets', 'prisma/migrations'],
+    assets: ['src/console/assets', 'src/staff/common-passwords.txt', 'prisma/migrations'],
     needs: [['src/db/generated/client.ts', 'the Prisma client is not generated: run npm run db:generate']],
   },
   'media-gateway': { config: 'tsconfig.build.media.json', assets: [], needs: [] },

@@ -1,14 +1,18 @@
-// Wires the backend together: HTTP API, database, ARI connection and calls.
+// Wires the backend together: HTTP API, database, the Asterisk nodes (ARI
+// connection and calls of each node whose lease this replica holds) and calls.
 // `startBackend` is what `npm start` runs and what integration tests start
 // in-process with their own configuration.
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { createTracing } from '../media/contract/tracing.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { AriClient } from './ari/client.js';
-import type { AriStatus } from './ari/status.js';
+import type { AriClient } from './ari/client.js';
+import { AriRest } from './ari/rest.js';
+import { normalizeAriUrl } from './ari/url.js';
 import { backoffDelayMs } from './timing/backoff.js';
 import { sleep } from './timing/sleep.js';
-import type { Config } from './config.js';
+import { mediaWebSocketUrlOf, type Config } from './config.js';
 import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, redactUrl, type Db, type ResolvedDatabase } from './db/index.js';
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
@@ -16,9 +20,10 @@ import { MediaGatewayClient } from './media-gateway/client.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
-import { closeRowsLeftOpen, prismaCallLogStore } from './calls/call-log-store.js';
+import { closeRowsLeftOpen, openRowsOfNode, prismaCallLogStore } from './calls/call-log-store.js';
 import { AiShareRouter } from './calls/ai-share-router.js';
-import { CallManager } from './calls/call-manager.js';
+import { CallManager, DEFAULT_ENDED_CALL_GRACE_MS } from './calls/call-manager.js';
+import { callForwarding } from './cluster/call-forwarding.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
 import { OutboundService } from './outbound/outbound-service.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
@@ -27,12 +32,27 @@ import type { AdminServices } from './admin/admin-routes.js';
 import { LiveCallFeed } from './staff/live-feed.js';
 import { observedCallLogStore, observedConversationStore } from './staff/observed-stores.js';
 import { createStaffServices, type StaffServices } from './staff/staff-services.js';
+import { RetentionJob } from './staff/retention-job.js';
 import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
+import { NodeLeases } from './cluster/node-lease.js';
+import { NodeOwnership } from './cluster/node-ownership.js';
+import { NodeRuntime } from './cluster/node-runtime.js';
+import { ReplicaCalls } from './cluster/replica-calls.js';
+import { describeNode, nodesProblem } from './cluster/node-readiness.js';
+import { openCallIds, recordNodeOwner } from './cluster/cluster-store.js';
+import { LiveFeedBridge } from './cluster/live-feed-bridge.js';
+import { BackendMetrics, registerMetricsRoute } from './cluster/backend-metrics.js';
+import type { ConversationStore } from './calls/conversation-store.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
+  /** The first node's current ARI client (an idle one while another replica holds the node). */
   readonly ari: AriClient;
-  readonly calls: CallManager;
+  /** The calls of every node this replica holds. */
+  readonly calls: ReplicaCalls;
+  /** Every configured Asterisk node, owned here or not. */
+  readonly nodes: readonly NodeRuntime[];
+  readonly ownership: NodeOwnership;
   readonly db: Db;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000. */
   readonly url: string;
@@ -53,18 +73,29 @@ const WRITER_FLUSH_MS = 3_000;
 export interface StartOptions {
   /** Aborting it during start-up (e.g. SIGTERM) releases what was started and rejects. */
   signal?: AbortSignal;
+  /** Span processors besides the OTLP exporter (tests collect spans in memory). */
+  spanProcessors?: SpanProcessor[];
 }
 
 export async function startBackend(config: Config, logger: Logger, options: StartOptions = {}): Promise<Backend> {
   const signal = options.signal ?? new AbortController().signal;
+  const tracing = createTracing({ serviceName: 'prosaas-backend', otlpEndpoint: config.tracing.otlpEndpoint, spanProcessors: options.spanProcessors });
   let draining = false;
   let dbStatus: string | null = 'starting';
-  let ariStatus: AriStatus | null = null;
+  // eslint-disable-next-line prefer-const -- the readiness check reads it while HTTP listens, before it is set: a const would be in its dead zone
   let db: Db | undefined;
+  let nodes: readonly NodeRuntime[] = [];
+  let ownership: NodeOwnership | null = null;
+  const nodeReports = () =>
+    nodes.map((node) => describeNode(node, ownership?.isLocked(node) ?? null, config.ari.appName));
 
   const readiness: ReadinessCheck[] = [
     { name: 'shutdown', check: () => (draining ? 'the backend is shutting down' : null) },
-    { name: 'ari', check: () => describeAriReadiness(ariStatus, config.ari.appName) },
+    {
+      name: 'ari',
+      check: () => (nodes.length === 0 ? 'not started' : nodesProblem(nodeReports(), nodes.length === 1)),
+      detail: () => ({ replica: config.cluster.replicaId, nodes: nodeReports() }),
+    },
     {
       name: 'database',
       check: async () => {
@@ -102,6 +133,8 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     },
     trustProxy: config.staff.trustProxy,
   });
+  const metrics = new BackendMetrics();
+  registerMetricsRoute(app, metrics, config.media.token);
   await app.listen({ host: config.http.host, port: config.http.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -120,60 +153,128 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     dbStatus = 'connecting';
     openedDb = await prepareDatabase(database.url, config, logger, signal);
   } catch (error) {
+    metrics.close();
     await app.close();
     await database?.stop();
+    await tracing.shutdown().catch(() => undefined);
     throw error;
   }
   db = openedDb;
   dbStatus = null;
   const resolvedDatabase = database;
 
+  const liveBridge = new LiveFeedBridge({
+    databaseUrl: resolvedDatabase.url,
+    prisma: openedDb.prisma,
+    replicaId: config.cluster.replicaId,
+    feed: live,
+    logger,
+  });
   const writer = new CallLogWriter({
-    store: observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError),
+    store: liveBridge.publishing(observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError)),
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
-  const ari = new AriClient({ ...config.ari, logger });
-  const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError);
-  const directory = prismaBusinessDirectory(openedDb.prisma);
-  const calls = new CallManager({
-    ari: ari.rest,
-    media: new MediaGatewayClient(config.media),
-    writer,
-    directory,
-    settings: {
-      appName: config.ari.appName,
-      mediaTransport: config.ari.mediaTransport,
-      mediaFormat: config.ari.mediaFormat,
-      mediaWebSocketUrl: config.ari.mediaWebSocketUrl,
-      defaultCountryCode: config.calls.defaultCountryCode,
-      externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
-      transferRingTimeoutS: config.calls.transferRingTimeoutS,
-      announcementTimeoutMs: config.calls.announcementTimeoutMs,
-      outbound: config.outbound,
-    },
-    logger,
-    now: () => new Date(),
-    newId: randomUUID,
-    aiShare: new AiShareRouter(),
-    conversation: conversations,
+  const media = new MediaGatewayClient({
+    url: config.media.url,
+    urls: config.media.urls,
+    resolveAll: config.cluster.resolveGatewayAddresses,
+    token: config.media.token,
+    timeoutMs: config.media.timeoutMs,
   });
+  const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError);
+  // Per replica: see README (gradual rollout with several backend replicas).
+  const aiShare = new AiShareRouter();
+  const directory = prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
+    logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
+  );
+  const { appName, mediaFormat, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs } = config.ari;
+  nodes = config.cluster.nodes.map(
+    (node) =>
+      new NodeRuntime({
+        node,
+        ari: { appName, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs },
+        calls: new CallManager({
+          ari: new AriRest({ httpBase: normalizeAriUrl(node.url).httpBase, username: node.username, password: node.password, requestTimeoutMs, logger }),
+          media,
+          writer,
+          directory,
+          settings: {
+            appName,
+            mediaTransport: config.ari.mediaTransport,
+            mediaFormat,
+            mediaWebSocketUrl: config.ari.mediaWebSocketUrl ?? mediaWebSocketUrlOf(node.url),
+            defaultCountryCode: config.calls.defaultCountryCode,
+            externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
+            transferRingTimeoutS: config.calls.transferRingTimeoutS,
+            announcementTimeoutMs: config.calls.announcementTimeoutMs,
+            outbound: config.outbound,
+            node: node.name,
+          },
+          logger: logger.child({ node: node.name }),
+          now: () => new Date(),
+          newId: randomUUID,
+          tracer: tracing.tracer,
+          openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
+          aiShare,
+          conversation: conversations,
+        }),
+        writer,
+        openRows: () => openRowsOfNode(openedDb.prisma, node.name),
+        logger,
+      }),
+  );
+  const calls = new ReplicaCalls(nodes);
   const outbound = new OutboundService({
     prisma: openedDb.prisma,
     calls,
-    isReady: () => !draining && ariStatus?.state === 'connected',
+    isReady: () => !draining && calls.canPlaceCalls,
     logger,
     now: () => new Date(),
     newId: randomUUID,
   });
+  metrics.useNodes(nodes);
+  const leases = new NodeLeases({
+    databaseUrl: config.cluster.lease.databaseUrl ?? resolvedDatabase.url,
+    replicaId: config.cluster.replicaId,
+    proofIntervalMs: config.cluster.lease.proofIntervalMs,
+    proofTimeoutMs: config.cluster.lease.proofTimeoutMs,
+    logger,
+  });
+  const owner = new NodeOwnership({
+    leases,
+    nodes,
+    replicaId: config.cluster.replicaId,
+    pollMs: config.cluster.lease.pollMs,
+    logger,
+    recordOwner: (node) => recordNodeOwner(openedDb.prisma, { node, replicaId: config.cluster.replicaId, replicaUrl: config.cluster.advertiseUrl }),
+  });
+  ownership = owner;
+  logger.info({ replicaId: config.cluster.replicaId, nodes: nodes.map((node) => node.name) }, 'backend replica starting');
 
-  live.useLiveness((callId) => calls.lookup(callId).state === 'live');
-  internalApi = createInternalApi({ calls, store: conversations, logger });
+  live.useLiveness((callId) => calls.lookup(callId).state === 'live' || liveBridge.isRemoteLive(callId));
+  liveBridge.start();
+  internalApi = createInternalApi({
+    calls,
+    elsewhere: callForwarding({
+      prisma: openedDb.prisma,
+      replicaId: config.cluster.replicaId,
+      token: config.media.token,
+      timeoutMs: config.ari.requestTimeoutMs,
+      endedGraceMs: DEFAULT_ENDED_CALL_GRACE_MS,
+    }),
+    store: countingFailures(
+      liveBridge.publishingTurns(conversations),
+      metrics,
+    ),
+    logger,
+  });
   staffServices = createStaffServices({
     prisma: openedDb.prisma,
     live,
     outbound,
     sessionTtlMs: config.staff.sessionTtlMs,
+    sessionIdleMs: config.staff.sessionIdleMs,
     recordingsDir: config.staff.recordingsDir,
   });
   adminServices = createAdminServices({
@@ -185,33 +286,36 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     outbound,
   });
   consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
-
-  ari.onEvent((event) => calls.handleEvent(event));
-  ari.onStatus((status, previous) => {
-    ariStatus = status;
-    if (status.state === 'connected' && previous.state !== 'connected') {
-      calls.reconcile().catch((err: unknown) => logger.warn({ err }, 'reconciliation after connecting failed'));
-    }
-    if (status.state === 'replaced' && previous.state !== 'replaced') {
-      void calls.endAll({
-        cause: 'app_replaced',
-        status: 'interrupted',
-        error: 'another process took over the ARI application',
-        hangupReason: 'normal',
-      });
-    }
+  const retentionJob = new RetentionJob({
+    retention: staffServices.retention,
+    pool: openedDb.pool,
+    logger: logger.child({ component: 'retention' }),
   });
-  ariStatus = ari.status;
-  ari.start();
+  retentionJob.start();
+
+  owner.start();
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
       logger.info('backend stopping');
-      await calls.drain(config.calls.shutdownDrainMs);
-      await ari.close();
+      await retentionJob.stop();
+      await owner.stop();
+      // Another replica alive takes the nodes over and adopts their calls: nothing is ended.
+      // The last one standing lets its calls finish (SHUTDOWN_DRAIN_MS) and ends the rest.
+      const others = (await leases.liveReplicas().catch(() => 1)) - 1;
+      if (others > 0) {
+        logger.info({ otherReplicas: others }, 'handing the nodes over to the other replicas');
+        await owner.handOverAll();
+      } else {
+        await Promise.all(owner.owned().map((node) => node.drain(config.calls.shutdownDrainMs)));
+      }
+      await leases.close();
+      await liveBridge.stop();
       await app.close();
+      metrics.close();
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'exporting the last spans failed'));
       const unsaved = await writer.flush(WRITER_FLUSH_MS);
       if (unsaved.length > 0) logger.error({ unsaved: unsaved.length }, 'call log records not stored at shutdown');
       writer.close();
@@ -222,7 +326,18 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     return stopping;
   };
 
-  return { app, ari, calls, db: openedDb, url, stop };
+  return {
+    app,
+    get ari() {
+      return nodes[0]!.ari;
+    },
+    calls,
+    nodes,
+    ownership: owner,
+    db: openedDb,
+    url,
+    stop,
+  };
 }
 
 /**
@@ -242,7 +357,7 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
         await db.close();
         throw error;
       });
-      if (closed > 0) logger.warn({ rows: closed }, 'closed call log rows left open by a previous run as interrupted');
+      if (closed > 0) logger.warn({ rows: closed }, 'closed call log rows left open by a run before calls recorded their node, as interrupted');
       logger.info({ database: redactUrl(url) }, 'database ready');
       return db;
     } catch (error) {
@@ -255,9 +370,15 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
   }
 }
 
-function describeAriReadiness(status: AriStatus | null, appName: string): string | null {
-  if (!status) return 'not started';
-  if (status.state === 'connected' && status.registered) return null;
-  if (status.state === 'replaced') return `another process took over the ARI application "${appName}"`;
-  return status.lastError ? `${status.state}: ${status.lastError}` : status.state;
+/** The conversation store, counting the provider failures it stored (GET /metrics). */
+function countingFailures(store: ConversationStore, metrics: BackendMetrics): ConversationStore {
+  return {
+    saveTurn: (callId, turn) => store.saveTurn(callId, turn),
+    listTurns: (callId) => store.listTurns(callId),
+    saveFailure: async (callId, failure) => {
+      await store.saveFailure(callId, failure);
+      metrics.providerFailed(failure.provider);
+    },
+    saveMessage: (callId, message) => store.saveMessage(callId, message),
+  };
 }

@@ -3,8 +3,9 @@
 // problem; secret values are never echoed.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+import { LOG_LEVELS, type LogLevel } from '../media/contract/logging.js';
+import { parseTrustProxy, type TrustProxy } from './staff/trust-proxy.js';
+import { ClusterEnvSchema, readClusterConfig, type ClusterConfig } from './cluster/cluster-config.js';
 
 const ms = (fallback: number, min = 1) =>
   z.coerce.number({ error: 'must be a whole number of milliseconds' }).int().min(min).default(fallback);
@@ -20,6 +21,13 @@ const optionalFlag = z
   .optional()
   .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1' || value === 'yes'));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** One URL or several, comma-separated (e.g. every media gateway). */
+const httpUrlList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text) => text.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter((url) => url !== ''))
+    .pipe(z.array(httpUrl).min(1, 'must name at least one URL'));
 
 const EnvSchema = z.object({
   ASTERISK_ARI_URL: httpUrl.default('http://127.0.0.1:8088'),
@@ -44,7 +52,7 @@ const EnvSchema = z.object({
   EMBEDDED_PG_PORT: port(54329),
   DB_MIGRATE_ON_START: flag(true),
   DB_READY_TIMEOUT_MS: ms(1_000),
-  MEDIA_GATEWAY_URL: httpUrl.default('http://127.0.0.1:8090'),
+  MEDIA_GATEWAY_URL: httpUrlList('http://127.0.0.1:8090'),
   MEDIA_GATEWAY_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
   MEDIA_GATEWAY_TIMEOUT_MS: ms(3_000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -63,13 +71,28 @@ const EnvSchema = z.object({
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   COOKIE_SECURE: optionalFlag,
   NODE_ENV: z.string().optional(),
-  TRUST_PROXY: flag(false),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, context) => {
+      const parsed = parseTrustProxy(value);
+      if (typeof parsed === 'object' && parsed !== null && 'problem' in parsed) {
+        context.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   STAFF_SESSION_TTL_MS: ms(12 * 60 * 60 * 1000, 60_000),
+  STAFF_SESSION_IDLE_MS: ms(30 * 60 * 1000, 60_000),
   LIVE_EVENTS_HEARTBEAT_MS: ms(15_000, 10),
   RECORDINGS_DIR: z.string().min(1).default('recordings'),
+  // OpenTelemetry traces over OTLP/HTTP (e.g. http://otel-collector:4318); unset: not exported.
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
 });
 
 export interface Config {
+  /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
+  readonly tracing: { readonly otlpEndpoint: string | null };
   readonly ari: {
     readonly url: string;
     readonly username: string;
@@ -77,8 +100,8 @@ export interface Config {
     readonly appName: string;
     readonly mediaTransport: 'rtp' | 'websocket';
     readonly mediaFormat: 'ulaw' | 'slin' | 'slin16';
-    /** Where the media gateway reaches Asterisk's /media/<connection id> (websocket transport). */
-    readonly mediaWebSocketUrl: string;
+    /** Where the media gateway reaches Asterisk's /media/<connection id> (websocket transport); null: each node's ARI host and port. */
+    readonly mediaWebSocketUrl: string | null;
     readonly requestTimeoutMs: number;
     readonly pingIntervalMs: number;
     readonly pongTimeoutMs: number;
@@ -94,8 +117,13 @@ export interface Config {
     readonly migrateOnStart: boolean;
     readonly readyTimeoutMs: number;
   };
+  /** The Asterisk nodes, this replica and its leases (src/cluster/cluster-config.ts). */
+  readonly cluster: ClusterConfig;
   readonly media: {
+    /** The first media gateway (single-gateway setups, the operator's readiness view). */
     readonly url: string;
+    /** Every media gateway; calls are spread over them. */
+    readonly urls: readonly string[];
     readonly token: string;
     readonly timeoutMs: number;
   };
@@ -115,17 +143,24 @@ export interface Config {
     /** How long the dialplan's AMD() step may take before the call is given up. */
     readonly amdTimeoutMs: number;
   };
-  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly redactPii: boolean };
+  readonly log: { readonly level: LogLevel; readonly redactPii: boolean };
   readonly staff: {
     /** Session cookies carry `Secure` (default: only when NODE_ENV=production). */
     readonly cookieSecure: boolean;
+    /** A session ends this long after it was created, whatever happens. */
     readonly sessionTtlMs: number;
+    /** A session ends after this long without a request. */
+    readonly sessionIdleMs: number;
     /** Interval of the comment lines that keep live event streams open through proxies. */
     readonly liveHeartbeatMs: number;
     /** Absolute folder the recordings are read from (the media gateway's RECORDINGS_DIR, as mounted here). */
     readonly recordingsDir: string;
-    /** Take the client address from X-Forwarded-For (behind a reverse proxy): it keys the login rate limit. */
-    readonly trustProxy: boolean;
+    /**
+     * Which X-Forwarded-For hops to believe (behind a reverse proxy): false, a
+     * number of proxies, or their addresses/CIDRs. The client address it yields
+     * keys the sign-in throttle and the audit log.
+     */
+    readonly trustProxy: TrustProxy;
   };
   readonly admin: {
     /** Bearer token of the admin API; undefined disables the admin API (503). */
@@ -148,13 +183,16 @@ function deepFreeze<T extends object>(value: T): T {
 }
 
 /** Asterisk's HTTP server serves /ari and chan_websocket's /media: the same host and port, ws for http. */
-function defaultMediaWebSocketUrl(ariUrl: string): string {
+export function mediaWebSocketUrlOf(ariUrl: string): string {
   const url = new URL(ariUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.pathname = '/media';
   url.search = '';
-  return url.toString();
+  return url.toString().replace(/\/+$/, '');
 }
+
+/** Every variable the backend reads, but the per-node ASTERISK_ARI_USERNAME_<NODE> / _PASSWORD_<NODE>. */
+export const BACKEND_ENV_KEYS: readonly string[] = Object.freeze([...Object.keys(EnvSchema.shape), ...Object.keys(ClusterEnvSchema.shape)]);
 
 /** Reads the backend configuration from `env`; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -163,10 +201,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    readClusterConfig(set, clusterInputsOf(set), problems);
     throw new ConfigError(problems);
   }
   const e = parsed.data;
   const problems: string[] = [];
+  const cluster = readClusterConfig(
+    set,
+    {
+      ariUrl: e.ASTERISK_ARI_URL,
+      ariUsername: e.ASTERISK_ARI_USERNAME,
+      ariPassword: e.ASTERISK_ARI_PASSWORD,
+      appName: e.ARI_APP_NAME,
+      host: e.HOST,
+      port: e.PORT,
+    },
+    problems,
+  );
   if (e.ARI_RECONNECT_MIN_MS > e.ARI_RECONNECT_MAX_MS) {
     problems.push('ARI_RECONNECT_MIN_MS: must not exceed ARI_RECONNECT_MAX_MS');
   }
@@ -181,7 +232,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'ARI_MEDIA_FORMAT: slin16 is not supported over RTP (Asterisk drops 16 kHz RTP sent back to it): use ulaw or slin, or ARI_MEDIA_TRANSPORT=websocket',
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (e.ARI_MEDIA_WEBSOCKET_URL !== undefined && cluster !== null && cluster.nodes.length > 1) {
+    problems.push(
+      "ARI_MEDIA_WEBSOCKET_URL: names one Asterisk; with several ASTERISK_NODES leave it unset (each node's /media is reached on its ARI host and port)",
+    );
+  }
+  if (problems.length > 0 || cluster === null) throw new ConfigError(problems);
 
   return deepFreeze<Config>({
     ari: {
@@ -191,7 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       appName: e.ARI_APP_NAME,
       mediaTransport: e.ARI_MEDIA_TRANSPORT,
       mediaFormat,
-      mediaWebSocketUrl: (e.ARI_MEDIA_WEBSOCKET_URL ?? defaultMediaWebSocketUrl(e.ASTERISK_ARI_URL)).replace(/\/+$/, ''),
+      mediaWebSocketUrl: e.ARI_MEDIA_WEBSOCKET_URL === undefined ? null : e.ARI_MEDIA_WEBSOCKET_URL.replace(/\/+$/, ''),
       requestTimeoutMs: e.ARI_REQUEST_TIMEOUT_MS,
       pingIntervalMs: e.ARI_PING_INTERVAL_MS,
       pongTimeoutMs: e.ARI_PONG_TIMEOUT_MS,
@@ -206,8 +262,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       migrateOnStart: e.DB_MIGRATE_ON_START,
       readyTimeoutMs: e.DB_READY_TIMEOUT_MS,
     },
+    cluster,
     media: {
-      url: e.MEDIA_GATEWAY_URL.replace(/\/+$/, ''),
+      url: e.MEDIA_GATEWAY_URL[0]!,
+      urls: e.MEDIA_GATEWAY_URL,
       token: e.MEDIA_GATEWAY_TOKEN,
       timeoutMs: e.MEDIA_GATEWAY_TIMEOUT_MS,
     },
@@ -224,10 +282,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     staff: {
       cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
       sessionTtlMs: e.STAFF_SESSION_TTL_MS,
+      sessionIdleMs: e.STAFF_SESSION_IDLE_MS,
       liveHeartbeatMs: e.LIVE_EVENTS_HEARTBEAT_MS,
       recordingsDir: resolve(e.RECORDINGS_DIR),
       trustProxy: e.TRUST_PROXY,
     },
     admin: { operatorToken: e.OPERATOR_TOKEN },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
   });
+}
+
+/** What the cluster variables need from the others when those did not validate (for the one error message). */
+function clusterInputsOf(set: Readonly<Record<string, string | undefined>>) {
+  return {
+    ariUrl: set['ASTERISK_ARI_URL'] ?? 'http://127.0.0.1:8088',
+    ariUsername: set['ASTERISK_ARI_USERNAME'] ?? '',
+    ariPassword: set['ASTERISK_ARI_PASSWORD'] ?? '',
+    appName: set['ARI_APP_NAME'] ?? 'prosaas_ai',
+    host: set['HOST'] ?? '0.0.0.0',
+    port: Number(set['PORT'] ?? 3000) || 0,
+  };
 }

@@ -1,65 +1,58 @@
-// One pino logger per process. Secrets are always redacted; caller numbers and
-// transcripts live in fields (`from`, `to`, `text`) that LOG_REDACT_PII removes.
-import { pino, type DestinationStream, type Logger } from 'pino';
+// The backend's logger: the factory both programs share (media/contract/logging.ts)
+// with the backend's service name, and the configured values it must never print.
+import type { DestinationStream, Logger } from 'pino';
+import { createLogger as createServiceLogger, isLogLevel, LOG_LEVELS } from '../media/contract/logging.js';
+import type { Config } from './config.js';
 
-const SECRET_PATHS = [
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-csrf-token"]',
-  'csrfToken',
-  '*.csrfToken',
-];
-const PII_PATHS = ['from', 'to', 'text', '*.from', '*.to', '*.text', 'caller', '*.caller'];
-
-/**
- * Keys never written from a serialized error: node-postgres attaches the
- * whole client (with its connection password) to pool errors as `client`.
- */
-const UNSAFE_ERROR_KEYS = new Set(['client', 'connectionParameters', 'password', 'connectionString']);
-const MAX_SCRUB_DEPTH = 6;
-
-function scrub(value: unknown, depth: number): unknown {
-  if (depth > MAX_SCRUB_DEPTH || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    if (!UNSAFE_ERROR_KEYS.has(key)) out[key] = scrub(inner, depth + 1);
-  }
-  return out;
-}
-
-/** pino's error serializer (with causes), minus anything that can carry a credential. */
-export function serializeError(error: unknown): unknown {
-  return scrub(error instanceof Error ? pino.stdSerializers.errWithCause(error) : error, 0);
-}
-
-export interface LoggerOptions {
+export interface BackendLoggerOptions {
+  /** One of LOG_LEVELS (a string, as command-line tools and tests pass it through). */
   level: string;
+  /** LOG_REDACT_PII (default off). */
   redactPii?: boolean;
+  /** The `service` field (default `backend`; the CLIs name themselves). */
   name?: string;
+  /** Secret values never to print (see backendLogSecrets). */
+  secrets?: readonly string[];
 }
 
-export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
-  const paths = options.redactPii ? [...SECRET_PATHS, ...PII_PATHS] : SECRET_PATHS;
-  return pino(
+export function createLogger(options: BackendLoggerOptions, destination?: DestinationStream): Logger {
+  const level = options.level;
+  if (!isLogLevel(level)) throw new Error(`unknown log level "${level}": use one of ${LOG_LEVELS.join(', ')}`);
+  return createServiceLogger(
     {
-      level: options.level,
-      base: { service: options.name ?? 'backend' },
-      redact: { paths, censor: '[redacted]' },
-      serializers: { err: serializeError },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      service: options.name ?? 'backend',
+      level,
+      redactPii: options.redactPii ?? false,
+      secrets: options.secrets ?? [],
     },
-    // Synchronous stdout: lines keep their order and the last ones before an exit are not lost.
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination,
   );
+}
+
+/** The logger `npm start` runs with: level, LOG_REDACT_PII and secrets from the config. */
+export function backendLoggerFor(config: Config, destination?: DestinationStream): Logger {
+  return createLogger(
+    { level: config.log.level, redactPii: config.log.redactPii, secrets: backendLogSecrets(config) },
+    destination,
+  );
+}
+
+/** The configured secrets: ARI credentials (also as the Basic header sends them), tokens, the database password. */
+export function backendLogSecrets(config: Config): string[] {
+  const secrets = [config.ari.password, config.media.token];
+  secrets.push(Buffer.from(`${config.ari.username}:${config.ari.password}`, 'utf8').toString('base64'));
+  if (config.admin.operatorToken) secrets.push(config.admin.operatorToken);
+  const databasePassword = config.db.url ? passwordOf(config.db.url) : '';
+  if (databasePassword) secrets.push(databasePassword);
+  return secrets;
+}
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
 
 export type { Logger };

@@ -1,7 +1,8 @@
 // `npm start`: runs the backend until SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { exitAfterLogs } from '../media/contract/logging.js';
+import { backendLoggerFor } from './logger.js';
 import { startBackend, StartAbortedError, type Backend } from './backend.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -17,8 +18,13 @@ try {
   throw error;
 }
 
-const logger = createLogger({ level: config.log.level, redactPii: config.log.redactPii, name: 'backend' });
+// Lines are written asynchronously: every exit below waits for stdout to take them.
+const logger = backendLoggerFor(config);
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception; exiting');
+  void exitAfterLogs(1);
+});
 
 // Signals during start-up abort it; afterwards they stop the backend. A repeated
 // signal must not kill the process mid-shutdown (the default action would).
@@ -36,11 +42,11 @@ const onSignal = (signal: string): void => {
     startup.abort();
     return;
   }
-  backend.stop().then(
-    () => process.exit(0),
+  void backend.stop().then(
+    () => exitAfterLogs(0),
     (err: unknown) => {
       logger.error({ err }, 'shutdown failed');
-      process.exit(1);
+      return exitAfterLogs(1);
     },
   );
 };
@@ -51,15 +57,15 @@ try {
   backend = await startBackend(config, logger, { signal: startup.signal });
   if (stopping) onStoppedDuringStart(backend);
 } catch (error) {
-  if (error instanceof StartAbortedError) process.exit(0);
+  if (error instanceof StartAbortedError) await exitAfterLogs(0);
   logger.fatal({ err: error }, 'backend failed to start');
-  process.exit(1);
+  await exitAfterLogs(1);
 }
 
 /** A signal that arrived after the database was ready but before start-up returned. */
 function onStoppedDuringStart(started: Backend): void {
-  started.stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
+  void started.stop().then(
+    () => exitAfterLogs(0),
+    () => exitAfterLogs(1),
   );
 }

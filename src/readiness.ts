@@ -4,11 +4,13 @@
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<string | null> | string | null;
+  /** What the check looked at, shown beside the verdict (e.g. every Asterisk node and its owner). */
+  detail?(): unknown;
 }
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; reason?: string }>;
+  checks: Record<string, { ok: boolean; reason?: string; detail?: unknown }>;
   reasons: string[];
 }
 
@@ -16,19 +18,20 @@ export async function evaluateReadiness(checks: readonly ReadinessCheck[]): Prom
   const results = await Promise.all(
     checks.map(async (c) => {
       try {
-        return { name: c.name, reason: await c.check() };
+        return { name: c.name, reason: await c.check(), detail: c.detail?.() };
       } catch (error) {
-        return { name: c.name, reason: error instanceof Error ? error.message : 'check failed' };
+        return { name: c.name, reason: error instanceof Error ? error.message : 'check failed', detail: undefined };
       }
     }),
   );
   const report: ReadinessReport = { ready: true, checks: {}, reasons: [] };
-  for (const { name, reason } of results) {
+  for (const { name, reason, detail } of results) {
+    const shown = detail === undefined ? {} : { detail };
     if (reason === null) {
-      report.checks[name] = { ok: true };
+      report.checks[name] = { ok: true, ...shown };
     } else {
       report.ready = false;
-      report.checks[name] = { ok: false, reason };
+      report.checks[name] = { ok: false, reason, ...shown };
       report.reasons.push(`${name}: ${reason}`);
     }
   }

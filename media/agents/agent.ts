@@ -14,8 +14,9 @@ export interface AgentContext {
   readonly sampleRate: SampleRate;
   /**
    * Queues 20 ms of agent audio (one frame at `sampleRate`) to be sent after what
-   * is already queued. Returns false when the playout queue is full: the
-   * agent must wait for `onSpace` and try again (audio is never dropped).
+   * is already queued. Returns false when the playout queue is full: a
+   * producer that must not lose audio awaits `space()` first. The first frame
+   * of a talk spurt leaves from a microtask, never from inside play().
    */
   play(frame: Int16Array): boolean;
   /** Same as play() for 20 ms of mu-law (160 bytes): sent as is on a ulaw session (no transcoding); 8 kHz sessions only. */
@@ -26,8 +27,11 @@ export interface AgentContext {
   endOfSpeech(): void;
   /** Barge-in: drops all queued agent audio; the next tick sends none. */
   clear(): void;
-  /** Called when queued frames were sent and there is room again. */
-  onSpace(listener: () => void): void;
+  /**
+   * Resolves true once the playout queue can take a frame (at once when it
+   * can now), or false when `signal` aborts or the session closes first.
+   */
+  space(signal: AbortSignal): Promise<boolean>;
 }
 
 export interface CallAgent {
@@ -42,6 +46,8 @@ export interface CallAgent {
    * `frame` is that audio decoded (valid during the call only).
    */
   onAgentFrameSent?(frame: Int16Array, atMs: number): void;
+  /** The caller pressed a key (DTMF, reported by the backend); `digit` is 0-9, A-D, * or #. */
+  onDtmf?(digit: string, durationMs: number): void;
   /** Releases what the agent holds (provider streams, timers). Idempotent. */
   close(): Promise<void>;
 }

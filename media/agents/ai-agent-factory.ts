@@ -1,6 +1,8 @@
 // Builds what every AI call shares: the provider clients, the clip cache, the
 // backend client and the turn metrics; and the factory that gives each
 // session its own AiAgent.
+import { trace, type Tracer } from '@opentelemetry/api';
+import { CallTraces } from '../backend/call-traces.js';
 import type { Logger } from 'pino';
 import type { AiConfig } from '../config-ai.js';
 import { BackendClient } from '../backend/backend-client.js';
@@ -24,7 +26,7 @@ export interface AiRuntime {
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
 }
 
-export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger): AiRuntime {
+export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
   const stt: SttProvider = new DeepgramSttProvider({
     apiKey: config.deepgram.apiKey,
     baseUrl: config.deepgram.baseUrl,
@@ -45,17 +47,20 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
     logger: logger.child({ component: 'clip-cache' }),
     dir: config.clipCacheDir,
   });
-  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }) });
+  const traces = new CallTraces(tracer);
+  const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }), traces });
   const metrics = new TurnMetrics();
   const now = (): number => performance.now();
   return {
     // Both speak 8 kHz (the providers are opened at 8 kHz): a 16 kHz session adapts them.
-    factory: (context) =>
-      narrowbandAgent(context, (narrow) =>
+    factory: (context) => {
+      traces.begin(context.request.callId, context.request.traceparent);
+      return narrowbandAgent(context, (narrow) =>
         narrow.request.announcement
           ? new AnnouncerAgent(narrow, { tts, backend })
           : new AiAgent(narrow, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now }),
-      ),
+      );
+    },
     metrics,
     backend,
     probes: [

@@ -1,29 +1,37 @@
-// The AI agent of one call: a thin coordinator around the conversation state
-// machine. It turns audio, transcripts and provider streams into machine
-// events, and the machine's effects into provider calls, playout and backend
-// requests. Every agent turn has its own AbortController linked to the call's:
-// a barge-in aborts the turn (LLM and TTS) and clears the playout at once; an
-// abort is not an error.
+// The AI agent of one call: a thin coordinator. The conversation machine
+// (pure) decides; Turn objects do the work of each agent turn (LLM, TTS,
+// playback, cancellation); this class feeds the machine with what happens
+// (caller audio through the VAD and barge-in detector, transcripts, keys, the
+// turns' milestones, provider failures) and applies its effects: it creates,
+// cancels and releases turns, plays fillers and asks the backend to act.
+// Every turn has its own AbortController linked to the call's; a barge-in
+// cancels the turn and clears the playout at once; an abort is not an error.
 import type { Logger } from 'pino';
 import type { BackendClient } from '../backend/backend-client.js';
 import type { AgentContext, CallAgent } from './agent.js';
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { encodeUlaw } from '../codec/g711.js';
-import { AgentOutput, NO_TURN } from '../conversation/agent-output.js';
+import { AgentOutput } from '../conversation/agent-output.js';
 import { BargeInDetector } from '../conversation/barge-in.js';
 import type { ClipCache } from '../conversation/clip-cache.js';
 import { clipTexts } from '../conversation/clip-texts.js';
 import { ConversationMachine } from '../conversation/conversation-machine.js';
 import { conversationTools } from '../conversation/conversation-tools.js';
 import type { ClipName, ConversationEffect, ConversationEvent } from '../conversation/conversation-types.js';
-import { SentenceSplitter } from '../conversation/sentence-splitter.js';
+import { wordsNotSaidByAgent } from '../conversation/echo-words.js';
+import { SpeechChannel } from '../conversation/speech-channel.js';
 import { systemPrompt } from '../conversation/system-prompt.js';
-import { TURN_ONSET_MIN_SPEECH_MS, VoiceActivityDetector } from '../conversation/vad.js';
-import type { LlmProvider, SttProvider, SttStream, TtsProvider } from '../providers/types.js';
-import { AgentSpeech } from '../conversation/agent-speech.js';
+import { Turn } from '../conversation/turn.js';
 import type { TurnMetrics } from '../conversation/turn-metrics.js';
+import { TURN_ONSET_MIN_SPEECH_MS, VoiceActivityDetector } from '../conversation/vad.js';
+import { openResilientStt } from '../providers/resilient-stt.js';
+import type { LlmProvider, SttEvent, SttProvider, SttStream, ToolSpec, TtsFrame, TtsProvider } from '../providers/types.js';
 
 export interface ConversationTimings {
   bargeInMinMs: number;
+  /** Speech-to-text events that count as barge-in evidence (barge-in.ts). */
+  bargeInSttEvidence: 'off' | 'speech_started' | 'words';
+  bargeInSttMinMs: number;
   silenceRepromptMs: number;
   maxReprompts: number;
   maxCallMs: number;
@@ -43,8 +51,12 @@ export interface AiAgentDeps {
   now: () => number;
 }
 
-/** Conversation timers (silence, limits, filler) are checked every this many ticks. */
+/** Conversation timers (silence, limits, filler, key sequences) are checked every this many ticks. */
 const TIMER_EVERY_TICKS = 5;
+/** A key sequence without '#' ends after this long without a key. */
+const KEYPAD_GAP_MS = 2_000;
+/** Recognized words the agent did not say that make a barge-in certain. */
+const STRONG_EVIDENCE_WORDS = 2;
 
 export class AiAgent implements CallAgent {
   readonly #context: AgentContext;
@@ -53,16 +65,15 @@ export class AiAgent implements CallAgent {
   readonly #machine: ConversationMachine;
   readonly #clips: Record<ClipName, string>;
   readonly #voice: string;
+  readonly #tools: readonly ToolSpec[];
   readonly #vad: VoiceActivityDetector;
   readonly #bargeIn: BargeInDetector;
   readonly #output: AgentOutput;
+  readonly #speech: SpeechChannel;
   readonly #call = new AbortController();
-  readonly #turnControllers = new Map<number, AbortController>();
-  readonly #splitters = new Map<number, SentenceSplitter>();
-  readonly #speech: AgentSpeech;
-  readonly #answerTurns = new Set<number>();
-  readonly #ulaw = new Uint8Array(160);
-  readonly #lastAgentFrame = new Int16Array(160);
+  readonly #turns = new Map<number, Turn>();
+  readonly #ulaw = new Uint8Array(SAMPLES_PER_FRAME_8K);
+  readonly #lastAgentFrame = new Int16Array(SAMPLES_PER_FRAME_8K);
   #agentFrameFresh = false;
   #stt: SttStream | null = null;
   /**
@@ -81,6 +92,7 @@ export class AiAgent implements CallAgent {
     const agent = context.request.agent;
     this.#voice = agent.voice;
     this.#clips = clipTexts(agent);
+    this.#tools = conversationTools(agent.transferTarget !== null);
     this.#machine = new ConversationMachine(
       {
         systemPrompt: systemPrompt(agent, context.request.caller.from, new Date()),
@@ -89,31 +101,22 @@ export class AiAgent implements CallAgent {
         maxReprompts: deps.timings.maxReprompts,
         maxCallMs: deps.timings.maxCallMs,
         fillerAfterMs: deps.timings.fillerAfterMs,
+        keypadActions: agent.keypadActions ?? {},
+        keypadGapMs: KEYPAD_GAP_MS,
       },
       this.#clips,
     );
     this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
-    this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs });
-    this.#output = new AgentOutput(context, {
-      firstSent: (turn, atMs) => this.#dispatch({ type: 'agent_audio_sent', turn, atMs }),
-      drained: (turn, atMs) => {
-        this.#output.forget(turn);
-        this.#dispatch({ type: 'agent_audio_done', turn, atMs });
-      },
-    });
-    this.#speech = new AgentSpeech({
+    this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs });
+    this.#output = new AgentOutput(context);
+    this.#speech = new SpeechChannel({
       tts: deps.tts,
       voice: this.#voice,
       signal: this.#call.signal,
       now: deps.now,
       logger: this.#log,
-      listener: {
-        firstAudio: (turn, atMs) => this.#dispatch({ type: 'tts_first_audio', turn, atMs }),
-        segment: (turn, text) => this.#output.addSegment(turn, text),
-        frame: (turn, frame) => this.#output.enqueue(turn, frame),
-        done: (turn) => this.#output.end(turn, this.#deps.now()),
-        failed: (error) => this.#providerFailed('tts', error),
-      },
+      onReconnect: () => deps.metrics.countRecovery('tts'),
+      onDown: (error) => this.#providerFailed('tts', error),
     });
     deps.clips.warm(this.#voice, Object.values(this.#clips));
     void this.#openProviders();
@@ -142,10 +145,9 @@ export class AiAgent implements CallAgent {
     this.#agentFrameFresh = false;
     const barge = this.#bargeIn.process(frame, agentFrame, atMs);
     // Decided now (the detector's decidedAtMs is the end of the frame's audio time, 20 ms ahead).
-    if (barge && this.#output.audible) this.#interrupt(barge.onsetMs, atMs);
+    if (barge && this.#output.audible) this.#dispatch({ type: 'barge_in', atMs, onsetMs: barge.onsetMs, playedText: this.#heard() });
 
     if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible: this.#output.audible });
-    this.#output.pump();
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {
@@ -154,53 +156,80 @@ export class AiAgent implements CallAgent {
     this.#output.onSent(atMs);
   }
 
+  onDtmf(digit: string): void {
+    if (this.#closed) return;
+    this.#dispatch({ type: 'dtmf', digit, atMs: this.#deps.now(), playedText: this.#heard() });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#call.abort();
+    for (const turn of this.#turns.values()) turn.cancel();
+    this.#turns.clear();
     await Promise.allSettled([this.#stt?.close(), this.#speech.close()]);
   }
 
   // ---- providers ------------------------------------------------------------
 
   async #openProviders(): Promise<void> {
-    const { stt, tts, timings } = this.#deps;
+    const { stt, timings, now, metrics } = this.#deps;
     const signal = this.#call.signal;
     const [sttResult, ttsResult] = await Promise.allSettled([
-      stt.open({
-        encoding: 'mulaw',
-        sampleRate: 8000,
-        language: this.#context.request.agent.language,
-        endpointingMs: timings.sttEndpointingMs,
-        utteranceEndMs: timings.sttUtteranceEndMs,
+      openResilientStt({
+        provider: stt,
+        stream: {
+          encoding: 'mulaw',
+          sampleRate: 8000,
+          language: this.#context.request.agent.language,
+          endpointingMs: timings.sttEndpointingMs,
+          utteranceEndMs: timings.sttUtteranceEndMs,
+        },
         signal,
+        now,
+        onReconnect: (cause) => {
+          metrics.countRecovery('stt');
+          this.#log.warn({ err: cause }, 'speech-to-text stream dropped; a new one took over');
+        },
       }),
-      tts.open({ voice: this.#voice, signal }),
+      this.#speech.start(),
     ]);
     if (this.#closed) {
       if (sttResult.status === 'fulfilled') await sttResult.value.close();
-      if (ttsResult.status === 'fulfilled') await ttsResult.value.close();
       return;
     }
     if (sttResult.status === 'fulfilled') {
       this.#stt = sttResult.value;
       void this.#pumpStt(sttResult.value);
     } else this.#providerFailed('stt', sttResult.reason);
-    if (ttsResult.status === 'fulfilled') this.#speech.attach(ttsResult.value);
-    else this.#providerFailed('tts', ttsResult.reason);
+    if (ttsResult.status === 'rejected') this.#providerFailed('tts', ttsResult.reason);
   }
 
   async #pumpStt(stream: SttStream): Promise<void> {
     try {
-      for await (const event of stream.events) {
-        if (event.type === 'final') {
-          this.#dispatch({ type: 'stt_final', text: event.text, speechFinal: event.speechFinal, atMs: event.atMs });
-        } else if (event.type === 'utterance_end') {
-          this.#dispatch({ type: 'stt_utterance_end', atMs: event.atMs });
-        }
-      }
+      for await (const event of stream.events) this.#onStt(event);
     } catch (error) {
       this.#providerFailed('stt', error);
+    }
+  }
+
+  #onStt(event: SttEvent): void {
+    switch (event.type) {
+      case 'final':
+        this.#dispatch({ type: 'stt_final', text: event.text, speechFinal: event.speechFinal, atMs: event.atMs });
+        return;
+      case 'utterance_end':
+        this.#dispatch({ type: 'stt_utterance_end', atMs: event.atMs });
+        return;
+      case 'speech_started':
+        if (this.#deps.timings.bargeInSttEvidence !== 'off') this.#bargeIn.corroborate(event.audioMs, false);
+        return;
+      case 'interim':
+        if (this.#deps.timings.bargeInSttEvidence === 'words') {
+          const strong = wordsNotSaidByAgent(event.text, this.#heard()) >= STRONG_EVIDENCE_WORDS;
+          this.#bargeIn.corroborate(event.audioStartMs, strong);
+        }
+        return;
     }
   }
 
@@ -209,7 +238,7 @@ export class AiAgent implements CallAgent {
     // ProviderError messages name the vendor and what failed, never a key.
     const message = error instanceof Error ? error.message : 'unknown provider failure';
     this.#log.error({ provider, error: message }, 'provider failed during the call');
-    const event = { type: 'provider_error' as const, provider, error: message, atMs: this.#deps.now() };
+    const event = { type: 'provider_error' as const, provider, error: message, atMs: this.#deps.now(), playedText: this.#heard() };
     if (this.#started) this.#dispatch(event);
     else this.#failuresBeforeStart.push(event);
   }
@@ -219,26 +248,25 @@ export class AiAgent implements CallAgent {
   #dispatch(event: ConversationEvent): void {
     if (this.#closed) return;
     for (const effect of this.#machine.handle(event)) this.#apply(effect);
+    // A turn whose audio was all heard is over: its resources go.
+    if (event.type === 'agent_audio_done' && this.#machine.currentTurn !== event.turn) this.#release(event.turn);
   }
 
   #apply(effect: ConversationEffect): void {
     const callId = this.#context.request.callId;
     switch (effect.type) {
       case 'play_clip':
-        void this.#playClip(effect.turn, effect.clip);
+        this.#playClip(effect.turn, effect.clip);
         return;
       case 'start_llm':
-        this.#answerTurns.add(effect.turn);
-        void this.#runLlm(effect.turn, effect.messages);
+        this.#turn(effect.turn).startRound(effect.messages);
         return;
-      case 'finish_speech': {
-        const rest = this.#splitters.get(effect.turn)?.flush();
-        if (rest) this.#speech.speak(effect.turn, rest);
-        this.#speech.finish(effect.turn);
+      case 'finish_speech':
+        this.#turns.get(effect.turn)?.finishSpeech();
         return;
-      }
       case 'cancel_turn':
-        this.#cancelTurn(effect.turn);
+        this.#release(effect.turn);
+        this.#output.clear();
         return;
       case 'report_turn':
         if (effect.turn.role === 'agent' && effect.turn.latency) this.#deps.metrics.record(effect.turn.latency);
@@ -256,71 +284,61 @@ export class AiAgent implements CallAgent {
     }
   }
 
-  async #playClip(turn: number, clip: ClipName): Promise<void> {
+  #turn(seq: number): Turn {
+    let turn = this.#turns.get(seq);
+    if (!turn) {
+      turn = new Turn({
+        seq,
+        callSignal: this.#call.signal,
+        llm: this.#deps.llm,
+        tools: this.#tools,
+        speech: this.#speech,
+        output: this.#output,
+        now: this.#deps.now,
+        logger: this.#log,
+        emit: (event) => this.#dispatch(event),
+        failed: (provider, error) => this.#providerFailed(provider, error),
+        retried: () => this.#deps.metrics.countRecovery('llm'),
+      });
+      this.#turns.set(seq, turn);
+    }
+    return turn;
+  }
+
+  #release(seq: number): void {
+    this.#turns.get(seq)?.cancel();
+    this.#turns.delete(seq);
+  }
+
+  /** What the caller heard of the turn in progress. */
+  #heard(): string {
+    const seq = this.#machine.currentTurn;
+    return seq === null ? '' : (this.#turns.get(seq)?.heard() ?? '');
+  }
+
+  #playClip(seq: number, clip: ClipName): void {
     const text = this.#clips[clip];
-    const tag = clip === 'filler' || clip === 'filler_more' ? NO_TURN : turn;
+    const frames = this.#clipFrames(clip, text);
+    if (clip === 'filler' || clip === 'filler_more') {
+      // Belongs to no turn's words; stops when the answer it fills is cancelled.
+      const signal = this.#turn(seq).signal;
+      void frames.then((audio) => this.#output.play(audio, null, signal)).catch((error: unknown) => this.#log.warn({ err: error }, 'filler not played'));
+      return;
+    }
+    // A clip of its own is a whole turn; a clip inside an answer (a goodbye without words) waits for finish_speech.
+    const own = !this.#turns.has(seq);
+    const turn = this.#turn(seq);
+    turn.playClip(text, frames);
+    if (own) turn.finishSpeech();
+  }
+
+  async #clipFrames(clip: ClipName, text: string): Promise<readonly TtsFrame[]> {
     const audio = this.#deps.clips.peek(this.#voice, text) ?? (await this.#deps.clips.get(this.#voice, text).catch(() => null));
-    if (this.#closed) return;
-    if (tag !== NO_TURN) this.#output.addSegment(tag, text);
-    if (audio) for (const frame of audio.frames) this.#output.enqueue(tag, frame);
-    else this.#log.warn({ clip }, 'clip unavailable; nothing played');
-    // A clip turn of its own is complete once its audio is queued; a clip inside an answer waits for finish_speech.
-    if (tag !== NO_TURN && !this.#answerTurns.has(turn)) this.#output.end(turn, this.#deps.now());
+    if (!audio) this.#log.warn({ clip }, 'clip unavailable; nothing played');
+    return audio?.frames ?? [];
   }
 
-  async #runLlm(turn: number, messages: Parameters<LlmProvider['stream']>[0]['messages']): Promise<void> {
-    // One controller per LLM round, linked to the call's for the round only (a
-    // listener per turn left on the call's signal would pile up over a long call).
-    const controller = new AbortController();
-    this.#turnControllers.set(turn, controller);
-    const abortRound = (): void => controller.abort();
-    this.#call.signal.addEventListener('abort', abortRound, { once: true });
-    const signal = controller.signal;
-    let splitter = this.#splitters.get(turn);
-    if (!splitter) {
-      splitter = new SentenceSplitter();
-      this.#splitters.set(turn, splitter);
-    }
-    const tools = conversationTools(this.#context.request.agent.transferTarget !== null);
-    let first = true;
-    try {
-      for await (const event of this.#deps.llm.stream({ messages, tools, signal })) {
-        if (signal.aborted) return;
-        if (event.type === 'text') {
-          if (first) {
-            first = false;
-            this.#dispatch({ type: 'llm_first_token', turn, atMs: event.atMs });
-          }
-          this.#dispatch({ type: 'llm_text', turn, delta: event.delta });
-          for (const sentence of splitter.push(event.delta)) this.#speech.speak(turn, sentence);
-        } else if (event.type === 'tool_call') {
-          this.#dispatch({ type: 'llm_tool_call', turn, id: event.id, name: event.name, arguments: event.arguments });
-        }
-      }
-      if (!signal.aborted) this.#dispatch({ type: 'llm_done', turn, atMs: this.#deps.now() });
-    } catch (error) {
-      if (!signal.aborted) this.#providerFailed('llm', error);
-    } finally {
-      this.#call.signal.removeEventListener('abort', abortRound);
-      if (this.#turnControllers.get(turn) === controller) this.#turnControllers.delete(turn);
-    }
-  }
-
-  #interrupt(onsetMs: number, atMs: number): void {
-    const turn = this.#machine.currentTurn;
-    const playedText = turn === null ? '' : this.#output.heard(turn);
-    this.#dispatch({ type: 'barge_in', atMs, onsetMs, playedText });
-  }
-
-  #cancelTurn(turn: number): void {
-    this.#turnControllers.get(turn)?.abort();
-    this.#turnControllers.delete(turn);
-    this.#splitters.delete(turn);
-    this.#speech.cancel(turn);
-    this.#output.cancel(turn);
-    this.#output.forget(turn);
-  }
-
+  /** Runs to the end whatever happens to its turn (must-deliver); a tool call's answer goes back to the machine. */
   async #act(effect: Extract<ConversationEffect, { type: 'action' }>): Promise<void> {
     const callId = this.#context.request.callId;
     const result = await this.#deps.backend.action(callId, effect.action);
@@ -329,7 +347,7 @@ export class AiAgent implements CallAgent {
       return;
     }
     if (!result.ok && effect.action.type === 'transfer') {
-      // Nobody is left to talk to the caller: end the call rather than leave dead air.
+      // The system's own transfer (a provider down): nobody is left to talk to the caller.
       this.#log.error({ message: result.message }, 'transfer failed; ending the call');
       await this.#deps.backend.action(callId, { type: 'hangup', reason: 'provider_failure' });
     }

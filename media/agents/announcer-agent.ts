@@ -48,8 +48,9 @@ export class AnnouncerAgent implements CallAgent {
     if (this.#allQueued && this.#sent >= this.#queued) this.#report(true);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#call.abort();
+    return Promise.resolve();
   }
 
   async #announce(): Promise<void> {
@@ -83,8 +84,7 @@ export class AnnouncerAgent implements CallAgent {
   async #enqueue(frame: TtsFrame): Promise<void> {
     const play = (): boolean => (frame.kind === 'ulaw' ? this.#context.playUlaw(frame.payload) : this.#context.play(frame.samples));
     while (!play()) {
-      if (this.#call.signal.aborted) return;
-      await new Promise<void>((resolve) => this.#context.onSpace(resolve));
+      if (!(await this.#context.space(this.#call.signal))) return;
     }
     this.#queued += 1;
   }

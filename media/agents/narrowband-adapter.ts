@@ -27,7 +27,7 @@ export function narrowbandAgent(context: AgentContext, create: (context: AgentCo
 
   const play = (frame: Int16Array): boolean => {
     // Convert only what the queue takes: a refused frame is offered again and must not enter the
-    // resampler twice. The full queue still sees the offer, so that it calls onSpace later.
+    // resampler twice.
     if (context.freeFrames <= 0) return context.play(agentWide);
     agentUp.processInto(frame, agentWide);
     return context.play(agentWide);
@@ -50,7 +50,7 @@ export function narrowbandAgent(context: AgentContext, create: (context: AgentCo
       // Barge-in: the next words must not start with the tail of the interrupted ones.
       agentUp = new Resampler(NARROWBAND, wideRate);
     },
-    onSpace: (listener) => context.onSpace(listener),
+    space: (signal) => context.space(signal),
   };
   const agent = create(narrow);
   return {
@@ -62,6 +62,9 @@ export function narrowbandAgent(context: AgentContext, create: (context: AgentCo
       if (!agent.onAgentFrameSent) return;
       sentDown.processInto(frame, sentNarrow);
       agent.onAgentFrameSent(sentNarrow, atMs);
+    },
+    onDtmf(digit, durationMs) {
+      agent.onDtmf?.(digit, durationMs);
     },
     close: () => agent.close(),
   };

@@ -1,5 +1,5 @@
-// Streaming rational sample-rate conversion between the gateway's rates
-// (8, 16 and 24 kHz) by a polyphase FIR interpolator/decimator (R. E.
+// Streaming rational sample-rate conversion by a polyphase FIR
+// interpolator/decimator (R. E.
 // Crochiere and L. R. Rabiner, "Multirate Digital Signal Processing", 1983,
 // chapter 3: conversion by L/M with one filter at L x input rate, computing only
 // the outputs kept after decimation; each output uses one of the L phases).
@@ -16,15 +16,20 @@
 // whole number of 20 ms of input the output is exactly input.length * L / M
 // samples (no drift); other lengths give floor/ceil counts that add up.
 //
+// The gateway converts between its rates (8, 16 and 24 kHz); any pair of
+// integer rates whose reduced ratio L/M has L <= MAX_UP_FACTOR works (the demo
+// brings espeak-ng's 22.05 kHz to 8 kHz: L/M = 160/441).
+//
 // Coefficients are computed once per ratio and shared by every instance.
 import { kaiserBeta, kaiserLowPass, kaiserOrder } from './fir-design.js';
-import type { SampleRate } from './frame.js';
 
 const STOPBAND_ATTENUATION_DB = 65;
 const CUTOFF_FRACTION_OF_LOWER_RATE = 0.45;
 const TRANSITION_FRACTION_OF_LOWER_RATE = 0.1;
 /** The dot product runs four independent sums: floating-point adds cannot be reordered otherwise. */
 const UNROLL = 4;
+/** Phases and input steps are kept in bytes (nextPhase, inputAdvance). */
+export const MAX_UP_FACTOR = 256;
 
 interface PolyphaseDesign {
   readonly upFactor: number;
@@ -46,10 +51,13 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-function designPolyphase(fromRate: SampleRate, toRate: SampleRate): PolyphaseDesign {
+function designPolyphase(fromRate: number, toRate: number): PolyphaseDesign {
   const divisor = gcd(fromRate, toRate);
   const upFactor = toRate / divisor;
   const downFactor = fromRate / divisor;
+  if (upFactor > MAX_UP_FACTOR || Math.ceil(downFactor / upFactor) > 0xff) {
+    throw new RangeError(`cannot convert ${fromRate} Hz to ${toRate} Hz: the ratio ${upFactor}/${downFactor} is too fine`);
+  }
   const filterRateHz = fromRate * upFactor;
   const lowerRate = Math.min(fromRate, toRate);
 
@@ -89,7 +97,7 @@ function designPolyphase(fromRate: SampleRate, toRate: SampleRate): PolyphaseDes
   return { upFactor, downFactor, tapsPerPhase, coefficients, nextPhase, inputAdvance, delaySamples: centre / downFactor };
 }
 
-function sharedDesign(fromRate: SampleRate, toRate: SampleRate): PolyphaseDesign {
+function sharedDesign(fromRate: number, toRate: number): PolyphaseDesign {
   const key = `${fromRate}>${toRate}`;
   let design = designs.get(key);
   if (design === undefined) {
@@ -103,8 +111,8 @@ function sharedDesign(fromRate: SampleRate, toRate: SampleRate): PolyphaseDesign
 const INITIAL_INPUT_CAPACITY = 480;
 
 export class Resampler {
-  readonly fromRate: SampleRate;
-  readonly toRate: SampleRate;
+  readonly fromRate: number;
+  readonly toRate: number;
   /** L: interpolation factor of the rational ratio toRate / fromRate = L / M. */
   readonly upFactor: number;
   /** M: decimation factor. */
@@ -122,7 +130,11 @@ export class Resampler {
   #nextInputIndex = 0;
   #nextPhase = 0;
 
-  constructor(fromRate: SampleRate, toRate: SampleRate) {
+  /** Rates in Hz, positive integers (the gateway's are SampleRate). */
+  constructor(fromRate: number, toRate: number) {
+    for (const rate of [fromRate, toRate]) {
+      if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`a sample rate must be a positive integer of Hz, got ${rate}`);
+    }
     if (fromRate === toRate) throw new RangeError(`no conversion needed from ${fromRate} Hz to ${toRate} Hz`);
     this.fromRate = fromRate;
     this.toRate = toRate;
@@ -207,4 +219,78 @@ export class Resampler {
     this.#nextInputIndex = 0;
     this.#nextPhase = 0;
   }
+}
+
+/**
+ * A Resampler whose output is time-aligned with its input: the filter's delay is
+ * dropped from the start, and finish() pushes the last outputs out with silence,
+ * so N input samples give exactly floor(N * toRate / fromRate) outputs. For
+ * audio with an end (an utterance, a recording); a call's stream uses a Resampler.
+ */
+export class AlignedResampler {
+  readonly #resampler: Resampler;
+  #warmupLeft: number;
+  #inputSamples = 0;
+  #outputSamples = 0;
+
+  constructor(fromRate: number, toRate: number) {
+    this.#resampler = new Resampler(fromRate, toRate);
+    this.#warmupLeft = this.#resampler.delaySamples;
+  }
+
+  /** The aligned outputs `input` completes (fewer than a Resampler's while the delay is skipped). */
+  process(input: Int16Array): Int16Array {
+    this.#inputSamples += input.length;
+    return this.#aligned(this.#resampler.process(input));
+  }
+
+  /** The remaining outputs of the audio; the instance starts afresh. */
+  finish(): Int16Array {
+    const { fromRate, toRate, downFactor, delaySamples } = this.#resampler;
+    const wanted = Math.floor((this.#inputSamples * toRate) / fromRate);
+    const tail: Int16Array[] = [];
+    let needed = this.#inputSamples === 0 ? 0 : this.#warmupLeft + Math.max(0, wanted - this.#outputSamples);
+    const zeros = new Int16Array(downFactor * (delaySamples + 1));
+    while (needed > 0) {
+      const out = this.#resampler.process(zeros);
+      const keep = Math.min(out.length, needed);
+      needed -= keep;
+      tail.push(this.#aligned(out.subarray(0, keep)));
+    }
+    this.reset();
+    return concatSamples(tail);
+  }
+
+  reset(): void {
+    this.#resampler.reset();
+    this.#warmupLeft = this.#resampler.delaySamples;
+    this.#inputSamples = 0;
+    this.#outputSamples = 0;
+  }
+
+  #aligned(output: Int16Array): Int16Array {
+    const skip = Math.min(this.#warmupLeft, output.length);
+    this.#warmupLeft -= skip;
+    const kept = output.subarray(skip);
+    this.#outputSamples += kept.length;
+    return kept;
+  }
+}
+
+function concatSamples(parts: readonly Int16Array[]): Int16Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Int16Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** A whole recording converted at once, time-aligned: floor(n * toRate / fromRate) samples. */
+export function resampleRecording(input: Int16Array, fromRate: number, toRate: number): Int16Array {
+  if (fromRate === toRate) return input.slice();
+  const resampler = new AlignedResampler(fromRate, toRate);
+  return concatSamples([resampler.process(input), resampler.finish()]);
 }

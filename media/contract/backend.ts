@@ -32,6 +32,8 @@ export const TurnReport = z.object({
   /** The caller cut the agent off; `text` holds only what was actually played. */
   interrupted: z.boolean(),
   latency: TurnLatency.nullable(),
+  /** Keys the caller pressed in this (caller) turn, in order; absent or null when none. */
+  dtmf: z.string().regex(/^[0-9A-D*#]{1,64}$/).nullable().optional(),
 });
 export type TurnReport = z.infer<typeof TurnReport>;
 

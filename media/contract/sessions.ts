@@ -9,6 +9,7 @@
 //   PUT    /sessions/:id/agent       AgentSettings         -> 200 SessionInfo
 //                                     (a new agent takes over the call with these settings)
 //   GET    /sessions/:id/stats                             -> 200 SessionStats
+//   POST   /sessions/:id/dtmf        DtmfRequest           -> 204 (a key the caller pressed)
 //   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
 //   GET    /sessions                                       -> 200 ListSessionsResponse
 //   GET    /stats                                          -> 200 GatewayStats
@@ -18,6 +19,7 @@
 // Every route but /health requires `authorization: Bearer <MEDIA_GATEWAY_TOKEN>`.
 // Errors answer with ApiErrorBody and one of the codes in MEDIA_ERROR_CODES.
 import { z } from 'zod';
+import { TraceParent } from './trace-parent.js';
 
 export const MEDIA_AUTH_HEADER = 'authorization';
 export const bearer = (token: string): string => `Bearer ${token}`;
@@ -40,6 +42,14 @@ export const MEDIA_FORMATS = ['ulaw', 'slin', 'slin16'] as const;
 export const MediaFormat = z.enum(MEDIA_FORMATS);
 export type MediaFormat = z.infer<typeof MediaFormat>;
 
+/** A key of the phone keypad as DTMF carries it (ARI ChannelDtmfReceived `digit`). */
+export const DtmfDigit = z.string().regex(/^[0-9A-D*#]$/, { error: 'must be one of 0-9, A-D, * or #' });
+
+/** What a key does at once, without the language model (per business). */
+export const KEYPAD_ACTIONS = ['transfer', 'end_call'] as const;
+export const KeypadActions = z.record(DtmfDigit, z.enum(KEYPAD_ACTIONS));
+export type KeypadActions = z.infer<typeof KeypadActions>;
+
 /** What the agent needs to know about the business it speaks for. */
 export const AgentSettings = z.object({
   businessName: z.string().min(1),
@@ -49,6 +59,8 @@ export const AgentSettings = z.object({
   language: z.string().min(2),
   timezone: z.string().min(1),
   transferTarget: z.string().nullable(),
+  /** Keys that act at once when pressed first, e.g. {"0": "transfer"}; absent means none. */
+  keypadActions: KeypadActions.optional(),
 });
 export type AgentSettings = z.infer<typeof AgentSettings>;
 
@@ -71,6 +83,8 @@ export const CreateSessionRequest = z
     transport: MediaTransport.default('rtp'),
     caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
     agent: AgentSettings,
+    /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
+    traceparent: TraceParent.optional(),
     /** Set: the session announces this and takes no part in a conversation. */
     announcement: Announcement.nullable().default(null),
     /** Whether to record the leg (announcement legs are not recorded). Default true. */
@@ -95,6 +109,14 @@ export const CreateSessionResponse = z.object({
   rtp: RtpEndpoint.nullable(),
 });
 export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
+
+/** A key the caller pressed, as the backend saw it in ARI's ChannelDtmfReceived. */
+export const DtmfRequest = z.object({
+  digit: DtmfDigit,
+  /** How long the key was held (ARI `duration_ms`). */
+  durationMs: z.number().int().min(0).max(600_000),
+});
+export type DtmfRequest = z.infer<typeof DtmfRequest>;
 
 /** Asterisk's media websocket for the call: `ws://<asterisk>:8088/media/<MEDIA_WEBSOCKET_CONNECTION_ID>`. */
 export const WebSocketRemote = z.object({
@@ -214,5 +236,6 @@ export const sessionPaths = {
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
   agent: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/agent`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
+  dtmf: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/dtmf`,
   one: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`,
 } as const;

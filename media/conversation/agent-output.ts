@@ -1,149 +1,91 @@
-// The agent's outgoing audio, turn by turn: frames wait here until the
-// session's playout queue has room (backpressure: never dropped), and every
-// frame sent is attributed to its turn. That tells the conversation when a
-// turn's first packet left (voice-to-voice latency), when all of it was heard
-// (the turn is over), and what the caller heard when they cut in.
+// The agent's outgoing audio, pulled: a source (a turn's speech, a filler
+// clip) is read one frame at a time, and the next frame is taken only once the
+// session's playout queue has room (`await space(signal)`), so nothing piles up
+// here: what the vendor sent ahead waits in the source's own bounded stream.
+//
+// Sources play one after another, each whole: a source takes the output when
+// its first frame is ready (a filler needed while the answer is being
+// synthesized plays at once, the answer follows it) and keeps it to its end.
+// Every frame handed to the playout queue is attributed to its source's
+// account, so the account learns when its first packet left and how much of
+// it the caller heard (turn-playout.ts).
 import type { AgentContext } from '../agents/agent.js';
 import type { TtsFrame } from '../providers/types.js';
-import { playedText } from './played-text.js';
 
-export interface AgentOutputListener {
-  /** The first packet of `turn` left for Asterisk. */
-  firstSent(turn: number, atMs: number): void;
-  /** Everything of an ended turn was sent (or it ended with nothing to send). */
-  drained(turn: number, atMs: number): void;
+/** What follows a source's frames to the wire. */
+export interface PlayoutAccount {
+  /** One of its frames left as RTP (`atMs`: when it was sent). */
+  onSent(atMs: number): void;
 }
-
-interface TurnAudio {
-  segments: { text: string; frames: number }[];
-  sent: number;
-  /** Frames of this turn waiting here or in the playout queue. */
-  outstanding: number;
-  ended: boolean;
-  cancelled: boolean;
-}
-
-interface PendingFrame {
-  turn: number;
-  frame: TtsFrame;
-}
-
-/** Frames that belong to no turn (the filler while an answer is prepared). */
-export const NO_TURN = -1;
 
 export class AgentOutput {
   readonly #context: AgentContext;
-  readonly #listener: AgentOutputListener;
-  readonly #turns = new Map<number, TurnAudio>();
-  readonly #pending: PendingFrame[] = [];
-  /** Turn of each frame now in the playout queue, oldest first. */
-  readonly #inPlayout: number[] = [];
-  #waitingForSpace = false;
+  /** Account of each frame now in the playout queue, oldest first (null: a frame no one accounts for). */
+  readonly #inPlayout: (PlayoutAccount | null)[] = [];
+  /** The end of the source holding the output (or of the last one waiting for it). */
+  #turnOf: Promise<void> = Promise.resolve();
+  /** A source holds a frame it could not queue yet (the queue is full). */
+  #waitingForRoom = 0;
 
-  constructor(context: AgentContext, listener: AgentOutputListener) {
+  constructor(context: AgentContext) {
     this.#context = context;
-    this.#listener = listener;
   }
 
-  /** Agent audio is queued or playing: what the caller hears now is the agent. */
+  /** Agent audio is queued or about to be: what the caller hears now is the agent. */
   get audible(): boolean {
-    return this.#inPlayout.length > 0 || this.#pending.length > 0;
+    return this.#inPlayout.length > 0 || this.#waitingForRoom > 0;
   }
 
-  /** Starts a text segment of `turn` (a sentence or a clip); frames enqueued next belong to it. */
-  addSegment(turn: number, text: string): void {
-    this.#turn(turn).segments.push({ text, frames: 0 });
-  }
-
-  enqueue(turn: number, frame: TtsFrame): void {
-    if (turn !== NO_TURN) {
-      const audio = this.#turn(turn);
-      if (audio.cancelled) return;
-      const segment = audio.segments.at(-1);
-      if (segment) segment.frames += 1;
-      audio.outstanding += 1;
+  /**
+   * Plays `source` after the sources before it; resolves once its last frame
+   * is queued, or as soon as `signal` aborts (what it queued stays queued:
+   * clear() drops it). A failing source rejects after its earlier frames.
+   */
+  async play(source: AsyncIterable<TtsFrame> | Iterable<TtsFrame>, account: PlayoutAccount | null, signal: AbortSignal): Promise<void> {
+    let release: (() => void) | null = null;
+    try {
+      for await (const frame of source) {
+        if (signal.aborted) return;
+        release ??= await this.#takeTurn();
+        if (signal.aborted || !(await this.#queue(frame, account, signal))) return;
+      }
+    } finally {
+      if (release !== null) {
+        this.#context.endOfSpeech();
+        release();
+      }
     }
-    this.#pending.push({ turn, frame });
-    this.pump();
   }
 
-  /** No more audio will come for `turn`; it drains once what is queued was sent. */
-  end(turn: number, atMs: number): void {
-    const audio = this.#turn(turn);
-    audio.ended = true;
-    this.#maybeDrained(turn, audio, atMs);
-  }
-
-  /** Barge-in: drops everything queued here and in the playout queue, at once. */
-  cancel(turn: number): void {
-    const audio = this.#turns.get(turn);
-    if (audio) audio.cancelled = true;
-    this.#pending.length = 0;
+  /** Barge-in: drops everything queued, at once. */
+  clear(): void {
     this.#inPlayout.length = 0;
-    for (const other of this.#turns.values()) other.outstanding = 0;
     this.#context.clear();
-  }
-
-  /** What the caller heard of `turn` so far (whole sentences, then whole words). */
-  heard(turn: number): string {
-    const audio = this.#turns.get(turn);
-    return audio ? playedText(audio.segments, audio.sent).text : '';
   }
 
   /** A packet of agent audio left (from the session's tick). */
   onSent(atMs: number): void {
-    const turn = this.#inPlayout.shift();
-    if (turn === undefined || turn === NO_TURN) return;
-    const audio = this.#turns.get(turn);
-    if (!audio) return;
-    audio.sent += 1;
-    audio.outstanding -= 1;
-    if (audio.sent === 1) this.#listener.firstSent(turn, atMs);
-    this.#maybeDrained(turn, audio, atMs);
+    this.#inPlayout.shift()?.onSent(atMs);
   }
 
-  forget(turn: number): void {
-    this.#turns.delete(turn);
+  /** Waits for the sources ahead; resolves with the release of the output. */
+  #takeTurn(): Promise<() => void> {
+    const previous = this.#turnOf;
+    let release!: () => void;
+    this.#turnOf = new Promise<void>((resolve) => (release = resolve));
+    return previous.then(() => release);
   }
 
-  /** Moves waiting frames into the playout queue while it has room. */
-  pump(): void {
-    while (this.#pending.length > 0) {
-      const next = this.#pending[0]!;
-      // Tagged before it is handed over: the session may send it at once (a talk
-      // spurt starts without waiting for its slot) and report it sent from inside play().
-      this.#inPlayout.push(next.turn);
-      const accepted =
-        next.frame.kind === 'ulaw' ? this.#context.playUlaw(next.frame.payload) : this.#context.play(next.frame.samples);
-      if (!accepted) {
-        this.#inPlayout.pop();
-        if (!this.#waitingForSpace) {
-          this.#waitingForSpace = true;
-          this.#context.onSpace(() => {
-            this.#waitingForSpace = false;
-            this.pump();
-          });
-        }
-        return;
-      }
-      this.#pending.shift();
-    }
-  }
-
-  #turn(turn: number): TurnAudio {
-    let audio = this.#turns.get(turn);
-    if (!audio) {
-      audio = { segments: [], sent: 0, outstanding: 0, ended: false, cancelled: false };
-      this.#turns.set(turn, audio);
-    }
-    return audio;
-  }
-
-  #maybeDrained(turn: number, audio: TurnAudio, atMs: number): void {
-    if (audio.ended && !audio.cancelled && audio.outstanding === 0) {
-      audio.cancelled = true; // reported once
-      this.#context.endOfSpeech();
-      this.#listener.drained(turn, atMs);
+  async #queue(frame: TtsFrame, account: PlayoutAccount | null, signal: AbortSignal): Promise<boolean> {
+    for (;;) {
+      this.#waitingForRoom += 1;
+      const room = await this.#context.space(signal).finally(() => (this.#waitingForRoom -= 1));
+      if (!room) return false;
+      // Tagged before it is handed over, in the order the playout queue sends.
+      this.#inPlayout.push(account);
+      if (frame.kind === 'ulaw' ? this.#context.playUlaw(frame.payload) : this.#context.play(frame.samples)) return true;
+      // Another producer took the room first: wait again.
+      this.#inPlayout.pop();
     }
   }
 }

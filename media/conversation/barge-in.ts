@@ -31,6 +31,18 @@
 // while the agent is audible (it sent audio within the last echoTailMs): a
 // caller who was already talking when the agent started is reported as soon
 // as the agent starts. The conversation acts on it only while its turn plays.
+//
+// Evidence from the speech-to-text service (corroborate()) decides sooner
+// without more false barge-ins, because it never decides alone on the level
+// gate's doubtful frames:
+// - the service heard speech start (Deepgram SpeechStarted) near the onset of
+//   a local segment: corroboratedMinSpeechMs of gated speech is enough;
+// - the service recognized words the agent did not say (`strong`, judged by
+//   the caller against the agent's own words, so echo does not count): the
+//   caller is talking, even one the level gate holds back entirely.
+// Evidence counts for EVIDENCE_MAX_AGE_MS after it arrived, and only about
+// speech that began after the agent's current stretch of audio did (what the
+// service reports late about the caller's own turn is not an interruption).
 import { FRAME_MS, FULL_SCALE } from '../audio/frame.js';
 import {
   BARGE_IN_MIN_SPEECH_MS,
@@ -62,7 +74,14 @@ export interface BargeInOptions extends FrameClassifierOptions {
   readonly hangoverMs: number;
   /** Non-speech gap that abandons an unconfirmed onset. */
   readonly maxOnsetGapMs: number;
+  /** Caller speech needed when the speech-to-text service corroborates it. */
+  readonly corroboratedMinSpeechMs: number;
 }
+
+/** How far the service's onset may lie from the local one and still be the same speech. */
+const EVIDENCE_ONSET_TOLERANCE_MS = 500;
+/** Evidence older than this (since it arrived) no longer counts. */
+const EVIDENCE_MAX_AGE_MS = 1_500;
 
 export const DEFAULT_BARGE_IN_OPTIONS: Readonly<BargeInOptions> = Object.freeze({
   ...DEFAULT_VAD_OPTIONS,
@@ -74,6 +93,7 @@ export const DEFAULT_BARGE_IN_OPTIONS: Readonly<BargeInOptions> = Object.freeze(
   // Speech that passes the echo gate has more holes than speech itself (quiet
   // phonemes under the gate), so an onset survives a longer gap than in the VAD.
   maxOnsetGapMs: 100,
+  corroboratedMinSpeechMs: 60,
 });
 
 const SILENT_DBFS = -Infinity;
@@ -93,6 +113,11 @@ function meanSquareDbfs(frame: Int16Array): number {
 export class BargeInDetector {
   readonly #classifier: SpeechFrameClassifier;
   readonly #segmenter: SpeechSegmenter;
+  /** The same gated speech, confirmed sooner: what corroborated evidence needs. */
+  readonly #early: SpeechSegmenter;
+  #evidence: { onsetMs: number; strong: boolean; arrivedAtMs: number | null } | null = null;
+  /** When the agent's current stretch of audio began: only speech after it interrupts it. */
+  #agentAudibleSinceMs = Number.POSITIVE_INFINITY;
   readonly #echoReturnLossDb: number;
   readonly #echoMarginDb: number;
   /** Energy (dBFS) of the agent frame sent on each of the last ticks; -Infinity when silent. */
@@ -110,6 +135,7 @@ export class BargeInDetector {
     if (merged.echoTailMs < 0) throw new RangeError(`echoTailMs must be >= 0, got ${merged.echoTailMs}`);
     this.#classifier = new SpeechFrameClassifier(merged);
     this.#segmenter = new SpeechSegmenter(merged);
+    this.#early = new SpeechSegmenter({ ...merged, minSpeechMs: Math.min(merged.corroboratedMinSpeechMs, merged.minSpeechMs) });
     this.#echoReturnLossDb = merged.echoReturnLossDb;
     this.#echoMarginDb = merged.echoMarginDb;
     // The current tick plus every tick whose audio may still come back.
@@ -126,8 +152,10 @@ export class BargeInDetector {
     const ring = this.#agentLevels;
     ring[this.#agentIndex] = agentLevel;
     this.#agentIndex = (this.#agentIndex + 1) % ring.length;
-    if (agentLevel !== SILENT_DBFS) this.#ticksSinceAgentAudio = 0;
-    else if (this.#ticksSinceAgentAudio < ring.length) this.#ticksSinceAgentAudio++;
+    if (agentLevel !== SILENT_DBFS) {
+      if (this.#ticksSinceAgentAudio >= ring.length) this.#agentAudibleSinceMs = atMs;
+      this.#ticksSinceAgentAudio = 0;
+    } else if (this.#ticksSinceAgentAudio < ring.length) this.#ticksSinceAgentAudio++;
 
     let loudestAgentDbfs = SILENT_DBFS;
     for (let i = 0; i < ring.length; i++) if (ring[i]! > loudestAgentDbfs) loudestAgentDbfs = ring[i]!;
@@ -137,19 +165,55 @@ export class BargeInDetector {
     const callerSpeech = voice && this.#classifier.energyDbfs > echoGateDbfs;
 
     const event = this.#segmenter.update(callerSpeech, atMs);
-    if (event?.type === 'speech_end') this.#reportedThisSegment = false;
-    if (this.#reportedThisSegment || !this.#segmenter.speaking) return null;
-    if (this.#ticksSinceAgentAudio >= ring.length) return null;
+    const early = this.#early.update(callerSpeech, atMs);
+    const ended = event?.type === 'speech_end' || early?.type === 'speech_end';
+    if (ended && !this.#segmenter.speaking && !this.#early.speaking) this.#reportedThisSegment = false;
+    const evidence = this.#freshEvidence(atMs);
+    if (this.#reportedThisSegment || this.#ticksSinceAgentAudio >= ring.length) return null;
+    const onsetMs = this.#onsetToReport(evidence);
+    if (onsetMs === null) return null;
     this.#reportedThisSegment = true;
-    return { type: 'barge_in', onsetMs: this.#segmenter.speechStartedAtMs!, decidedAtMs: atMs + FRAME_MS };
+    this.#evidence = null;
+    return { type: 'barge_in', onsetMs, decidedAtMs: atMs + FRAME_MS };
+  }
+
+  /**
+   * The speech-to-text service heard the caller: speech starting at `onsetMs`
+   * (the call's clock), `strong` when it recognized words the agent did not say.
+   */
+  corroborate(onsetMs: number, strong: boolean): void {
+    this.#evidence = { onsetMs, strong, arrivedAtMs: null };
+  }
+
+  /** The onset of a barge-in decided now, or null. */
+  #onsetToReport(evidence: { onsetMs: number; strong: boolean } | null): number | null {
+    if (this.#segmenter.speaking) return this.#segmenter.speechStartedAtMs!;
+    const earlyOnsetMs = this.#early.speechStartedAtMs;
+    if (evidence === null) return null;
+    if (earlyOnsetMs !== null && Math.abs(evidence.onsetMs - earlyOnsetMs) <= EVIDENCE_ONSET_TOLERANCE_MS) return earlyOnsetMs;
+    return evidence.strong ? evidence.onsetMs : null;
+  }
+
+  /** Evidence that still counts: recent, and about speech since the agent began talking (not the turn it answers). */
+  #freshEvidence(atMs: number): { onsetMs: number; strong: boolean } | null {
+    const evidence = this.#evidence;
+    if (evidence === null) return null;
+    evidence.arrivedAtMs ??= atMs;
+    const silent = this.#ticksSinceAgentAudio >= this.#agentLevels.length;
+    if (!silent && evidence.onsetMs >= this.#agentAudibleSinceMs && atMs - evidence.arrivedAtMs <= EVIDENCE_MAX_AGE_MS) return evidence;
+    this.#evidence = null;
+    return null;
   }
 
   /** Forgets the caller's segment and the agent's recent audio; the line's noise floor is kept. */
   reset(): void {
     this.#segmenter.reset();
+    this.#early.reset();
+    this.#evidence = null;
     this.#agentLevels.fill(SILENT_DBFS);
     this.#agentIndex = 0;
     this.#ticksSinceAgentAudio = this.#agentLevels.length;
+    this.#agentAudibleSinceMs = Number.POSITIVE_INFINITY;
     this.#reportedThisSegment = false;
   }
 }

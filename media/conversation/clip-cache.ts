@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import type { TtsFrame, TtsProvider } from '../providers/types.js';
 
 export interface ClipAudio {
@@ -27,6 +28,9 @@ const DEFAULT_MAX_ENTRIES = 512;
 const DEFAULT_SYNTHESIS_TIMEOUT_MS = 10_000;
 const KIND_ULAW = 0;
 const KIND_PCM = 1;
+/** Clips are 8 kHz frames: a byte per mu-law sample, two per PCM16 sample. */
+const ULAW_FRAME_BYTES = SAMPLES_PER_FRAME_8K;
+const PCM_FRAME_BYTES = SAMPLES_PER_FRAME_8K * 2;
 
 export class ClipCache {
   readonly #options: ClipCacheOptions;
@@ -140,27 +144,27 @@ function copyFrame(frame: TtsFrame): TtsFrame {
 /** Disk format: one kind byte (0 mu-law, 1 PCM16 LE), then the frames back to back. */
 function encodeClip(clip: ClipAudio): Buffer {
   const kind = clip.frames[0]!.kind;
-  const frameBytes = kind === 'ulaw' ? 160 : 320;
+  const frameBytes = kind === 'ulaw' ? ULAW_FRAME_BYTES : PCM_FRAME_BYTES;
   const out = Buffer.alloc(1 + clip.frames.length * frameBytes);
   out[0] = kind === 'ulaw' ? KIND_ULAW : KIND_PCM;
   clip.frames.forEach((frame, i) => {
     const offset = 1 + i * frameBytes;
     if (frame.kind === 'ulaw') out.set(frame.payload, offset);
-    else for (let s = 0; s < 160; s += 1) out.writeInt16LE(frame.samples[s]!, offset + s * 2);
+    else for (let s = 0; s < SAMPLES_PER_FRAME_8K; s += 1) out.writeInt16LE(frame.samples[s]!, offset + s * 2);
   });
   return out;
 }
 
 function decodeClip(data: Buffer): ClipAudio | null {
   const kind = data[0];
-  const frameBytes = kind === KIND_ULAW ? 160 : kind === KIND_PCM ? 320 : 0;
+  const frameBytes = kind === KIND_ULAW ? ULAW_FRAME_BYTES : kind === KIND_PCM ? PCM_FRAME_BYTES : 0;
   if (frameBytes === 0 || (data.length - 1) % frameBytes !== 0 || data.length === 1) return null;
   const frames: TtsFrame[] = [];
   for (let offset = 1; offset < data.length; offset += frameBytes) {
-    if (kind === KIND_ULAW) frames.push({ kind: 'ulaw', payload: Uint8Array.from(data.subarray(offset, offset + 160)) });
+    if (kind === KIND_ULAW) frames.push({ kind: 'ulaw', payload: Uint8Array.from(data.subarray(offset, offset + ULAW_FRAME_BYTES)) });
     else {
-      const samples = new Int16Array(160);
-      for (let s = 0; s < 160; s += 1) samples[s] = data.readInt16LE(offset + s * 2);
+      const samples = new Int16Array(SAMPLES_PER_FRAME_8K);
+      for (let s = 0; s < SAMPLES_PER_FRAME_8K; s += 1) samples[s] = data.readInt16LE(offset + s * 2);
       frames.push({ kind: 'pcm', samples });
     }
   }

@@ -3,6 +3,16 @@
 import type { CallAction, TurnReport } from '../contract/backend.js';
 import type { ChatMessage } from '../providers/types.js';
 
+export interface LlmToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** Parsed JSON arguments. */
+  readonly arguments: unknown;
+}
+
+/** What a key can do without the LLM, per business (e.g. 0 = a person). */
+export type KeypadAction = 'transfer' | 'end_call';
+
 /** Short phrases synthesized once and cached (per business, voice and text). */
 export type ClipName = 'greeting' | 'reprompt' | 'goodbye' | 'apology' | 'transfer_notice' | 'filler' | 'filler_more';
 
@@ -21,16 +31,21 @@ export type ConversationEvent =
   | { type: 'stt_final'; text: string; speechFinal: boolean; atMs: number }
   | { type: 'stt_utterance_end'; atMs: number }
   | { type: 'llm_first_token'; turn: number; atMs: number }
-  | { type: 'llm_text'; turn: number; delta: string }
-  | { type: 'llm_tool_call'; turn: number; id: string; name: string; arguments: unknown }
-  | { type: 'llm_done'; turn: number; atMs: number }
+  /** One LLM round is over: everything it said and the tools it called (each once, complete). */
+  | { type: 'llm_done'; turn: number; atMs: number; text: string; toolCalls: readonly LlmToolCall[] }
   | { type: 'tts_first_audio'; turn: number; atMs: number }
   /** The first RTP packet carrying this turn's audio left for Asterisk. */
   | { type: 'agent_audio_sent'; turn: number; atMs: number }
   /** Everything queued for this turn (or clip) was played. */
   | { type: 'agent_audio_done'; turn: number; atMs: number }
   | { type: 'action_result'; turn: number; toolCallId: string; ok: boolean; message: string | null }
-  | { type: 'provider_error'; provider: 'stt' | 'llm' | 'tts'; error: string; atMs: number }
+  /**
+   * The caller pressed a key (the DTMF digit's end). Like a barge-in, it
+   * interrupts the agent: `playedText` is what the caller heard of the turn.
+   */
+  | { type: 'dtmf'; digit: string; atMs: number; playedText: string }
+  /** A provider failed for good; `playedText`: what the caller heard of the turn it cut off. */
+  | { type: 'provider_error'; provider: 'stt' | 'llm' | 'tts'; error: string; atMs: number; playedText: string }
   /** Periodic (every few ticks): silence, dead air and call-length limits. */
   | { type: 'tick'; atMs: number; agentAudible: boolean };
 
@@ -45,7 +60,10 @@ export type ConversationEffect =
   | { type: 'cancel_turn'; turn: number }
   | { type: 'report_turn'; turn: TurnReport }
   | { type: 'report_failure'; provider: 'stt' | 'llm' | 'tts'; error: string }
-  /** Ask the backend (it owns ARI); answers come back as action_result for tool calls. */
+  /**
+   * Ask the backend (it owns ARI). Must be delivered: it runs even when its
+   * turn is cancelled, and for a tool call its answer comes back as action_result.
+   */
   | { type: 'action'; turn: number; toolCallId: string | null; action: CallAction }
   /** Nothing more will happen on this call. */
   | { type: 'stop' };
@@ -59,4 +77,8 @@ export interface ConversationSettings {
   maxCallMs: number;
   /** Dead air limit while an answer is prepared: after this long with nothing audible, a short filler plays. */
   fillerAfterMs: number;
+  /** Keys that act at once, without the LLM (when pressed first). */
+  keypadActions: Readonly<Record<string, KeypadAction>>;
+  /** A key sequence without '#' ends after this long without a key. */
+  keypadGapMs: number;
 }

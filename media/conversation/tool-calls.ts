@@ -1,13 +1,16 @@
 // What the LLM's tool calls mean for the call (pure): the tool results to put
 // in the history, the backend actions to request now, and what happens once
-// the agent's words have been played.
+// the agent's words have been played. A transfer's reply is its real outcome:
+// it comes once the backend has tried (after the words), so a refused transfer
+// is told to the model and the call goes on.
 import type { CallAction } from '../contract/backend.js';
 import type { ChatMessage } from '../providers/types.js';
 import { TOOL_NAMES } from './conversation-tools.js';
 
 export type AfterSpeech =
   | { kind: 'hangup'; reason: 'agent_goodbye' | 'caller_silence' | 'max_duration' | 'provider_failure'; forced: boolean }
-  | { kind: 'transfer'; reason: string | null; forced: boolean };
+  /** `toolCallId`: the transfer the model asked for, whose outcome becomes that call's reply. */
+  | { kind: 'transfer'; reason: string | null; forced: boolean; toolCallId: string | null };
 
 export interface ToolCall {
   id: string;
@@ -26,18 +29,31 @@ export interface ToolPlan {
   needsAnotherRound: boolean;
 }
 
-const text = (value: unknown, max: number, fallback: string): string => String(value ?? '').slice(0, max) || fallback;
+const text = (value: unknown, max: number, fallback: string): string =>
+  (typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value)).slice(0, max) || fallback;
+
+/** Said when a call-ending tool came with other tools: their outcome must reach the caller first. */
+export const ENDING_NOT_ALONE =
+  'Not done: end the call or transfer only on its own, once the caller has heard the outcome of the other requests.';
+
+const ENDING_TOOLS: ReadonlySet<string> = new Set([TOOL_NAMES.endCall, TOOL_NAMES.transfer]);
 
 export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean): ToolPlan {
   const plan: ToolPlan = { results: [], actions: [], afterSpeech: null, needsAnotherRound: false };
+  // Ending the call together with anything else would end it before the caller
+  // heard how the rest went (a message that could not be saved): refused, the model answers again.
+  const endingRefused = calls.length > 1 && calls.some((call) => ENDING_TOOLS.has(call.name));
   for (const call of calls) {
     const args = (call.arguments ?? {}) as Record<string, unknown>;
-    if (call.name === TOOL_NAMES.endCall) {
+    if (endingRefused && ENDING_TOOLS.has(call.name)) {
+      plan.results.push({ role: 'tool', toolCallId: call.id, content: ENDING_NOT_ALONE });
+      plan.needsAnotherRound = true;
+    } else if (call.name === TOOL_NAMES.endCall) {
       plan.afterSpeech = { kind: 'hangup', reason: 'agent_goodbye', forced: false };
       plan.results.push({ role: 'tool', toolCallId: call.id, content: 'The call will end after your goodbye.' });
     } else if (call.name === TOOL_NAMES.transfer && canTransfer) {
-      plan.afterSpeech = { kind: 'transfer', reason: typeof args.reason === 'string' ? args.reason : null, forced: false };
-      plan.results.push({ role: 'tool', toolCallId: call.id, content: 'The caller will be transferred after your message.' });
+      const reason = typeof args.reason === 'string' ? args.reason.slice(0, 500) : null;
+      plan.afterSpeech = { kind: 'transfer', reason, forced: false, toolCallId: call.id };
     } else if (call.name === TOOL_NAMES.takeMessage) {
       plan.actions.push({
         toolCallId: call.id,

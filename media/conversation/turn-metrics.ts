@@ -2,7 +2,7 @@
 // from the end of the caller's speech (STT final, LLM first token, first TTS
 // audio, first RTP packet = voice to voice).
 import type { TurnLatency } from '../contract/backend.js';
-import type { HistogramMetric } from '../metrics/prometheus.js';
+import type { Metric } from '../metrics/prometheus.js';
 
 /** Bucket upper bounds in seconds: telephone turn-taking lives between 0.2 and 3 s. */
 const BUCKETS_S = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
@@ -26,8 +26,27 @@ class Histogram {
   }
 }
 
+/** Provider streams opened again after a drop, and LLM rounds asked again: a provider degrading shows here first. */
+const RECOVERIES = {
+  stt: { name: 'agent_stt_reconnects_total', help: 'Speech-to-text streams opened again after a drop.' },
+  tts: { name: 'agent_tts_reconnects_total', help: 'Text-to-speech sessions opened again after a drop.' },
+  llm: { name: 'agent_llm_round_retries_total', help: 'LLM rounds asked again after failing before they were heard.' },
+} as const;
+
+export type Recovery = keyof typeof RECOVERIES;
+
 export class TurnMetrics {
   readonly #histograms = new Map(FIELDS.map((field) => [field.key, new Histogram()]));
+  readonly #recoveries: Record<Recovery, number> = { stt: 0, tts: 0, llm: 0 };
+
+  /** A provider recovered on its own: a stream re-opened (stt, tts) or a round asked again (llm). */
+  countRecovery(provider: Recovery): void {
+    this.#recoveries[provider] += 1;
+  }
+
+  recoveries(provider: Recovery): number {
+    return this.#recoveries[provider];
+  }
 
   record(latency: TurnLatency): void {
     for (const field of FIELDS) {
@@ -36,7 +55,14 @@ export class TurnMetrics {
     }
   }
 
-  metrics(): HistogramMetric[] {
+  metrics(): Metric[] {
+    const counters = (Object.keys(RECOVERIES) as Recovery[]).map(
+      (key): Metric => ({ kind: 'counter', name: RECOVERIES[key].name, help: RECOVERIES[key].help, value: this.#recoveries[key] }),
+    );
+    return [...counters, ...this.#histogramMetrics()];
+  }
+
+  #histogramMetrics(): Metric[] {
     return FIELDS.map((field) => {
       const histogram = this.#histograms.get(field.key)!;
       return {

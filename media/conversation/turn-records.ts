@@ -23,8 +23,10 @@ export class TurnRecords {
     this.#wallAtStartMs = wallMs;
   }
 
-  caller(seq: number, text: string, startedMs: number, endedMs: number): TurnReport {
-    return this.#record(seq, 'caller', text, startedMs, endedMs, false, null);
+  /** A caller turn; `dtmf` holds the keys pressed in it, if any. */
+  caller(seq: number, text: string, startedMs: number, endedMs: number, dtmf: string | null = null): TurnReport {
+    const record = this.#record(seq, 'caller', text, startedMs, endedMs, false, null);
+    return dtmf === null ? record : { ...record, dtmf };
   }
 
   /** An agent turn: latencies only for answers to a caller turn (clips have none). */

@@ -11,6 +11,9 @@ import { registerStatsRoutes } from './stats-routes.js';
 import type { Metric } from '../metrics/prometheus.js';
 import type { ProbeResult } from '../providers/provider-readiness.js';
 
+/** Idle keep-alive of the control API's connections (Node's own default). */
+const CONTROL_KEEP_ALIVE_MS = 5_000;
+
 export interface MediaAppDeps {
   readonly config: MediaConfig;
   readonly logger: Logger;
@@ -40,7 +43,14 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger;
   // Per-request logs would be one line per health check and per call step; the
   // session routes log what matters themselves.
-  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Only the backend talks to this API, from its own connection pool. Fastify's
+    // default of 72 s (made for cloud load balancers) would let close() wait that
+    // long for a connection whose request ended just as shutdown began.
+    keepAliveTimeout: CONTROL_KEEP_ALIVE_MS,
+  });
   const isAuthorized = createBearerCheck(deps.config.gatewayToken);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -48,7 +58,7 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
     if (!isAuthorized(request.headers.authorization)) return sendApiError(reply, 'unauthorized');
   });
 
-  app.get(HEALTH_PATH, async (): Promise<HealthResponse> => ({ status: 'ok', sessions: deps.sessions.size }));
+  app.get(HEALTH_PATH, (): HealthResponse => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
   registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   AgentSettings,
   CreateSessionRequest,
+  DtmfRequest,
   SetRemoteRequest,
   type CloseSessionResponse,
   type CreateSessionResponse,
@@ -39,7 +40,7 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
     return createResponse(result.session);
   });
 
-  app.get('/sessions', async (): Promise<ListSessionsResponse> => ({
+  app.get('/sessions', (): ListSessionsResponse => ({
     sessions: sessions.list().map((session) => session.info()),
     foreignSource: sessions.gatewayStats().foreignSource,
   }));
@@ -54,15 +55,22 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
     return result.session.info();
   });
 
-  app.put<{ Params: SessionParams }>('/sessions/:id/agent', async (request): Promise<SessionInfo> => {
+  app.put<{ Params: SessionParams }>('/sessions/:id/agent', (request): SessionInfo => {
     const session = sessionOr404(sessions, request.params.id);
     session.replaceAgent(parseOrBadRequest(AgentSettings, request.body, 'agent settings'));
     return session.info();
   });
 
-  app.get<{ Params: SessionParams }>('/sessions/:id/stats', async (request): Promise<SessionStats> =>
+  app.get<{ Params: SessionParams }>('/sessions/:id/stats', (request): SessionStats =>
     sessionOr404(sessions, request.params.id).stats(),
   );
+
+  app.post<{ Params: SessionParams }>('/sessions/:id/dtmf', async (request, reply) => {
+    const session = sessionOr404(sessions, request.params.id);
+    const key = parseOrBadRequest(DtmfRequest, request.body, 'key');
+    session.dtmf(key.digit, key.durationMs);
+    return reply.code(204).send();
+  });
 
   app.delete<{ Params: SessionParams }>('/sessions/:id', async (request): Promise<CloseSessionResponse> => {
     const closed = await sessions.close(request.params.id);

@@ -81,6 +81,9 @@ export class DeepgramSttProvider implements SttProvider {
 
 type Phase = 'opening' | 'open' | 'closing' | 'closed';
 
+/** Deepgram's audio times are seconds of the stream's audio; ours are ms (0 when missing). */
+const seconds = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value * 1000 : 0);
+
 class DeepgramSttStream implements SttStream {
   private phase: Phase = 'opening';
   private readonly queue: AsyncQueue<SttEvent>;
@@ -193,16 +196,25 @@ class DeepgramSttStream implements SttStream {
     const atMs = this.now();
     switch (message.type) {
       case 'Results': {
-        const text = message.channel?.alternatives?.[0]?.transcript ?? '';
+        const alternative = message.channel?.alternatives?.[0];
+        const text = alternative?.transcript ?? '';
         if (text.trim().length === 0) return;
-        this.queue.push(message.is_final === true ? { type: 'final', text, speechFinal: message.speech_final === true, atMs } : { type: 'interim', text, atMs });
+        // The words' own times when given (a result's span also covers the silence around them).
+        const words = alternative?.words ?? [];
+        const audioStartMs = seconds(words[0]?.start ?? message.start);
+        const audioEndMs = words.length > 0 ? seconds(words.at(-1)!.end) : audioStartMs + seconds(message.duration);
+        this.queue.push(
+          message.is_final === true
+            ? { type: 'final', text, speechFinal: message.speech_final === true, atMs, audioStartMs, audioEndMs }
+            : { type: 'interim', text, atMs, audioStartMs, audioEndMs },
+        );
         return;
       }
       case 'SpeechStarted':
-        this.queue.push({ type: 'speech_started', atMs });
+        this.queue.push({ type: 'speech_started', atMs, audioMs: seconds(message.timestamp) });
         return;
       case 'UtteranceEnd':
-        this.queue.push({ type: 'utterance_end', atMs });
+        this.queue.push({ type: 'utterance_end', atMs, audioEndMs: seconds(message.last_word_end) });
         return;
       default:
       // Metadata and anything newer: nothing the call needs.

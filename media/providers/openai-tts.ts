@@ -263,7 +263,7 @@ class OpenAiTtsSession implements TtsSession {
             throw this.error('timeout', true, first ? `no audio for sentence ${job.index} within ${firstAudioTimeoutMs} ms` : `sentence ${job.index} stalled: no audio for ${idleTimeoutMs} ms`);
           }
           if (read.value.done) break;
-          this.push(job, framer.push(read.value.value), produced);
+          this.push(job, framer.push(read.value.value as Uint8Array), produced);
         }
       }
       this.push(job, framer.finish(), produced);

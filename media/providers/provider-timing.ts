@@ -31,6 +31,21 @@ export const TTS_RETRY_BACKOFF_MS = 250;
 
 /** Readiness probes. */
 export const PROBE_TIMEOUT_MS = 5_000;
+
+// Streams that drop mid-call (STT and TTS websockets) are opened again.
+/** Waits before each attempt to re-open a dropped stream: the first at once, then backing off. */
+export const RECONNECT_BACKOFF_MS: readonly number[] = Object.freeze([0, 250, 1_000]);
+/** Re-openings one call may make within RECONNECT_WINDOW_MS; a provider that drops more often is down. */
+export const RECONNECTS_PER_WINDOW = 5;
+export const RECONNECT_WINDOW_MS = 60_000;
+/** Caller audio sent again to a re-opened STT stream, at least (the words at the edge of the drop). */
+export const STT_REPLAY_MIN_MS = 300;
+/** Audio before an utterance still being recognized that is sent again with it (its onset). */
+export const STT_REPLAY_LEAD_MS = 300;
+/** Caller audio kept for replays at most: an utterance longer than this loses its start on a drop. */
+export const STT_REPLAY_MAX_MS = 10_000;
+/** An LLM round that failed before any of its audio was queued is asked again this many times. */
+export const LLM_ROUND_RETRIES = 1;
 /** Retries of a request that failed before anything of it was yielded. */
 export const RETRIES_BEFORE_OUTPUT = 1;
 

@@ -19,11 +19,19 @@ export interface SttStreamOptions {
   signal: AbortSignal;
 }
 
+/**
+ * `atMs` is when the event arrived. The audio times say which audio it is
+ * about (for words: from the first word's start to the last word's end): from a provider's stream, ms of audio since the stream's first byte;
+ * from a stream that survives reconnections (resilient-stt.ts), the time on
+ * the call's clock at which that audio was sent, like `atMs`.
+ */
 export type SttEvent =
-  | { type: 'speech_started'; atMs: number }
-  | { type: 'interim'; text: string; atMs: number }
-  | { type: 'final'; text: string; speechFinal: boolean; atMs: number }
-  | { type: 'utterance_end'; atMs: number };
+  /** The service heard speech begin at `audioMs`. */
+  | { type: 'speech_started'; atMs: number; audioMs: number }
+  | { type: 'interim'; text: string; atMs: number; audioStartMs: number; audioEndMs: number }
+  | { type: 'final'; text: string; speechFinal: boolean; atMs: number; audioStartMs: number; audioEndMs: number }
+  /** No word since `audioEndMs` (the end of the last word) for the configured gap. */
+  | { type: 'utterance_end'; atMs: number; audioEndMs: number };
 
 export interface SttStream {
   /** One 20 ms mu-law frame; never throws (dropped and counted when the socket is not open). */

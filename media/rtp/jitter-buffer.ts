@@ -35,14 +35,15 @@
 // by it, which at thousands of calls made those pauses last milliseconds.
 // pop() returns one of three preallocated result objects; its payload is the
 // slot's own memory, valid until the next push().
+import { FRAMES_PER_SECOND, SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { InterarrivalJitter } from './interarrival-jitter.js';
 import { seqAdd, seqDiff } from './sequence.js';
+import { requireInteger } from './require-integer.js';
 
 export const RING_SLOTS = 64;
 const RING_MASK = RING_SLOTS - 1;
-const FRAMES_PER_SECOND = 50;
-/** 20 ms of G.711 at 8 kHz; slin and slin16 grow the slots on their first packet. */
-const DEFAULT_SLOT_BYTES = 160;
+/** 20 ms of G.711 at 8 kHz (a byte per sample); slin grows the slots on its first packet. */
+const DEFAULT_SLOT_BYTES = SAMPLES_PER_FRAME_8K;
 
 export const DEFAULT_TARGET_DELAY_FRAMES = 3;
 export const DEFAULT_MAX_DELAY_FRAMES = 10;
@@ -328,11 +329,5 @@ export class JitterBuffer {
     }
     this.#nextSeq = seq;
     this.#playoutFixed = true;
-  }
-}
-
-function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
   }
 }

@@ -13,8 +13,9 @@
 //   on without a new marker when frames come again.
 // - Overflow policy: agent audio is never dropped silently. enqueue() refuses a
 //   frame when the queue is full (returns false) and the producer waits for
-//   onSpace, which fires once space frees up after a refusal. The only way
-//   queued frames are discarded is clear() (barge-in), which counts them.
+//   onSpace, which fires once space frees up after a refusal (or after
+//   notifyWhenSpace()). The only way queued frames are discarded is clear()
+//   (barge-in), which counts them.
 // - Barge-in: clear() drops everything queued and ends the spurt, so the next
 //   tick sends silence without a marker, and the next agent frame starts a new
 //   spurt with the marker set.
@@ -24,6 +25,7 @@
 import { RTP_FIXED_HEADER_BYTES } from './rtp-packet.js';
 import { writeRtpHeader } from './rtp-writer.js';
 import { seqAdd, tsAdd } from './sequence.js';
+import { requireInteger } from './require-integer.js';
 
 export interface PlayoutQueueOptions {
   readonly ssrc: number;
@@ -159,6 +161,15 @@ export class PlayoutQueue {
     this.#spurtOpen = false;
   }
 
+  /**
+   * A producer waits for room without having been refused: onSpace fires once
+   * space frees up (now, if the queue is not full).
+   */
+  notifyWhenSpace(): void {
+    this.#producerWaiting = true;
+    if (this.#queued < this.capacityFrames) this.#notifySpace();
+  }
+
   /** Barge-in: drops every queued frame and ends the spurt. Returns how many frames were dropped. */
   clear(): number {
     const dropped = this.#queued;
@@ -223,11 +234,5 @@ export class PlayoutQueue {
     if (!this.#producerWaiting) return;
     this.#producerWaiting = false;
     this.onSpace?.();
-  }
-}
-
-function requireInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
   }
 }

@@ -2,7 +2,7 @@
 // session's playout queue, at the session's own sample rate.
 import type { Logger } from 'pino';
 import type { AgentContext } from '../agents/agent.js';
-import type { SampleRate } from '../audio/frame.js';
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { decodeUlaw } from '../codec/g711.js';
 import type { WireCodec } from '../codec/wire-codec.js';
 import type { CreateSessionRequest, MediaFormat } from '../contract/sessions.js';
@@ -17,18 +17,19 @@ export interface AgentContextHost {
   readonly closed: () => boolean;
   /** Queues one encoded frame (starting a talk spurt at once when it is the first). */
   readonly enqueue: (payload: Uint8Array) => boolean;
-  readonly onSpace: (listener: () => void) => void;
+  /** Resolves true once the playout queue can take a frame, false when `signal` aborts or the session closes. */
+  readonly space: (signal: AbortSignal) => Promise<boolean>;
 }
 
 export function agentContext(host: AgentContextHost): AgentContext {
   const { codec, playout } = host;
   const encoded = new Uint8Array(codec.payloadBytes);
-  const narrowband = new Int16Array(160);
+  const narrowband = new Int16Array(SAMPLES_PER_FRAME_8K);
   let playUlawRefused = false;
   return {
     request: host.request,
     logger: host.logger,
-    sampleRate: codec.sampleRate as SampleRate,
+    sampleRate: codec.sampleRate,
     play: (frame) => {
       if (host.closed()) return false;
       codec.encode(frame, encoded);
@@ -54,6 +55,6 @@ export function agentContext(host: AgentContextHost): AgentContext {
     clear: () => {
       playout.clear();
     },
-    onSpace: host.onSpace,
+    space: host.space,
   };
 }

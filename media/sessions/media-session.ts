@@ -128,7 +128,9 @@ export class MediaSession implements RtpReceiver, Tickable {
   #packetsIn = 0;
   #bytesIn = 0;
   #malformed = 0;
-  #spaceListeners: (() => void)[] = [];
+  /** Producers waiting for room in the playout queue. */
+  #spaceWaiters = new Set<(room: boolean) => void>();
+  #spurtStartScheduled = false;
 
   constructor(init: MediaSessionInit) {
     this.sessionId = init.sessionId;
@@ -222,7 +224,7 @@ export class MediaSession implements RtpReceiver, Tickable {
     const previous = this.#agent;
     this.#request = { ...this.#request, agent, announcement: null };
     this.#playout.clear();
-    this.#spaceListeners = [];
+    this.#notifySpace(false);
     this.#agent = this.#engine.agentFactory(this.#agentContext());
     previous.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the replaced agent failed'));
     this.logger.info('a new agent took over the session');
@@ -247,7 +249,7 @@ export class MediaSession implements RtpReceiver, Tickable {
       this.#countMalformed(packet);
       return;
     }
-    if (packet.payload.length !== this.#codec.payloadBytes) {
+    if (packet.payload.length !== this.#payloadFormat.frameBytes) {
       this.#countMalformed('partial_sample');
       return;
     }
@@ -303,7 +305,8 @@ export class MediaSession implements RtpReceiver, Tickable {
   }
 
   /**
-   * The agent starts talking between two ticks: its first packet leaves now
+   * The agent starts talking between two ticks: its first packet leaves at
+   * once (from a microtask, so never from inside the agent's play() call)
    * instead of waiting up to 20 ms for the session's slot, and that slot then
    * sends nothing. The spurt starts less than a frame early (receivers play by
    * timestamp; a new talk spurt may start at any time), the rest of it stays on
@@ -311,7 +314,9 @@ export class MediaSession implements RtpReceiver, Tickable {
    * recording's alignment are unchanged.
    */
   #startSpurtNow(): void {
-    if (this.#inTick || this.#link === null || this.#earlyAgentFrame !== null) return;
+    this.#spurtStartScheduled = false;
+    if (this.closed || this.#inTick || this.#link === null || this.#earlyAgentFrame !== null) return;
+    if (this.#playout.queuedFrames === 0) return;
     const now = this.#engine.now();
     const agent = this.#sendNext(now);
     if (agent !== null) this.#earlyAgentFrame = Int16Array.from(agent);
@@ -365,8 +370,15 @@ export class MediaSession implements RtpReceiver, Tickable {
     return this.#closing;
   }
 
+  /** A key the caller pressed (DTMF, reported by the backend). */
+  dtmf(digit: string, durationMs: number): void {
+    if (this.closed) return;
+    this.#agent.onDtmf?.(digit, durationMs);
+  }
+
   async #close(): Promise<ClosedSessionReport> {
     this.#removeFromClock?.();
+    this.#notifySpace(false);
     this.#link?.close();
     const agentClosed = this.#agent.close().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'closing the agent failed');
@@ -407,23 +419,39 @@ export class MediaSession implements RtpReceiver, Tickable {
       playout: this.#playout,
       closed: () => this.closed,
       enqueue: (payload) => this.#enqueue(payload),
-      onSpace: (listener) => {
-        this.#spaceListeners.push(listener);
-      },
+      space: (signal) => this.#space(signal),
+    });
+  }
+
+  #space(signal: AbortSignal): Promise<boolean> {
+    if (this.closed || signal.aborted) return Promise.resolve(false);
+    if (this.#playout.freeFrames > 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const done = (room: boolean): void => {
+        this.#spaceWaiters.delete(done);
+        signal.removeEventListener('abort', onAbort);
+        resolve(room);
+      };
+      const onAbort = (): void => done(false);
+      this.#spaceWaiters.add(done);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#playout.notifyWhenSpace();
     });
   }
 
   #enqueue(payload: Uint8Array): boolean {
     const startsSpurt = !this.#playout.playing && this.#playout.queuedFrames === 0;
     const accepted = this.#playout.enqueue(payload);
-    if (accepted && startsSpurt) this.#startSpurtNow();
+    if (accepted && startsSpurt && !this.#spurtStartScheduled) {
+      this.#spurtStartScheduled = true;
+      queueMicrotask(() => this.#startSpurtNow());
+    }
     return accepted;
   }
 
-  #notifySpace(): void {
-    const listeners = this.#spaceListeners;
-    this.#spaceListeners = [];
-    for (const listener of listeners) listener();
+  /** Room in the playout queue (or the session closed): waiting producers go on. */
+  #notifySpace(room = true): void {
+    for (const done of [...this.#spaceWaiters]) done(room);
   }
 
   #countMalformed(reason: InboundRejection): void {

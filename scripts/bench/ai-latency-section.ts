@@ -7,11 +7,15 @@
 //   transcript's arrival, from the turn records (both measured from the end of
 //   the caller's speech): STT event handling, LLM request and stream, sentence
 //   splitting, TTS, framing, playout and the send;
-// - barge-in stop: from the caller's speech onset in the RTP stream to the last
-//   agent packet Asterisk receives, with the VAD's decision time apart. The
+// - barge-in stop (`bargein_stop_ms`): from the caller's speech onset in the
+//   RTP stream to the last agent packet Asterisk receives, with the speech-to-
+//   text events in play (the fake's SpeechStarted and interim words are barge-in
+//   evidence, BARGE_IN_STT_EVIDENCE=words); the decision time apart. The
 //   decision includes the jitter buffer's delay (JITTER_TARGET_MS) and the
-//   BARGE_IN_MIN_MS of speech it waits for; the tick of the decision already
-//   sends silence, so the last agent packet is the one of the tick before.
+//   speech it waits for (BARGE_IN_MIN_MS, or BARGE_IN_STT_MIN_MS once the STT
+//   heard the speech start); then the stop after the decision: the tick of the
+//   decision already sends silence, so the last agent packet is at most a tick
+//   after it.
 // The backend and the gateway run as their own processes (ai-latency-system.ts).
 import { decodeUlaw } from '../../media/codec/g711.js';
 import { finalCallRow, placeBridgedCall } from '../../test/kit/calls.js';
@@ -48,11 +52,16 @@ export const aiLatencySection: BenchSection = {
         ['  first LLM token -> first TTS audio', breakdown.map((b) => b.tts), Number.NaN],
         ['  first TTS audio -> first RTP packet', breakdown.map((b) => b.send), Number.NaN],
         ['barge-in stop (speech onset -> last agent packet)', bargeIn.stop, Number.NaN],
-        ['  of which the VAD decision', bargeIn.vad, Number.NaN],
+        ['  of which the decision (VAD and STT evidence)', bargeIn.vad, Number.NaN],
+        ['  stop after the decision', bargeIn.afterDecision, 20],
       ];
       context.print(`greeting first packet, cold cache (first call): ${greeting.cold.toFixed(1)} ms`);
       for (const [label, values, target] of rows) {
         const t = Number.isNaN(target) ? '' : `   target p${label.startsWith('greeting') ? '100' : '99'} <= ${target} ms`;
+        if (values.length === 0) {
+          context.print(`${label.padEnd(52)} n=  0`);
+          continue;
+        }
         context.print(
           `${label.padEnd(52)} n=${String(values.length).padStart(3)}  p50 ${fmt(percentile(values, 50))}  p99 ${fmt(percentile(values, 99))}  max ${fmt(Math.max(...values))}${t}`,
         );
@@ -66,6 +75,8 @@ export const aiLatencySection: BenchSection = {
         bargein_stop_ms: round(percentile(bargeIn.stop, 50)),
         bargein_stop_p99_ms: round(percentile(bargeIn.stop, 99)),
         vad_decision_ms: round(percentile(bargeIn.vad, 50)),
+        bargein_stop_after_decision_ms: round(percentile(bargeIn.afterDecision, 50)),
+        bargein_stop_after_decision_p99_ms: round(percentile(bargeIn.afterDecision, 99)),
         ai_latency_samples: { greeting: greeting.warm.length, v2v: overhead.length, bargein: bargeIn.stop.length },
       };
     } finally {
@@ -170,11 +181,12 @@ async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, 
   return results.flat();
 }
 
-async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trials: number): Promise<{ stop: number[]; vad: number[] }> {
+async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trials: number): Promise<{ stop: number[]; vad: number[]; afterDecision: number[] }> {
   system.openai.respond(() => ({ text: LONG_ANSWER }));
   const call = await placeCall(system);
   const stop: number[] = [];
   const vad: number[] = [];
+  const afterDecision: number[] = [];
   await waitUntil(async () => (await agentTurns(system, call.channelId)).length >= 1, { timeoutMs: 10_000, what: 'the greeting turn', intervalMs: POLL_MS });
   // Ask once; every answer is long, and every trial interrupts the current one.
   system.deepgram.queueTranscripts(['When are you open?']);
@@ -216,11 +228,12 @@ async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trial
     const turnFirstHeardMs = firstVoicedAfter(system, call.mediaId, answerSearchFromMs, 0) ?? answerHeardAt!;
     const decidedAtMs = turnFirstHeardMs + (interrupted!.endedAt!.getTime() - interrupted!.startedAt.getTime());
     vad.push(decidedAtMs - onsetMs);
+    if (lastVoiced && silentRun >= 0) afterDecision.push(Math.max(0, lastVoiced.atMs - decidedAtMs));
     sinceMs = performance.now();
     answerSearchFromMs = sentAt + utteranceMs;
   }
   await hangUp(system, call.channelId);
-  return { stop, vad };
+  return { stop, vad, afterDecision };
 }
 
 function rms(samples: Int16Array): number {

@@ -91,27 +91,32 @@ export function capacityFields(baseline: SearchOutcome, media: SearchOutcome, pr
   };
 }
 
+/** A JSON field as summary text: numbers, strings and booleans as they are, anything else (null, unmeasured) as `absent`. */
+function shown(value: unknown, absent = '-'): string {
+  return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? String(value) : absent;
+}
+
 /** The readable summary under the trial table. */
 export function summarizeCapacity(baseline: SearchOutcome, media: SearchOutcome, fields: SectionFields): string {
   const mediaCalls = fields.media_max_calls as number | null;
   const ratio = fields.media_vs_baseline_ratio as number | null;
   const memKb = fields.mem_kb_per_call as number | null;
   const lines = [
-    `bare echo loop: ${fields.baseline_echo_calls ?? 'not measured'} calls (search ended: ${baseline.stop})`,
-    `media gateway:  ${mediaCalls ?? 'not measured'} calls (search ended: ${media.stop}), pacing p99 ${fields.pacing_p99_ms ?? '-'} ms, ` +
-      `${fields.cpu_pct_per_call ?? '-'} % CPU/call, ${memKb ?? '-'} KB RSS/call`,
+    `bare echo loop: ${shown(fields.baseline_echo_calls, 'not measured')} calls (search ended: ${baseline.stop})`,
+    `media gateway:  ${mediaCalls ?? 'not measured'} calls (search ended: ${media.stop}), pacing p99 ${shown(fields.pacing_p99_ms)} ms, ` +
+      `${shown(fields.cpu_pct_per_call)} % CPU/call, ${memKb ?? '-'} KB RSS/call`,
   ];
-  if (fields.media_error !== null) lines.push(`media gateway could not be measured: ${String(fields.media_error)}`);
-  if (fields.baseline_error !== null) lines.push(`echo baseline could not be measured: ${String(fields.baseline_error)}`);
+  if (fields.media_error !== null) lines.push(`media gateway could not be measured: ${shown(fields.media_error)}`);
+  if (fields.baseline_error !== null) lines.push(`echo baseline could not be measured: ${shown(fields.baseline_error)}`);
   if (baseline.stop === 'generator_limit' || media.stop === 'generator_limit') {
     lines.push('the load generator fell behind before the target failed: the figure is a lower bound');
   }
   lines.push(
-    `load generator: ${fields.generator_cpu_pct_at_baseline_max ?? '-'} % of its core at the echo's max ` +
-      `(send lateness p99 ${fields.generator_send_lateness_p99_ms_at_baseline_max ?? '-'} ms), ` +
-      `${fields.generator_cpu_pct_at_media_max ?? '-'} % at the gateway's max; driving ${fields.generator_probe_calls} calls ` +
-      `(gen-probe row): ${fields.generator_probe_cpu_pct ?? '-'} %, send lateness p99 ` +
-      `${fields.generator_probe_send_lateness_p99_ms ?? '-'} ms${fields.generator_probe_on_time === false ? ' (fell behind)' : ''}`,
+    `load generator: ${shown(fields.generator_cpu_pct_at_baseline_max)} % of its core at the echo's max ` +
+      `(send lateness p99 ${shown(fields.generator_send_lateness_p99_ms_at_baseline_max)} ms), ` +
+      `${shown(fields.generator_cpu_pct_at_media_max)} % at the gateway's max; driving ${shown(fields.generator_probe_calls)} calls ` +
+      `(gen-probe row): ${shown(fields.generator_probe_cpu_pct)} %, send lateness p99 ` +
+      `${shown(fields.generator_probe_send_lateness_p99_ms)} ms${fields.generator_probe_on_time === false ? ' (fell behind)' : ''}`,
     'targets:',
     formatTargets([
       {

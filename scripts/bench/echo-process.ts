@@ -33,8 +33,8 @@ export function echoLauncher(options: { benchDir: string; placement: Placement }
         if (options.placement.realtime) makeRealtime(echo.pid);
         return {
           pid: echo.pid,
-          attach: async () => ({ host: LOOPBACK, port }),
-          stats: async () => null,
+          attach: () => Promise.resolve({ host: LOOPBACK, port }),
+          stats: () => Promise.resolve(null),
           stop: async () => {
             await echo.stop(1000);
           },

@@ -38,7 +38,7 @@ function samplePackets(): Buffer[] {
 export const rtpCodecSection: BenchSection = {
   name: 'rtp-codec',
   title: 'RTP parse/serialize per packet: werift-rtp vs the gateway\'s own',
-  run: async (context: BenchContext): Promise<SectionFields> => {
+  run: (context: BenchContext): Promise<SectionFields> => {
     const iterations = context.options.quick ? 100_000 : 500_000;
     const rounds = context.options.quick ? 3 : 7;
     const packets = samplePackets();
@@ -76,7 +76,7 @@ export const rtpCodecSection: BenchSection = {
       ].join('\n'),
     );
     const round = (value: number, digits: number): number => Number(value.toFixed(digits));
-    return {
+    return Promise.resolve({
       rtp_parse_ns_werift: round(weriftParse, 1),
       rtp_parse_ns_own: round(ownParse, 1),
       rtp_parse_werift_over_own: round(weriftParse / ownParse, 1),
@@ -85,6 +85,6 @@ export const rtpCodecSection: BenchSection = {
       rtp_serialize_werift_over_own: round(weriftSerialize / ownSerialize, 1),
       rtp_werift_core_pct_at_1000_calls: round(weriftCorePct, 1),
       rtp_own_core_pct_at_1000_calls: round(ownCorePct, 2),
-    };
+    });
   },
 };

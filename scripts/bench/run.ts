@@ -12,9 +12,10 @@ import type { BenchContext, BenchSection, SectionFields } from './bench-section.
 import { capacitySection } from './media-capacity-section.js';
 import { rtpCodecSection } from './rtp-codec-section.js';
 import { aiLatencySection } from './ai-latency-section.js';
+import { failoverSection } from './failover-section.js';
 
-/** In run order: the short micro-benchmark, the AI latency section, then the long capacity search. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, capacitySection];
+/** In run order: the short micro-benchmark, the AI latency section, failover, then the long capacity search. */
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, failoverSection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 

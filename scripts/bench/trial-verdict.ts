@@ -102,7 +102,7 @@ export function judgeTrial(observation: TrialObservation): Verdict {
     reasons.push(`generator socket errors (${generator.send_errors} send, ${generator.receive_errors} receive)`);
   }
 
-  let lostIn = 0;
+  let lostIn: number;
   if (gatewayFinalPacketsIn !== null) {
     lostIn = Math.max(0, generator.sent_total - gatewayFinalPacketsIn);
     if (lostIn > 0) reasons.push(`inbound loss: gateway counted ${gatewayFinalPacketsIn} of ${generator.sent_total}`);

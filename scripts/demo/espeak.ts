@@ -1,8 +1,8 @@
 // The caller's voice: espeak-ng, run as a child process (no shell), its WAV
 // read from stdout and turned into what a phone line carries (8 kHz mu-law).
+import { resampleRecording } from '../../media/audio/resampler.js';
 import { encodeUlaw } from '../../media/codec/g711.js';
 import { runChild, type ChildRun } from '../../test/kit/child-run.js';
-import { resampleSinc } from './resample-sinc.js';
 import { parsePcmWav } from './wav-pcm.js';
 
 const ESPEAK = 'espeak-ng';
@@ -39,7 +39,7 @@ export async function speakAsUlaw(text: string): Promise<Buffer> {
     throw new Error(`espeak-ng failed (exit ${result.code ?? result.signal})${stderr ? `: ${stderr}` : ''}`);
   }
   const wav = parsePcmWav(result.stdoutBytes);
-  const pcm = resampleSinc(wav.samples, wav.sampleRate, PHONE_RATE_HZ);
+  const pcm = resampleRecording(wav.samples, wav.sampleRate, PHONE_RATE_HZ);
   const ulaw = new Uint8Array(pcm.length);
   encodeUlaw(pcm, ulaw);
   return Buffer.from(ulaw.buffer, ulaw.byteOffset, ulaw.byteLength);

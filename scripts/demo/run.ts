@@ -145,7 +145,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     await runDemo(flags, logs, cleanup, controller.signal);
   } catch (error) {
-    const reason = controller.signal.aborted ? controller.signal.reason : error;
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
     const interrupted = reason instanceof InterruptedError;
     exitCode = interrupted ? EXIT_INTERRUPTED : 1;
     printError(`Demo ${interrupted ? 'stopped' : 'failed'}: ${reason instanceof Error ? reason.message : String(reason)}`);

@@ -90,12 +90,12 @@ export async function runSimulatedCall(deps: SimulatedCallDeps): Promise<CallRes
 
   if (!snapshot.ended) {
     try {
-      snapshot = await snapshotWhere((s) => s.ended, 'the agent to end the call', AGENT_HANGUP_GRACE_MS);
+      await snapshotWhere((s) => s.ended, 'the agent to end the call', AGENT_HANGUP_GRACE_MS);
     } catch (error) {
       if (!(error instanceof WaitTimeoutError)) throw error;
       print('  (the agent did not end the call: the caller hangs up)');
       asterisk.hangupCaller(channelId);
-      snapshot = await snapshotWhere((s) => s.ended, 'the call to end', CALL_END_TIMEOUT_MS);
+      await snapshotWhere((s) => s.ended, 'the call to end', CALL_END_TIMEOUT_MS);
     }
   }
   // The row is final; reading it once more also prints turns stored meanwhile.

@@ -1,5 +1,7 @@
 // What the admin API and CLI accept: the same rules for both.
 import { z } from 'zod';
+import { passwordProblem } from '../staff/password-policy.js';
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../staff/password-policy.js';
 
 /** ITU-T E.164: "+", a country code not starting with 0, at most 15 digits in all. */
 export const E164 = z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +19863334949');
@@ -36,12 +38,11 @@ export const Email = z
   .pipe(z.email({ error: 'must be an email address' }))
   .transform((value) => value.toLowerCase());
 
-export const MIN_PASSWORD_LENGTH = 10;
-export const MAX_PASSWORD_LENGTH = 256;
-export const Password = z
-  .string()
-  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+/** A new password (password-policy.ts: length, not common); the account's email is checked where it is known. */
+export const Password = z.string({ error: 'is required' }).superRefine((value, context) => {
+  const problem = passwordProblem(value);
+  if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+});
 
 export const StaffRoleName = z.enum(['staff', 'manager']);
 
@@ -99,8 +100,13 @@ export const BusinessInput = z
   .refine((input) => (input.aiShare ?? 100) === 100 || input.transferTarget !== null, { message: PERSON_NEEDED, path: ['aiShare'] });
 export type BusinessInput = z.infer<typeof BusinessInput>;
 
+/** Days recordings or transcripts are kept; null keeps them forever. */
+const RetentionDays = z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days').nullable();
+
 export const BusinessPatch = z
   .object({
+    recordingRetentionDays: RetentionDays,
+    transcriptRetentionDays: RetentionDays,
     name: text(200),
     timezone: TimeZone,
     greeting: text(2_000),
@@ -121,12 +127,20 @@ export function patchProblem(current: { aiShare: number; transferTarget: string 
   return aiShare < 100 && transferTarget === null ? PERSON_NEEDED : null;
 }
 
-export const StaffInput = z.object({
-  email: Email,
-  displayName: text(200),
-  role: StaffRoleName.default('staff'),
-  password: Password,
-}).strict();
+/** A staff account's fields; StaffInput adds the check of the password against the email. */
+export const StaffFields = z
+  .object({
+    email: Email,
+    displayName: text(200),
+    role: StaffRoleName.default('staff'),
+    password: Password,
+  })
+  .strict();
+
+export const StaffInput = StaffFields.superRefine((input, context) => {
+  const problem = passwordProblem(input.password, { email: input.email });
+  if (problem !== null && problem.includes('email')) context.addIssue({ code: 'custom', path: ['password'], message: problem });
+});
 export type StaffInput = z.infer<typeof StaffInput>;
 
 /** "field: problem; field: problem" for a failed parse. */

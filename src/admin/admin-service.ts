@@ -25,6 +25,9 @@ export interface BusinessView {
   outboundDays: string[];
   outboundMaxConcurrent: number;
   outboundMaxPerMinute: number;
+  /** Days recordings / transcripts are kept; null: forever. */
+  recordingRetentionDays: number | null;
+  transcriptRetentionDays: number | null;
   phoneNumbers: string[];
   staffCount: number;
   createdAt: string;
@@ -78,6 +81,8 @@ export function businessView(row: BusinessRow): BusinessView {
     outboundDays: row.outboundDays.split(',').filter((day) => day !== ''),
     outboundMaxConcurrent: row.outboundMaxConcurrent,
     outboundMaxPerMinute: row.outboundMaxPerMinute,
+    recordingRetentionDays: row.recordingRetentionDays,
+    transcriptRetentionDays: row.transcriptRetentionDays,
     phoneNumbers: row.phoneNumbers.map((number) => number.e164),
     staffCount: row._count.staffUsers,
     createdAt: row.createdAt.toISOString(),

@@ -1,4 +1,5 @@
 // What the admin API needs once the database and the calls exist.
+import { AuditLog } from '../staff/audit-log.js';
 import type { AdminServices } from './admin-routes.js';
 import { AdminService } from './admin-service.js';
 import { ExtensionService } from './extension-service.js';
@@ -10,6 +11,7 @@ export function createAdminServices(deps: OverviewDeps & { outbound: OutboundSer
   const admin = new AdminService(deps.prisma);
   return {
     admin,
+    audit: new AuditLog(deps.prisma),
     overview: () => buildOverview(deps),
     outbound: deps.outbound,
     doNotCall: new DoNotCallList(deps.prisma),

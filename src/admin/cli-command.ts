@@ -11,7 +11,7 @@ export interface CommandContext {
   extensions: ExtensionService;
   /** The running backend, for what only it can do (placing a call through Asterisk). */
   backend: { url: string; operatorToken: string | undefined };
-  print(line: string): void;
+  print: (line: string) => void;
 }
 
 export interface CliCommand {

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { PrismaClient } from '../db/index.js';
-import { BusinessInput, E164, Email, Password, StaffInput } from './admin-schemas.js';
+import { BusinessInput, E164, Email, Password, StaffFields, StaffInput } from './admin-schemas.js';
 import { AdminService, type BusinessView, type StaffView } from './admin-service.js';
 import { readPassword } from './cli-password.js';
 import { CliUsageError } from './cli-usage-error.js';
@@ -138,7 +138,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(values, { admin, print }) {
       const fields = { email: values.email, displayName: values.name, role: str(values.role) };
       // Checked before asking for a password, so a typo does not cost one.
-      validated(StaffInput.omit({ password: true }), fields);
+      validated(StaffFields.omit({ password: true }), fields);
       const password = validated(Password, await readPassword(values['password-stdin'] === true), 'password');
       const user = await admin.createStaff(String(values.business), validated(StaffInput, { ...fields, password }));
       print(`created ${user.role} ${user.email} (${user.id}) for business ${user.businessId}`);

@@ -182,7 +182,7 @@ export class AriEventSocket {
   private reportMalformed(reason: string, text: string): void {
     this.malformed += 1;
     this.logger.warn(
-      { reason, frame: text.slice(0, MALFORMED_EXCERPT_CHARS), malformedCount: this.malformed },
+      { reason, excerpt: text.slice(0, MALFORMED_EXCERPT_CHARS), malformedCount: this.malformed },
       'dropped malformed ARI event frame',
     );
     this.handlers.onMalformed(reason);

@@ -154,6 +154,16 @@ export interface ChannelLeftBridgeEvent extends EventBase {
   channel: Channel;
 }
 
+/** A key pressed on the channel, sent when the DTMF digit ends (events.json ChannelDtmfReceived). */
+export interface ChannelDtmfReceivedEvent extends EventBase {
+  type: 'ChannelDtmfReceived';
+  /** 0-9, A-E, # or * */
+  digit: string;
+  /** How long the digit was received, in ms. */
+  duration_ms: number;
+  channel: Channel;
+}
+
 export interface ChannelVarsetEvent extends EventBase {
   type: 'ChannelVarset';
   variable: string;
@@ -201,6 +211,7 @@ export type KnownAriEvent =
   | ChannelEnteredBridgeEvent
   | ChannelLeftBridgeEvent
   | ChannelVarsetEvent
+  | ChannelDtmfReceivedEvent
   | DialEvent
   | BridgeDestroyedEvent
   | ApplicationReplacedEvent;
@@ -216,6 +227,7 @@ export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set<KnownAriEvent['typ
   'ChannelEnteredBridge',
   'ChannelLeftBridge',
   'ChannelVarset',
+  'ChannelDtmfReceived',
   'Dial',
   'BridgeDestroyed',
   'ApplicationReplaced',

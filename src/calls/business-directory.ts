@@ -1,7 +1,7 @@
 // Finds the business that owns a dialed number (or a business by id, for
 // outbound calls), with what the agent needs to speak for it and how the
 // business wants its calls handled.
-import type { AgentSettings } from '../../media/contract/sessions.js';
+import { KeypadActions, type AgentSettings } from '../../media/contract/sessions.js';
 import type { Business, PrismaClient } from '../db/index.js';
 
 export interface BusinessRoute {
@@ -24,9 +24,27 @@ export interface BusinessDirectory {
   findById(businessId: string): Promise<BusinessRoute | null>;
 }
 
+/**
+ * The business's key -> action map (a JSON object in `keypad_actions`). A value
+ * that is not one (edited by hand) maps no key, and says why in `problem`: the
+ * call goes on without keypad shortcuts rather than failing.
+ */
+export function readKeypadActions(text: string): { actions: KeypadActions; problem: string | null } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { actions: {}, problem: 'keypad_actions is not JSON' };
+  }
+  const checked = KeypadActions.safeParse(parsed);
+  return checked.success ? { actions: checked.data, problem: null } : { actions: {}, problem: `keypad_actions: ${checked.error.issues[0]?.message ?? 'invalid'}` };
+}
+
 type BusinessWithNumbers = Business & { phoneNumbers: { e164: string }[] };
 
-export function businessRoute(b: BusinessWithNumbers): BusinessRoute {
+export function businessRoute(b: BusinessWithNumbers, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessRoute {
+  const keypad = readKeypadActions(b.keypadActions);
+  if (keypad.problem) onProblem(b.id, keypad.problem);
   return {
     businessId: b.id,
     agent: {
@@ -37,6 +55,7 @@ export function businessRoute(b: BusinessWithNumbers): BusinessRoute {
       language: b.language,
       timezone: b.timezone,
       transferTarget: b.transferTarget,
+      keypadActions: keypad.actions,
     },
     aiShare: b.aiShare,
     transferMode: b.transferMode,
@@ -47,15 +66,15 @@ export function businessRoute(b: BusinessWithNumbers): BusinessRoute {
 
 const NUMBERS = { phoneNumbers: { select: { e164: true }, orderBy: { e164: 'asc' } } } as const;
 
-export function prismaBusinessDirectory(prisma: PrismaClient): BusinessDirectory {
+export function prismaBusinessDirectory(prisma: PrismaClient, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessDirectory {
   return {
     async findByNumber(e164) {
       const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: { include: NUMBERS } } });
-      return row ? businessRoute(row.business) : null;
+      return row ? businessRoute(row.business, onProblem) : null;
     },
     async findById(businessId) {
       const row = await prisma.business.findUnique({ where: { id: businessId }, include: NUMBERS });
-      return row ? businessRoute(row) : null;
+      return row ? businessRoute(row, onProblem) : null;
     },
   };
 }

@@ -37,6 +37,8 @@ interface Entry {
   settledVersion: number;
   waiters: Waiter[];
   running: boolean;
+  /** Forgotten (the call is another replica's now): no further attempt. */
+  dropped: boolean;
 }
 
 export class CallLogWriterClosedError extends Error {
@@ -67,7 +69,7 @@ export class CallLogWriter {
     if (this.closed) return Promise.reject(new CallLogWriterClosedError());
     let entry = this.entries.get(record.id);
     if (!entry) {
-      entry = { latest: record, version: 0, settledVersion: 0, waiters: [], running: false };
+      entry = { latest: record, version: 0, settledVersion: 0, waiters: [], running: false, dropped: false };
       this.entries.set(record.id, entry);
     }
     entry.latest = record;
@@ -99,6 +101,23 @@ export class CallLogWriter {
     return this.pending();
   }
 
+  /**
+   * Gives up the records of these calls without storing them: their node's lease was lost, and
+   * the replica that adopts them writes their rows from now on. A write already in flight may
+   * still land (a closed row never changes again, see call-log-store.ts).
+   */
+  forget(callIds: Iterable<string>): void {
+    for (const id of callIds) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      entry.dropped = true;
+      this.entries.delete(id);
+      for (const waiter of entry.waiters) waiter.reject(new CallLogWriterClosedError());
+      entry.waiters = [];
+    }
+    if (this.entries.size === 0) for (const wake of this.idleWaiters) wake();
+  }
+
   /** Stops retrying. Records still unsaved are logged in full so that nothing is lost silently. */
   close(): void {
     if (this.closed) return;
@@ -115,7 +134,7 @@ export class CallLogWriter {
   private async drain(entry: Entry): Promise<void> {
     entry.running = true;
     let attempt = 0;
-    while (entry.settledVersion < entry.version && !this.closed) {
+    while (entry.settledVersion < entry.version && !this.closed && !entry.dropped) {
       const version = entry.version;
       const record = entry.latest;
       try {
@@ -140,6 +159,7 @@ export class CallLogWriter {
       }
     }
     entry.running = false;
+    if (entry.dropped) return;
     if (entry.settledVersion >= entry.version) {
       this.entries.delete(entry.latest.id);
       if (this.entries.size === 0) for (const wake of this.idleWaiters) wake();

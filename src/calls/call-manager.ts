@@ -1,18 +1,26 @@
 // Routes ARI events to the call that owns the channel or bridge, starts a
 // CallSession per caller, and keeps the backend's view of calls consistent
-// with Asterisk's after every (re)connection.
+// with Asterisk's after every (re)connection. One manager per Asterisk node:
+// it holds that node's calls while this replica holds the node's lease, adopts
+// the calls in progress when it takes the lease over, and abandons them (to the
+// next holder) when it loses it.
 import type { Logger } from 'pino';
-import type { AriRest } from '../ari/rest.js';
 import type { AriEvent, StasisStartEvent } from '../ari/types.js';
 import { CallSession } from './call-session.js';
 import type { CallRegistry, CallSessionDeps } from './call-session-deps.js';
 import type { OutboundPlan } from './call-setup.js';
 import { eventChannelId } from './event-waiters.js';
 import { isMediaChannel, readInboundCall } from './stasis-start.js';
-import { endRecord, newInboundRecord } from './call-record.js';
+import { endRecord, newInboundRecord, type CallRecord } from './call-record.js';
+import { MediaGatewayError } from '../media-gateway/client.js';
 
 export type CallManagerDeps = Omit<CallSessionDeps, 'registry' | 'logger'> & {
   logger: Logger;
+  /**
+   * Of these call ids, those whose CallLog row is open (a call in progress, on any node).
+   * A gateway session of such a call is not a stray. Absent: only this manager's calls count.
+   */
+  openCallIds?: (callIds: readonly string[]) => Promise<ReadonlySet<string>>;
   /** How long a channel of the app may stay unclaimed before reconciliation hangs it up. */
   strayGraceMs?: number;
   /** How long an ended call stays known, for the gateway's reports that trail its end. */
@@ -31,6 +39,7 @@ export type CallLookup =
 interface Stray {
   kind: 'channel' | 'bridge' | 'media_session';
   id: string;
+  gatewayUrl?: string;
 }
 
 export class CallManager implements CallRegistry {
@@ -41,6 +50,8 @@ export class CallManager implements CallRegistry {
   private readonly recentlyEnded = new Map<string, { endedAtMs: number; turnSeqOffset: number }>();
   private readonly log: Logger;
   private accepting = true;
+  /** Adopted calls not checked against Asterisk and their gateway yet. */
+  private readonly unverified = new Set<CallSession>();
 
   constructor(private readonly deps: CallManagerDeps) {
     this.log = deps.logger.child({ component: 'calls' });
@@ -96,6 +107,56 @@ export class CallManager implements CallRegistry {
     }
   }
 
+  /** Calls in progress (setting up, active or ending). */
+  get calls(): readonly CallSession[] {
+    return [...this.sessions];
+  }
+
+  /**
+   * Takes over the calls of these open rows (another replica's, which lost the node's lease).
+   * Each is checked against Asterisk and its gateway at the next reconcile(). Rows of calls
+   * this manager still holds are skipped.
+   */
+  adopt(records: readonly CallRecord[]): number {
+    let adopted = 0;
+    for (const record of records) {
+      if (this.byCallId.has(record.id) || this.owners.has(record.channelId)) continue;
+      const session = new CallSession({ kind: 'adopted', record }, { ...this.deps, registry: this });
+      this.unverified.add(session);
+      session.start();
+      adopted += 1;
+    }
+    return adopted;
+  }
+
+  /**
+   * The node's lease is lost: every call is left as it is (no teardown, no row written) for
+   * the next holder to adopt. Returns their call ids (for the writer to forget).
+   */
+  abandonAll(): string[] {
+    const ids = [...this.sessions].map((session) => session.callId);
+    for (const session of [...this.sessions]) void session.abandon();
+    this.unverified.clear();
+    return ids;
+  }
+
+  /** Resolves once every call this manager holds has finished (or after `timeoutMs`). */
+  async settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.sessions].map((session) => session.done)),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Accepts calls again (a node taken over after a graceful hand-over of this replica's). */
+  resume(): void {
+    this.accepting = true;
+  }
+
   handleEvent(event: AriEvent): void {
     if (event.type === 'StasisStart') {
       this.onStasisStart(event);
@@ -140,6 +201,7 @@ export class CallManager implements CallRegistry {
         toNumber: call.dialed ?? call.dialedRaw,
         status: 'ringing',
         createdAt: at,
+        node: settings.node ?? null,
       }),
       { at, cause: 'backend_shutdown', error: 'backend is shutting down' },
     );
@@ -166,6 +228,7 @@ export class CallManager implements CallRegistry {
     for (const session of [...this.sessions]) {
       if (session.phase === 'ending' || session.phase === 'ended') continue;
       if (!live.has(session.callerChannelId)) {
+        this.unverified.delete(session);
         void session.end({
           cause: 'asterisk_disconnected',
           status: 'interrupted',
@@ -174,25 +237,68 @@ export class CallManager implements CallRegistry {
         });
       }
     }
-    const gatewaySessions = await this.deps.media.listSessions().then(
-      (list) => list.sessions,
-      (err: unknown) => {
-        this.log.warn({ err }, 'listing media gateway sessions failed');
-        return [];
-      },
-    );
-    const unowned = (): Stray[] => [
-      ...app.channel_ids.filter((id) => !this.owners.has(id)).map((id) => ({ kind: 'channel' as const, id })),
-      ...app.bridge_ids.filter((id) => !this.owners.has(id)).map((id) => ({ kind: 'bridge' as const, id })),
-      ...gatewaySessions
-        .filter((gs) => !this.ownsCall(gs.callId))
-        .map((gs) => ({ kind: 'media_session' as const, id: gs.sessionId })),
-    ];
-    if (unowned().length === 0) return;
+    await this.verifyAdopted(live, new Set(app.bridge_ids));
+    const gatewaySessions = await this.listGatewaySessions();
+    const unowned = async (): Promise<Stray[]> => {
+      const foreign = gatewaySessions.filter((gs) => !this.ownsCall(gs.callId));
+      const open = foreign.length === 0 || !this.deps.openCallIds ? new Set<string>() : await this.deps.openCallIds(foreign.map((gs) => gs.callId));
+      return [
+        ...app.channel_ids.filter((id) => !this.owners.has(id)).map((id) => ({ kind: 'channel' as const, id })),
+        ...app.bridge_ids.filter((id) => !this.owners.has(id)).map((id) => ({ kind: 'bridge' as const, id })),
+        ...foreign
+          .filter((gs) => !open.has(gs.callId) && !this.ownsCall(gs.callId))
+          .map((gs) => ({ kind: 'media_session' as const, id: gs.sessionId, gatewayUrl: gs.gatewayUrl })),
+      ];
+    };
+    if ((await unowned()).length === 0) return;
     // A call whose StasisStart is still on its way is not a stray: give its
-    // event time to arrive before deciding.
+    // event time to arrive (and its row time to be stored) before deciding.
     await new Promise((resolve) => setTimeout(resolve, this.deps.strayGraceMs ?? DEFAULT_STRAY_GRACE_MS));
-    await Promise.all(unowned().map((stray) => this.releaseStray(stray)));
+    await Promise.all((await unowned()).map((stray) => this.releaseStray(stray)));
+  }
+
+  /** Adopted calls whose externalMedia channel, bridge or gateway session is gone cannot go on. */
+  private async verifyAdopted(liveChannels: ReadonlySet<string>, liveBridges: ReadonlySet<string>): Promise<void> {
+    const checks = [...this.unverified].map(async (session) => {
+      this.unverified.delete(session);
+      if (!session.acceptsActions) return;
+      let missing: string | null = null;
+      if (!liveChannels.has(session.mediaChannelId)) missing = 'externalMedia channel';
+      else if (!liveBridges.has(session.bridgeId)) missing = 'bridge';
+      else if (!(await this.gatewayHolds(session))) missing = 'media gateway session';
+      if (missing === null) return;
+      this.log.warn({ callId: session.callId, missing }, 'adopted call lost part of its media; ending it');
+      await session.end({ cause: 'media_lost', error: `the ${missing} was gone when the call was adopted`, hangupReason: 'normal' });
+    });
+    await Promise.all(checks);
+  }
+
+  private async gatewayHolds(session: CallSession): Promise<boolean> {
+    const sessionId = session.mediaSession;
+    if (sessionId === null) return false;
+    try {
+      await this.deps.media.stats(sessionId);
+      return true;
+    } catch (error) {
+      // Only a gateway that answers "no such session" proves it gone; an unreachable one may come back.
+      return !(error instanceof MediaGatewayError && error.status === 404);
+    }
+  }
+
+  /** Every session of every gateway this manager knows of, each with the gateway holding it. */
+  private async listGatewaySessions(): Promise<{ sessionId: string; callId: string; gatewayUrl: string }[]> {
+    const lists = await Promise.all(
+      this.deps.media.gatewayUrls.map((gatewayUrl) =>
+        this.deps.media.listSessions(undefined, gatewayUrl).then(
+          (list) => list.sessions.map((gs) => ({ sessionId: gs.sessionId, callId: gs.callId, gatewayUrl })),
+          (err: unknown) => {
+            this.log.warn({ err, gatewayUrl }, 'listing media gateway sessions failed');
+            return [];
+          },
+        ),
+      ),
+    );
+    return lists.flat();
   }
 
   private ownsCall(callId: string): boolean {
@@ -200,12 +306,15 @@ export class CallManager implements CallRegistry {
     return false;
   }
 
-  private async releaseStray({ kind, id }: Stray): Promise<void> {
+  private async releaseStray({ kind, id, gatewayUrl }: Stray): Promise<void> {
     this.log.warn({ kind, id }, 'releasing a resource no call owns');
     try {
       if (kind === 'channel') await this.deps.ari.hangup(id, 'normal');
       else if (kind === 'bridge') await this.deps.ari.destroyBridge(id);
-      else await this.deps.media.closeSession(id);
+      else {
+        if (gatewayUrl) this.deps.media.remember(id, gatewayUrl);
+        await this.deps.media.closeSession(id);
+      }
     } catch (err) {
       this.log.warn({ err, kind, id }, 'releasing a resource no call owns failed');
     }

@@ -81,6 +81,14 @@ export interface CallRecord {
   readonly transferOutcome: TransferOutcome | null;
   readonly amdResult: AmdResult | null;
   readonly amdCause: string | null;
+  // Optional: records built before these existed (and test fixtures) leave them unset (NULL).
+  /** The Asterisk node the call is on (whoever holds its lease owns the call). */
+  readonly node?: string | null;
+  /** The media gateway holding the call's session, and the session: what another replica needs to adopt the call. */
+  readonly mediaGatewayUrl?: string | null;
+  readonly mediaSessionId?: string | null;
+  /** W3C traceparent of the call's trace. */
+  readonly traceParent?: string | null;
 }
 
 export function isOpen(record: CallRecord): boolean {
@@ -95,9 +103,15 @@ export function newInboundRecord(fields: {
   toNumber: string;
   status: 'ringing' | 'unrouted' | 'failed';
   createdAt: Date;
+  node?: string | null;
+  traceParent?: string | null;
 }): CallRecord {
   return {
     ...fields,
+    node: fields.node ?? null,
+    traceParent: fields.traceParent ?? null,
+    mediaGatewayUrl: null,
+    mediaSessionId: null,
     direction: 'inbound',
     answeredAt: null,
     endedAt: null,
@@ -124,6 +138,7 @@ export function newOutboundRecord(fields: {
   fromNumber: string;
   toNumber: string;
   createdAt: Date;
+  node?: string | null;
 }): CallRecord {
   return { ...newInboundRecord({ ...fields, status: 'ringing' }), direction: 'outbound' };
 }

@@ -1,4 +1,5 @@
 // What a CallSession needs from the rest of the backend.
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AriRest } from '../ari/rest.js';
 import type { MediaGatewayClient } from '../media-gateway/client.js';
@@ -25,6 +26,8 @@ export interface CallSettings {
     ringTimeoutS: number;
     amdTimeoutMs: number;
   };
+  /** The Asterisk node these calls are on (recorded in their rows). */
+  node?: string;
 }
 
 /** Lets the manager route events by channel and bridge id (and gateway reports by call or leg id) to the session owning them. */
@@ -49,4 +52,6 @@ export interface CallSessionDeps {
   aiShare: AiShareRouter;
   /** The conversation so far, for an agent taking a call over (null: the agent starts without it). */
   conversation: Pick<ConversationStore, 'listTurns'> | null;
+  /** Spans of the call and its setup steps (none recorded when absent). */
+  tracer?: Tracer;
 }

@@ -15,12 +15,23 @@
 // itself under way, so that the caller's StasisEnd meanwhile is expected. A warm
 // transfer (warm-transfer.ts) runs beside the active call; connected, the caller
 // talks to the person in the call's bridge and the agent's leg is gone.
+//
+// A call can also be adopted: another replica set it up, lost its node's lease
+// (it died, or handed the node over), and this replica holds the lease now. The
+// adopted call starts where the row says it is: connected, waiting for its end.
+// A call that was still being set up cannot be finished by anyone else (the
+// setup's state is gone): it is ended at once. A replica that loses the lease
+// abandons its calls: no teardown, no row written, the next holder adopts them.
+// A warm transfer's attempt is not in the row: an adopted call goes on with its
+// agent, and the new holder's reconciliation releases the attempt's leg.
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AriEvent, HangupReason, StasisStartEvent } from '../ari/types.js';
 import { isAriError } from '../ari/errors.js';
 import { describeError } from '../errors.js';
 import type { ActionResult } from '../../media/contract/backend.js';
 import type { AgentSettings } from '../../media/contract/sessions.js';
+import { childContext, traceParentOf } from '../../media/contract/tracing.js';
 import { AGENT_HANGUP_CAUSES, AGENT_MESSAGES, sendCallerToTransfer, type AgentHangupReason } from './agent-actions.js';
 import { endRecord, markAnswered, newInboundRecord, newOutboundRecord, type CallEnding, type CallRecord } from './call-record.js';
 import { CallLogWriterClosedError } from './call-log-writer.js';
@@ -30,6 +41,7 @@ import { readInboundCall, type InboundCall } from './stasis-start.js';
 import { releaseCallResources } from './call-release.js';
 import { EventWaiters, eventChannelId } from './event-waiters.js';
 import { connectMediaLeg, emptyProgress } from './media-leg.js';
+import { isFullySetUp, type AdoptedCall } from './adopted-call.js';
 import { EndRequested, StepError, type SetupStep } from './setup-step.js';
 import { announcementText, resumeAgentSettings } from './transfer-words.js';
 import { WarmTransfer } from './warm-transfer.js';
@@ -87,20 +99,43 @@ export class CallSession {
   private agentGeneration = 0;
   /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
   private readonly callerReleased: Deferred<boolean> = deferred();
+  /** Keys go to the gateway one after another, in the order they were pressed. */
+  private keysSent: Promise<void> = Promise.resolve();
+  /** Set up by another replica (see the top of this file). */
+  private readonly adopted: boolean;
+  /** The node's lease was lost: nothing more is done for this call here. */
+  private abandoned = false;
+  private readonly span: Span;
+  private readonly deps: CallSessionDeps;
 
-  /** An inbound call (the caller's StasisStart), or an outbound one (its plan, row already stored). */
-  constructor(
-    start: StasisStartEvent | OutboundPlan,
-    private readonly deps: CallSessionDeps,
-  ) {
-    const isEvent = 'type' in start;
-    this.callId = isEvent ? deps.newId() : start.callId;
-    this.callerChannelId = isEvent ? start.channel.id : start.channelId;
-    this.mediaChannelId = deps.newId();
-    this.bridgeId = deps.newId();
+  private get tracer() {
+    return this.deps.tracer ?? trace.getTracer('noop');
+  }
+
+  /** An inbound call (the caller's StasisStart), an outbound one (its plan, row already stored), or one adopted from its row. */
+  constructor(start: StasisStartEvent | OutboundPlan | AdoptedCall, deps: CallSessionDeps) {
+    this.deps = deps;
+    const adopted = 'kind' in start ? start.record : null;
+    const event = 'type' in start ? start : null;
+    const plan = adopted === null && event === null ? (start as OutboundPlan) : null;
+    this.adopted = adopted !== null;
+    this.callId = adopted?.id ?? plan?.callId ?? deps.newId();
+    this.callerChannelId = adopted?.channelId ?? event?.channel.id ?? plan!.channelId;
+    this.mediaChannelId = adopted?.mediaChannelId ?? deps.newId();
+    this.bridgeId = adopted?.bridgeId ?? deps.newId();
     this.log = deps.logger.child({ callId: this.callId, channelId: this.callerChannelId });
-    if (isEvent) {
-      const call = readInboundCall(start, deps.settings.defaultCountryCode);
+    if (adopted) {
+      // The other party's number, whichever way the call went.
+      const other = adopted.direction === 'outbound' ? adopted.toNumber : adopted.fromNumber;
+      this.inbound = { channelId: adopted.channelId, dialedRaw: adopted.toNumber, dialed: adopted.toNumber, from: other };
+      this.outbound = null;
+      this.record = adopted;
+      this.leg.bridgeRequested = adopted.bridgeId !== null;
+      this.leg.mediaChannelRequested = adopted.mediaChannelId !== null;
+      this.leg.mediaSessionId = adopted.mediaSessionId ?? null;
+      if (adopted.mediaSessionId && adopted.mediaGatewayUrl) deps.media.remember(adopted.mediaSessionId, adopted.mediaGatewayUrl);
+    } else if (event) {
+      const call = readInboundCall(event, deps.settings.defaultCountryCode);
       this.inbound = call;
       this.outbound = null;
       this.record = newInboundRecord({
@@ -111,12 +146,26 @@ export class CallSession {
         toNumber: call.dialed ?? call.dialedRaw,
         status: 'ringing',
         createdAt: deps.now(),
+        node: deps.settings.node ?? null,
       });
     } else {
+      const outbound = plan!;
       this.inbound = null;
-      this.outbound = start;
-      this.record = newOutboundRecord({ id: start.callId, channelId: start.channelId, businessId: start.businessId, fromNumber: start.from, toNumber: start.to, createdAt: start.createdAt });
+      this.outbound = outbound;
+      this.record = newOutboundRecord({
+        id: outbound.callId,
+        channelId: outbound.channelId,
+        businessId: outbound.businessId,
+        fromNumber: outbound.from,
+        toNumber: outbound.to,
+        createdAt: outbound.createdAt,
+        node: deps.settings.node ?? null,
+      });
     }
+    // One trace per call; the gateway continues it (traceparent in the session request).
+    this.span = this.tracer.startSpan(this.adopted ? 'call adopted' : 'call', {
+      attributes: { 'call.id': this.callId, 'asterisk.node': deps.settings.node ?? '', 'call.adopted': this.adopted, 'call.direction': this.record.direction },
+    });
     for (const id of [this.callerChannelId, this.mediaChannelId, this.bridgeId]) deps.registry.claim(id, this);
   }
 
@@ -171,6 +220,9 @@ export class CallSession {
       case 'BridgeDestroyed':
         if (event.bridge.id === this.bridgeId) this.onBridgeGone();
         return;
+      case 'ChannelDtmfReceived':
+        if (channelId === this.callerChannelId) this.onKeyPressed(event.digit, event.duration_ms);
+        return;
       default:
         return;
     }
@@ -195,6 +247,23 @@ export class CallSession {
       hangupReason: 'normal',
       ...(this.peerChannelId ? { status: 'transferred' as const } : {}),
     });
+  }
+
+  /**
+   * The caller pressed a key (ChannelDtmfReceived on the caller's channel): the
+   * gateway's agent gets it. Keys that arrive before the media session exists,
+   * after the call ended or once the agent's leg is gone have no one to go to, and are dropped.
+   */
+  onKeyPressed(digit: string, durationMs: number): void {
+    const sessionId = this.leg.mediaSessionId;
+    // ARI also reports E (events.json: 0-9, A-E, # or *); a phone keypad has no E and the agent takes none.
+    if (sessionId === null || this.endRequest || this.agentLegReleased || !/^[0-9A-D*#]$/.test(digit)) return;
+    const key = { digit, durationMs: Math.max(0, Math.round(durationMs)) };
+    this.keysSent = this.keysSent.then(() =>
+      this.deps.media.sendDtmf(sessionId, key).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'a key the caller pressed could not be passed to the media gateway');
+      }),
+    );
   }
 
   onMediaChannelInStasis(): void {
@@ -261,6 +330,27 @@ export class CallSession {
     return this.done;
   }
 
+  /** Stops handling the call without touching it: the node's lease holder does from now on. */
+  abandon(): Promise<void> {
+    if (this.phaseValue !== 'ended' && !this.abandoned) {
+      this.abandoned = true;
+      this.endRequest ??= { at: this.deps.now(), cause: 'backend_restart', hangupReason: 'normal' };
+      this.endSignal.resolve();
+      this.ending.abort(new EndRequested());
+    }
+    return this.done;
+  }
+
+  /** Adopted from another replica's row. */
+  get isAdopted(): boolean {
+    return this.adopted;
+  }
+
+  /** The call's media gateway session, once created (or adopted). */
+  get mediaSession(): string | null {
+    return this.leg.mediaSessionId;
+  }
+
   // ---- lifecycle ----------------------------------------------------------
 
   /** The first request ends the call; later ones are ignored (false). */
@@ -274,28 +364,63 @@ export class CallSession {
 
   private async lifecycle(): Promise<void> {
     const startedAt = performance.now();
-    try {
-      await this.setUp();
-    } catch (error) {
-      this.requestEnd(await this.endingForSetupFailure(error));
+    if (this.adopted) {
+      this.resumeAdopted();
+    } else {
+      try {
+        await this.setUp();
+      } catch (error) {
+        this.requestEnd(await this.endingForSetupFailure(error));
+      }
     }
     if (!this.endRequest) {
       this.phaseValue = 'active';
-      this.log.info({ setupMs: Math.round(performance.now() - startedAt) }, 'call connected to the media gateway');
+      if (!this.adopted) this.log.info({ setupMs: Math.round(performance.now() - startedAt) }, 'call connected to the media gateway');
       await this.endSignal.promise;
     }
     this.phaseValue = 'ending';
     const request = this.endRequest as EndRequest;
     try {
-      await this.tearDown(request);
+      if (this.abandoned) this.log.info('call left to the new owner of its node');
+      else await this.tearDown(request);
     } catch (error) {
       this.log.error({ err: error }, 'call teardown failed');
     } finally {
       this.callerReleased.resolve(false);
       this.phaseValue = 'ended';
       this.deps.registry.release(this);
+      this.span.setAttribute('call.status', this.record.status);
+      if (request.error) this.span.setStatus({ code: SpanStatusCode.ERROR, message: request.error });
+      this.span.end();
       this.finished.resolve();
     }
+  }
+
+  /** An adopted call goes on as connected when its row says so; one caught in its setup ends. */
+  private resumeAdopted(): void {
+    if (!isFullySetUp(this.record)) {
+      this.log.warn({ status: this.record.status }, 'adopted a call that was still being set up; ending it');
+      this.requestEnd({
+        at: this.deps.now(),
+        cause: 'backend_restart',
+        status: 'interrupted',
+        error: 'the backend stopped while the call was being set up',
+        hangupReason: 'normal',
+      });
+      return;
+    }
+    this.log.info({ node: this.record.node }, 'call adopted');
+    const businessId = this.record.businessId;
+    if (businessId === null) return;
+    // The agent's settings (transfer target, mode) as the business has them now.
+    this.deps.directory.findById(businessId).then(
+      (route) => {
+        if (!route) return;
+        this.agent = route.agent;
+        this.transferMode = route.transferMode;
+      },
+      (error: unknown) => this.log.warn({ err: error }, 'looking up the business of an adopted call failed'),
+    );
   }
 
   private async setUp(): Promise<void> {
@@ -320,7 +445,14 @@ export class CallSession {
     }
     this.agent = agent;
     await this.connectAgentLeg(businessId, agent, null);
-    this.record = { ...this.record, bridgeId: this.bridgeId, mediaChannelId: this.mediaChannelId };
+    const sessionId = this.leg.mediaSessionId;
+    this.record = {
+      ...this.record,
+      bridgeId: this.bridgeId,
+      mediaChannelId: this.mediaChannelId,
+      mediaSessionId: sessionId,
+      mediaGatewayUrl: sessionId === null ? null : this.deps.media.gatewayUrlOf(sessionId),
+    };
     this.persist();
   }
 
@@ -341,6 +473,7 @@ export class CallSession {
           caller: { from, to },
           agent,
           announcement: announcement === null ? null : { text: announcement },
+          traceparent: traceParentOf(this.span),
         },
         mediaInStasis: () => Promise.race([this.mediaInStasis.promise, this.endSignal.promise]),
       },
@@ -381,11 +514,15 @@ export class CallSession {
    */
   private async step<T>(step: SetupStep, run: () => Promise<T>): Promise<T> {
     if (this.endRequest) throw new EndRequested();
+    const span = this.tracer.startSpan(`setup ${step}`, {}, childContext(this.span));
     try {
       return await run();
     } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
       if (this.endRequest) throw new EndRequested();
       throw new StepError(step, error);
+    } finally {
+      span.end();
     }
   }
 
@@ -435,6 +572,7 @@ export class CallSession {
     this.deps.registry.claimCallId(transfer.legCallId, this);
     this.log.info({ target }, 'warm transfer: calling the person');
     const result = await transfer.run();
+    if (this.abandoned) return;
     this.record = { ...this.record, transferOutcome: result.outcome, transferTarget: target };
     this.persist();
     if (result.outcome === 'caller_left' || this.endRequest) return;
@@ -477,7 +615,7 @@ export class CallSession {
   }
 
   private async endingForSetupFailure(error: unknown): Promise<EndRequest> {
-    if (error instanceof EndRequested && this.endRequest) return this.endRequest;
+    if (this.abandoned || (error instanceof EndRequested && this.endRequest)) return this.endRequest as EndRequest;
     // A refused request on the caller's channel often means the caller hung
     // up and the event is still on its way: ask Asterisk before calling it a failure.
     if (isAriError(error instanceof StepError ? error.original : error) && (await this.callerHasLeft())) {
@@ -527,6 +665,7 @@ export class CallSession {
 
   /** Hands the current record to the writer; a record the database refuses ends the call `failed`. */
   private persist(): void {
+    if (this.abandoned) return;
     const record = this.record;
     this.deps.writer.save(record).catch((error: unknown) => {
       if (error instanceof CallLogWriterClosedError) return;

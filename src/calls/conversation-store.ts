@@ -40,6 +40,7 @@ export function prismaConversationStore(prisma: PrismaClient): ConversationStore
         llmFirstTokenMs: turn.latency?.llmFirstTokenMs ?? null,
         ttsFirstAudioMs: turn.latency?.ttsFirstAudioMs ?? null,
         voiceToVoiceMs: turn.latency?.voiceToVoiceMs ?? null,
+        dtmf: turn.dtmf ?? null,
       };
       await missingRowAsError(callId, () =>
         prisma.callTurn.upsert({
@@ -63,9 +64,18 @@ export function prismaConversationStore(prisma: PrismaClient): ConversationStore
     },
 
     async saveMessage(callId, message) {
+      // The message carries its call's business (the staff inbox reads messages by business).
+      const call = await prisma.callLog.findUnique({ where: { id: callId }, select: { businessId: true } });
+      if (!call) throw new CallRowMissingError(callId);
       await missingRowAsError(callId, () =>
         prisma.callMessage.create({
-          data: { callId, callerName: message.callerName, callbackNumber: message.callbackNumber, reason: message.reason },
+          data: {
+            callId,
+            businessId: call.businessId,
+            callerName: message.callerName,
+            callbackNumber: message.callbackNumber,
+            reason: message.reason,
+          },
         }),
       );
     },

@@ -11,7 +11,11 @@
 //   that ended less than the manager's grace period ago (60 s by default):
 //   the gateway reports the last turn, a failure or a message just taken right
 //   after the hang-up, and nothing of that must be lost.
-// - A call this backend does not know (or that ended longer ago) is unknown.
+// - A call another replica holds (its node is theirs): reports are stored here
+//   all the same (they only need the database), actions are forwarded to that
+//   replica (cluster/call-forwarding.ts), or retry_later while its node is
+//   being taken over.
+// - A call no replica knows (or that ended longer ago) is unknown.
 // - When the database cannot store a report right now (unreachable, or the
 //   call's row not written yet), the gateway is told to retry later.
 import type { Logger } from 'pino';
@@ -20,6 +24,7 @@ import type { ActionResult, CallAction, FailureReport, TurnReport } from '../../
 import { AGENT_MESSAGES } from './agent-actions.js';
 import type { CallLookup } from './call-manager.js';
 import { CallRowMissingError, type ConversationStore } from './conversation-store.js';
+import type { CallsElsewhere } from '../cluster/call-forwarding.js';
 
 export type InternalOutcome<T> =
   | { kind: 'ok'; value: T }
@@ -29,13 +34,16 @@ export type InternalOutcome<T> =
 export interface InternalApi {
   recordTurn(callId: string, turn: TurnReport): Promise<InternalOutcome<void>>;
   recordFailure(callId: string, failure: FailureReport): Promise<InternalOutcome<void>>;
-  performAction(callId: string, action: CallAction): Promise<InternalOutcome<ActionResult>>;
+  /** `forwarded`: another replica sent it here; it is never forwarded again. */
+  performAction(callId: string, action: CallAction, forwarded?: boolean): Promise<InternalOutcome<ActionResult>>;
 }
 
 export interface InternalApiDeps {
   calls: { lookup(callId: string): CallLookup };
   store: ConversationStore;
   logger: Logger;
+  /** The other replicas' calls; absent: only this replica's calls are known. */
+  elsewhere?: CallsElsewhere;
 }
 
 const UNKNOWN_CALL = { kind: 'unknown_call', message: 'no such call, or the call already ended' } as const;
@@ -45,7 +53,14 @@ export function createInternalApi(deps: InternalApiDeps): InternalApi {
 
   /** Runs a write for a call that accepts reports; database trouble becomes retry_later. */
   const storeReport = async <T>(callId: string, what: string, write: () => Promise<T>): Promise<InternalOutcome<T>> => {
-    if (deps.calls.lookup(callId).state === 'unknown') return UNKNOWN_CALL;
+    if (deps.calls.lookup(callId).state === 'unknown') {
+      const state = await deps.elsewhere?.rowState(callId).catch((error: unknown) => {
+        if (isTransientDbError(error)) return 'unavailable' as const;
+        throw error;
+      });
+      if (state === 'unavailable') return { kind: 'retry_later', message: `the database is unavailable; retry the ${what}` };
+      if (state === undefined || state === 'unknown') return UNKNOWN_CALL;
+    }
     try {
       return { kind: 'ok', value: await write() };
     } catch (error) {
@@ -66,7 +81,10 @@ export function createInternalApi(deps: InternalApiDeps): InternalApi {
         const found = deps.calls.lookup(callId);
         const offset = found.state === 'live' ? found.session.turnSeqOffset : found.state === 'recently_ended' ? found.turnSeqOffset : 0;
         await deps.store.saveTurn(callId, offset === 0 ? turn : { ...turn, seq: turn.seq + offset });
-        log.debug({ callId, seq: turn.seq, role: turn.role, interrupted: turn.interrupted, latency: turn.latency }, 'turn stored');
+        log.debug(
+          { callId, seq: turn.seq, role: turn.role, interrupted: turn.interrupted, latency: turn.latency, text: turn.text },
+          'turn stored',
+        );
       });
     },
 
@@ -77,7 +95,7 @@ export function createInternalApi(deps: InternalApiDeps): InternalApi {
       });
     },
 
-    async performAction(callId, action) {
+    async performAction(callId, action, forwarded = false) {
       if (action.type === 'take_message') {
         const message = { callerName: action.callerName, callbackNumber: action.callbackNumber, reason: action.reason };
         const saved = await storeReport(callId, 'message', () => deps.store.saveMessage(callId, message));
@@ -92,6 +110,13 @@ export function createInternalApi(deps: InternalApiDeps): InternalApi {
         return { kind: 'ok', value: { ok: true, message: null } };
       }
       const found = deps.calls.lookup(callId);
+      if (found.state === 'unknown' && deps.elsewhere) {
+        if (forwarded) return { kind: 'retry_later', message: 'this replica does not hold the call (any more); retry the action' };
+        return deps.elsewhere.forwardAction(callId, action).catch((error: unknown) => {
+          if (isTransientDbError(error)) return { kind: 'retry_later', message: 'the database is unavailable; retry the action' } as const;
+          throw error;
+        });
+      }
       if (action.type === 'announcement_done') {
         if (found.state !== 'live') return UNKNOWN_CALL;
         found.session.onAnnouncementDone(callId, action.played);

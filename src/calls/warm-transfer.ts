@@ -92,10 +92,9 @@ export class WarmTransfer {
   }
 
   async run(): Promise<WarmTransferResult> {
-    const { ari } = this.#scope.deps;
     const log = this.#scope.log.child({ transferTarget: this.#target, targetChannelId: this.#targetChannelId });
     const leg = emptyProgress();
-    let outcome: TransferOutcome = 'failed';
+    let outcome: TransferOutcome;
     try {
       await this.#hold();
       outcome = await this.#ring(log);

@@ -17,6 +17,10 @@ export interface ListForm {
   cursor: string;
 }
 
+/** Days a filter may name, in the business's time zone (the first a day after the stored range's start). */
+const FIRST_DAY = '1970-01-02';
+const LAST_DAY = '9999-12-31';
+
 const FIELDS = ['from', 'to', 'status', 'direction', 'caller', 'q', 'cursor'] as const;
 const MAX_FIELD_LENGTH = 400;
 
@@ -26,7 +30,7 @@ export function readListForm(query: unknown): ListForm {
   const form = {} as Record<(typeof FIELDS)[number], string>;
   for (const field of FIELDS) {
     const raw = source[field];
-    const value = Array.isArray(raw) ? raw.at(-1) : raw;
+    const value: unknown = Array.isArray(raw) ? raw.at(-1) : raw;
     form[field] = typeof value === 'string' ? value.trim().slice(0, MAX_FIELD_LENGTH) : '';
   }
   return form;
@@ -43,6 +47,9 @@ export function toCallFilter(form: ListForm, timeZone: string): FilterResult {
     if (form[field] !== '' && !isCalendarDay(form[field])) {
       return { ok: false, problem: `${label} must be a date such as 2026-03-03.` };
     }
+    if (form[field] !== '' && (form[field] < FIRST_DAY || form[field] > LAST_DAY)) {
+      return { ok: false, problem: `${label} must be between ${FIRST_DAY} and ${LAST_DAY}.` };
+    }
   }
   if (form.from !== '' && form.to !== '' && form.from > form.to) {
     return { ok: false, problem: 'From must be on or before To.' };
@@ -52,7 +59,8 @@ export function toCallFilter(form: ListForm, timeZone: string): FilterResult {
   }
   const query: Record<string, string> = {};
   if (form.from !== '') query.from = zonedDayStart(form.from, timeZone).toISOString();
-  if (form.to !== '') query.to = zonedDayStart(nextDay(form.to), timeZone).toISOString();
+  // The last day has no next day to start; its end is the end of the stored range.
+  if (form.to !== '') query.to = form.to === LAST_DAY ? LAST_DAY : zonedDayStart(nextDay(form.to), timeZone).toISOString();
   for (const field of ['status', 'direction', 'caller', 'q', 'cursor'] as const) {
     if (form[field] !== '') query[field] = form[field];
   }

@@ -9,6 +9,7 @@ import { hasFilters, listHref, type ListForm } from './call-list-query.js';
 import { FILTERABLE_STATUSES, outcomeBadges, statusText } from './call-status.js';
 import { callerText, snippet } from './call-text.js';
 import { formatCallTime, formatDuration, knownTimeZone } from './format.js';
+import { matchingSentence } from './highlight.js';
 import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
 import { staffChrome } from './page-session.js';
@@ -20,6 +21,8 @@ export interface CallListView {
   page: CallPage | null;
   extras: Map<string, CallListExtra>;
   problem: string | null;
+  /** Calls matching the filters, all pages together; null when the filters were invalid. */
+  total: number | null;
   now: Date;
 }
 
@@ -41,7 +44,7 @@ function filterForm(form: ListForm, timeZone: string): Html {
   <div class="field grow"><label for="f-q">Words said</label><input id="f-q" name="q" type="search" maxlength="200" value="${form.q}"></div>
   <div class="field actions"><button type="submit">Filter</button> <a href="/calls">Clear</a></div>
 </form>
-<p class="muted small">Dates and times in ${timeZone}.</p>`;
+<p class="muted small">Dates and times in ${timeZone} time.</p>`;
 }
 
 function statusCell(call: CallSummary, extra: CallListExtra | undefined): Html {
@@ -55,14 +58,20 @@ function statusCell(call: CallSummary, extra: CallListExtra | undefined): Html {
   return html`${badge}${message}${outcomes}`;
 }
 
-function row(call: CallSummary, extra: CallListExtra | undefined, timeZone: string, now: Date): Html {
+function said(extra: CallListExtra | undefined, search: string): Html | string {
+  if (search !== '' && extra?.matchText) return matchingSentence(extra.matchText, search);
+  return snippet(extra?.firstCallerText ?? null);
+}
+
+function row(call: CallSummary, extra: CallListExtra | undefined, timeZone: string, now: Date, search: string): Html {
   const direction = call.direction === 'outbound' ? html` <span class="muted small">(outbound)</span>` : '';
+  const href = search !== '' ? `/calls/${call.id}?q=${encodeURIComponent(search)}` : `/calls/${call.id}`;
   return html`<tr>
-  <td data-label="Time"><a href="/calls/${call.id}"><time datetime="${call.createdAt}">${formatCallTime(new Date(call.createdAt), timeZone, now)}</time></a></td>
+  <td data-label="Time"><a href="${href}"><time datetime="${call.createdAt}">${formatCallTime(new Date(call.createdAt), timeZone, now)}</time></a></td>
   <td data-label="Caller">${callerText(call.from)}${direction}</td>
   <td data-label="Duration" class="num">${formatDuration(call.durationMs)}</td>
   <td data-label="Status">${statusCell(call, extra)}</td>
-  <td data-label="Caller said" class="snippet">${snippet(extra?.firstCallerText ?? null)}</td>
+  <td data-label="${search !== '' ? 'Where it was said' : 'Caller said'}" class="snippet">${said(extra, search)}</td>
 </tr>`;
 }
 
@@ -78,12 +87,18 @@ function table(view: CallListView, page: CallPage, timeZone: string): Html {
   const newest = view.form.cursor !== '' ? html`<a href="${listHref(view.form, null)}">Newest calls</a>` : '';
   return html`<div class="table-wrap"><table class="calls">
 <caption class="visually-hidden">Calls, newest first</caption>
-<thead><tr><th scope="col">Time</th><th scope="col">Caller</th><th scope="col">Duration</th><th scope="col">Status</th><th scope="col">Caller said</th></tr></thead>
+<thead><tr><th scope="col">Time</th><th scope="col">Caller</th><th scope="col">Duration</th><th scope="col">Outcome</th><th scope="col">${view.form.q !== '' ? 'Where it was said' : 'Caller said'}</th></tr></thead>
 <tbody>
-${page.calls.map((call) => row(call, view.extras.get(call.id), timeZone, view.now))}
+${page.calls.map((call) => row(call, view.extras.get(call.id), timeZone, view.now, view.form.q))}
 </tbody>
 </table></div>
 ${older !== '' || newest !== '' ? html`<nav class="pager" aria-label="More calls">${newest} ${older}</nav>` : ''}`;
+}
+
+function summaryLine(view: CallListView, total: number): Html {
+  const exportHref = listHref(view.form, null).replace(/^\/calls/, '/calls/export.csv');
+  const count = `${total.toLocaleString('en-US')} ${total === 1 ? 'call' : 'calls'}${hasFilters(view.form) ? ' match these filters' : ''}`;
+  return html`<div class="list-summary"><p class="total" role="status">${count}.</p>${total > 0 ? html`<a class="button secondary" href="${exportHref}" download>Export CSV</a>` : ''}</div>`;
 }
 
 export function renderCallList(view: CallListView): string {
@@ -93,6 +108,7 @@ export function renderCallList(view: CallListView): string {
     html`<h1>Calls</h1>
 ${filterForm(view.form, timeZone)}
 ${view.problem !== null ? html`<p class="alert" role="alert">${view.problem}</p>` : ''}
+${view.total !== null ? summaryLine(view, view.total) : ''}
 ${view.page !== null ? table(view, view.page, timeZone) : ''}`,
   );
 }

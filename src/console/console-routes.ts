@@ -17,7 +17,13 @@
 // staff API's services, scoped to the session's business exactly as the JSON
 // API is; the pages add no query that could cross businesses.
 import type { FastifyPluginAsync } from 'fastify';
+import { registerAccountPages } from './account-pages.js';
+import { registerCallExport } from './call-export.js';
 import { registerCallPages } from './call-pages.js';
+import { registerDashboardPage } from './dashboard-page.js';
+import { registerManagerPages } from './manager-pages.js';
+import { registerMessagePages } from './message-pages.js';
+import { registerTeamPages } from './team-pages.js';
 import type { ConsolePageDeps, ConsoleRouteDeps } from './console-services.js';
 import { registerFormParser } from './form-body.js';
 import { registerLivePage } from './live-page.js';
@@ -32,9 +38,13 @@ const CLIENT_ERROR_TITLES: Readonly<Record<number, string>> = {
   415: 'Unsupported form',
 };
 
-/** Registered at the root (no prefix): /, /login, /logout, /calls, /live, /operator, /console/assets. */
+/**
+ * Registered at the root (no prefix): /, /login, /logout, /dashboard, /calls,
+ * /messages, /live, /account, /team, /audit, /settings, /operator, /console/assets.
+ */
 export function consoleRoutes(routeDeps: ConsoleRouteDeps): FastifyPluginAsync {
   const deps: ConsolePageDeps = { ...routeDeps, now: routeDeps.now ?? (() => new Date()) };
+  // eslint-disable-next-line @typescript-eslint/require-await -- fastify runs a plugin that returns no promise synchronously: a throw would escape registration
   return async (scope) => {
     registerFormParser(scope);
     scope.addHook('onSend', async (_request, reply, payload) => {
@@ -53,8 +63,14 @@ export function consoleRoutes(routeDeps: ConsoleRouteDeps): FastifyPluginAsync {
 
     registerStaticAssets(scope);
     registerLoginRoutes(scope, deps);
+    registerDashboardPage(scope, deps);
+    registerCallExport(scope, deps);
     registerCallPages(scope, deps);
+    registerMessagePages(scope, deps);
     registerLivePage(scope, deps);
+    registerAccountPages(scope, deps);
+    registerTeamPages(scope, deps);
+    registerManagerPages(scope, deps);
     registerOperatorPages(scope, deps);
   };
 }

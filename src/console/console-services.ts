@@ -12,10 +12,17 @@ export interface ConsoleServices {
   readonly extras: CallListExtras;
   /** The operator's view of the platform. */
   overview(): Promise<Overview>;
+  /** Every business (the operator's dashboard and audit log). */
+  businesses(): Promise<{ id: string; name: string; timezone: string }[]>;
 }
 
 export function createConsoleServices(deps: { prisma: PrismaClient; staff: StaffServices; admin: AdminServices }): ConsoleServices {
-  return { staff: deps.staff, extras: new CallListExtras(deps.prisma), overview: () => deps.admin.overview() };
+  return {
+    staff: deps.staff,
+    extras: new CallListExtras(deps.prisma),
+    overview: () => deps.admin.overview(),
+    businesses: () => deps.prisma.business.findMany({ select: { id: true, name: true, timezone: true }, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
+  };
 }
 
 export interface ConsoleRouteDeps {

@@ -129,3 +129,29 @@ export function zonedDayStart(day: string, timeZone: string): Date {
   const onTheDay = [first, second].filter((candidate) => dayOf(candidate, zone) === day);
   return new Date(onTheDay.length > 0 ? Math.min(...onTheDay) : first);
 }
+
+/** The YYYY-MM-DD day `at` falls on in `timeZone`. */
+export function dayInZone(at: Date, timeZone: string): string {
+  return dayOf(at.getTime(), knownTimeZone(timeZone));
+}
+
+/** The day `count` days after a YYYY-MM-DD day (negative: before). */
+export function addDays(day: string, count: number): string {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, date + count)).toISOString().slice(0, 10);
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** "Tue 3 Mar" for a YYYY-MM-DD day (a calendar day: no time zone involved). */
+export function formatDay(day: string): string {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  const at = new Date(Date.UTC(year, month - 1, date));
+  return `${WEEKDAYS[at.getUTCDay()]} ${date} ${MONTHS[month - 1]}`;
+}
+
+/** "1.2 s" / "850 ms" for a latency; "—" when unknown. */
+export function formatLatency(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}

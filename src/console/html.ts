@@ -38,6 +38,7 @@ function render(value: HtmlValue): string {
   if (isHtml(value)) return value.text;
   if (Array.isArray(value)) return value.map(render).join('');
   // Not a type a template takes (it got past the compiler): shown as text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a stray Date or true reads better as its string than as nothing
   return escapeHtml(String(value));
 }
 

@@ -5,16 +5,23 @@ import { html, htmlText, type Html } from './html.js';
 
 export const PRODUCT_NAME = 'Phone agent';
 
+export type StaffSection = 'dashboard' | 'calls' | 'messages' | 'live' | 'team' | 'audit' | 'settings' | 'account';
+
 export interface StaffChrome {
   displayName: string;
   businessName: string;
+  /** Managers also see the team, the audit log and the settings. */
+  role: 'staff' | 'manager';
   /** The session's CSRF token, for the sign-out form. */
   csrfToken: string;
-  current: 'calls' | 'live' | null;
+  current: StaffSection | null;
 }
+
+export type OperatorSection = 'platform' | 'dashboard' | 'audit';
 
 export interface OperatorChrome {
   csrfToken: string;
+  current?: OperatorSection;
 }
 
 export interface PageChrome {
@@ -29,19 +36,33 @@ function navLink(href: string, label: string, current: boolean): Html {
   return html`<li><a href="${href}"${current ? html` aria-current="page"` : ''}>${label}</a></li>`;
 }
 
+const STAFF_LINKS: readonly [StaffSection, string, string][] = [
+  ['dashboard', '/dashboard', 'Dashboard'],
+  ['calls', '/calls', 'Calls'],
+  ['messages', '/messages', 'Messages'],
+  ['live', '/live', 'Live'],
+];
+const MANAGER_LINKS: readonly [StaffSection, string, string][] = [
+  ['team', '/team', 'Team'],
+  ['audit', '/audit', 'Audit log'],
+  ['settings', '/settings', 'Settings'],
+];
+
 function staffHeader(staff: StaffChrome): Html {
+  const links = staff.role === 'manager' ? [...STAFF_LINKS, ...MANAGER_LINKS] : STAFF_LINKS;
   return html`<nav aria-label="Main">
-      <ul>${navLink('/calls', 'Calls', staff.current === 'calls')}${navLink('/live', 'Live', staff.current === 'live')}</ul>
+      <ul>${links.map(([section, href, label]) => navLink(href, label, staff.current === section))}</ul>
     </nav>
     <form class="sign-out" method="post" action="/logout">
       <input type="hidden" name="csrf" value="${staff.csrfToken}">
-      <span class="who">${staff.displayName}</span>
+      <a class="who" href="/account"${staff.current === 'account' ? html` aria-current="page"` : ''}>${staff.displayName}</a>
       <button type="submit">Sign out</button>
     </form>`;
 }
 
 function operatorHeader(operator: OperatorChrome): Html {
-  return html`<nav aria-label="Main"><ul>${navLink('/operator', 'Platform', true)}</ul></nav>
+  const current = operator.current ?? 'platform';
+  return html`<nav aria-label="Main"><ul>${navLink('/operator', 'Platform', current === 'platform')}${navLink('/operator/dashboard', 'Dashboard', current === 'dashboard')}${navLink('/operator/audit', 'Audit log', current === 'audit')}</ul></nav>
     <form class="sign-out" method="post" action="/operator/logout">
       <input type="hidden" name="csrf" value="${operator.csrfToken}">
       <button type="submit">Sign out</button>
@@ -80,7 +101,7 @@ ${main}
 
 /** A page that says what went wrong, in the same frame. */
 export function renderErrorPage(options: { title: string; message: string; chrome?: Omit<PageChrome, 'title' | 'page'> }): string {
-  const home = options.chrome?.operator ? '/operator' : '/calls';
+  const home = options.chrome?.operator ? '/operator' : '/dashboard';
   return renderPage(
     { ...options.chrome, title: options.title, page: 'error' },
     html`<h1>${options.title}</h1>

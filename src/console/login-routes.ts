@@ -1,6 +1,6 @@
 // Signing in and out from the console's pages:
 //
-//   GET  /          -> 303 /calls (signed in) or /login
+//   GET  /          -> 303 /dashboard (signed in) or /login
 //   GET  /login     ?next=/local/path -> the form (303 onwards when already signed in)
 //   POST /login     email, password, next (form) -> 303 next | 401 | 403 (other site) | 429
 //   POST /logout    csrf (form) -> 303 /login | 403
@@ -11,7 +11,9 @@
 // signing out carries the session's CSRF token in a hidden field.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csrfTokenValid } from '../staff/csrf.js';
+import { clientGoneSignal } from '../staff/client-signal.js';
 import { parseCookies } from '../staff/cookies.js';
+import { DEVICE_COOKIE, deviceCookie } from '../staff/device-cookie.js';
 import { clearedSessionCookie, SESSION_COOKIE, sessionCookie, sessionFromRequest } from '../staff/staff-context.js';
 import type { ConsolePageDeps, ConsoleServices } from './console-services.js';
 import { formField } from './form-body.js';
@@ -19,10 +21,11 @@ import { renderLoginPage } from './login-view.js';
 import { redirect, sendErrorPage, sendPage } from './page-reply.js';
 import { localPath, readyServices } from './page-session.js';
 import { isSameSitePost } from './same-origin.js';
+import { staffActor } from './page-form.js';
 
 const MAX_EMAIL_LENGTH = 320;
 const MAX_PASSWORD_LENGTH = 1024;
-const HOME = '/calls';
+const HOME = '/dashboard';
 
 function queryNext(request: FastifyRequest): string | null {
   const next = (request.query as Record<string, unknown> | undefined)?.next;
@@ -69,6 +72,8 @@ export function registerLoginRoutes(scope: FastifyInstance, deps: ConsolePageDep
     const outcome = await services.staff.auth.login(email, password, {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
+      deviceToken: parseCookies(request.headers.cookie).get(DEVICE_COOKIE),
+      signal: clientGoneSignal(reply),
     });
     if (outcome.kind === 'rate_limited') {
       request.log.warn({ ip: request.ip }, 'console sign-in refused: too many failed attempts');
@@ -82,7 +87,10 @@ export function registerLoginRoutes(scope: FastifyInstance, deps: ConsolePageDep
     await endPreviousSession(request, services);
     const { session, context } = outcome;
     request.log.info({ userId: context.user.id, businessId: context.business.id }, 'staff signed in to the console');
-    reply.header('set-cookie', sessionCookie(session.token, session.expiresAt, deps.now(), deps.cookieSecure));
+    reply.header('set-cookie', [
+      sessionCookie(session.token, session.expiresAt, deps.now(), deps.cookieSecure),
+      deviceCookie(outcome.deviceToken, deps.cookieSecure),
+    ]);
     return redirect(reply, next ?? HOME);
   });
 
@@ -96,6 +104,7 @@ export function registerLoginRoutes(scope: FastifyInstance, deps: ConsolePageDep
       return sendErrorPage(reply, 403, 'Sign-out refused', 'The form was out of date. Go back, reload the page and sign out again.');
     }
     await services.staff.sessions.delete(context.sessionId);
+    await services.staff.audit.record({ businessId: context.business.id, actor: staffActor(context), action: 'sign_out', ip: request.ip });
     request.log.info({ userId: context.user.id }, 'staff signed out of the console');
     return signedOut(reply, deps, true);
   });

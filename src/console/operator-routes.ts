@@ -4,12 +4,13 @@
 //   GET  /operator/login    -> the form
 //   POST /operator/login    token (form) -> 303 /operator | 401 | 403 (other site) | 429
 //   POST /operator/logout   csrf (form) -> 303 /operator/login | 403
+//   GET  /operator/dashboard, /operator/audit (operator-insights.ts)
 //
 // A staff session grants nothing here, and the operator cookie nothing elsewhere.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookies, serializeCookie } from '../staff/cookies.js';
 import { csrfTokenValid } from '../staff/csrf.js';
-import { SlidingWindowCounter } from '../staff/login-rate-limiter.js';
+import { SlidingWindowCounter } from '../staff/sliding-window-counter.js';
 import type { ConsolePageDeps } from './console-services.js';
 import { formField } from './form-body.js';
 import { OPERATOR_COOKIE, OPERATOR_COOKIE_PATH, OperatorGate } from './operator-gate.js';
@@ -17,6 +18,7 @@ import { renderOperatorLogin, renderOperatorPage } from './operator-view.js';
 import { redirect, sendErrorPage, sendPage } from './page-reply.js';
 import { readyServices } from './page-session.js';
 import { isSameSitePost } from './same-origin.js';
+import { registerOperatorInsights } from './operator-insights.js';
 
 /** Failed operator sign-ins per client address. */
 export const OPERATOR_LOGIN_LIMIT = Object.freeze({ maxFailures: 10, windowMs: 15 * 60_000 });
@@ -48,6 +50,17 @@ export function registerOperatorPages(scope: FastifyInstance, deps: ConsolePageD
     const services = readyServices(deps, reply);
     if (!services) return reply;
     return sendPage(reply, 200, renderOperatorPage(await services.overview(), operator.csrfToken(credential)));
+  });
+
+  registerOperatorInsights(scope, deps, async (request, reply) => {
+    const operator = enabled(reply);
+    if (!operator) return null;
+    const credential = credentialOf(request);
+    if (credential === null) {
+      redirect(reply, '/operator/login');
+      return null;
+    }
+    return operator.csrfToken(credential);
   });
 
   scope.get('/operator/login', async (request, reply) => {

@@ -18,11 +18,15 @@ const MAX_NEXT_LENGTH = 1024;
 /**
  * `next` when it is a path of this site ("/calls?status=failed"), else null.
  * "//host", "/\host", absolute URLs and control characters are refused: a
- * sign-in link must never send the user to another site.
+ * sign-in link must never send the user to another site. The check applies to
+ * what is returned, the normalized path, and not only to the text received:
+ * dot segments ("/..//evil", "/.%2e/%2e%2e//evil") normalize to "//evil",
+ * which a browser reads as another host.
  */
 export function localPath(next: string | null | undefined): string | null {
   if (typeof next !== 'string' || next.length === 0 || next.length > MAX_NEXT_LENGTH) return null;
-  if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  if (!isSinglePath(next)) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\u0000-\u001f\u007f\\]/.test(next)) return null;
   const base = 'http://console.invalid';
   let url: URL;
@@ -32,7 +36,13 @@ export function localPath(next: string | null | undefined): string | null {
     return null;
   }
   if (url.origin !== base) return null;
-  return `${url.pathname}${url.search}`;
+  const path = `${url.pathname}${url.search}`;
+  return isSinglePath(path) ? path : null;
+}
+
+/** Starts with exactly one slash: "//x" and "/\x" are read by browsers as the host x. */
+function isSinglePath(path: string): boolean {
+  return path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\');
 }
 
 export function loginLocation(next: string | null): string {
@@ -68,6 +78,7 @@ export function staffChrome(context: StaffSessionContext, current: StaffChrome['
     staff: {
       displayName: context.user.displayName,
       businessName: context.business.name,
+      role: context.user.role,
       csrfToken: context.csrfToken,
       current,
     },

@@ -103,7 +103,7 @@ async function copyState(dir: string, fingerprint: string): Promise<CopyState> {
   }
   if (manifest.fingerprint !== fingerprint || !Array.isArray(manifest.entries)) return 'damaged';
   let intact = true;
-  await inBatches(manifest.entries, async (entry) => {
+  await inBatches<Entry>(manifest.entries, async (entry) => {
     const path = join(dir, entry.path);
     const info = await lstat(path).catch(() => undefined);
     const matches =

@@ -42,7 +42,7 @@ export interface EmbeddedPostgres {
    */
   readonly dataDir: string;
   /** Stops the server (fast shutdown). Idempotent. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 // Reachable from 127.0.0.1 only; a development server, so a fixed password.
@@ -129,7 +129,7 @@ function captureOutput(child: ChildProcess, logger: Logger, onLine?: (line: stri
         if (line.trim() === '') continue;
         tail.push(line);
         if (tail.length > LOG_TAIL_LINES) tail.shift();
-        logger.debug({ line }, 'postgres output');
+        logger.debug({ excerpt: line }, 'postgres output');
         onLine?.(line);
       }
     });
@@ -184,7 +184,7 @@ async function initialiseDataDir(initdb: string, dataDir: string, runAs: RunAs):
 }
 
 interface RunningServer {
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 function startServer(

@@ -2,6 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { evaluateReadiness, type ReadinessCheck } from '../readiness.js';
+import { redactAddresses } from './address-redaction.js';
 import { ApiError, errorBody } from './errors.js';
 import { internalRoutes, type InternalRouteDeps } from './internal-routes.js';
 import { adminRoutes, type AdminRouteDeps } from '../admin/admin-routes.js';
@@ -9,6 +10,7 @@ import { staffRoutes, type StaffRouteDeps } from '../staff/staff-routes.js';
 import { consoleRoutes } from '../console/console-routes.js';
 import type { ConsoleRouteDeps } from '../console/console-services.js';
 import { sendNotFoundPage, wantsPage } from '../console/page-reply.js';
+import type { TrustProxy } from '../staff/trust-proxy.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -22,15 +24,42 @@ export interface AppDeps {
   /** The staff console's pages (/, /login, /calls, /live, /operator); absent: not served. */
   console?: ConsoleRouteDeps;
   /** Client addresses from X-Forwarded-For (behind a reverse proxy). */
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
 }
+
+/** proxy-addr's forms: addresses/CIDRs, or a function of the hop (0 = the TCP peer) for a count of proxies. */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return [...trust];
+}
+
+const API_PREFIXES = ['/api/', '/admin/api/', '/internal/'];
+
+/** One year; no includeSubDomains: other hosts of the domain may not serve HTTPS. */
+const HSTS = 'max-age=31536000';
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     // pino's Logger and fastify's logger type differ only in generics.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- it sets the instance's logger generic, which the return type needs
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: deps.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
+  });
+
+  // HSTS (RFC 6797) on every answer that came over HTTPS (directly or through
+  // a trusted proxy's X-Forwarded-Proto): the browser then never tries plain
+  // HTTP for this host again. Browsers ignore it over HTTP, so it is not sent there.
+  // The APIs' answers (transcripts, staff lists) are never stored by a cache
+  // nor sniffed into another type; a route that allows caching says so itself.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
+    if (API_PREFIXES.some((prefix) => request.url.startsWith(prefix))) {
+      reply.header('x-content-type-options', 'nosniff');
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    }
+    return payload;
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -55,13 +84,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   /** Liveness: the process is up and serving. */
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', () => ({ status: 'ok' }));
 
-  /** Readiness: ARI connected with the app registered, and the database reachable. */
+  /**
+   * Readiness: ARI connected with the app registered, and the database
+   * reachable. Anyone may ask, so the reasons carry no network address (the
+   * operator's overview has the full text).
+   */
   app.get('/ready', async (_request, reply) => {
     const report = await evaluateReadiness(deps.readiness);
     void reply.code(report.ready ? 200 : 503);
-    return { status: report.ready ? 'ready' : 'not_ready', reasons: report.reasons, checks: report.checks };
+    const checks = Object.fromEntries(
+      Object.entries(report.checks).map(([name, check]) => [name, check.reason === undefined ? check : { ...check, reason: redactAddresses(check.reason) }]),
+    );
+    return { status: report.ready ? 'ready' : 'not_ready', reasons: report.reasons.map(redactAddresses), checks };
   });
 
   void app.register(internalRoutes(deps.internal), { prefix: '/internal' });

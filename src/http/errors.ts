@@ -20,6 +20,8 @@ export const API_ERRORS = {
   /** Outbound: the business's concurrency or rate limit is reached (Retry-After). */
   call_limit: { status: 429, message: "the business's outbound call limit is reached; retry later" },
   rate_limited: { status: 429, message: 'too many failed sign-in attempts; retry later' },
+  /** A session may follow the live calls in a few tabs, not in hundreds. */
+  too_many_streams: { status: 429, message: 'too many live event streams for this session; close other tabs' },
   /** Worth retrying: a dependency (database, start-up) is not ready right now. */
   unavailable: { status: 503, message: 'temporarily unavailable; retry later' },
   /** Not worth retrying: the admin API has no OPERATOR_TOKEN configured. */

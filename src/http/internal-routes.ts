@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { CallAction, FailureReport, TurnReport, type ActionResult } from '../../media/contract/backend.js';
 import type { InternalApi, InternalOutcome } from '../calls/internal-api.js';
 import { bearerTokenChecker } from './bearer-auth.js';
+import { FORWARDED_HEADER } from '../cluster/call-forwarding.js';
 import { ApiError } from './errors.js';
 
 export interface InternalRouteDeps {
@@ -28,7 +29,9 @@ const CallIdParams = z.object({ callId: z.uuid() });
 /** Registered under the `/internal` prefix. */
 export function internalRoutes(deps: InternalRouteDeps): FastifyPluginAsync {
   const authorized = bearerTokenChecker(deps.token);
+  // eslint-disable-next-line @typescript-eslint/require-await -- fastify runs a plugin that returns no promise synchronously: a throw would escape registration
   return async (scope) => {
+    // eslint-disable-next-line @typescript-eslint/require-await -- fastify waits for done() on a request hook that returns no promise
     scope.addHook('onRequest', async (request) => {
       if (authorized(request.headers.authorization)) return;
       request.log.warn(
@@ -55,7 +58,7 @@ export function internalRoutes(deps: InternalRouteDeps): FastifyPluginAsync {
     scope.post('/calls/:callId/actions', async (request): Promise<ActionResult> => {
       const { api, callId } = target(request, deps);
       const action = parseBody(CallAction, request.body);
-      return unwrap(await api.performAction(callId, action));
+      return unwrap(await api.performAction(callId, action, request.headers[FORWARDED_HEADER] !== undefined));
     });
   };
 }

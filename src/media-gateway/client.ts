@@ -1,6 +1,14 @@
 // Client of the media gateway's control API. The request and response shapes
 // come from the gateway's own contract module, validated on both sides.
-import type { z } from 'zod';
+//
+// Several gateways: each new session goes to the next gateway in turn (one that
+// cannot be reached, or has no capacity, is skipped for the next one: creating a
+// session is idempotent by callId), and every later request of the session goes
+// to the gateway that holds it. A backend replica adopting a call learns its
+// gateway from the call's row (`remember`).
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { z } from 'zod';
 import {
   ApiErrorBody,
   CloseSessionResponse,
@@ -12,6 +20,7 @@ import {
   sessionPaths,
   type AgentSettings,
   type CreateSessionInput,
+  type DtmfRequest,
   type SetRemoteRequest,
 } from '../../media/contract/sessions.js';
 
@@ -21,7 +30,8 @@ export type MediaGatewayOperation =
   | 'replace_agent'
   | 'close_session'
   | 'session_stats'
-  | 'list_sessions';
+  | 'list_sessions'
+  | 'send_dtmf';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -40,42 +50,129 @@ export class MediaGatewayError extends Error {
 export interface MediaGatewayClientOptions {
   /** Base URL, e.g. http://media-gateway:8090 (no trailing slash). */
   url: string;
+  /** Every gateway (default: `url` alone). */
+  urls?: readonly string[];
+  /**
+   * Each URL's host name stands for every address it resolves to (a Kubernetes headless
+   * Service over the gateways): new sessions are spread over those addresses.
+   */
+  resolveAll?: boolean;
   token: string;
   timeoutMs: number;
 }
 
-export class MediaGatewayClient {
-  constructor(private readonly options: MediaGatewayClientOptions) {}
+/** Sessions remembered at most (a session is forgotten when closed). */
+const MAX_REMEMBERED_SESSIONS = 100_000;
+/** How long the addresses behind a gateway name are reused before resolving it again. */
+const RESOLVE_CACHE_MS = 5_000;
 
-  createSession(request: CreateSessionInput, signal?: AbortSignal): Promise<CreateSessionResponse> {
-    return this.call('create_session', 'POST', sessionPaths.create, request, CreateSessionResponse, signal);
+/** `url` once per address its host resolves to (itself when it is an address, or does not resolve). */
+async function expandAddresses(url: string): Promise<string[]> {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) !== 0) return [url];
+  try {
+    const addresses = await lookup(host, { all: true });
+    return addresses.map(({ address, family }) => {
+      const copy = new URL(url);
+      copy.hostname = family === 6 ? `[${address}]` : address;
+      return copy.toString().replace(/\/+$/, '');
+    });
+  } catch {
+    return [url];
+  }
+}
+
+export class MediaGatewayClient {
+  private readonly urls: readonly string[];
+  /** sessionId -> the gateway holding it. */
+  private readonly holders = new Map<string, string>();
+  private next = 0;
+  private resolved: { urls: string[]; atMs: number } | null = null;
+
+  constructor(private readonly options: MediaGatewayClientOptions) {
+    this.urls = options.urls && options.urls.length > 0 ? [...options.urls] : [options.url];
+  }
+
+  /** Where new sessions go: the URLs, or every address their names resolve to (cached briefly). */
+  private async candidates(): Promise<readonly string[]> {
+    if (!this.options.resolveAll) return this.urls;
+    if (this.resolved && performance.now() - this.resolved.atMs < RESOLVE_CACHE_MS) return this.resolved.urls;
+    const expanded = await Promise.all(this.urls.map((url) => expandAddresses(url)));
+    const urls = [...new Set(expanded.flat())];
+    this.resolved = { urls: urls.length > 0 ? urls : [...this.urls], atMs: performance.now() };
+    return this.resolved.urls;
+  }
+
+  /** The gateways sessions go to, and those that hold sessions of adopted calls. */
+  get gatewayUrls(): string[] {
+    return [...new Set([...(this.resolved?.urls ?? this.urls), ...this.holders.values()])];
+  }
+
+  /** The gateway holding `sessionId` (the first gateway when unknown). */
+  gatewayUrlOf(sessionId: string): string {
+    return this.holders.get(sessionId) ?? this.urls[0]!;
+  }
+
+  /** Records where a session lives (a call adopted from the database). */
+  remember(sessionId: string, gatewayUrl: string): void {
+    this.holders.set(sessionId, gatewayUrl.replace(/\/+$/, ''));
+    if (this.holders.size > MAX_REMEMBERED_SESSIONS) this.holders.delete(this.holders.keys().next().value!);
+  }
+
+  async createSession(request: CreateSessionInput, signal?: AbortSignal): Promise<CreateSessionResponse> {
+    const urls = await this.candidates();
+    const first = this.next % urls.length;
+    this.next = (first + 1) % urls.length;
+    let failure: unknown = null;
+    for (let attempt = 0; attempt < urls.length; attempt += 1) {
+      const url = urls[(first + attempt) % urls.length]!;
+      try {
+        const created = await this.call('create_session', 'POST', sessionPaths.create, request, CreateSessionResponse, signal, url);
+        this.remember(created.sessionId, url);
+        return created;
+      } catch (error) {
+        // Another gateway is tried only when this one cannot take the call at all.
+        if (!(error instanceof MediaGatewayError) || !(error.status === null || error.code === 'no_capacity') || signal?.aborted) throw error;
+        failure = error;
+      }
+    }
+    throw failure;
   }
 
   /** RTP: Asterisk's RTP address; websocket: resolves once the gateway's media websocket is started. */
   setRemote(sessionId: string, remote: SetRemoteRequest, signal?: AbortSignal): Promise<SessionInfo> {
-    return this.call('set_remote', 'PUT', sessionPaths.remote(sessionId), remote, SessionInfo, signal);
+    return this.call('set_remote', 'PUT', sessionPaths.remote(sessionId), remote, SessionInfo, signal, this.gatewayUrlOf(sessionId));
   }
 
   /** A new agent takes over the session's call with `agent` settings. */
   replaceAgent(sessionId: string, agent: AgentSettings, signal?: AbortSignal): Promise<SessionInfo> {
-    return this.call('replace_agent', 'PUT', sessionPaths.agent(sessionId), agent, SessionInfo, signal);
+    return this.call('replace_agent', 'PUT', sessionPaths.agent(sessionId), agent, SessionInfo, signal, this.gatewayUrlOf(sessionId));
   }
 
   stats(sessionId: string, signal?: AbortSignal): Promise<SessionStats> {
-    return this.call('session_stats', 'GET', sessionPaths.stats(sessionId), undefined, SessionStats, signal);
+    return this.call('session_stats', 'GET', sessionPaths.stats(sessionId), undefined, SessionStats, signal, this.gatewayUrlOf(sessionId));
   }
 
-  listSessions(signal?: AbortSignal): Promise<ListSessionsResponse> {
-    return this.call('list_sessions', 'GET', sessionPaths.list, undefined, ListSessionsResponse, signal);
+  /** A key the caller pressed, for the session's agent (204, no body). */
+  async sendDtmf(sessionId: string, key: DtmfRequest, signal?: AbortSignal): Promise<void> {
+    await this.call('send_dtmf', 'POST', sessionPaths.dtmf(sessionId), key, z.undefined(), signal, this.gatewayUrlOf(sessionId));
+  }
+
+  /** The sessions of one gateway (default: the first). */
+  listSessions(signal?: AbortSignal, gatewayUrl?: string): Promise<ListSessionsResponse> {
+    return this.call('list_sessions', 'GET', sessionPaths.list, undefined, ListSessionsResponse, signal, gatewayUrl ?? this.urls[0]!);
   }
 
   /** Closes a session; a session the gateway no longer knows is already closed (null). */
   async closeSession(sessionId: string, signal?: AbortSignal): Promise<CloseSessionResponse | null> {
     try {
-      return await this.call('close_session', 'DELETE', sessionPaths.one(sessionId), undefined, CloseSessionResponse, signal);
+      return await this.call('close_session', 'DELETE', sessionPaths.one(sessionId), undefined, CloseSessionResponse, signal, this.gatewayUrlOf(sessionId));
     } catch (err) {
       if (err instanceof MediaGatewayError && err.status === 404) return null;
       throw err;
+    } finally {
+      this.holders.delete(sessionId);
     }
   }
 
@@ -85,13 +182,14 @@ export class MediaGatewayClient {
     path: string,
     body: unknown,
     schema: z.ZodType<T>,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    gatewayUrl: string,
   ): Promise<T> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let response: Response;
     try {
-      response = await fetch(`${this.options.url}${path}`, {
+      response = await fetch(`${gatewayUrl}${path}`, {
         method,
         headers: {
           authorization: bearer(this.options.token),
@@ -101,7 +199,7 @@ export class MediaGatewayClient {
         signal: combined,
       });
     } catch (err) {
-      throw new MediaGatewayError(operation, describeFetchFailure(err, timeout, this.options), null, null);
+      throw new MediaGatewayError(operation, describeFetchFailure(err, timeout, this.options.timeoutMs, gatewayUrl), null, null);
     }
     const text = await response.text().catch(() => '');
     const json = parseJson(text);
@@ -132,11 +230,11 @@ function parseJson(text: string): unknown {
   }
 }
 
-function describeFetchFailure(err: unknown, timeout: AbortSignal, options: MediaGatewayClientOptions): string {
-  if (timeout.aborted) return `no answer within ${options.timeoutMs} ms (${options.url})`;
+function describeFetchFailure(err: unknown, timeout: AbortSignal, timeoutMs: number, url: string): string {
+  if (timeout.aborted) return `no answer within ${timeoutMs} ms (${url})`;
   if (err instanceof Error && err.name === 'AbortError') return 'aborted';
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const code = (cause as { code?: unknown } | null)?.code;
-  if (code === 'ECONNREFUSED') return `connection refused (${options.url})`;
-  return `${typeof code === 'string' ? code : 'request failed'} (${options.url})`;
+  if (code === 'ECONNREFUSED') return `connection refused (${url})`;
+  return `${typeof code === 'string' ? code : 'request failed'} (${url})`;
 }

@@ -11,10 +11,11 @@
 //   until the window opens);
 // - the business's concurrency limit (outbound calls still ringing or talking) or
 //   its rate limit (calls started in the last minute) reached (429, Retry-After).
-// The limits are counted from the call rows, under one lock per business in this
-// process, so two requests at once cannot both take the last slot here.
+// The limits are counted from the call rows, in a transaction holding the business's
+// PostgreSQL advisory lock, so two requests at once cannot both take the last slot,
+// whichever backend replicas they reach.
 import type { Logger } from 'pino';
-import type { Business, PrismaClient } from '../db/index.js';
+import type { Business, Prisma, PrismaClient } from '../db/index.js';
 import { ApiError } from '../http/errors.js';
 import type { AgentSettings } from '../../media/contract/sessions.js';
 import { businessRoute } from '../calls/business-directory.js';
@@ -45,7 +46,6 @@ export interface OutboundCallView {
 export class OutboundService {
   readonly #deps: OutboundServiceDeps;
   readonly #log: Logger;
-  readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(deps: OutboundServiceDeps) {
     this.#deps = deps;
@@ -70,10 +70,12 @@ export class OutboundService {
 
     const callId = this.#deps.newId();
     const channelId = this.#deps.newId();
-    const createdAt = await this.#withLock(businessId, async () => {
-      await this.#checkLimits(business);
+    const createdAt = await prisma.$transaction(async (tx) => {
+      // Released at commit or rollback; serializes this business's checks across replicas.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`outbound-limits:${businessId}`}, 0))`;
+      await this.#checkLimits(tx, business);
       const now = this.#deps.now();
-      await prisma.callLog.create({
+      await tx.callLog.create({
         data: {
           id: callId,
           channelId,
@@ -91,7 +93,17 @@ export class OutboundService {
       return now;
     });
     this.#log.info({ callId, businessId, to: request.to, requestedBy }, 'outbound call requested');
-    this.#deps.calls.startOutbound({ callId, channelId, businessId, to: request.to, from, agent, voicemailMessage, createdAt });
+    try {
+      this.#deps.calls.startOutbound({ callId, channelId, businessId, to: request.to, from, agent, voicemailMessage, createdAt });
+    } catch (error) {
+      // No node to place it on (the lease moved meanwhile): the row must not stay open.
+      const endedAt = this.#deps.now();
+      await prisma.callLog
+        .update({ where: { id: callId }, data: { status: 'failed', endedAt, durationMs: 0, hangupCause: 'dial_failed', error: 'no Asterisk node to place the call on' } })
+        .catch((err: unknown) => this.#log.error({ err, callId }, 'closing the row of a call that could not be placed failed'));
+      this.#log.warn({ err: error, callId }, 'outbound call could not be placed');
+      throw new ApiError('unavailable', 'calls cannot be placed now: this backend holds no connected Asterisk node; retry');
+    }
     return { callId, status: 'dialing', from, to: request.to };
   }
 
@@ -115,8 +127,7 @@ export class OutboundService {
     );
   }
 
-  async #checkLimits(business: Business): Promise<void> {
-    const { prisma } = this.#deps;
+  async #checkLimits(prisma: Prisma.TransactionClient, business: Business): Promise<void> {
     const open = await prisma.callLog.count({ where: { businessId: business.id, direction: 'outbound', status: { in: [...OPEN] } } });
     if (open >= business.outboundMaxConcurrent) {
       throw new ApiError('call_limit', `${open} outbound calls of the business are in progress (limit ${business.outboundMaxConcurrent}); retry when one ends`, { 'retry-after': '10' });
@@ -131,18 +142,6 @@ export class OutboundService {
       const oldest = recent[recent.length - business.outboundMaxPerMinute]!.createdAt.getTime();
       const retryS = Math.max(1, Math.ceil((oldest + RATE_WINDOW_MS - this.#deps.now().getTime()) / 1000));
       throw new ApiError('call_limit', `the business started ${recent.length} outbound calls in the last minute (limit ${business.outboundMaxPerMinute})`, { 'retry-after': String(retryS) });
-    }
-  }
-
-  /** Runs `work` after every earlier work of the same business (one at a time per business). */
-  async #withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(work);
-    this.#locks.set(key, run);
-    try {
-      return await run;
-    } finally {
-      if (this.#locks.get(key) === run) this.#locks.delete(key);
     }
   }
 }

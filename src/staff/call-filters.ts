@@ -1,7 +1,9 @@
 // GET /api/calls query parameters: validated filters and the opaque cursor.
 //
 //   from, to   ISO 8601 instants with Z or an offset (from inclusive, to exclusive),
-//              or dates YYYY-MM-DD (UTC days, both inclusive)
+//              or dates YYYY-MM-DD (UTC days, both inclusive), between
+//              1970-01-01 and 9999-12-31 (anything else is a 400, never a
+//              value the database cannot take)
 //   status     one or more call statuses (repeated or comma-separated)
 //   direction  inbound | outbound
 //   caller     digits of the caller's number (other characters ignored), substring match
@@ -41,7 +43,7 @@ const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
   error: 'must be an ISO 8601 date (2026-11-21) or date-time with Z or an offset (2026-11-21T09:00:00Z)',
 });
 const single = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (Array.isArray(value) ? value.at(-1) : value), schema);
+  z.preprocess((value): unknown => (Array.isArray(value) ? value.at(-1) : value), schema);
 
 const QuerySchema = z
   .object({
@@ -87,6 +89,19 @@ function endOf(value: string): Date {
   return DATE_ONLY.test(value) ? new Date(startOf(value).getTime() + DAY_MS) : new Date(value);
 }
 
+/** The range of instants a filter may name (PostgreSQL reads neither year 0 nor year 10000 in ISO form). */
+export const EARLIEST_INSTANT = new Date('1970-01-01T00:00:00.000Z');
+export const LATEST_INSTANT = new Date('9999-12-31T23:59:59.999Z');
+const RANGE_TEXT = 'must be between 1970-01-01 and 9999-12-31';
+
+function inRange(field: 'from' | 'to', at: Date): Date {
+  if (Number.isNaN(at.getTime()) || at < EARLIEST_INSTANT || at > new Date(LATEST_INSTANT.getTime() + 1)) {
+    throw new ApiError('bad_request', `invalid query: ${field}: ${RANGE_TEXT}`);
+  }
+  // The end of 9999-12-31 is the last instant we store, not year 10000.
+  return at > LATEST_INSTANT ? LATEST_INSTANT : at;
+}
+
 export function parseCallFilter(query: unknown): CallFilter {
   const parsed = QuerySchema.safeParse(query ?? {});
   if (!parsed.success) {
@@ -98,8 +113,8 @@ export function parseCallFilter(query: unknown): CallFilter {
     throw new ApiError('bad_request', `invalid query: ${problems.join('; ')}`);
   }
   const q = parsed.data;
-  const from = q.from === undefined ? null : startOf(q.from);
-  const to = q.to === undefined ? null : endOf(q.to);
+  const from = q.from === undefined ? null : inRange('from', startOf(q.from));
+  const to = q.to === undefined ? null : inRange('to', endOf(q.to));
   if (from && to && from.getTime() >= to.getTime()) throw new ApiError('bad_request', 'invalid query: from must be before to');
   return {
     from,

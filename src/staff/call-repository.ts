@@ -10,6 +10,7 @@
 // business's turns.
 import { Prisma, type PrismaClient } from '../db/index.js';
 import { encodeCursor, likePattern, type CallFilter } from './call-filters.js';
+import { providerFailureText, setupFailureText } from './failure-text.js';
 import { iso, recordingUrl, type CallPage, type CallSummary, type CallWithConversation } from './call-views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -64,7 +65,8 @@ export interface StoredRecording {
 export class CallRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async list(businessId: string, filter: CallFilter): Promise<CallPage> {
+  /** The WHERE conditions of a filter (without its cursor unless asked). */
+  private conditions(businessId: string, filter: CallFilter, withCursor: boolean): Prisma.Sql[] {
     const conditions: Prisma.Sql[] = [Prisma.sql`c.business_id = ${businessId}::uuid`];
     if (filter.from) conditions.push(Prisma.sql`c.created_at >= ${filter.from.toISOString()}::timestamptz`);
     if (filter.to) conditions.push(Prisma.sql`c.created_at < ${filter.to.toISOString()}::timestamptz`);
@@ -81,11 +83,23 @@ export class CallRepository {
         Prisma.sql`EXISTS (SELECT 1 FROM call_turns t WHERE t.call_id = c.id AND t.text ILIKE ${pattern} ESCAPE '\\')`,
       );
     }
-    if (filter.cursor) {
+    if (withCursor && filter.cursor) {
       conditions.push(
         Prisma.sql`(c.created_at, c.id) < (${filter.cursor.createdAt.toISOString()}::timestamptz, ${filter.cursor.id}::uuid)`,
       );
     }
+    return conditions;
+  }
+
+  /** How many of the business's calls match the filter (its cursor ignored). */
+  async count(businessId: string, filter: CallFilter): Promise<number> {
+    const rows = await this.prisma.$queryRaw<{ count: number }[]>(Prisma.sql`
+      SELECT count(*)::int AS count FROM call_logs c WHERE ${Prisma.join(this.conditions(businessId, filter, false), ' AND ')}`);
+    return rows[0]?.count ?? 0;
+  }
+
+  async list(businessId: string, filter: CallFilter): Promise<CallPage> {
+    const conditions = this.conditions(businessId, filter, true);
     const rows = await this.prisma.$queryRaw<SummaryRow[]>(Prisma.sql`
       SELECT c.id::text AS id, c.direction::text AS direction, c.status::text AS status,
              c.from_number, c.to_number, c.created_at, c.answered_at, c.ended_at, c.duration_ms, c.hangup_cause,
@@ -133,10 +147,12 @@ export class CallRepository {
         hasRecording: row.recordingPath !== null,
         turnCount: row.turns.length,
         messageCount: row.messages.length,
-        error: row.error,
+        error: row.error === null ? null : setupFailureText(row.error).detail,
         transferTarget: row.transferTarget,
-        failure: row.failureProvider !== null ? { provider: row.failureProvider, error: row.failure ?? '' } : null,
+        failure: row.failureProvider !== null ? { provider: row.failureProvider, error: providerFailureText(row.failureProvider, row.failure ?? '').detail } : null,
         recordingUrl: row.recordingPath !== null ? recordingUrl(row.id) : null,
+        recordingDeletedAt: iso(row.recordingDeletedAt),
+        transcriptDeletedAt: iso(row.transcriptDeletedAt),
       },
       turns: row.turns.map((turn) => {
         const latency = {

@@ -2,8 +2,11 @@
 //
 //   GET /api/calls                    ?from&to&status&direction&caller&q&limit&cursor -> 200 CallPage
 //   GET /api/calls/:id                -> 200 { call, turns, messages }
-//   GET /api/calls/:id/recording      -> 200 / 206 audio/wav (Range), 416, 404
+//   GET /api/calls/:id/recording      ?download=1 -> 200 / 206 audio/wav (Range), 416, 404
 //
+// Playing (the first range of a play) and downloading a recording go to the
+// audit log; a player's many range requests count once per session and call
+// every PLAY_AUDIT_WINDOW_MS.
 // Another business's call answers exactly as a call that does not exist.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -25,7 +28,21 @@ function callIdOf(request: FastifyRequest): string {
   return (request.params as { id: string }).id;
 }
 
+const PLAY_AUDIT_WINDOW_MS = 10 * 60_000;
+const MAX_REMEMBERED_PLAYS = 10_000;
+
 export function registerCallRoutes(scope: FastifyInstance, deps: CallRouteDeps): void {
+  /** "<session>\n<call>" -> when its play was last audited (epoch ms). */
+  const plays = new Map<string, number>();
+  const shouldAuditPlay = (key: string, nowMs: number): boolean => {
+    const last = plays.get(key);
+    if (last !== undefined && nowMs - last < PLAY_AUDIT_WINDOW_MS) return false;
+    plays.delete(key);
+    plays.set(key, nowMs);
+    if (plays.size > MAX_REMEMBERED_PLAYS) plays.delete(plays.keys().next().value!);
+    return true;
+  };
+
   scope.get('/calls', async (request): Promise<CallPage> => {
     const { business } = staffSessionOf(request);
     const filter = parseCallFilter(request.query);
@@ -40,12 +57,29 @@ export function registerCallRoutes(scope: FastifyInstance, deps: CallRouteDeps):
   });
 
   scope.get('/calls/:id/recording', async (request, reply) => {
-    const { business } = staffSessionOf(request);
+    const context = staffSessionOf(request);
     const services = deps.services(request);
-    const stored = await services.calls.recording(business.id, callIdOf(request));
+    const stored = await services.calls.recording(context.business.id, callIdOf(request));
     if (!stored) throw new ApiError('not_found', NO_SUCH_CALL);
     const file = await services.recordings.open(stored);
     if (!file) throw new ApiError('not_found', 'this call has no recording');
+    const download = (request.query as Record<string, unknown> | undefined)?.download === '1';
+    const firstRange = !/^bytes=\s*[1-9]/i.test(request.headers.range ?? '');
+    if (download || (firstRange && shouldAuditPlay(`${context.sessionId}\n${stored.callId}`, Date.now()))) {
+      try {
+        await services.audit.record({
+          businessId: context.business.id,
+          actor: { kind: 'staff', id: context.user.id, label: context.user.email },
+          action: download ? 'recording_downloaded' : 'recording_played',
+          targetId: `call:${stored.callId}`,
+          ip: request.ip,
+        });
+      } catch (error) {
+        await file.handle.close();
+        throw error;
+      }
+    }
+    if (download) reply.header('content-disposition', `attachment; filename="call-${stored.callId}.wav"`);
     return sendRecording(request, reply, file);
   });
 }
@@ -73,7 +107,7 @@ async function sendRecording(request: FastifyRequest, reply: FastifyReply, file:
     .header('accept-ranges', 'bytes')
     .header('etag', etag)
     .header('last-modified', file.modifiedAt.toUTCString())
-    .header('cache-control', 'private, no-cache');
+    .header('cache-control', 'no-store');
   if (decision.kind === 'unsatisfiable') {
     await file.handle.close();
     return reply

@@ -35,6 +35,10 @@ export interface CallDetail extends CallSummary {
   failure: { provider: string; error: string } | null;
   /** Path of the recording route, null when there is no recording. */
   recordingUrl: string | null;
+  /** When the recording was deleted (retention or on request); null if it was not. */
+  recordingDeletedAt: string | null;
+  /** When what was said was deleted; the turns are then empty. */
+  transcriptDeletedAt: string | null;
 }
 
 export interface TurnLatency {

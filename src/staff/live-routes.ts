@@ -8,11 +8,16 @@
 //        event: call.ended                               data: { type, callId, status, endedAt, durationMs }
 //        event: session.ended   (signed out, expired or disabled: the stream closes)
 //        `: heartbeat` comments every LIVE_EVENTS_HEARTBEAT_MS
+//   At most MAX_STREAMS_PER_SESSION streams per session at once (429 beyond).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../http/errors.js';
 import type { LiveCallView } from './live-feed.js';
 import { SseStream } from './sse-stream.js';
 import { staffSessionOf } from './staff-context.js';
 import type { StaffServices } from './staff-services.js';
+
+/** Streams one session may hold at once (a few tabs); more answer 429. */
+export const MAX_STREAMS_PER_SESSION = 4;
 
 export interface LiveRouteDeps {
   services: (request: FastifyRequest) => StaffServices;
@@ -22,7 +27,9 @@ export interface LiveRouteDeps {
 }
 
 export function registerLiveRoutes(scope: FastifyInstance, deps: LiveRouteDeps): void {
-  scope.get('/live', async (request): Promise<{ calls: LiveCallView[] }> => {
+  /** sessionId -> open streams. */
+  const perSession = new Map<string, number>();
+  scope.get('/live', (request): { calls: LiveCallView[] } => {
     const { business } = staffSessionOf(request);
     return { calls: deps.services(request).live.list(business.id) };
   });
@@ -30,10 +37,21 @@ export function registerLiveRoutes(scope: FastifyInstance, deps: LiveRouteDeps):
   scope.get('/live/events', { exposeHeadRoute: false }, async (request, reply) => {
     const context = staffSessionOf(request);
     const services = deps.services(request);
+    const open = perSession.get(context.sessionId) ?? 0;
+    if (open >= MAX_STREAMS_PER_SESSION) {
+      request.log.warn({ userId: context.user.id, open }, 'live events stream refused: too many for this session');
+      throw new ApiError('too_many_streams');
+    }
+    perSession.set(context.sessionId, open + 1);
     reply.hijack();
     const stream = new SseStream(reply.raw);
     deps.streams.add(stream);
-    stream.onClose(() => deps.streams.delete(stream));
+    stream.onClose(() => {
+      deps.streams.delete(stream);
+      const left = (perSession.get(context.sessionId) ?? 1) - 1;
+      if (left > 0) perSession.set(context.sessionId, left);
+      else perSession.delete(context.sessionId);
+    });
 
     stream.send('snapshot', { calls: services.live.list(context.business.id) });
     const unsubscribe = services.live.subscribe(context.business.id, (event) => stream.send(event.type, event));

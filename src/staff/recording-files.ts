@@ -8,7 +8,7 @@
 // RECORDINGS_DIR is accepted only in that layout, for this call and business,
 // and looked up under RECORDINGS_DIR.
 import type { FileHandle } from 'node:fs/promises';
-import { open, realpath } from 'node:fs/promises';
+import { open, realpath, unlink } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { StoredRecording } from './call-repository.js';
 
@@ -50,6 +50,25 @@ export class RecordingFiles {
     } catch (error) {
       await handle?.close();
       if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the stored recording's file (retention, or a manager's request).
+   * True when a file was deleted, false when there was none to delete; a file
+   * outside RECORDINGS_DIR is never touched.
+   */
+  async remove(stored: StoredRecording): Promise<boolean> {
+    const candidate = this.candidatePath(stored);
+    if (candidate === null) return false;
+    try {
+      const [rootReal, fileReal] = await Promise.all([realpath(this.root), realpath(candidate)]);
+      if (!inside(rootReal, fileReal)) return false;
+      await unlink(fileReal);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
       throw error;
     }
   }

@@ -8,7 +8,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/errors.js';
 import { describeIssues } from '../admin/admin-schemas.js';
+import { clientGoneSignal } from './client-signal.js';
 import { parseCookies } from './cookies.js';
+import { DEVICE_COOKIE, deviceCookie } from './device-cookie.js';
 import type { StaffSessionContext } from './session-store.js';
 import { clearedSessionCookie, SESSION_COOKIE, sessionCookie, staffSessionOf } from './staff-context.js';
 import type { StaffServices } from './staff-services.js';
@@ -46,7 +48,12 @@ export function registerSessionRoutes(scope: FastifyInstance, deps: SessionRoute
     const services = deps.services(request);
     const body = LoginBody.safeParse(request.body ?? {});
     if (!body.success) throw new ApiError('bad_request', `invalid request: ${describeIssues(body.error)}`);
-    const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+    const client = {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+      deviceToken: parseCookies(request.headers.cookie).get(DEVICE_COOKIE),
+      signal: clientGoneSignal(reply),
+    };
     const outcome = await services.auth.login(body.data.email, body.data.password, client);
     if (outcome.kind === 'rate_limited') {
       request.log.warn({ ip: request.ip }, 'staff sign-in refused: too many failed attempts');
@@ -64,7 +71,10 @@ export function registerSessionRoutes(scope: FastifyInstance, deps: SessionRoute
     }
     const { session, context } = outcome;
     request.log.info({ userId: context.user.id, businessId: context.business.id }, 'staff signed in');
-    noStore(reply).header('set-cookie', sessionCookie(session.token, session.expiresAt, deps.now(), deps.cookieSecure));
+    noStore(reply).header('set-cookie', [
+      sessionCookie(session.token, session.expiresAt, deps.now(), deps.cookieSecure),
+      deviceCookie(outcome.deviceToken, deps.cookieSecure),
+    ]);
     return sessionAnswer(context);
   });
 
@@ -75,7 +85,14 @@ export function registerSessionRoutes(scope: FastifyInstance, deps: SessionRoute
 
   scope.delete('/session', async (request, reply) => {
     const context = staffSessionOf(request);
-    await deps.services(request).sessions.delete(context.sessionId);
+    const services = deps.services(request);
+    await services.sessions.delete(context.sessionId);
+    await services.audit.record({
+      businessId: context.business.id,
+      actor: { kind: 'staff', id: context.user.id, label: context.user.email },
+      action: 'sign_out',
+      ip: request.ip,
+    });
     request.log.info({ userId: context.user.id }, 'staff signed out');
     return noStore(reply).code(204).header('set-cookie', clearedSessionCookie(deps.cookieSecure)).send();
   });

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiError } from '../http/errors.js';
 import { CSRF_HEADER, csrfTokenValid, requiresCsrf } from './csrf.js';
+import { registerAccountRoutes } from './account-routes.js';
 import { registerCallRoutes } from './call-routes.js';
 import { registerLiveRoutes } from './live-routes.js';
 import { registerOutboundRoutes } from './outbound-routes.js';
@@ -33,10 +34,11 @@ export function staffRoutes(deps: StaffRouteDeps): FastifyPluginAsync {
     if (!ready) throw new ApiError('unavailable', 'the backend is starting; retry later');
     return ready;
   };
+  // eslint-disable-next-line @typescript-eslint/require-await -- fastify runs a plugin that returns no promise synchronously: a throw would escape registration
   return async (scope) => {
     const streams = new Set<SseStream>();
     // Event streams never end on their own: close them so the server can close.
-    scope.addHook('preClose', async () => {
+    scope.addHook('preClose', () => {
       for (const stream of [...streams]) stream.close();
     });
 
@@ -60,6 +62,7 @@ export function staffRoutes(deps: StaffRouteDeps): FastifyPluginAsync {
 
     registerSessionRoutes(scope, { services, cookieSecure: deps.cookieSecure, now });
     registerCallRoutes(scope, { services });
+    registerAccountRoutes(scope, { services });
     registerLiveRoutes(scope, { services, heartbeatMs: deps.liveHeartbeatMs, streams });
     registerOutboundRoutes(scope, { services });
   };

@@ -31,7 +31,7 @@ describe('docker-compose.sip.yml', () => {
   it('is accepted by `docker compose config` where the compose plugin is installed', () => {
     // The parser-based view is asserted in any case.
     const compose = loadCompose(PROJECT_ROOT);
-    expect(Object.keys(compose.services).sort()).toEqual(['asterisk', 'backend', 'media-gateway', 'postgres']);
+    expect(Object.keys(compose.services).sort()).toEqual(['asterisk', 'backend', 'https-proxy', 'media-gateway', 'postgres']);
     const version = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
     if (version.error || version.status !== 0) {
       console.log('note: the Docker CLI compose plugin is not installed here; `docker compose config` was not run');
@@ -94,13 +94,13 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
     expected: 'the asterisk health check does not run asterisk-healthcheck',
   },
   {
-    name: 'the backend mounts the recordings read-write',
-    edits: [[COMPOSE_FILE, replaceOnce('recordings:/var/lib/prosaas/recordings:ro', 'recordings:/var/lib/prosaas/recordings')]],
-    expected: 'backend mounts recordings read-write, expected read-only',
+    name: 'the backend mounts the recordings read-only (retention could not delete them)',
+    edits: [[COMPOSE_FILE, replaceOnce('      - recordings:/var/lib/prosaas/recordings\n    ports:', '      - recordings:/var/lib/prosaas/recordings:ro\n    ports:')]],
+    expected: 'backend mounts recordings read-only, expected read-write',
   },
   {
     name: 'the backend does not mount the recordings',
-    edits: [[COMPOSE_FILE, replaceOnce('    volumes:\n      - recordings:/var/lib/prosaas/recordings:ro\n', '')]],
+    edits: [[COMPOSE_FILE, replaceOnce(/ {4}volumes:\n {6}# Read-write: the daily retention job[^\n]*\n {6}- recordings:\/var\/lib\/prosaas\/recordings\n/, '')]],
     expected: 'backend does not mount the recordings volume',
   },
   {

@@ -10,7 +10,7 @@ describe('CleanupStack', () => {
     stack.add('the gateway', () => {
       throw new Error('port busy');
     });
-    stack.add('the backend', async () => void released.push('backend'));
+    stack.add('the backend', () => Promise.resolve(void released.push('backend')));
     expect(await stack.releaseAll()).toEqual(['stopping the gateway failed: port busy']);
     expect(released).toEqual(['backend', 'database']);
   });

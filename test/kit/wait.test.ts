@@ -57,7 +57,7 @@ describe('waitUntil with a change during a slow check', () => {
     let ready = false;
     let checks = 0;
     const waiting = waitUntil(
-      async () => {
+      () => {
         checks += 1;
         if (checks === 1) {
           // The state changes while this check is still running.

@@ -38,7 +38,7 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, options
   const deadline = performance.now() + timeoutMs;
   const { signal, wakeOn } = options;
   // Listening for the whole wait: a change (or an abort) while a check runs is not lost.
-  let woken = false;
+  let woken: boolean;
   let wake: (() => void) | null = null;
   const onWake = (): void => {
     woken = true;
@@ -46,7 +46,7 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, options
   };
   wakeOn?.on('change', onWake);
   signal?.addEventListener('abort', onWake);
-  let lastError: unknown = null;
+  let lastError: unknown;
   try {
     for (;;) {
       signal?.throwIfAborted();

@@ -35,6 +35,8 @@ describe('loadMediaConfig: AI conversation settings', () => {
       TTS_PROVIDER: 'openai',
       CLIP_CACHE_DIR: '/var/cache/media/clips',
       BARGE_IN_MIN_MS: '250',
+      BARGE_IN_STT_EVIDENCE: 'speech_started',
+      BARGE_IN_STT_MIN_MS: '80',
       SILENCE_REPROMPT_MS: '5000',
       SILENCE_MAX_REPROMPTS: '0',
       MAX_CALL_MS: '600000',
@@ -51,6 +53,8 @@ describe('loadMediaConfig: AI conversation settings', () => {
       clipCacheDir: '/var/cache/media/clips',
       timings: {
         bargeInMinMs: 250,
+        bargeInSttEvidence: 'speech_started',
+        bargeInSttMinMs: 80,
         silenceRepromptMs: 5000,
         maxReprompts: 0,
         maxCallMs: 600_000,
@@ -67,6 +71,12 @@ describe('loadMediaConfig: AI conversation settings', () => {
 
   it.each(['polly', 'OpenAI'])('rejects TTS_PROVIDER=%s', (provider) => {
     expect(configError({ ...SILENT_ENV, TTS_PROVIDER: provider }).problems).toEqual(['TTS_PROVIDER must be deepgram or openai']);
+  });
+
+  it('rejects an unknown BARGE_IN_STT_EVIDENCE', () => {
+    expect(configError({ ...SILENT_ENV, BARGE_IN_STT_EVIDENCE: 'always' }).problems).toEqual([
+      'BARGE_IN_STT_EVIDENCE must be off, speech_started or words',
+    ]);
   });
 
   it('removes trailing slashes from the URLs', () => {
@@ -101,6 +111,7 @@ describe('loadMediaConfig: AI conversation settings', () => {
   // [variable, lowest accepted, highest accepted, config field]
   const NUMERIC_VARIABLES = [
     ['BARGE_IN_MIN_MS', 60, 2000, 'bargeInMinMs'],
+    ['BARGE_IN_STT_MIN_MS', 20, 2000, 'bargeInSttMinMs'],
     ['SILENCE_REPROMPT_MS', 1000, 120_000, 'silenceRepromptMs'],
     ['SILENCE_MAX_REPROMPTS', 0, 10, 'maxReprompts'],
     ['MAX_CALL_MS', 10_000, 14_400_000, 'maxCallMs'],

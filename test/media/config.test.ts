@@ -22,6 +22,8 @@ function aiDefaults(keys: { deepgram: string; openai: string }) {
     clipCacheDir: join(process.cwd(), '.data', 'clips'),
     timings: {
       bargeInMinMs: 200,
+      bargeInSttEvidence: 'words',
+      bargeInSttMinMs: 60,
       silenceRepromptMs: 7000,
       maxReprompts: 2,
       maxCallMs: 900_000,
@@ -66,6 +68,8 @@ describe('loadMediaConfig', () => {
       clockPhases: 10,
       ai: aiDefaults({ deepgram: DEEPGRAM_KEY, openai: OPENAI_KEY }),
       logLevel: 'info',
+      logRedactPii: false,
+      otlpEndpoint: null,
     });
     expect(isAbsolute(config.recordings.dir)).toBe(true);
     expect(isAbsolute(config.ai.clipCacheDir)).toBe(true);
@@ -91,6 +95,7 @@ describe('loadMediaConfig', () => {
       JITTER_MAX_MS: '120',
       MEDIA_CLOCK_PHASES: '4',
       LOG_LEVEL: 'debug',
+      LOG_REDACT_PII: 'true',
     });
     expect(config).toEqual({
       http: { host: '127.0.0.1', port: 0 },
@@ -104,6 +109,8 @@ describe('loadMediaConfig', () => {
       // echo needs no provider: the keys stay empty.
       ai: aiDefaults({ deepgram: '', openai: '' }),
       logLevel: 'debug',
+      logRedactPii: true,
+      otlpEndpoint: null,
     });
   });
 
@@ -125,8 +132,21 @@ describe('loadMediaConfig', () => {
     ['MEDIA_CLOCK_PHASES', '0', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
     ['MEDIA_CLOCK_PHASES', '21', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
     ['MEDIA_CLOCK_PHASES', '2.5', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
+    ['LOG_REDACT_PII', 'on', 'LOG_REDACT_PII must be true or false'],
   ])('rejects %s=%s', (variable, value, problem) => {
     expect(configError({ ...BASE, [variable]: value }).problems).toEqual([problem]);
+  });
+
+  it.each([
+    ['true', true],
+    ['yes', true],
+    ['1', true],
+    ['false', false],
+    ['no', false],
+    ['0', false],
+    ['', false],
+  ])('reads LOG_REDACT_PII=%s as the backend does', (value, redact) => {
+    expect(loadMediaConfig({ ...BASE, LOG_REDACT_PII: value }).logRedactPii).toBe(redact);
   });
 
   it('requires JITTER_MAX_MS above JITTER_TARGET_MS', () => {
@@ -160,6 +180,8 @@ describe('loadMediaConfig', () => {
       TTS_PROVIDER: '',
       CLIP_CACHE_DIR: '',
       BARGE_IN_MIN_MS: '',
+      BARGE_IN_STT_EVIDENCE: '',
+      BARGE_IN_STT_MIN_MS: '',
       SILENCE_REPROMPT_MS: '',
       SILENCE_MAX_REPROMPTS: '',
       MAX_CALL_MS: '',

@@ -15,7 +15,6 @@ import { espeakAvailable } from '../../scripts/demo/espeak.js';
 import { replyFor } from '../../scripts/demo/fake-providers.js';
 import { plainLogLine } from '../../scripts/demo/program-logs.js';
 import { latencyText } from '../../scripts/demo/report-format.js';
-import { resampleSinc } from '../../scripts/demo/resample-sinc.js';
 import { parsePcmWav } from '../../scripts/demo/wav-pcm.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type ChildRunOptions, type ChildRun, runTsx } from '../kit/child-run.js';
@@ -28,21 +27,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function tone(frequencyHz: number, rate: number, seconds: number, amplitude: number): Int16Array {
-  const samples = new Int16Array(Math.round(rate * seconds));
-  for (let i = 0; i < samples.length; i += 1) samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / rate));
-  return samples;
-}
-
-/** RMS away from the edges (where the filter sees zeros outside the signal). */
-function innerRms(samples: Int16Array): number {
-  const from = Math.floor(samples.length / 4);
-  const to = Math.floor((3 * samples.length) / 4);
-  let sum = 0;
-  for (let i = from; i < to; i += 1) sum += samples[i]! ** 2;
-  return Math.sqrt(sum / (to - from));
-}
 
 /** A 44-byte WAV header the way espeak-ng writes it to stdout: placeholder RIFF and data sizes. */
 function streamedWavHeader(sampleRate: number): Buffer {
@@ -95,16 +79,6 @@ describe('demo options', () => {
 });
 
 describe('demo audio and script', () => {
-  it('resamples 22.05 kHz speech-band audio to 8 kHz, keeping the voice band and removing what 8 kHz cannot carry', () => {
-    const kept = resampleSinc(tone(1000, 22050, 0.5, 8000), 22050, 8000);
-    expect(kept.length).toBe(4000);
-    expect(innerRms(kept)).toBeGreaterThan(8000 / Math.SQRT2 * 0.97);
-    expect(innerRms(kept)).toBeLessThan(8000 / Math.SQRT2 * 1.03);
-    // 6 kHz would alias to 2 kHz at 8 kHz: it must be at least 40 dB down.
-    const removed = resampleSinc(tone(6000, 22050, 0.5, 8000), 22050, 8000);
-    expect(innerRms(removed)).toBeLessThan((8000 / Math.SQRT2) * 0.01);
-  });
-
   it('reads a WAV streamed to stdout, whose header sizes are placeholders', () => {
     const samples = Int16Array.from([0, 1000, -1000, 32767, -32768]);
     const wav = Buffer.concat([streamedWavHeader(22050), Buffer.from(samples.buffer)]);

@@ -168,3 +168,49 @@ describe('verify_ari_registration.sh --backend', () => {
     }
   });
 });
+
+describe('several Asterisk nodes (ASTERISK_NODES)', () => {
+  let other: FakeAsterisk;
+  beforeAll(async () => {
+    other = await FakeAsterisk.start({ password: 'other-Secret-77' });
+  });
+  afterAll(() => other.close());
+
+  const nodesEnv = (): Record<string, string> => ({
+    ASTERISK_NODES: `a=${fake.url},b-2=${other.url}/ari`,
+    ASTERISK_ARI_USERNAME: 'asterisk',
+    ASTERISK_ARI_PASSWORD: PASSWORD,
+    ASTERISK_ARI_PASSWORD_B_2: 'other-Secret-77',
+    ENV_FILE: join(workDir, 'absent.env'),
+  });
+
+  it('checks every node with its own credentials, one line each, and fails on the first node not registered', async () => {
+    await registerApp();
+    const result = await run([], nodesEnv(), workDir);
+    expect(result.code).toBe(5);
+    expect(result.stdout).toContain(`OK: node a: ARI application 'prosaas_ai' is registered at ${fake.url}`);
+    expect(result.stderr).toContain(`FAIL: node b-2: ARI application 'prosaas_ai' is not registered at ${other.url}`);
+    expect(result.stdout + result.stderr).not.toContain('other-Secret-77');
+    expectNoSecret(result);
+  });
+
+  it('exits 0 once every node is registered, and checks one node with --node', async () => {
+    await registerApp();
+    const ws = new WebSocket(`ws://127.0.0.1:${other.port}/ari/events?app=prosaas_ai`, {
+      headers: { authorization: `Basic ${Buffer.from('asterisk:other-Secret-77').toString('base64')}` },
+    });
+    sockets.push(ws);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    await other.waitFor(() => other.isRegistered(), { what: 'registration on the other node' });
+    const all = await run([], nodesEnv(), workDir);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain("OK: ARI application 'prosaas_ai' is registered on all 2 nodes");
+    const one = await run(['--node', 'b-2'], nodesEnv(), workDir);
+    expect(one.code).toBe(0);
+    expect(one.stdout.trim()).toBe(`OK: ARI application 'prosaas_ai' is registered at ${other.url}`);
+    ws.close();
+    await other.waitFor(() => !other.isRegistered(), { what: 'unregistration on the other node' });
+    expect((await run(['--node', 'nope'], nodesEnv(), workDir)).code).toBe(2);
+  });
+});
+

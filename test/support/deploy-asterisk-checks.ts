@@ -90,19 +90,23 @@ export type AreaProblems = Record<CheckArea, string[]>;
  * and the same with Twilio termination configured (its endpoint is rendered
  * only then).
  */
-function dotenvVariants(root: string): Array<ReadonlyMap<string, string>> {
+export type DotenvVariant = 'plain' | 'termination';
+export const ALL_VARIANTS: readonly DotenvVariant[] = ['plain', 'termination'];
+
+function dotenvVariant(root: string, variant: DotenvVariant): ReadonlyMap<string, string> {
   const plain = sampleDotenv(root);
+  if (variant === 'plain') return plain;
   const termination = new Map(plain);
   termination.set('TWILIO_TERMINATION_HOST', 'example.pstn.twilio.com');
   termination.set('TWILIO_TERMINATION_USERNAME', 'trunk-user');
   termination.set('TWILIO_TERMINATION_PASSWORD', sampleValue('TWILIO_TERMINATION_PASSWORD'));
-  return [plain, termination];
+  return termination;
 }
 
 /** Every inconsistency of the Asterisk configuration in the project at `root`, by area (all empty when consistent). */
-export function checkAsteriskConfigAreas(root: string): AreaProblems {
+export function checkAsteriskConfigAreas(root: string, variants: readonly DotenvVariant[] = ALL_VARIANTS): AreaProblems {
   const areas: AreaProblems = { modules: [], identification: [], dialplan: [], 'startup-files': [], consistency: [] };
-  for (const dotenv of dotenvVariants(root)) {
+  for (const dotenv of variants.map((variant) => dotenvVariant(root, variant))) {
     const rendered = renderAsteriskConfig(root, dotenv);
     if ('error' in rendered) {
       areas.consistency.push(rendered.error);
@@ -121,8 +125,8 @@ export function checkAsteriskConfigAreas(root: string): AreaProblems {
 }
 
 /** Every inconsistency of the Asterisk configuration in the project at `root` (empty when consistent). */
-export function checkAsteriskConfig(root: string): string[] {
-  return Object.values(checkAsteriskConfigAreas(root)).flat();
+export function checkAsteriskConfig(root: string, variants: readonly DotenvVariant[] = ALL_VARIANTS): string[] {
+  return Object.values(checkAsteriskConfigAreas(root, variants)).flat();
 }
 
 function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyMap<string, string>): AreaProblems {

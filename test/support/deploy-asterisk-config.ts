@@ -186,9 +186,9 @@ export function resolveTarget(dialplan: Dialplan, from: Location, target: string
   const parts = splitArgs(target);
   const [context, exten, priority] =
     parts.length === 3 ? parts : parts.length === 2 ? [from.context, parts[0], parts[1]] : [from.context, from.exten, parts[0]];
-  const priorities = dialplan.get(context!)?.get(exten!);
+  const priorities = dialplan.get(context)?.get(exten!);
   const found = priorities?.find((p) => String(p.number) === priority || p.label === priority);
-  return found ? { context: context!, exten: exten!, priority: found } : null;
+  return found ? { context, exten: exten!, priority: found } : null;
 }
 
 /** The application that follows `location` in its extension, if any. */

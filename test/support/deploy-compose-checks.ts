@@ -185,7 +185,7 @@ function checkGating(root: string, compose: ComposeFile): string[] {
   }
   const test = (name: string) => {
     const healthcheck = compose.services[name]!.healthcheck;
-    return isMapping(healthcheck) && Array.isArray(healthcheck.test) ? healthcheck.test.join(' ') : '';
+    return isMapping(healthcheck) && Array.isArray(healthcheck.test) ? healthcheck.test.filter((part): part is string => typeof part === 'string').join(' ') : '';
   };
   if (!/^CMD asterisk-healthcheck$/.test(test(ASTERISK))) problems.push('compose: the asterisk health check does not run asterisk-healthcheck (ARI ping with the configured credentials)');
   if (!/^CMD-SHELL pg_isready\b/.test(test(POSTGRES))) problems.push('compose: the postgres health check does not run pg_isready');
@@ -203,7 +203,8 @@ function checkVolumes(root: string, compose: ComposeFile): string[] {
   const mounts = (service: string) => serviceVolumes(compose.services[service]!);
   const expectations: Array<[string, string, boolean]> = [
     [GATEWAY, 'recordings', false],
-    [BACKEND, 'recordings', true],
+    // Read-write: the backend's retention job deletes expired recordings.
+    [BACKEND, 'recordings', false],
     [POSTGRES, 'postgres-data', false],
   ];
   for (const [service, volume, readOnly] of expectations) {

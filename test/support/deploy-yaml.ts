@@ -48,7 +48,7 @@ export function parseYaml(text: string, source: string): YamlValue {
     Scalar(_key, scalar) {
       if (scalar.tag !== undefined) fail(scalar, `explicit tag ${scalar.tag} (tags are not supported)`);
       // Numbers and booleans keep the text they were written as.
-      if (scalar.value !== null && typeof scalar.value !== 'string') scalar.value = scalar.source ?? String(scalar.value);
+      if (typeof scalar.value === 'number' || typeof scalar.value === 'boolean') scalar.value = scalar.source ?? String(scalar.value);
     },
     Map(_key, map) {
       if (map.tag !== undefined) fail(map, `explicit tag ${map.tag} (tags are not supported)`);

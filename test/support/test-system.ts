@@ -120,7 +120,9 @@ async function startTestSystem(
       providers: { kind: 'fakes', options: ai ?? undefined },
       logLevel: 'debug',
       loggers: { backend: logs.logger.child({ service: 'backend' }), gateway: logs.logger.child({ service: 'media-gateway' }) },
-      backendEnv: { ...TEST_BACKEND_TIMINGS, ...options.backendEnv },
+      // The proxy stands for the backend's path to the database failing; the lease connection
+      // keeps its own path (LEASE_DATABASE_URL), or the node would be released meanwhile.
+      backendEnv: { ...TEST_BACKEND_TIMINGS, ...(proxy ? { LEASE_DATABASE_URL: database.url } : {}), ...options.backendEnv },
       gatewayEnv: { MEDIA_MAX_SESSIONS: String(options.mediaMaxSessions ?? DEFAULT_MAX_SESSIONS), ...options.gatewayEnv },
     });
   } catch (error) {

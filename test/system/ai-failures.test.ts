@@ -1,8 +1,9 @@
 // Provider failures, silence and dead air, end to end: the caller always hears
-// something sensible and the call ends (or is transferred) cleanly, with what
-// failed on the CallLog.
+// something sensible. A provider that drops once recovers without the caller
+// noticing; one that stays down ends (or transfers) the call cleanly, with
+// what failed on the CallLog.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/test-system.js';
+import { FIRST_UTTERANCE, GATEWAY_TOKEN, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/test-system.js';
 import { waitFor, waitUntil } from '../kit/wait.js';
 
 let ai: AiSystem | null = null;
@@ -26,10 +27,39 @@ async function greeted(system: AiSystem) {
   return call;
 }
 
-describe('a provider failing mid-call', () => {
-  it('speech to text drops: apology, then transfer; the failure is on the CallLog', async () => {
+/** A counter of the gateway's GET /metrics. */
+async function gatewayCounter(system: AiSystem, name: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${system.system.gateway.http.port}/metrics`, {
+    headers: { authorization: `Bearer ${GATEWAY_TOKEN}` },
+  });
+  const line = (await response.text()).split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1] ?? Number.NaN);
+}
+
+/** Refuses the next `count` handshakes on `path` (the service is down for new connections). */
+function refuseConnections(system: AiSystem, path: 'listen' | 'speak', count: number): void {
+  for (let i = 0; i < count; i += 1) system.deepgram.failNextConnect({ status: 503, path });
+}
+
+describe('a provider dropping mid-call', () => {
+  it('speech to text drops once: a new stream takes over and the call goes on', async () => {
+    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+    ai.openai.respond(() => ({ text: 'We open at eight.' }));
+    const { channelId, mediaId } = await greeted(ai);
+    ai.deepgram.dropAll({ path: 'listen', code: 1011, reason: 'NET-0001' });
+    await waitUntil(() => ai!.deepgram.connections().length === 2, { what: 'a new STT stream' });
+    ai.deepgram.queueTranscripts(['When do you open?']);
+    ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
+    await turnWhere(ai, channelId, (t) => t.role === 'agent' && t.text === 'We open at eight.', 'the answer');
+    expect(await gatewayCounter(ai, 'agent_stt_reconnects_total')).toBe(1);
+    const row = await ai.system.prisma.callLog.findUniqueOrThrow({ where: { channelId } });
+    expect(row).toMatchObject({ status: 'answered', failureProvider: null });
+  });
+
+  it('speech to text stays down: apology, then transfer; the failure is on the CallLog', async () => {
     ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
     const { channelId } = await greeted(ai);
+    refuseConnections(ai, 'listen', 3);
     ai.deepgram.dropAll({ path: 'listen', code: 1011, reason: 'NET-0001' });
     const apology = await turnWhere(ai, channelId, (t) => t.role === 'agent' && t.seq > 0, 'the apology');
     expect(apology.text).toMatch(/sorry/i);
@@ -41,7 +71,7 @@ describe('a provider failing mid-call', () => {
 
   it('the language model errors: apology, then hang-up when there is no one to transfer to', async () => {
     ai = await startAiSystem({ transferTarget: null });
-    ai.openai.respond(() => ({ status: 500, message: 'The server had an error while processing your request.' }));
+    ai.openai.setChatOutage({ status: 500, message: 'The server had an error while processing your request.' });
     const { channelId, mediaId } = await greeted(ai);
     ai.deepgram.queueTranscripts(['Are you open today?']);
     ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
@@ -52,11 +82,29 @@ describe('a provider failing mid-call', () => {
     expect(ai.system.fake.channel(channelId)?.hungUpBy).toBe('app');
   });
 
-  it('text to speech breaks mid-answer: the cached apology still plays, then transfer', async () => {
+  it('text to speech breaks mid-answer once: the sentence is asked for again and the answer is heard whole', async () => {
+    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+    const answer = 'We are open from eight until six on weekdays and from nine until one on Saturdays.';
+    ai.openai.respond(() => ({ text: answer }));
+    const { channelId, mediaId } = await greeted(ai);
+    ai.deepgram.failNextSpeakStream({ afterChunks: 2, mode: 'destroy' });
+    ai.deepgram.queueTranscripts(['When are you open?']);
+    ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
+    const heard = await turnWhere(ai, channelId, (t) => t.role === 'agent' && t.seq > 1, 'the answer');
+    expect(heard).toMatchObject({ text: answer, interrupted: false });
+    expect(await gatewayCounter(ai, 'agent_tts_reconnects_total')).toBe(1);
+    // The sentence cut off was asked for again on the new session.
+    expect(ai.deepgram.flushes().filter((f) => f.text === answer).map((f) => f.outcome)).toEqual(['failed', 'flushed']);
+    const row = await ai.system.prisma.callLog.findUniqueOrThrow({ where: { channelId } });
+    expect(row.failureProvider).toBeNull();
+  });
+
+  it('text to speech stays down: the cached apology still plays, then transfer', async () => {
     ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
     ai.openai.respond(() => ({ text: 'We are open from eight until six on weekdays and from nine until one on Saturdays.' }));
     const { channelId, mediaId } = await greeted(ai);
     ai.deepgram.failNextSpeakStream({ afterChunks: 2, mode: 'destroy' });
+    refuseConnections(ai, 'speak', 3);
     ai.deepgram.queueTranscripts(['When are you open?']);
     ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
     const row = await finalRow(ai, channelId);

@@ -32,7 +32,7 @@ const api = (method: string, path: string, body?: unknown) => adminRequest(syste
 
 /** res_config_pgsql's realtime_pgsql(): SELECT * FROM <table> WHERE id = ... */
 async function realtimeRow(table: 'ps_endpoints' | 'ps_auths' | 'ps_aors', id: string): Promise<Record<string, unknown> | null> {
-  const { rows } = await asterisk.query(`SELECT * FROM asterisk.${table} WHERE id = $1`, [id]);
+  const { rows } = await asterisk.query<Record<string, unknown>>(`SELECT * FROM asterisk.${table} WHERE id = $1`, [id]);
   return rows[0] ?? null;
 }
 

@@ -28,12 +28,13 @@ async function bridgedCall(fake: FakeAsterisk, channelId: string) {
 }
 
 describe('a backend that crashed', () => {
-  it('leaves nothing open: rows become interrupted and stray channels, bridges and sessions are released', async () => {
+  /** A first backend, as its own process, takes a call and is killed with SIGKILL mid-call. */
+  async function crashMidCall() {
     const database: TestDatabase = await createTestDatabase();
     cleanups.push(() => database.drop());
     const direct = createDb(database.url);
     cleanups.push(() => direct.close());
-    const fake = await FakeAsterisk.start({ password: ARI_PASSWORD });
+    const fake = await FakeAsterisk.start({ password: ARI_PASSWORD, autoCallerAudio: true });
     cleanups.push(() => fake.close());
     const logs = captureLogs();
     const gateway: MediaGateway = await startGateway(logs.logger);
@@ -45,34 +46,55 @@ describe('a backend that crashed', () => {
       gatewayUrl: `http://127.0.0.1:${gateway.http.port}`,
       extra: { LOG_LEVEL: 'warn' },
     });
-
-    // A first backend, as its own process, takes a call and is killed mid-call.
     const { child } = startProgram('the first backend', [process.execPath, ...tsxArgs(fileURLToPath(new URL('../../src/main.ts', import.meta.url)))], {
       env: { ...process.env, ...env },
     });
-    cleanups.push(async () => child.kill('SIGKILL'));
+    cleanups.push(() => Promise.resolve(child.kill('SIGKILL')));
     await waitUntil(() => fake.isRegistered(), { timeoutMs: 20_000, what: 'the child backend to register the app' });
     const call = fake.placeCall({ from: '+15551230000', to: DIALED });
     const bridge = await bridgedCall(fake, call.channelId);
-    await waitUntil(async () => (await direct.prisma.callLog.findUnique({ where: { channelId: call.channelId } }))?.status === 'answered', {
-      what: 'the answered row',
+    await waitUntil(async () => (await direct.prisma.callLog.findUnique({ where: { channelId: call.channelId } }))?.mediaSessionId != null, {
+      what: 'the connected row',
     });
     child.kill('SIGKILL');
     await waitUntil(() => !fake.isRegistered(), { what: 'the app to be unregistered after the crash' });
     expect(gateway.sessions.size).toBe(1);
+    return { fake, gateway, direct, env, logs, call, bridge };
+  }
 
-    // The next start reconciles.
+  it('the next start adopts the call in progress, which ends completed when the caller hangs up', async () => {
+    const { fake, gateway, direct, env, logs, call, bridge } = await crashMidCall();
+    const backend: Backend = await startBackend(loadConfig(env), logs.logger);
+    cleanups.push(() => backend.stop());
+    await waitUntil(() => backend.calls.activeCalls === 1 && backend.ari.status.state === 'connected', { what: 'the call to be adopted' });
+    const mediaId = bridge.channels.find((id) => id !== call.channelId)!;
+    const heard = fake.rtpHeard(mediaId).length;
+    await waitUntil(() => fake.rtpHeard(mediaId).length >= heard + 25, { what: 'the caller to go on hearing the gateway' });
+    expect(fake.channel(call.channelId)).toMatchObject({ live: true, bridgeId: bridge.id });
+    expect(gateway.sessions.size).toBe(1);
+    fake.hangupCaller(call.channelId);
+    const row = await finalRow(direct.prisma, call.channelId);
+    expect(row).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup', node: 'asterisk' });
+    await waitUntil(() => fake.channels().length === 0 && fake.bridges().length === 0 && gateway.sessions.size === 0, {
+      what: 'the adopted call to release everything',
+    });
+    expect(fake.restRequests({ method: 'DELETE', pathPrefix: `/ari/bridges/${bridge.id}` })).toHaveLength(1);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('ends interrupted a call whose caller left while no backend was there, and releases its channel, bridge and session', async () => {
+    const { fake, gateway, direct, env, logs, call, bridge } = await crashMidCall();
+    fake.hangupCaller(call.channelId); // nobody hears it
     const backend: Backend = await startBackend(loadConfig(env), logs.logger);
     cleanups.push(() => backend.stop());
     const row = await finalRow(direct.prisma, call.channelId);
-    expect(row).toMatchObject({ status: 'interrupted', hangupCause: 'backend_restart', durationMs: null });
+    expect(row).toMatchObject({ status: 'interrupted', hangupCause: 'asterisk_disconnected' });
     expect(row.endedAt).not.toBeNull();
     await waitUntil(() => fake.channels().length === 0 && fake.bridges().length === 0, {
-      what: 'the stray channels and bridge to be released',
+      what: 'the channels and bridge to be released',
     });
     expect(fake.restRequests({ method: 'DELETE', pathPrefix: `/ari/bridges/${bridge.id}` })).toHaveLength(1);
-    expect(fake.channel(call.channelId)?.hungUpBy).toBe('app');
-    await waitUntil(() => gateway.sessions.size === 0, { what: 'the orphaned gateway session to be closed' });
+    await waitUntil(() => gateway.sessions.size === 0, { what: 'the gateway session to be closed' });
     expect(fake.violations).toEqual([]);
   });
 });

@@ -1,12 +1,28 @@
 // Progressive enhancement of the console's server-rendered pages; every page
 // works without it. The live page follows /api/live/events (server-sent
-// events) and keeps its rows and durations current; the call list applies a
-// filter as soon as a select or a date changes. Received data only ever
-// reaches the page as text (textContent), never as markup.
+// events) and keeps its rows and durations current; the call list (and the
+// operator's business choice) applies a filter as soon as a select or a date
+// changes; on a call, a turn's time plays the recording from there. Received
+// data only ever reaches the page as text (textContent), never as markup.
 
 const page = document.body.dataset.page;
-if (page === 'calls') submitFiltersOnChange();
+if (['calls', 'operator-dashboard', 'operator-audit'].includes(page)) submitFiltersOnChange();
 if (page === 'live') followLiveCalls();
+if (page === 'call') seekFromTranscript();
+
+function seekFromTranscript() {
+  const audio = document.getElementById('recording');
+  if (!audio) return;
+  for (const hint of document.querySelectorAll('.seek-hint')) hint.hidden = false;
+  for (const button of document.querySelectorAll('button.seek')) {
+    button.hidden = false;
+    if (button.nextElementSibling?.classList.contains('seek-text')) button.nextElementSibling.hidden = true;
+    button.addEventListener('click', () => {
+      audio.currentTime = Number(button.dataset.seekSeconds) || 0;
+      audio.play().catch(() => {});
+    });
+  }
+}
 
 function submitFiltersOnChange() {
   const form = document.querySelector('form[data-autosubmit]');

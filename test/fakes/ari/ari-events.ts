@@ -7,6 +7,7 @@ import type {
   BridgeDestroyedEvent,
   Channel,
   ChannelDestroyedEvent,
+  ChannelDtmfReceivedEvent,
   ChannelEnteredBridgeEvent,
   ChannelHangupRequestEvent,
   ChannelLeftBridgeEvent,
@@ -30,6 +31,7 @@ export type EventPayload =
   | Payload<ChannelEnteredBridgeEvent>
   | Payload<ChannelLeftBridgeEvent>
   | Payload<ChannelVarsetEvent>
+  | Payload<ChannelDtmfReceivedEvent>
   | Payload<DialEvent>
   | Payload<BridgeDestroyedEvent>
   | OtherEvent;
@@ -90,6 +92,14 @@ export function channelEnteredBridge(bridge: Bridge, channel: Channel): Payload<
 
 export function channelLeftBridge(bridge: Bridge, channel: Channel): Payload<ChannelLeftBridgeEvent> {
   return { type: 'ChannelLeftBridge', timestamp: ariTimestamp(), bridge, channel };
+}
+
+/**
+ * Key order of Asterisk's dtmf_end_to_json (main/stasis_channels.c): type, timestamp, digit,
+ * duration_ms, channel. Sent once per key, when the digit ends.
+ */
+export function channelDtmfReceived(channel: Channel, digit: string, durationMs: number): Payload<ChannelDtmfReceivedEvent> {
+  return { type: 'ChannelDtmfReceived', timestamp: ariTimestamp(), digit, duration_ms: durationMs, channel };
 }
 
 export function channelConnectedLine(channel: Channel): OtherEvent {

@@ -1,12 +1,14 @@
 // The ARI fake against the recorded Asterisk 22.10.1 traffic, over real sockets with plain
 // fetch, ws and dgram.
 
+import { readFileSync } from 'node:fs';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAsterisk, type FakeAsteriskOptions } from './index.js';
 import { ariRequest, EventSocket, refusedUpgrade, type AriEventJson, type RawAuth } from './raw-ari-client.js';
 import { normalizedText, readTrace, type TraceLine } from './recorded-traces.js';
 import { callerSpeechUlaw } from '../../kit/reference-media.js';
+import { sharedPath } from '../../support/shared-reference.js';
 
 const CALLER_SPEECH = callerSpeechUlaw();
 const RECORDED_WS_BASE = 'ws://127.0.0.1:8088';
@@ -224,6 +226,39 @@ describe('ARI fake: leaving Stasis', () => {
 
     fake.sendRawEvent('{"type":"NotAnAriEvent"}');
     await events.waitForEvent(isEvent('NotAnAriEvent'), 'the raw frame');
+  });
+});
+
+describe('ARI fake: keys the caller presses', () => {
+  it('sends ChannelDtmfReceived as Asterisk does, and nothing once the channel left Stasis', async () => {
+    const fake = await startFake();
+    const events = await openEvents(fake);
+    const call = fake.placeCall({ to: '+15557654321' });
+    await events.waitForEvent(isEvent('StasisStart', call.channelId), 'StasisStart');
+    fake.pressKey(call.channelId, '5', { durationMs: 120 });
+    const event = await events.waitForEvent(isEvent('ChannelDtmfReceived', call.channelId), 'the key');
+    // The model in Asterisk 22.10.1's events.json: every property it lists, of its type, and no other.
+    const docs = JSON.parse(readFileSync(sharedPath('ari', 'api-docs', 'events.json'), 'utf8')) as {
+      models: Record<string, { properties: Record<string, { required?: boolean; type: string }> }>;
+    };
+    const model = docs.models['ChannelDtmfReceived']!;
+    const base = docs.models['Event']!;
+    const allowed = new Set([...Object.keys(model.properties), ...Object.keys(base.properties), ...Object.keys(docs.models['Message']!.properties)]);
+    for (const [name, property] of Object.entries(model.properties)) {
+      if (property.required) expect(event, name).toHaveProperty(name);
+    }
+    expect(Object.keys(event).filter((key) => !allowed.has(key))).toEqual([]);
+    // dtmf_end_to_json's order, then what every delivered event gets.
+    expect(Object.keys(event)).toEqual(['type', 'timestamp', 'digit', 'duration_ms', 'channel', 'asterisk_id', 'application']);
+    expect(event).toMatchObject({ digit: '5', duration_ms: 120, application: 'prosaas_ai', channel: { id: call.channelId, state: 'Ring' } });
+    expect(() => fake.pressKey(call.channelId, 'x')).toThrow(/not a DTMF digit/);
+
+    expect((await ariRequest(fake.url, 'POST', `/ari/channels/${call.channelId}/continue`)).status).toBe(204);
+    await events.waitForEvent(isEvent('StasisEnd', call.channelId), 'StasisEnd');
+    fake.pressKey(call.channelId, '6');
+    fake.sendRawEvent('{"type":"Marker"}');
+    await events.waitForEvent(isEvent('Marker'), 'the marker after the key');
+    expect(events.events.filter(isEvent('ChannelDtmfReceived'))).toHaveLength(1);
   });
 });
 

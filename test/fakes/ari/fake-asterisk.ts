@@ -30,6 +30,7 @@ import { waitUntil } from '../../kit/wait.js';
 /** Default bound of waitFor(): every state change re-checks, so a longer wait is a failure. */
 const WAIT_TIMEOUT_MS = 5_000;
 const DEFAULT_RESTART_DOWN_MS = 300;
+const DEFAULT_KEY_PRESS_MS = 100;
 
 interface InjectedFailure {
   method: string;
@@ -208,6 +209,18 @@ export class FakeAsterisk {
   /** What the dialplan does with channels `continue` sends to `context` (the fake runs no real dialplan). */
   setDialplan(context: string, step: DialplanStep): void {
     this.dialplanSteps.set(context, step);
+  }
+
+  /**
+   * The caller presses a key (RFC 4733 from the phone): Asterisk sends ChannelDtmfReceived when
+   * the digit ends, to the app the channel is in (nothing after it left Stasis). `digit` is one
+   * of 0-9, A-D, * and #; `durationMs` defaults to 100 (a typical key press).
+   */
+  pressKey(channelId: string, digit: string, options: { durationMs?: number } = {}): void {
+    if (!/^[0-9A-D*#]$/.test(digit)) throw new Error(`not a DTMF digit: ${JSON.stringify(digit)}`);
+    const channel = this.telephony.liveChannel(channelId);
+    if (channel?.kind !== 'caller') throw new Error(`no live caller channel ${channelId}`);
+    this.telephony.dtmfReceived(channel, digit, options.durationMs ?? DEFAULT_KEY_PRESS_MS);
   }
 
   /** Any channel this Asterisk created since its last restart, hung up or not. */

@@ -32,7 +32,7 @@ export async function ariRequest(
   }
   const response = await fetch(`${baseUrl}${pathAndQuery}`, { method, headers, body });
   const text = await response.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text === '' ? null : JSON.parse(text);
   } catch {
@@ -51,7 +51,7 @@ export class EventSocket {
   private constructor(readonly socket: WebSocket) {
     this.arrivals.setMaxListeners(0);
     socket.on('message', (data) => {
-      this.events.push(JSON.parse(String(data)) as AriEventJson);
+      this.events.push(JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : new TextDecoder().decode(data)) as AriEventJson);
       this.arrivals.emit('change');
     });
     socket.on('pong', () => {

@@ -107,9 +107,7 @@ function bodyProblems(byName: ReadonlyMap<string, ParamSpec>, body: unknown, pro
 function bodyFieldValues(spec: ParamSpec, value: unknown): string[] | null {
   if (typeof value === 'string') return spec.allowMultiple ? value.split(',') : [value];
   if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
-  if (spec.allowMultiple && Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-    return value as string[];
-  }
+  if (spec.allowMultiple && Array.isArray(value) && value.every((item): item is string => typeof item === 'string')) return value;
   return null;
 }
 

@@ -6,6 +6,7 @@ import type { Application, Channel, DialplanCep } from '../../../src/ari/types.j
 import { ariTimestamp, causeText, ChannelIdSource, sipCallId, SOFTHANGUP_EXPLICIT, unicastRtpName, websocketChannelName } from './ari-format.js';
 import {
   channelDestroyed,
+  channelDtmfReceived,
   channelHangupRequest,
   channelStateChange,
   dial,
@@ -275,6 +276,13 @@ export class Telephony {
     channel.subscribedApp = null;
     channel.hungUpBy = 'caller';
     this.destroy(channel, cause ?? NORMAL_CLEARING, batch, false);
+    this.hooks.deliver(batch);
+  }
+
+  /** The caller pressed a key: ChannelDtmfReceived for the app the channel is subscribed to (none otherwise). */
+  dtmfReceived(channel: ChannelRecord, digit: string, durationMs: number): void {
+    const batch = new EventBatch();
+    batch.add(channelRecipients(channel), channelDtmfReceived(channelJson(channel), digit, durationMs));
     this.hooks.deliver(batch);
   }
 

@@ -39,6 +39,7 @@ import { INVALID_AUTH, presentedKey, queryRecord, refusalFor, refuseUpgrade, typ
 import { parseListenQuery } from './listen-query.js';
 import { ListenSession } from './listen-session.js';
 import type {
+  ConnectionDrop,
   DeepgramPath,
   DropOptions,
   FakeDeepgramOptions,
@@ -109,6 +110,7 @@ export class FakeDeepgram {
   private readonly restFailures: HandshakeRefusal[] = [];
   private readonly speakFailures: SpeakStreamFailure[] = [];
   private dropAfter: { afterMs: number; options: DropOptions } | null = null;
+  private readonly nextDrops: ConnectionDrop[] = [];
   private nextConnectionId = 1;
   private nextRequestNumber = 1;
   private listeningPort = 0;
@@ -224,6 +226,16 @@ export class FakeDeepgram {
     if (options.path !== 'listen') for (const session of this.speakSessions) session.drop(code, reason, abrupt);
   }
 
+  /**
+   * One-shot: the next connection opened on `drop.path` is dropped after `afterMs` or after the
+   * server wrote `afterMessages` messages on it (whichever comes first). Queued rules apply to
+   * successive connections in order.
+   */
+  dropNextConnection(drop: ConnectionDrop): void {
+    if (drop.afterMs === undefined && drop.afterMessages === undefined) throw new Error('dropNextConnection needs afterMs or afterMessages');
+    this.nextDrops.push(drop);
+  }
+
   /** Sockets opened from now on are dropped `afterMs` after they open (null turns it off). */
   dropConnectionsAfterMs(afterMs: number | null, options: DropOptions = {}): void {
     this.dropAfter = afterMs === null ? null : { afterMs, options };
@@ -306,6 +318,15 @@ export class FakeDeepgram {
         this.notifyChange();
       };
       const changed = (): void => this.notifyChange();
+      const oneShot = this.takeNextDrop(path);
+      let messages = 0;
+      const sent = (): void => {
+        messages += 1;
+        if (oneShot?.afterMessages === undefined || messages !== oneShot.afterMessages) return;
+        // Right after the write that made the count; a session still in its constructor (speak's Metadata) just after it.
+        if (session !== null) this.drop(session, oneShot);
+        else queueMicrotask(() => this.drop(session, oneShot));
+      };
       let session: ListenSession | SpeakSession | null = null;
       if (listenQuery?.ok) {
         session = new ListenSession(ws, id, requestId, listenQuery.value, {
@@ -317,6 +338,7 @@ export class FakeDeepgram {
             this.changes.emit('final', record);
           },
           changed,
+          sent,
         });
         this.listenSessions.push(session);
       } else if (speakQuery?.ok) {
@@ -325,10 +347,15 @@ export class FakeDeepgram {
           takeStreamFailure: () => this.speakFailures.shift() ?? null,
           violation,
           changed,
+          sent,
         });
         this.speakSessions.push(session);
       }
       this.scheduleDrop(session, path);
+      if (oneShot?.afterMs !== undefined) {
+        const dropping = session;
+        this.timers.after(oneShot.afterMs, () => this.drop(dropping, oneShot));
+      }
       this.notifyChange();
     });
   }
@@ -338,6 +365,15 @@ export class FakeDeepgram {
     if (session === null || drop === null || (drop.options.path !== undefined && drop.options.path !== path)) return;
     const { code = DEFAULT_DROP_CODE, reason = DEFAULT_DROP_REASON, abrupt = false } = drop.options;
     this.timers.after(drop.afterMs, () => session.drop(code, reason, abrupt));
+  }
+
+  private takeNextDrop(path: DeepgramPath): ConnectionDrop | null {
+    const index = this.nextDrops.findIndex((drop) => drop.path === path);
+    return index < 0 ? null : this.nextDrops.splice(index, 1)[0]!;
+  }
+
+  private drop(session: ListenSession | SpeakSession | null, options: DropOptions): void {
+    session?.drop(options.code ?? DEFAULT_DROP_CODE, options.reason ?? DEFAULT_DROP_REASON, options.abrupt ?? false);
   }
 
   private takeInjectedRefusal(path: DeepgramPath): HandshakeRefusal | null {

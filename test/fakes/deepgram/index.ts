@@ -7,6 +7,7 @@ export { FLUSH_LIMIT_WARNING_CODE } from './speak-session.js';
 export { speechDurationMs, speechSampleCount, synthesizeSpeech } from './synthetic-voice.js';
 export type {
   ConnectionCloseRecord,
+  ConnectionDrop,
   ControlMessageRecord,
   DeepgramPath,
   DropOptions,

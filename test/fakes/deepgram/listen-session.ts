@@ -23,6 +23,8 @@ export interface ListenSessionDeps {
   violation: (message: string) => void;
   finalSent: (record: FinalTranscriptRecord) => void;
   changed: () => void;
+  /** Called after every message written to the socket (for drop-after-N-messages faults). */
+  sent?: () => void;
 }
 
 export class ListenSession {
@@ -222,6 +224,7 @@ export class ListenSession {
     const atMs = nowMs();
     this.info.sent.push({ atMs, type: String(message['type']) });
     this.deps.changed();
+    this.deps.sent?.();
     return atMs;
   }
 

@@ -246,6 +246,29 @@ describe('Deepgram fake: live transcription with the real SDK', () => {
     expect(fake.connections().map((c) => c.closed?.by)).toEqual(['server', 'server', 'server']);
   });
 
+  it('dropNextConnection drops the next connection after N messages, or after N ms, once each', async () => {
+    const fake = await startFake();
+    fake.queueTranscripts(['I would like to book an appointment.']);
+    fake.dropNextConnection({ path: 'listen', afterMessages: 2 });
+    fake.dropNextConnection({ path: 'speak', afterMs: 10 });
+    fake.dropNextConnection({ path: 'listen', afterMs: 50, abrupt: true });
+    const first = await openListen(fake);
+    sendInFrames(first.socket, CALLER_SPEECH_ULAW, FRAME_BYTES_ULAW);
+    await fake.waitFor(() => first.closeEvents.length > 0, { what: 'the drop after two messages' });
+    expect(first.events.slice(0, 3)).toEqual(['SpeechStarted', 'Results', 'close 1011']);
+    expect(fake.connections()[0]!.sent).toHaveLength(2);
+
+    const second = await openListen(fake);
+    await fake.waitFor(() => second.closeEvents.length > 0, { what: 'the drop after 50 ms' });
+    expect(second.closeEvents[0]!.code).toBe(1006);
+    // One-shot: the next connection stays up.
+    const third = await openListen(fake);
+    third.socket.sendMedia(Buffer.alloc(1_600, ULAW_SILENCE));
+    await fake.waitFor(() => fake.connections()[2]!.audioBytes === 1_600, { what: 'audio on the third connection' });
+    expect(third.closeEvents).toEqual([]);
+    expect(() => fake.dropNextConnection({ path: 'listen' })).toThrow(/afterMs or afterMessages/);
+  });
+
   it('closes an idle stream with Metadata then 1011 NET-0001; KeepAlive keeps it open', async () => {
     const fake = await startFake({ listen: { noAudioTimeoutMs: 300 } });
     const view = await openListen(fake);

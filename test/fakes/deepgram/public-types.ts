@@ -151,6 +151,15 @@ export interface DropOptions {
   path?: DeepgramPath;
 }
 
+/** A one-shot fault for the next connection on a path: dropped after some time or some messages. */
+export interface ConnectionDrop extends DropOptions {
+  path: DeepgramPath;
+  /** Drop this long after the connection opened. */
+  afterMs?: number;
+  /** Drop right after the server wrote this many messages (JSON or audio) on it. */
+  afterMessages?: number;
+}
+
 export interface SpeakStreamFailure {
   /** Audio chunks of the next flushed text to send before failing (0 = fail before any audio). */
   afterChunks: number;

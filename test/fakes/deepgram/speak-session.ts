@@ -26,6 +26,8 @@ export interface SpeakSessionDeps {
   takeStreamFailure: () => SpeakStreamFailure | null;
   violation: (message: string) => void;
   changed: () => void;
+  /** Called after every message (audio or JSON) written to the socket (for drop-after-N-messages faults). */
+  sent?: () => void;
 }
 
 interface SpeakJob {
@@ -246,6 +248,7 @@ export class SpeakSession {
     job.record.audioBytesSent += chunk.length;
     job.record.chunksSent += 1;
     this.deps.changed();
+    this.deps.sent?.();
     return atMs;
   }
 
@@ -282,6 +285,7 @@ export class SpeakSession {
     this.socket.send(JSON.stringify(message));
     const atMs = nowMs();
     this.info.sent.push({ atMs, type: String(message['type']) });
+    this.deps.sent?.();
     return atMs;
   }
 

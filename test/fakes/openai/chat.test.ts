@@ -200,6 +200,22 @@ describe('OpenAI fake: streamed chat completions with the real SDK', () => {
     expect(fake.chatRequests().map((r) => r.status)).toEqual([429, 500, 200, 503]);
   });
 
+  it('setChatOutage fails every request until it is lifted, ahead of queued replies', async () => {
+    const fake = await startFake();
+    fake.queueReplies({ text: 'Queued.' });
+    fake.setChatOutage({ status: 503, message: 'Overloaded.' });
+    for (let i = 0; i < 2; i += 1) {
+      const failed = await clientFor(fake).chat.completions.create({ model: 'gpt-4o', messages: GREETING, stream: true }).then(() => null, (e: unknown) => e);
+      expect(failed).toBeInstanceOf(InternalServerError);
+    }
+    fake.setChatOutage(null);
+    const text = (await collect(await clientFor(fake).chat.completions.create({ model: 'gpt-4o', messages: GREETING, stream: true })))
+      .map((c) => c.choices[0]?.delta.content ?? '')
+      .join('');
+    expect(text).toBe('Queued.');
+    expect(fake.chatRequests().map((r) => r.status)).toEqual([503, 503, 200]);
+  });
+
   it('applies first-token latency and inter-token delay', async () => {
     const fake = await startFake({ chat: { firstTokenLatencyMs: 100, interTokenDelayMs: 5 } });
     fake.queueReplies({ text: 'One two three four.' });

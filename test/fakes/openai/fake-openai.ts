@@ -67,6 +67,7 @@ export class FakeOpenAI {
   private readonly replyQueue: ChatReply[] = [];
   private readonly speechFailures: SpeechFailure[] = [];
   private responder: ChatResponder = () => DEFAULT_REPLY;
+  private outage: ChatReply | null = null;
   private listeningPort = 0;
   private closing: Promise<void> | null = null;
 
@@ -100,6 +101,14 @@ export class FakeOpenAI {
   /** Sets the scripted model; queued replies (queueReplies) are used first. */
   respond(responder: ChatResponder): void {
     this.responder = responder;
+  }
+
+  /**
+   * While set, every chat request gets this reply (an error, a dropped or stalled stream):
+   * the service is down. null ends the outage.
+   */
+  setChatOutage(failure: ChatReply | null): void {
+    this.outage = failure;
   }
 
   /** Replies used in order, one per chat request, before the responder. */
@@ -222,7 +231,7 @@ export class FakeOpenAI {
     }
     await handleChatCompletion(response, record, requestId, {
       knobs: this.chatKnobs,
-      reply: async (view) => this.replyQueue.shift() ?? (await this.responder(view)),
+      reply: async (view) => this.outage ?? this.replyQueue.shift() ?? (await this.responder(view)),
       timers: this.timers,
       changed,
     }).catch((error: unknown) => {

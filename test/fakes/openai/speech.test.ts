@@ -24,7 +24,7 @@ function clientFor(fake: FakeOpenAI, apiKey = fake.apiKey): OpenAI {
 /** Reads a streamed body chunk by chunk, as a playout pipeline would. */
 async function readChunks(response: Response): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
-  const reader = response.body!.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return chunks;

@@ -108,7 +108,7 @@ describe('AiAgent: a turn', () => {
     expect(latency.ttsFirstAudioMs).toBeGreaterThanOrEqual(latency.llmFirstTokenMs!);
     expect(latency.voiceToVoiceMs).toBeGreaterThanOrEqual(latency.ttsFirstAudioMs!);
     const voiceToVoice = h.metrics.metrics().find((metric) => metric.name === 'agent_turn_voice_to_voice_seconds')!;
-    expect(voiceToVoice.count).toBe(1);
+    expect(voiceToVoice).toMatchObject({ kind: 'histogram', count: 1 });
 
     // The next question carries the whole answer in the history.
     const next = await callerSays(h, 'Yes, Monday works.');
@@ -134,9 +134,10 @@ describe('AiAgent: a turn', () => {
     expect(interrupted.text).not.toBe('');
     expect(full.startsWith(interrupted.text)).toBe(true);
     expect(interrupted.text.length).toBeLessThan(full.length);
-    // LLM, TTS and playout stopped at once.
+    // LLM, TTS and playout stopped at once. The vendor had sent all it was asked for (the first
+    // sentence alone, the next two batched), so there was nothing left to clear there.
     expect(round.aborted).toBe(true);
-    expect(h.ttsSession.clears).toBeGreaterThan(0);
+    expect(h.ttsSession.spoken).toEqual([sentences[0], `${sentences[1]} ${sentences[2]}`]);
     expect(h.playout.clears).toBeGreaterThan(0);
     expect(h.playout.queuedFrames).toBe(0);
     const sentAtBargeIn = h.playout.sent.length;
@@ -210,18 +211,47 @@ describe('AiAgent: tools', () => {
     expect(h.playout.sent.length).toBeGreaterThanOrEqual(h.clipFrames(h.clipText.greeting) + h.clipFrames(h.clipText.goodbye));
   });
 
-  it('offers the transfer when the business has a target, and ends the call when the transfer fails', async () => {
+  it('offers the transfer when the business has a target, and transfers once the words were heard', async () => {
     const h = harness({ agent: { transferTarget: 'PJSIP/front-desk' } });
-    h.backend.answer = (action) => (action.type === 'transfer' ? { ok: false, message: 'busy' } : { ok: true, message: null });
     await h.greet();
     const round = await callerSays(h, 'Can I talk to a person?');
     expect(round.request.tools.map((tool) => tool.name)).toEqual(['end_call', 'transfer_to_human', 'take_message']);
     round.text('Let me transfer you.').toolCall('call_4', 'transfer_to_human', { reason: 'wants a person' }).done('tool_calls');
-    await h.ticksUntil(() => h.backend.actions.length === 2, 'the transfer and the hang-up');
-    expect(h.backend.actions.map((entry) => entry.action)).toEqual([
-      { type: 'transfer', reason: 'wants a person' },
-      { type: 'hangup', reason: 'provider_failure' },
+    await h.ticksUntil(() => h.backend.actions.length === 1, 'the transfer');
+    expect(h.backend.actions.map((entry) => entry.action)).toEqual([{ type: 'transfer', reason: 'wants a person' }]);
+    expect(h.backend.turnsOf('agent')[1]).toMatchObject({ text: 'Let me transfer you.', interrupted: false });
+    expect(h.playout.queuedFrames).toBe(0);
+    // The call is over here: what the caller says next is not answered.
+    h.sttStream.final('Hello?', h.nowMs);
+    for (let i = 0; i < 10; i += 1) await h.tick();
+    expect(h.llm.rounds).toHaveLength(1);
+  });
+
+  it('tells the LLM when the transfer is refused, and the call goes on', async () => {
+    const h = harness({ agent: { transferTarget: 'PJSIP/front-desk' } });
+    h.backend.answer = (action) => (action.type === 'transfer' ? { ok: false, message: 'busy' } : { ok: true, message: null });
+    await h.greet();
+    const round = await callerSays(h, 'Can I talk to a person?');
+    round.text('Let me transfer you.').toolCall('call_4', 'transfer_to_human', { reason: 'wants a person' }).done('tool_calls');
+    await h.ticksUntil(() => h.llm.rounds.length === 2, 'the LLM to hear how the transfer went');
+    expect(h.backend.actions.map((entry) => entry.action)).toEqual([{ type: 'transfer', reason: 'wants a person' }]);
+    expect(h.llm.rounds[1]!.request.messages.slice(-3)).toEqual([
+      { role: 'user', content: 'Can I talk to a person?' },
+      {
+        role: 'assistant',
+        content: 'Let me transfer you.',
+        toolCalls: [{ id: 'call_4', name: 'transfer_to_human', arguments: JSON.stringify({ reason: 'wants a person' }) }],
+      },
+      { role: 'tool', toolCallId: 'call_4', content: 'Failed: busy' },
     ]);
+    h.llm.rounds[1]!.reply('Sorry, nobody can take the call right now. Can I take a message?');
+    await h.ticksUntil(() => h.backend.turnsOf('agent').length === 3, 'the news to be heard');
+    expect(h.backend.turnsOf('agent')[2]).toMatchObject({ text: 'Sorry, nobody can take the call right now. Can I take a message?', interrupted: false });
+    // Nothing ends the call: the caller's next words are answered.
+    const next = await callerSays(h, 'Yes, please.');
+    expect(next.request.messages.at(-1)).toEqual({ role: 'user', content: 'Yes, please.' });
+    expect(h.backend.actions).toHaveLength(1);
+    expect(h.backend.failures).toEqual([]);
   });
 });
 

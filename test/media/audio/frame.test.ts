@@ -1,26 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { FRAME_MS, SAMPLE_RATES, isSampleRate, rmsDbfs, samplesPerFrame, silence } from '../../../media/audio/frame.js';
+import { FRAME_MS, FRAMES_PER_SECOND, SAMPLE_RATES, SAMPLES_PER_FRAME_8K, isSampleRate, rmsDbfs, samplesPerFrame } from '../../../media/audio/frame.js';
 
 describe('audio frame', () => {
   it('is 20 ms: 160, 320 and 480 samples at 8, 16 and 24 kHz', () => {
     expect(FRAME_MS).toBe(20);
     expect(SAMPLE_RATES.map(samplesPerFrame)).toEqual([160, 320, 480]);
+    expect(FRAMES_PER_SECOND).toBe(50);
+    expect(SAMPLES_PER_FRAME_8K).toBe(160);
   });
 
   it('recognises the supported rates only', () => {
     expect(SAMPLE_RATES.every(isSampleRate)).toBe(true);
     expect(isSampleRate(48000)).toBe(false);
     expect(isSampleRate(8001)).toBe(false);
-  });
-
-  it('silence() returns a zeroed frame with its own buffer every time', () => {
-    const first = silence(16000);
-    expect(first.rate).toBe(16000);
-    expect(first.samples.length).toBe(320);
-    expect(first.samples.every((s) => s === 0)).toBe(true);
-    first.samples[0] = 1;
-    expect(silence(16000).samples[0]).toBe(0);
-    expect(silence(8000).samples.length).toBe(160);
   });
 });
 

@@ -1,8 +1,8 @@
 // Polyphase resampler: frequency response (passband, stopband, images),
 // linear-phase group delay, exact streaming across 20 ms frames, saturation.
 import { describe, expect, it } from 'vitest';
-import { samplesPerFrame, type SampleRate } from '../../../media/audio/frame.js';
-import { Resampler } from '../../../media/audio/resampler.js';
+import { FRAMES_PER_SECOND, samplesPerFrame, type SampleRate } from '../../../media/audio/frame.js';
+import { Resampler, resampleRecording } from '../../../media/audio/resampler.js';
 
 const RATES: readonly SampleRate[] = [8000, 16000, 24000];
 const DIRECTIONS: ReadonlyArray<readonly [SampleRate, SampleRate]> = RATES.flatMap((from) =>
@@ -16,7 +16,7 @@ function tone(rateHz: number, frequencyHz: number, length: number, amplitude = A
 
 /** Feeds `input` in 20 ms frames and concatenates the output. */
 function resampleInFrames(resampler: Resampler, input: Int16Array): Int16Array {
-  const frameLength = samplesPerFrame(resampler.fromRate);
+  const frameLength = resampler.fromRate / FRAMES_PER_SECOND;
   const output = new Int16Array((input.length * resampler.upFactor) / resampler.downFactor);
   let written = 0;
   for (let offset = 0; offset < input.length; offset += frameLength) {
@@ -212,5 +212,43 @@ describe('Resampler instances', () => {
 
   it('refuses a conversion to the same rate', () => {
     expect(() => new Resampler(8000, 8000)).toThrow(RangeError);
+  });
+
+  it('refuses rates that are not positive integers, and ratios finer than it can tabulate', () => {
+    expect(() => new Resampler(0, 8000)).toThrow(/positive integer/);
+    expect(() => new Resampler(22050.5, 8000)).toThrow(/positive integer/);
+    expect(() => new Resampler(8000, 7999)).toThrow(/too fine/);
+  });
+});
+
+describe('resampleRecording (any pair of rates, offline)', () => {
+  it('brings 22.05 kHz to 8 kHz: the voice band kept, what 8 kHz cannot carry removed', () => {
+    const kept = resampleRecording(tone(22050, 1000, 11025, 8000), 22050, 8000);
+    expect(kept.length).toBe(4000);
+    const inner = (samples: Int16Array) => rms(samples.subarray(1000, 3000));
+    expect(inner(kept)).toBeGreaterThan((8000 / Math.SQRT2) * 0.97);
+    expect(inner(kept)).toBeLessThan((8000 / Math.SQRT2) * 1.03);
+    // 6 kHz would alias to 2 kHz at 8 kHz: at least 40 dB down.
+    const removed = resampleRecording(tone(22050, 6000, 11025, 8000), 22050, 8000);
+    expect(inner(removed)).toBeLessThan((8000 / Math.SQRT2) * 0.01);
+  });
+
+  it('is time-aligned with its input, to the last sample', () => {
+    // A 1 kHz tone burst from 100 ms to 200 ms of a 300 ms recording.
+    const input = new Int16Array(22050 * 0.3);
+    input.set(tone(22050, 1000, 2205), 2205);
+    const output = resampleRecording(input, 22050, 8000);
+    expect(output.length).toBe(2400);
+    const energy = (from: number, to: number) => rms(output.subarray(from, to));
+    expect(energy(810, 1590)).toBeGreaterThan(5000);
+    expect(energy(0, 780)).toBeLessThan(100);
+    expect(energy(1620, 2400)).toBeLessThan(100);
+  });
+
+  it('copies the input when the rates are equal', () => {
+    const input = tone(8000, 1000, 160);
+    const output = resampleRecording(input, 8000, 8000);
+    expect(Array.from(output)).toEqual(Array.from(input));
+    expect(output).not.toBe(input);
   });
 });

@@ -1,6 +1,7 @@
 // BackendClient against a local HTTP peer on 127.0.0.1 playing the backend's
-// internal API: paths and bearer token from the contract, reports retried in
-// the background, actions tried once and never thrown, drain() on shutdown.
+// internal API: paths and bearer token from the contract, reports retried in the
+// background (bounded) until a backend takes them, actions repeated only when they
+// surely did not run and never thrown, drain() on shutdown.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -117,8 +118,59 @@ describe('BackendClient', () => {
     ]);
   });
 
+  it('tries an action again while the backend says to retry later (503), then answers its result', async () => {
+    const { backendClient, messages } = client(await backend(status(503), status(503), status(200, { ok: true, message: null })));
+    expect(await backendClient.action(CALL_ID, { type: 'hangup', reason: 'agent_goodbye' })).toEqual({ ok: true, message: null });
+    expect(received).toHaveLength(3);
+    expect(messages().filter((m) => m === 'call action not delivered; trying again')).toHaveLength(2);
+  });
+
+  it('gives an action up after its attempts while no backend takes it, ok false', async () => {
+    const { backendClient } = client(await backend(status(503)), { actionAttempts: 3 });
+    expect((await backendClient.action(CALL_ID, { type: 'hangup', reason: 'agent_goodbye' })).ok).toBe(false);
+    expect(received).toHaveLength(3);
+  });
+
+  it('does not repeat an action the backend may have carried out (500)', async () => {
+    const { backendClient } = client(await backend(status(500)));
+    expect((await backendClient.action(CALL_ID, { type: 'transfer', reason: null })).ok).toBe(false);
+    expect(received).toHaveLength(1);
+  });
+
+  it('keeps re-sending a report while no backend is there, and delivers it once one answers', async () => {
+    const url = await backend(status(204));
+    const port = Number(new URL(url).port);
+    server!.closeAllConnections();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = null;
+    const { backendClient, messages } = client(url, { retryDelayMs: 20, maxRetryDelayMs: 50, reportAttempts: 200 });
+    backendClient.reportTurn(CALL_ID, TURN);
+    await waitUntil(() => messages().length === 0 && backendClient.pendingReports === 1, { what: 'the report to wait for a backend' });
+    // A backend replica comes (back) on the same address.
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+        status(204)(response, received.at(-1)!);
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    await backendClient.drain(10_000);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.body).toEqual(TURN);
+    expect(backendClient.pendingReports).toBe(0);
+    expect(messages()).not.toContain('turn report could not be delivered');
+  });
+
+  it('bounds the reports waiting for the backend, giving the oldest up in the log', async () => {
+    const { backendClient, messages } = client(await backend(status(503)), { maxPendingReports: 2, reportAttempts: 1_000, retryDelayMs: 50 });
+    for (let seq = 0; seq < 3; seq += 1) backendClient.reportTurn(CALL_ID, { ...TURN, seq });
+    await waitUntil(() => messages().includes('turn report could not be delivered'), { what: 'the oldest report to be given up' });
+    expect(backendClient.pendingReports).toBe(2);
+  });
+
   it.each([
-    ['answers 503', status(503)],
     ['answers something that is not an ActionResult', status(200, { done: true })],
     ['answers 200 with no body', status(200)],
   ])('never throws from an action: ok false when the backend %s', async (_, reply) => {
@@ -134,7 +186,7 @@ describe('BackendClient', () => {
     server!.closeAllConnections();
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = null;
-    const { backendClient, messages } = client(url);
+    const { backendClient, messages } = client(url, { actionAttempts: 2 });
     expect(await backendClient.action(CALL_ID, { type: 'hangup', reason: 'agent_goodbye' })).toEqual({ ok: false, message: 'the control plane could not be reached' });
     expect(messages()).toContain('call action request failed');
   });

@@ -1,8 +1,9 @@
 // AgentOutput against an in-memory playout queue with the session's rules
-// (bounded, refuses when full, one-shot onSpace, a talk spurt's first frame
-// may leave from inside play()).
+// (bounded, refuses when full, space(signal) resolves once there is room, a
+// talk spurt's first frame may leave from inside play()). Sources are pulled
+// one frame at a time: nothing piles up in the output itself.
 import { describe, expect, it } from 'vitest';
-import { AgentOutput, NO_TURN } from '../../../media/conversation/agent-output.js';
+import { AgentOutput, type PlayoutAccount } from '../../../media/conversation/agent-output.js';
 import type { TtsFrame } from '../../../media/providers/types.js';
 import { InMemoryPlayout } from '../../support/doubles/playout.js';
 import { sessionRequest } from '../../support/doubles/session-request.js';
@@ -25,168 +26,206 @@ function idOf(frame: { kind: 'ulaw' | 'pcm'; payload: Uint8Array | null; samples
   return frame.kind === 'ulaw' ? frame.payload![0]! : frame.samples[0]!;
 }
 
+/** An account that records when each of its frames left. */
+function account(): PlayoutAccount & { sentAt: number[] } {
+  const sentAt: number[] = [];
+  return { sentAt, onSent: (atMs) => sentAt.push(atMs) };
+}
+
+/** A source the test feeds frame by frame, and ends or fails by hand. */
+class ManualSource implements AsyncIterable<TtsFrame> {
+  readonly #frames: TtsFrame[] = [];
+  #ended = false;
+  #failure: Error | null = null;
+  #wake: (() => void) | null = null;
+
+  push(...frames: TtsFrame[]): void {
+    this.#frames.push(...frames);
+    this.#notify();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#notify();
+  }
+
+  fail(error: Error): void {
+    this.#failure = error;
+    this.#notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<TtsFrame> {
+    for (;;) {
+      const frame = this.#frames.shift();
+      if (frame) {
+        yield frame;
+        continue;
+      }
+      if (this.#failure) throw this.#failure;
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}
+
+/** Lets pending promise callbacks (the output's pulls) run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function outputOn(options: { capacityFrames?: number; sendsSpurtStartAtOnce?: boolean } = {}) {
   let nowMs = 1_000;
   const playout = new InMemoryPlayout({ request: sessionRequest(), now: () => nowMs, ...options });
-  const events: string[] = [];
-  const output = new AgentOutput(playout, {
-    firstSent: (turn, atMs) => events.push(`first:${turn}@${atMs}`),
-    drained: (turn, atMs) => events.push(`drained:${turn}@${atMs}`),
-  });
+  const output = new AgentOutput(playout);
   playout.onFrameSent = (_frame, atMs) => output.onSent(atMs);
-  const tick = (): void => {
-    nowMs += 20;
-    output.pump();
-    playout.tick();
+  const ticks = async (count: number): Promise<void> => {
+    for (let i = 0; i < count; i += 1) {
+      nowMs += 20;
+      playout.tick();
+      await settle();
+    }
   };
-  const ticks = (count: number): void => {
-    for (let i = 0; i < count; i += 1) tick();
-  };
-  return { playout, output, events, tick, ticks, now: () => nowMs };
+  const sentIds = (): number[] => playout.sent.map(idOf);
+  return { playout, output, ticks, sentIds };
 }
 
 describe('AgentOutput', () => {
-  it('hands frames to the playout queue in order: mu-law as is, PCM as samples', () => {
+  it('hands frames to the playout queue in order: mu-law as is, PCM as samples', async () => {
     const { playout, output, ticks } = outputOn();
-    output.addSegment(0, 'Hello there.');
-    output.enqueue(0, ulaw(1));
-    output.enqueue(0, pcm(2));
-    output.enqueue(0, ulaw(3));
+    await output.play([ulaw(1), pcm(2), ulaw(3)], null, new AbortController().signal);
     expect(playout.queuedFrames).toBe(3);
-    ticks(3);
+    expect(playout.endOfSpeechCalls).toBe(1);
+    await ticks(3);
     expect(playout.sent.map((frame) => [frame.kind, idOf(frame)])).toEqual([
       ['ulaw', 1],
       ['pcm', 2],
       ['ulaw', 3],
     ]);
+    // The mu-law bytes reach the queue untouched (no decode and re-encode).
+    expect(playout.sent[0]!.payload!.subarray(1).every((byte) => byte === 0x55)).toBe(true);
+    expect(playout.sent[1]!.payload).toBeNull();
   });
 
-  it('reports a turn’s first packet once, and the turn drained once all of it was sent', () => {
-    const { playout, output, events, tick, ticks } = outputOn();
-    output.addSegment(4, 'One moment.');
-    for (let id = 1; id <= 3; id += 1) output.enqueue(4, ulaw(id));
-    output.end(4, 0);
-    expect(events).toEqual([]);
-    tick();
-    expect(events).toEqual(['first:4@1020']);
-    ticks(2);
-    expect(events).toEqual(['first:4@1020', 'drained:4@1060']);
-    expect(playout.endOfSpeechCalls).toBe(1);
-    ticks(3);
-    expect(events).toHaveLength(2);
-    expect(output.audible).toBe(false);
-  });
-
-  it('drains at once a turn that ends with nothing to send', () => {
-    const { playout, output, events } = outputOn();
-    output.end(2, 500);
-    expect(events).toEqual(['drained:2@500']);
-    expect(playout.endOfSpeechCalls).toBe(1);
-  });
-
-  it('keeps frames while the playout queue is full and sends every one of them, in order', () => {
-    const { playout, output, events, ticks } = outputOn({ capacityFrames: 3 });
-    output.addSegment(1, 'A longer answer than the queue holds.');
-    for (let id = 1; id <= 10; id += 1) output.enqueue(1, ulaw(id));
-    output.end(1, 0);
-    expect(playout.queuedFrames).toBe(3);
-    expect(playout.refusals).toBeGreaterThan(0);
-    // One wait for space at a time, not one per refused frame.
-    expect(playout.spaceListeners).toBe(1);
-    expect(output.audible).toBe(true);
-    ticks(10);
-    expect(playout.sent.map(idOf)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(events.at(-1)).toBe('drained:1@1200');
-    expect(output.audible).toBe(false);
-  });
-
-  it('attributes a frame the session sends from inside play() (a talk spurt starting at once)', () => {
-    const { playout, output, events, tick } = outputOn({ sendsSpurtStartAtOnce: true });
-    output.addSegment(0, 'Hi.');
-    output.enqueue(0, ulaw(7));
-    expect(playout.sent.map(idOf)).toEqual([7]);
-    expect(events).toEqual(['first:0@1000']);
-    output.enqueue(0, ulaw(8));
-    output.end(0, 0);
-    tick(); // this slot's packet already left
-    expect(playout.sent).toHaveLength(1);
-    tick();
-    expect(playout.sent.map(idOf)).toEqual([7, 8]);
-    expect(events).toEqual(['first:0@1000', 'drained:0@1040']);
-  });
-
-  it('plays filler frames of no turn without counting them for the turn that follows', () => {
-    const { playout, output, events, ticks } = outputOn();
-    output.enqueue(NO_TURN, ulaw(90));
-    output.enqueue(NO_TURN, ulaw(91));
-    output.addSegment(3, 'Your appointment is on Monday.');
-    output.enqueue(3, ulaw(1));
-    output.enqueue(3, ulaw(2));
-    ticks(2);
-    expect(events).toEqual([]);
-    expect(output.heard(3)).toBe('');
-    ticks(1);
-    expect(events).toEqual(['first:3@1060']);
-    output.end(3, 0);
-    ticks(1);
-    expect(playout.sent.map(idOf)).toEqual([90, 91, 1, 2]);
-    expect(events).toEqual(['first:3@1060', 'drained:3@1080']);
-  });
-
-  it('tells what the caller heard: whole segments, then the words of the one being played', () => {
+  it('tells each account when its frames left, in the order they were sent', async () => {
     const { output, ticks } = outputOn();
-    output.addSegment(1, 'Sure.');
-    output.enqueue(1, ulaw(1));
-    output.enqueue(1, ulaw(2));
-    output.addSegment(1, 'We open at nine and close at five.');
-    for (let id = 3; id <= 12; id += 1) output.enqueue(1, ulaw(id));
-    expect(output.heard(1)).toBe('');
-    ticks(2);
-    expect(output.heard(1)).toBe('Sure.');
-    ticks(5);
-    // Half of the second segment's frames: the words that end within half of its characters.
-    expect(output.heard(1)).toBe('Sure. We open at nine');
-    ticks(5);
-    expect(output.heard(1)).toBe('Sure. We open at nine and close at five.');
-    expect(output.heard(99)).toBe('');
+    const first = account();
+    const second = account();
+    const signal = new AbortController().signal;
+    await Promise.all([output.play([ulaw(1), ulaw(2)], first, signal), output.play([ulaw(3)], second, signal)]);
+    await ticks(4);
+    expect(first.sentAt).toEqual([1_020, 1_040]);
+    expect(second.sentAt).toEqual([1_060]);
   });
 
-  it('cancels at once: drops what waits here and in the playout queue, and the turn never drains', () => {
-    const { playout, output, events, ticks } = outputOn({ capacityFrames: 4 });
-    output.addSegment(2, 'This answer will be cut off.');
-    for (let id = 1; id <= 8; id += 1) output.enqueue(2, ulaw(id));
-    output.end(2, 0);
-    ticks(2);
-    expect(output.heard(2)).toBe('This');
-    output.cancel(2);
-    expect(playout.clears).toBe(1);
-    expect(playout.queuedFrames).toBe(0);
+  it('attributes a frame the session sends from inside play() (a talk spurt starting at once)', async () => {
+    const { output, ticks, sentIds } = outputOn({ sendsSpurtStartAtOnce: true });
+    const spoken = account();
+    await output.play([ulaw(1), ulaw(2)], spoken, new AbortController().signal);
+    expect(sentIds()).toEqual([1]);
+    expect(spoken.sentAt).toEqual([1_000]);
+    await ticks(2);
+    expect(sentIds()).toEqual([1, 2]);
+    expect(spoken.sentAt).toHaveLength(2);
+  });
+
+  it('plays sources one after another, each whole: a later source waits for the one holding the output', async () => {
+    const { output, ticks, sentIds } = outputOn();
+    const signal = new AbortController().signal;
+    const filler = new ManualSource();
+    const fillerDone = output.play(filler, null, signal);
+    filler.push(ulaw(1));
+    await settle();
+    // The answer is ready at once, but the filler took the output with its first frame.
+    const answerDone = output.play([ulaw(10), ulaw(11)], null, signal);
+    await ticks(1);
+    filler.push(ulaw(2), ulaw(3));
+    filler.end();
+    await fillerDone;
+    await answerDone;
+    await ticks(5);
+    expect(sentIds()).toEqual([1, 2, 3, 10, 11]);
+  });
+
+  it('pulls only what the playout queue has room for, and sends every frame in order', async () => {
+    const { playout, output, ticks, sentIds } = outputOn({ capacityFrames: 3 });
+    const source = new ManualSource();
+    for (let id = 1; id <= 8; id += 1) source.push(ulaw(id));
+    source.end();
+    let done = false;
+    void output.play(source, null, new AbortController().signal).then(() => (done = true));
+    await settle();
+    expect(playout.queuedFrames).toBe(3);
+    expect(playout.spaceWaiters).toBe(1);
+    expect(output.audible).toBe(true);
+    expect(done).toBe(false);
+    await ticks(8);
+    expect(done).toBe(true);
+    expect(sentIds()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // Never offered a frame the queue had to refuse: it waited for room instead.
+    expect(playout.refusals).toBe(0);
     expect(output.audible).toBe(false);
-    output.enqueue(2, ulaw(9));
-    ticks(6);
-    expect(playout.sent.map(idOf)).toEqual([1, 2]);
-    expect(events).toEqual(['first:2@1020']);
-    // What was heard stays known until the turn is forgotten.
-    expect(output.heard(2)).toBe('This');
-    output.forget(2);
-    expect(output.heard(2)).toBe('');
   });
 
-  it('plays and drains the next turn normally after a cancelled one', () => {
-    const { playout, output, events, tick, ticks } = outputOn();
-    output.addSegment(2, 'Cut off.');
-    output.enqueue(2, ulaw(1));
-    output.enqueue(2, ulaw(2));
-    tick();
-    output.cancel(2);
-    output.forget(2);
-    output.addSegment(3, 'Next answer.');
-    output.enqueue(3, ulaw(3));
-    output.enqueue(3, ulaw(4));
-    output.end(3, 0);
-    ticks(2);
-    expect(playout.sent.map(idOf)).toEqual([1, 3, 4]);
-    expect(events).toEqual(['first:2@1020', 'first:3@1040', 'drained:3@1060']);
-    expect(output.heard(3)).toBe('Next answer.');
+  it('stops pulling when its signal aborts: what is queued stays until clear(), nothing more is taken', async () => {
+    const { playout, output, ticks, sentIds } = outputOn({ capacityFrames: 2 });
+    const controller = new AbortController();
+    const source = new ManualSource();
+    source.push(ulaw(1), ulaw(2), ulaw(3), ulaw(4));
+    const done = output.play(source, null, controller.signal);
+    await settle();
+    expect(playout.queuedFrames).toBe(2);
+    controller.abort();
+    await done;
+    expect(playout.spaceWaiters).toBe(0);
+    expect(playout.endOfSpeechCalls).toBe(1);
+    await ticks(1);
+    expect(sentIds()).toEqual([1]);
+    output.clear();
+    expect(playout.queuedFrames).toBe(0);
+    expect(playout.framesCleared).toBe(1);
+    expect(output.audible).toBe(false);
+    await ticks(2);
+    expect(sentIds()).toEqual([1]);
+  });
+
+  it('after clear(), the next source plays and its frames are attributed to it, not to the cleared one', async () => {
+    const { output, ticks, sentIds } = outputOn();
+    const controller = new AbortController();
+    const cleared = account();
+    const next = account();
+    await output.play([ulaw(1), ulaw(2)], cleared, controller.signal);
+    controller.abort();
+    output.clear();
+    await output.play([ulaw(5)], next, new AbortController().signal);
+    await ticks(2);
+    expect(sentIds()).toEqual([5]);
+    expect(cleared.sentAt).toEqual([]);
+    expect(next.sentAt).toEqual([1_020]);
+  });
+
+  it('a failing source rejects after its earlier frames, and lets the next source have the output', async () => {
+    const { output, ticks, sentIds } = outputOn();
+    const signal = new AbortController().signal;
+    const failing = new ManualSource();
+    failing.push(ulaw(1));
+    const failed = output.play(failing, null, signal);
+    const next = output.play([ulaw(7)], null, signal);
+    await settle();
+    failing.fail(new Error('the speech stream dropped'));
+    await expect(failed).rejects.toThrow('the speech stream dropped');
+    await next;
+    await ticks(3);
+    expect(sentIds()).toEqual([1, 7]);
+  });
+
+  it('an empty source takes no turn and ends no talk spurt', async () => {
+    const { playout, output } = outputOn();
+    await output.play([], null, new AbortController().signal);
+    expect(playout.endOfSpeechCalls).toBe(0);
+    expect(output.audible).toBe(false);
   });
 });

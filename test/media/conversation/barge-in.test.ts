@@ -48,6 +48,8 @@ interface Scenario {
   caller?: { fromMs: number; lengthMs: number; atMs: number };
   /** Extra caller-side sound at `atMs`. */
   extra?: { samples: Float64Array; atMs: number };
+  /** What the speech-to-text service reports, arriving at `atMs` (onset: 'true' = the caller's true onset). */
+  evidence?: { atMs: number | 'onset+40'; onsetMs: number | 'true'; strong: boolean };
 }
 
 interface Outcome {
@@ -78,7 +80,14 @@ function run(scenario: Scenario, detector = new BargeInDetector()): Outcome {
   if (scenario.extra !== undefined) mixInto(callerSide, scenario.extra.samples, scenario.extra.atMs * SAMPLES_PER_MS);
 
   const events: BargeInEvent[] = [];
+  const evidence = scenario.evidence;
+  const evidenceAtMs = evidence === undefined ? Number.POSITIVE_INFINITY : evidence.atMs === 'onset+40' ? onsetMs! + 40 : evidence.atMs;
+  let corroborated = false;
   for (const { frame, atMs } of frames(toPcm16(callerSide))) {
+    if (evidence !== undefined && !corroborated && atMs >= evidenceAtMs) {
+      corroborated = true;
+      detector.corroborate(evidence.onsetMs === 'true' ? onsetMs! : evidence.onsetMs, evidence.strong);
+    }
     const speaking = atMs >= agentFromMs && atMs < agentToMs;
     const start = atMs * SAMPLES_PER_MS;
     const event = detector.process(frame, speaking ? agent.subarray(start, start + FRAME_SAMPLES) : null, atMs);
@@ -161,6 +170,46 @@ describe('BargeInDetector', () => {
     }
     expect(decided).toHaveLength(2);
     expect(decided[1]).toBeGreaterThanOrEqual(1000 + MIN_SPEECH_MS);
+  });
+
+  describe('with speech-to-text evidence', () => {
+    const CORROBORATED_MS = DEFAULT_BARGE_IN_OPTIONS.corroboratedMinSpeechMs;
+
+    for (const utterance of UTTERANCES) {
+      it(`decides after ${CORROBORATED_MS} ms of speech once the service heard it start (utterance at ${utterance.fromMs} ms)`, () => {
+        const { events, onsetMs } = run({
+          durationMs: 6000,
+          echoDelaysMs: [60],
+          caller: { ...utterance, atMs: 2730 },
+          evidence: { atMs: 'onset+40', onsetMs: 'true', strong: false },
+        });
+        expect(events).toHaveLength(1);
+        expect(events[0]!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(CORROBORATED_MS + LATENCY_SLACK_MS);
+        expect(events[0]!.decidedAtMs - onsetMs!).toBeLessThan(MIN_SPEECH_MS - 20);
+      });
+    }
+
+    it('does not count evidence about speech from before the agent began', () => {
+      const { events, onsetMs } = run({
+        durationMs: 6000,
+        agentFromMs: 2000,
+        caller: { ...UTTERANCES[1], atMs: 3000 },
+        evidence: { atMs: 3040, onsetMs: 1500, strong: true },
+      });
+      expect(events).toHaveLength(1);
+      expect(events[0]!.decidedAtMs - onsetMs!).toBeGreaterThanOrEqual(MIN_SPEECH_MS - 20);
+    });
+
+    it("never decides on the agent's echo, even when the service reports speech", () => {
+      for (const delayMs of [60, 200]) {
+        expect(run({ durationMs: 6000, echoDelaysMs: [delayMs], evidence: { atMs: 3000, onsetMs: 2950, strong: false } }).events).toEqual([]);
+      }
+    });
+
+    it('words the agent did not say interrupt even a caller the echo gate holds back', () => {
+      const { events } = run({ durationMs: 4000, echoDelaysMs: [60], evidence: { atMs: 2500, onsetMs: 2200, strong: true } });
+      expect(events).toEqual([{ type: 'barge_in', onsetMs: 2200, decidedAtMs: 2520 }]);
+    });
   });
 
   it('rejects invalid options', () => {

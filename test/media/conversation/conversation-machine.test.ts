@@ -1,48 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConversationMachine } from '../../../media/conversation/conversation-machine.js';
-import type { ConversationEffect, ConversationSettings } from '../../../media/conversation/conversation-types.js';
-
-const CLIPS = {
-  greeting: 'Thanks for calling Acme Dental, how can I help?',
-  reprompt: 'Are you still there?',
-  goodbye: 'Thank you for calling, goodbye.',
-  apology: 'Sorry, I am having trouble right now.',
-  transfer_notice: 'Let me transfer you.',
-  filler: 'One moment.',
-  filler_more: 'Thanks for waiting.',
-};
-
-function machine(overrides: Partial<ConversationSettings> = {}): ConversationMachine {
-  return new ConversationMachine(
-    {
-      systemPrompt: 'You answer the phone for Acme Dental.',
-      canTransfer: true,
-      silenceRepromptMs: 7000,
-      maxReprompts: 2,
-      maxCallMs: 15 * 60_000,
-      fillerAfterMs: 1500,
-      ...overrides,
-    },
-    CLIPS,
-  );
-}
-
-const types = (effects: ConversationEffect[]) => effects.map((e) => e.type);
-function only<T extends ConversationEffect['type']>(effects: ConversationEffect[], type: T) {
-  return effects.filter((e): e is Extract<ConversationEffect, { type: T }> => e.type === type);
-}
-
-/** Greeting played, caller says `text` (speech 1000..2000 ms), STT final at 2300 ms. */
-function greetedAndAsked(m: ConversationMachine, text = 'I would like an appointment.') {
-  const start = m.handle({ type: 'start', atMs: 0, wallMs: Date.parse('2026-01-01T10:00:00.000Z') });
-  const greeting = only(start, 'play_clip')[0]!;
-  m.handle({ type: 'agent_audio_sent', turn: greeting.turn, atMs: 20 });
-  m.handle({ type: 'agent_audio_done', turn: greeting.turn, atMs: 900 });
-  m.handle({ type: 'caller_speech_start', atMs: 1000 });
-  m.handle({ type: 'caller_speech_end', atMs: 2000 });
-  const asked = m.handle({ type: 'stt_final', text, speechFinal: true, atMs: 2300 });
-  return { start, asked, answerTurn: only(asked, 'start_llm')[0]!.turn };
-}
+import { CLIPS, expectValidRequest, greetedAndAsked, machine, only, roundDone, types } from './machine-fixtures.js';
 
 describe('ConversationMachine', () => {
   it('greets at start and records the greeting as the first agent turn', () => {
@@ -70,9 +27,7 @@ describe('ConversationMachine', () => {
     ]);
 
     m.handle({ type: 'llm_first_token', turn: answerTurn, atMs: 2500 });
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Sure, ' });
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'what day suits you?' });
-    expect(types(m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 }))).toEqual(['finish_speech']);
+    expect(types(roundDone(m, answerTurn, 'Sure, what day suits you?', 2600))).toEqual(['finish_speech']);
     m.handle({ type: 'tts_first_audio', turn: answerTurn, atMs: 2700 });
     m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2720 });
     const done = m.handle({ type: 'agent_audio_done', turn: answerTurn, atMs: 4000 });
@@ -89,8 +44,7 @@ describe('ConversationMachine', () => {
   it('keeps only what was played when the caller barges in, and cancels the turn', () => {
     const m = machine();
     const { answerTurn } = greetedAndAsked(m);
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'We are open Monday to Friday. On Saturdays we open at nine.' });
-    m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+    roundDone(m, answerTurn, 'We are open Monday to Friday. On Saturdays we open at nine.', 2600);
     m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2720 });
     const effects = m.handle({ type: 'barge_in', atMs: 3500, onsetMs: 3300, playedText: 'We are open Monday' });
     expect(types(effects)).toEqual(['cancel_turn', 'report_turn']);
@@ -117,8 +71,7 @@ describe('ConversationMachine', () => {
     expect(only(answered, 'report_turn')[0]!.turn).toMatchObject({ text: 'Tomorrow at ten works.', endedAt: '2026-01-01T10:00:02.900Z' });
     const turn = only(answered, 'start_llm')[0]!.turn;
     m.handle({ type: 'llm_first_token', turn, atMs: 3300 });
-    m.handle({ type: 'llm_text', turn, delta: 'Booked.' });
-    m.handle({ type: 'llm_done', turn, atMs: 3300 });
+    roundDone(m, turn, 'Booked.', 3300);
     m.handle({ type: 'agent_audio_sent', turn, atMs: 3400 });
     const done = m.handle({ type: 'agent_audio_done', turn, atMs: 3800 });
     // Measured from the VAD's end of speech (2900); the transcript that ended the turn came at 2300.
@@ -137,8 +90,7 @@ describe('ConversationMachine', () => {
 
   it('merges a caller who keeps talking before the answer is heard into one turn', () => {
     const m = machine();
-    const { answerTurn } = greetedAndAsked(m, 'I need an appointment');
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Sure' });
+    greetedAndAsked(m, 'I need an appointment');
     m.handle({ type: 'caller_speech_start', atMs: 2500 });
     m.handle({ type: 'caller_speech_end', atMs: 3000 });
     const more = m.handle({ type: 'stt_final', text: 'for tomorrow morning.', speechFinal: true, atMs: 3200 });
@@ -151,8 +103,7 @@ describe('ConversationMachine', () => {
   it('holds what the caller says while the agent is audible and answers it afterwards', () => {
     const m = machine();
     const { answerTurn } = greetedAndAsked(m);
-    m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Sure.' });
-    m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+    roundDone(m, answerTurn, 'Sure.', 2600);
     m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2700 });
     expect(m.handle({ type: 'stt_final', text: 'uh huh', speechFinal: true, atMs: 2800 })).toEqual([]);
     const done = m.handle({ type: 'agent_audio_done', turn: answerTurn, atMs: 3000 });
@@ -164,20 +115,18 @@ describe('ConversationMachine', () => {
     it('end_call: says goodbye, then asks the backend to hang up', () => {
       const m = machine();
       const { answerTurn } = greetedAndAsked(m, 'That is all, bye.');
-      m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Goodbye!' });
-      m.handle({ type: 'llm_tool_call', turn: answerTurn, id: 'call_1', name: 'end_call', arguments: {} });
-      expect(types(m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 }))).toEqual(['finish_speech']);
-      const done = m.handle({ type: 'agent_audio_done', turn: answerTurn, atMs: 3500 });
-      expect(only(done, 'action')[0]!.action).toEqual({ type: 'hangup', reason: 'agent_goodbye' });
-      expect(types(done)).toContain('stop');
+      const done = roundDone(m, answerTurn, 'Goodbye!', 2600, [{ id: 'call_1', name: 'end_call', arguments: {} }]);
+      expect(types(done)).toEqual(['finish_speech']);
+      const heard = m.handle({ type: 'agent_audio_done', turn: answerTurn, atMs: 3500 });
+      expect(only(heard, 'action')[0]!.action).toEqual({ type: 'hangup', reason: 'agent_goodbye' });
+      expect(types(heard)).toContain('stop');
       expect(m.stopped).toBe(true);
     });
 
     it('end_call without words plays the cached goodbye', () => {
       const m = machine();
       const { answerTurn } = greetedAndAsked(m);
-      m.handle({ type: 'llm_tool_call', turn: answerTurn, id: 'call_1', name: 'end_call', arguments: {} });
-      const effects = m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+      const effects = roundDone(m, answerTurn, '', 2600, [{ id: 'call_1', name: 'end_call', arguments: {} }]);
       expect(effects).toEqual([
         { type: 'play_clip', turn: answerTurn, clip: 'goodbye' },
         { type: 'finish_speech', turn: answerTurn },
@@ -187,18 +136,25 @@ describe('ConversationMachine', () => {
     it('transfer_to_human: transfers after the notice when the business has a target', () => {
       const m = machine();
       const { answerTurn } = greetedAndAsked(m, 'Can I talk to someone?');
-      m.handle({ type: 'llm_text', turn: answerTurn, delta: 'Of course, transferring you now.' });
-      m.handle({ type: 'llm_tool_call', turn: answerTurn, id: 'call_1', name: 'transfer_to_human', arguments: { reason: 'asked for a person' } });
-      m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+      roundDone(m, answerTurn, 'Of course, transferring you now.', 2600, [
+        { id: 'call_1', name: 'transfer_to_human', arguments: { reason: 'asked for a person' } },
+      ]);
       const done = m.handle({ type: 'agent_audio_done', turn: answerTurn, atMs: 3500 });
-      expect(only(done, 'action')[0]!.action).toEqual({ type: 'transfer', reason: 'asked for a person' });
+      expect(only(done, 'action')).toEqual([
+        { type: 'action', turn: -1, toolCallId: 'call_1', action: { type: 'transfer', reason: 'asked for a person' } },
+      ]);
+      // The call ends only once the transfer went through; its outcome is the tool's reply.
+      expect(m.stopped).toBe(false);
+      const result = m.handle({ type: 'action_result', turn: -1, toolCallId: 'call_1', ok: true, message: null });
+      expect(types(result)).toEqual(['stop']);
+      expect(m.history.at(-1)).toMatchObject({ role: 'tool', toolCallId: 'call_1' });
+      expectValidRequest(m.history);
     });
 
     it('transfer_to_human without a target: the LLM is told and answers again', () => {
       const m = machine({ canTransfer: false });
       const { answerTurn } = greetedAndAsked(m, 'Can I talk to someone?');
-      m.handle({ type: 'llm_tool_call', turn: answerTurn, id: 'call_1', name: 'transfer_to_human', arguments: {} });
-      const effects = m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+      const effects = roundDone(m, answerTurn, '', 2600, [{ id: 'call_1', name: 'transfer_to_human', arguments: {} }]);
       expect(types(effects)).toEqual(['start_llm']);
       expect(only(effects, 'start_llm')[0]!.messages.at(-1)).toMatchObject({ role: 'tool', toolCallId: 'call_1' });
     });
@@ -206,14 +162,13 @@ describe('ConversationMachine', () => {
     it('take_message: stores the message through the backend, then confirms', () => {
       const m = machine();
       const { answerTurn } = greetedAndAsked(m, 'Please tell Dr. Smith to call me.');
-      m.handle({
-        type: 'llm_tool_call',
-        turn: answerTurn,
-        id: 'call_9',
-        name: 'take_message',
-        arguments: { caller_name: 'Ann Lee', callback_number: '555 123 4567', reason: 'Call about results' },
-      });
-      const effects = m.handle({ type: 'llm_done', turn: answerTurn, atMs: 2600 });
+      const effects = roundDone(m, answerTurn, '', 2600, [
+        {
+          id: 'call_9',
+          name: 'take_message',
+          arguments: { caller_name: 'Ann Lee', callback_number: '555 123 4567', reason: 'Call about results' },
+        },
+      ]);
       expect(effects).toEqual([
         {
           type: 'action',
@@ -284,7 +239,7 @@ describe('ConversationMachine', () => {
     it('apologizes and transfers when the business has a target', () => {
       const m = machine();
       const { answerTurn } = greetedAndAsked(m);
-      const effects = m.handle({ type: 'provider_error', provider: 'llm', error: 'openai llm: 500', atMs: 2500 });
+      const effects = m.handle({ type: 'provider_error', provider: 'llm', error: 'openai llm: 500', atMs: 2500, playedText: '' });
       expect(effects).toEqual([
         { type: 'report_failure', provider: 'llm', error: 'openai llm: 500' },
         { type: 'cancel_turn', turn: answerTurn },
@@ -297,7 +252,7 @@ describe('ConversationMachine', () => {
     it('apologizes and hangs up without a target, even if the caller talks over the apology', () => {
       const m = machine({ canTransfer: false });
       greetedAndAsked(m);
-      const effects = m.handle({ type: 'provider_error', provider: 'stt', error: 'socket closed', atMs: 2500 });
+      const effects = m.handle({ type: 'provider_error', provider: 'stt', error: 'socket closed', atMs: 2500, playedText: '' });
       const apology = only(effects, 'play_clip')[0]!;
       const interrupted = m.handle({ type: 'barge_in', atMs: 3000, onsetMs: 2900, playedText: 'Sorry' });
       expect(only(interrupted, 'action')[0]!.action).toEqual({ type: 'hangup', reason: 'provider_failure' });
@@ -305,11 +260,21 @@ describe('ConversationMachine', () => {
       expect(m.stopped).toBe(true);
     });
 
+    it('keeps what the caller heard of an answer a failure cut off', () => {
+      const m = machine();
+      const { answerTurn } = greetedAndAsked(m);
+      roundDone(m, answerTurn, 'We open at eight. We close at six.', 2600);
+      m.handle({ type: 'agent_audio_sent', turn: answerTurn, atMs: 2700 });
+      const effects = m.handle({ type: 'provider_error', provider: 'tts', error: 'socket closed', atMs: 3000, playedText: 'We open at eight.' });
+      expect(types(effects)).toEqual(['report_failure', 'cancel_turn', 'report_turn', 'play_clip']);
+      expect(only(effects, 'report_turn')[0]!.turn).toMatchObject({ seq: answerTurn, text: 'We open at eight.', interrupted: true });
+    });
+
     it('reports every failure but apologizes only once', () => {
       const m = machine();
       greetedAndAsked(m);
-      m.handle({ type: 'provider_error', provider: 'llm', error: 'a', atMs: 2500 });
-      expect(m.handle({ type: 'provider_error', provider: 'tts', error: 'b', atMs: 2600 })).toEqual([
+      m.handle({ type: 'provider_error', provider: 'llm', error: 'a', atMs: 2500, playedText: '' });
+      expect(m.handle({ type: 'provider_error', provider: 'tts', error: 'b', atMs: 2600, playedText: '' })).toEqual([
         { type: 'report_failure', provider: 'tts', error: 'b' },
       ]);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planToolCalls } from '../../../media/conversation/tool-calls.js';
+import { ENDING_NOT_ALONE, planToolCalls } from '../../../media/conversation/tool-calls.js';
 
 describe('planToolCalls', () => {
   it('ends the call after the goodbye on end_call, with a result the LLM sees', () => {
@@ -13,12 +13,16 @@ describe('planToolCalls', () => {
 
   it('transfers after the message when the business has a target, with the reason when it is text', () => {
     const plan = planToolCalls([{ id: 'c2', name: 'transfer_to_human', arguments: { reason: 'billing question' } }], true);
-    expect(plan.afterSpeech).toEqual({ kind: 'transfer', reason: 'billing question', forced: false });
-    expect(plan.results).toEqual([{ role: 'tool', toolCallId: 'c2', content: 'The caller will be transferred after your message.' }]);
+    // The call's reply is the transfer's real outcome, known only once the backend tried it after the words.
+    expect(plan.afterSpeech).toEqual({ kind: 'transfer', reason: 'billing question', forced: false, toolCallId: 'c2' });
+    expect(plan.results).toEqual([]);
+    expect(plan.actions).toEqual([]);
+    expect(plan.needsAnotherRound).toBe(false);
     expect(planToolCalls([{ id: 'c3', name: 'transfer_to_human', arguments: { reason: 42 } }], true).afterSpeech).toEqual({
       kind: 'transfer',
       reason: null,
       forced: false,
+      toolCallId: 'c3',
     });
   });
 
@@ -58,12 +62,27 @@ describe('planToolCalls', () => {
       ],
       false,
     );
+    // Ending the call with other requests is refused: the caller must first hear how the message went.
     expect(plan.results).toEqual([
       { role: 'tool', toolCallId: 'a', content: 'Unknown tool book_table.' },
-      { role: 'tool', toolCallId: 'c', content: 'The call will end after your goodbye.' },
+      { role: 'tool', toolCallId: 'c', content: ENDING_NOT_ALONE },
     ]);
     expect(plan.actions.map((action) => action.toolCallId)).toEqual(['b']);
-    expect(plan.afterSpeech?.kind).toBe('hangup');
+    expect(plan.afterSpeech).toBeNull();
+    expect(plan.needsAnotherRound).toBe(true);
+  });
+
+  it('refuses a transfer asked together with other tools, and plans the others', () => {
+    const plan = planToolCalls(
+      [
+        { id: 'd', name: 'take_message', arguments: { caller_name: 'Dana', callback_number: '555', reason: 'Refund' } },
+        { id: 'e', name: 'transfer_to_human', arguments: { reason: 'refund' } },
+      ],
+      true,
+    );
+    expect(plan.results).toEqual([{ role: 'tool', toolCallId: 'e', content: ENDING_NOT_ALONE }]);
+    expect(plan.actions.map((action) => action.toolCallId)).toEqual(['d']);
+    expect(plan.afterSpeech).toBeNull();
     expect(plan.needsAnotherRound).toBe(true);
   });
 });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TurnMetrics } from '../../../media/conversation/turn-metrics.js';
-import { renderMetrics } from '../../../media/metrics/prometheus.js';
+import { renderMetrics, type HistogramMetric } from '../../../media/metrics/prometheus.js';
 
 describe('TurnMetrics', () => {
   it('keeps one cumulative histogram per latency, in seconds, ignoring what was not measured', () => {
     const metrics = new TurnMetrics();
     metrics.record({ sttFinalMs: 150, llmFirstTokenMs: 400, ttsFirstAudioMs: 650, voiceToVoiceMs: 700 });
     metrics.record({ sttFinalMs: 90, llmFirstTokenMs: null, ttsFirstAudioMs: -5, voiceToVoiceMs: 4_000 });
-    const byName = new Map(metrics.metrics().map((metric) => [metric.name, metric]));
+    const histograms = metrics.metrics().filter((metric): metric is HistogramMetric => metric.kind === 'histogram');
+    const byName = new Map(histograms.map((metric) => [metric.name, metric]));
     expect([...byName.keys()]).toEqual([
       'agent_turn_stt_final_seconds',
       'agent_turn_llm_first_token_seconds',
@@ -29,6 +30,26 @@ describe('TurnMetrics', () => {
       const counts = metric.buckets.map((bucket) => bucket.count);
       expect(counts).toEqual([...counts].sort((a, b) => a - b));
     }
+  });
+
+  it('counts provider recoveries as counters, each provider on its own', () => {
+    const metrics = new TurnMetrics();
+    metrics.countRecovery('stt');
+    metrics.countRecovery('stt');
+    metrics.countRecovery('llm');
+    const counters = new Map(
+      metrics
+        .metrics()
+        .flatMap((metric) => (metric.kind === 'counter' ? [[metric.name, metric.value] as const] : [])),
+    );
+    expect(counters).toEqual(
+      new Map([
+        ['agent_stt_reconnects_total', 2],
+        ['agent_tts_reconnects_total', 0],
+        ['agent_llm_round_retries_total', 1],
+      ]),
+    );
+    expect(metrics.recoveries('stt')).toBe(2);
   });
 });
 

@@ -177,12 +177,28 @@ describe('media control API', () => {
       for (const [method, url, payload] of [
         ['PUT', sessionPaths.remote(unknown), { host: '127.0.0.1', port: 10582 }],
         ['GET', sessionPaths.stats(unknown), undefined],
+        ['POST', sessionPaths.dtmf(unknown), { digit: '1', durationMs: 100 }],
         ['DELETE', sessionPaths.one(unknown), undefined],
       ] as const) {
         const response = await app.inject({ method, url, headers: AUTH, payload });
         expect(response.statusCode, `${method} ${url}`).toBe(404);
         expect(errorOf(response.body).code).toBe('not_found');
       }
+    });
+  });
+
+  describe('keys the caller pressed', () => {
+    it('takes a key for a session (204) and answers 400 naming a bad digit or duration', async () => {
+      const { body } = await createSession();
+      const url = sessionPaths.dtmf(body.sessionId);
+      const accepted = await app.inject({ method: 'POST', url, headers: AUTH, payload: { digit: '#', durationMs: 120 } });
+      expect(accepted.statusCode).toBe(204);
+      const refused = await app.inject({ method: 'POST', url, headers: AUTH, payload: { digit: '12', durationMs: -1 } });
+      expect(refused.statusCode).toBe(400);
+      expect(errorOf(refused.body).message).toMatch(/digit: must be one of 0-9, A-D, \* or #/);
+      expect(errorOf(refused.body).message).toMatch(/durationMs/);
+      const unauthorized = await app.inject({ method: 'POST', url, payload: { digit: '1', durationMs: 100 } });
+      expect(unauthorized.statusCode).toBe(401);
     });
   });
 
@@ -261,7 +277,7 @@ describe('media control API', () => {
 
       const list = await app.inject({ method: 'GET', url: '/sessions', headers: AUTH });
       expect(list.statusCode).toBe(200);
-      const listed = list.json() as { sessions: unknown[]; foreignSource: number };
+      const listed = list.json<{ sessions: unknown[]; foreignSource: number }>();
       expect(listed.sessions).toHaveLength(1);
       const { stats: listedStats, ...listedInfo } = SessionInfo.parse(listed.sessions[0]);
       const { stats: _statsAtPut, ...infoAtPut } = info;

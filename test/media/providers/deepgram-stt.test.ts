@@ -85,6 +85,15 @@ describe('DeepgramSttProvider against the fake', () => {
     expect(interims.every((interim) => finals.some((final) => final.text.startsWith(interim.text)))).toBe(true);
     expect(events.at(-1)!.type).toBe('utterance_end');
     for (let i = 1; i < events.length; i += 1) expect(events[i]!.atMs).toBeGreaterThanOrEqual(events[i - 1]!.atMs);
+    // Audio times (ms of the stream's audio) follow the words: the second utterance starts after the pause at 3.06 s.
+    const [first, second] = fake.finals();
+    expect(finals[0]!.audioStartMs).toBeCloseTo(first!.speechStartSec! * 1000, 0);
+    expect(finals[0]!.audioEndMs).toBeCloseTo(first!.speechEndSec! * 1000, 0);
+    expect(finals[1]!.audioStartMs).toBeGreaterThan(3_060);
+    expect(finals[1]!.audioStartMs).toBeCloseTo(second!.speechStartSec! * 1000, 0);
+    const started = events.filter((e): e is Extract<SttEvent, { type: 'speech_started' }> => e.type === 'speech_started');
+    expect(started[1]!.audioMs).toBeGreaterThan(3_060);
+    expect(started[1]!.audioMs).toBeLessThanOrEqual(finals[1]!.audioStartMs);
 
     await stream.close();
     await expect(done).resolves.toBeNull();

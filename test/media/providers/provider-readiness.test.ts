@@ -18,7 +18,7 @@ describe('ProviderReadiness', () => {
   it('records which provider refuses and why, and logs only changes', async () => {
     let sttDown = true;
     const { readiness: probes, messages } = readiness([
-      { name: 'stt', probe: async () => { if (sttDown) throw providerFailure('stt', 'key refused (401)', false); } },
+      { name: 'stt', probe: () => (sttDown ? Promise.reject(providerFailure('stt', 'key refused (401)', false)) : Promise.resolve()) },
       { name: 'llm', probe: async () => {} },
     ]);
     await probes.check();
@@ -52,7 +52,7 @@ describe('ProviderReadiness', () => {
 
   it('gives each probe a signal and stops probing on stop()', async () => {
     const signals: AbortSignal[] = [];
-    const { readiness: probes } = readiness([{ name: 'llm', probe: async (signal) => void signals.push(signal) }]);
+    const { readiness: probes } = readiness([{ name: 'llm', probe: (signal) => Promise.resolve(void signals.push(signal)) }]);
     await probes.start();
     probes.stop();
     probes.stop();

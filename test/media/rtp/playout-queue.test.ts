@@ -140,6 +140,21 @@ describe('PlayoutQueue', () => {
     expect(wakeups).toBe(2);
   });
 
+  it('notifyWhenSpace wakes a producer that waits without a refusal: at once when there is room, else on the next send', () => {
+    let wakeups = 0;
+    const queue = ulawQueue({ capacityFrames: 2, onSpace: () => (wakeups += 1) });
+    queue.notifyWhenSpace();
+    expect(wakeups).toBe(1);
+    queue.enqueue(agentFrame(1));
+    queue.enqueue(agentFrame(2));
+    queue.notifyWhenSpace();
+    expect(wakeups).toBe(1);
+    tick(queue);
+    expect(wakeups).toBe(2);
+    tick(queue);
+    expect(wakeups).toBe(2);
+  });
+
   it('delivers every frame of a producer that waits on onSpace, in order', () => {
     const frames = Array.from({ length: 30 }, (_, i) => agentFrame(i + 1));
     let nextFrame = 0;

@@ -42,8 +42,9 @@ class RecordingAgent implements CallAgent {
   onAgentFrameSent(frame: Int16Array): void {
     this.sentFrames.push(Int16Array.from(frame));
   }
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closeCalls += 1;
+    return Promise.resolve();
   }
 }
 
@@ -103,6 +104,8 @@ function callerPacket(sequenceNumber: number, level = 1000, payloadType = 0, pay
   return { datagram, ulaw };
 }
 
+/** Lets promise callbacks settled by a tick run. */
+const eventLoopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const tone = (level: number) => Int16Array.from({ length: 160 }, (_, i) => Math.round(level * Math.sin((2 * Math.PI * i) / 16)));
 
 describe('MediaSession', () => {
@@ -122,13 +125,16 @@ describe('MediaSession', () => {
     expect(session.stats().packetsOut).toBe(3);
   });
 
-  it('sends a talk spurt’s first frame at once from play(); its tick then sends nothing more', () => {
+  it('sends a talk spurt’s first frame at once after play() returns; its tick then sends nothing more', async () => {
     const { session, agent, sent, tick } = mediaSession();
     session.useRemote(REMOTE);
     tick();
     expect(agent.context.play(tone(4000))).toBe(true);
     expect(agent.context.play(tone(2000))).toBe(true);
-    // Left at once, with the marker, and reported to the agent from inside play().
+    // Never from inside play() (the agent may be mid-way through its own bookkeeping) ...
+    expect(sent).toHaveLength(1);
+    await Promise.resolve();
+    // ... but at once after it, with the marker, and reported to the agent.
     expect(sent).toHaveLength(2);
     expect(sent[1]!.packet.marker).toBe(true);
     expect(agent.sentFrames).toHaveLength(1);
@@ -178,22 +184,43 @@ describe('MediaSession', () => {
     expect(agent.callerFrames[0]!.frame.every((sample) => sample === 0)).toBe(true);
   });
 
-  it('refuses agent audio when the playout queue is full and calls back once there is room', () => {
+  it('refuses agent audio when the playout queue is full; space() resolves once there is room', async () => {
     const { session, agent, tick } = mediaSession();
     session.useRemote(REMOTE);
     let accepted = 0;
     while (agent.context.play(tone(1000))) accepted += 1;
+    await eventLoopTurn(); // the spurt's first frame leaves at once: room for one more
+    while (agent.context.play(tone(1000))) accepted += 1;
     expect(accepted).toBeGreaterThanOrEqual(50);
     expect(agent.context.freeFrames).toBe(0);
-    let spaced = 0;
-    agent.context.onSpace(() => (spaced += 1));
-    tick(); // the slot of the frame that left at once from play(): nothing leaves, no room yet
-    expect(spaced).toBe(0);
-    tick();
-    expect(spaced).toBe(1);
+    let room: boolean | null = null;
+    void agent.context.space(new AbortController().signal).then((value) => (room = value));
+    await eventLoopTurn();
+    expect(room).toBeNull();
+    while (room === null && agent.context.freeFrames === 0) {
+      tick();
+      await eventLoopTurn();
+    }
+    expect(room).toBe(true);
     expect(agent.context.play(tone(1000))).toBe(true);
-    tick();
-    expect(spaced).toBe(1);
+    expect(agent.context.freeFrames).toBe(0);
+  });
+
+  it('space() answers false when its signal aborts, or once the session closes', async () => {
+    const { session, agent } = mediaSession();
+    session.useRemote(REMOTE);
+    while (agent.context.play(tone(1000)));
+    await eventLoopTurn();
+    while (agent.context.play(tone(1000)));
+    const aborted = new AbortController();
+    const waiting = agent.context.space(aborted.signal);
+    aborted.abort();
+    await expect(waiting).resolves.toBe(false);
+    const waitingAtClose = agent.context.space(new AbortController().signal);
+    const closed = session.close();
+    await expect(waitingAtClose).resolves.toBe(false);
+    await closed;
+    await expect(agent.context.space(new AbortController().signal)).resolves.toBe(false);
   });
 
   it('drops queued agent audio on clear(): the next tick sends silence', () => {
@@ -210,17 +237,19 @@ describe('MediaSession', () => {
     expect(agent.sentFrames).toHaveLength(2);
   });
 
-  it('sends mu-law agent audio as is on a ulaw session and transcodes it on slin', () => {
+  it('sends mu-law agent audio as is on a ulaw session and transcodes it on slin', async () => {
     const payload = new Uint8Array(160);
     encodeUlaw(tone(5000), payload);
     const ulaw = mediaSession('ulaw');
     ulaw.session.useRemote(REMOTE);
     ulaw.agent.context.playUlaw(payload);
+    await Promise.resolve();
     expect(ulaw.sent.at(-1)!.packet.payload).toEqual(Buffer.from(payload));
 
     const slin = mediaSession('slin');
     slin.session.useRemote(REMOTE);
     slin.agent.context.playUlaw(payload);
+    await Promise.resolve();
     const packet = slin.sent.at(-1)!.packet;
     expect(packet.payloadType).toBe(10);
     const expected = new Int16Array(160);

@@ -95,6 +95,8 @@ describe('businesses', () => {
       outboundDays: ['mon', 'tue', 'wed', 'thu', 'fri'],
       outboundMaxConcurrent: 2,
       outboundMaxPerMinute: 5,
+      recordingRetentionDays: null,
+      transcriptRetentionDays: null,
       phoneNumbers: [],
       staffCount: 0,
       createdAt: expect.any(String),
@@ -107,6 +109,13 @@ describe('businesses', () => {
     const patched = await api('PATCH', `/businesses/${business.id}`, { greeting: 'Hello!', transferTarget: null, language: 'en-US' });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ greeting: 'Hello!', transferTarget: null, language: 'en-US', name: BUSINESS.name });
+    const retention = await api('PATCH', `/businesses/${business.id}`, { recordingRetentionDays: 30, transcriptRetentionDays: null });
+    expect(retention.body).toMatchObject({ recordingRetentionDays: 30, transcriptRetentionDays: null });
+    expect((await api('PATCH', `/businesses/${business.id}`, { recordingRetentionDays: 0 })).status).toBe(400);
+    // Every operator change is in the audit log, and the operator reads it.
+    const audit = (await api('GET', `/audit?business=${business.id}`)).body as { events: { action: string; actorLabel: string; detail: string | null }[] };
+    expect(audit.events.map((event) => event.action)).toEqual(['settings_changed', 'settings_changed', 'business_created']);
+    expect(audit.events[0]).toMatchObject({ actorLabel: 'operator', detail: 'changed: recordingRetentionDays, transcriptRetentionDays' });
 
     const call = await system.prisma.callLog.create({
       data: { businessId: business.id, channelId: `c-${randomUUID()}`, toNumber: '+19863334949', status: 'completed' },
@@ -213,7 +222,7 @@ describe('staff accounts', () => {
   });
 
   const invalid: [string, unknown, RegExp][] = [
-    ['a short password', { email: 'a@b.example', displayName: 'A', password: 'short' }, /password: must be at least 10 characters/],
+    ['a short password', { email: 'a@b.example', displayName: 'A', password: 'short' }, /password: must be at least 12 characters/],
     ['a bad email', { email: 'not-an-email', displayName: 'A', password: 'long-enough-password' }, /email: must be an email address/],
     ['an unknown role', { email: 'a@b.example', displayName: 'A', password: 'long-enough-password', role: 'owner' }, /role: /],
   ];

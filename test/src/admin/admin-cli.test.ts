@@ -165,7 +165,7 @@ describe('staff accounts', SLOW, () => {
     const id = await createdBusinessId();
     const short = await admin(['staff:create', '--business', id, '--email', 'x@acme.example', '--name', 'X', '--password-stdin'], 'short\n');
     expect(short.code).toBe(2);
-    expect(short.stderr).toMatch(/^error: password: must be at least 10 characters/);
+    expect(short.stderr).toMatch(/^error: password: must be at least 12 characters/);
     expect(short.stderr).not.toContain('short\n\n');
 
     const noTty = await admin(['staff:create', '--business', id, '--email', 'x@acme.example', '--name', 'X'], PASSWORD);

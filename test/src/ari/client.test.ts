@@ -277,9 +277,7 @@ describe('AriClient against FakeAsterisk', () => {
     client.onEvent(() => {
       throw new Error('handler bug');
     });
-    client.onEvent(async () => {
-      throw new Error('async handler bug');
-    });
+    client.onEvent(() => Promise.reject(new Error('async handler bug')));
     client.start();
     await client.waitForState('connected', WAIT_MS);
 

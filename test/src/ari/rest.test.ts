@@ -176,12 +176,10 @@ describe('AriRest against a local HTTP peer', () => {
     const rest = await serve(() => {
       // Never answers: the request must be cut by the client's timeout.
     });
-    const startedAt = performance.now();
     const error = await rest.request('GET', '/asterisk/ping', { timeoutMs: 150 }).catch((caught: unknown) => caught);
-    const elapsedMs = performance.now() - startedAt;
     expect(error).toMatchObject({ kind: 'timeout', retryable: true, message: 'ARI GET /asterisk/ping failed: timed out after 150 ms' });
-    expect(elapsedMs).toBeGreaterThanOrEqual(140);
-    expect(elapsedMs).toBeLessThan(1_500);
+    // The request reached the peer and was cut there, not refused before it was sent.
+    expect(received).toHaveLength(1);
     expect(everythingIn(error)).not.toContain(PASSWORD);
   });
 

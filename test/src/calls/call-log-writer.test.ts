@@ -30,12 +30,13 @@ class ScriptedStore implements CallLogStore {
   refuse: ((r: CallRecord) => boolean) | null = null;
   private onWrite: (() => void)[] = [];
 
-  async save(r: CallRecord): Promise<void> {
+  save(r: CallRecord): Promise<void> {
     this.writes += 1;
     for (const notify of this.onWrite.splice(0)) notify();
-    if (this.down) throw new TransientError('connection refused');
-    if (this.refuse?.(r)) throw new Error('check constraint violated');
+    if (this.down) return Promise.reject(new TransientError('connection refused'));
+    if (this.refuse?.(r)) return Promise.reject(new Error('check constraint violated'));
     this.rows.set(r.id, r);
+    return Promise.resolve();
   }
 
   nextWrite(): Promise<void> {

@@ -36,8 +36,8 @@ describe('ended calls known to the internal API', () => {
     const manager = new CallManager({
       ari: new AriRest({ httpBase: fake.url, username: fake.username, password: fake.password, requestTimeoutMs: 2_000, logger }),
       media: new MediaGatewayClient({ url: `http://127.0.0.1:${await freePort()}`, token: 'unused-gateway-token', timeoutMs: 500 }),
-      writer: new CallLogWriter({ store: { save: async (record) => void stored.push(record) }, logger, isTransient: () => false }),
-      directory: { findByNumber: async () => null, findById: async () => null },
+      writer: new CallLogWriter({ store: { save: (record) => Promise.resolve(void stored.push(record)) }, logger, isTransient: () => false }),
+      directory: { findByNumber: () => Promise.resolve(null), findById: () => Promise.resolve(null) },
       settings: testCallSettings(),
       aiShare: new AiShareRouter(),
       conversation: null,

@@ -95,7 +95,7 @@ async function signIn(profile: BrowserProfile, account: StaffAccount): Promise<v
   await page.getByLabel('Email').fill(account.email);
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === '/calls');
+  await page.waitForURL((url) => url.pathname !== '/login');
 }
 
 beforeAll(async () => {
@@ -169,6 +169,8 @@ describe('the staff console in a browser', () => {
         await page.getByText('Of course. We have Tuesday at ten or Thursday at').waitFor();
         await page.getByText('Interrupted by the caller').waitFor();
         expect(await page.locator('.turn-interrupted').count()).toBe(1);
+        // Latency figures are behind a "Details" toggle.
+        await page.locator('.turn-agent .latency-details summary').first().click();
         expect(await page.locator('.turn-agent .latency').first().innerText()).toContain('880 ms');
         await page.getByText('Wants a reminder the day before.').waitFor();
 
@@ -256,6 +258,8 @@ describe('the staff console in a browser', () => {
       await withFailureScreenshot(other.page, 'other-business', async () => {
         await other.page.goto(`${system.backend.url}/login`);
         await signIn(other, bo);
+        expect(new URL(other.page.url()).pathname).toBe('/dashboard');
+        await other.page.goto(`${system.backend.url}/calls`);
         await other.page.getByText('No calls yet.').waitFor();
         expect(await other.page.getByText(KNOWN_CALLER).count()).toBe(0);
 

@@ -63,7 +63,7 @@ async function page(method: 'GET' | 'POST', url: string, options: PageRequest = 
   const response = await system.backend.app.inject({ method, url, headers, payload, remoteAddress: options.ip ?? freshIp() });
   const raw = response.headers['set-cookie'];
   const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)];
-  return { status: response.statusCode, headers: response.headers, body: response.body, location: response.headers.location as string | undefined, setCookies };
+  return { status: response.statusCode, headers: response.headers, body: response.body, location: response.headers.location, setCookies };
 }
 
 function cookieNamed(answer: PageAnswer, name: string): string | null {
@@ -169,16 +169,18 @@ describe('escaping', () => {
     expect(list.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(detail.body).toContain('<p class="turn-text">&lt;script&gt;alert(1)&lt;/script&gt;</p>');
     expect(detail.body).toContain('&lt;/li&gt;&lt;script&gt;alert(3)&lt;/script&gt;');
-    // The failure tooltip is an attribute: quotes inside it must not end it.
-    expect(list.body).toContain('title="externalMedia refused: &quot;busy&quot; &lt;503&gt;"');
+    // The list says what went wrong in plain words; the stored text, escaped, is a detail of the call.
+    expect(list.body).toContain('title="The call could not be completed."');
+    const failed = await page('GET', `/calls/${lateEveningCallId}`, { cookie: danaCookie });
+    expect(failed.body).toContain('<code>externalMedia refused: &quot;busy&quot; &lt;503&gt;</code>');
   });
 });
 
 describe('redirects', () => {
-  it('sends / to the calls when signed in and to the sign-in page otherwise', async () => {
+  it('sends / to the dashboard when signed in and to the sign-in page otherwise', async () => {
     expect((await page('GET', '/')).location).toBe('/login');
     const signedIn = await page('GET', '/', { cookie: danaCookie });
-    expect([signedIn.status, signedIn.location]).toEqual([303, '/calls']);
+    expect([signedIn.status, signedIn.location]).toEqual([303, '/dashboard']);
   });
 
   it('sends a signed-out visitor to the sign-in page and back to where they were going', async () => {
@@ -197,11 +199,15 @@ describe('redirects', () => {
   });
 
   it('never sends the user to another site after signing in', async () => {
-    for (const next of ['//evil.example/calls', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
+    const tricks = ['//evil.example/calls', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '/..//evil.test/phish', '/.%2e/%2e%2e//evil.test', '/..//evil.test'];
+    for (const next of tricks) {
       const answer = await page('POST', '/login', { form: { email: dana.email, password: dana.password, next }, headers: { origin: ORIGIN } });
-      expect(answer.location).toBe('/calls');
+      expect(answer.location, next).toBe('/dashboard');
       const form = await page('GET', `/login?next=${encodeURIComponent(next)}`);
       expect(form.body).not.toContain('name="next"');
+      // Already signed in, the form redirects at once: home, never the other site.
+      const signedIn = await page('GET', `/login?next=${encodeURIComponent(next)}`, { cookie: danaCookie });
+      expect(signedIn.location, next).toBe('/dashboard');
     }
   });
 
@@ -217,7 +223,10 @@ describe('signing in', () => {
   it('sets the staff session cookie on success', async () => {
     const answer = await page('POST', '/login', { form: { email: ' DANA@acme.example ', password: dana.password }, headers: { origin: ORIGIN } });
     expect(answer.status).toBe(303);
-    expect(answer.setCookies).toEqual([expect.stringMatching(/^sid=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/)]);
+    expect(answer.setCookies).toEqual([
+      expect.stringMatching(/^sid=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/),
+      expect.stringMatching(/^dev=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=15552000; HttpOnly; SameSite=Strict$/),
+    ]);
     // The JSON API accepts the same session.
     const api = await system.backend.app.inject({ method: 'GET', url: '/api/session', headers: { cookie: cookieNamed(answer, 'sid')! } });
     expect(api.json()).toMatchObject({ user: { email: 'dana@acme.example' } });
@@ -256,17 +265,20 @@ describe('signing in', () => {
     expect(answer.body).toContain('Enter your email and password.');
   });
 
-  it('shows the rate limit once an account has had too many failures', async () => {
+  it('shows the limit to the address that failed too often, and still lets the user in from elsewhere', async () => {
     const victim = await createStaffAccount(system.prisma, dana.businessId, { email: 'victim@acme.example' });
+    const attacker = freshIp();
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const answer = await page('POST', '/login', { form: { email: victim.email, password: 'guess' }, headers: { origin: ORIGIN } });
+      const answer = await page('POST', '/login', { form: { email: victim.email, password: 'guess' }, headers: { origin: ORIGIN }, ip: attacker });
       expect(answer.status).toBe(401);
     }
-    const limited = await page('POST', '/login', { form: { email: victim.email, password: victim.password }, headers: { origin: ORIGIN } });
+    const limited = await page('POST', '/login', { form: { email: victim.email, password: victim.password }, headers: { origin: ORIGIN }, ip: attacker });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.body).toMatch(/Too many failed sign-in attempts\. Try again in \d+ minutes\./);
     expect(limited.setCookies).toEqual([]);
+    const user = await page('POST', '/login', { form: { email: victim.email, password: victim.password }, headers: { origin: ORIGIN } });
+    expect(user.status).toBe(303);
   });
 });
 
@@ -304,7 +316,7 @@ describe('call pages', () => {
     expect(list.body).toMatch(/<time datetime="2026-03-04T03:30:00.000Z">Tue 3 Mar( 2026)?, 22:30<\/time>/);
     expect(list.body).toContain('<td data-label="Duration" class="num">1:00</td>');
     expect(list.body).toContain('<span class="badge badge-bad" title=');
-    expect(list.body).toContain('Dates and times in America/New_York.');
+    expect(list.body).toContain('Dates and times in America/New_York time.');
     expect(list.body).not.toContain(otherCallId);
     expect(list.body).not.toContain('+15559990000');
   });
@@ -361,8 +373,9 @@ describe('call pages', () => {
     const detail = await page('GET', `/calls/${hostileCallId}`, { cookie: danaCookie });
     expect(detail.status).toBe(200);
     expect(detail.body).toContain('<time datetime="2026-03-03T15:04:00.000Z">Tue 3 Mar 2026, 10:04:00</time>');
-    expect(detail.body).toContain('<dt>Dialed number</dt><dd>+19863334949</dd>');
-    expect(detail.body).toContain('<dt>Hang-up</dt><dd>caller hangup</dd>');
+    expect(detail.body).toContain('<dt>Number called</dt><dd>+19863334949</dd>');
+    expect(detail.body).toContain('Times in America/New_York time.');
+    expect(detail.body).toContain('<dt>Hang-up cause</dt><dd>caller hangup</dd>');
     expect(detail.body).toContain('<li class="turn turn-agent">');
     expect(detail.body).toContain('<li class="turn turn-caller">');
     expect(detail.body).toContain('<li class="turn turn-agent turn-interrupted">');

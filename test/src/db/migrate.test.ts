@@ -19,6 +19,18 @@ async function emptyDatabase(): Promise<TestDatabase> {
   return db;
 }
 
+/** A row of Prisma's migration table, as pg returns it. */
+interface MigrationRow {
+  id: string;
+  checksum: string;
+  migration_name: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  logs: string | null;
+  started_at: Date;
+  applied_steps_count: number;
+}
+
 async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -89,7 +101,7 @@ describe('applyMigrations', () => {
     const db = await emptyDatabase();
     await applyMigrations(db.url);
     const client = await connect(db.url);
-    const { rows } = await client.query(
+    const { rows } = await client.query<MigrationRow>(
       `SELECT id, checksum, migration_name, finished_at, rolled_back_at, logs, started_at, applied_steps_count
          FROM _prisma_migrations ORDER BY migration_name`,
     );
@@ -100,7 +112,7 @@ describe('applyMigrations', () => {
       expect(row.checksum).toBe(createHash('sha256').update(bytes).digest('hex'));
       expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(row.finished_at).toBeInstanceOf(Date);
-      expect(row.finished_at.getTime()).toBeGreaterThanOrEqual(row.started_at.getTime());
+      expect(row.finished_at!.getTime()).toBeGreaterThanOrEqual(row.started_at.getTime());
       expect(row.rolled_back_at).toBeNull();
       expect(row.logs).toBeNull();
       expect(row.applied_steps_count).toBe(1);
@@ -250,11 +262,11 @@ describe('applyMigrations', () => {
     });
     // Wait until the runner is blocked on that very lock.
     const waiting = async () => {
-      const { rows } = await holder.query(
+      const { rows } = await holder.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_locks
           WHERE locktype = 'advisory' AND objid = 72707369 AND NOT granted`,
       );
-      return rows[0].n === 1;
+      return rows[0]?.n === 1;
     };
     await expect.poll(waiting, { timeout: 5_000, interval: 20 }).toBe(true);
     expect(settled).toBe(false);

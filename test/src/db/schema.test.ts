@@ -237,11 +237,15 @@ describe('migrated database matches prisma/schema.prisma', () => {
     const expected = [...schema.models.map((model) => `${model.table}:r`), `${IGNORED_TABLE}:r`].sort();
     expect(tables).toEqual(expected);
     expect(schema.models.map((model) => model.name).sort()).toEqual([
+      'AuditEvent',
       'Business',
       'CallLog',
       'CallMessage',
       'CallTurn',
       'DoNotCall',
+      'LoginFailure',
+      'LoginSlot',
+      'NodeOwner',
       'PhoneNumber',
       'StaffExtension',
       'StaffSession',
@@ -276,7 +280,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
   it('has every relation as a foreign key with the right actions', async () => {
     const key = (fk: ForeignKeyInfo) => fk.name;
     const expected = expectedForeignKeys().sort(byKey(key));
-    expect(expected.length).toBe(9);
+    expect(expected.length).toBe(10);
     expect((await actualForeignKeys()).sort(byKey(key))).toEqual(expected);
   });
 

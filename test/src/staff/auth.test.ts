@@ -1,6 +1,7 @@
 // Signing in and out of the staff console over real HTTP: cookie flags, what
 // the database keeps, the same answer for every bad credential, sessions that
-// expire or whose user is disabled, CSRF on changes, and the login rate limit.
+// expire, idle out or whose user is disabled, CSRF on changes, and the sign-in
+// throttle (no targeted lockout, no bypass by spoofing X-Forwarded-For).
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
@@ -11,14 +12,14 @@ let businessId: string;
 let dana: StaffAccount;
 let ipCounter = 0;
 
-/** A client from its own address (TRUST_PROXY): each test has its own per-IP rate limit. */
+/** A client from its own address (TRUST_PROXY=1: the test is the proxy that appends it). */
 function client(): { staff: StaffClient; headers: Record<string, string> } {
   ipCounter += 1;
   return { staff: new StaffClient(system.backend.url), headers: { 'x-forwarded-for': `198.51.100.${ipCounter}` } };
 }
 
 beforeAll(async () => {
-  system = await startSystem({ backendEnv: { OPERATOR_TOKEN, TRUST_PROXY: 'true' } });
+  system = await startSystem({ backendEnv: { OPERATOR_TOKEN, TRUST_PROXY: '1' } });
   await system.waitReady();
   businessId = await createBusiness(system.prisma, 'Acme Dental', ['+19863334949']);
   dana = await createStaffAccount(system.prisma, businessId, { email: 'Dana@Acme.example', password: 'dana-password-1234' });
@@ -187,43 +188,97 @@ describe('CSRF', () => {
   });
 });
 
-describe('login rate limit', () => {
-  it('allows 5 failures per email in 15 minutes, then answers 429 with Retry-After, even for the right password', async () => {
+describe('sign-in throttle', () => {
+  it('blocks an account from one address after 5 failures, not the real user elsewhere (no targeted lockout)', async () => {
     const fay = await createStaffAccount(system.prisma, businessId, { email: 'fay@acme.example', password: 'fay-password-1234' });
+    const attacker = client();
     for (let i = 0; i < 5; i += 1) {
-      const { staff, headers } = client();
-      expect((await staff.login(fay.email, `wrong-${i}`, headers)).status).toBe(401);
+      expect((await attacker.staff.login(fay.email, `wrong-${i}`, attacker.headers)).status).toBe(401);
     }
-    const { staff, headers } = client();
-    const limited = await staff.login(fay.email, fay.password, headers);
+    const limited = await attacker.staff.login(fay.email, fay.password, attacker.headers);
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ error: { code: 'rate_limited', message: 'too many failed sign-in attempts; retry later' } });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(890);
     expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(900);
-    // Another account from the same address is not affected.
-    expect((await staff.login(dana.email, dana.password, headers)).status).toBe(200);
+    // The real user, at their own address, signs in with the right password.
+    const real = client();
+    expect((await real.staff.login(fay.email, fay.password, real.headers)).status).toBe(200);
+    // Another account from the attacker's address is not affected either.
+    expect((await attacker.staff.login(dana.email, dana.password, attacker.headers)).status).toBe(200);
   });
 
-  it('allows 20 failures per address, then 429 for any email from it; other addresses go on', async () => {
-    const { staff, headers } = client();
+  it('does not lock out everyone behind one address after 20 failures there: the right password still signs in', async () => {
+    const office = client();
     for (let i = 0; i < 20; i += 1) {
-      expect((await staff.login(`guess-${i}@acme.example`, 'wrong-password', headers)).status).toBe(401);
+      expect((await office.staff.login(`guess-${i}@acme.example`, 'wrong-password', office.headers)).status).toBe(401);
     }
-    expect((await staff.login(dana.email, dana.password, headers)).status).toBe(429);
-    const elsewhere = client();
-    expect((await elsewhere.staff.login(dana.email, dana.password, elsewhere.headers)).status).toBe(200);
+    expect((await office.staff.login(dana.email, dana.password, office.headers)).status).toBe(200);
   });
 
-  it('clears an account’s failures when it signs in', async () => {
+  it('takes the address its proxy appended, not one the client wrote into X-Forwarded-For', async () => {
     const gus = await createStaffAccount(system.prisma, businessId, { email: 'gus@acme.example', password: 'gus-password-1234' });
-    for (let round = 0; round < 2; round += 1) {
-      for (let i = 0; i < 4; i += 1) {
-        const { staff, headers } = client();
-        expect((await staff.login(gus.email, 'wrong-password', headers)).status).toBe(401);
-      }
-      const { staff, headers } = client();
-      expect((await staff.login(gus.email, gus.password, headers)).status).toBe(200);
+    const { staff, headers } = client();
+    for (let i = 0; i < 5; i += 1) {
+      // Each attempt claims another address; the proxy appended the same real one.
+      const spoofed = { 'x-forwarded-for': `203.0.113.${i}, ${headers['x-forwarded-for']}` };
+      expect((await staff.login(gus.email, `wrong-${i}`, spoofed)).status).toBe(401);
     }
+    const again = await staff.login(gus.email, gus.password, { 'x-forwarded-for': `203.0.113.99, ${headers['x-forwarded-for']}` });
+    expect(again.status).toBe(429);
+    const failures = await system.prisma.auditEvent.findMany({ where: { actorId: gus.id, action: 'sign_in_failed' } });
+    expect(new Set(failures.map((event) => event.ip))).toEqual(new Set([headers['x-forwarded-for']]));
+  });
+
+  it('gives a browser that signed in before a device cookie that keeps it out of the account’s slow-down', async () => {
+    const hal = await createStaffAccount(system.prisma, businessId, { email: 'hal@acme.example', password: 'hal-password-1234' });
+    const own = client();
+    const first = await own.staff.login(hal.email, hal.password, own.headers);
+    const device = first.headers.getSetCookie().find((cookie) => cookie.startsWith('dev='))!;
+    expect(device).toMatch(/^dev=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=15552000; HttpOnly; SameSite=Strict$/);
+    // An attack on the account from many addresses.
+    for (let i = 0; i < 6; i += 1) {
+      const attacker = client();
+      expect((await attacker.staff.login(hal.email, `wrong-${i}`, attacker.headers)).status).toBe(401);
+    }
+    const audit = await system.prisma.auditEvent.findMany({ where: { actorId: hal.id }, orderBy: { createdAt: 'asc' } });
+    expect(audit.map((event) => event.action)).toEqual(['sign_in', ...Array<string>(6).fill('sign_in_failed')]);
+    // From the trusted browser: signed in at once, and the audit log says so.
+    const later = new StaffClient(system.backend.url);
+    const answer = await later.login(hal.email, hal.password, { ...own.headers, cookie: device.split(';')[0]! });
+    expect(answer.status).toBe(200);
+    const last = await system.prisma.auditEvent.findFirstOrThrow({ where: { actorId: hal.id }, orderBy: { createdAt: 'desc' } });
+    expect(last).toMatchObject({ action: 'sign_in', detail: 'from a browser used before' });
+    // A device cookie made for another account (or forged) is not trusted.
+    const forged = `dev=${'A'.repeat(22)}.${'B'.repeat(43)}`;
+    const stranger = new StaffClient(system.backend.url);
+    const slowed = await stranger.login(hal.email, hal.password, { ...client().headers, cookie: forged });
+    expect([200, 429]).toContain(slowed.status);
+    const lastAgain = await system.prisma.auditEvent.findFirstOrThrow({ where: { actorId: hal.id }, orderBy: { createdAt: 'desc' } });
+    expect(lastAgain.detail).not.toBe('from a browser used before');
+  });
+});
+
+describe('the audit log of sign-ins', () => {
+  it('records failed sign-ins of unknown emails without what was typed', async () => {
+    const { staff, headers } = client();
+    const typed = 'my-password-typed-in-the-email-field';
+    await staff.login(typed, 'whatever-password', headers);
+    const events = await system.prisma.auditEvent.findMany({ where: { ip: headers['x-forwarded-for'] } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ action: 'sign_in_failed', actorLabel: '(unknown account)', businessId: null });
+    expect(JSON.stringify(events)).not.toContain(typed);
+    expect(JSON.stringify(events)).not.toContain('whatever-password');
+  });
+});
+
+describe('idle sessions', () => {
+  it('ends a session unused for STAFF_SESSION_IDLE_MS', async () => {
+    const { staff, headers } = client();
+    await staff.login(dana.email, dana.password, headers);
+    const id = createHash('sha256').update(staff.cookie!.slice(4)).digest('hex');
+    await system.prisma.staffSession.update({ where: { id }, data: { lastSeenAt: new Date(Date.now() - 31 * 60_000) } });
+    const answer = await staff.request('GET', '/api/calls');
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 401, body: UNAUTHENTICATED });
   });
 });
 

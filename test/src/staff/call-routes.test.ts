@@ -267,6 +267,8 @@ describe('one call', () => {
       outboundPurpose: null,
       failure: { provider: 'tts', error: 'openai tts: 500' },
       recordingUrl: `/api/calls/${call.id}/recording`,
+      recordingDeletedAt: null,
+      transcriptDeletedAt: null,
     });
     expect(body.turns).toEqual([
       { seq: 0, role: 'agent', text: 'Thanks for calling.', startedAt: '2026-11-05T15:00:01.000Z', endedAt: '2026-11-05T15:00:03.000Z', interrupted: false, latency: null },

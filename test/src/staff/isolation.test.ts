@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
-import { OPERATOR_TOKEN, StaffClient, adminRequest, createStaffAccount, insertCall, type StaffAccount } from '../../support/staff-api.js';
+import { OPERATOR_TOKEN, StaffClient, createStaffAccount, insertCall, type StaffAccount } from '../../support/staff-api.js';
 
 type Role = 'anonymous' | 'staff A' | 'manager A' | 'staff B' | 'operator';
 type Owner = 'A' | 'B';
@@ -83,7 +83,8 @@ async function send(caller: Caller, method: string, path: string, body?: unknown
   });
   const text = await response.text();
   const contentType = response.headers.get('content-type');
-  return { status: response.status, body: contentType?.includes('json') && text ? JSON.parse(text) : text, contentType };
+  const parsed: unknown = contentType?.includes('json') && text ? JSON.parse(text) : text;
+  return { status: response.status, body: parsed, contentType };
 }
 
 /** Staff routes: 401 for anyone without a session, else 200 on the own business and 404 on another's. */
@@ -222,7 +223,8 @@ describe('tenant isolation', () => {
     }
     expect(mismatches).toEqual([]);
     expect(cells).toBe(ROUTES.length * ROLES.length * OWNERS.length);
-  });
+    // A sign-in (scrypt) per cell: minutes of CPU on a loaded 2-core machine.
+  }, 120_000);
 
   it("answers another business's call exactly like a call that does not exist", async () => {
     const caller = await callerFor('staff A');

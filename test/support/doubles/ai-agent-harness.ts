@@ -2,7 +2,9 @@
 // clock. tick() is one 20 ms media tick as the gateway's session runs it (the
 // caller's frame to the agent, then one packet of agent audio out), and then
 // yields to the event loop so that provider streams move on. Tests wait for a
-// condition with ticksUntil(), bounded in ticks, never in wall time.
+// condition with ticksUntil(), bounded in ticks, never in wall time (the
+// providers' own backoffs are real timers: wait for those with waitUntil).
+// The same agent against the protocol fakes, in real time: wire-agent-harness.ts.
 import type { AgentSettings } from '../../../media/contract/sessions.js';
 import { AiAgent, type ConversationTimings } from '../../../media/agents/ai-agent.js';
 import { ClipCache } from '../../../media/conversation/clip-cache.js';
@@ -17,6 +19,10 @@ import { sessionRequest } from './session-request.js';
 
 export const TEST_TIMINGS: ConversationTimings = Object.freeze({
   bargeInMinMs: 200,
+  // Barge-in on the caller's voice alone: these tests drive the detector with
+  // tone frames; STT evidence has its own tests (conversation/barge-in.test.ts).
+  bargeInSttEvidence: 'off',
+  bargeInSttMinMs: 60,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,
   maxCallMs: 3_600_000,

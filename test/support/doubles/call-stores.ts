@@ -26,12 +26,13 @@ export class InMemoryCallLogStore implements CallLogStore {
   /** While true, every save fails as an outage (the writer retries). */
   outage = false;
 
-  async save(record: CallRecord): Promise<void> {
-    if (this.outage) throw new StoreOutageError();
+  save(record: CallRecord): Promise<void> {
+    if (this.outage) return Promise.reject(new StoreOutageError());
     const refusal = this.refuse(record);
-    if (refusal) throw refusal;
+    if (refusal) return Promise.reject(refusal);
     this.saves.push(record);
     this.rows.set(record.id, record);
+    return Promise.resolve();
   }
 
   /** The statuses one call's row went through. */
@@ -70,8 +71,8 @@ export class InMemoryDirectory implements BusinessDirectory {
     return this.control.run('route_lookup', () => this.routes.get(e164) ?? null);
   }
 
-  async findById(businessId: string): Promise<BusinessRoute | null> {
-    return [...this.routes.values()].find((route) => route.businessId === businessId) ?? null;
+  findById(businessId: string): Promise<BusinessRoute | null> {
+    return Promise.resolve([...this.routes.values()].find((route) => route.businessId === businessId) ?? null);
   }
 }
 

@@ -1,7 +1,8 @@
 // An in-memory media session as the agent sees it (AgentContext): a bounded
 // playout queue that a test drains one frame per tick(), with the session's
-// rules: play() refuses a frame when the queue is full and onSpace listeners
-// (one-shot) fire once a frame left or clear() ran; the first frame of a talk
+// rules: play() refuses a frame when the queue is full, and space(signal)
+// resolves true at once while there is room, else once a frame left or clear()
+// ran (false when the signal aborts first); the first frame of a talk
 // spurt leaves at once from inside play() when `sendsSpurtStartAtOnce` (the
 // gateway does this while a remote is set), and that tick then sends nothing.
 import { pino, type Logger } from 'pino';
@@ -47,8 +48,7 @@ export class InMemoryPlayout implements AgentContext {
   readonly #queue: PlayedFrame[] = [];
   readonly #sendsSpurtStartAtOnce: boolean;
   readonly #now: () => number;
-  #spaceListeners: (() => void)[] = [];
-  #producerRefused = false;
+  readonly #spaceWaiters = new Set<(room: boolean) => void>();
   #spurtOpen = false;
   #inTick = false;
   #slotUsed = false;
@@ -69,9 +69,9 @@ export class InMemoryPlayout implements AgentContext {
     return this.#queue.length;
   }
 
-  /** Listeners waiting for space (registered with onSpace, not yet called). */
-  get spaceListeners(): number {
-    return this.#spaceListeners.length;
+  /** Producers waiting in space() for room. */
+  get spaceWaiters(): number {
+    return this.#spaceWaiters.size;
   }
 
   play(frame: Int16Array): boolean {
@@ -97,8 +97,19 @@ export class InMemoryPlayout implements AgentContext {
     this.#notifySpace();
   }
 
-  onSpace(listener: () => void): void {
-    this.#spaceListeners.push(listener);
+  space(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (this.freeFrames > 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const done = (room: boolean): void => {
+        this.#spaceWaiters.delete(done);
+        signal.removeEventListener('abort', onAbort);
+        resolve(room);
+      };
+      const onAbort = (): void => done(false);
+      this.#spaceWaiters.add(done);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** One 20 ms slot: sends the next queued frame (or nothing); returns what was sent. */
@@ -118,7 +129,6 @@ export class InMemoryPlayout implements AgentContext {
   #enqueue(frame: PlayedFrame): boolean {
     if (this.#queue.length >= this.capacityFrames) {
       this.refusals += 1;
-      this.#producerRefused = true;
       return false;
     }
     const startsSpurt = !this.#spurtOpen && this.#queue.length === 0;
@@ -141,10 +151,6 @@ export class InMemoryPlayout implements AgentContext {
   }
 
   #notifySpace(): void {
-    if (!this.#producerRefused) return;
-    this.#producerRefused = false;
-    const listeners = this.#spaceListeners;
-    this.#spaceListeners = [];
-    for (const listener of listeners) listener();
+    for (const done of [...this.#spaceWaiters]) done(true);
   }
 }

@@ -23,6 +23,8 @@ import type {
 } from '../../../media/providers/types.js';
 
 const QUEUE_CAPACITY = 10_000;
+/** Audio a stream's send() carries per call: one 20 ms frame. */
+const FRAME_MS = 20;
 const overflow = (): Error => new Error('in-memory provider queue overflow');
 
 /** A failure as the vendor clients report it (message names vendor and provider, never a key). */
@@ -39,6 +41,8 @@ export class InMemorySttStream implements SttStream {
   lastFrame: Uint8Array | null = null;
   closeCalls = 0;
   readonly droppedFrames = 0;
+  /** End of the caller's audio the last final covered (ms of audio sent). */
+  #audioEndMs = 0;
   readonly #events = new AsyncQueue<SttEvent>({ capacity: QUEUE_CAPACITY, overflowError: overflow });
 
   constructor(options: SttStreamOptions) {
@@ -61,18 +65,27 @@ export class InMemorySttStream implements SttStream {
 
   keepAlive(): void {}
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closeCalls += 1;
     this.#events.end();
+    return Promise.resolve();
   }
 
-  /** The caller said `text` (speechFinal: the service heard the end of the utterance). */
+  /**
+   * The caller said `text` (speechFinal: the service heard the end of the
+   * utterance). Its words span the audio since the previous final up to what
+   * was sent so far (at least 1 ms), so audio times only move forward, as a
+   * real service reports them.
+   */
   final(text: string, atMs: number, speechFinal = true): void {
-    this.#events.push({ type: 'final', text, speechFinal, atMs });
+    const audioStartMs = this.#audioEndMs;
+    this.#audioEndMs = Math.max(this.framesSent * FRAME_MS, audioStartMs + 1);
+    this.#events.push({ type: 'final', text, speechFinal, atMs, audioStartMs, audioEndMs: this.#audioEndMs });
   }
 
+  /** No word since the end of the last final. */
   utteranceEnd(atMs: number): void {
-    this.#events.push({ type: 'utterance_end', atMs });
+    this.#events.push({ type: 'utterance_end', atMs, audioEndMs: this.#audioEndMs });
   }
 
   fail(error: unknown): void {
@@ -83,7 +96,7 @@ export class InMemorySttStream implements SttStream {
 export class InMemoryStt implements SttProvider {
   readonly streams: InMemorySttStream[] = [];
   /** The next open() rejects with this. */
-  openFailure: unknown = null;
+  openFailure: Error | null = null;
   #held: Promise<void> | null = null;
 
   /** Keeps open() pending until the returned function is called. */
@@ -242,9 +255,10 @@ export class InMemoryTtsSession implements TtsSession {
     this.#output.fail(error);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closeCalls += 1;
     this.#output.end();
+    return Promise.resolve();
   }
 }
 
@@ -262,7 +276,7 @@ export class InMemoryTts implements TtsProvider {
   readonly sessions: InMemoryTtsSession[] = [];
   readonly sentencesPerMinuteLimit?: number;
   /** The next open() rejects with this. */
-  openFailure: unknown = null;
+  openFailure: Error | null = null;
   readonly #framesPerWord: number;
   readonly #frameKind: 'ulaw' | 'pcm';
   readonly #automatic: boolean;
@@ -276,9 +290,9 @@ export class InMemoryTts implements TtsProvider {
     if (options.sentencesPerMinuteLimit !== undefined) this.sentencesPerMinuteLimit = options.sentencesPerMinuteLimit;
   }
 
-  async open(options: { voice: string; signal: AbortSignal }): Promise<TtsSession> {
-    if (this.openFailure) throw this.openFailure;
-    if (options.signal.aborted) throw options.signal.reason;
+  open(options: { voice: string; signal: AbortSignal }): Promise<TtsSession> {
+    if (this.openFailure) return Promise.reject(this.openFailure);
+    if (options.signal.aborted) return Promise.reject(options.signal.reason);
     const session = new InMemoryTtsSession({
       ...options,
       framesPerWord: this.#framesPerWord,
@@ -287,7 +301,7 @@ export class InMemoryTts implements TtsProvider {
       now: this.#now,
     });
     this.sessions.push(session);
-    return session;
+    return Promise.resolve(session);
   }
 
   async probe(): Promise<void> {}

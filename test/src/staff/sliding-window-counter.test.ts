@@ -1,8 +1,8 @@
-// The login rate limiter's sliding windows.
+// Failures per key in sliding windows: the building block of the sign-in throttles.
 import { describe, expect, it } from 'vitest';
-import { LoginRateLimiter, SlidingWindowCounter } from '../../../src/staff/login-rate-limiter.js';
+import { SlidingWindowCounter } from '../../../src/staff/sliding-window-counter.js';
 
-describe('login rate limiter', () => {
+describe('sliding window counter', () => {
   it('counts failures in a sliding window and says when to retry', () => {
     let now = 1_000_000;
     const counter = new SlidingWindowCounter({ maxFailures: 3, windowMs: 10_000 }, () => now);
@@ -34,23 +34,5 @@ describe('login rate limiter', () => {
     expect(counter.size).toBe(3);
     expect(counter.retryAfterMs('d')).toBe(0);
     expect(counter.retryAfterMs('g')).toBe(1_000);
-  });
-
-  it('limits per email and per address, and a success clears the email only', () => {
-    let now = 0;
-    const limiter = new LoginRateLimiter(() => now, {
-      perEmail: { maxFailures: 2, windowMs: 60_000 },
-      perIp: { maxFailures: 3, windowMs: 60_000 },
-    });
-    limiter.recordFailure('a@x', '1.1.1.1');
-    limiter.recordFailure('a@x', '1.1.1.1');
-    expect(limiter.retryAfterMs('a@x', '2.2.2.2')).toBe(60_000);
-    expect(limiter.retryAfterMs('b@x', '1.1.1.1')).toBe(0);
-    limiter.recordFailure('b@x', '1.1.1.1');
-    now = 1_000;
-    expect(limiter.retryAfterMs('c@x', '1.1.1.1')).toBe(59_000);
-    limiter.recordSuccess('a@x');
-    expect(limiter.retryAfterMs('a@x', '2.2.2.2')).toBe(0);
-    expect(limiter.retryAfterMs('a@x', '1.1.1.1')).toBe(59_000);
   });
 });

@@ -1,17 +1,15 @@
-// Failed sign-in attempts, counted in memory in sliding windows per email and
-// per client address. In memory means per backend process and reset by a
-// restart: enough to make online guessing slow (5 guesses per account per
-// 15 minutes), not a shared quota across replicas.
+// Failures counted in memory in sliding windows per key (SlidingWindowCounter),
+// and the window rule the staff sign-in throttle also applies (login-throttle.ts,
+// which counts in PostgreSQL so that every replica shares its counts).
+// In memory means per backend process and reset by a restart: enough for the
+// operator sign-in limit, which guards one random token of at least 16
+// characters rather than people's passwords, so that N replicas multiplying
+// its 10 tries per 15 minutes still leave guessing hopeless.
 
 export interface WindowRule {
   readonly maxFailures: number;
   readonly windowMs: number;
 }
-
-export const LOGIN_LIMITS = Object.freeze({
-  perEmail: Object.freeze({ maxFailures: 5, windowMs: 15 * 60_000 }),
-  perIp: Object.freeze({ maxFailures: 20, windowMs: 15 * 60_000 }),
-});
 
 /** Keys remembered at most; beyond, expired keys are swept, then the oldest dropped. */
 const DEFAULT_MAX_KEYS = 50_000;
@@ -69,30 +67,5 @@ export class SlidingWindowCounter {
       if (this.failures.size <= this.maxKeys) return;
       this.failures.delete(key);
     }
-  }
-}
-
-export class LoginRateLimiter {
-  private readonly byEmail: SlidingWindowCounter;
-  private readonly byIp: SlidingWindowCounter;
-
-  constructor(nowMs: () => number = Date.now, limits: { perEmail: WindowRule; perIp: WindowRule } = LOGIN_LIMITS) {
-    this.byEmail = new SlidingWindowCounter(limits.perEmail, nowMs);
-    this.byIp = new SlidingWindowCounter(limits.perIp, nowMs);
-  }
-
-  /** 0 when this sign-in may be tried, else the ms to wait (Retry-After). */
-  retryAfterMs(email: string, ip: string): number {
-    return Math.max(this.byEmail.retryAfterMs(email), this.byIp.retryAfterMs(ip));
-  }
-
-  recordFailure(email: string, ip: string): void {
-    this.byEmail.recordFailure(email);
-    this.byIp.recordFailure(ip);
-  }
-
-  /** A successful sign-in clears the account's failures (not the address's). */
-  recordSuccess(email: string): void {
-    this.byEmail.reset(email);
   }
 }
