@@ -4,7 +4,7 @@
 // when an endpoint is configured; otherwise the tracer records nothing (no
 // cost on the media path). The provider is injected, never registered
 // globally, so two programs in one test process keep their own.
-import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -33,7 +33,7 @@ export function createTracing(options: TracingOptions): Tracing {
   if (options.otlpEndpoint !== null) {
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` })));
   }
-  if (processors.length === 0) return { tracer: trace.getTracer('noop'), shutdown: async () => undefined };
+  if (processors.length === 0) return { tracer: trace.getTracer('noop'), shutdown: () => Promise.resolve() };
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: processors,
@@ -49,14 +49,16 @@ export function createTracing(options: TracingOptions): Tracing {
 export function traceParentOf(span: Span): string | undefined {
   if (!span.isRecording()) return undefined;
   const carrier: Record<string, string> = {};
-  propagator.inject(trace.setSpan(context.active(), span), carrier, { set: (c, key, value) => (c[key] = value) });
+  const setter: TextMapSetter<Record<string, string>> = { set: (c, key, value) => (c[key] = value) };
+  propagator.inject(trace.setSpan(context.active(), span), carrier, setter);
   return carrier.traceparent;
 }
 
 /** The context a `traceparent` continues (the root context when absent). */
 export function contextOf(traceparent: string | undefined): Context {
   if (traceparent === undefined) return context.active();
-  return propagator.extract(context.active(), { traceparent }, { get: (c, key) => c[key as 'traceparent'], keys: (c) => Object.keys(c) });
+  const getter: TextMapGetter<Record<string, string>> = { get: (c, key) => c[key], keys: (c) => Object.keys(c) };
+  return propagator.extract(context.active(), { traceparent }, getter);
 }
 
 /** The context of a child of `span`. */

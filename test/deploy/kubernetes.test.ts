@@ -2,6 +2,9 @@
 // kubectl where it is installed), validated against the Kubernetes schemas
 // offline and against the programs' own configuration. Each check also runs on
 // a copy broken on purpose, so a check that can never fail is caught.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
+   the rendered manifests are untyped YAML, reached into and broken on purpose here; what types they
+   must have is exactly what the schema validation under test checks. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
