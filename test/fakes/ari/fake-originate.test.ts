@@ -29,7 +29,7 @@ function timeline(events: EventSocket, channelId: string): string[] {
     .map((event) => {
       if (event.type === 'Dial') return `Dial(${String(event['dialstatus'])})`;
       if (event.type === 'ChannelStateChange') return `State(${(event['channel'] as { state: string }).state})`;
-      if (event.type === 'ChannelHangupRequest') return `HangupRequest(${event['cause'] === undefined ? '' : String(event['cause'] as number)})`;
+      if (event.type === 'ChannelHangupRequest') return `HangupRequest(${event['cause'] === undefined ? '' : JSON.stringify(event['cause'])})`;
       if (event.type === 'ChannelDestroyed') return `Destroyed(${String(event['cause'])} ${String(event['cause_txt'])})`;
       if (event.type === 'ChannelVarset') return `Varset(${String(event['variable'])})`;
       if (event.type === 'StasisStart') return `StasisStart(${(event['args'] as string[]).join(',')})`;
