@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AGENT_KINDS, type AgentKind } from './agents/index.js';
 import { AiEnvShape, aiConfig, aiProblems, type AiConfig } from './config-ai.js';
 import { LOG_LEVELS, type LogLevel } from './contract/logging.js';
+import type { OutboundPolicy } from './contract/outbound-guard.js';
 
 export { LOG_LEVELS, type LogLevel };
 
@@ -33,14 +34,23 @@ export interface MediaConfig {
     readonly dir: string;
     readonly enabled: boolean;
   };
-  readonly jitter: { readonly targetMs: number; readonly maxMs: number };
+  /** The inbound jitter buffer adapts its depth from minMs (a clean link) up to targetMs. */
+  readonly jitter: { readonly minMs: number; readonly targetMs: number; readonly maxMs: number };
   /** Offsets inside the 20 ms frame over which sessions' ticks are spread. */
   readonly clockPhases: number;
+  /** On SIGTERM the gateway takes no new call and lets its calls end for at most this long. */
+  readonly drainTimeoutMs: number;
   /** Providers, backend and conversation timings (used when agent is `ai`). */
   readonly ai: AiConfig;
   readonly logLevel: LogLevel;
   /** LOG_REDACT_PII: no caller numbers, transcripts, message contents or tool arguments in the log. */
   readonly logRedactPii: boolean;
+  /**
+   * Where the business's tools (HTTP, MCP) may be called: https only in
+   * production (NODE_ENV), public addresses only unless
+   * INTEGRATIONS_ALLOW_PRIVATE_NETWORKS.
+   */
+  readonly outbound: OutboundPolicy;
   /** OTLP/HTTP endpoint of the traces; null: spans are not exported. */
   readonly otlpEndpoint: string | null;
 }
@@ -106,6 +116,11 @@ const MediaEnvSchema = z.object({
   RECORDING_ENABLED: z
     .preprocess(unsetIfEmpty, z.enum(['true', 'false'], { error: 'must be true or false' }).optional())
     .transform((value) => value !== 'false'),
+  // The jitter buffer's depth adapts from JITTER_MIN_MS (a clean link) up to JITTER_TARGET_MS.
+  JITTER_MIN_MS: integerVar(20, 20, 600, 'must be an integer from 20 to 600 (ms, a multiple of 20)').refine(
+    (ms) => ms % 20 === 0,
+    { error: 'must be a multiple of 20 (ms)' },
+  ),
   JITTER_TARGET_MS: integerVar(60, 20, 600, 'must be an integer from 20 to 600 (ms, a multiple of 20)').refine(
     (ms) => ms % 20 === 0,
     { error: 'must be a multiple of 20 (ms)' },
@@ -116,6 +131,8 @@ const MediaEnvSchema = z.object({
     { error: 'must be a multiple of 20 (ms)' },
   ),
   MEDIA_CLOCK_PHASES: integerVar(10, 1, 20, 'must be an integer from 1 to 20'),
+  // 0: close at once. Kubernetes' terminationGracePeriodSeconds must cover it.
+  MEDIA_DRAIN_TIMEOUT_MS: integerVar(300_000, 0, 86_400_000, 'must be an integer from 0 to 86400000 (ms)'),
   // OpenTelemetry traces over OTLP/HTTP; unset: not exported.
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   ...AiEnvShape,
@@ -130,6 +147,14 @@ const MediaEnvSchema = z.object({
       z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
     )
     .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  // The backend reads the same two from the same file: one policy for webhooks and tools.
+  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: z
+    .preprocess(
+      unsetIfEmpty,
+      z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+    )
+    .transform((value) => value === 'true' || value === '1' || value === 'yes'),
+  NODE_ENV: optionalString(''),
 });
 
 type MediaEnvKey = keyof z.infer<typeof MediaEnvSchema>;
@@ -153,6 +178,10 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
   if (jitterVarsValid && Number.isInteger(target) && Number.isInteger(max) && max <= target) {
     problems.push('JITTER_MAX_MS must be greater than JITTER_TARGET_MS');
   }
+  const min = Number(input.JITTER_MIN_MS || 20);
+  if (jitterVarsValid && Number.isInteger(min) && Number.isInteger(target) && min > target) {
+    problems.push('JITTER_MIN_MS must not be greater than JITTER_TARGET_MS');
+  }
   // On the raw values: a key that was given (even an invalid one) is not "missing".
   problems.push(...aiProblems(String(input.MEDIA_AGENT || 'ai'), input));
   if (!parsed.success || problems.length > 0) throw new MediaConfigError(problems);
@@ -168,11 +197,13 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv): MediaConfig {
     maxSessions: vars.MEDIA_MAX_SESSIONS,
     agent: vars.MEDIA_AGENT,
     recordings: Object.freeze({ dir: resolve(vars.RECORDINGS_DIR), enabled: vars.RECORDING_ENABLED }),
-    jitter: Object.freeze({ targetMs: vars.JITTER_TARGET_MS, maxMs: vars.JITTER_MAX_MS }),
+    jitter: Object.freeze({ minMs: vars.JITTER_MIN_MS, targetMs: vars.JITTER_TARGET_MS, maxMs: vars.JITTER_MAX_MS }),
     clockPhases: vars.MEDIA_CLOCK_PHASES,
+    drainTimeoutMs: vars.MEDIA_DRAIN_TIMEOUT_MS,
     ai: aiConfig(vars, (path) => resolve(path)),
     logLevel: vars.LOG_LEVEL,
     logRedactPii: vars.LOG_REDACT_PII,
+    outbound: Object.freeze({ allowPrivateNetworks: vars.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS, requireHttps: vars.NODE_ENV === 'production' }),
     otlpEndpoint: vars.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
   });
 }

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ProcessMetrics } from './metrics/process-metrics.js';
-import type { RtpEndpoint } from './contract/sessions.js';
+import { LoadSampler } from './metrics/load-sampler.js';
+import type { GatewayLoad, RtpEndpoint } from './contract/sessions.js';
 import type { MediaConfig } from './config.js';
 import { buildMediaApp } from './http/build-media-app.js';
 import { formatEndpoint } from './rtp/rtp-address.js';
@@ -28,6 +29,8 @@ import { RECORDING_FOLDER_MODE } from './recording/call-recorder.js';
 const MAX_CLOCK_LAG_MS = 100;
 /** At shutdown, turn reports still being delivered get this long. */
 const BACKEND_DRAIN_MS = 3_000;
+/** While draining, how often the gateway looks whether its last call ended. */
+const DRAIN_CHECK_MS = 200;
 
 /** A port or address the gateway could not take; the message is one line for the operator. */
 export class MediaStartupError extends Error {
@@ -86,7 +89,11 @@ export async function openRtpSessions(
     now: () => performance.now(),
     agentFactory,
     recordings: config.recordings,
-    jitter: { targetFrames: config.jitter.targetMs / FRAME_MS, maxFrames: config.jitter.maxMs / FRAME_MS },
+    jitter: {
+      minFrames: config.jitter.minMs / FRAME_MS,
+      targetFrames: config.jitter.targetMs / FRAME_MS,
+      maxFrames: config.jitter.maxMs / FRAME_MS,
+    },
     pacing: new PacingHistogram(),
   };
   const sessions = new SessionRegistry({
@@ -131,6 +138,14 @@ export interface MediaGateway {
   readonly rtpSocket: RtpSocket;
   readonly http: RtpEndpoint;
   readonly rtp: RtpEndpoint;
+  /** GET /load's figures. */
+  load(): GatewayLoad;
+  /**
+   * Takes no new session from now on (GET /load says draining, creating answers
+   * 503 no_capacity) and resolves once every session has ended, or when `signal`
+   * aborts. The sessions are not closed: close() does that.
+   */
+  drain(signal?: AbortSignal): Promise<void>;
   /** Ordered shutdown; idempotent (every call returns the same promise). */
   close(): Promise<void>;
 }
@@ -138,21 +153,36 @@ export interface MediaGateway {
 export async function startMediaGateway(deps: { config: MediaConfig; logger: Logger }): Promise<MediaGateway> {
   const { config, logger } = deps;
   const tracing = createTracing({ serviceName: 'prosaas-media-gateway', otlpEndpoint: config.otlpEndpoint });
-  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger, tracing.tracer) : null;
+  const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger, config.outbound, tracing.tracer) : null;
   const readiness = new ProviderReadiness(ai?.probes ?? [], logger.child({ component: 'providers' }));
   const rtp = await openRtpSessions(config, logger, ai ? ai.factory : SIMPLE_AGENT_FACTORIES[config.agent as 'echo' | 'silent']);
   const processMetrics = new ProcessMetrics();
+  const loadSampler = new LoadSampler();
+  let draining = false;
+  const load = (): GatewayLoad => {
+    const sessions = rtp.sessions.size;
+    return {
+      sessions,
+      maxSessions: config.maxSessions,
+      capacityLeft: draining ? 0 : Math.max(0, config.maxSessions - sessions),
+      ...loadSampler.latest,
+      draining,
+    };
+  };
   const app = buildMediaApp({
+    load,
     config,
     logger,
     sessions: rtp.sessions,
     readiness: () => readiness.results(),
     extraMetrics: () => [...processMetrics.metrics(rtp.sessions.list().map((session) => session.stats().jitterMs)), ...(ai?.metrics.metrics() ?? [])],
+    warmClips: ai ? (agents) => ai.clipWarmer.warm(agents) : undefined,
   });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     processMetrics.close();
+    loadSampler.close();
     await app.close();
     await rtp.close();
     throw new MediaStartupError(
@@ -169,11 +199,31 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     rtpSocket: rtp.socket,
     http: { host: config.http.host, port: httpAddress.port },
     rtp: rtp.sessions.local,
+    load,
+    drain: async (signal) => {
+      draining = true;
+      rtp.sessions.stopAccepting();
+      logger.info({ sessions: rtp.sessions.size }, 'media gateway draining: no new calls, waiting for its calls to end');
+      while (rtp.sessions.size > 0 && !signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, DRAIN_CHECK_MS);
+          function done(): void {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+          }
+          signal?.addEventListener('abort', done, { once: true });
+        });
+      }
+    },
     close: () => {
       closing ??= (async () => {
+        draining = true;
         rtp.sessions.stopAccepting();
         readiness.stop();
         processMetrics.close();
+        loadSampler.close();
+        ai?.close();
         try {
           await app.close();
         } finally {

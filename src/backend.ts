@@ -17,6 +17,9 @@ import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, reda
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { MediaGatewayClient } from './media-gateway/client.js';
+import { GatewayPool } from './media-gateway/gateway-pool.js';
+import { prismaConversationSoFar } from './calls/conversation-so-far.js';
+import { ClipWarmup } from './calls/clip-warmup.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
@@ -34,6 +37,12 @@ import { observedCallLogStore, observedConversationStore } from './staff/observe
 import { createStaffServices, type StaffServices } from './staff/staff-services.js';
 import { RetentionJob } from './staff/retention-job.js';
 import { createConsoleServices, type ConsoleServices } from './console/console-services.js';
+import { WebhookOutbox } from './integrations/webhook-outbox.js';
+import { WebhookWorker } from './integrations/webhook-worker.js';
+import { createIntegrationServices } from './integrations/integration-services.js';
+import type { RecordingLinkServices } from './integrations/recording-link-route.js';
+import { AuditLog } from './staff/audit-log.js';
+import { RecordingFiles } from './staff/recording-files.js';
 import { NodeLeases } from './cluster/node-lease.js';
 import { NodeOwnership } from './cluster/node-ownership.js';
 import { NodeRuntime } from './cluster/node-runtime.js';
@@ -87,7 +96,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let nodes: readonly NodeRuntime[] = [];
   let ownership: NodeOwnership | null = null;
   const nodeReports = () =>
-    nodes.map((node) => describeNode(node, ownership?.isLocked(node) ?? null, config.ari.appName));
+    nodes.map((node) => describeNode(node, ownership?.isLocked(node) ?? null, config.ari.appName, ownership?.holds(node) ?? false));
 
   const readiness: ReadinessCheck[] = [
     { name: 'shutdown', check: () => (draining ? 'the backend is shutting down' : null) },
@@ -114,6 +123,10 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let staffServices: StaffServices | null = null;
   let adminServices: AdminServices | null = null;
   let consoleServices: ConsoleServices | null = null;
+  let recordingLinkServices: RecordingLinkServices | null = null;
+  // The worker exists once the database does; events committed before only wait for its first look.
+  let webhookWorker: WebhookWorker | null = null;
+  const outbox = new WebhookOutbox({ callEndedDelayMs: config.integrations.webhooks.callEndedDelayMs, onCommitted: () => webhookWorker?.nudge() });
   const live = new LiveCallFeed({ now: () => new Date() });
   const onLiveFeedError = (err: unknown) => logger.error({ err }, 'live call feed listener failed');
   const app = buildApp({
@@ -132,6 +145,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       operatorToken: config.admin.operatorToken,
     },
     trustProxy: config.staff.trustProxy,
+    recordingLinks: { secret: config.integrations.recordingLinkSecret, services: () => recordingLinkServices },
   });
   const metrics = new BackendMetrics();
   registerMetricsRoute(app, metrics, config.media.token);
@@ -151,7 +165,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       logger,
     });
     dbStatus = 'connecting';
-    openedDb = await prepareDatabase(database.url, config, logger, signal);
+    openedDb = await prepareDatabase(database.url, config, logger, signal, outbox);
   } catch (error) {
     metrics.close();
     await app.close();
@@ -171,9 +185,27 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger,
   });
   const writer = new CallLogWriter({
-    store: liveBridge.publishing(observedCallLogStore(prismaCallLogStore(openedDb.prisma), live, onLiveFeedError)),
+    store: liveBridge.publishing(observedCallLogStore(prismaCallLogStore(openedDb.prisma, outbox), live, onLiveFeedError)),
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
+  });
+  // The pool asks the client for the gateway addresses (the client resolves the names).
+  let gatewayAddresses: () => Promise<readonly string[]> = () => Promise.resolve([]);
+  const gatewayLog = logger.child({ component: 'media-gateway-pool' });
+  const pool = new GatewayPool({
+    token: config.media.token,
+    gateways: () => gatewayAddresses(),
+    onDown: (url, how) => {
+      // A hung gateway may come back with its calls: they move only when another gateway can take them.
+      const elsewhere = pool.states().some((state) => state.url !== url && state.health === 'up');
+      if (how === 'silent' && !elsewhere) {
+        gatewayLog.error({ gateway: url }, 'media gateway stopped answering and no other gateway is up; its calls stay');
+        return;
+      }
+      gatewayLog.warn({ gateway: url, how }, 'media gateway lost; moving its calls');
+      for (const node of nodes) void node.calls.moveCallsOff(url);
+    },
+    onPollError: (url, error) => gatewayLog.debug({ gateway: url, err: error }, 'media gateway load poll failed'),
   });
   const media = new MediaGatewayClient({
     url: config.media.url,
@@ -181,8 +213,11 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     resolveAll: config.cluster.resolveGatewayAddresses,
     token: config.media.token,
     timeoutMs: config.media.timeoutMs,
+    pool,
   });
-  const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma), live, onLiveFeedError);
+  gatewayAddresses = () => media.candidates();
+  pool.start();
+  const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma, outbox), live, onLiveFeedError);
   // Per replica: see README (gradual rollout with several backend replicas).
   const aiShare = new AiShareRouter();
   const directory = prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
@@ -209,6 +244,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
             transferRingTimeoutS: config.calls.transferRingTimeoutS,
             announcementTimeoutMs: config.calls.announcementTimeoutMs,
             outbound: config.outbound,
+            setupTimeoutMs: config.calls.setupTimeoutMs,
             node: node.name,
           },
           logger: logger.child({ node: node.name }),
@@ -218,6 +254,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
           openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
           aiShare,
           conversation: conversations,
+          conversationSoFar: prismaConversationSoFar(openedDb.prisma),
         }),
         writer,
         openRows: () => openRowsOfNode(openedDb.prisma, node.name),
@@ -285,13 +322,40 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
     outbound,
   });
-  consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices });
+  const integrations = createIntegrationServices({
+    prisma: openedDb.prisma,
+    audit: staffServices.audit,
+    policy: { outbound: config.integrations.outbound },
+    onQueued: () => webhookWorker?.nudge(),
+  });
+  consoleServices = createConsoleServices({ prisma: openedDb.prisma, staff: staffServices, admin: adminServices, integrations });
   const retentionJob = new RetentionJob({
     retention: staffServices.retention,
     pool: openedDb.pool,
     logger: logger.child({ component: 'retention' }),
   });
   retentionJob.start();
+  const clipWarmup = new ClipWarmup({
+    prisma: openedDb.prisma,
+    media,
+    logger: logger.child({ component: 'clip-warmup' }),
+    pollMs: config.calls.clipWarmPollMs,
+  });
+  clipWarmup.start();
+  recordingLinkServices = {
+    prisma: openedDb.prisma,
+    files: new RecordingFiles(config.staff.recordingsDir),
+    audit: new AuditLog(openedDb.prisma),
+  };
+  const webhooks = new WebhookWorker({
+    prisma: openedDb.prisma,
+    logger: logger.child({ component: 'webhooks' }),
+    policy: config.integrations.outbound,
+    ...config.integrations.webhooks,
+    links: { publicUrl: config.integrations.publicUrl, secret: config.integrations.recordingLinkSecret, ttlMs: config.integrations.recordingLinkTtlMs },
+  });
+  webhookWorker = webhooks;
+  webhooks.start();
 
   owner.start();
 
@@ -301,6 +365,9 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       draining = true;
       logger.info('backend stopping');
       await retentionJob.stop();
+      await clipWarmup.stop();
+      // Claims nothing more; events of calls ended below wait in the outbox for the next run or another replica.
+      await webhooks.stop();
       await owner.stop();
       // Another replica alive takes the nodes over and adopts their calls: nothing is ended.
       // The last one standing lets its calls finish (SHUTDOWN_DRAIN_MS) and ends the rest.
@@ -311,6 +378,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       } else {
         await Promise.all(owner.owned().map((node) => node.drain(config.calls.shutdownDrainMs)));
       }
+      pool.close();
       await leases.close();
       await liveBridge.stop();
       await app.close();
@@ -345,7 +413,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
  * is not reachable yet is waited for (one log line per attempt); any other
  * failure (bad migration, bad credentials) stops the start.
  */
-async function prepareDatabase(url: string, config: Config, logger: Logger, signal: AbortSignal): Promise<Db> {
+async function prepareDatabase(url: string, config: Config, logger: Logger, signal: AbortSignal, events: WebhookOutbox): Promise<Db> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       if (config.db.migrateOnStart) {
@@ -353,7 +421,7 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
         if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
       }
       const db = createDb(url, { logger });
-      const closed = await closeRowsLeftOpen(db.prisma, new Date()).catch(async (error: unknown) => {
+      const closed = await closeRowsLeftOpen(db.prisma, new Date(), events).catch(async (error: unknown) => {
         await db.close();
         throw error;
       });

@@ -1,9 +1,11 @@
 // Backend configuration: read once from the environment, validated, frozen and
 // injected. A bad environment fails start-up with ONE error that lists every
 // problem; secret values are never echoed.
+import { hkdfSync } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS, type LogLevel } from '../media/contract/logging.js';
+import type { OutboundPolicy } from '../media/contract/outbound-guard.js';
 import { parseTrustProxy, type TrustProxy } from './staff/trust-proxy.js';
 import { ClusterEnvSchema, readClusterConfig, type ClusterConfig } from './cluster/cluster-config.js';
 
@@ -64,6 +66,8 @@ const EnvSchema = z.object({
   OUTBOUND_TRUNK: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a PJSIP endpoint name such as twilio-out').default('twilio-out'),
   OUTBOUND_RING_TIMEOUT_S: z.coerce.number({ error: 'must be a whole number of seconds' }).int().min(5).max(120).default(30),
   AMD_TIMEOUT_MS: ms(10_000, 1_000),
+  CALL_SETUP_TIMEOUT_MS: ms(5_000),
+  CLIP_WARM_POLL_MS: ms(15_000, 100),
   SHUTDOWN_DRAIN_MS: ms(10_000, 0),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   LOG_REDACT_PII: flag(false),
@@ -86,6 +90,17 @@ const EnvSchema = z.object({
   STAFF_SESSION_IDLE_MS: ms(30 * 60 * 1000, 60_000),
   LIVE_EVENTS_HEARTBEAT_MS: ms(15_000, 10),
   RECORDINGS_DIR: z.string().min(1).default('recordings'),
+  // Integrations: webhooks, and where the businesses' tools may point.
+  INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: flag(false),
+  PUBLIC_URL: httpUrl.optional(),
+  RECORDING_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  RECORDING_LINK_TTL_MS: ms(7 * 24 * 60 * 60 * 1000, 60_000),
+  WEBHOOK_TIMEOUT_MS: ms(10_000, 100),
+  WEBHOOK_RETRY_MIN_MS: ms(5_000, 10),
+  WEBHOOK_RETRY_MAX_MS: ms(60 * 60 * 1000, 10),
+  WEBHOOK_MAX_AGE_MS: ms(24 * 60 * 60 * 1000, 1_000),
+  WEBHOOK_POLL_MS: ms(5_000, 20),
+  WEBHOOK_CALL_ENDED_DELAY_MS: ms(2_000, 0),
   // OpenTelemetry traces over OTLP/HTTP (e.g. http://otel-collector:4318); unset: not exported.
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
 });
@@ -131,6 +146,10 @@ export interface Config {
   readonly calls: {
     readonly defaultCountryCode: string;
     readonly externalMediaStasisTimeoutMs: number;
+    /** The caller rings while the media path is set up: this bounds how long. */
+    readonly setupTimeoutMs: number;
+    /** How often businesses whose settings changed are looked for, to prepare their phrases. */
+    readonly clipWarmPollMs: number;
     readonly shutdownDrainMs: number;
     /** Warm transfer: how long the person is rung, and how long their announcement may take. */
     readonly transferRingTimeoutS: number;
@@ -165,6 +184,27 @@ export interface Config {
   readonly admin: {
     /** Bearer token of the admin API; undefined disables the admin API (503). */
     readonly operatorToken: string | undefined;
+  };
+  readonly integrations: {
+    /** Where webhooks (and the tools a manager saves) may point. */
+    readonly outbound: OutboundPolicy;
+    /** The console's public address (https://console.example.com): the base of signed recording links; undefined: no links. */
+    readonly publicUrl: string | undefined;
+    /** Key of the recording links' signatures (RECORDING_LINK_SECRET, else derived from MEDIA_GATEWAY_TOKEN). */
+    readonly recordingLinkSecret: string;
+    readonly recordingLinkTtlMs: number;
+    readonly webhooks: {
+      readonly timeoutMs: number;
+      /** First retry delay; it doubles per attempt up to retryMaxMs. */
+      readonly retryMinMs: number;
+      readonly retryMaxMs: number;
+      /** A delivery not through after this long (from its creation) is given up. */
+      readonly maxAgeMs: number;
+      /** How often the worker looks for due deliveries when nothing wakes it. */
+      readonly pollMs: number;
+      /** call.ended waits this long before its first attempt, so the gateway's last turn reports are in its transcript. */
+      readonly callEndedDelayMs: number;
+    };
   };
 }
 
@@ -237,6 +277,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       "ARI_MEDIA_WEBSOCKET_URL: names one Asterisk; with several ASTERISK_NODES leave it unset (each node's /media is reached on its ARI host and port)",
     );
   }
+  if (e.WEBHOOK_RETRY_MIN_MS > e.WEBHOOK_RETRY_MAX_MS) {
+    problems.push('WEBHOOK_RETRY_MIN_MS: must not exceed WEBHOOK_RETRY_MAX_MS');
+  }
   if (problems.length > 0 || cluster === null) throw new ConfigError(problems);
 
   return deepFreeze<Config>({
@@ -273,6 +316,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     calls: {
       defaultCountryCode: e.DEFAULT_COUNTRY_CODE,
       externalMediaStasisTimeoutMs: e.EXTERNAL_MEDIA_STASIS_TIMEOUT_MS,
+      setupTimeoutMs: e.CALL_SETUP_TIMEOUT_MS,
+      clipWarmPollMs: e.CLIP_WARM_POLL_MS,
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       transferRingTimeoutS: e.TRANSFER_RING_TIMEOUT_S,
       announcementTimeoutMs: e.ANNOUNCEMENT_TIMEOUT_MS,
@@ -288,8 +333,31 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       trustProxy: e.TRUST_PROXY,
     },
     admin: { operatorToken: e.OPERATOR_TOKEN },
+    integrations: {
+      outbound: { allowPrivateNetworks: e.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS, requireHttps: e.NODE_ENV === 'production' },
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      recordingLinkSecret: e.RECORDING_LINK_SECRET ?? derivedSecret(e.MEDIA_GATEWAY_TOKEN, 'recording-links'),
+      recordingLinkTtlMs: e.RECORDING_LINK_TTL_MS,
+      webhooks: {
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+        retryMinMs: e.WEBHOOK_RETRY_MIN_MS,
+        retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+        maxAgeMs: e.WEBHOOK_MAX_AGE_MS,
+        pollMs: e.WEBHOOK_POLL_MS,
+        callEndedDelayMs: e.WEBHOOK_CALL_ENDED_DELAY_MS,
+      },
+    },
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null },
   });
+}
+
+/**
+ * A key for one purpose derived from a secret the deployment already has
+ * (HKDF-SHA256 with the purpose as its info): every replica derives the same
+ * key, and it reveals nothing of the secret it comes from.
+ */
+function derivedSecret(secret: string, purpose: string): string {
+  return Buffer.from(hkdfSync('sha256', secret, 'prosaas-voice-agent', purpose, 32)).toString('base64url');
 }
 
 /** What the cluster variables need from the others when those did not validate (for the one error message). */

@@ -42,10 +42,23 @@ export interface CallAgent {
    */
   onCallerFrame(frame: Int16Array, tick: number, ulaw: Uint8Array | null): void;
   /**
+   * The caller's audio as it arrives, before the jitter buffer's delay: 20 ms
+   * of mu-law per call, in sequence order (a gap is filled with silence, a
+   * packet later than one already passed on is left out), for consumers that
+   * need it soonest and cope with arrival jitter (speech-to-text). `ulaw` is
+   * valid during the call only.
+   */
+  onCallerPacket?(ulaw: Uint8Array): void;
+  /**
    * A packet carrying agent audio left for Asterisk (`atMs` performance.now()).
    * `frame` is that audio decoded (valid during the call only).
    */
   onAgentFrameSent?(frame: Int16Array, atMs: number): void;
+  /**
+   * The caller was answered and the media runs (`atMs` performance.now()):
+   * the agent may speak at once. Called once, before the first caller frame.
+   */
+  onAnswered?(atMs: number): void;
   /** The caller pressed a key (DTMF, reported by the backend); `digit` is 0-9, A-D, * or #. */
   onDtmf?(digit: string, durationMs: number): void;
   /** Releases what the agent holds (provider streams, timers). Idempotent. */

@@ -5,8 +5,11 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { CallTraces } from '../backend/call-traces.js';
 import type { Logger } from 'pino';
 import type { AiConfig } from '../config-ai.js';
+import type { OutboundPolicy } from '../contract/outbound-guard.js';
+import { createCallToolsFactory } from '../tools/tool-runtime.js';
 import { BackendClient } from '../backend/backend-client.js';
 import { ClipCache } from '../conversation/clip-cache.js';
+import { ClipWarmer } from '../conversation/clip-warmer.js';
 import { TurnMetrics } from '../conversation/turn-metrics.js';
 import { DeepgramSttProvider } from '../providers/deepgram-stt.js';
 import { DeepgramTtsProvider } from '../providers/deepgram-tts.js';
@@ -24,9 +27,18 @@ export interface AiRuntime {
   readonly backend: BackendClient;
   /** One readiness probe per provider: resolves when it accepts our key. */
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
+  /** Synthesizes businesses' fixed phrases ahead of their calls (PUT /clips). */
+  readonly clipWarmer: ClipWarmer;
+  /** Stops the background work (the clip warm-up). Idempotent. */
+  close(): void;
 }
 
-export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
+/** Warm-up syntheses at once: enough to warm hundreds of businesses in seconds, few enough for a vendor's rate limit. */
+const CLIP_WARM_CONCURRENCY = 2;
+/** Phrases the warm-up holds at most (about 7 per business). */
+const CLIP_WARM_MAX_QUEUED = 5_000;
+
+export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: Logger, outbound: OutboundPolicy, tracer: Tracer = trace.getTracer('noop')): AiRuntime {
   const stt: SttProvider = new DeepgramSttProvider({
     apiKey: config.deepgram.apiKey,
     baseUrl: config.deepgram.baseUrl,
@@ -51,14 +63,25 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
   const backend = new BackendClient({ url: config.backendUrl, token: gatewayToken, logger: logger.child({ component: 'backend-client' }), traces });
   const metrics = new TurnMetrics();
   const now = (): number => performance.now();
+  const businessTools = createCallToolsFactory(outbound, now);
+  const lifetime = new AbortController();
+  const clipWarmer = new ClipWarmer({
+    clips,
+    logger: logger.child({ component: 'clip-warmer' }),
+    concurrency: CLIP_WARM_CONCURRENCY,
+    maxQueued: CLIP_WARM_MAX_QUEUED,
+    signal: lifetime.signal,
+  });
   return {
+    clipWarmer,
+    close: () => lifetime.abort(),
     // Both speak 8 kHz (the providers are opened at 8 kHz): a 16 kHz session adapts them.
     factory: (context) => {
       traces.begin(context.request.callId, context.request.traceparent);
       return narrowbandAgent(context, (narrow) =>
         narrow.request.announcement
           ? new AnnouncerAgent(narrow, { tts, backend })
-          : new AiAgent(narrow, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now }),
+          : new AiAgent(narrow, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools }),
       );
     },
     metrics,

@@ -6,9 +6,11 @@
 // cancels and releases turns, plays fillers and asks the backend to act.
 // Every turn has its own AbortController linked to the call's; a barge-in
 // cancels the turn and clears the playout at once; an abort is not an error.
+// The business's own tools (HTTP, MCP) run here too (agent-business-tools.ts).
 import type { Logger } from 'pino';
 import type { BackendClient } from '../backend/backend-client.js';
 import type { AgentContext, CallAgent } from './agent.js';
+import { AgentBusinessTools } from './agent-business-tools.js';
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { encodeUlaw } from '../codec/g711.js';
 import { AgentOutput } from '../conversation/agent-output.js';
@@ -26,6 +28,8 @@ import type { TurnMetrics } from '../conversation/turn-metrics.js';
 import { TURN_ONSET_MIN_SPEECH_MS, VoiceActivityDetector } from '../conversation/vad.js';
 import { openResilientStt } from '../providers/resilient-stt.js';
 import type { LlmProvider, SttEvent, SttProvider, SttStream, ToolSpec, TtsFrame, TtsProvider } from '../providers/types.js';
+import { TOOL_NAMES } from '../conversation/conversation-tools.js';
+import type { CallToolsFactory } from '../tools/tool-runtime.js';
 
 export interface ConversationTimings {
   bargeInMinMs: number;
@@ -49,12 +53,16 @@ export interface AiAgentDeps {
   timings: ConversationTimings;
   metrics: TurnMetrics;
   now: () => number;
+  /** The business's own tools (HTTP, MCP); absent: the built-in tools only. */
+  businessTools?: CallToolsFactory | undefined;
 }
 
 /** Conversation timers (silence, limits, filler, key sequences) are checked every this many ticks. */
 const TIMER_EVERY_TICKS = 5;
 /** A key sequence without '#' ends after this long without a key. */
 const KEYPAD_GAP_MS = 2_000;
+/** Arrivals this many frames behind the ticks are a stall: the ticks' audio fills in. */
+const ARRIVAL_STALL_FRAMES = 3;
 /** Recognized words the agent did not say that make a barge-in certain. */
 const STRONG_EVIDENCE_WORDS = 2;
 
@@ -65,7 +73,9 @@ export class AiAgent implements CallAgent {
   readonly #machine: ConversationMachine;
   readonly #clips: Record<ClipName, string>;
   readonly #voice: string;
-  readonly #tools: readonly ToolSpec[];
+  /** Built-in tools, then the business's once listed (each LLM round reads the list afresh). */
+  readonly #tools: ToolSpec[];
+  readonly #business: AgentBusinessTools | null;
   readonly #vad: VoiceActivityDetector;
   readonly #bargeIn: BargeInDetector;
   readonly #output: AgentOutput;
@@ -84,6 +94,11 @@ export class AiAgent implements CallAgent {
   readonly #failuresBeforeStart: Extract<ConversationEvent, { type: 'provider_error' }>[] = [];
   #started = false;
   #closed = false;
+  /** The caller's audio reaches the STT from onCallerPacket, not from the ticks. */
+  #sttOnArrival = false;
+  /** Frames sent to the STT on arrival (and fills), and ticks since arrivals began: their gap is a stall. */
+  #sttArrivals = 0;
+  #sttTicks = 0;
 
   constructor(context: AgentContext, deps: AiAgentDeps) {
     this.#context = context;
@@ -91,8 +106,18 @@ export class AiAgent implements CallAgent {
     this.#log = context.logger.child({ component: 'ai-agent' });
     const agent = context.request.agent;
     this.#voice = agent.voice;
-    this.#clips = clipTexts(agent);
+    this.#clips = clipTexts(agent, context.request.resume);
     this.#tools = conversationTools(agent.transferTarget !== null);
+    const callTools = deps.businessTools?.(context.request, Object.values(TOOL_NAMES), this.#log) ?? null;
+    this.#business = callTools?.any
+      ? new AgentBusinessTools({
+          tools: callTools,
+          signal: this.#call.signal,
+          report: (turn) => deps.backend.reportTurn(context.request.callId, turn),
+          // Listed while the greeting plays.
+          listedTools: (specs) => this.#tools.push(...specs),
+        })
+      : null;
     this.#machine = new ConversationMachine(
       {
         systemPrompt: systemPrompt(agent, context.request.caller.from, new Date()),
@@ -103,9 +128,11 @@ export class AiAgent implements CallAgent {
         fillerAfterMs: deps.timings.fillerAfterMs,
         keypadActions: agent.keypadActions ?? {},
         keypadGapMs: KEYPAD_GAP_MS,
+        isBusinessTool: (name) => this.#business?.has(name) ?? false,
       },
       this.#clips,
     );
+    if (context.request.resume) this.#machine.resumeFrom(context.request.resume);
     this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
     this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs });
     this.#output = new AgentOutput(context);
@@ -122,15 +149,22 @@ export class AiAgent implements CallAgent {
     void this.#openProviders();
   }
 
+  onAnswered(atMs: number): void {
+    this.#begin(atMs);
+  }
+
   onCallerFrame(frame: Int16Array, tick: number, ulaw: Uint8Array | null): void {
     if (this.#closed) return;
     const atMs = this.#deps.now();
-    if (!this.#started) {
-      this.#started = true;
-      this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
-      for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
-    }
-    if (this.#stt) {
+    this.#begin(atMs);
+    // The session passes the caller's audio on arrival (onCallerPacket): the
+    // speech-to-text hears it without the jitter buffer's delay. When arrivals
+    // stall (a sender pause), the ticks' silence keeps its audio clock going,
+    // or it would never hear the silence that ends an utterance.
+    if (this.#sttOnArrival) this.#sttTicks += 1;
+    const stalled = this.#sttTicks - this.#sttArrivals > ARRIVAL_STALL_FRAMES;
+    if (this.#stt && (!this.#sttOnArrival || stalled)) {
+      if (this.#sttOnArrival) this.#sttArrivals += 1;
       if (ulaw) this.#stt.send(ulaw);
       else {
         encodeUlaw(frame, this.#ulaw);
@@ -150,6 +184,22 @@ export class AiAgent implements CallAgent {
     if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible: this.#output.audible });
   }
 
+  /** The conversation starts (the greeting) once, at the answer or else the first caller frame. */
+  #begin(atMs: number): void {
+    if (this.#closed || this.#started) return;
+    this.#started = true;
+    this.#dispatch({ type: 'start', atMs, wallMs: Date.now() });
+    for (const failure of this.#failuresBeforeStart.splice(0)) this.#dispatch({ ...failure, atMs });
+  }
+
+  onCallerPacket(ulaw: Uint8Array): void {
+    if (this.#closed) return;
+    if (!this.#sttOnArrival) this.#sttTicks = this.#sttArrivals;
+    this.#sttOnArrival = true;
+    this.#sttArrivals += 1;
+    this.#stt?.send(ulaw);
+  }
+
   onAgentFrameSent(frame: Int16Array, atMs: number): void {
     this.#lastAgentFrame.set(frame);
     this.#agentFrameFresh = true;
@@ -167,7 +217,7 @@ export class AiAgent implements CallAgent {
     this.#call.abort();
     for (const turn of this.#turns.values()) turn.cancel();
     this.#turns.clear();
-    await Promise.allSettled([this.#stt?.close(), this.#speech.close()]);
+    await Promise.allSettled([this.#stt?.close(), this.#speech.close(), this.#business?.close()]);
   }
 
   // ---- providers ------------------------------------------------------------
@@ -258,9 +308,13 @@ export class AiAgent implements CallAgent {
       case 'play_clip':
         this.#playClip(effect.turn, effect.clip);
         return;
-      case 'start_llm':
-        this.#turn(effect.turn).startRound(effect.messages);
+      case 'start_llm': {
+        const turn = this.#turn(effect.turn);
+        // The first answer waits for the business's tool list (bounded by the listing's timeout).
+        if (this.#business === null || this.#business.ready) turn.startRound(effect.messages);
+        else void this.#business.listed.then(() => turn.startRound(effect.messages));
         return;
+      }
       case 'finish_speech':
         this.#turns.get(effect.turn)?.finishSpeech();
         return;
@@ -270,13 +324,16 @@ export class AiAgent implements CallAgent {
         return;
       case 'report_turn':
         if (effect.turn.role === 'agent' && effect.turn.latency) this.#deps.metrics.record(effect.turn.latency);
-        this.#deps.backend.reportTurn(callId, effect.turn);
+        this.#deps.backend.reportTurn(callId, this.#business?.withRecords(effect.turn) ?? effect.turn);
         return;
       case 'report_failure':
         this.#deps.backend.reportFailure(callId, { provider: effect.provider, error: effect.error });
         return;
       case 'action':
         void this.#act(effect);
+        return;
+      case 'run_tool':
+        void this.#runTool(effect);
         return;
       case 'stop':
         this.#log.info('conversation over');
@@ -338,9 +395,18 @@ export class AiAgent implements CallAgent {
     return audio?.frames ?? [];
   }
 
+  /** A business tool: runs to its answer whatever happens to its turn (must-deliver), like an action. */
+  async #runTool(effect: Extract<ConversationEffect, { type: 'run_tool' }>): Promise<void> {
+    // `toolArgs` is a field LOG_REDACT_PII removes (media/contract/log-fields.ts).
+    this.#log.debug({ tool: effect.name, toolArgs: effect.arguments }, 'language model called a tool');
+    const content = this.#business ? await this.#business.run(effect.turn, effect.toolCallId, effect.name, effect.arguments) : `Unknown tool ${effect.name}.`;
+    if (content !== null) this.#dispatch({ type: 'tool_result', turn: effect.turn, toolCallId: effect.toolCallId, content });
+  }
+
   /** Runs to the end whatever happens to its turn (must-deliver); a tool call's answer goes back to the machine. */
   async #act(effect: Extract<ConversationEffect, { type: 'action' }>): Promise<void> {
     const callId = this.#context.request.callId;
+    if (effect.toolCallId !== null) this.#log.debug({ tool: effect.action.type, toolArgs: effect.action }, 'language model called a tool');
     const result = await this.#deps.backend.action(callId, effect.action);
     if (effect.toolCallId !== null) {
       this.#dispatch({ type: 'action_result', turn: effect.turn, toolCallId: effect.toolCallId, ok: result.ok, message: result.message });

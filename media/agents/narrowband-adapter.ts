@@ -63,6 +63,9 @@ export function narrowbandAgent(context: AgentContext, create: (context: AgentCo
       sentDown.processInto(frame, sentNarrow);
       agent.onAgentFrameSent(sentNarrow, atMs);
     },
+    onAnswered(atMs) {
+      agent.onAnswered?.(atMs);
+    },
     onDtmf(digit, durationMs) {
       agent.onDtmf?.(digit, durationMs);
     },

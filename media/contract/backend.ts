@@ -22,6 +22,25 @@ export const TurnLatency = z.object({
 });
 export type TurnLatency = z.infer<typeof TurnLatency>;
 
+/** Most characters of a tool's arguments or result kept on the turn record. */
+export const TOOL_RECORD_MAX_CHARS = 8_000;
+
+/** A business tool (HTTP or MCP) the agent called during a turn: what it sent and got back. */
+export const ToolCallRecord = z.object({
+  /** The model's id of the call. */
+  id: z.string().min(1).max(200),
+  /** The name the model called it by. */
+  name: z.string().min(1).max(64),
+  source: z.enum(['http', 'mcp']),
+  /** The arguments, as JSON text. */
+  arguments: z.string().max(TOOL_RECORD_MAX_CHARS),
+  ok: z.boolean(),
+  /** The answer given to the model, or what failed. */
+  result: z.string().max(TOOL_RECORD_MAX_CHARS),
+  durationMs: z.number().int().min(0),
+});
+export type ToolCallRecord = z.infer<typeof ToolCallRecord>;
+
 export const TurnReport = z.object({
   /** Order of the turn within the call, from 0; the same seq again replaces the turn. */
   seq: z.number().int().min(0),
@@ -32,6 +51,8 @@ export const TurnReport = z.object({
   /** The caller cut the agent off; `text` holds only what was actually played. */
   interrupted: z.boolean(),
   latency: TurnLatency.nullable(),
+  /** Business tools the agent called in this turn (agent turns only). */
+  tools: z.array(ToolCallRecord).max(32).optional(),
   /** Keys the caller pressed in this (caller) turn, in order; absent or null when none. */
   dtmf: z.string().regex(/^[0-9A-D*#]{1,64}$/).nullable().optional(),
 });

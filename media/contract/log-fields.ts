@@ -14,7 +14,8 @@
  * - `phoneNumber`: a number a business owns (it is some caller's dialed number);
  * - `caller`: who called (name and number), `callerName`, `callbackNumber`;
  * - `text`, `transcript`: what someone said, or the text of a message taken;
- * - `toolArgs`: arguments of a tool the language model called (a message's contents);
+ * - `toolArgs`, `toolResult`: arguments of a tool the language model called (a
+ *   message's contents) and what a business's tool answered (its customer's data);
  * - `excerpt`: raw text from elsewhere (an ARI event frame, the database server's
  *   output) that may quote any of the above.
  */
@@ -30,6 +31,7 @@ export const PII_LOG_FIELDS = Object.freeze([
   'text',
   'transcript',
   'toolArgs',
+  'toolResult',
   'excerpt',
 ] as const);
 

@@ -8,11 +8,13 @@
 //                                     (websocket: once the media websocket is connected)
 //   PUT    /sessions/:id/agent       AgentSettings         -> 200 SessionInfo
 //                                     (a new agent takes over the call with these settings)
+//   POST   /sessions/:id/answered                          -> 204 (the caller was answered)
 //   GET    /sessions/:id/stats                             -> 200 SessionStats
 //   POST   /sessions/:id/dtmf        DtmfRequest           -> 204 (a key the caller pressed)
 //   DELETE /sessions/:id                                   -> 200 CloseSessionResponse
 //   GET    /sessions                                       -> 200 ListSessionsResponse
 //   GET    /stats                                          -> 200 GatewayStats
+//   GET    /load                                           -> 200 GatewayLoad (the backend's pool polls it)
 //   GET    /metrics                                        -> 200 Prometheus text
 //   GET    /health                                         -> 200 { status: 'ok' }
 //
@@ -64,6 +66,67 @@ export const AgentSettings = z.object({
 });
 export type AgentSettings = z.infer<typeof AgentSettings>;
 
+/** Longest conversation a moved call carries over (the LLM keeps fewer messages anyway). */
+export const MAX_RESUME_TURNS = 200;
+
+/**
+ * The conversation so far of a call whose gateway was lost: the new gateway's
+ * agent continues it instead of greeting the caller again.
+ */
+export const ResumeContext = z.object({
+  turns: z.array(z.object({ role: z.enum(['caller', 'agent']), text: z.string() })).max(MAX_RESUME_TURNS),
+  /** The seq of the next turn report (earlier seqs are stored already). */
+  nextSeq: z.number().int().min(0),
+});
+export type ResumeContext = z.infer<typeof ResumeContext>;
+
+/**
+ * Names the language model may call a tool by (OpenAI's rule: letters, digits,
+ * "_" and "-", at most 64), starting with a letter.
+ */
+export const TOOL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+export const HTTP_TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** Bounds of a tool's timeout, in ms: long enough for a slow lookup, short enough for a caller on hold. */
+export const TOOL_TIMEOUT_MS = { min: 500, max: 30_000, default: 5_000 } as const;
+
+/**
+ * An HTTP tool a business's manager defined. The gateway calls `url` with the
+ * arguments the model chose (JSON body, or the query string for GET and
+ * DELETE), signed with `secret` as the backend signs webhooks
+ * (standard-webhooks.ts), and gives the answer back to the model.
+ */
+export const HttpToolDefinition = z.object({
+  name: z.string().regex(TOOL_NAME_PATTERN),
+  description: z.string().min(1).max(1024),
+  /** JSON Schema of the arguments object (validated when saved). */
+  parameters: z.record(z.string(), z.unknown()),
+  url: z.url({ protocol: /^https?$/ }),
+  method: z.enum(HTTP_TOOL_METHODS),
+  /** whsec_... */
+  secret: z.string().min(1),
+  timeoutMs: z.number().int().min(TOOL_TIMEOUT_MS.min).max(TOOL_TIMEOUT_MS.max),
+});
+export type HttpToolDefinition = z.infer<typeof HttpToolDefinition>;
+
+/** An MCP server (Streamable HTTP) whose tools the business's agent may call. */
+export const McpServerDefinition = z.object({
+  id: z.uuid(),
+  /** Short name; prefixes its tools' names when they clash with others. */
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  url: z.url({ protocol: /^https?$/ }),
+  /** Sent as `authorization: Bearer <token>`; null: none. */
+  token: z.string().min(1).nullable(),
+  timeoutMs: z.number().int().min(TOOL_TIMEOUT_MS.min).max(TOOL_TIMEOUT_MS.max),
+});
+export type McpServerDefinition = z.infer<typeof McpServerDefinition>;
+
+/** The business's own tools, offered to the model next to the built-in ones. */
+export const SessionTools = z.object({
+  http: z.array(HttpToolDefinition).max(64),
+  mcp: z.array(McpServerDefinition).max(16),
+});
+export type SessionTools = z.infer<typeof SessionTools>;
+
 /**
  * A session that only speaks `text` to whoever is on the leg, then reports
  * `announcement_done` to the backend (media/contract/backend.ts): a warm transfer's
@@ -83,8 +146,19 @@ export const CreateSessionRequest = z
     transport: MediaTransport.default('rtp'),
     caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
     agent: AgentSettings,
+    /** Absent: the business has none (and older backends). */
+    tools: SessionTools.optional(),
     /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
     traceparent: TraceParent.optional(),
+    /** Present when the call moves here from a gateway that was lost mid-call. */
+    resume: ResumeContext.optional(),
+    /**
+     * The caller is still ringing: the media path is set up before the answer,
+     * and the session's media and agent start when the caller is answered
+     * (POST /sessions/:id/answered, or the first inbound packet, whichever
+     * comes first). Absent or false: they start once the remote is known.
+     */
+    awaitAnswer: z.boolean().optional(),
     /** Set: the session announces this and takes no part in a conversation. */
     announcement: Announcement.nullable().default(null),
     /** Whether to record the leg (announcement legs are not recorded). Default true. */
@@ -213,6 +287,23 @@ export const GatewayStats = z.object({
 });
 export type GatewayStats = z.infer<typeof GatewayStats>;
 
+/**
+ * GET /load: what the backend's gateway pool needs to place a new call. A
+ * draining gateway (SIGTERM) keeps its calls and takes no new ones.
+ */
+export const GatewayLoad = z.object({
+  sessions: z.number().int().min(0),
+  maxSessions: z.number().int().min(1),
+  /** Sessions it still takes: 0 when full or draining. */
+  capacityLeft: z.number().int().min(0),
+  /** CPU used by the process since the previous sample, in % of one core. */
+  cpuPct: z.number().min(0),
+  /** Event-loop delay p99 since the previous sample, ms (the media clock waits behind it). */
+  eventLoopLagP99Ms: z.number().min(0),
+  draining: z.boolean(),
+});
+export type GatewayLoad = z.infer<typeof GatewayLoad>;
+
 export const MEDIA_ERROR_CODES = [
   'unauthorized',
   'bad_request',
@@ -233,9 +324,11 @@ export const sessionPaths = {
   create: '/sessions',
   list: '/sessions',
   gatewayStats: '/stats',
+  load: '/load',
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
   agent: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/agent`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
   dtmf: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/dtmf`,
+  answered: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/answered`,
   one: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`,
 } as const;

@@ -26,6 +26,8 @@ export interface AgentTurn {
   textInHistory: string;
   /** Results of this turn's tool calls still to come from the backend. */
   pendingToolResults: number;
+  /** Business tools (HTTP, MCP) of this turn still running: dead air meanwhile gets a filler sooner. */
+  toolsRunning: number;
   /** The next LLM round waits for tool replies (of this turn or one it replaced). */
   waitingForToolReplies: boolean;
   llmDone: boolean;
@@ -48,6 +50,7 @@ export function newAgentTurn(turn: number, atMs: number, clip: ClipName | null, 
     lastRoundText: '',
     textInHistory: '',
     pendingToolResults: 0,
+    toolsRunning: 0,
     waitingForToolReplies: false,
     llmDone: clip !== null,
     afterSpeech: null,

@@ -14,11 +14,14 @@ import { ConversationTurns, type Effects } from './conversation-turns.js';
 import { fillerDue, silenceDue } from './dead-air.js';
 import { KeypadInput, keypadToolCall, keypadWords } from './keypad-input.js';
 import type { ChatMessage } from '../providers/types.js';
+import type { ResumeContext } from '../contract/sessions.js';
 import type { AfterSpeech } from './tool-calls.js';
 import { quietCaller } from './agent-turn.js';
 
 /** How long a transcript waits for the local VAD to confirm the caller stopped. */
 const MAX_WAIT_FOR_SILENCE_MS = 1_500;
+/** While a business tool runs, dead air is covered sooner than while the LLM thinks: a tool may take seconds. */
+const TOOL_FILLER_AFTER_MS = 700;
 
 export class ConversationMachine extends ConversationTurns {
   readonly #keypad: KeypadInput;
@@ -41,6 +44,16 @@ export class ConversationMachine extends ConversationTurns {
   /** The LLM's view of the conversation so far (for tests and diagnostics). */
   get history(): readonly ChatMessage[] {
     return this.chat.messages;
+  }
+
+  /** A call moved from a lost gateway: the LLM sees the conversation so far, turn reports go on after it. Before 'start'. */
+  resumeFrom(resume: ResumeContext): void {
+    for (const turn of resume.turns) {
+      if (turn.text.trim() === '') continue;
+      if (turn.role === 'caller') this.chat.addCallerWords(turn.text);
+      else this.chat.addAgentWords(turn.text);
+    }
+    this.nextSeq = resume.nextSeq;
   }
 
   handle(event: ConversationEvent): Effects {
@@ -94,6 +107,9 @@ export class ConversationMachine extends ConversationTurns {
         break;
       case 'action_result':
         this.actionResult(event.turn, event.toolCallId, event.ok, event.message, effects);
+        break;
+      case 'tool_result':
+        this.toolResult(event.turn, event.toolCallId, event.content, effects);
         break;
       case 'tts_first_audio':
         if (ofCurrent) ofCurrent.firstAudioMs ??= event.atMs;
@@ -210,10 +226,13 @@ export class ConversationMachine extends ConversationTurns {
       }
       return;
     }
-    // Dead air while the answer is prepared: a short filler, again after each quiet stretch.
-    if (current.clip === null && current.firstSentMs === null && current.speechEndMs !== null) {
+    // Dead air while the answer is prepared or a business tool runs (also after
+    // words the turn said first): a short filler, again after each quiet stretch.
+    const toolRunning = current.toolsRunning > 0;
+    if (current.clip === null && (current.firstSentMs === null || toolRunning) && current.speechEndMs !== null) {
       const quietSinceMs = Math.max(current.speechEndMs, this.lastAudibleMs);
-      const filler = fillerDue(atMs, quietSinceMs, this.settings.fillerAfterMs, this.fillersThisTurn);
+      const afterMs = toolRunning ? Math.min(this.settings.fillerAfterMs, TOOL_FILLER_AFTER_MS) : this.settings.fillerAfterMs;
+      const filler = fillerDue(atMs, quietSinceMs, afterMs, this.fillersThisTurn);
       if (filler !== null) {
         this.fillersThisTurn += 1;
         // Counts as audible from now, so the next filler waits for a new quiet stretch.

@@ -158,8 +158,9 @@ export class ConversationTurns {
 
   /** The model called tools (or a key stands for one): record the calls, act, and go on. */
   protected toolRound(turn: AgentTurn, text: string, calls: readonly LlmToolCall[], effects: Effects): void {
-    const round = applyToolRound(this.chat, turn, text, calls, this.settings.canTransfer);
+    const round = applyToolRound(this.chat, turn, text, calls, this.settings.canTransfer, this.settings.isBusinessTool);
     for (const { toolCallId, action } of round.actions) effects.push({ type: 'action', turn: turn.turn, toolCallId, action });
+    for (const call of round.business) effects.push({ type: 'run_tool', turn: turn.turn, toolCallId: call.id, name: call.name, arguments: call.arguments });
     if (round.next === 'ask_again') this.startRound(turn, effects);
     if (round.next !== 'speak') return;
     // The cached line's words stay out of the history: the tool call says it, and its reply may still follow.
@@ -180,11 +181,25 @@ export class ConversationTurns {
       this.transferOutcome(toolCallId, ok, message, effects);
       return;
     }
-    this.chat.addToolReply(toolCallId, ok ? 'Done.' : `Failed: ${message ?? 'unknown reason'}`);
+    this.toolReply(turnSeq, toolCallId, ok ? 'Done.' : `Failed: ${message ?? 'unknown reason'}`, false, effects);
+  }
+
+  /**
+   * A business tool's answer (or the failure the model is to explain): the
+   * same must-deliver path as a backend action's. A second answer to the same
+   * call changes nothing.
+   */
+  protected toolResult(turnSeq: number, toolCallId: string, content: string, effects: Effects): void {
+    this.toolReply(turnSeq, toolCallId, content, true, effects);
+  }
+
+  protected toolReply(turnSeq: number, toolCallId: string, content: string, business: boolean, effects: Effects): void {
+    if (!this.chat.addToolReply(toolCallId, content)) return;
     const current = this.current;
     if (current === null) return;
     if (current.turn === turnSeq) {
       current.pendingToolResults -= 1;
+      if (business) current.toolsRunning -= 1;
       if (current.pendingToolResults === 0) this.startRound(current, effects);
     } else if (current.waitingForToolReplies) {
       this.startRound(current, effects);

@@ -39,6 +39,8 @@ export type ConversationEvent =
   /** Everything queued for this turn (or clip) was played. */
   | { type: 'agent_audio_done'; turn: number; atMs: number }
   | { type: 'action_result'; turn: number; toolCallId: string; ok: boolean; message: string | null }
+  /** A business tool (HTTP, MCP) answered; `content` is what the model reads (a failure says so). */
+  | { type: 'tool_result'; turn: number; toolCallId: string; content: string }
   /**
    * The caller pressed a key (the DTMF digit's end). Like a barge-in, it
    * interrupts the agent: `playedText` is what the caller heard of the turn.
@@ -65,6 +67,12 @@ export type ConversationEffect =
    * turn is cancelled, and for a tool call its answer comes back as action_result.
    */
   | { type: 'action'; turn: number; toolCallId: string | null; action: CallAction }
+  /**
+   * Run a business tool (HTTP, MCP) in the gateway. Must be delivered like an
+   * action: it runs to its end (or its timeout) whatever happens to its turn,
+   * and its answer comes back as tool_result.
+   */
+  | { type: 'run_tool'; turn: number; toolCallId: string; name: string; arguments: unknown }
   /** Nothing more will happen on this call. */
   | { type: 'stop' };
 
@@ -81,4 +89,6 @@ export interface ConversationSettings {
   keypadActions: Readonly<Record<string, KeypadAction>>;
   /** A key sequence without '#' ends after this long without a key. */
   keypadGapMs: number;
+  /** Names of the business's own tools (run by the gateway, not the backend); absent: none. */
+  isBusinessTool?: (name: string) => boolean;
 }

@@ -1,5 +1,6 @@
 // What the LLM's tool calls mean for the call (pure): the tool results to put
-// in the history, the backend actions to request now, and what happens once
+// in the history, the backend actions to request now, the business's own
+// tools (HTTP, MCP) to run in the gateway, and what happens once
 // the agent's words have been played. A transfer's reply is its real outcome:
 // it comes once the backend has tried (after the words), so a refused transfer
 // is told to the model and the call goes on.
@@ -23,6 +24,8 @@ export interface ToolPlan {
   results: Extract<ChatMessage, { role: 'tool' }>[];
   /** Requests to the backend whose answers become tool results. */
   actions: { toolCallId: string; action: CallAction }[];
+  /** The business's own tools (HTTP, MCP) to run; their results come back as tool_result. */
+  business: ToolCall[];
   /** Set when the call ends or moves once the agent's words are played. */
   afterSpeech: AfterSpeech | null;
   /** A tool result the LLM must react to (it answers again). */
@@ -38,8 +41,8 @@ export const ENDING_NOT_ALONE =
 
 const ENDING_TOOLS: ReadonlySet<string> = new Set([TOOL_NAMES.endCall, TOOL_NAMES.transfer]);
 
-export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean): ToolPlan {
-  const plan: ToolPlan = { results: [], actions: [], afterSpeech: null, needsAnotherRound: false };
+export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean, isBusinessTool: (name: string) => boolean = () => false): ToolPlan {
+  const plan: ToolPlan = { results: [], actions: [], business: [], afterSpeech: null, needsAnotherRound: false };
   // Ending the call together with anything else would end it before the caller
   // heard how the rest went (a message that could not be saved): refused, the model answers again.
   const endingRefused = calls.length > 1 && calls.some((call) => ENDING_TOOLS.has(call.name));
@@ -48,6 +51,8 @@ export function planToolCalls(calls: readonly ToolCall[], canTransfer: boolean):
     if (endingRefused && ENDING_TOOLS.has(call.name)) {
       plan.results.push({ role: 'tool', toolCallId: call.id, content: ENDING_NOT_ALONE });
       plan.needsAnotherRound = true;
+    } else if (isBusinessTool(call.name)) {
+      plan.business.push(call);
     } else if (call.name === TOOL_NAMES.endCall) {
       plan.afterSpeech = { kind: 'hangup', reason: 'agent_goodbye', forced: false };
       plan.results.push({ role: 'tool', toolCallId: call.id, content: 'The call will end after your goodbye.' });

@@ -6,8 +6,11 @@ import type { MediaConfig } from '../config.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import { createBearerCheck } from './auth.js';
 import { MediaApiError, sendApiError } from './errors.js';
+import { registerClipRoutes, type WarmClips } from './clip-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { registerStatsRoutes } from './stats-routes.js';
+import { registerLoadRoute } from './load-route.js';
+import type { GatewayLoad } from '../contract/sessions.js';
 import type { Metric } from '../metrics/prometheus.js';
 import type { ProbeResult } from '../providers/provider-readiness.js';
 
@@ -22,6 +25,10 @@ export interface MediaAppDeps {
   readonly readiness?: () => Record<string, ProbeResult>;
   /** Metrics of other parts (turn latencies) appended to GET /metrics. */
   readonly extraMetrics?: () => Metric[];
+  /** GET /load; without it the route answers from the session count alone (never draining). */
+  readonly load?: () => GatewayLoad;
+  /** Synthesizes businesses' fixed phrases ahead of their calls (the AI agent's clip cache). */
+  readonly warmClips?: WarmClips;
 }
 
 export const READY_PATH = '/ready';
@@ -60,7 +67,17 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
 
   app.get(HEALTH_PATH, (): HealthResponse => ({ status: 'ok', sessions: deps.sessions.size }));
   registerSessionRoutes(app, deps.sessions);
+  registerClipRoutes(app, deps.warmClips);
   registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
+  registerLoadRoute(
+    app,
+    deps.load ??
+      (() => {
+        const { maxSessions } = deps.config;
+        const sessions = deps.sessions.size;
+        return { sessions, maxSessions, capacityLeft: Math.max(0, maxSessions - sessions), cpuPct: 0, eventLoopLagP99Ms: 0, draining: false };
+      }),
+  );
 
   /** Ready = every provider the agent needs accepts our key; 503 says which does not and why. */
   app.get(READY_PATH, async (_request, reply) => {

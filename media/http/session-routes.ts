@@ -72,6 +72,11 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
     return reply.code(204).send();
   });
 
+  app.post<{ Params: SessionParams }>('/sessions/:id/answered', async (request, reply) => {
+    sessionOr404(sessions, request.params.id).answered();
+    return reply.code(204).send();
+  });
+
   app.delete<{ Params: SessionParams }>('/sessions/:id', async (request): Promise<CloseSessionResponse> => {
     const closed = await sessions.close(request.params.id);
     if (closed === null) throw new MediaApiError('not_found', 'no such session');

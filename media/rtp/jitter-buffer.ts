@@ -10,11 +10,19 @@
 // - The playout point `nextSeq` is the next sequence pop() will hand out. The
 //   depth is the span from the playout point to the newest sequence received,
 //   gaps included: that span is the latency the buffer adds, in frames.
-// - Prefetch: pop() answers 'empty' until the depth reaches targetDelayFrames,
+// - Prefetch: pop() answers 'empty' until the depth reaches the prime depth,
 //   then plays one frame per call. When the buffer runs dry it counts an
-//   underrun and primes again up to targetDelayFrames before playing, so the
-//   delay is rebuilt to absorb the next burst instead of underrunning on every
-//   late packet that follows.
+//   underrun and primes again before playing, so the delay is rebuilt to
+//   absorb the next burst instead of underrunning on every late packet that
+//   follows.
+// - Adaptive prime depth (minDelayFrames < targetDelayFrames): it starts at
+//   the larger of minDelayFrames and what the RFC 3550 interarrival jitter
+//   calls for (JITTER_DEPTH_FACTOR x J, in frames), so a clean link plays
+//   with one frame (20 ms) of delay; each underrun (a packet that arrived
+//   after its tick) adds a frame, up to targetDelayFrames; after
+//   DECAY_AFTER_FRAMES played without an underrun it steps back down a frame
+//   (at the next prime: the delay of a stream being played is never cut).
+//   minDelayFrames equal to targetDelayFrames (the default) is a fixed depth.
 // - Bounded latency: a packet that would make the depth exceed maxDelayFrames
 //   moves the playout point forward so the depth is targetDelayFrames again.
 //   Buffered frames skipped this way count as overflowDropped, missing ones as
@@ -48,12 +56,21 @@ const DEFAULT_SLOT_BYTES = SAMPLES_PER_FRAME_8K;
 export const DEFAULT_TARGET_DELAY_FRAMES = 3;
 export const DEFAULT_MAX_DELAY_FRAMES = 10;
 export const DEFAULT_RESTART_JUMP_FRAMES = 100;
+/** The prime depth covers this many times the RFC 3550 jitter estimate (a mean deviation). */
+const JITTER_DEPTH_FACTOR = 3;
+/** 10 s played without an underrun: the prime depth steps down a frame. */
+const DECAY_AFTER_FRAMES = 500;
 
 export interface JitterBufferOptions {
   /** RTP timestamp units per 20 ms frame (160 at 8 kHz). */
   readonly samplesPerFrame: number;
   /** Depth to build before playing, after start and after each underrun. Default 3 (60 ms). */
   readonly targetDelayFrames?: number;
+  /**
+   * Smallest prime depth of the adaptive buffer (see the header); default
+   * targetDelayFrames (a fixed depth). 1 plays a clean link with 20 ms of delay.
+   */
+  readonly minDelayFrames?: number;
   /** Depth beyond which the oldest frames are dropped back down to the target. Default 10. */
   readonly maxDelayFrames?: number;
   /** A sequence jump larger than this (either way) is a new stream. Default 100 (2 s). */
@@ -92,6 +109,8 @@ export interface JitterBufferStats {
   jitterMs: number;
 }
 
+/** One frame of playout time: the jitter estimate is in ms. */
+const FRAME_MS_OF_RING = 1000 / FRAMES_PER_SECOND;
 const EMPTY_SLOT = 0;
 const BUFFERED = 1;
 /** Played or skipped: remembered so a copy arriving later is a duplicate, not late. */
@@ -103,6 +122,7 @@ const NO_PAYLOAD: Uint8Array = new Uint8Array(0);
 export class JitterBuffer {
   readonly samplesPerFrame: number;
   readonly targetDelayFrames: number;
+  readonly minDelayFrames: number;
   readonly maxDelayFrames: number;
   readonly restartJumpFrames: number;
 
@@ -124,6 +144,10 @@ export class JitterBuffer {
   #nextSeq = 0;
   #highestSeq = 0;
   #playing = false;
+  /** Depth to build before playing (adaptive between minDelayFrames and targetDelayFrames). */
+  #primeFrames: number;
+  /** Frames played since the last underrun or step down. */
+  #playedSinceUnderrun = 0;
   /** False until the playout point first moves: until then an earlier packet may still move it back. */
   #playoutFixed = false;
 
@@ -145,11 +169,15 @@ export class JitterBuffer {
     const restartJumpFrames = options.restartJumpFrames ?? DEFAULT_RESTART_JUMP_FRAMES;
     requireInteger('samplesPerFrame', options.samplesPerFrame, 1);
     requireInteger('targetDelayFrames', targetDelayFrames, 1);
+    const minDelayFrames = options.minDelayFrames ?? targetDelayFrames;
+    requireInteger('minDelayFrames', minDelayFrames, 1, targetDelayFrames);
     // Half the ring stays behind the playout point to tell duplicates from late packets.
     requireInteger('maxDelayFrames', maxDelayFrames, targetDelayFrames, RING_SLOTS / 2);
     requireInteger('restartJumpFrames', restartJumpFrames, maxDelayFrames, 0x7fff);
     this.samplesPerFrame = options.samplesPerFrame;
     this.targetDelayFrames = targetDelayFrames;
+    this.minDelayFrames = minDelayFrames;
+    this.#primeFrames = minDelayFrames;
     this.maxDelayFrames = maxDelayFrames;
     this.restartJumpFrames = restartJumpFrames;
     this.#jitter = new InterarrivalJitter(options.samplesPerFrame * FRAMES_PER_SECOND);
@@ -171,6 +199,11 @@ export class JitterBuffer {
 
   get jitterMs(): number {
     return this.#jitter.jitterMs;
+  }
+
+  /** The depth the buffer builds before playing, now. */
+  get primeFrames(): number {
+    return this.#primeFrames;
   }
 
   /** Takes one received packet; a kept payload is copied (the datagram may be reused at once). */
@@ -211,7 +244,7 @@ export class JitterBuffer {
     this.#jitter.update(packet.timestamp, arrivalMs);
     const isReordered = seqDiff(seq, this.#highestSeq) < 0;
     if (!isReordered) {
-      if (ahead + 1 > this.maxDelayFrames) this.#advanceTo(seqAdd(seq, 1 - this.targetDelayFrames));
+      if (ahead + 1 > this.maxDelayFrames) this.#advanceTo(seqAdd(seq, 1 - this.#primeFrames));
       this.#highestSeq = seq;
     }
     this.#store(slot, seq, packet.payload);
@@ -225,14 +258,16 @@ export class JitterBuffer {
     if (this.#ssrc === null) return EMPTY;
     const depth = seqDiff(this.#highestSeq, this.#nextSeq) + 1;
     if (!this.#playing) {
-      if (depth < this.targetDelayFrames) return EMPTY;
+      if (depth < this.#primeFrames) return EMPTY;
       this.#playing = true;
     }
     if (depth <= 0) {
       this.#playing = false;
       this.#underruns += 1;
+      this.#adapt(true);
       return EMPTY;
     }
+    this.#adapt(false);
     const seq = this.#nextSeq;
     const slot = seq & RING_MASK;
     this.#nextSeq = seqAdd(seq, 1);
@@ -279,6 +314,8 @@ export class JitterBuffer {
     this.#highestSeq = seq;
     this.#playing = false;
     this.#playoutFixed = false;
+    this.#primeFrames = this.minDelayFrames;
+    this.#playedSinceUnderrun = 0;
     this.#jitter.reset();
     this.#jitter.update(packet.timestamp, arrivalMs);
     this.#store(seq & RING_MASK, seq, packet.payload);
@@ -297,6 +334,23 @@ export class JitterBuffer {
     this.#slotSeq[slot] = seq;
     this.#slotState[slot] = BUFFERED;
     this.#accepted += 1;
+  }
+
+  /** Grows the prime depth at an underrun, lets it decay after a long clean run; never below what the jitter calls for. */
+  #adapt(underrun: boolean): void {
+    if (this.minDelayFrames === this.targetDelayFrames) return;
+    const fromJitter = Math.ceil((JITTER_DEPTH_FACTOR * this.#jitter.jitterMs) / (FRAME_MS_OF_RING));
+    const floor = Math.min(this.targetDelayFrames, Math.max(this.minDelayFrames, fromJitter));
+    if (underrun) {
+      this.#playedSinceUnderrun = 0;
+      this.#primeFrames = Math.min(this.targetDelayFrames, Math.max(floor, this.#primeFrames + 1));
+      return;
+    }
+    this.#playedSinceUnderrun += 1;
+    if (this.#playedSinceUnderrun >= DECAY_AFTER_FRAMES) {
+      this.#playedSinceUnderrun = 0;
+      this.#primeFrames = Math.max(floor, this.#primeFrames - 1);
+    } else if (this.#primeFrames < floor) this.#primeFrames = floor;
   }
 
   #consume(slot: number): void {

@@ -25,7 +25,10 @@ import type {
 } from '../contract/sessions.js';
 import type { AgentFactory, CallAgent } from '../agents/agent.js';
 import { conceal } from '../audio/concealment.js';
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { wireCodec, type WireCodec } from '../codec/wire-codec.js';
+import { encodeUlaw } from '../codec/g711.js';
+import { seqDiff } from '../rtp/sequence.js';
 import { SessionRecording } from '../recording/session-recording.js';
 import { classifyInboundRtp, isInboundRejection, type InboundRejection } from '../rtp/inbound-rtp.js';
 import { JitterBuffer, type JitterBufferPacket } from '../rtp/jitter-buffer.js';
@@ -35,6 +38,7 @@ import type { RtpReceiver } from '../rtp/rtp-demux.js';
 import { PlayoutQueue } from '../rtp/playout-queue.js';
 import { agentContext } from './agent-context.js';
 import type { MediaClock, Tickable } from './media-clock.js';
+import { RoomWaiters } from './room-waiters.js';
 
 /** Sends one datagram from the gateway's RTP socket. */
 export interface RtpSender {
@@ -60,7 +64,8 @@ export interface MediaEngine {
   readonly now: () => number;
   readonly agentFactory: AgentFactory;
   readonly recordings: { readonly dir: string; readonly enabled: boolean };
-  readonly jitter: { readonly targetFrames: number; readonly maxFrames: number };
+  /** The inbound jitter buffer's prime depth adapts between minFrames and targetFrames. */
+  readonly jitter: { readonly minFrames?: number; readonly targetFrames: number; readonly maxFrames: number };
   /** Gateway-wide pacing histogram (GET /stats, /metrics). */
   readonly pacing: PacingHistogram;
 }
@@ -86,6 +91,12 @@ export interface ClosedSessionReport {
 const PLAYOUT_CAPACITY_FRAMES = 50;
 /** Packets handed to the socket are not reused until this many ticks later. */
 const OUT_BUFFERS = 8;
+/** A longer gap in the arrivals is not filled (a sender pause, not loss). */
+const MAX_ARRIVAL_GAP_FRAMES = 10;
+/** The rate of the on-arrival audio (mu-law, as the speech-to-text takes it). */
+const ARRIVAL_RATE = 8000;
+/** mu-law digital silence. */
+const ULAW_SILENCE = 0xff;
 
 export class MediaSession implements RtpReceiver, Tickable {
   readonly sessionId: string;
@@ -114,6 +125,13 @@ export class MediaSession implements RtpReceiver, Tickable {
   #outIndex = 0;
   #rtpRemote: RtpEndpoint | null = null;
   #link: MediaLink | null = null;
+  #answered = false;
+  /** Sequence number of the last caller packet handed over on arrival; null before the first. */
+  #arrivalSeq: number | null = null;
+  // On-arrival audio goes to the agent at 8 kHz only: a 16 kHz session's agent hears the ticks.
+  readonly #arrivalPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
+  readonly #arrivalUlaw = new Uint8Array(SAMPLES_PER_FRAME_8K);
+  readonly #arrivalSilence = new Uint8Array(SAMPLES_PER_FRAME_8K).fill(ULAW_SILENCE);
   #recording: SessionRecording | null = null;
   #removeFromClock: (() => void) | null = null;
   #closing: Promise<ClosedSessionReport> | null = null;
@@ -129,7 +147,7 @@ export class MediaSession implements RtpReceiver, Tickable {
   #bytesIn = 0;
   #malformed = 0;
   /** Producers waiting for room in the playout queue. */
-  #spaceWaiters = new Set<(room: boolean) => void>();
+  readonly #spaceWaiters = new RoomWaiters();
   #spurtStartScheduled = false;
 
   constructor(init: MediaSessionInit) {
@@ -154,6 +172,7 @@ export class MediaSession implements RtpReceiver, Tickable {
     this.#jitter = new JitterBuffer({
       samplesPerFrame: samples,
       targetDelayFrames: init.engine.jitter.targetFrames,
+      minDelayFrames: init.engine.jitter.minFrames,
       maxDelayFrames: init.engine.jitter.maxFrames,
     });
     // RFC 3550 5.1: random initial sequence number, timestamp and SSRC.
@@ -186,7 +205,15 @@ export class MediaSession implements RtpReceiver, Tickable {
     return this.#closing !== null;
   }
 
-  /** RTP: records Asterisk's address and starts the media (ticks, recording) on the first one. */
+  /** The caller was answered (or the session never waited for it). */
+  get isAnswered(): boolean {
+    return this.#answered;
+  }
+
+  /**
+   * RTP: records Asterisk's address. A session that does not wait for the
+   * answer starts its media (ticks, recording, agent) on the first one.
+   */
   useRemote(remote: RtpEndpoint): void {
     if (this.closed) return;
     const frozen = Object.freeze({ host: remote.host, port: remote.port });
@@ -194,7 +221,10 @@ export class MediaSession implements RtpReceiver, Tickable {
     this.useLink({ remote: frozen, send: (packet) => this.#sender.send(packet, frozen.host, frozen.port), close: () => {} });
   }
 
-  /** Starts the media (ticks, recording) over `link`; replaces (and closes) a previous link. */
+  /**
+   * Sends over `link` from now on; replaces (and closes) a previous link. A
+   * session that does not wait for the answer starts its media on the first one.
+   */
   useLink(link: MediaLink): void {
     if (this.closed) {
       link.close();
@@ -202,7 +232,25 @@ export class MediaSession implements RtpReceiver, Tickable {
     }
     if (this.#link !== link) this.#link?.close();
     this.#link = link;
-    this.#removeFromClock ??= this.#engine.clock.add(this);
+    if (this.#request.awaitAnswer !== true) this.#answered = true;
+    if (this.#answered) this.#startMedia();
+  }
+
+  /**
+   * The caller was answered: the media starts now and the agent is told at
+   * once, so its first audio (the greeting) leaves without waiting for a tick.
+   * Idempotent; before the link is known the start waits for it.
+   */
+  answered(): void {
+    if (this.closed || this.#answered) return;
+    this.#answered = true;
+    if (this.#link !== null) this.#startMedia();
+  }
+
+  #startMedia(): void {
+    if (this.#removeFromClock !== null) return;
+    this.#removeFromClock = this.#engine.clock.add(this);
+    this.#agent.onAnswered?.(this.#engine.now());
     if (this.#engine.recordings.enabled && this.#request.record) {
       this.#recording ??= new SessionRecording({
         root: this.#engine.recordings.dir,
@@ -226,6 +274,8 @@ export class MediaSession implements RtpReceiver, Tickable {
     this.#playout.clear();
     this.#notifySpace(false);
     this.#agent = this.#engine.agentFactory(this.#agentContext());
+    // The media runs already: the new agent may speak at once.
+    if (this.#removeFromClock !== null) this.#agent.onAnswered?.(this.#engine.now());
     previous.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the replaced agent failed'));
     this.logger.info('a new agent took over the session');
   }
@@ -239,7 +289,9 @@ export class MediaSession implements RtpReceiver, Tickable {
     }
     this.#packetsIn += 1;
     this.#bytesIn += frame.payload.length;
-    this.#jitter.push(frame, arrivalMs);
+    // Asterisk sends only once the channel is up: the caller's audio means they were answered.
+    if (!this.#answered) this.answered();
+    this.#accept(frame, arrivalMs);
   }
 
   receiveDatagram(datagram: Buffer, arrivalMs: number): void {
@@ -255,9 +307,47 @@ export class MediaSession implements RtpReceiver, Tickable {
     }
     this.#packetsIn += 1;
     this.#bytesIn += packet.payload.length;
-    if (this.#jitter.push(packet, arrivalMs) === 'restarted' && this.#jitter.stats().ssrcChanges > 0) {
+    // Asterisk sends only while frames flow in the bridge: the caller's audio means they were answered.
+    if (!this.#answered) this.answered();
+    this.#accept(packet, arrivalMs);
+  }
+
+  /** Into the jitter buffer, and to an agent that takes the caller's audio on arrival (8 kHz sessions). */
+  #accept(packet: JitterBufferPacket, arrivalMs: number): void {
+    const pushed = this.#jitter.push(packet, arrivalMs);
+    if (pushed === 'restarted' && this.#jitter.stats().ssrcChanges > 0) {
       this.logger.info({ ssrc: packet.ssrc }, 'inbound stream restarted (new SSRC or sequence jump)');
     }
+    if (
+      this.#agent.onCallerPacket &&
+      this.#codec.sampleRate === ARRIVAL_RATE &&
+      (pushed === 'accepted' || pushed === 'reordered' || pushed === 'restarted')
+    ) {
+      this.#passOnArrival(packet.sequenceNumber, packet.payload, pushed === 'restarted' || this.#arrivalSeq === null);
+    }
+  }
+
+  /**
+   * Hands the caller's packet to the agent at once, in sequence order: a gap
+   * of up to MAX_ARRIVAL_GAP_FRAMES is filled with silence (the consumer's
+   * audio clock stays the caller's), a packet older than one passed on is left
+   * out (it is still played from the jitter buffer).
+   */
+  #passOnArrival(sequenceNumber: number, payload: Uint8Array, restart: boolean): void {
+    const agent = this.#agent;
+    if (!restart) {
+      const ahead = seqDiff(sequenceNumber, this.#arrivalSeq!);
+      if (ahead <= 0) return;
+      for (let gap = Math.min(ahead - 1, MAX_ARRIVAL_GAP_FRAMES); gap > 0; gap -= 1) agent.onCallerPacket!(this.#arrivalSilence);
+    }
+    this.#arrivalSeq = sequenceNumber;
+    if (this.format === 'ulaw') {
+      agent.onCallerPacket!(payload);
+      return;
+    }
+    this.#codec.decode(payload, this.#arrivalPcm);
+    encodeUlaw(this.#arrivalPcm, this.#arrivalUlaw);
+    agent.onCallerPacket!(this.#arrivalUlaw);
   }
 
   tick(frame: number, deadlineMs: number): void {
@@ -426,18 +516,11 @@ export class MediaSession implements RtpReceiver, Tickable {
   #space(signal: AbortSignal): Promise<boolean> {
     if (this.closed || signal.aborted) return Promise.resolve(false);
     if (this.#playout.freeFrames > 0) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const done = (room: boolean): void => {
-        this.#spaceWaiters.delete(done);
-        signal.removeEventListener('abort', onAbort);
-        resolve(room);
-      };
-      const onAbort = (): void => done(false);
-      this.#spaceWaiters.add(done);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#playout.notifyWhenSpace();
-    });
+    const waiting = this.#spaceWaiters.wait(signal);
+    this.#playout.notifyWhenSpace();
+    return waiting;
   }
+
 
   #enqueue(payload: Uint8Array): boolean {
     const startsSpurt = !this.#playout.playing && this.#playout.queuedFrames === 0;
@@ -451,7 +534,7 @@ export class MediaSession implements RtpReceiver, Tickable {
 
   /** Room in the playout queue (or the session closed): waiting producers go on. */
   #notifySpace(room = true): void {
-    for (const done of [...this.#spaceWaiters]) done(room);
+    this.#spaceWaiters.notify(room);
   }
 
   #countMalformed(reason: InboundRejection): void {

@@ -1,8 +1,16 @@
 // AI conversation latency with zero-latency provider fakes, so the figures
 // are the system's own:
-// - greeting first packet: from the externalMedia channel's creation (the
-//   session starts) to the first voiced packet Asterisk receives (warm clip
-//   cache; the first, cold call is reported apart);
+// - greeting after the answer (`greeting_after_answer_ms`): from Asterisk
+//   receiving the answer request to the first voiced packet it receives; the
+//   first call after the start is reported apart (`greeting_cold_ms`: the
+//   business's phrases were prepared in the background at the start, so it is
+//   the first call of the day, not the first synthesis); the older figure from
+//   the externalMedia channel's creation (ring time included) is kept;
+// - voice-to-voice minus endpointing (`v2v_minus_endpointing_p99_ms`): from
+//   the end of the caller's speech in the RTP stream to the first voiced packet
+//   of the answer Asterisk receives, minus the STT's endpointing (the silence it
+//   must hear before its final transcript): everything of ours, jitter buffer
+//   included, as the caller hears it;
 // - voice-to-voice overhead: first RTP packet of the answer minus the final
 //   transcript's arrival, from the turn records (both measured from the end of
 //   the caller's speech): STT event handling, LLM request and stream, sentence
@@ -22,7 +30,8 @@ import { finalCallRow, placeBridgedCall } from '../../test/kit/calls.js';
 import { callerSpeechUlaw } from '../../test/kit/reference-media.js';
 import { sleep } from '../../test/kit/sleep.js';
 import { waitUntil } from '../../test/kit/wait.js';
-import { DIALED, startAiLatencySystem, type AiLatencySystem as AiBenchSystem } from './ai-latency-system.js';
+import { DIALED, GREETING, STT_ENDPOINTING_MS, startAiLatencySystem, type AiLatencySystem as AiBenchSystem } from './ai-latency-system.js';
+import { measureFalseBargeIns } from './false-bargein.js';
 import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
 
 const VOICED_RMS = 300;
@@ -44,9 +53,13 @@ export const aiLatencySection: BenchSection = {
       const greeting = await measureGreetings(system, quick ? 6 : 16);
       const breakdown = await measureVoiceToVoice(system, utterance, quick ? 3 : 4, quick ? 5 : 13);
       const overhead = breakdown.map((b) => b.total);
+      const heardV2v = breakdown.map((b) => b.heard).filter((v): v is number => v !== null);
       const bargeIn = await measureBargeIn(system, utterance, quick ? 4 : 12);
+      const falseBargeIns = await measureFalseBargeIns(system, context, quick ? 20_000 : 60_000);
       const rows: [string, number[], number][] = [
+        ['greeting after the answer (warm)', greeting.afterAnswer.slice(1), 20],
         ['greeting first packet (warm cache)', greeting.warm, 150],
+        ['voice-to-voice minus endpointing (heard)', heardV2v, 60],
         ['voice-to-voice overhead of our code', overhead, 10],
         ['  final transcript -> first LLM token', breakdown.map((b) => b.llm), Number.NaN],
         ['  first LLM token -> first TTS audio', breakdown.map((b) => b.tts), Number.NaN],
@@ -55,7 +68,12 @@ export const aiLatencySection: BenchSection = {
         ['  of which the decision (VAD and STT evidence)', bargeIn.vad, Number.NaN],
         ['  stop after the decision', bargeIn.afterDecision, 20],
       ];
+      context.print(`greeting after the answer, first call after the start: ${greeting.afterAnswer[0]!.toFixed(1)} ms`);
       context.print(`greeting first packet, cold cache (first call): ${greeting.cold.toFixed(1)} ms`);
+      context.print(`corpus speech over the agent: cut ${falseBargeIns.speechCut} of ${falseBargeIns.speechTrials} answers`);
+      context.print(
+        `false barge-ins: ${falseBargeIns.count} in ${(falseBargeIns.agentTalkMs / 60_000).toFixed(2)} min of agent speech over noise and its own echo at -18 dB (${falseBargeIns.perMin.toFixed(2)}/min)`,
+      );
       for (const [label, values, target] of rows) {
         const t = Number.isNaN(target) ? '' : `   target p${label.startsWith('greeting') ? '100' : '99'} <= ${target} ms`;
         if (values.length === 0) {
@@ -66,7 +84,17 @@ export const aiLatencySection: BenchSection = {
           `${label.padEnd(52)} n=${String(values.length).padStart(3)}  p50 ${fmt(percentile(values, 50))}  p99 ${fmt(percentile(values, 99))}  max ${fmt(Math.max(...values))}${t}`,
         );
       }
+      const warmAfterAnswer = greeting.afterAnswer.slice(1);
       return {
+        greeting_after_answer_ms: round(percentile(warmAfterAnswer, 50)),
+        greeting_after_answer_p99_ms: round(percentile(warmAfterAnswer, 99)),
+        greeting_cold_ms: round(greeting.afterAnswer[0]!),
+        v2v_minus_endpointing_p50_ms: round(percentile(heardV2v, 50)),
+        v2v_minus_endpointing_p99_ms: round(percentile(heardV2v, 99)),
+        false_bargeins_per_min: round(falseBargeIns.perMin),
+        false_bargeins: falseBargeIns.count,
+        false_bargeins_by_condition: falseBargeIns.byCondition,
+        bargein_corpus_speech_cut: `${falseBargeIns.speechCut}/${falseBargeIns.speechTrials}`,
         greeting_first_packet_ms: round(percentile(greeting.warm, 50)),
         greeting_first_packet_p99_ms: round(percentile(greeting.warm, 99)),
         greeting_first_packet_cold_ms: round(greeting.cold),
@@ -89,6 +117,8 @@ interface Utterance {
   audio: Buffer;
   /** Where the speech starts inside `audio`, in ms. */
   onsetMs: number;
+  /** Where the speech ends inside `audio` (end of its last voiced 10 ms), in ms. */
+  endMs: number;
 }
 
 /** About 0.7 s of the recorded caller speech, starting 40 ms before its first voiced block. */
@@ -103,7 +133,10 @@ function shortUtterance(speech: Buffer): Utterance {
     }
   }
   const start = Math.max(0, onset - 320);
-  return { audio: speech.subarray(start, start + 8 * 740), onsetMs: (onset - start) / 8 };
+  const audio = speech.subarray(start, start + 8 * 740);
+  let end = 0;
+  for (let i = start; i + 80 <= start + audio.length; i += 80) if (rms(pcm.subarray(i, i + 80)) > 500) end = i + 80;
+  return { audio, onsetMs: (onset - start) / 8, endMs: (end - start) / 8 };
 }
 
 async function placeCall(system: AiBenchSystem): Promise<{ channelId: string; mediaId: string; createdAtMs: number }> {
@@ -121,16 +154,26 @@ async function hangUp(system: AiBenchSystem, channelId: string): Promise<void> {
   await finalCallRow(system.db.prisma, channelId, { intervalMs: POLL_MS });
 }
 
-async function measureGreetings(system: AiBenchSystem, calls: number): Promise<{ cold: number; warm: number[] }> {
+async function measureGreetings(system: AiBenchSystem, calls: number): Promise<{ cold: number; warm: number[]; afterAnswer: number[] }> {
+  // The first call of the day: the business's phrases were prepared in the background since the start.
+  await waitUntil(() => system.deepgram.flushes().some((f) => f.text === GREETING && f.outcome === 'flushed'), {
+    timeoutMs: 30_000,
+    what: 'the greeting to be prepared ahead of the calls',
+    intervalMs: POLL_MS,
+  });
   const samples: number[] = [];
+  const afterAnswer: number[] = [];
   for (let i = 0; i < calls; i += 1) {
     const call = await placeCall(system);
     let heardAt: number | null = null;
     await waitUntil(() => (heardAt = firstVoicedAfter(system, call.mediaId, 0)) !== null, { timeoutMs: 10_000, what: 'the greeting', intervalMs: POLL_MS });
     samples.push(heardAt! - call.createdAtMs);
+    const answer = system.asterisk.requests.find((r) => r.path === `/ari/channels/${call.channelId}/answer`);
+    if (!answer) throw new Error('the greeting was heard before the call was answered');
+    afterAnswer.push(heardAt! - answer.atMs);
     await hangUp(system, call.channelId);
   }
-  return { cold: samples[0]!, warm: samples.slice(1) };
+  return { cold: samples[0]!, warm: samples.slice(1), afterAnswer };
 }
 
 async function agentTurns(system: AiBenchSystem, channelId: string) {
@@ -145,6 +188,8 @@ export interface OverheadSample {
   tts: number;
   /** First TTS audio -> first RTP packet sent. */
   send: number;
+  /** End of the caller's speech in the RTP stream -> first voiced answer packet heard, minus the endpointing. */
+  heard: number | null;
 }
 
 async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, calls: number, exchanges: number): Promise<OverheadSample[]> {
@@ -156,7 +201,10 @@ async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, 
       await waitUntil(async () => (await agentTurns(system, call.channelId)).length >= 1, { timeoutMs: 10_000, what: 'the greeting turn', intervalMs: POLL_MS });
       for (let i = 0; i < exchanges; i += 1) {
         const before = (await agentTurns(system, call.channelId)).length;
+        // The agent is silent (digital silence) before the caller speaks, so the first voiced packet after is the answer.
+        await waitUntil(() => system.asterisk.rtpHeard(call.mediaId).slice(-5).every((p) => p.rms === 0), { timeoutMs: 15_000, what: 'the agent to be silent', intervalMs: POLL_MS });
         system.deepgram.queueTranscripts([`Question number ${i}.`]);
+        const sentAt = performance.now();
         system.asterisk.startCallerAudio(call.mediaId, { payload: utterance.audio });
         let turn: Awaited<ReturnType<typeof agentTurns>>[number] | undefined;
         await waitUntil(async () => {
@@ -164,6 +212,10 @@ async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, 
           return turn !== undefined;
         }, { timeoutMs: 15_000, what: 'the answer', intervalMs: 20 });
         const t = turn!;
+        // The fake's first packet leaves on its next 20 ms tick: the speech ends endMs after that packet.
+        const speechEndMs = (system.asterisk.callerAudioStartedAt(call.mediaId) ?? sentAt) + utterance.endMs;
+        let answerHeardMs: number | null = null;
+        await waitUntil(() => (answerHeardMs = firstVoicedAfter(system, call.mediaId, speechEndMs)) !== null, { timeoutMs: 10_000, what: 'the answer to be heard', intervalMs: POLL_MS });
         // The first exchange of each call warms the JIT and the connections: steady state only.
         if (i > 0 && t.voiceToVoiceMs !== null && t.sttFinalMs !== null && t.llmFirstTokenMs !== null && t.ttsFirstAudioMs !== null) {
           samples.push({
@@ -171,6 +223,7 @@ async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, 
             llm: t.llmFirstTokenMs - t.sttFinalMs,
             tts: t.ttsFirstAudioMs - t.llmFirstTokenMs,
             send: t.voiceToVoiceMs - t.ttsFirstAudioMs,
+            heard: answerHeardMs === null ? null : answerHeardMs - speechEndMs - STT_ENDPOINTING_MS,
           });
         }
       }

@@ -15,16 +15,23 @@ import { startSystem } from '../../test/kit/system.js';
 import type { BenchContext } from './bench-section.js';
 
 export const DIALED = '+19863334949';
+export const GREETING = 'Thanks for calling Bench Dental. How can I help?';
+/** The speech-to-text's endpointing: silence it waits for before a final transcript. */
+export const STT_ENDPOINTING_MS = 400;
 
 export interface AiLatencySystem {
   readonly asterisk: FakeAsterisk;
   readonly deepgram: FakeDeepgram;
   readonly openai: FakeOpenAI;
   readonly db: Db;
+  /** The gateway process (its CPU and memory are what the capacity section measures). */
+  readonly gatewayPid: number;
+  readonly gatewayUrl: string;
+  readonly gatewayToken: string;
   stop(): Promise<void>;
 }
 
-export async function startAiLatencySystem(context: BenchContext): Promise<AiLatencySystem> {
+export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Readonly<Record<string, string>> = {}): Promise<AiLatencySystem> {
   const database = await startScratchDatabase({ databaseUrl: process.env.DATABASE_URL, embeddedDir: join(context.tempRoot, 'postgres') });
   const system = await startSystem({
     placement: 'child-process',
@@ -40,7 +47,11 @@ export async function startAiLatencySystem(context: BenchContext): Promise<AiLat
     },
     // Longer than the VAD's end-of-speech hangover (300 ms), so the answer never waits for
     // the VAD: the figures are the pipeline's own, from the transcript to the first packet.
-    gatewayEnv: { STT_ENDPOINTING_MS: '400' },
+    gatewayEnv: { STT_ENDPOINTING_MS: String(STT_ENDPOINTING_MS), ...gatewayEnv },
+    // Caller packets 20 ms apart give or take a few ms, as a real Asterisk's arrived (traces).
+    asterisk: { rtpSendJitterMs: 6 },
+    // The business is created after the start: the warm-up finds it at its next poll.
+    backendEnv: { CLIP_WARM_POLL_MS: '500' },
     tempRoot: context.tempRoot,
   });
   context.cleanup.add('the AI latency system', () => system.stop());
@@ -49,9 +60,18 @@ export async function startAiLatencySystem(context: BenchContext): Promise<AiLat
   await system.db.prisma.callLog.deleteMany({ where: { toNumber: DIALED } });
   await system.db.prisma.phoneNumber.deleteMany({ where: { e164: DIALED } });
   await createBusiness(system.db.prisma, 'Bench Dental', [DIALED], {
-    greeting: 'Thanks for calling Bench Dental. How can I help?',
+    greeting: GREETING,
     transferTarget: null,
   });
   const providers = system.providers!;
-  return { asterisk: system.asterisk, deepgram: providers.deepgram, openai: providers.openai, db: system.db, stop: () => system.stop() };
+  return {
+    asterisk: system.asterisk,
+    deepgram: providers.deepgram,
+    openai: providers.openai,
+    db: system.db,
+    gatewayPid: system.gateway.pid,
+    gatewayUrl: system.gatewayUrl,
+    gatewayToken: system.credentials.gatewayToken,
+    stop: () => system.stop(),
+  };
 }

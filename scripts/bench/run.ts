@@ -12,10 +12,12 @@ import type { BenchContext, BenchSection, SectionFields } from './bench-section.
 import { capacitySection } from './media-capacity-section.js';
 import { rtpCodecSection } from './rtp-codec-section.js';
 import { aiLatencySection } from './ai-latency-section.js';
+import { webhookSection } from './webhook-section.js';
 import { failoverSection } from './failover-section.js';
+import { aiCapacitySection } from './ai-capacity-section.js';
 
-/** In run order: the short micro-benchmark, the AI latency section, failover, then the long capacity search. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, failoverSection, capacitySection];
+/** In run order: the short micro-benchmark, the AI latency, webhook and failover sections, then the long capacity searches. */
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 

@@ -1,8 +1,9 @@
 // Finds the business that owns a dialed number (or a business by id, for
 // outbound calls), with what the agent needs to speak for it and how the
 // business wants its calls handled.
-import { KeypadActions, type AgentSettings } from '../../media/contract/sessions.js';
+import { KeypadActions, type AgentSettings, type SessionTools } from '../../media/contract/sessions.js';
 import type { Business, PrismaClient } from '../db/index.js';
+import { loadSessionTools } from '../integrations/session-tools.js';
 
 export interface BusinessRoute {
   businessId: string;
@@ -15,6 +16,8 @@ export interface BusinessRoute {
   voicemailMessage: string | null;
   /** Outbound: the number presented; null when the business has none to present. */
   outboundCallerId: string | null;
+  /** The business's own tools (HTTP, MCP) for the agent; absent: none. */
+  tools?: SessionTools;
 }
 
 export interface BusinessDirectory {
@@ -40,23 +43,41 @@ export function readKeypadActions(text: string): { actions: KeypadActions; probl
   return checked.success ? { actions: checked.data, problem: null } : { actions: {}, problem: `keypad_actions: ${checked.error.issues[0]?.message ?? 'invalid'}` };
 }
 
-type BusinessWithNumbers = Business & { phoneNumbers: { e164: string }[] };
+/** The columns of a business the agent speaks from. */
+export interface BusinessAgentColumns {
+  id: string;
+  name: string;
+  greeting: string;
+  systemPrompt: string;
+  voice: string;
+  language: string;
+  timezone: string;
+  transferTarget: string | null;
+  keypadActions: string;
+}
 
-export function businessRoute(b: BusinessWithNumbers, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessRoute {
+export function agentSettingsOf(b: BusinessAgentColumns, onProblem: (businessId: string, problem: string) => void): AgentSettings {
   const keypad = readKeypadActions(b.keypadActions);
   if (keypad.problem) onProblem(b.id, keypad.problem);
   return {
+    businessName: b.name,
+    greeting: b.greeting,
+    systemPrompt: b.systemPrompt,
+    voice: b.voice,
+    language: b.language,
+    timezone: b.timezone,
+    transferTarget: b.transferTarget,
+    keypadActions: keypad.actions,
+  };
+}
+
+type BusinessWithNumbers = Business & { phoneNumbers: { e164: string }[] };
+
+/** The business's route without its tools (loaded separately: see prismaBusinessDirectory). */
+export function businessRoute(b: BusinessWithNumbers, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessRoute {
+  return {
     businessId: b.id,
-    agent: {
-      businessName: b.name,
-      greeting: b.greeting,
-      systemPrompt: b.systemPrompt,
-      voice: b.voice,
-      language: b.language,
-      timezone: b.timezone,
-      transferTarget: b.transferTarget,
-      keypadActions: keypad.actions,
-    },
+    agent: agentSettingsOf(b, onProblem),
     aiShare: b.aiShare,
     transferMode: b.transferMode,
     voicemailMessage: b.voicemailMessage,
@@ -65,16 +86,19 @@ export function businessRoute(b: BusinessWithNumbers, onProblem: (businessId: st
 }
 
 const NUMBERS = { phoneNumbers: { select: { e164: true }, orderBy: { e164: 'asc' } } } as const;
-
 export function prismaBusinessDirectory(prisma: PrismaClient, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessDirectory {
   return {
     async findByNumber(e164) {
       const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: { include: NUMBERS } } });
-      return row ? businessRoute(row.business, onProblem) : null;
+      if (!row) return null;
+      const tools = await loadSessionTools(prisma, row.business.id);
+      return { ...businessRoute(row.business, onProblem), tools };
     },
     async findById(businessId) {
       const row = await prisma.business.findUnique({ where: { id: businessId }, include: NUMBERS });
-      return row ? businessRoute(row, onProblem) : null;
+      if (!row) return null;
+      const tools = await loadSessionTools(prisma, row.id);
+      return { ...businessRoute(row, onProblem), tools };
     },
   };
 }

@@ -1,23 +1,41 @@
 // CallLog persistence through Prisma.
-import type { CallLog, PrismaClient } from '../db/index.js';
+import type { CallLog, Prisma, PrismaClient } from '../db/index.js';
 import { OPEN_STATUSES, type AmdResult, type CallRecord, type HangupCause, type TransferOutcome } from './call-record.js';
 import type { CallLogStore } from './call-log-writer.js';
+import type { CallEventSink } from './call-events.js';
 
 /**
  * Stores the whole record, except over a row that is already closed: a closed row
  * never changes again. Two replicas can write one call's row (the replica that
  * lost a node's lease may still have a write in flight when the next one adopts
- * the call): whichever ends the call first decides its end.
+ * the call): whichever ends the call first decides its end. With `events`, a
+ * business's record and the webhook events it reports are stored in one
+ * transaction, and only when the record was written.
  */
-export function prismaCallLogStore(prisma: PrismaClient): CallLogStore {
+export function prismaCallLogStore(prisma: PrismaClient, events?: CallEventSink): CallLogStore {
   return {
     async save(record: CallRecord): Promise<void> {
-      const { id, ...fields } = record;
-      const updated = await prisma.callLog.updateMany({ where: { id, status: { in: [...OPEN_STATUSES] } }, data: fields });
-      if (updated.count > 0) return;
-      await prisma.callLog.createMany({ data: [record], skipDuplicates: true });
+      if (!events || record.businessId === null) {
+        await storeRecord(prisma, record);
+        return;
+      }
+      const written = await prisma.$transaction(async (tx) => {
+        const stored = await storeRecord(tx, record);
+        if (stored) await events.recordStored(tx, record);
+        return stored;
+      });
+      if (written) events.committed();
     },
   };
+}
+
+/** Writes the record unless its row is closed already; true when it was written. */
+async function storeRecord(db: PrismaClient | Prisma.TransactionClient, record: CallRecord): Promise<boolean> {
+  const { id, ...fields } = record;
+  const updated = await db.callLog.updateMany({ where: { id, status: { in: [...OPEN_STATUSES] } }, data: fields });
+  if (updated.count > 0) return true;
+  const created = await db.callLog.createMany({ data: [record], skipDuplicates: true });
+  return created.count > 0;
 }
 
 /** The open rows of a node's calls, oldest first: the calls a new lease holder adopts. */
@@ -67,15 +85,27 @@ export function recordOfRow(row: CallLog): CallRecord {
  * before calls recorded their node. Their real end is unknown: ended_at is the
  * time of this reconciliation and duration_ms stays NULL.
  */
-export async function closeRowsLeftOpen(prisma: PrismaClient, at: Date): Promise<number> {
-  const result = await prisma.callLog.updateMany({
-    where: { status: { in: ['ringing', 'answered'] }, node: null },
-    data: {
-      status: 'interrupted',
-      endedAt: at,
-      hangupCause: 'backend_restart',
-      error: 'the backend stopped while the call was active',
-    },
-  });
-  return result.count;
+export async function closeRowsLeftOpen(prisma: PrismaClient, at: Date, events?: CallEventSink): Promise<number> {
+  const where = { status: { in: ['ringing' as const, 'answered' as const] }, node: null };
+  const data = {
+    status: 'interrupted' as const,
+    endedAt: at,
+    hangupCause: 'backend_restart' as const,
+    error: 'the backend stopped while the call was active',
+  };
+  if (!events) return (await prisma.callLog.updateMany({ where, data })).count;
+  // Row by row, each with its call.ended event: the business hears that the call ended.
+  const open = await prisma.callLog.findMany({ where });
+  let closed = 0;
+  for (const row of open) {
+    const record: CallRecord = { ...recordOfRow(row), ...data };
+    await prisma.$transaction(async (tx) => {
+      const { count } = await tx.callLog.updateMany({ where: { id: row.id, ...where }, data });
+      if (count === 0) return;
+      closed += 1;
+      await events.recordStored(tx, record);
+    });
+  }
+  if (closed > 0) events.committed();
+  return closed;
 }

@@ -71,6 +71,13 @@ export class CallManager implements CallRegistry {
     this.byCallId.set(callId, session);
   }
 
+  /** The calls whose media is on `gatewayUrl` (which stopped answering) move to another gateway. */
+  moveCallsOff(gatewayUrl: string): Promise<void> {
+    const moving = [...this.sessions].filter((session) => session.mediaGatewayUrl === gatewayUrl);
+    if (moving.length > 0) this.log.warn({ gateway: gatewayUrl, calls: moving.length }, 'moving calls off a lost media gateway');
+    return Promise.all(moving.map((session) => session.moveMediaOff(gatewayUrl))).then(() => undefined);
+  }
+
   release(session: CallSession): void {
     for (const [id, owner] of this.owners) if (owner === session) this.owners.delete(id);
     this.sessions.delete(session);

@@ -8,6 +8,7 @@ import type { BusinessDirectory } from './business-directory.js';
 import type { CallLogWriter } from './call-log-writer.js';
 import type { CallSession } from './call-session.js';
 import type { ConversationStore } from './conversation-store.js';
+import type { ConversationSoFar } from './conversation-so-far.js';
 
 export interface CallSettings {
   appName: string;
@@ -28,6 +29,11 @@ export interface CallSettings {
   };
   /** The Asterisk node these calls are on (recorded in their rows). */
   node?: string;
+  /**
+   * From the StasisStart to the answer: the caller rings while the media path
+   * is set up, and is hung up (congestion) when it is not ready by then.
+   */
+  setupTimeoutMs: number;
 }
 
 /** Lets the manager route events by channel and bridge id (and gateway reports by call or leg id) to the session owning them. */
@@ -54,4 +60,6 @@ export interface CallSessionDeps {
   conversation: Pick<ConversationStore, 'listTurns'> | null;
   /** Spans of the call and its setup steps (none recorded when absent). */
   tracer?: Tracer;
+  /** The stored turns of a call, for a gateway that takes it over (none carried over when absent). */
+  conversationSoFar?: ConversationSoFar;
 }

@@ -24,17 +24,23 @@
 // abandons its calls: no teardown, no row written, the next holder adopts them.
 // A warm transfer's attempt is not in the row: an adopted call goes on with its
 // agent, and the new holder's reconciliation releases the attempt's leg.
+//
+// An inbound call's media path is set up while the caller rings, and the answer
+// comes last (CALL_SETUP_TIMEOUT_MS bounds the ringing). A call whose media
+// gateway is lost mid-call moves to another gateway (media-move.ts); only when
+// none takes it does it end `media_lost`.
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AriEvent, HangupReason, StasisStartEvent } from '../ari/types.js';
 import { isAriError } from '../ari/errors.js';
 import { describeError } from '../errors.js';
 import type { ActionResult } from '../../media/contract/backend.js';
-import type { AgentSettings } from '../../media/contract/sessions.js';
+import type { AgentSettings, SessionTools } from '../../media/contract/sessions.js';
 import { childContext, traceParentOf } from '../../media/contract/tracing.js';
 import { AGENT_HANGUP_CAUSES, AGENT_MESSAGES, sendCallerToTransfer, type AgentHangupReason } from './agent-actions.js';
 import { endRecord, markAnswered, newInboundRecord, newOutboundRecord, type CallEnding, type CallRecord } from './call-record.js';
 import { CallLogWriterClosedError } from './call-log-writer.js';
+import type { BusinessRoute } from './business-directory.js';
 import type { CallSessionDeps } from './call-session-deps.js';
 import { setUpInbound, setUpOutbound, type EndRequestInput, type OutboundPlan, type SetupScope } from './call-setup.js';
 import { readInboundCall, type InboundCall } from './stasis-start.js';
@@ -47,6 +53,7 @@ import { announcementText, resumeAgentSettings } from './transfer-words.js';
 import { WarmTransfer } from './warm-transfer.js';
 import { unansweredEnding } from '../outbound/dial-outcome.js';
 import { deferred, type Deferred } from '../timing/waiting.js';
+import { hangUpQuietly, moveMedia } from './media-move.js';
 
 export type CallPhase = 'setting_up' | 'active' | 'ending' | 'ended';
 
@@ -66,7 +73,10 @@ const OK: ActionResult = { ok: true, message: null };
 export class CallSession {
   readonly callId: string;
   readonly callerChannelId: string;
-  readonly mediaChannelId: string;
+  /** The externalMedia channel now in the bridge (a new one after a move). */
+  private mediaChannel: string;
+  /** Every media channel the call had: their events stay routed here. */
+  private readonly mediaChannels: string[] = [];
   readonly bridgeId: string;
   private readonly log: Logger;
   private readonly inbound: InboundCall | null;
@@ -77,7 +87,9 @@ export class CallSession {
   private readonly endSignal: Deferred<void> = deferred();
   /** Aborted when the end is requested: what waits inside the call stops. */
   private readonly ending = new AbortController();
-  private readonly mediaInStasis: Deferred<void> = deferred();
+  private mediaInStasis: Deferred<void> = deferred();
+  /** A move to another gateway under way (it never rejects). */
+  private moving: Promise<void> | null = null;
   private readonly finished: Deferred<void> = deferred();
   private readonly waiters = new EventWaiters();
   private readonly leg = emptyProgress();
@@ -99,6 +111,8 @@ export class CallSession {
   private agentGeneration = 0;
   /** Resolves once the teardown released the caller's channel: true unless hanging it up failed. */
   private readonly callerReleased: Deferred<boolean> = deferred();
+  /** The caller's hang-up at the setup timeout, while a step was still in flight. */
+  private callerHangupEarly: Promise<boolean> | null = null;
   /** Keys go to the gateway one after another, in the order they were pressed. */
   private keysSent: Promise<void> = Promise.resolve();
   /** Set up by another replica (see the top of this file). */
@@ -121,7 +135,7 @@ export class CallSession {
     this.adopted = adopted !== null;
     this.callId = adopted?.id ?? plan?.callId ?? deps.newId();
     this.callerChannelId = adopted?.channelId ?? event?.channel.id ?? plan!.channelId;
-    this.mediaChannelId = adopted?.mediaChannelId ?? deps.newId();
+    this.mediaChannel = adopted?.mediaChannelId ?? deps.newId();
     this.bridgeId = adopted?.bridgeId ?? deps.newId();
     this.log = deps.logger.child({ callId: this.callId, channelId: this.callerChannelId });
     if (adopted) {
@@ -166,7 +180,23 @@ export class CallSession {
     this.span = this.tracer.startSpan(this.adopted ? 'call adopted' : 'call', {
       attributes: { 'call.id': this.callId, 'asterisk.node': deps.settings.node ?? '', 'call.adopted': this.adopted, 'call.direction': this.record.direction },
     });
-    for (const id of [this.callerChannelId, this.mediaChannelId, this.bridgeId]) deps.registry.claim(id, this);
+    this.mediaChannels.push(this.mediaChannel);
+    for (const id of [this.callerChannelId, this.mediaChannel, this.bridgeId]) deps.registry.claim(id, this);
+  }
+
+  get mediaChannelId(): string {
+    return this.mediaChannel;
+  }
+
+  /** Every channel and bridge id of the call's own (a warm transfer's are claimed as it goes). */
+  ownedIds(): string[] {
+    return [this.callerChannelId, this.bridgeId, ...this.mediaChannels];
+  }
+
+  /** The gateway holding the agent's media session (null before it has one, and once the agent's leg is released). */
+  get mediaGatewayUrl(): string | null {
+    const sessionId = this.leg.mediaSessionId;
+    return sessionId === null || this.agentLegReleased ? null : this.deps.media.gatewayUrlOf(sessionId);
   }
 
   get phase(): CallPhase {
@@ -283,6 +313,101 @@ export class CallSession {
     this.announcementFor(sessionCallId).resolve(played);
   }
 
+  /**
+   * The call's gateway stopped answering: its media goes to another gateway with
+   * the conversation so far. Only when none takes it does the call end media_lost.
+   * A warm transfer under way (the agent's channel out of the bridge) finishes first.
+   */
+  moveMediaOff(lostGatewayUrl: string): Promise<void> {
+    if (this.moving) return this.moving;
+    if (this.phaseValue !== 'active' || this.endRequest || this.mediaGatewayUrl !== lostGatewayUrl) return Promise.resolve();
+    const transfer = this.warmTransfer ?? Promise.resolve();
+    this.moving = transfer
+      .then(() => {
+        if (this.endRequest || this.mediaGatewayUrl !== lostGatewayUrl) return;
+        return this.moveMedia(lostGatewayUrl);
+      })
+      .finally(() => {
+        this.moving = null;
+      });
+    return this.moving;
+  }
+
+  private async moveMedia(lostGatewayUrl: string): Promise<void> {
+    const { ari, media, settings } = this.deps;
+    const oldChannel = this.mediaChannel;
+    const oldSession = this.leg.mediaSessionId;
+    const newChannel = this.deps.newId();
+    const startedAt = performance.now();
+    const span = this.tracer.startSpan('media move', { attributes: { 'media.lost_gateway': lostGatewayUrl } }, childContext(this.span));
+    this.log.warn({ gateway: lostGatewayUrl }, 'media gateway lost mid-call; moving the call to another gateway');
+    try {
+      const businessId = this.record.businessId;
+      const route = businessId === null ? null : await this.deps.directory.findById(businessId);
+      if (!route) throw new Error('the call\'s business is gone');
+      const stored = (await this.deps.conversationSoFar?.(this.callId)) ?? { turns: [], nextSeq: 0 };
+      // The gateway numbers the current agent's turns; the backend adds turnSeqOffset when storing them.
+      const resume = { turns: stored.turns, nextSeq: Math.max(0, stored.nextSeq - this.turnSeqOffset) };
+      this.mediaInStasis = deferred();
+      const session = await moveMedia(
+        { ari, media, settings, log: this.log },
+        {
+          request: {
+            callId: this.callId,
+            businessId: route.businessId,
+            channelId: this.callerChannelId,
+            format: settings.mediaFormat,
+            transport: settings.mediaTransport,
+            caller: this.parties(),
+            // The agent the caller was talking to (after an untaken warm transfer, the one taking a message).
+            agent: this.agent ?? route.agent,
+            ...(route.tools ? { tools: route.tools } : {}),
+            traceparent: traceParentOf(this.span),
+          },
+          resume,
+          lostGatewayUrl,
+          bridgeId: this.bridgeId,
+          oldMediaChannelId: oldChannel,
+          newMediaChannelId: newChannel,
+          newChannelInStasis: Promise.race([this.mediaInStasis.promise, this.endSignal.promise]),
+          acquired: ({ session: created, mediaChannel }) => {
+            if (created) this.leg.mediaSessionId = created.sessionId;
+            if (mediaChannel) {
+              // From here the old channel's events (its hang-up) are no loss of media.
+              this.mediaChannel = newChannel;
+              this.mediaChannels.push(newChannel);
+              this.deps.registry.claim(newChannel, this);
+            }
+          },
+        },
+      );
+      this.record = {
+        ...this.record,
+        mediaChannelId: newChannel,
+        mediaSessionId: session.sessionId,
+        mediaGatewayUrl: media.gatewayUrlOf(session.sessionId),
+      };
+      this.persist();
+      // A gateway that was only hung may come back: its session of this call must not linger there.
+      if (oldSession !== null) {
+        media.closeSession(oldSession).catch((error: unknown) => this.log.debug({ err: error }, 'closing the session on the lost gateway failed'));
+      }
+      this.log.info({ gateway: this.record.mediaGatewayUrl, moveMs: Math.round(performance.now() - startedAt) }, 'call moved to another media gateway');
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
+      this.log.error({ err: error }, 'moving the call to another media gateway failed');
+      if (this.mediaChannel !== oldChannel) await hangUpQuietly({ ari, log: this.log }, oldChannel);
+      this.requestEnd({
+        at: this.deps.now(),
+        cause: 'media_lost',
+        error: `media gateway lost and the call could not move: ${describeError(error)}`,
+        hangupReason: 'normal',
+      });
+    } finally {
+      span.end();
+    }
+  }
+
   // ---- the agent's actions, routed here by the manager --------------------
 
   /** Ends the call and hangs up the caller; resolves once the caller's channel is released. */
@@ -364,6 +489,13 @@ export class CallSession {
 
   private async lifecycle(): Promise<void> {
     const startedAt = performance.now();
+    const timeoutMs = this.deps.settings.setupTimeoutMs;
+    // An inbound caller rings until the media path is ready. Every step's request
+    // has its own timeout; this bounds their sum, so the caller never rings on.
+    // The step in flight ends by itself (its result is released by the teardown);
+    // the wait for the Stasis entry ends at once. An outbound call's setup is
+    // bounded by its ring and AMD timeouts instead.
+    const setupTimer = this.inbound && !this.adopted ? setTimeout(() => this.giveUpSetup(timeoutMs), timeoutMs) : null;
     if (this.adopted) {
       this.resumeAdopted();
     } else {
@@ -371,6 +503,8 @@ export class CallSession {
         await this.setUp();
       } catch (error) {
         this.requestEnd(await this.endingForSetupFailure(error));
+      } finally {
+        if (setupTimer) clearTimeout(setupTimer);
       }
     }
     if (!this.endRequest) {
@@ -423,28 +557,55 @@ export class CallSession {
     );
   }
 
+  /**
+   * The setup took too long: the caller stops ringing now (congestion), not
+   * when the step in flight returns; the rest is released after it. A caller
+   * already on their way to a person (the gradual rollout) is left to them.
+   */
+  private giveUpSetup(timeoutMs: number): void {
+    if (this.phaseValue !== 'setting_up' || this.endRequest || this.dialplanSends > 0 || this.callerInDialplan) return;
+    this.log.error({ timeoutMs }, 'call setup did not finish in time');
+    this.requestEnd({
+      at: this.deps.now(),
+      cause: 'setup_failed',
+      error: new StepError('setup_timeout', new Error(`the call was not set up within ${timeoutMs} ms`)).message,
+      hangupReason: 'congestion',
+    });
+    if (this.callerGone) return;
+    this.callerHangupEarly = this.deps.ari.hangup(this.callerChannelId, 'congestion').then(
+      () => true,
+      (error: unknown) => {
+        this.log.warn({ err: error }, 'hanging up the caller at the setup timeout failed; retried at the teardown');
+        return false;
+      },
+    );
+  }
+
   private async setUp(): Promise<void> {
     const scope = this.setupScope();
     let agent: AgentSettings | null;
+    let route: BusinessRoute | null;
     let businessId: string;
     if (this.inbound) {
-      const route = await setUpInbound(scope, this.inbound);
+      route = await setUpInbound(scope, this.inbound);
       if (!route) return;
-      this.record = markAnswered(this.record, this.deps.now());
-      this.persist();
       agent = route.agent;
       businessId = route.businessId;
-      this.transferMode = route.transferMode;
     } else {
       const plan = this.outbound!;
       this.persist();
       agent = await setUpOutbound(scope, plan);
       if (!agent) return;
       businessId = plan.businessId;
-      this.transferMode = (await this.deps.directory.findById(businessId).catch(() => null))?.transferMode ?? 'cold';
+      route = await this.deps.directory.findById(businessId).catch(() => null);
     }
     this.agent = agent;
-    await this.connectAgentLeg(businessId, agent, null);
+    this.transferMode = route?.transferMode ?? 'cold';
+    // Inbound: the media path is built while the caller still rings, and the
+    // answer comes last: the caller's first moment on the line is the greeting,
+    // not the time the setup takes. Outbound: the callee answered already.
+    const ringing = this.inbound !== null;
+    await this.connectAgentLeg(businessId, agent, null, { tools: route?.tools, awaitAnswer: ringing });
     const sessionId = this.leg.mediaSessionId;
     this.record = {
       ...this.record,
@@ -453,12 +614,35 @@ export class CallSession {
       mediaSessionId: sessionId,
       mediaGatewayUrl: sessionId === null ? null : this.deps.media.gatewayUrlOf(sessionId),
     };
+    if (ringing && sessionId !== null) {
+      await this.step('answer', () => this.deps.ari.answer(this.callerChannelId));
+      // The greeting's first packet leaves as soon as the gateway hears of the
+      // answer. When this request is lost the caller's first packet tells it.
+      this.deps.media.answered(sessionId).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'the media gateway was not told of the answer; it starts on the caller audio');
+      });
+      this.record = markAnswered(this.record, this.deps.now());
+    }
     this.persist();
   }
 
+  /** The two numbers of the call as the agent sees them: `from` the other party, `to` the business's number. */
+  private parties(): { from: string | null; to: string } {
+    if (this.outbound) return { from: this.outbound.to, to: this.outbound.from };
+    if (this.inbound && !this.adopted) return { from: this.inbound.from, to: this.record.toNumber };
+    return this.record.direction === 'outbound'
+      ? { from: this.record.toNumber, to: this.record.fromNumber ?? this.record.toNumber }
+      : { from: this.record.fromNumber, to: this.record.toNumber };
+  }
+
   /** The caller's leg to the gateway: the agent, or an announcement (voicemail) when `announcement` is set. */
-  private async connectAgentLeg(businessId: string, agent: AgentSettings, announcement: string | null): Promise<void> {
-    const { from, to } = this.inbound ? { from: this.inbound.from, to: this.record.toNumber } : { from: this.outbound!.to, to: this.outbound!.from };
+  private async connectAgentLeg(
+    businessId: string,
+    agent: AgentSettings,
+    announcement: string | null,
+    options: { tools?: SessionTools | undefined; awaitAnswer?: boolean } = {},
+  ): Promise<void> {
+    const { from, to } = this.parties();
     await connectMediaLeg(
       this.deps,
       {
@@ -473,7 +657,9 @@ export class CallSession {
           caller: { from, to },
           agent,
           announcement: announcement === null ? null : { text: announcement },
+          ...(options.tools ? { tools: options.tools } : {}),
           traceparent: traceParentOf(this.span),
+          ...(options.awaitAnswer ? { awaitAnswer: true } : {}),
         },
         mediaInStasis: () => Promise.race([this.mediaInStasis.promise, this.endSignal.promise]),
       },
@@ -645,11 +831,14 @@ export class CallSession {
   private async tearDown(request: EndRequest): Promise<void> {
     // A warm transfer under way releases what it holds first (the end aborted it).
     await this.warmTransfer;
+    // A move releases what it replaced; the teardown releases what it acquired.
+    await this.moving;
+    const hungUpEarly = (await this.callerHangupEarly) === true;
     const released = await releaseCallResources(
       { ari: this.deps.ari, media: this.deps.media, log: this.log },
       {
         callerChannelId: this.callerChannelId,
-        callerHangup: this.callerGone || this.callerInDialplan ? null : request.hangupReason,
+        callerHangup: this.callerGone || this.callerInDialplan || hungUpEarly ? null : request.hangupReason,
         mediaChannelId: this.leg.mediaChannelRequested && !this.agentLegReleased ? this.mediaChannelId : null,
         bridgeId: this.leg.bridgeRequested ? this.bridgeId : null,
         mediaSessionId: this.agentLegReleased ? null : this.leg.mediaSessionId,

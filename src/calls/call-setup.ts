@@ -2,7 +2,8 @@
 //
 // - inbound: route lookup (unknown number: rejected), the gradual rollout's
 //   choice (a share of the calls goes straight to the business's person,
-//   through the dialplan's transfer context, unanswered), then the answer;
+//   through the dialplan's transfer context, unanswered); the caller still
+//   rings: the call answers once the agent's media path is ready;
 // - outbound: the originate through the trunk, its ringing (busy, declined,
 //   unanswered end the call here), then the dialplan's AMD() step; a machine
 //   gets the business's voicemail message (an announcement leg) or a hang-up,
@@ -83,7 +84,6 @@ export async function setUpInbound(scope: SetupScope, call: InboundCall): Promis
     scope.requestEnd({ cause: 'routed_to_human', status: 'transferred', transferTarget: person, hangupReason: 'normal' });
     return null;
   }
-  await scope.step('answer', () => ari.answer(scope.callerChannelId));
   return route;
 }
 

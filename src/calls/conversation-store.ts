@@ -4,7 +4,8 @@
 //
 // The failure columns are written here only: the CallLogWriter stores whole
 // CallRecords, which do not carry them, so neither side overwrites the other.
-import type { PrismaClient } from '../db/index.js';
+import { Prisma, type PrismaClient } from '../db/index.js';
+import type { CallEventSink } from './call-events.js';
 import type { CallAction, FailureReport, TurnReport } from '../../media/contract/backend.js';
 
 export type TakenMessage = Omit<Extract<CallAction, { type: 'take_message' }>, 'type'>;
@@ -27,10 +28,12 @@ export interface ConversationStore {
   listTurns(callId: string): Promise<{ role: 'caller' | 'agent'; text: string }[]>;
 }
 
-export function prismaConversationStore(prisma: PrismaClient): ConversationStore {
+/** With `events`, a message taken and its webhook event are stored in one transaction. */
+export function prismaConversationStore(prisma: PrismaClient, events?: CallEventSink): ConversationStore {
   return {
     async saveTurn(callId, turn) {
       const fields = {
+        toolCalls: turn.tools && turn.tools.length > 0 ? turn.tools : Prisma.DbNull,
         role: turn.role,
         text: turn.text,
         startedAt: new Date(turn.startedAt),
@@ -67,17 +70,24 @@ export function prismaConversationStore(prisma: PrismaClient): ConversationStore
       // The message carries its call's business (the staff inbox reads messages by business).
       const call = await prisma.callLog.findUnique({ where: { id: callId }, select: { businessId: true } });
       if (!call) throw new CallRowMissingError(callId);
+      const data = {
+        callId,
+        businessId: call.businessId,
+        callerName: message.callerName,
+        callbackNumber: message.callbackNumber,
+        reason: message.reason,
+      };
+      if (!events) {
+        await missingRowAsError(callId, () => prisma.callMessage.create({ data }));
+        return;
+      }
       await missingRowAsError(callId, () =>
-        prisma.callMessage.create({
-          data: {
-            callId,
-            businessId: call.businessId,
-            callerName: message.callerName,
-            callbackNumber: message.callbackNumber,
-            reason: message.reason,
-          },
+        prisma.$transaction(async (tx) => {
+          const stored = await tx.callMessage.create({ data });
+          await events.messageStored(tx, { ...data, id: stored.id, createdAt: stored.createdAt });
         }),
       );
+      events.committed();
     },
   };
 }

@@ -2,18 +2,24 @@
 // end of the call requested while the step ran.
 import { describeError } from '../errors.js';
 
+/**
+ * Inbound: in the order they run (the answer last, once the media path is ready);
+ * route_to_person, originate and amd belong to other paths (the AI share, outbound);
+ * then the failures of no one step.
+ */
 export type SetupStep =
   | 'route_lookup'
   | 'route_to_person'
   | 'originate'
   | 'amd'
-  | 'answer'
   | 'bridge'
   | 'media_session'
   | 'external_media'
   | 'media_remote'
   | 'bridge_channels'
-  | 'database';
+  | 'answer'
+  | 'database'
+  | 'setup_timeout';
 
 /** A setup step failed; the message (stored in `error`) starts with the step. */
 export class StepError extends Error {

@@ -71,6 +71,11 @@ export class NodeOwnership {
     return this.locked === null ? null : this.locked.has(node.key);
   }
 
+  /** This replica holds the node's lease (it may still be taking the node over). */
+  holds(node: NodeRuntime): boolean {
+    return this.options.leases.holds(node.key);
+  }
+
   owned(): NodeRuntime[] {
     return this.options.nodes.filter((node) => this.options.leases.holds(node.key));
   }

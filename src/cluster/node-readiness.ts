@@ -21,8 +21,11 @@ export interface NodeReport {
   readonly problem: string | null;
 }
 
-/** `lockedByAnyone`: the node lease is held (by this replica or another); null when unknown. */
-export function describeNode(node: NodeView, lockedByAnyone: boolean | null, appName: string): NodeReport {
+/**
+ * `lockedByAnyone`: the node lease is held (by this replica or another); null when unknown.
+ * `heldHere`: this replica holds it, though it may not have taken the node over yet.
+ */
+export function describeNode(node: NodeView, lockedByAnyone: boolean | null, appName: string, heldHere = false): NodeReport {
   if (node.role === 'owner') {
     return {
       name: node.name,
@@ -32,6 +35,8 @@ export function describeNode(node: NodeView, lockedByAnyone: boolean | null, app
       problem: describeAriStatus(node.ariStatus, appName),
     };
   }
+  // Our own lease, before take() made us the owner: not ready until the app is registered.
+  if (heldHere) return { name: node.name, owner: 'this replica', ari: node.ariStatus.state, calls: node.activeCalls, problem: 'taking the node over' };
   if (lockedByAnyone === true) return { name: node.name, owner: 'another replica', ari: null, calls: 0, problem: null };
   return {
     name: node.name,

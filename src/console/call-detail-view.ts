@@ -5,7 +5,7 @@
 // marked, the messages the agent took, and the technical details (hang-up
 // cause, latencies, failure text) behind "Details" toggles. A manager can
 // delete the call's recording and transcript.
-import type { CallDetail, CallWithConversation, MessageView, TurnLatency, TurnView } from '../staff/call-views.js';
+import type { CallDetail, CallWithConversation, MessageView, ToolCallView, TurnLatency, TurnView } from '../staff/call-views.js';
 import { providerFailureText, setupFailureText } from '../staff/failure-text.js';
 import type { StaffSessionContext } from '../staff/session-store.js';
 import { callerText } from './call-text.js';
@@ -105,6 +105,14 @@ function latency(value: TurnLatency | null): Html {
   return html`<details class="latency-details"><summary>Details</summary><ul class="latency" aria-label="Response time, from the end of the caller’s speech">${parts}</ul></details>`;
 }
 
+/** The business tools the agent used in a turn: what it asked and what it got, behind a toggle. */
+function toolCalls(tools: readonly ToolCallView[]): Html {
+  return html`<ul class="tool-calls">${tools.map(
+    (tool) => html`<li><details><summary>${tool.ok ? 'Used' : 'Tried'} <code>${tool.name}</code>${tool.source === 'mcp' ? ' (MCP)' : ''}${tool.ok ? '' : html` <span class="badge badge-bad">Failed</span>`} <span class="muted small">${tool.durationMs} ms</span></summary>
+<dl class="facts compact"><div><dt>Asked with</dt><dd><code>${tool.arguments}</code></dd></div><div><dt>${tool.ok ? 'Answer' : 'What failed'}</dt><dd><code>${tool.result}</code></dd></div></dl></details></li>`,
+  )}</ul>`;
+}
+
 function turn(item: TurnView, callStart: number, search: string, seekable: boolean): Html {
   const speaker = item.role === 'caller' ? 'Caller' : 'Agent';
   const offsetMs = Math.max(0, new Date(item.startedAt).getTime() - callStart);
@@ -119,6 +127,7 @@ function turn(item: TurnView, callStart: number, search: string, seekable: boole
   <p class="turn-meta"><span class="speaker">${speaker}</span> ${time}${interrupted}</p>
   <p class="turn-text">${text}${item.interrupted ? html`<span aria-hidden="true"> —</span>` : ''}</p>
   ${item.role === 'agent' ? latency(item.latency) : ''}
+  ${item.tools ? toolCalls(item.tools) : ''}
 </li>`;
 }
 

@@ -24,6 +24,9 @@ import { registerDashboardPage } from './dashboard-page.js';
 import { registerManagerPages } from './manager-pages.js';
 import { registerMessagePages } from './message-pages.js';
 import { registerTeamPages } from './team-pages.js';
+import { registerDeliveryPages } from './delivery-pages.js';
+import { registerToolPages } from './tool-pages.js';
+import { registerWebhookPages } from './webhook-pages.js';
 import type { ConsolePageDeps, ConsoleRouteDeps } from './console-services.js';
 import { registerFormParser } from './form-body.js';
 import { registerLivePage } from './live-page.js';
@@ -40,7 +43,8 @@ const CLIENT_ERROR_TITLES: Readonly<Record<number, string>> = {
 
 /**
  * Registered at the root (no prefix): /, /login, /logout, /dashboard, /calls,
- * /messages, /live, /account, /team, /audit, /settings, /operator, /console/assets.
+ * /messages, /live, /account, /team, /integrations, /audit, /settings, /operator,
+ * /console/assets.
  */
 export function consoleRoutes(routeDeps: ConsoleRouteDeps): FastifyPluginAsync {
   const deps: ConsolePageDeps = { ...routeDeps, now: routeDeps.now ?? (() => new Date()) };
@@ -71,6 +75,9 @@ export function consoleRoutes(routeDeps: ConsoleRouteDeps): FastifyPluginAsync {
     registerAccountPages(scope, deps);
     registerTeamPages(scope, deps);
     registerManagerPages(scope, deps);
+    registerWebhookPages(scope, deps);
+    registerDeliveryPages(scope, deps);
+    registerToolPages(scope, deps);
     registerOperatorPages(scope, deps);
   };
 }

@@ -5,12 +5,12 @@ import { html, htmlText, type Html } from './html.js';
 
 export const PRODUCT_NAME = 'Phone agent';
 
-export type StaffSection = 'dashboard' | 'calls' | 'messages' | 'live' | 'team' | 'audit' | 'settings' | 'account';
+export type StaffSection = 'dashboard' | 'calls' | 'messages' | 'live' | 'team' | 'integrations' | 'audit' | 'settings' | 'account';
 
 export interface StaffChrome {
   displayName: string;
   businessName: string;
-  /** Managers also see the team, the audit log and the settings. */
+  /** Managers also see the team, the integrations, the audit log and the settings. */
   role: 'staff' | 'manager';
   /** The session's CSRF token, for the sign-out form. */
   csrfToken: string;
@@ -44,6 +44,7 @@ const STAFF_LINKS: readonly [StaffSection, string, string][] = [
 ];
 const MANAGER_LINKS: readonly [StaffSection, string, string][] = [
   ['team', '/team', 'Team'],
+  ['integrations', '/integrations', 'Integrations'],
   ['audit', '/audit', 'Audit log'],
   ['settings', '/settings', 'Settings'],
 ];

@@ -15,6 +15,13 @@ const NOTICES: Readonly<Record<string, string>> = {
   reopened: 'The message was marked as still to call back.',
   'settings-saved': 'The settings were saved. Expired recordings and transcripts are deleted once a day.',
   'content-deleted': 'The call’s recording and transcript were deleted.',
+  'endpoint-saved': 'The webhook endpoint was saved.',
+  'endpoint-deleted': 'The webhook endpoint and its delivery log were deleted.',
+  'sent-again': 'The event was queued and will be sent within a few seconds.',
+  'tool-saved': 'The tool was saved. Calls that start from now on can use it.',
+  'tool-deleted': 'The tool was deleted. Calls that start from now on no longer offer it.',
+  'mcp-saved': 'The MCP server was saved. Calls that start from now on list its tools.',
+  'mcp-deleted': 'The MCP server was removed.',
 };
 
 export function noticeFor(query: unknown): Html {

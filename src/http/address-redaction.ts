@@ -19,3 +19,13 @@ export function redactAddresses(text: string): string {
     .replace(IPV4_WITH_PORT, ADDRESS_PLACEHOLDER)
     .replace(NAME_WITH_PORT, ADDRESS_PLACEHOLDER);
 }
+
+/** Every string anywhere in a JSON-like value (arrays, plain objects) with its addresses redacted. */
+export function redactAddressesDeep(value: unknown): unknown {
+  if (typeof value === 'string') return redactAddresses(value);
+  if (Array.isArray(value)) return value.map(redactAddressesDeep);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactAddressesDeep(item)]));
+  }
+  return value;
+}

@@ -2,7 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { evaluateReadiness, type ReadinessCheck } from '../readiness.js';
-import { redactAddresses } from './address-redaction.js';
+import { redactAddresses, redactAddressesDeep } from './address-redaction.js';
 import { ApiError, errorBody } from './errors.js';
 import { internalRoutes, type InternalRouteDeps } from './internal-routes.js';
 import { adminRoutes, type AdminRouteDeps } from '../admin/admin-routes.js';
@@ -11,6 +11,8 @@ import { consoleRoutes } from '../console/console-routes.js';
 import type { ConsoleRouteDeps } from '../console/console-services.js';
 import { sendNotFoundPage, wantsPage } from '../console/page-reply.js';
 import type { TrustProxy } from '../staff/trust-proxy.js';
+import { recordingLinkRoutes, type RecordingLinkRouteDeps } from '../integrations/recording-link-route.js';
+import { RECORDING_LINK_PATH } from '../integrations/recording-link.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -25,6 +27,8 @@ export interface AppDeps {
   console?: ConsoleRouteDeps;
   /** Client addresses from X-Forwarded-For (behind a reverse proxy). */
   trustProxy?: TrustProxy;
+  /** The recordings behind webhooks' signed links (/recordings/:callId); absent: not served. */
+  recordingLinks?: RecordingLinkRouteDeps;
 }
 
 /** proxy-addr's forms: addresses/CIDRs, or a function of the hop (0 = the TCP peer) for a count of proxies. */
@@ -94,9 +98,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/ready', async (_request, reply) => {
     const report = await evaluateReadiness(deps.readiness);
     void reply.code(report.ready ? 200 : 503);
-    const checks = Object.fromEntries(
-      Object.entries(report.checks).map(([name, check]) => [name, check.reason === undefined ? check : { ...check, reason: redactAddresses(check.reason) }]),
-    );
+    // Reasons and details alike: a node's detail repeats its ARI failure text.
+    const checks = redactAddressesDeep(report.checks);
     return { status: report.ready ? 'ready' : 'not_ready', reasons: report.reasons.map(redactAddresses), checks };
   });
 
@@ -104,6 +107,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.staff) void app.register(staffRoutes(deps.staff), { prefix: '/api' });
   if (deps.admin) void app.register(adminRoutes(deps.admin), { prefix: '/admin/api' });
   if (deps.console) void app.register(consoleRoutes(deps.console));
+  if (deps.recordingLinks) void app.register(recordingLinkRoutes(deps.recordingLinks), { prefix: RECORDING_LINK_PATH });
 
   return app;
 }

@@ -1,9 +1,10 @@
 // Client of the media gateway's control API. The request and response shapes
 // come from the gateway's own contract module, validated on both sides.
 //
-// Several gateways: each new session goes to the next gateway in turn (one that
-// cannot be reached, or has no capacity, is skipped for the next one: creating a
-// session is idempotent by callId), and every later request of the session goes
+// Several gateways: each new session goes to the gateway the pool ranks first by
+// load (gateway-pool.ts), or without a pool to the next gateway in turn; one that
+// cannot be reached, or has no capacity, is skipped for the next one (creating a
+// session is idempotent by callId). Every later request of the session goes
 // to the gateway that holds it. A backend replica adopting a call learns its
 // gateway from the call's row (`remember`).
 import { lookup } from 'node:dns/promises';
@@ -23,6 +24,8 @@ import {
   type DtmfRequest,
   type SetRemoteRequest,
 } from '../../media/contract/sessions.js';
+import { GatewayPool } from './gateway-pool.js';
+import { WarmClipsResponse, clipPaths, type WarmClipsRequest } from '../../media/contract/clips.js';
 
 export type MediaGatewayOperation =
   | 'create_session'
@@ -31,7 +34,9 @@ export type MediaGatewayOperation =
   | 'close_session'
   | 'session_stats'
   | 'list_sessions'
-  | 'send_dtmf';
+  | 'send_dtmf'
+  | 'answered'
+  | 'warm_clips';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -59,6 +64,8 @@ export interface MediaGatewayClientOptions {
   resolveAll?: boolean;
   token: string;
   timeoutMs: number;
+  /** Places new sessions by load; without it they go round-robin. */
+  pool?: GatewayPool;
 }
 
 /** Sessions remembered at most (a session is forgotten when closed). */
@@ -94,8 +101,8 @@ export class MediaGatewayClient {
     this.urls = options.urls && options.urls.length > 0 ? [...options.urls] : [options.url];
   }
 
-  /** Where new sessions go: the URLs, or every address their names resolve to (cached briefly). */
-  private async candidates(): Promise<readonly string[]> {
+  /** Every gateway: the URLs, or every address their names resolve to (cached briefly). */
+  async candidates(): Promise<readonly string[]> {
     if (!this.options.resolveAll) return this.urls;
     if (this.resolved && performance.now() - this.resolved.atMs < RESOLVE_CACHE_MS) return this.resolved.urls;
     const expanded = await Promise.all(this.urls.map((url) => expandAddresses(url)));
@@ -120,16 +127,24 @@ export class MediaGatewayClient {
     if (this.holders.size > MAX_REMEMBERED_SESSIONS) this.holders.delete(this.holders.keys().next().value!);
   }
 
-  async createSession(request: CreateSessionInput, signal?: AbortSignal): Promise<CreateSessionResponse> {
-    const urls = await this.candidates();
-    const first = this.next % urls.length;
-    this.next = (first + 1) % urls.length;
+  /** The sessions this client placed or remembered on `gatewayUrl`. */
+  sessionsOn(gatewayUrl: string): string[] {
+    return [...this.holders].filter(([, url]) => url === gatewayUrl).map(([sessionId]) => sessionId);
+  }
+
+  /** `avoid`: gateways not to use (the one a moved call just lost). */
+  async createSession(request: CreateSessionInput, signal?: AbortSignal, avoid: readonly string[] = []): Promise<CreateSessionResponse> {
+    const all = (await this.candidates()).filter((url) => !avoid.includes(url));
+    const urls = this.options.pool ? this.options.pool.order(all) : this.roundRobin(all);
+    if (urls.length === 0) {
+      throw new MediaGatewayError('create_session', '503 no_capacity: no media gateway takes new calls (all draining or excluded)', 503, 'no_capacity');
+    }
     let failure: unknown = null;
-    for (let attempt = 0; attempt < urls.length; attempt += 1) {
-      const url = urls[(first + attempt) % urls.length]!;
+    for (const url of urls) {
       try {
         const created = await this.call('create_session', 'POST', sessionPaths.create, request, CreateSessionResponse, signal, url);
         this.remember(created.sessionId, url);
+        this.options.pool?.placed(url);
         return created;
       } catch (error) {
         // Another gateway is tried only when this one cannot take the call at all.
@@ -138,6 +153,13 @@ export class MediaGatewayClient {
       }
     }
     throw failure;
+  }
+
+  private roundRobin(urls: readonly string[]): string[] {
+    if (urls.length === 0) return [];
+    const first = this.next % urls.length;
+    this.next = (first + 1) % urls.length;
+    return [...urls.slice(first), ...urls.slice(0, first)];
   }
 
   /** RTP: Asterisk's RTP address; websocket: resolves once the gateway's media websocket is started. */
@@ -162,6 +184,27 @@ export class MediaGatewayClient {
   /** The sessions of one gateway (default: the first). */
   listSessions(signal?: AbortSignal, gatewayUrl?: string): Promise<ListSessionsResponse> {
     return this.call('list_sessions', 'GET', sessionPaths.list, undefined, ListSessionsResponse, signal, gatewayUrl ?? this.urls[0]!);
+  }
+
+  /** The caller was answered: the session's media and agent start now (204, no body). */
+  async answered(sessionId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('answered', 'POST', sessionPaths.answered(sessionId), undefined, z.undefined(), signal, this.gatewayUrlOf(sessionId));
+  }
+
+  /**
+   * Asks every gateway to synthesize these businesses' fixed phrases ahead of
+   * their calls (each gateway has its own clip cache, and any may get the next
+   * call). Rejects with the first failure once all have answered, so that the
+   * caller tries the round again; a gateway that already has a phrase skips it.
+   */
+  async warmClips(request: WarmClipsRequest, signal?: AbortSignal): Promise<WarmClipsResponse> {
+    const gateways = await this.candidates();
+    const answers = await Promise.allSettled(
+      gateways.map((url) => this.call('warm_clips', 'PUT', clipPaths.warm, request, WarmClipsResponse, signal, url)),
+    );
+    const failed = answers.find((answer): answer is PromiseRejectedResult => answer.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { queued: answers.reduce((sum, answer) => sum + (answer.status === 'fulfilled' ? answer.value.queued : 0), 0) };
   }
 
   /** Closes a session; a session the gateway no longer knows is already closed (null). */

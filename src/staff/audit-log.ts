@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = {
   password_changed: 'Changed their password',
   recording_played: 'Played a recording',
   recording_downloaded: 'Downloaded a recording',
+  recording_fetched_by_link: 'A recording was fetched through a webhook’s signed link',
   calls_exported: 'Exported calls (CSV)',
   message_called_back: 'Marked a message as called back',
   message_reopened: 'Marked a message as not called back',
@@ -30,6 +31,18 @@ export const AUDIT_ACTIONS = {
   business_deleted: 'Deleted the business',
   number_added: 'Added a phone number',
   number_removed: 'Removed a phone number',
+  webhook_endpoint_added: 'Added a webhook endpoint',
+  webhook_endpoint_changed: 'Changed a webhook endpoint',
+  webhook_endpoint_deleted: 'Deleted a webhook endpoint',
+  webhook_secret_rotated: 'Rotated a webhook signing secret',
+  webhook_secret_viewed: 'Viewed a signing secret',
+  webhook_sent_again: 'Sent a webhook again',
+  tool_added: 'Added an HTTP tool',
+  tool_changed: 'Changed an HTTP tool',
+  tool_deleted: 'Deleted an HTTP tool',
+  mcp_server_added: 'Added an MCP server',
+  mcp_server_changed: 'Changed an MCP server',
+  mcp_server_deleted: 'Deleted an MCP server',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -11,7 +11,7 @@
 import { Prisma, type PrismaClient } from '../db/index.js';
 import { encodeCursor, likePattern, type CallFilter } from './call-filters.js';
 import { providerFailureText, setupFailureText } from './failure-text.js';
-import { iso, recordingUrl, type CallPage, type CallSummary, type CallWithConversation } from './call-views.js';
+import { iso, recordingUrl, toolCallViews, type CallPage, type CallSummary, type CallWithConversation } from './call-views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -161,6 +161,7 @@ export class CallRepository {
           ttsFirstAudioMs: turn.ttsFirstAudioMs,
           voiceToVoiceMs: turn.voiceToVoiceMs,
         };
+        const tools = toolCallViews(turn.toolCalls);
         return {
           seq: turn.seq,
           role: turn.role,
@@ -169,6 +170,7 @@ export class CallRepository {
           endedAt: iso(turn.endedAt),
           interrupted: turn.interrupted,
           latency: Object.values(latency).every((value) => value === null) ? null : latency,
+          ...(tools.length > 0 ? { tools } : {}),
         };
       }),
       messages: row.messages.map((message) => ({

@@ -96,7 +96,8 @@ function ifRangeAllows(header: string | undefined, file: OpenRecording, etag: st
   return !Number.isNaN(date) && Math.floor(file.modifiedAt.getTime() / 1000) * 1000 <= date;
 }
 
-async function sendRecording(request: FastifyRequest, reply: FastifyReply, file: OpenRecording): Promise<FastifyReply> {
+/** A recording as 200 or 206 (Range, If-Range), with its validators; closes the file when done. */
+export async function sendRecording(request: FastifyRequest, reply: FastifyReply, file: OpenRecording): Promise<FastifyReply> {
   const etag = entityTag(file);
   const ifRangeHeader = request.headers['if-range'];
   const ifRange = typeof ifRangeHeader === 'string' ? ifRangeHeader : undefined;

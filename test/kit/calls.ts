@@ -43,6 +43,8 @@ export async function placeBridgedCall(asterisk: FakeAsterisk, call: { from: str
   if (placed.outcome !== 'in-stasis') throw new Error('the simulated Asterisk declined the call: no Stasis application is registered');
   const mediaId = await waitFor(
     () => {
+      // The media path is bridged while the caller rings: the call is connected once answered too.
+      if (asterisk.channel(placed.channelId)?.state !== 'Up') return undefined;
       const bridge = asterisk.bridges().find((b) => b.channels.includes(placed.channelId) && b.channels.length === 2);
       return bridge?.channels.find((id) => id !== placed.channelId);
     },

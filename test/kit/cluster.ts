@@ -104,7 +104,9 @@ async function assemble(options: ClusterOptions, cleanup: CleanupStack): Promise
 
   const asterisks = new Map<string, FakeAsterisk>();
   for (const node of options.nodes) {
-    const fake = await FakeAsterisk.start({ password: ariPassword, autoCallerAudio: true });
+    // Each node its own systemname, as a deployment of several Asterisk nodes must have:
+    // without it, two nodes started in the same second give their channels the same ids.
+    const fake = await FakeAsterisk.start({ password: ariPassword, autoCallerAudio: true, systemName: `asterisk-${node}` });
     asterisks.set(node, fake);
     cleanup.add(`the simulated Asterisk ${node}`, () => fake.close());
   }

@@ -189,6 +189,8 @@ async function assemble<P extends Placement>(options: SystemOptions<P>, cleanup:
       gatewayToken: credentials.gatewayToken,
       port: backendPort,
     }),
+    // The backend serves the gateway's recordings (the staff console, webhooks' signed links) from the same folder.
+    RECORDINGS_DIR: recordingsDir,
     LOG_LEVEL: logLevel,
     ...options.backendEnv,
   };

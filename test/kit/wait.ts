@@ -15,7 +15,9 @@ export interface WaitOptions {
   readonly wakeOn?: EventEmitter;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+// A bound, not a pace: a condition met sooner returns at once. Generous because
+// CI machines are small and shared (two cores running several programs per test).
+const DEFAULT_TIMEOUT_MS = 20_000;
 const DEFAULT_INTERVAL_MS = 10;
 
 export class WaitTimeoutError extends Error {

@@ -64,17 +64,19 @@ describe('loadMediaConfig', () => {
       maxSessions: 2000,
       agent: 'ai',
       recordings: { dir: join(process.cwd(), 'recordings'), enabled: true },
-      jitter: { targetMs: 60, maxMs: 200 },
+      jitter: { minMs: 20, targetMs: 60, maxMs: 200 },
       clockPhases: 10,
+      drainTimeoutMs: 300_000,
       ai: aiDefaults({ deepgram: DEEPGRAM_KEY, openai: OPENAI_KEY }),
       logLevel: 'info',
       logRedactPii: false,
+      outbound: { allowPrivateNetworks: false, requireHttps: false },
       otlpEndpoint: null,
     });
     expect(isAbsolute(config.recordings.dir)).toBe(true);
     expect(isAbsolute(config.ai.clipCacheDir)).toBe(true);
     for (const url of [config.ai.backendUrl, config.ai.deepgram.baseUrl, config.ai.openai.baseUrl]) expect(url).not.toMatch(/\/$/);
-    const parts: object[] = [config, config.rtp, config.http, config.recordings, config.jitter];
+    const parts: object[] = [config, config.rtp, config.http, config.recordings, config.jitter, config.outbound];
     parts.push(config.ai, config.ai.deepgram, config.ai.openai, config.ai.timings);
     for (const part of parts) expect(Object.isFrozen(part)).toBe(true);
   });
@@ -91,11 +93,15 @@ describe('loadMediaConfig', () => {
       MEDIA_AGENT: 'echo',
       RECORDINGS_DIR: '/var/lib/media/recordings',
       RECORDING_ENABLED: 'false',
+      JITTER_MIN_MS: '40',
       JITTER_TARGET_MS: '40',
       JITTER_MAX_MS: '120',
       MEDIA_CLOCK_PHASES: '4',
+      MEDIA_DRAIN_TIMEOUT_MS: '30000',
       LOG_LEVEL: 'debug',
       LOG_REDACT_PII: 'true',
+      INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: 'true',
+      NODE_ENV: 'production',
     });
     expect(config).toEqual({
       http: { host: '127.0.0.1', port: 0 },
@@ -104,12 +110,14 @@ describe('loadMediaConfig', () => {
       maxSessions: 10,
       agent: 'echo',
       recordings: { dir: resolve('/var/lib/media/recordings'), enabled: false },
-      jitter: { targetMs: 40, maxMs: 120 },
+      jitter: { minMs: 40, targetMs: 40, maxMs: 120 },
       clockPhases: 4,
+      drainTimeoutMs: 30_000,
       // echo needs no provider: the keys stay empty.
       ai: aiDefaults({ deepgram: '', openai: '' }),
       logLevel: 'debug',
       logRedactPii: true,
+      outbound: { allowPrivateNetworks: true, requireHttps: true },
       otlpEndpoint: null,
     });
   });
@@ -132,6 +140,7 @@ describe('loadMediaConfig', () => {
     ['MEDIA_CLOCK_PHASES', '0', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
     ['MEDIA_CLOCK_PHASES', '21', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
     ['MEDIA_CLOCK_PHASES', '2.5', 'MEDIA_CLOCK_PHASES must be an integer from 1 to 20'],
+    ['MEDIA_DRAIN_TIMEOUT_MS', '-1', 'MEDIA_DRAIN_TIMEOUT_MS must be an integer from 0 to 86400000 (ms)'],
     ['LOG_REDACT_PII', 'on', 'LOG_REDACT_PII must be true or false'],
   ])('rejects %s=%s', (variable, value, problem) => {
     expect(configError({ ...BASE, [variable]: value }).problems).toEqual([problem]);
@@ -154,9 +163,15 @@ describe('loadMediaConfig', () => {
     expect(configError({ ...BASE, JITTER_TARGET_MS: '200', JITTER_MAX_MS: '200' }).problems).toEqual([problem]);
     expect(configError({ ...BASE, JITTER_TARGET_MS: '100', JITTER_MAX_MS: '80' }).problems).toEqual([problem]);
     expect(loadMediaConfig({ ...BASE, JITTER_TARGET_MS: '100', JITTER_MAX_MS: '120' }).jitter).toEqual({
+      minMs: 20,
       targetMs: 100,
       maxMs: 120,
     });
+  });
+
+  it('requires JITTER_MIN_MS not above JITTER_TARGET_MS (equal: a fixed depth)', () => {
+    expect(configError({ ...BASE, JITTER_MIN_MS: '80', JITTER_TARGET_MS: '60' }).problems).toEqual(['JITTER_MIN_MS must not be greater than JITTER_TARGET_MS']);
+    expect(loadMediaConfig({ ...BASE, JITTER_MIN_MS: '60' }).jitter).toEqual({ minMs: 60, targetMs: 60, maxMs: 200 });
   });
 
   it('treats empty variables as unset', () => {
@@ -193,7 +208,7 @@ describe('loadMediaConfig', () => {
       rtp: { port: 40000 },
       agent: 'ai',
       recordings: { dir: join(process.cwd(), 'recordings'), enabled: true },
-      jitter: { targetMs: 60, maxMs: 200 },
+      jitter: { minMs: 20, targetMs: 60, maxMs: 200 },
       clockPhases: 10,
       logLevel: 'info',
     });

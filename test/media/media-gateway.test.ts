@@ -249,6 +249,7 @@ describe('media/main.ts', () => {
     expect(messages.filter((msg) => msg.startsWith('media gateway'))).toEqual([
       'media gateway listening',
       'media gateway stopping',
+      'media gateway draining: no new calls, waiting for its calls to end',
       'media gateway stopped',
     ]);
     expect(result.stdout).not.toContain(TOKEN);

@@ -89,3 +89,47 @@ describe('staff console and operator configuration', () => {
     expect(loadConfig({ ...REQUIRED, OPERATOR_TOKEN: 'operator-token-0123456789' }).admin.operatorToken).toBe('operator-token-0123456789');
   });
 });
+
+describe('integrations configuration', () => {
+  it('applies the documented defaults: public destinations only, 24 h of retries, no recording links', () => {
+    const { integrations } = loadConfig(REQUIRED);
+    expect(integrations).toMatchObject({
+      outbound: { allowPrivateNetworks: false, requireHttps: false },
+      publicUrl: undefined,
+      recordingLinkTtlMs: 7 * 24 * 3_600_000,
+      webhooks: { timeoutMs: 10_000, retryMinMs: 5_000, retryMaxMs: 3_600_000, maxAgeMs: 24 * 3_600_000, pollMs: 5_000, callEndedDelayMs: 2_000 },
+    });
+    expect(Object.isFrozen(integrations.webhooks)).toBe(true);
+  });
+
+  it('derives the recording links’ key from the gateway token, the same on every replica and never the token itself', () => {
+    const first = loadConfig(REQUIRED).integrations.recordingLinkSecret;
+    expect(loadConfig(REQUIRED).integrations.recordingLinkSecret).toBe(first);
+    expect(first).not.toContain(REQUIRED.MEDIA_GATEWAY_TOKEN);
+    expect(first.length).toBeGreaterThanOrEqual(43);
+    expect(loadConfig({ ...REQUIRED, MEDIA_GATEWAY_TOKEN: 'another-token-0123456789' }).integrations.recordingLinkSecret).not.toBe(first);
+    const own = 'a-recording-link-secret-of-32-chars-or-more';
+    expect(loadConfig({ ...REQUIRED, RECORDING_LINK_SECRET: own }).integrations.recordingLinkSecret).toBe(own);
+  });
+
+  it('reads the overrides: production wants https, the operator may allow private networks', () => {
+    const { integrations } = loadConfig({
+      ...REQUIRED,
+      NODE_ENV: 'production',
+      INTEGRATIONS_ALLOW_PRIVATE_NETWORKS: 'true',
+      PUBLIC_URL: 'https://console.example.com/',
+      WEBHOOK_RETRY_MIN_MS: '50',
+      WEBHOOK_RETRY_MAX_MS: '200',
+    });
+    expect(integrations.outbound).toEqual({ allowPrivateNetworks: true, requireHttps: true });
+    expect(integrations.publicUrl).toBe('https://console.example.com');
+    expect(integrations.webhooks).toMatchObject({ retryMinMs: 50, retryMaxMs: 200 });
+  });
+
+  it('refuses a short link key and a first retry longer than the last, without echoing the key', () => {
+    const problems = problemsOf({ ...REQUIRED, RECORDING_LINK_SECRET: 'too-short-key', PUBLIC_URL: 'console.example.com' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['PUBLIC_URL', 'RECORDING_LINK_SECRET']);
+    expect(problems.join('\n')).not.toContain('too-short-key');
+    expect(problemsOf({ ...REQUIRED, WEBHOOK_RETRY_MIN_MS: '5000', WEBHOOK_RETRY_MAX_MS: '1000' })).toEqual(['WEBHOOK_RETRY_MIN_MS: must not exceed WEBHOOK_RETRY_MAX_MS']);
+  });
+});

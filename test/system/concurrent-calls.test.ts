@@ -27,6 +27,7 @@ describe('100 concurrent calls', () => {
         ARI_REQUEST_TIMEOUT_MS: '15000',
         EXTERNAL_MEDIA_STASIS_TIMEOUT_MS: '15000',
         MEDIA_GATEWAY_TIMEOUT_MS: '15000',
+        CALL_SETUP_TIMEOUT_MS: '60000',
       },
     }));
     await s.waitReady();

@@ -60,7 +60,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe('the backend holding node A dies mid-call', () => {
+describe('the backend holding node A dies mid-call', { timeout: 2 * LONG_MS }, () => {
   it('is replaced on node A by the other backend, which adopts the calls in progress', async () => {
     expect(takeover.killed.process.running()).toBe(false);
     expect(takeover.newHolder).not.toBe(takeover.killed);

@@ -21,9 +21,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The media path is bridged while the caller rings; the call is connected once it is also answered. */
 async function bridgedCall(fake: FakeAsterisk, channelId: string) {
-  return waitFor(() => fake.bridges().find((b) => b.channels.includes(channelId) && b.channels.length === 2), {
-    what: `call ${channelId} to be bridged`,
+  return waitFor(() => (fake.channel(channelId)?.state === 'Up' ? fake.bridges().find((b) => b.channels.includes(channelId) && b.channels.length === 2) : undefined), {
+    what: `call ${channelId} to be bridged and answered`,
   });
 }
 

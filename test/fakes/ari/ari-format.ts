@@ -12,14 +12,20 @@ export function ariTimestamp(date: Date = new Date()): string {
 
 /**
  * Channel unique ids as Asterisk makes them: `<epoch seconds at creation>.<counter>`, the
- * counter shared by all channels and reset when Asterisk restarts.
+ * counter shared by all channels and reset when Asterisk restarts; with asterisk.conf's
+ * `systemname` set, `<systemname>-` comes first (main/channel.c).
  */
 export class ChannelIdSource {
   private uniqueCounter = 0;
   private pjsipCounter = 0;
+  private readonly prefix: string;
+
+  constructor(systemName = '') {
+    this.prefix = systemName === '' ? '' : `${systemName}-`;
+  }
 
   nextUniqueId(): string {
-    return `${Math.floor(Date.now() / 1000)}.${this.uniqueCounter++}`;
+    return `${this.prefix}${Math.floor(Date.now() / 1000)}.${this.uniqueCounter++}`;
   }
 
   /** `PJSIP/<endpoint>-0000000N` (chan_pjsip numbers its channels in hex, 8 digits). */

@@ -429,6 +429,24 @@ describe('ARI fake: RTP', () => {
     expect(fake.violations).toEqual([]);
   });
 
+  it('with rtpSendJitterMs, spreads the caller packets around their 20 ms slots as a real Asterisk did, in order', async () => {
+    const fake = await startFake({ rtpSendJitterMs: 6 });
+    const app = await bindUdp();
+    const arrivals: { seq: number; atMs: number }[] = [];
+    app.on('message', (packet) => arrivals.push({ seq: packet.readUInt16BE(2), atMs: performance.now() }));
+    const events = await openEvents(fake);
+    const call = await bridgedCall(fake, events, `127.0.0.1:${app.address().port}`, 'ulaw');
+    fake.startCallerAudio(call.mediaId);
+    await fake.waitFor(() => arrivals.length >= 40, { what: '40 ulaw packets' });
+    const steps = arrivals.slice(1).map((a, i) => (a.seq - arrivals[i]!.seq) & 0xffff);
+    expect(new Set(steps)).toEqual(new Set([1]));
+    // Each packet is at most 6 ms behind its slot (plus timer slack): the arrival offsets from the
+    // slot grid spread over several ms instead of one value.
+    const offsets = arrivals.map((a, i) => a.atMs - arrivals[0]!.atMs - i * 20);
+    expect(Math.max(...offsets) - Math.min(...offsets)).toBeGreaterThan(2);
+    await expect(FakeAsterisk.start({ rtpSendJitterMs: 20 })).rejects.toThrow(/rtpSendJitterMs/);
+  });
+
   it('sends slin as big-endian L16 with PT 10 and 320-byte payloads', async () => {
     const fake = await startFake();
     const app = await bindUdp();

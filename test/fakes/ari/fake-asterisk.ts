@@ -48,7 +48,7 @@ export class FakeAsterisk {
   private readonly changes = new EventEmitter();
   private readonly docs: ApiDocs = loadApiDocs();
   private readonly registry = new AppRegistry(() => this.notifyChange());
-  private readonly media = new RtpMedia(() => this.notifyChange());
+  private readonly media: RtpMedia;
   private readonly websocketMedia: WebSocketMedia;
   private readonly telephony: Telephony;
   private readonly originations: Originations;
@@ -77,7 +77,11 @@ export class FakeAsterisk {
       externalMediaStasisDelayMs: options.externalMediaStasisDelayMs ?? 0,
       autoCallerAudio: options.autoCallerAudio ?? false,
       continueEventsBeforeReply: options.continueEventsBeforeReply ?? false,
+      rtpSendJitterMs: options.rtpSendJitterMs ?? 0,
+      systemName: options.systemName ?? '',
     });
+    if (!(this.options.rtpSendJitterMs >= 0 && this.options.rtpSendJitterMs < 20)) throw new Error('rtpSendJitterMs must be from 0 to under 20 ms');
+    this.media = new RtpMedia(() => this.notifyChange(), this.options.rtpSendJitterMs);
     this.changes.setMaxListeners(0);
     this.telephony = new Telephony(
       {
@@ -97,6 +101,7 @@ export class FakeAsterisk {
         notifyChange: () => this.notifyChange(),
       },
       this.options.externalMediaStasisDelayMs,
+      this.options.systemName,
     );
     this.websocketMedia = new WebSocketMedia(
       {
@@ -248,6 +253,21 @@ export class FakeAsterisk {
     const audio = { loop: options.loop ?? false, needsCallerPeer: this.bridgedWithCaller(channel) };
     if (channel.externalMedia?.transport === 'websocket') this.websocketMedia.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), audio);
     else this.media.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), audio);
+  }
+
+  /**
+   * The caller's phone returns what the app sends, `delayMs` later and `gainDb` quieter (acoustic
+   * echo, e.g. -18 dB); null stops it. ulaw channels only.
+   */
+  setCallerEcho(externalMediaChannelId: string, echo: { gainDb: number; delayMs: number } | null): void {
+    const channel = this.telephony.liveChannel(externalMediaChannelId);
+    if (channel?.kind !== 'external-media') throw new Error(`no live externalMedia channel ${externalMediaChannelId}`);
+    this.media.setEcho(channel.id, echo);
+  }
+
+  /** performance.now() when the first packet of the latest startCallerAudio() payload left; null before. */
+  callerAudioStartedAt(externalMediaChannelId: string): number | null {
+    return this.media.audioFirstSentAt(externalMediaChannelId);
   }
 
   stopCallerAudio(externalMediaChannelId: string): void {

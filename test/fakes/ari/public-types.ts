@@ -8,6 +8,11 @@ export interface FakeAsteriskOptions {
   /** Default 0 (ephemeral); restart() listens on the same port again. */
   port?: number;
   /**
+   * asterisk.conf `systemname`: channel unique ids become `<systemname>-<epoch>.<counter>`,
+   * as several Asterisk nodes need to keep them apart. Default '' (plain `<epoch>.<counter>`).
+   */
+  systemName?: string;
+  /**
    * Delay the externalMedia channel's StasisStart until this many ms after the 200 response
    * (reproduces the race where addChannel before it gets 422). Default 0: the events follow
    * the response at once, as in the recorded ulaw trace.
@@ -24,6 +29,12 @@ export interface FakeAsteriskOptions {
    * reach the app before or after the answer. Default false (after).
    */
   continueEventsBeforeReply?: boolean;
+  /**
+   * Each caller RTP packet leaves up to this many ms after its 20 ms slot (uniformly; under 20),
+   * as a real Asterisk's arrived in the recorded traces (intervals 14-27 ms, median 20.1, p95
+   * about 24: 6 reproduces that). Default 0: exactly on the slot.
+   */
+  rtpSendJitterMs?: number;
 }
 
 export interface RecordedRequest {

@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { RtpClock, type PacedSender } from './rtp-clock.js';
 import { payloadInFormat, RTP_FORMATS, type RtpFormat } from './rtp-formats.js';
 import { parseRtp, RTP_HEADER_BYTES, writeRtpHeader } from './rtp-packet.js';
-import { ULAW_TO_LINEAR } from '../shared/g711.js';
+import { ULAW_TO_LINEAR, linearToUlaw } from '../shared/g711.js';
 import { bindUdp } from '../../kit/ports.js';
 
 const LOCAL_ADDRESS = '127.0.0.1';
@@ -46,14 +46,25 @@ interface Endpoint extends PacedSender {
   sentPackets: number;
   received: { packets: number; bytes: number; sources: Set<string>; payloadTypes: Set<number> };
   heard: ReceivedPacket[];
-  audio: { frames: Buffer; offset: number; loop: boolean; needsCallerPeer: boolean } | null;
+  audio: { frames: Buffer; offset: number; loop: boolean; needsCallerPeer: boolean; firstSentAtMs: number | null } | null;
+  /** The app's own audio sent back (a phone's acoustic echo), when set. */
+  echo: { gain: number; delayMs: number } | null;
+  /** performance.now() when the latest startAudio() payload's first packet left. */
+  audioFirstSentAtMs: number | null;
 }
 
 export class RtpMedia {
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly clock: RtpClock;
 
-  constructor(private readonly notifyChange: () => void) {
+  /**
+   * `sendJitterMs`: each packet leaves up to this much after its 20 ms slot (uniformly), as a real
+   * Asterisk's did in the recorded traces (intervals of 14-27 ms, median 20); 0 sends on the slot.
+   */
+  constructor(
+    private readonly notifyChange: () => void,
+    private readonly sendJitterMs = 0,
+  ) {
     this.clock = new RtpClock(notifyChange);
   }
 
@@ -74,6 +85,8 @@ export class RtpMedia {
       received: { packets: 0, bytes: 0, sources: new Set(), payloadTypes: new Set() },
       heard: [],
       audio: null,
+      echo: null,
+      audioFirstSentAtMs: null,
       nextDueMs: 0,
       sendPacket: () => this.sendPacket(endpoint),
     };
@@ -91,7 +104,8 @@ export class RtpMedia {
     const endpoint = this.requireOpen(channelId);
     if (!endpoint.format) throw new Error(`the ARI fake cannot send RTP in format '${endpoint.formatName}'`);
     if (endpoint.audio) this.clock.remove(endpoint);
-    endpoint.audio = { frames: payloadInFormat(ulawPayload, endpoint.format), offset: 0, ...options };
+    endpoint.audio = { frames: payloadInFormat(ulawPayload, endpoint.format), offset: 0, firstSentAtMs: null, ...options };
+    endpoint.audioFirstSentAtMs = null;
     this.clock.add(endpoint);
   }
 
@@ -100,6 +114,22 @@ export class RtpMedia {
     if (!endpoint?.audio) return;
     endpoint.audio = null;
     this.clock.remove(endpoint);
+  }
+
+  /**
+   * Sends every packet the app sends back to it after `delayMs`, attenuated by
+   * `gainDb` (ulaw channels only): the caller's phone returning the agent's own
+   * voice. null stops it.
+   */
+  setEcho(channelId: string, echo: { gainDb: number; delayMs: number } | null): void {
+    const endpoint = this.requireOpen(channelId);
+    if (echo !== null && endpoint.format?.name !== 'ulaw') throw new Error('the ARI fake echoes ulaw channels only');
+    endpoint.echo = echo === null ? null : { gain: 10 ** (echo.gainDb / 20), delayMs: echo.delayMs };
+  }
+
+  /** performance.now() when the first packet of the latest caller audio left, null before. */
+  audioFirstSentAt(channelId: string): number | null {
+    return this.endpoints.get(channelId)?.audioFirstSentAtMs ?? null;
   }
 
   isSending(channelId: string): boolean {
@@ -177,7 +207,15 @@ export class RtpMedia {
       ssrc: endpoint.ssrc,
       marker: false,
     });
-    endpoint.socket.send([header, frame], endpoint.remotePort, endpoint.remoteHost);
+    const socket = endpoint.socket;
+    const send = (): void => {
+      if (endpoint.socket !== socket) return;
+      socket.send([header, frame], endpoint.remotePort, endpoint.remoteHost);
+      endpoint.audioFirstSentAtMs ??= performance.now();
+    };
+    // Below one packet interval, so packets never overtake each other.
+    if (this.sendJitterMs > 0) setTimeout(send, Math.random() * this.sendJitterMs);
+    else send();
     endpoint.sequenceNumber = (endpoint.sequenceNumber + 1) & 0xffff;
     endpoint.timestamp = (endpoint.timestamp + format.timestampStep) >>> 0;
     endpoint.sentPackets += 1;
@@ -192,6 +230,9 @@ export class RtpMedia {
     endpoint.received.bytes += parsed.payloadLength;
     endpoint.received.sources.add(source);
     endpoint.received.payloadTypes.add(parsed.payloadType);
+    if (endpoint.echo && parsed.payloadType === 0) {
+      this.scheduleEcho(endpoint, packet.subarray(parsed.payloadOffset, parsed.payloadOffset + parsed.payloadLength), endpoint.echo);
+    }
     endpoint.heard.push({
       atMs: performance.now(),
       sequenceNumber: parsed.sequenceNumber,
@@ -199,6 +240,20 @@ export class RtpMedia {
       rms: payloadRms(packet.subarray(parsed.payloadOffset, parsed.payloadOffset + parsed.payloadLength), parsed.payloadType),
     });
     this.notifyChange();
+  }
+
+  private scheduleEcho(endpoint: Endpoint, payload: Buffer, echo: { gain: number; delayMs: number }): void {
+    const frame = Buffer.allocUnsafe(payload.length);
+    for (let i = 0; i < payload.length; i += 1) frame[i] = linearToUlaw(Math.round(ULAW_TO_LINEAR[payload[i]!]! * echo.gain));
+    setTimeout(() => {
+      if (!endpoint.socket || !endpoint.echo) return;
+      const header = Buffer.allocUnsafe(RTP_HEADER_BYTES);
+      writeRtpHeader(header, { payloadType: 0, sequenceNumber: endpoint.sequenceNumber, timestamp: endpoint.timestamp, ssrc: endpoint.ssrc, marker: false });
+      endpoint.socket.send([header, frame], endpoint.remotePort, endpoint.remoteHost);
+      endpoint.sequenceNumber = (endpoint.sequenceNumber + 1) & 0xffff;
+      endpoint.timestamp = (endpoint.timestamp + frame.length) >>> 0;
+      endpoint.sentPackets += 1;
+    }, echo.delayMs);
   }
 
   private requireOpen(channelId: string): Endpoint {

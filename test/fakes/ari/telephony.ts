@@ -62,14 +62,17 @@ export class Telephony {
   readonly bridges = new Map<string, BridgeRecord>();
   /** Incremented by reset(): work started before a restart must not land in the new state. */
   generation = 0;
-  private ids = new ChannelIdSource();
+  private ids: ChannelIdSource;
   private sipCallCounter = 1;
   private readonly stasisTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly hooks: TelephonyHooks,
     private readonly externalMediaStasisDelayMs: number,
-  ) {}
+    private readonly systemName = '',
+  ) {
+    this.ids = new ChannelIdSource(systemName);
+  }
 
   liveChannel(id: string): ChannelRecord | undefined {
     const channel = this.channels.get(id);
@@ -365,7 +368,7 @@ export class Telephony {
     }
     this.channels.clear();
     this.bridges.clear();
-    this.ids = new ChannelIdSource();
+    this.ids = new ChannelIdSource(this.systemName);
     this.sipCallCounter = 1;
     this.generation += 1;
   }

@@ -6,6 +6,7 @@ describe('planToolCalls', () => {
     expect(planToolCalls([{ id: 'c1', name: 'end_call', arguments: { reason: 'done' } }], false)).toEqual({
       results: [{ role: 'tool', toolCallId: 'c1', content: 'The call will end after your goodbye.' }],
       actions: [],
+      business: [],
       afterSpeech: { kind: 'hangup', reason: 'agent_goodbye', forced: false },
       needsAnotherRound: false,
     });
@@ -30,6 +31,7 @@ describe('planToolCalls', () => {
     expect(planToolCalls([{ id: 'c4', name: 'transfer_to_human', arguments: {} }], false)).toEqual({
       results: [{ role: 'tool', toolCallId: 'c4', content: 'No one is available to take a transfer.' }],
       actions: [],
+      business: [],
       afterSpeech: null,
       needsAnotherRound: true,
     });
@@ -82,6 +84,22 @@ describe('planToolCalls', () => {
     );
     expect(plan.results).toEqual([{ role: 'tool', toolCallId: 'e', content: ENDING_NOT_ALONE }]);
     expect(plan.actions.map((action) => action.toolCallId)).toEqual(['d']);
+    expect(plan.afterSpeech).toBeNull();
+    expect(plan.needsAnotherRound).toBe(true);
+  });
+
+  it('hands the business’s own tools to the gateway, and refuses an ending that comes with them', () => {
+    const business = new Set(['lookup_order']);
+    const plan = planToolCalls(
+      [
+        { id: 'c7', name: 'lookup_order', arguments: { order_id: 'A-1' } },
+        { id: 'c8', name: 'end_call', arguments: {} },
+      ],
+      false,
+      (name) => business.has(name),
+    );
+    expect(plan.business).toEqual([{ id: 'c7', name: 'lookup_order', arguments: { order_id: 'A-1' } }]);
+    expect(plan.results).toEqual([{ role: 'tool', toolCallId: 'c8', content: ENDING_NOT_ALONE }]);
     expect(plan.afterSpeech).toBeNull();
     expect(plan.needsAnotherRound).toBe(true);
   });

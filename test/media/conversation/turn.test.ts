@@ -81,7 +81,8 @@ describe('Turn', () => {
   it('speaks what the LLM says as it streams, the first sentence alone and the rest batched, and reports each milestone once', async () => {
     const t = await setup();
     const answer = 'Sure. We open at eight on weekdays. We close at six. On Saturdays we open at nine.';
-    t.openai.respond(() => ({ text: answer, interTokenDelayMs: 5 }));
+    // The whole answer comes in one burst, so the sentences after the first reliably arrive while it is synthesized.
+    t.openai.respond(() => ({ text: answer, interTokenDelayMs: 0 }));
     const turn = t.newTurn(3);
     turn.startRound(MESSAGES);
     await waitUntil(() => t.types().includes('llm_done'), { what: 'the round' });

@@ -11,11 +11,12 @@ import {
   bearer,
   sessionPaths,
 } from '../../../media/contract/sessions.js';
+import { clipPaths } from '../../../media/contract/clips.js';
 import { loadMediaConfig, type MediaConfig } from '../../../media/config.js';
 import { buildMediaApp } from '../../../media/http/build-media-app.js';
 import { createMediaLogger } from '../../../media/logger.js';
 import { openRtpSessions, type RtpSessions } from '../../../media/media-gateway.js';
-import { FakeAsteriskChannel, SLIN_FRAME_BYTES, pollFor, sessionRequest } from '../../support/media-rtp-peer.js';
+import { FakeAsteriskChannel, SLIN_FRAME_BYTES, pollFor, rtpPacket, sessionRequest } from '../../support/media-rtp-peer.js';
 
 const TOKEN = 'test-gateway-token-0123456789';
 const AUTH = { authorization: bearer(TOKEN) };
@@ -199,6 +200,55 @@ describe('media control API', () => {
       expect(errorOf(refused.body).message).toMatch(/durationMs/);
       const unauthorized = await app.inject({ method: 'POST', url, payload: { digit: '1', durationMs: 100 } });
       expect(unauthorized.statusCode).toBe(401);
+    });
+  });
+
+  describe('clip warm-up', () => {
+    it('accepts businesses to warm (202; an agent without phrases queues none) and answers 400 naming a bad field', async () => {
+      const { agent, businessId } = sessionRequest();
+      const accepted = await app.inject({ method: 'PUT', url: clipPaths.warm, headers: AUTH, payload: { businesses: [{ businessId, agent }] } });
+      expect(accepted.statusCode).toBe(202);
+      expect(accepted.json()).toEqual({ queued: 0 });
+      const refused = await app.inject({ method: 'PUT', url: clipPaths.warm, headers: AUTH, payload: { businesses: [{ businessId: 'x', agent }] } });
+      expect(refused.statusCode).toBe(400);
+      expect(errorOf(refused.body).message).toMatch(/businessId/);
+      expect((await app.inject({ method: 'PUT', url: clipPaths.warm, payload: { businesses: [] } })).statusCode).toBe(401);
+    });
+  });
+
+  describe('a caller still ringing (awaitAnswer)', () => {
+    async function ringingSession() {
+      const { body } = await createSession(sessionRequest({ awaitAnswer: true }));
+      const asterisk = await openChannel();
+      const remote = await app.inject({ method: 'PUT', url: sessionPaths.remote(body.sessionId), headers: AUTH, payload: { host: '127.0.0.1', port: asterisk.port } });
+      expect(remote.statusCode).toBe(200);
+      return { sessionId: body.sessionId, asterisk };
+    }
+
+    it('sends nothing before the answer, and streams from the moment the backend reports it (204)', async () => {
+      const ringing = await ringingSession();
+      // A session that does not wait streams at once: by the time it sent 5 packets, the ringing one sent none.
+      const { body: answeredAtOnce } = await createSession();
+      const other = await openChannel();
+      await app.inject({ method: 'PUT', url: sessionPaths.remote(answeredAtOnce.sessionId), headers: AUTH, payload: { host: '127.0.0.1', port: other.port } });
+      await pollFor(() => other.received.length, (count) => count >= 5);
+      expect(ringing.asterisk.received).toHaveLength(0);
+      expect(rtp.sessions.get(ringing.sessionId)!.stats().packetsOut).toBe(0);
+
+      const answered = await app.inject({ method: 'POST', url: sessionPaths.answered(ringing.sessionId), headers: AUTH });
+      expect(answered.statusCode).toBe(204);
+      await pollFor(() => ringing.asterisk.received.length, (count) => count >= 3);
+      // Idempotent.
+      expect((await app.inject({ method: 'POST', url: sessionPaths.answered(ringing.sessionId), headers: AUTH })).statusCode).toBe(204);
+      expect((await app.inject({ method: 'POST', url: sessionPaths.answered(randomUUID()), headers: AUTH })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'POST', url: sessionPaths.answered(ringing.sessionId) })).statusCode).toBe(401);
+    });
+
+    it('starts on the caller’s first RTP packet when the answer was not reported', async () => {
+      const ringing = await ringingSession();
+      await ringing.asterisk.send(rtpPacket({ sequenceNumber: 1, timestamp: 160 }));
+      await pollFor(() => ringing.asterisk.received.length, (count) => count >= 3);
+      expect(rtp.sessions.get(ringing.sessionId)!.stats().packetsIn).toBe(1);
     });
   });
 

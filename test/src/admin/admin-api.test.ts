@@ -275,7 +275,12 @@ describe('overview', () => {
     expect(overview.backend).toEqual({
       ready: true,
       reasons: [],
-      checks: { shutdown: { ok: true }, ari: { ok: true }, database: { ok: true } },
+      checks: {
+        shutdown: { ok: true },
+        // The operator sees which replica answered and each Asterisk node it holds.
+        ari: { ok: true, detail: { replica: expect.any(String), nodes: [expect.objectContaining({ name: 'asterisk', owner: 'this replica', ari: 'connected', calls: 1, problem: null })] } },
+        database: { ok: true },
+      },
     });
     expect(overview.mediaGateway).toEqual({ reachable: true, ready: true, status: 200, reasons: [], checks: {} });
 

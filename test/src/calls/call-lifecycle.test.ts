@@ -54,6 +54,11 @@ describe('a routed call', () => {
     expect(media).toMatchObject({ kind: 'external-media', format: 'ulaw', inStasis: true, bridgeId: bridge.id });
     expect(media?.externalHost).toBe(`127.0.0.1:${s.gateway.rtp.port}`);
 
+    // The gateway sends nothing while the caller rings: its first packet follows the answer.
+    await waitUntil(() => s.fake.rtpHeard(mediaChannelId).length > 0, { what: 'the gateway to send RTP' });
+    const answerRequest = s.fake.requests.find((r) => r.path === `/ari/channels/${call.channelId}/answer`);
+    expect(s.fake.rtpHeard(mediaChannelId)[0]!.atMs).toBeGreaterThanOrEqual(answerRequest!.atMs);
+
     // Asterisk's RTP reaches the gateway session locked on Asterisk's address.
     s.fake.startCallerAudio(mediaChannelId);
     const [session] = s.gateway.sessions.list();
@@ -85,8 +90,8 @@ describe('a routed call', () => {
     await waitUntil(() => s.fake.bridges().length === 0 && s.gateway.sessions.size === 0, {
       what: 'the bridge and the gateway session to be released',
     });
+    // The media path is ready before the caller is answered.
     expect(requestsSince(s, before)).toEqual([
-      { method: 'POST', path: `/ari/channels/${call.channelId}/answer`, query: {} },
       { method: 'POST', path: '/ari/bridges', query: { type: 'mixing', bridgeId: bridge.id, name: `call-${row.id}` } },
       {
         method: 'POST',
@@ -94,6 +99,7 @@ describe('a routed call', () => {
         query: { app: 'prosaas_ai', external_host: media?.externalHost, format: 'ulaw', channelId: mediaChannelId },
       },
       { method: 'POST', path: `/ari/bridges/${bridge.id}/addChannel`, query: { channel: `${call.channelId},${mediaChannelId}` } },
+      { method: 'POST', path: `/ari/channels/${call.channelId}/answer`, query: {} },
       { method: 'DELETE', path: `/ari/channels/${mediaChannelId}`, query: {} },
       { method: 'DELETE', path: `/ari/bridges/${bridge.id}`, query: {} },
     ]);
@@ -124,7 +130,8 @@ describe('a routed call', () => {
     await waitFor(() => s.fake.channels().find((c) => c.kind === 'external-media'), { what: 'externalMedia channel' });
     s.fake.hangupCaller(call.channelId);
     const row = await finalRow(s, call.channelId);
-    expect(row).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup', error: null });
+    expect(row).toMatchObject({ status: 'abandoned', hangupCause: 'caller_hangup', error: null, answeredAt: null });
+    expect(s.fake.requests.filter((r) => r.path.endsWith('/answer'))).toEqual([]);
     await waitUntil(() => s.fake.channels().length === 0 && s.fake.bridges().length === 0 && s.gateway.sessions.size === 0, {
       what: 'every resource of the call to be released',
     });
@@ -167,7 +174,9 @@ describe('a failing step', () => {
     const call = s.fake.placeCall({ from: CALLER, to: DIALED });
     const row = await expectFailed(s, call.channelId, 'bridge');
     expect(row.error).toContain('500 Unable to create bridge');
-    expect(row.answeredAt).not.toBeNull();
+    // Never answered: the caller stopped ringing with congestion.
+    expect(row.answeredAt).toBeNull();
+    expect(s.fake.channel(call.channelId)).toMatchObject({ hungUpBy: 'app', hangupReason: 'congestion' });
   });
 
   it('media gateway session: no capacity for a second call', async () => {

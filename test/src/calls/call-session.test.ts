@@ -22,12 +22,13 @@ function harness(options?: ConstructorParameters<typeof CallSessionHarness>[0]):
 }
 
 describe('CallSession: setup', () => {
-  it('connects a routed call: answer, bridge, gateway session, externalMedia, remote, both channels bridged', async () => {
+  it('sets up the media path while the caller rings (bridge, gateway session, externalMedia, remote, both channels bridged), then answers', async () => {
     harness();
     const session = await h.connected();
-    expect(h.ari.operations).toEqual(['channels.answer', 'bridges.create', 'channels.externalMedia', 'bridges.addChannel']);
-    expect(h.media.control.received).toEqual(['create_session', 'set_remote']);
-    const [answer, bridge, externalMedia, addChannel] = h.ari.requests;
+    expect(h.ari.operations).toEqual(['bridges.create', 'channels.externalMedia', 'bridges.addChannel', 'channels.answer']);
+    await waitUntil(() => h.media.control.received.length === 3, { what: 'the gateway to be told of the answer' });
+    expect(h.media.control.received).toEqual(['create_session', 'set_remote', 'answered']);
+    const [bridge, externalMedia, addChannel, answer] = h.ari.requests;
     expect(answer!.path).toBe(`/channels/${session.callerChannelId}/answer`);
     expect(bridge!.query).toEqual({ type: 'mixing', bridgeId: session.bridgeId, name: `call-${session.callId}` });
     expect(externalMedia!.query).toEqual({ app: 'prosaas_ai', external_host: '127.0.0.1:30000', format: 'ulaw', channelId: session.mediaChannelId });
@@ -44,8 +45,10 @@ describe('CallSession: setup', () => {
       agent: TEST_AGENT,
       announcement: null,
       record: true,
+      awaitAnswer: true,
     });
     expect(gatewaySession!.remote).toEqual(h.ari.rtpAddress);
+    expect(gatewaySession!.answered).toBe(true);
     expect(h.ari.bridge(session.bridgeId)!.channels).toEqual([session.callerChannelId, session.mediaChannelId]);
 
     expect(session.phase).toBe('active');
@@ -86,7 +89,7 @@ describe('CallSession: setup', () => {
     // The caller left by themselves: only what the call created is released.
     expect(h.ari.operations.slice(4)).toEqual(['channels.hangup', 'bridges.destroy']);
     expect(h.ari.requests[4]!.path).toBe(`/channels/${session.mediaChannelId}`);
-    expect(h.media.control.received).toEqual(['create_session', 'set_remote', 'close_session']);
+    expect(h.media.control.received).toEqual(['create_session', 'set_remote', 'answered', 'close_session']);
     expect(session.phase).toBe('ended');
     expect(session.acceptsActions).toBe(false);
     expect(h.leftovers(session)).toEqual([]);
@@ -100,13 +103,13 @@ describe('CallSession: setup', () => {
 /** Where a setup can be when the caller hangs up, and how to hold it there. */
 const STAGES: { stage: string; answered: boolean; hold: (h: CallSessionHarness) => HeldRequest | 'stasis' }[] = [
   { stage: 'route lookup', answered: false, hold: (h) => h.directory.control.hold('route_lookup') },
+  { stage: 'bridge', answered: false, hold: (h) => h.ari.control.hold('bridges.create') },
+  { stage: 'gateway session', answered: false, hold: (h) => h.media.control.hold('create_session') },
+  { stage: 'externalMedia', answered: false, hold: (h) => h.ari.control.hold('channels.externalMedia') },
+  { stage: 'gateway remote', answered: false, hold: (h) => h.media.control.hold('set_remote') },
+  { stage: 'externalMedia StasisStart', answered: false, hold: () => 'stasis' },
+  { stage: 'addChannel', answered: false, hold: (h) => h.ari.control.hold('bridges.addChannel') },
   { stage: 'answer', answered: false, hold: (h) => h.ari.control.hold('channels.answer') },
-  { stage: 'bridge', answered: true, hold: (h) => h.ari.control.hold('bridges.create') },
-  { stage: 'gateway session', answered: true, hold: (h) => h.media.control.hold('create_session') },
-  { stage: 'externalMedia', answered: true, hold: (h) => h.ari.control.hold('channels.externalMedia') },
-  { stage: 'gateway remote', answered: true, hold: (h) => h.media.control.hold('set_remote') },
-  { stage: 'externalMedia StasisStart', answered: true, hold: () => 'stasis' },
-  { stage: 'addChannel', answered: true, hold: (h) => h.ari.control.hold('bridges.addChannel') },
 ];
 
 describe('CallSession: the caller hangs up during the setup', () => {
@@ -146,7 +149,8 @@ describe('CallSession: the caller hangs up during the setup', () => {
     held.release();
     const row = await h.finalRow(session);
     expect(row).toMatchObject({ status: 'abandoned', hangupCause: 'caller_hangup', error: null });
-    expect(h.ari.operations).toEqual(['channels.answer', 'channels.get']);
+    expect(h.ari.operations).toEqual(['bridges.create', 'channels.externalMedia', 'bridges.addChannel', 'channels.answer', 'channels.get', 'channels.hangup', 'bridges.destroy']);
+    expect(h.media.control.received).toEqual(['create_session', 'set_remote', 'close_session']);
   });
 });
 
@@ -159,32 +163,26 @@ const FAILURES: { step: string; answered: boolean; prepare: (h: CallSessionHarne
     error: 'route_lookup: connection refused',
   },
   {
-    step: 'answer',
-    answered: false,
-    prepare: (h) => h.ari.control.failNext('channels.answer', () => fail('POST', '/channels/x/answer', 500, 'Internal Server Error')),
-    error: 'answer: ARI POST /channels/x/answer failed: 500 Internal Server Error',
-  },
-  {
     step: 'bridge',
-    answered: true,
+    answered: false,
     prepare: (h) => h.ari.control.failNext('bridges.create', () => fail('POST', '/bridges', 500, 'Failed to create bridge')),
     error: 'bridge: ARI POST /bridges failed: 500 Failed to create bridge',
   },
   {
     step: 'media_session',
-    answered: true,
+    answered: false,
     prepare: (h) => h.media.control.failNext('create_session', () => gatewayError('create_session', 503, 'no_capacity', 'no RTP port free')),
     error: 'media_session: media gateway create_session failed: 503 no_capacity: no RTP port free',
   },
   {
     step: 'external_media',
-    answered: true,
+    answered: false,
     prepare: (h) => h.ari.control.failNext('channels.externalMedia', () => fail('POST', '/channels/externalMedia', 400, 'external_host is invalid')),
     error: 'external_media: ARI POST /channels/externalMedia failed: 400 external_host is invalid',
   },
   {
     step: 'external_media (no RTP address)',
-    answered: true,
+    answered: false,
     prepare: (h) => {
       h.ari.channelVarsInAnswer = false;
       h.ari.control.failNext('channels.getChannelVar', () => fail('GET', '/channels/x/variable', 404, 'Provided variable was not found'));
@@ -193,21 +191,27 @@ const FAILURES: { step: string; answered: boolean; prepare: (h: CallSessionHarne
   },
   {
     step: 'media_remote',
-    answered: true,
+    answered: false,
     prepare: (h) => h.media.control.failNext('set_remote', () => gatewayError('set_remote', 400, 'bad_request', 'port out of range')),
     error: 'media_remote: media gateway set_remote failed: 400 bad_request: port out of range',
   },
   {
     step: 'external_media (no StasisStart)',
-    answered: true,
+    answered: false,
     prepare: (h) => (h.announceMediaChannel = false),
     error: 'external_media: externalMedia channel did not enter Stasis within 50 ms',
   },
   {
     step: 'bridge_channels',
-    answered: true,
+    answered: false,
     prepare: (h) => h.ari.control.failNext('bridges.addChannel', () => fail('POST', '/bridges/x/addChannel', 422, 'Channel not in Stasis application')),
     error: 'bridge_channels: ARI POST /bridges/x/addChannel failed: 422 Channel not in Stasis application',
+  },
+  {
+    step: 'answer',
+    answered: false,
+    prepare: (h) => h.ari.control.failNext('channels.answer', () => fail('POST', '/channels/x/answer', 500, 'Internal Server Error')),
+    error: 'answer: ARI POST /channels/x/answer failed: 500 Internal Server Error',
   },
 ];
 
@@ -223,6 +227,61 @@ describe('CallSession: a setup step fails', () => {
     expect(h.ari.channel(session.callerChannelId)!.hangupReason).toBe(answered ? 'normal' : 'congestion');
     expect(row.answeredAt !== null).toBe(answered);
     expect(h.leftovers(session)).toEqual([]);
+  });
+});
+
+describe('CallSession: the caller rings while the media path is set up', () => {
+  it('a failing step never answers the caller nor starts the gateway session', async () => {
+    harness();
+    h.ari.control.failNext('bridges.addChannel', () => fail('POST', '/bridges/x/addChannel', 500, 'Internal Server Error'));
+    const session = h.start();
+    const row = await h.finalRow(session);
+    expect(row).toMatchObject({ status: 'failed', answeredAt: null });
+    expect(h.ari.operations).not.toContain('channels.answer');
+    expect([...h.media.sessions.values()].map((gateway) => gateway.answered)).toEqual([false]);
+    expect(h.media.control.received).not.toContain('answered');
+  });
+
+  it('the setup timeout hangs the caller up at once (congestion), while a step is still in flight; the row ends when it returns', async () => {
+    harness({ setupTimeoutMs: 100 });
+    const held = h.ari.control.hold('bridges.addChannel');
+    const session = h.start();
+    await held.arrived;
+    await waitUntil(() => h.ari.channel(session.callerChannelId)!.hangupReason !== null, { what: 'the caller to stop ringing' });
+    expect(h.ari.channel(session.callerChannelId)!.hangupReason).toBe('congestion');
+    expect(session.phase).toBe('setting_up');
+    expect(session.acceptsActions).toBe(false);
+    held.release();
+    const row = await h.finalRow(session);
+    expect(row).toMatchObject({ status: 'failed', hangupCause: 'setup_failed', answeredAt: null, error: 'setup_timeout: the call was not set up within 100 ms' });
+    expect(h.ari.operations).not.toContain('channels.answer');
+    // The caller was hung up once; what the held step acquired is released after it.
+    expect(h.ari.requests.filter((r) => r.operation === 'channels.hangup' && r.path === `/channels/${session.callerChannelId}`)).toHaveLength(1);
+    expect(h.leftovers(session)).toEqual([]);
+  });
+
+  it('a setup timeout whose hang-up fails retries it at the teardown', async () => {
+    harness({ setupTimeoutMs: 100 });
+    const held = h.media.control.hold('create_session');
+    h.ari.control.failNext('channels.hangup', () => fail('DELETE', '/channels/x', 500, 'Internal Server Error'));
+    const session = h.start();
+    await held.arrived;
+    await waitUntil(() => h.ari.operations.includes('channels.hangup'), { what: 'the hang-up at the timeout' });
+    held.release();
+    const row = await h.finalRow(session);
+    expect(row).toMatchObject({ status: 'failed', error: 'setup_timeout: the call was not set up within 100 ms' });
+    expect(h.ari.channel(session.callerChannelId)!.hangupReason).toBe('congestion');
+    expect(h.leftovers(session)).toEqual([]);
+  });
+
+  it('the gateway not hearing of the answer does not fail the call (the caller audio starts it)', async () => {
+    harness();
+    h.media.control.failNext('answered', () => gatewayError('answered', 500, 'internal', 'boom'));
+    const session = await h.connected();
+    await waitUntil(() => h.media.control.received.includes('answered'), { what: 'the answer notification' });
+    await h.writer.flush(5_000);
+    expect(h.store.rows.get(session.callId)).toMatchObject({ status: 'answered', endedAt: null });
+    expect(session.phase).toBe('active');
   });
 });
 

@@ -29,7 +29,8 @@ describe('an externalMedia channel of no known call', () => {
 
     const channel = await waitFor(() => {
       const view = s.fake.channel(channelId);
-      return view && !view.live ? view : null;
+      // Ended by someone: a channel not yet in Stasis is not live either.
+      return view && !view.live && view.hungUpBy !== null ? view : null;
     }, { what: 'the stray externalMedia channel to be hung up' });
     expect(channel.hungUpBy).toBe('app');
     expect(s.fake.restRequests({ method: 'DELETE', pathPrefix: `/ari/channels/${channelId}` })).toHaveLength(1);

@@ -3,7 +3,7 @@
 // desktop and on a 390 px phone, the CSV export as a download, a click on a
 // transcript line that plays the recording from there, changing one's own
 // password, a manager adding and disabling staff and reading the audit log,
-// and the live page on a phone with a long interrupted last turn that stays
+// a manager adding a webhook endpoint and an HTTP tool on a phone, and the live page on a phone with a long interrupted last turn that stays
 // inside its card. Screenshots go to test-output/screenshots/.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -222,6 +222,39 @@ describe('the console for a business, in a browser', () => {
       await profile.close();
     }
   });
+
+  it('lets a manager add a webhook endpoint and an HTTP tool on a 390 px phone and see their secrets', async () => {
+    const phone = await openBrowser({ viewport: PHONE });
+    try {
+      const { page } = phone;
+      await withFailureScreenshot(page, 'integrations-mobile', async () => {
+        await signIn(phone, mia);
+        await page.getByRole('link', { name: 'Integrations' }).click();
+        await page.getByRole('heading', { name: 'Add an endpoint' }).waitFor();
+        await page.getByLabel('URL').fill('https://93.184.216.34/hooks/phone');
+        for (const event of ['call.started', 'call.ended', 'call.transferred']) await page.getByRole('checkbox', { name: new RegExp(event.replace('.', '\\.')) }).uncheck();
+        await page.getByRole('button', { name: 'Add endpoint' }).click();
+        await page.getByRole('heading', { name: 'Endpoint added: its signing secret' }).waitFor();
+        expect(await page.locator('#shown-secret').innerText()).toMatch(/^whsec_/);
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+        await screenshot(page, 'webhooks-mobile');
+        await page.getByRole('link', { name: 'Tools and MCP servers' }).click();
+        await page.getByLabel('Name the agent calls it by').fill('lookup_order');
+        await page.getByLabel('What it does and when to use it (the agent reads this)').fill('Finds an order by the number the caller gives.');
+        await page.locator('#add-tool-url').fill('https://93.184.216.34/orders');
+        await page.getByRole('button', { name: 'Add tool' }).click();
+        await page.getByRole('heading', { name: 'Tool added: its signing secret' }).waitFor();
+        await page.getByRole('cell', { name: /lookup_order/ }).first().waitFor();
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+        await screenshot(page, 'tools-mobile');
+        expect(await system.prisma.webhookEndpoint.count({ where: { businessId, events: { equals: ['message.taken'] } } })).toBe(1);
+        expect(await system.prisma.httpTool.count({ where: { businessId, name: 'lookup_order' } })).toBe(1);
+        expect(phone.errors).toEqual([]);
+      });
+    } finally {
+      await phone.close();
+    }
+  }, 90_000);
 
   it('keeps a long interrupted last turn inside its card on the live page at 390 px', async () => {
     const phone = await openBrowser({ viewport: PHONE });

@@ -243,13 +243,18 @@ describe('migrated database matches prisma/schema.prisma', () => {
       'CallMessage',
       'CallTurn',
       'DoNotCall',
+      'HttpTool',
       'LoginFailure',
       'LoginSlot',
+      'McpServer',
       'NodeOwner',
       'PhoneNumber',
       'StaffExtension',
       'StaffSession',
       'StaffUser',
+      'WebhookDelivery',
+      'WebhookEndpoint',
+      'WebhookEvent',
     ]);
   });
 
@@ -268,7 +273,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
       .map((enumDef) => ({ name: enumDef.dbName, values: enumDef.values }))
       .sort(byKey((e) => e.name));
     expect(rows).toEqual(expected);
-    expect(expected.map((e) => e.name)).toEqual(['call_direction', 'call_status', 'staff_role', 'transfer_mode', 'turn_role']);
+    expect(expected.map((e) => e.name)).toEqual(['call_direction', 'call_status', 'staff_role', 'transfer_mode', 'turn_role', 'webhook_delivery_status']);
   });
 
   it('has every @id, @unique, @@unique and @@index as an index with the right columns and order', async () => {
@@ -280,7 +285,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
   it('has every relation as a foreign key with the right actions', async () => {
     const key = (fk: ForeignKeyInfo) => fk.name;
     const expected = expectedForeignKeys().sort(byKey(key));
-    expect(expected.length).toBe(10);
+    expect(expected.length).toBe(17);
     expect((await actualForeignKeys()).sort(byKey(key))).toEqual(expected);
   });
 

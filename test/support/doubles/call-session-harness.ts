@@ -23,6 +23,7 @@ export const BUSINESS_ID = '00000000-0000-4000-8000-0000000000b1';
 
 export interface CallSessionHarnessOptions {
   externalMediaStasisTimeoutMs?: number;
+  setupTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -54,7 +55,7 @@ export class CallSessionHarness {
       writer: this.writer,
       directory: this.directory,
       registry: this.registry,
-      settings: testCallSettings({ externalMediaStasisTimeoutMs: options.externalMediaStasisTimeoutMs ?? 5_000 }),
+      settings: testCallSettings({ externalMediaStasisTimeoutMs: options.externalMediaStasisTimeoutMs ?? 5_000, setupTimeoutMs: options.setupTimeoutMs ?? 10_000 }),
       logger,
       now: () => new Date(),
       newId: () => `00000000-0000-4000-8000-${String(++this.#ids).padStart(12, '0')}`,

@@ -9,6 +9,7 @@ export function testCallSettings(overrides: Partial<CallSettings> = {}): CallSet
     mediaWebSocketUrl: 'ws://127.0.0.1:8088/media',
     defaultCountryCode: '1',
     externalMediaStasisTimeoutMs: 1_000,
+    setupTimeoutMs: 5_000,
     transferRingTimeoutS: 30,
     announcementTimeoutMs: 10_000,
     outbound: { trunk: 'twilio-out', ringTimeoutS: 30, amdTimeoutMs: 5_000 },

@@ -38,6 +38,8 @@ const STATS: SessionStats = {
 interface GatewaySession {
   request: CreateSessionRequest;
   remote: SetRemoteRequest | null;
+  /** Told of the caller's answer (POST /sessions/:id/answered). */
+  answered: boolean;
   closed: boolean;
   /** Agent settings given to replaceAgent, in order. */
   replacements: AgentSettings[];
@@ -59,7 +61,7 @@ export class InMemoryMediaGateway extends MediaGatewayClient {
     return this.control.run('create_session', () => {
       const request = CreateSessionRequest.parse(input);
       const sessionId = `session-${this.sessions.size + 1}`;
-      this.sessions.set(sessionId, { request, remote: null, closed: false, replacements: [] });
+      this.sessions.set(sessionId, { request, remote: null, answered: false, closed: false, replacements: [] });
       return CreateSessionResponse.parse({ sessionId, rtp: request.transport === 'rtp' ? this.rtp : null });
     });
   }
@@ -90,6 +92,12 @@ export class InMemoryMediaGateway extends MediaGatewayClient {
       remote: session.remote,
       createdAt: '2026-11-21T04:15:34.000Z',
       stats: STATS,
+    });
+  }
+
+  override answered(sessionId: string): Promise<void> {
+    return this.control.run('answered', () => {
+      this.#open(sessionId, 'answered').answered = true;
     });
   }
 

@@ -8,6 +8,7 @@
 import { pino, type Logger } from 'pino';
 import type { AgentContext } from '../../../media/agents/agent.js';
 import { decodeUlaw } from '../../../media/codec/g711.js';
+import { RoomWaiters } from '../../../media/sessions/room-waiters.js';
 import type { CreateSessionRequest } from '../../../media/contract/sessions.js';
 
 export const FRAME_SAMPLES = 160;
@@ -48,7 +49,7 @@ export class InMemoryPlayout implements AgentContext {
   readonly #queue: PlayedFrame[] = [];
   readonly #sendsSpurtStartAtOnce: boolean;
   readonly #now: () => number;
-  readonly #spaceWaiters = new Set<(room: boolean) => void>();
+  readonly #spaceWaiters = new RoomWaiters();
   #spurtOpen = false;
   #inTick = false;
   #slotUsed = false;
@@ -100,17 +101,9 @@ export class InMemoryPlayout implements AgentContext {
   space(signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);
     if (this.freeFrames > 0) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const done = (room: boolean): void => {
-        this.#spaceWaiters.delete(done);
-        signal.removeEventListener('abort', onAbort);
-        resolve(room);
-      };
-      const onAbort = (): void => done(false);
-      this.#spaceWaiters.add(done);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.#spaceWaiters.wait(signal);
   }
+
 
   /** One 20 ms slot: sends the next queued frame (or nothing); returns what was sent. */
   tick(): PlayedFrame | null {
@@ -151,6 +144,6 @@ export class InMemoryPlayout implements AgentContext {
   }
 
   #notifySpace(): void {
-    for (const done of [...this.#spaceWaiters]) done(true);
+    this.#spaceWaiters.notify(true);
   }
 }

@@ -1,0 +1,104 @@
+// False barge-ins per minute of agent speech: while the agent gives long
+// answers, the caller's side carries no speech, only (in turn) steady noise,
+// short loud bursts, and the agent's own voice returned at -18 dB after 40 ms
+// (a phone's echo). Every answer cut short meanwhile is a false barge-in. The
+// corpus's speech clip is then played over a few answers: those must be cut
+// (a detector that never fires would otherwise score perfectly).
+import { finalCallRow, placeBridgedCall } from '../../test/kit/calls.js';
+import { waitUntil } from '../../test/kit/wait.js';
+import { makeBargeInCorpus } from './bargein-corpus.js';
+import { DIALED, type AiLatencySystem } from './ai-latency-system.js';
+import type { BenchContext } from './bench-section.js';
+
+const POLL_MS = 5;
+const FRAME_MS = 20;
+const ECHO = { gainDb: -18, delayMs: 40 };
+const SPEECH_TRIALS = 3;
+const LONG_ANSWER =
+  'Our dental practice is open Monday to Friday from eight in the morning until six in the evening, ' +
+  'and on Saturdays from nine until one. We are closed on Sundays and on public holidays. ' +
+  'New patients are welcome, and you can book a cleaning, a check-up or a consultation by phone or online.';
+
+export interface FalseBargeIns {
+  count: number;
+  agentTalkMs: number;
+  perMin: number;
+  byCondition: Record<string, number>;
+  speechCut: number;
+  speechTrials: number;
+}
+
+type Condition = 'noise' | 'bursts' | 'echo';
+
+export async function measureFalseBargeIns(system: AiLatencySystem, context: BenchContext, totalTalkMs: number): Promise<FalseBargeIns> {
+  const corpus = await makeBargeInCorpus(context.tempRoot, Math.ceil(totalTalkMs / 3_000) + 30);
+  system.openai.respond(() => ({ text: LONG_ANSWER }));
+  const { channelId, mediaId } = await placeBridgedCall(system.asterisk, { from: '+15551230000', to: DIALED }, { intervalMs: POLL_MS });
+  const interrupted = async () => (await system.db.prisma.callTurn.findMany({ where: { call: { channelId }, role: 'agent', interrupted: true } })).length;
+  const silent = () => system.asterisk.rtpHeard(mediaId).slice(-10).every((p) => p.rms === 0) && system.asterisk.rtpHeard(mediaId).length >= 10;
+  const stopCondition = () => {
+    system.asterisk.stopCallerAudio(mediaId);
+    system.asterisk.setCallerEcho(mediaId, null);
+  };
+  const start: Record<Condition, () => void> = {
+    noise: () => system.asterisk.startCallerAudio(mediaId, { payload: corpus.noise, loop: true }),
+    bursts: () => system.asterisk.startCallerAudio(mediaId, { payload: corpus.bursts, loop: true }),
+    echo: () => system.asterisk.setCallerEcho(mediaId, ECHO),
+  };
+
+  /** Asks a question and waits until its answer is heard; returns when it started. */
+  const ask = async (): Promise<number> => {
+    stopCondition();
+    await waitUntil(silent, { timeoutMs: 60_000, what: 'the agent to be silent', intervalMs: POLL_MS });
+    system.deepgram.queueTranscripts(['When are you open?']);
+    const askedAt = performance.now();
+    system.asterisk.startCallerAudio(mediaId, { payload: corpus.speech });
+    const speechEnd = askedAt + corpus.speech.length / 8;
+    let heardAt: number | null = null;
+    await waitUntil(() => (heardAt = system.asterisk.rtpHeard(mediaId).find((p) => p.atMs > speechEnd && p.rms > 0)?.atMs ?? null) !== null, {
+      timeoutMs: 30_000,
+      what: 'the long answer',
+      intervalMs: POLL_MS,
+    });
+    return heardAt!;
+  };
+
+  await waitUntil(async () => (await system.db.prisma.callTurn.count({ where: { call: { channelId }, role: 'agent' } })) >= 1, { timeoutMs: 10_000, what: 'the greeting turn', intervalMs: POLL_MS });
+  const byCondition: Record<string, number> = {};
+  let count = 0;
+  let agentTalkMs = 0;
+  for (const condition of ['noise', 'bursts', 'echo'] as const) {
+    let talked = 0;
+    byCondition[condition] = 0;
+    while (talked < totalTalkMs / 3) {
+      const answerStartedAt = await ask();
+      const before = await interrupted();
+      start[condition]();
+      await waitUntil(silent, { timeoutMs: 60_000, what: `the answer over ${condition} to end`, intervalMs: POLL_MS });
+      stopCondition();
+      // Agent speech heard in this window (the gateway's silence is digital silence).
+      const spoken = system.asterisk.rtpHeard(mediaId).filter((p) => p.atMs >= answerStartedAt && p.rms > 0).length * FRAME_MS;
+      const cut = (await interrupted()) - before;
+      talked += spoken;
+      byCondition[condition] += cut;
+      count += cut;
+    }
+    agentTalkMs += talked;
+  }
+
+  let speechCut = 0;
+  for (let i = 0; i < SPEECH_TRIALS; i += 1) {
+    await ask();
+    const before = await interrupted();
+    system.deepgram.queueTranscripts(['Sorry, I need to change my appointment.']);
+    system.asterisk.startCallerAudio(mediaId, { payload: corpus.speech });
+    await waitUntil(silent, { timeoutMs: 60_000, what: 'the answer to end or be cut', intervalMs: POLL_MS });
+    if ((await interrupted()) > before) speechCut += 1;
+  }
+
+  stopCondition();
+  system.asterisk.hangupCaller(channelId);
+  await finalCallRow(system.db.prisma, channelId, { intervalMs: POLL_MS });
+  return { count, agentTalkMs, perMin: agentTalkMs === 0 ? Number.NaN : count / (agentTalkMs / 60_000), byCondition, speechCut, speechTrials: SPEECH_TRIALS };
+}
+
