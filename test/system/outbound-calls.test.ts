@@ -41,7 +41,7 @@ function amdStep(status: string, cause: string) {
   return { variables: { AMDSTATUS: status, AMDCAUSE: cause }, then: { kind: 'stasis' as const, args: ['outbound', status, cause] } };
 }
 
-describe('outbound AI calls', () => {
+describe('outbound AI calls', { timeout: 60_000 }, () => {
   it('a person answers: AMD says HUMAN, the agent speaks with the call\'s purpose, the row says outbound', async () => {
     const system = await start();
     system.system.fake.setCallee(/@twilio-out$/, { kind: 'answer' });
