@@ -24,7 +24,7 @@ import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
 import { closeRowsLeftOpen, openRowsOfNode, prismaCallLogStore } from './calls/call-log-store.js';
-import { AiShareRouter } from './calls/ai-share-router.js';
+import { SharedAiShareRouter } from './calls/shared-ai-share.js';
 import { CallManager, DEFAULT_ENDED_CALL_GRACE_MS } from './calls/call-manager.js';
 import { callForwarding } from './cluster/call-forwarding.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
@@ -218,8 +218,8 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   gatewayAddresses = () => media.candidates();
   pool.start();
   const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma, outbox), live, onLiveFeedError);
-  // Per replica: see README (gradual rollout with several backend replicas).
-  const aiShare = new AiShareRouter();
+  // Shared by the replicas through the database: exact per 100 calls of a business across them.
+  const aiShare = new SharedAiShareRouter({ prisma: openedDb.prisma, logger });
   const directory = prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
     logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
   );

@@ -3,7 +3,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AriRest } from '../ari/rest.js';
 import type { MediaGatewayClient } from '../media-gateway/client.js';
-import type { AiShareRouter } from './ai-share-router.js';
+import type { AiShareChooser } from './ai-share-router.js';
 import type { BusinessDirectory } from './business-directory.js';
 import type { CallLogWriter } from './call-log-writer.js';
 import type { CallSession } from './call-session.js';
@@ -55,7 +55,7 @@ export interface CallSessionDeps {
   now: () => Date;
   newId: () => string;
   /** Gradual rollout: which inbound calls go to a person instead of the agent. */
-  aiShare: AiShareRouter;
+  aiShare: AiShareChooser;
   /** The conversation so far, for an agent taking a call over (null: the agent starts without it). */
   conversation: Pick<ConversationStore, 'listTurns'> | null;
   /** Spans of the call and its setup steps (none recorded when absent). */

@@ -76,7 +76,7 @@ export async function setUpInbound(scope: SetupScope, call: InboundCall): Promis
   scope.update({ businessId: route.businessId });
 
   const person = route.agent.transferTarget;
-  if (route.aiShare < 100 && person !== null && scope.deps.aiShare.choose(route.businessId, route.aiShare) === 'human') {
+  if (route.aiShare < 100 && person !== null && (await scope.deps.aiShare.choose(route.businessId, route.aiShare)) === 'human') {
     scope.log.info({ aiShare: route.aiShare, target: person }, 'gradual rollout: call sent to the business\'s person');
     scope.update({ routedToHuman: true });
     // Unanswered: the caller hears ringing, and Dial() answers when the person does.

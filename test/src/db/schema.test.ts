@@ -237,6 +237,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
     const expected = [...schema.models.map((model) => `${model.table}:r`), `${IGNORED_TABLE}:r`].sort();
     expect(tables).toEqual(expected);
     expect(schema.models.map((model) => model.name).sort()).toEqual([
+      'AiShareBlock',
       'AuditEvent',
       'Business',
       'CallLog',
@@ -285,7 +286,7 @@ describe('migrated database matches prisma/schema.prisma', () => {
   it('has every relation as a foreign key with the right actions', async () => {
     const key = (fk: ForeignKeyInfo) => fk.name;
     const expected = expectedForeignKeys().sort(byKey(key));
-    expect(expected.length).toBe(17);
+    expect(expected.length).toBe(18);
     expect((await actualForeignKeys()).sort(byKey(key))).toEqual(expected);
   });
 
