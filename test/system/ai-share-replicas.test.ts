@@ -52,7 +52,8 @@ async function oneCall(node: string, index: number): Promise<Route> {
       // A call that failed ends the wait at once, with what its row says.
       if (!channel?.live) throw new Error(`call ${index} on node ${node} ended before it was routed`);
       const bridged = fake.bridges().some((b) => b.channels.includes(placed.channelId) && b.channels.length === 2);
-      return bridged ? ('agent' as const) : null;
+      // The media path is bridged while the caller rings: the agent has the call once it is answered too.
+      return bridged && channel?.state === 'Up' ? ('agent' as const) : null;
     },
     { what: `call ${index} on node ${node} to be routed`, timeoutMs: LONG_MS },
   );

@@ -31,7 +31,8 @@ async function oneCall(to: string, index: number): Promise<Route> {
       const channel = system.fake.channel(placed.channelId);
       if (channel?.continuedTo) return 'person' as const;
       const bridged = system.fake.bridges().some((b) => b.channels.includes(placed.channelId) && b.channels.length === 2);
-      return bridged ? ('agent' as const) : null;
+      // The media path is bridged while the caller rings: the agent has the call once it is answered too.
+      return bridged && channel?.state === 'Up' ? ('agent' as const) : null;
     },
     { what: `call ${index} to be routed`, timeoutMs: 60_000 },
   );
