@@ -55,6 +55,10 @@ export const AiEnvShape = {
     .preprocess(unset, z.enum(['off', 'speech_started', 'words'], { error: 'must be off, speech_started or words' }).optional())
     .transform((v) => v ?? 'words'),
   BARGE_IN_STT_MIN_MS: ms(60, 20, 2000),
+  // Caller speech that pauses the agent at once until the barge-in is confirmed
+  // (0: never pause), and how long an unconfirmed pause waits before the turn resumes.
+  BARGE_IN_PAUSE_MS: ms(80, 0, 2000),
+  BARGE_IN_RESUME_MS: ms(700, 200, 5000),
   SILENCE_REPROMPT_MS: ms(7000, 1000, 120_000),
   SILENCE_MAX_REPROMPTS: count(2, 0, 10),
   MAX_CALL_MS: ms(900_000, 10_000, 14_400_000),
@@ -76,6 +80,8 @@ export interface AiConfig {
     readonly bargeInMinMs: number;
     readonly bargeInSttEvidence: 'off' | 'speech_started' | 'words';
     readonly bargeInSttMinMs: number;
+    readonly bargeInPauseMs: number;
+    readonly bargeInResumeMs: number;
     readonly silenceRepromptMs: number;
     readonly maxReprompts: number;
     readonly maxCallMs: number;
@@ -110,6 +116,8 @@ export function aiConfig(env: AiEnv, resolvePath: (path: string) => string): AiC
       bargeInMinMs: env.BARGE_IN_MIN_MS,
       bargeInSttEvidence: env.BARGE_IN_STT_EVIDENCE,
       bargeInSttMinMs: env.BARGE_IN_STT_MIN_MS,
+      bargeInPauseMs: env.BARGE_IN_PAUSE_MS,
+      bargeInResumeMs: env.BARGE_IN_RESUME_MS,
       silenceRepromptMs: env.SILENCE_REPROMPT_MS,
       maxReprompts: env.SILENCE_MAX_REPROMPTS,
       maxCallMs: env.MAX_CALL_MS,

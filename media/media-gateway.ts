@@ -13,20 +13,15 @@ import type { GatewayLoad, RtpEndpoint } from './contract/sessions.js';
 import type { MediaConfig } from './config.js';
 import { buildMediaApp } from './http/build-media-app.js';
 import { formatEndpoint } from './rtp/rtp-address.js';
-import { RtpDemux } from './rtp/rtp-demux.js';
-import { RtpSocket } from './rtp/rtp-socket.js';
 import { SessionRegistry } from './sessions/session-registry.js';
-import { MediaClock } from './sessions/media-clock.js';
-import type { MediaEngine } from './sessions/media-session.js';
+import { MediaThread } from './media-thread/media-thread.js';
 import { SIMPLE_AGENT_FACTORIES, type AgentFactory } from './agents/index.js';
+import { WebSocketSessions } from './websocket/websocket-sessions.js';
 import { createAiRuntime, type AiRuntime } from './agents/ai-agent-factory.js';
 import { ProviderReadiness } from './providers/provider-readiness.js';
 import { FRAME_MS } from './audio/frame.js';
-import { PacingHistogram } from './rtp/pacing-histogram.js';
 import { RECORDING_FOLDER_MODE } from './recording/call-recorder.js';
 
-/** A media clock slot more than this late (event loop stall) is skipped rather than run. */
-const MAX_CLOCK_LAG_MS = 100;
 /** At shutdown, turn reports still being delivered get this long. */
 const BACKEND_DRAIN_MS = 3_000;
 /** While draining, how often the gateway looks whether its last call ended. */
@@ -54,68 +49,68 @@ function describeSocketError(error: unknown): string {
 
 export interface RtpSessions {
   readonly sessions: SessionRegistry;
-  readonly socket: RtpSocket;
-  /** Closes every session, then the socket. Idempotent. */
+  /** The media thread: the RTP socket, the clock and every RTP session's media. */
+  readonly socket: MediaThread;
+  /** The websocket sessions, on this (the main) thread. */
+  readonly websocket: WebSocketSessions;
+  /** Closes every session, then the media thread (its socket). Idempotent. */
   close(): Promise<void>;
 }
 
-/** Binds the RTP socket and builds the session registry that routes through it. */
-/** `agentFactory` defaults to the configured simple agent (the AI agent needs its runtime: see startMediaGateway). */
-export async function openRtpSessions(
-  config: MediaConfig,
-  logger: Logger,
-  agentFactory: AgentFactory = SIMPLE_AGENT_FACTORIES[config.agent === 'ai' ? 'silent' : config.agent],
-): Promise<RtpSessions> {
+/**
+ * Starts the media thread (which binds the RTP socket) and builds the session
+ * registry whose RTP sessions run on it. `agentFactory` builds agents that run
+ * on this (the main) thread; without one the media thread runs the configured
+ * simple agent (echo or silent) itself, and no audio crosses between threads.
+ * Websocket sessions run on this thread (websocket/websocket-sessions.ts).
+ */
+export async function openRtpSessions(config: MediaConfig, logger: Logger, agentFactory: AgentFactory | null = null): Promise<RtpSessions> {
   if (config.recordings.enabled) await ensureWritableDir(config.recordings.dir);
-  const demux = new RtpDemux();
-  const rtpLogger = logger.child({ component: 'rtp' });
-  const socket = await RtpSocket.open({
+  const jitter = {
+    minFrames: config.jitter.minMs / FRAME_MS,
+    targetFrames: config.jitter.targetMs / FRAME_MS,
+    maxFrames: config.jitter.maxMs / FRAME_MS,
+  };
+  const thread = await MediaThread.start({
     bindHost: config.rtp.bindHost,
     port: config.rtp.port,
-    onDatagram: (datagram, address, port, arrivalMs) => demux.route(datagram, address, port, arrivalMs),
-    logger: rtpLogger,
+    clockPhases: config.clockPhases,
+    agent: config.agent === 'ai' ? 'silent' : config.agent,
+    agentFactory,
+    recordings: config.recordings,
+    jitter,
+    logLevel: logger.level,
+    logger,
   }).catch((error: unknown) => {
     throw new MediaStartupError(`bind the RTP socket to UDP ${formatEndpoint(config.rtp.bindHost, config.rtp.port)}`, error);
   });
-  const clock = new MediaClock({
-    frameMs: FRAME_MS,
-    phases: config.clockPhases,
-    maxLagMs: MAX_CLOCK_LAG_MS,
-    now: () => performance.now(),
-    logger: logger.child({ component: 'media-clock' }),
-  });
-  const engine: MediaEngine = {
-    clock,
-    now: () => performance.now(),
-    agentFactory,
+  const websocket = new WebSocketSessions({
+    agentFactory: agentFactory ?? SIMPLE_AGENT_FACTORIES[config.agent === 'ai' ? 'silent' : config.agent],
     recordings: config.recordings,
-    jitter: {
-      minFrames: config.jitter.minMs / FRAME_MS,
-      targetFrames: config.jitter.targetMs / FRAME_MS,
-      maxFrames: config.jitter.maxMs / FRAME_MS,
-    },
-    pacing: new PacingHistogram(),
-  };
+    jitter,
+    clockPhases: config.clockPhases,
+    logger: logger.child({ component: 'websocket-media' }),
+  });
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
     // With RTP_PORT=0 the advertised port is the one the OS picked.
-    local: Object.freeze({ host: config.rtp.advertiseHost, port: socket.port }),
-    demux,
-    sender: socket,
-    acceptsIpv6Remotes: socket.supportsIpv6,
-    engine,
+    local: Object.freeze({ host: config.rtp.advertiseHost, port: thread.port }),
+    host: thread,
+    websocket,
+    acceptsIpv6Remotes: thread.supportsIpv6,
     logger: logger.child({ component: 'sessions' }),
   });
   let closing: Promise<void> | null = null;
   return {
     sessions,
-    socket,
+    socket: thread,
+    websocket,
     close: () => {
       closing ??= (async () => {
         sessions.stopAccepting();
         await sessions.closeAll();
-        clock.stop();
-        await socket.close();
+        await websocket.stop();
+        await thread.stop();
       })();
       return closing;
     },
@@ -135,7 +130,8 @@ async function ensureWritableDir(dir: string): Promise<void> {
 export interface MediaGateway {
   readonly app: FastifyInstance;
   readonly sessions: SessionRegistry;
-  readonly rtpSocket: RtpSocket;
+  /** The media thread, which holds the RTP socket. */
+  readonly rtpSocket: MediaThread;
   readonly http: RtpEndpoint;
   readonly rtp: RtpEndpoint;
   /** GET /load's figures. */
@@ -155,7 +151,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
   const tracing = createTracing({ serviceName: 'prosaas-media-gateway', otlpEndpoint: config.otlpEndpoint });
   const ai: AiRuntime | null = config.agent === 'ai' ? createAiRuntime(config.ai, config.gatewayToken, logger, config.outbound, tracing.tracer) : null;
   const readiness = new ProviderReadiness(ai?.probes ?? [], logger.child({ component: 'providers' }));
-  const rtp = await openRtpSessions(config, logger, ai ? ai.factory : SIMPLE_AGENT_FACTORIES[config.agent as 'echo' | 'silent']);
+  const rtp = await openRtpSessions(config, logger, ai ? ai.factory : null);
   const processMetrics = new ProcessMetrics();
   const loadSampler = new LoadSampler();
   let draining = false;
@@ -166,6 +162,8 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
       maxSessions: config.maxSessions,
       capacityLeft: draining ? 0 : Math.max(0, config.maxSessions - sessions),
       ...loadSampler.latest,
+      // Either thread lagging delays calls: the media thread their packets, the main thread their agents.
+      eventLoopLagP99Ms: Math.max(loadSampler.latest.eventLoopLagP99Ms, Math.round(rtp.socket.loopLagMs.p99 * 10) / 10),
       draining,
     };
   };
@@ -175,8 +173,21 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
     logger,
     sessions: rtp.sessions,
     readiness: () => readiness.results(),
-    extraMetrics: () => [...processMetrics.metrics(rtp.sessions.list().map((session) => session.stats().jitterMs)), ...(ai?.metrics.metrics() ?? [])],
+    extraMetrics: () => [
+      ...processMetrics.metrics(
+        rtp.sessions.list().map((session) => session.stats().jitterMs),
+        rtp.socket.loopLagMs,
+      ),
+      {
+        kind: 'counter',
+        name: 'media_thread_events_dropped_total',
+        help: 'Caller audio events the main thread lost because it fell behind the media thread by a whole ring.',
+        value: rtp.socket.eventsDropped,
+      },
+      ...(ai?.metrics.metrics() ?? []),
+    ],
     warmClips: ai ? (agents) => ai.clipWarmer.warm(agents) : undefined,
+    ...(ai ? { engineProblem: (request) => ai.engineProblem(request) } : {}),
   });
   try {
     await app.listen({ host: config.http.host, port: config.http.port });

@@ -45,6 +45,7 @@ import { AuditLog } from './staff/audit-log.js';
 import { RecordingFiles } from './staff/recording-files.js';
 import { NodeLeases } from './cluster/node-lease.js';
 import { NodeOwnership } from './cluster/node-ownership.js';
+import { NodeIdentities } from './cluster/node-identity.js';
 import { NodeRuntime } from './cluster/node-runtime.js';
 import { ReplicaCalls } from './cluster/replica-calls.js';
 import { describeNode, nodesProblem } from './cluster/node-readiness.js';
@@ -224,6 +225,13 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
   );
   const { appName, mediaFormat, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs } = config.ari;
+  const identities = new NodeIdentities(
+    config.cluster.nodes.map((node) => {
+      const rest = new AriRest({ httpBase: normalizeAriUrl(node.url).httpBase, username: node.username, password: node.password, requestTimeoutMs, logger });
+      return { name: node.name, systemName: (signal: AbortSignal) => rest.systemName(signal) };
+    }),
+    logger,
+  );
   nodes = config.cluster.nodes.map(
     (node) =>
       new NodeRuntime({
@@ -258,6 +266,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
         }),
         writer,
         openRows: () => openRowsOfNode(openedDb.prisma, node.name),
+        identities,
         logger,
       }),
   );
@@ -369,6 +378,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       // Claims nothing more; events of calls ended below wait in the outbox for the next run or another replica.
       await webhooks.stop();
       await owner.stop();
+      await identities.close();
       // Another replica alive takes the nodes over and adopts their calls: nothing is ended.
       // The last one standing lets its calls finish (SHUTDOWN_DRAIN_MS) and ends the rest.
       const others = (await leases.liveReplicas().catch(() => 1)) - 1;

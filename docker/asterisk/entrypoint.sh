@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Renders /etc/asterisk from the environment (refusing to start when a
-# required value is missing), then runs Asterisk in the foreground in place of
+# required value is missing; ASTERISK_SYSTEM_NAME, the node's systemname,
+# defaults to the host name), then runs Asterisk in the foreground in place of
 # this script, so that it receives the container's signals directly.
 set -euo pipefail
 asterisk-render-config /usr/local/share/prosaas-asterisk/config /etc/asterisk

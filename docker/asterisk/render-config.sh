@@ -75,13 +75,29 @@ if [ -n "${TWILIO_TERMINATION_HOST:-}${TWILIO_TERMINATION_USERNAME:-}${TWILIO_TE
   require_secret TWILIO_TERMINATION_PASSWORD "that user's password"
 fi
 
+# systemname prefixes every channel id, which keys the call's row: each node
+# needs its own. Default: this host's name up to the first dot (in a Docker
+# container its id, in a Kubernetes pod off the host network the pod name).
+# Asterisk releases before 13 cut the name at 19 characters, so longer names
+# are refused rather than risk two nodes cut to the same one.
+SYSTEM_NAME_PATTERN='^[A-Za-z0-9][A-Za-z0-9_-]{0,18}$'
+if [ -n "${ASTERISK_SYSTEM_NAME:-}" ]; then
+  [[ $ASTERISK_SYSTEM_NAME =~ $SYSTEM_NAME_PATTERN ]] ||
+    problem "ASTERISK_SYSTEM_NAME must be 1 to 19 letters, digits, - or _, starting with a letter or digit (it prefixes every channel id)"
+else
+  host_name=$(uname -n)
+  ASTERISK_SYSTEM_NAME=${host_name%%.*}
+  [[ $ASTERISK_SYSTEM_NAME =~ $SYSTEM_NAME_PATTERN ]] ||
+    problem "ASTERISK_SYSTEM_NAME is empty and the host name cannot stand in for it (1 to 19 letters, digits, - or _): set it, one name per Asterisk node"
+fi
+
 app_name=${ARI_APP_NAME:-prosaas_ai}
 [[ $app_name =~ $NAME_PATTERN ]] || problem "ARI_APP_NAME must contain only letters, digits, _ and -"
 
 # The variables templates may use; anything else is a mistake in a template.
 PLACEHOLDERS=(
   ASTERISK_ARI_USERNAME ASTERISK_ARI_PASSWORD ASTERISK_EXTERNAL_ADDRESS
-  STAFF_100_PASSWORD STAFF_101_PASSWORD
+  STAFF_100_PASSWORD STAFF_101_PASSWORD ASTERISK_SYSTEM_NAME
   ASTERISK_DB_HOST ASTERISK_DB_PORT ASTERISK_DB_NAME ASTERISK_DB_USER ASTERISK_DB_PASSWORD
   TWILIO_TERMINATION_HOST TWILIO_TERMINATION_USERNAME TWILIO_TERMINATION_PASSWORD
 )
@@ -160,4 +176,4 @@ mkdir -p "$target_dir"
 for rendered in "$staging"/*; do
   cp "$rendered" "$target_dir/"
 done
-echo "asterisk: configuration rendered for ARI user $ASTERISK_ARI_USERNAME, app $app_name, external address $ASTERISK_EXTERNAL_ADDRESS$([ $termination -eq 1 ] && echo ", Twilio termination $TWILIO_TERMINATION_HOST" || echo ", no Twilio termination")"
+echo "asterisk: configuration rendered for system name $ASTERISK_SYSTEM_NAME, ARI user $ASTERISK_ARI_USERNAME, app $app_name, external address $ASTERISK_EXTERNAL_ADDRESS$([ $termination -eq 1 ] && echo ", Twilio termination $TWILIO_TERMINATION_HOST" || echo ", no Twilio termination")"

@@ -16,6 +16,8 @@ import { DeepgramTtsProvider } from '../providers/deepgram-tts.js';
 import { OpenAiLlmProvider } from '../providers/openai-llm.js';
 import { OpenAiTtsProvider } from '../providers/openai-tts.js';
 import type { LlmProvider, SttProvider, TtsProvider } from '../providers/types.js';
+import type { CreateSessionRequest } from '../contract/sessions.js';
+import { RealtimeAgent } from '../engines/openai-realtime/realtime-agent.js';
 import type { AgentFactory } from './agent.js';
 import { AiAgent } from './ai-agent.js';
 import { AnnouncerAgent } from './announcer-agent.js';
@@ -29,6 +31,8 @@ export interface AiRuntime {
   readonly probes: readonly { name: string; probe: (signal: AbortSignal) => Promise<void> }[];
   /** Synthesizes businesses' fixed phrases ahead of their calls (PUT /clips). */
   readonly clipWarmer: ClipWarmer;
+  /** Why the session's conversation engine cannot run on this gateway (not configured), or null. */
+  engineProblem(request: CreateSessionRequest): string | null;
   /** Stops the background work (the clip warm-up). Idempotent. */
   close(): void;
 }
@@ -75,14 +79,26 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
   return {
     clipWarmer,
     close: () => lifetime.abort(),
-    // Both speak 8 kHz (the providers are opened at 8 kHz): a 16 kHz session adapts them.
+    // The agent by the business's engine (absent: the cascade, as older backends send); an
+    // announcement session gets the announcer. All speak 8 kHz (the providers are opened at
+    // 8 kHz): a 16 kHz session adapts them.
     factory: (context) => {
       traces.begin(context.request.callId, context.request.traceparent);
-      return narrowbandAgent(context, (narrow) =>
-        narrow.request.announcement
-          ? new AnnouncerAgent(narrow, { tts, backend })
-          : new AiAgent(narrow, { stt, llm, tts, clips, backend, timings: config.timings, metrics, now, businessTools }),
-      );
+      return narrowbandAgent(context, (narrow) => {
+        const shared = { clips, backend, timings: config.timings, metrics, now, businessTools };
+        if (narrow.request.announcement) return new AnnouncerAgent(narrow, { tts, backend });
+        const engine = narrow.request.agent.engine;
+        if (engine?.name === 'openai-realtime') {
+          return new RealtimeAgent(narrow, { ...shared, apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl }, engine);
+        }
+        return new AiAgent(narrow, { ...shared, stt, llm, tts });
+      });
+    },
+    engineProblem: (request) => {
+      const engine = request.agent.engine?.name ?? 'cascade';
+      if (engine === 'openai-realtime' && config.openai.apiKey === '') return 'the openai-realtime engine needs OPENAI_API_KEY on the media gateway';
+      if (engine === 'self-hosted') return 'the self-hosted engine is not configured on this media gateway';
+      return null;
     },
     metrics,
     backend,

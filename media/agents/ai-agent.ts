@@ -6,6 +6,8 @@
 // cancels and releases turns, plays fillers and asks the backend to act.
 // Every turn has its own AbortController linked to the call's; a barge-in
 // cancels the turn and clears the playout at once; an abort is not an error.
+// Barge-in detection (on the caller's audio as it arrives), its pauses and
+// resumes: ai-agent-barge-in.ts.
 // The business's own tools (HTTP, MCP) run here too (agent-business-tools.ts).
 import type { Logger } from 'pino';
 import type { BackendClient } from '../backend/backend-client.js';
@@ -14,13 +16,12 @@ import { AgentBusinessTools } from './agent-business-tools.js';
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { encodeUlaw } from '../codec/g711.js';
 import { AgentOutput } from '../conversation/agent-output.js';
-import { BargeInDetector } from '../conversation/barge-in.js';
+import { BargeInControl, bargeInSettings } from './ai-agent-barge-in.js';
 import type { ClipCache } from '../conversation/clip-cache.js';
 import { clipTexts } from '../conversation/clip-texts.js';
 import { ConversationMachine } from '../conversation/conversation-machine.js';
 import { conversationTools } from '../conversation/conversation-tools.js';
 import type { ClipName, ConversationEffect, ConversationEvent } from '../conversation/conversation-types.js';
-import { wordsNotSaidByAgent } from '../conversation/echo-words.js';
 import { SpeechChannel } from '../conversation/speech-channel.js';
 import { systemPrompt } from '../conversation/system-prompt.js';
 import { Turn } from '../conversation/turn.js';
@@ -36,6 +37,10 @@ export interface ConversationTimings {
   /** Speech-to-text events that count as barge-in evidence (barge-in.ts). */
   bargeInSttEvidence: 'off' | 'speech_started' | 'words';
   bargeInSttMinMs: number;
+  /** Caller speech that pauses the agent until the barge-in is confirmed; 0: never pause. */
+  bargeInPauseMs: number;
+  /** A pause not confirmed (no words, no more speech) this long resumes the turn once the caller is quiet. */
+  bargeInResumeMs: number;
   silenceRepromptMs: number;
   maxReprompts: number;
   maxCallMs: number;
@@ -63,8 +68,6 @@ const TIMER_EVERY_TICKS = 5;
 const KEYPAD_GAP_MS = 2_000;
 /** Arrivals this many frames behind the ticks are a stall: the ticks' audio fills in. */
 const ARRIVAL_STALL_FRAMES = 3;
-/** Recognized words the agent did not say that make a barge-in certain. */
-const STRONG_EVIDENCE_WORDS = 2;
 
 export class AiAgent implements CallAgent {
   readonly #context: AgentContext;
@@ -77,14 +80,12 @@ export class AiAgent implements CallAgent {
   readonly #tools: ToolSpec[];
   readonly #business: AgentBusinessTools | null;
   readonly #vad: VoiceActivityDetector;
-  readonly #bargeIn: BargeInDetector;
+  readonly #bargeIn: BargeInControl;
   readonly #output: AgentOutput;
   readonly #speech: SpeechChannel;
   readonly #call = new AbortController();
   readonly #turns = new Map<number, Turn>();
   readonly #ulaw = new Uint8Array(SAMPLES_PER_FRAME_8K);
-  readonly #lastAgentFrame = new Int16Array(SAMPLES_PER_FRAME_8K);
-  #agentFrameFresh = false;
   #stt: SttStream | null = null;
   /**
    * Provider failures before the media started: the conversation only acts on
@@ -134,8 +135,18 @@ export class AiAgent implements CallAgent {
     );
     if (context.request.resume) this.#machine.resumeFrom(context.request.resume);
     this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
-    this.#bargeIn = new BargeInDetector({ minSpeechMs: deps.timings.bargeInMinMs, corroboratedMinSpeechMs: deps.timings.bargeInSttMinMs });
     this.#output = new AgentOutput(context);
+    this.#bargeIn = new BargeInControl({
+      settings: bargeInSettings(deps.timings),
+      currentTurn: () => {
+        const seq = this.#machine.currentTurn;
+        return seq === null ? null : (this.#turns.get(seq) ?? null);
+      },
+      audible: () => this.#output.audible,
+      heard: () => this.#heard(),
+      bargeIn: (event) => this.#dispatch(event),
+      count: (outcome) => deps.metrics.countBargeIn(outcome),
+    });
     this.#speech = new SpeechChannel({
       tts: deps.tts,
       voice: this.#voice,
@@ -175,13 +186,11 @@ export class AiAgent implements CallAgent {
     if (vad?.type === 'speech_start') this.#dispatch({ type: 'caller_speech_start', atMs: vad.atMs });
     else if (vad?.type === 'speech_end') this.#dispatch({ type: 'caller_speech_end', atMs: vad.atMs });
 
-    const agentFrame = this.#agentFrameFresh ? this.#lastAgentFrame : null;
-    this.#agentFrameFresh = false;
-    const barge = this.#bargeIn.process(frame, agentFrame, atMs);
-    // Decided now (the detector's decidedAtMs is the end of the frame's audio time, 20 ms ahead).
-    if (barge && this.#output.audible) this.#dispatch({ type: 'barge_in', atMs, onsetMs: barge.onsetMs, playedText: this.#heard() });
+    this.#bargeIn.onTick(frame, atMs);
 
-    if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible: this.#output.audible });
+    // A paused turn still holds the floor (dead air is not counted from a pause).
+    const agentAudible = this.#output.audible || this.#bargeIn.pausedTurn !== null;
+    if (tick % TIMER_EVERY_TICKS === 0) this.#dispatch({ type: 'tick', atMs, agentAudible });
   }
 
   /** The conversation starts (the greeting) once, at the answer or else the first caller frame. */
@@ -198,11 +207,11 @@ export class AiAgent implements CallAgent {
     this.#sttOnArrival = true;
     this.#sttArrivals += 1;
     this.#stt?.send(ulaw);
+    if (this.#started) this.#bargeIn.onArrival(ulaw, this.#deps.now());
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {
-    this.#lastAgentFrame.set(frame);
-    this.#agentFrameFresh = true;
+    this.#bargeIn.onAgentFrameSent(frame);
     this.#output.onSent(atMs);
   }
 
@@ -266,19 +275,15 @@ export class AiAgent implements CallAgent {
   #onStt(event: SttEvent): void {
     switch (event.type) {
       case 'final':
+        this.#bargeIn.onStt(event);
         this.#dispatch({ type: 'stt_final', text: event.text, speechFinal: event.speechFinal, atMs: event.atMs });
         return;
       case 'utterance_end':
         this.#dispatch({ type: 'stt_utterance_end', atMs: event.atMs });
         return;
       case 'speech_started':
-        if (this.#deps.timings.bargeInSttEvidence !== 'off') this.#bargeIn.corroborate(event.audioMs, false);
-        return;
       case 'interim':
-        if (this.#deps.timings.bargeInSttEvidence === 'words') {
-          const strong = wordsNotSaidByAgent(event.text, this.#heard()) >= STRONG_EVIDENCE_WORDS;
-          this.#bargeIn.corroborate(event.audioStartMs, strong);
-        }
+        this.#bargeIn.onStt(event);
         return;
     }
   }

@@ -21,6 +21,7 @@
 // Every route but /health requires `authorization: Bearer <MEDIA_GATEWAY_TOKEN>`.
 // Errors answer with ApiErrorBody and one of the codes in MEDIA_ERROR_CODES.
 import { z } from 'zod';
+import { EngineSelection, VadModeSchema } from './engines.js';
 import { TraceParent } from './trace-parent.js';
 
 export const MEDIA_AUTH_HEADER = 'authorization';
@@ -63,6 +64,10 @@ export const AgentSettings = z.object({
   transferTarget: z.string().nullable(),
   /** Keys that act at once when pressed first, e.g. {"0": "transfer"}; absent means none. */
   keypadActions: KeypadActions.optional(),
+  /** The conversation engine and its settings; absent: the cascade (older backends). */
+  engine: EngineSelection.optional(),
+  /** The voice activity detector of barge-in (and of utterance cuts); absent: energy. */
+  vadMode: VadModeSchema.optional(),
 });
 export type AgentSettings = z.infer<typeof AgentSettings>;
 
@@ -311,6 +316,8 @@ export const MEDIA_ERROR_CODES = [
   'no_capacity',
   /** The call's media websocket could not be connected (PUT /sessions/:id/remote). */
   'media_unreachable',
+  /** The business's conversation engine is not configured on this gateway. */
+  'engine_unavailable',
   'internal',
 ] as const;
 export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];

@@ -9,6 +9,10 @@
 // Every frame handed to the playout queue is attributed to its source's
 // account, so the account learns when its first packet left and how much of
 // it the caller heard (turn-playout.ts).
+//
+// clear() drops what is queued and the frame a source is waiting to queue; the
+// source is then read on (a cancelled one stops on its signal, a paused turn
+// waits and plays its cut sentence again: turn.ts).
 import type { AgentContext } from '../agents/agent.js';
 import type { TtsFrame } from '../providers/types.js';
 
@@ -26,6 +30,8 @@ export class AgentOutput {
   #turnOf: Promise<void> = Promise.resolve();
   /** A source holds a frame it could not queue yet (the queue is full). */
   #waitingForRoom = 0;
+  /** clear() calls so far: a frame obtained before one is not queued after it. */
+  #clears = 0;
 
   constructor(context: AgentContext) {
     this.#context = context;
@@ -46,8 +52,13 @@ export class AgentOutput {
     try {
       for await (const frame of source) {
         if (signal.aborted) return;
-        release ??= await this.#takeTurn();
-        if (signal.aborted || !(await this.#queue(frame, account, signal))) return;
+        let clears = this.#clears;
+        if (release === null) {
+          release = await this.#takeTurn();
+          // A clear() before the source held the output was about another source.
+          clears = this.#clears;
+        }
+        if (signal.aborted || !(await this.#queue(frame, account, signal, clears))) return;
       }
     } finally {
       if (release !== null) {
@@ -59,6 +70,7 @@ export class AgentOutput {
 
   /** Barge-in: drops everything queued, at once. */
   clear(): void {
+    this.#clears += 1;
     this.#inPlayout.length = 0;
     this.#context.clear();
   }
@@ -76,11 +88,14 @@ export class AgentOutput {
     return previous.then(() => release);
   }
 
-  async #queue(frame: TtsFrame, account: PlayoutAccount | null, signal: AbortSignal): Promise<boolean> {
+  /** Queues `frame` (read when clear() had been called `clears` times); false when the source is to stop (its signal aborted, the session closed). */
+  async #queue(frame: TtsFrame, account: PlayoutAccount | null, signal: AbortSignal, clears: number): Promise<boolean> {
     for (;;) {
       this.#waitingForRoom += 1;
       const room = await this.#context.space(signal).finally(() => (this.#waitingForRoom -= 1));
       if (!room) return false;
+      // Cleared since the frame was read: dropped with what was queued.
+      if (this.#clears !== clears) return true;
       // Tagged before it is handed over, in the order the playout queue sends.
       this.#inPlayout.push(account);
       if (frame.kind === 'ulaw' ? this.#context.playUlaw(frame.payload) : this.#context.play(frame.samples)) return true;

@@ -27,10 +27,33 @@
 //
 // Speech that passes the gate is segmented like the VAD does (minSpeechMs of
 // speech frames to confirm, hangoverMs to end). A barge-in is reported once per
-// confirmed segment, at the first tick on which the segment is confirmed
-// while the agent is audible (it sent audio within the last echoTailMs): a
-// caller who was already talking when the agent started is reported as soon
-// as the agent starts. The conversation acts on it only while its turn plays.
+// confirmed segment, on the first caller frame on which the segment is
+// confirmed while the agent is audible (it sent audio within the last
+// echoTailMs): a caller who was already talking when the agent started is
+// reported as soon as the agent starts. The conversation acts on it only while
+// its turn plays.
+//
+// Two inputs with their own pace: agentTick() once per media tick (what we
+// sent), callerFrame() for each caller frame as it arrives, before the jitter
+// buffer's delay (in sequence order; the session leaves out a packet later
+// than one already passed on, so none is counted twice). process() is both,
+// for one tick.
+//
+// Pause, then confirm (pauseMinSpeechMs > 0): a shorter stretch of gated
+// speech (pauseMinSpeechMs) reports `pause`: the agent stops at once, but the
+// turn is kept. The pause becomes a `barge_in` when a second signal comes:
+// the caller's speech goes on to pausedMinSpeechMs (longer than minSpeechMs
+// when words can come: a cough of 250 ms is not a barge-in), or the service
+// recognizes words the agent did not say. When neither came within
+// resumeAfterMs of the pause and the caller has been quiet for hangoverMs (a
+// cough, a click, a door), it reports `resume`: the turn goes on as if never
+// interrupted. When the service heard speech start, its words may still be on
+// their way (they follow its endpointing): the caller must then have been
+// quiet for sttQuietMs. A sound that
+// neither confirms nor stops for maxPauseMs is taken for the caller: barge_in.
+// The service's speech start alone only hastens a pause (corroboratedMinSpeechMs):
+// its voice activity fires on coughs too. A pause the conversation cannot act
+// on (decline(): nothing of a turn is playing) is decided as without pausing.
 //
 // Evidence from the speech-to-text service (corroborate()) decides sooner
 // without more false barge-ins, because it never decides alone on the level
@@ -53,11 +76,23 @@ import {
   type FrameClassifierOptions,
 } from './vad.js';
 
+/** Caller speech (ms of gated speech frames) that pauses the agent until confirmed. */
+export const BARGE_IN_PAUSE_MIN_SPEECH_MS = 80;
+/** A pause not confirmed this long after it began resumes the turn once the caller is quiet. */
+export const BARGE_IN_RESUME_AFTER_MS = 700;
+/** A pause neither confirmed nor quiet this long after it began is a barge-in. */
+export const BARGE_IN_MAX_PAUSE_MS = 2_000;
+/** Caller sound that confirms a pause without words (a cough lasts up to ~300 ms). */
+export const BARGE_IN_PAUSED_MIN_SPEECH_MS = 400;
+/** Quiet before resuming when the service heard speech start: its endpointing (300 ms) and its latency. */
+export const BARGE_IN_STT_QUIET_MS = 800;
+
 export interface BargeInEvent {
-  readonly type: 'barge_in';
+  /** barge_in: the caller interrupts; pause: stop now, wait for confirmation; resume: it was not speech. */
+  readonly type: 'barge_in' | 'pause' | 'resume';
   /** Start of the first caller speech frame of the segment. */
   readonly onsetMs: number;
-  /** End of the frame on which the barge-in was decided. */
+  /** End of the frame (or tick) on which it was decided. */
   readonly decidedAtMs: number;
 }
 
@@ -76,6 +111,16 @@ export interface BargeInOptions extends FrameClassifierOptions {
   readonly maxOnsetGapMs: number;
   /** Caller speech needed when the speech-to-text service corroborates it. */
   readonly corroboratedMinSpeechMs: number;
+  /** Caller speech that pauses the agent until confirmed; 0: never pause. */
+  readonly pauseMinSpeechMs: number;
+  /** Time after a pause before an unconfirmed one resumes (once the caller is quiet). */
+  readonly resumeAfterMs: number;
+  /** Time after a pause after which a sound that did not stop is a barge-in. */
+  readonly maxPauseMs: number;
+  /** Caller speech (gaps shorter than hangoverMs) that confirms a pause without words. */
+  readonly pausedMinSpeechMs: number;
+  /** Quiet needed before resuming once the service heard speech start (its words may follow). */
+  readonly sttQuietMs: number;
 }
 
 /** How far the service's onset may lie from the local one and still be the same speech. */
@@ -94,6 +139,11 @@ export const DEFAULT_BARGE_IN_OPTIONS: Readonly<BargeInOptions> = Object.freeze(
   // phonemes under the gate), so an onset survives a longer gap than in the VAD.
   maxOnsetGapMs: 100,
   corroboratedMinSpeechMs: 60,
+  pauseMinSpeechMs: BARGE_IN_PAUSE_MIN_SPEECH_MS,
+  resumeAfterMs: BARGE_IN_RESUME_AFTER_MS,
+  maxPauseMs: BARGE_IN_MAX_PAUSE_MS,
+  pausedMinSpeechMs: BARGE_IN_PAUSED_MIN_SPEECH_MS,
+  sttQuietMs: BARGE_IN_STT_QUIET_MS,
 });
 
 const SILENT_DBFS = -Infinity;
@@ -110,12 +160,26 @@ function meanSquareDbfs(frame: Int16Array): number {
   return 10 * Math.log10(sumOfSquares / n / (FULL_SCALE * FULL_SCALE));
 }
 
+interface Evidence {
+  onsetMs: number;
+  strong: boolean;
+  arrivedAtMs: number | null;
+}
+
 export class BargeInDetector {
   readonly #classifier: SpeechFrameClassifier;
   readonly #segmenter: SpeechSegmenter;
   /** The same gated speech, confirmed sooner: what corroborated evidence needs. */
   readonly #early: SpeechSegmenter;
-  #evidence: { onsetMs: number; strong: boolean; arrivedAtMs: number | null } | null = null;
+  /** The same gated speech, confirmed after pauseMinSpeechMs; null when pausing is off. */
+  readonly #pauser: SpeechSegmenter | null;
+  /** The sound of a pause, confirmed after pausedMinSpeechMs. */
+  readonly #confirmer: SpeechSegmenter;
+  readonly #resumeAfterMs: number;
+  readonly #maxPauseMs: number;
+  readonly #hangoverMs: number;
+  readonly #sttQuietMs: number;
+  #evidence: Evidence | null = null;
   /** When the agent's current stretch of audio began: only speech after it interrupts it. */
   #agentAudibleSinceMs = Number.POSITIVE_INFINITY;
   readonly #echoReturnLossDb: number;
@@ -126,16 +190,33 @@ export class BargeInDetector {
   /** Ticks since the agent last sent audio (saturates at the ring's length). */
   #ticksSinceAgentAudio: number;
   #reportedThisSegment = false;
+  /** The pause in progress (onset of its speech, when it was decided). */
+  #paused: { onsetMs: number; atMs: number; sttHeard: boolean } | null = null;
+  /** No pause for the current segment (already paused once, or declined): decided as without pausing. */
+  #noPauseThisSegment = false;
+  /** End of the last caller frame that passed the gate as speech. */
+  #lastSpeechEndMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: Partial<BargeInOptions> = {}) {
     const merged = { ...DEFAULT_BARGE_IN_OPTIONS, ...options };
-    for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs'] as const) {
+    for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'maxPauseMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
       if (!Number.isFinite(merged[name])) throw new RangeError(`${name} must be a finite number, got ${merged[name]}`);
     }
-    if (merged.echoTailMs < 0) throw new RangeError(`echoTailMs must be >= 0, got ${merged.echoTailMs}`);
+    for (const name of ['echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
+      if (merged[name] < 0) throw new RangeError(`${name} must be >= 0, got ${merged[name]}`);
+    }
+    if (merged.maxPauseMs < merged.resumeAfterMs) throw new RangeError(`maxPauseMs must be >= resumeAfterMs, got ${merged.maxPauseMs}`);
     this.#classifier = new SpeechFrameClassifier(merged);
     this.#segmenter = new SpeechSegmenter(merged);
     this.#early = new SpeechSegmenter({ ...merged, minSpeechMs: Math.min(merged.corroboratedMinSpeechMs, merged.minSpeechMs) });
+    // Pausing only helps when it comes before the barge-in itself.
+    const pausing = merged.pauseMinSpeechMs > 0 && merged.pauseMinSpeechMs < merged.minSpeechMs;
+    this.#pauser = pausing ? new SpeechSegmenter({ ...merged, minSpeechMs: merged.pauseMinSpeechMs }) : null;
+    this.#confirmer = new SpeechSegmenter({ ...merged, minSpeechMs: merged.pausedMinSpeechMs, maxOnsetGapMs: merged.hangoverMs });
+    this.#resumeAfterMs = merged.resumeAfterMs;
+    this.#maxPauseMs = merged.maxPauseMs;
+    this.#hangoverMs = merged.hangoverMs;
+    this.#sttQuietMs = merged.sttQuietMs;
     this.#echoReturnLossDb = merged.echoReturnLossDb;
     this.#echoMarginDb = merged.echoMarginDb;
     // The current tick plus every tick whose audio may still come back.
@@ -143,11 +224,26 @@ export class BargeInDetector {
     this.#ticksSinceAgentAudio = this.#agentLevels.length;
   }
 
+  /** A pause is in progress (the agent stopped, confirmation awaited). */
+  get paused(): boolean {
+    return this.#paused !== null;
+  }
+
   /**
    * One tick: the caller's frame and what we sent in the same tick (null when
    * the agent was silent); `atMs` is the media time of the frames' first sample.
    */
   process(callerFrame: Int16Array, agentFrame: Int16Array | null, atMs: number): BargeInEvent | null {
+    const timed = this.agentTick(agentFrame, atMs);
+    const heard = this.callerFrame(callerFrame, atMs);
+    return timed ?? heard;
+  }
+
+  /**
+   * What we sent on this tick (null: nothing); once per media tick, whether or
+   * not caller audio arrived. A pause that ran out is decided here.
+   */
+  agentTick(agentFrame: Int16Array | null, atMs: number): BargeInEvent | null {
     const agentLevel = agentFrame === null ? SILENT_DBFS : meanSquareDbfs(agentFrame);
     const ring = this.#agentLevels;
     ring[this.#agentIndex] = agentLevel;
@@ -157,24 +253,61 @@ export class BargeInDetector {
       this.#ticksSinceAgentAudio = 0;
     } else if (this.#ticksSinceAgentAudio < ring.length) this.#ticksSinceAgentAudio++;
 
+    const paused = this.#paused;
+    if (paused === null) return null;
+    const pausedForMs = atMs + FRAME_MS - paused.atMs;
+    const quietMs = paused.sttHeard ? Math.max(this.#hangoverMs, this.#sttQuietMs) : this.#hangoverMs;
+    const quiet = atMs + FRAME_MS - this.#lastSpeechEndMs >= quietMs;
+    if (pausedForMs < this.#resumeAfterMs || !quiet) return pausedForMs >= this.#maxPauseMs ? this.#confirm(paused.onsetMs, atMs) : null;
+    this.#paused = null;
+    this.#segmenter.reset();
+    this.#early.reset();
+    this.#pauser?.reset();
+    this.#confirmer.reset();
+    this.#evidence = null;
+    this.#noPauseThisSegment = false;
+    return { type: 'resume', onsetMs: paused.onsetMs, decidedAtMs: atMs + FRAME_MS };
+  }
+
+  /** One frame of the caller's audio, as it arrives; `atMs` is the media time of its first sample. */
+  callerFrame(callerFrame: Int16Array, atMs: number): BargeInEvent | null {
+    const ring = this.#agentLevels;
     let loudestAgentDbfs = SILENT_DBFS;
     for (let i = 0; i < ring.length; i++) if (ring[i]! > loudestAgentDbfs) loudestAgentDbfs = ring[i]!;
 
     const voice = this.#classifier.classify(callerFrame);
     const echoGateDbfs = loudestAgentDbfs - this.#echoReturnLossDb + this.#echoMarginDb;
     const callerSpeech = voice && this.#classifier.energyDbfs > echoGateDbfs;
+    if (callerSpeech) this.#lastSpeechEndMs = atMs + FRAME_MS;
 
     const event = this.#segmenter.update(callerSpeech, atMs);
     const early = this.#early.update(callerSpeech, atMs);
-    const ended = event?.type === 'speech_end' || early?.type === 'speech_end';
-    if (ended && !this.#segmenter.speaking && !this.#early.speaking) this.#reportedThisSegment = false;
+    const pauser = this.#pauser?.update(callerSpeech, atMs) ?? null;
+    this.#confirmer.update(callerSpeech, atMs);
+    const ended = event?.type === 'speech_end' || early?.type === 'speech_end' || pauser?.type === 'speech_end';
+    if (ended && !this.#segmenter.speaking && !this.#early.speaking && !(this.#pauser?.speaking ?? false)) {
+      this.#reportedThisSegment = false;
+      if (this.#paused === null) this.#noPauseThisSegment = false;
+    }
     const evidence = this.#freshEvidence(atMs);
+    const paused = this.#paused;
+    if (paused !== null) {
+      if (evidence !== null) paused.sttHeard = true;
+      // Confirmed by a second signal: the speech went on, or words came.
+      if (this.#confirmer.speaking || evidence?.strong === true) return this.#confirm(paused.onsetMs, atMs);
+      return null;
+    }
     if (this.#reportedThisSegment || this.#ticksSinceAgentAudio >= ring.length) return null;
-    const onsetMs = this.#onsetToReport(evidence);
-    if (onsetMs === null) return null;
-    this.#reportedThisSegment = true;
-    this.#evidence = null;
-    return { type: 'barge_in', onsetMs, decidedAtMs: atMs + FRAME_MS };
+    const pausing = this.#pauser !== null && !this.#noPauseThisSegment;
+    if (this.#segmenter.speaking) return this.#confirm(this.#segmenter.speechStartedAtMs!, atMs);
+    const corroboratedOnsetMs = this.#corroboratedOnset(evidence);
+    if (evidence?.strong === true) return this.#confirm(corroboratedOnsetMs ?? evidence.onsetMs, atMs);
+    if (!pausing) return corroboratedOnsetMs === null ? null : this.#confirm(corroboratedOnsetMs, atMs);
+    const pauseOnsetMs = this.#pauser.speechStartedAtMs ?? corroboratedOnsetMs;
+    if (pauseOnsetMs === null) return null;
+    this.#paused = { onsetMs: pauseOnsetMs, atMs: atMs + FRAME_MS, sttHeard: evidence !== null };
+    this.#noPauseThisSegment = true;
+    return { type: 'pause', onsetMs: pauseOnsetMs, decidedAtMs: atMs + FRAME_MS };
   }
 
   /**
@@ -185,35 +318,58 @@ export class BargeInDetector {
     this.#evidence = { onsetMs, strong, arrivedAtMs: null };
   }
 
-  /** The onset of a barge-in decided now, or null. */
-  #onsetToReport(evidence: { onsetMs: number; strong: boolean } | null): number | null {
-    if (this.#segmenter.speaking) return this.#segmenter.speechStartedAtMs!;
-    const earlyOnsetMs = this.#early.speechStartedAtMs;
-    if (evidence === null) return null;
-    if (earlyOnsetMs !== null && Math.abs(evidence.onsetMs - earlyOnsetMs) <= EVIDENCE_ONSET_TOLERANCE_MS) return earlyOnsetMs;
-    return evidence.strong ? evidence.onsetMs : null;
-  }
-
-  /** Evidence that still counts: recent, and about speech since the agent began talking (not the turn it answers). */
-  #freshEvidence(atMs: number): { onsetMs: number; strong: boolean } | null {
-    const evidence = this.#evidence;
-    if (evidence === null) return null;
-    evidence.arrivedAtMs ??= atMs;
-    const silent = this.#ticksSinceAgentAudio >= this.#agentLevels.length;
-    if (!silent && evidence.onsetMs >= this.#agentAudibleSinceMs && atMs - evidence.arrivedAtMs <= EVIDENCE_MAX_AGE_MS) return evidence;
-    this.#evidence = null;
-    return null;
+  /**
+   * The pause just reported cannot be acted on (nothing of a turn is playing):
+   * the segment is decided as without pausing.
+   */
+  decline(): void {
+    this.#paused = null;
+    this.#noPauseThisSegment = true;
   }
 
   /** Forgets the caller's segment and the agent's recent audio; the line's noise floor is kept. */
   reset(): void {
     this.#segmenter.reset();
     this.#early.reset();
+    this.#pauser?.reset();
+    this.#confirmer.reset();
     this.#evidence = null;
     this.#agentLevels.fill(SILENT_DBFS);
     this.#agentIndex = 0;
     this.#ticksSinceAgentAudio = this.#agentLevels.length;
     this.#agentAudibleSinceMs = Number.POSITIVE_INFINITY;
     this.#reportedThisSegment = false;
+    this.#paused = null;
+    this.#noPauseThisSegment = false;
+    this.#lastSpeechEndMs = Number.NEGATIVE_INFINITY;
+  }
+
+  #confirm(onsetMs: number, atMs: number): BargeInEvent {
+    this.#paused = null;
+    this.#reportedThisSegment = true;
+    this.#evidence = null;
+    return { type: 'barge_in', onsetMs, decidedAtMs: atMs + FRAME_MS };
+  }
+
+  /** The onset of the early segment when the service heard speech start near it, else null. */
+  #corroboratedOnset(evidence: { onsetMs: number } | null): number | null {
+    const earlyOnsetMs = this.#early.speechStartedAtMs;
+    if (evidence === null || earlyOnsetMs === null) return null;
+    return Math.abs(evidence.onsetMs - earlyOnsetMs) <= EVIDENCE_ONSET_TOLERANCE_MS ? earlyOnsetMs : null;
+  }
+
+  /**
+   * Evidence that still counts: recent, and about speech since the agent began
+   * talking (not the turn it answers); during a pause the agent is silent, and
+   * the evidence still counts.
+   */
+  #freshEvidence(atMs: number): Evidence | null {
+    const evidence = this.#evidence;
+    if (evidence === null) return null;
+    evidence.arrivedAtMs ??= atMs;
+    const silent = this.#ticksSinceAgentAudio >= this.#agentLevels.length && this.#paused === null;
+    if (!silent && evidence.onsetMs >= this.#agentAudibleSinceMs && atMs - evidence.arrivedAtMs <= EVIDENCE_MAX_AGE_MS) return evidence;
+    this.#evidence = null;
+    return null;
   }
 }

@@ -35,9 +35,19 @@ const RECOVERIES = {
 
 export type Recovery = keyof typeof RECOVERIES;
 
+/** What became of the caller's sounds over the agent: a resumed pause was a cough, a click, a door. */
+const BARGE_INS = {
+  paused: { name: 'agent_bargein_paused_total', help: 'Agent turns paused by caller sound, awaiting confirmation.' },
+  resumed: { name: 'agent_bargein_resumed_total', help: 'Paused agent turns resumed: no words and the caller went quiet.' },
+  confirmed: { name: 'agent_bargein_total', help: 'Agent turns cut by the caller (barge-ins).' },
+} as const;
+
+export type BargeInOutcome = keyof typeof BARGE_INS;
+
 export class TurnMetrics {
   readonly #histograms = new Map(FIELDS.map((field) => [field.key, new Histogram()]));
   readonly #recoveries: Record<Recovery, number> = { stt: 0, tts: 0, llm: 0 };
+  readonly #bargeIns: Record<BargeInOutcome, number> = { paused: 0, resumed: 0, confirmed: 0 };
 
   /** A provider recovered on its own: a stream re-opened (stt, tts) or a round asked again (llm). */
   countRecovery(provider: Recovery): void {
@@ -46,6 +56,14 @@ export class TurnMetrics {
 
   recoveries(provider: Recovery): number {
     return this.#recoveries[provider];
+  }
+
+  countBargeIn(outcome: BargeInOutcome): void {
+    this.#bargeIns[outcome] += 1;
+  }
+
+  bargeIns(outcome: BargeInOutcome): number {
+    return this.#bargeIns[outcome];
   }
 
   record(latency: TurnLatency): void {
@@ -59,7 +77,10 @@ export class TurnMetrics {
     const counters = (Object.keys(RECOVERIES) as Recovery[]).map(
       (key): Metric => ({ kind: 'counter', name: RECOVERIES[key].name, help: RECOVERIES[key].help, value: this.#recoveries[key] }),
     );
-    return [...counters, ...this.#histogramMetrics()];
+    const bargeIns = (Object.keys(BARGE_INS) as BargeInOutcome[]).map(
+      (key): Metric => ({ kind: 'counter', name: BARGE_INS[key].name, help: BARGE_INS[key].help, value: this.#bargeIns[key] }),
+    );
+    return [...counters, ...bargeIns, ...this.#histogramMetrics()];
   }
 
   #histogramMetrics(): Metric[] {

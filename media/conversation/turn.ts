@@ -15,6 +15,12 @@
 //   stream, a server error) is asked again LLM_ROUND_RETRIES times; its
 //   sentences not played yet are dropped first. Once the caller may have heard
 //   some of it, a failure is final.
+// - Pause and resume (a barge-in not yet confirmed, barge-in.ts): pause() stops
+//   the audio at once (the playout queue is cleared) while the LLM and TTS go
+//   on; resume() plays the sentence the caller was hearing again from its
+//   start, then the rest, as if never interrupted; cancel() ends it as a
+//   barge-in. A turn resumes at most MAX_RESUMES times: on a line where noise
+//   keeps pausing it, later noises no longer do, so the turn gets through.
 import type { Logger } from 'pino';
 import { linkAbort, type LinkedAbort } from '../providers/abort-link.js';
 import { AsyncQueue } from '../providers/async-queue.js';
@@ -25,7 +31,7 @@ import type { AgentOutput } from './agent-output.js';
 import type { ConversationEvent, LlmToolCall } from './conversation-types.js';
 import { SentenceSplitter } from './sentence-splitter.js';
 import type { SentenceAudio, SpeechChannel } from './speech-channel.js';
-import { TurnPlayout } from './turn-playout.js';
+import { TurnPlayout, type SegmentFrame } from './turn-playout.js';
 
 export interface TurnDeps {
   readonly seq: number;
@@ -58,6 +64,21 @@ type Part =
 
 /** Parts queued ahead of playback at most: far more than a turn says. */
 const PART_CAPACITY = 1_000;
+/** Resumes after false barge-ins a turn allows; pauses after that are declined. */
+export const MAX_RESUMES = 2;
+
+const PAUSED = Symbol('paused');
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  readonly resolve: (value: T) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 export class Turn {
   readonly seq: number;
@@ -70,6 +91,20 @@ export class Turn {
   #finished = false;
   #firstToken = false;
   #firstAudio = false;
+  /** The turn's audio as produced (parts, then their frames); counted as heard-to-be when passed on. */
+  readonly #produced: AsyncGenerator<SegmentFrame>;
+  /** The next produced frame, asked for and not passed on yet. */
+  #pending: Promise<IteratorResult<SegmentFrame>> | null = null;
+  /** Frames to play again after a resume, before anything new. */
+  #replay: SegmentFrame[] = [];
+  #replayIndex = 0;
+  /** The pause in progress: resolved by resume() or cancel(). */
+  #pause: Deferred<void> | null = null;
+  /** Wakes the audio stream waiting for a produced frame when a pause begins. */
+  #pauseBegins: Deferred<typeof PAUSED> | null = null;
+  /** The stream ended and waits for its last frames to be heard: true on a resume (play again), false when over. */
+  #afterEnd: Deferred<boolean> | null = null;
+  #resumes = 0;
 
   constructor(deps: TurnDeps) {
     this.seq = deps.seq;
@@ -77,8 +112,12 @@ export class Turn {
     this.#life = linkAbort(deps.callSignal);
     this.#playout = new TurnPlayout({
       firstSent: (atMs) => this.#emit({ type: 'agent_audio_sent', turn: this.seq, atMs }),
-      drained: (atMs) => this.#emit({ type: 'agent_audio_done', turn: this.seq, atMs }),
+      drained: (atMs) => {
+        this.#afterEnd?.resolve(false);
+        this.#emit({ type: 'agent_audio_done', turn: this.seq, atMs });
+      },
     });
+    this.#produced = this.#produce();
     void this.#speak();
   }
 
@@ -109,6 +148,37 @@ export class Turn {
     this.#maybeEndParts();
   }
 
+  /** Its audio is stopped until resume() or cancel(). */
+  get paused(): boolean {
+    return this.#pause !== null;
+  }
+
+  /**
+   * The caller may be cutting in: the audio stops at once (the playout queue
+   * is cleared), the LLM and TTS go on. False (and nothing changes) when none
+   * of the turn's audio is waiting to be heard, or it resumed MAX_RESUMES times.
+   */
+  pause(): boolean {
+    if (this.signal.aborted || this.#pause !== null || this.#resumes >= MAX_RESUMES) return false;
+    if (this.#playout.drained || this.#playout.unsent === 0) return false;
+    this.#pause = deferred();
+    this.#deps.output.clear();
+    this.#pauseBegins?.resolve(PAUSED);
+    return true;
+  }
+
+  /** It was not an interruption: the sentence being heard plays again from its start, then the rest. */
+  resume(): void {
+    const pause = this.#pause;
+    if (pause === null || this.signal.aborted) return;
+    this.#pause = null;
+    this.#resumes += 1;
+    this.#replay = [...this.#playout.rewind(), ...this.#replay.slice(this.#replayIndex)];
+    this.#replayIndex = 0;
+    pause.resolve();
+    this.#afterEnd?.resolve(true);
+  }
+
   /**
    * Stops everything the turn holds at once (LLM, TTS, playback) and lets go
    * of the call's signal; also how a turn that is over is released. Idempotent.
@@ -118,6 +188,9 @@ export class Turn {
     this.#life.controller.abort();
     this.#life.dispose();
     this.#parts.discard();
+    this.#pause?.resolve();
+    this.#pauseBegins?.resolve(PAUSED);
+    this.#afterEnd?.resolve(false);
   }
 
   #emit(event: ConversationEvent): void {
@@ -189,17 +262,15 @@ export class Turn {
     if (this.#finished && this.#batched === null && this.#synthesizing === 0) this.#parts.end();
   }
 
-  /** The turn's audio, part after part, pulled by the output as the playout queue has room. */
-  async *#frames(): AsyncGenerator<TtsFrame> {
+  /** The turn's audio as produced, part after part (not counted yet: #frames() counts what it passes on). */
+  async *#produce(): AsyncGenerator<SegmentFrame> {
     for await (const part of this.#parts) {
       if (part.kind === 'clip') {
         const frames = await part.frames;
         if (this.signal.aborted) return;
-        this.#playout.beginSegment(part.text);
-        for (const frame of frames) {
-          this.#playout.countFrame();
-          yield frame;
-        }
+        // A clip without audio still counts as heard once playback reaches it.
+        if (frames.length === 0) this.#playout.beginSegment(part.text);
+        for (const [index, frame] of frames.entries()) yield { frame, text: part.text, startsSegment: index === 0 };
         continue;
       }
       // A round given up for a retry left parts the caller must not hear.
@@ -207,28 +278,67 @@ export class Turn {
       let begun = false;
       for await (const { frame, atMs } of part.audio) {
         if (part.round.abort.signal.aborted) break;
-        if (!begun) {
-          begun = true;
-          this.#playout.beginSegment(part.audio.text);
-        }
         if (!this.#firstAudio) {
           this.#firstAudio = true;
           this.#emit({ type: 'tts_first_audio', turn: this.seq, atMs });
         }
         part.round.framesQueued += 1;
-        this.#playout.countFrame();
-        yield frame;
+        yield { frame, text: part.audio.text, startsSegment: !begun };
+        begun = true;
       }
     }
   }
 
+  /**
+   * The turn's audio as the output pulls it (as the playout queue has room):
+   * nothing while paused; after a resume, the frames to play again first.
+   * A frame is counted for the turn when passed on, so a rewind covers it.
+   */
+  async *#frames(): AsyncGenerator<TtsFrame> {
+    for (;;) {
+      while (this.#pause !== null && !this.signal.aborted) await this.#pause.promise;
+      if (this.signal.aborted) return;
+      if (this.#replayIndex < this.#replay.length) {
+        yield this.#count(this.#replay[this.#replayIndex++]!);
+        continue;
+      }
+      this.#pending ??= this.#produced.next();
+      const pauseBegins = deferred<typeof PAUSED>();
+      this.#pauseBegins = pauseBegins;
+      const next = await Promise.race([this.#pending, pauseBegins.promise]);
+      this.#pauseBegins = null;
+      // Paused meanwhile: the frame (still pending) waits for the resume and what it plays again.
+      if (next === PAUSED || this.#pause !== null || this.signal.aborted) continue;
+      this.#pending = null;
+      if (next.done) return;
+      yield this.#count(next.value);
+    }
+  }
+
+  #count(item: SegmentFrame): TtsFrame {
+    if (item.startsSegment) this.#playout.beginSegment(item.text);
+    this.#playout.countFrame(item.frame);
+    return item.frame;
+  }
+
+  /**
+   * Plays the stream, then waits for its end to be heard: a pause meanwhile
+   * cuts that end, and its resume plays it again.
+   */
   async #speak(): Promise<void> {
     try {
-      await this.#deps.output.play(this.#frames(), this.#playout, this.signal);
+      for (;;) {
+        await this.#deps.output.play(this.#frames(), this.#playout, this.signal);
+        if (this.signal.aborted) return;
+        this.#playout.end(this.#deps.now());
+        if (this.#playout.drained) return;
+        this.#afterEnd = deferred();
+        const again = await this.#afterEnd.promise;
+        this.#afterEnd = null;
+        if (!again || this.signal.aborted) return;
+      }
     } catch (error: unknown) {
       if (!this.signal.aborted) this.#deps.failed('tts', error);
-      return;
     }
-    if (!this.signal.aborted) this.#playout.end(this.#deps.now());
   }
 }

@@ -7,7 +7,7 @@ import type { SessionRegistry } from '../sessions/session-registry.js';
 import { createBearerCheck } from './auth.js';
 import { MediaApiError, sendApiError } from './errors.js';
 import { registerClipRoutes, type WarmClips } from './clip-routes.js';
-import { registerSessionRoutes } from './session-routes.js';
+import { registerSessionRoutes, type EngineCheck } from './session-routes.js';
 import { registerStatsRoutes } from './stats-routes.js';
 import { registerLoadRoute } from './load-route.js';
 import type { GatewayLoad } from '../contract/sessions.js';
@@ -18,6 +18,8 @@ import type { ProbeResult } from '../providers/provider-readiness.js';
 const CONTROL_KEEP_ALIVE_MS = 5_000;
 
 export interface MediaAppDeps {
+  /** Refuses sessions whose conversation engine this gateway cannot run; absent: every engine is taken. */
+  readonly engineProblem?: EngineCheck;
   readonly config: MediaConfig;
   readonly logger: Logger;
   readonly sessions: SessionRegistry;
@@ -66,7 +68,7 @@ export function buildMediaApp(deps: MediaAppDeps): FastifyInstance {
   });
 
   app.get(HEALTH_PATH, (): HealthResponse => ({ status: 'ok', sessions: deps.sessions.size }));
-  registerSessionRoutes(app, deps.sessions);
+  registerSessionRoutes(app, deps.sessions, deps.engineProblem);
   registerClipRoutes(app, deps.warmClips);
   registerStatsRoutes(app, deps.sessions, deps.extraMetrics ?? (() => []));
   registerLoadRoute(

@@ -11,7 +11,7 @@ import {
   type SessionInfo,
   type SessionStats,
 } from '../contract/sessions.js';
-import type { MediaSession } from '../sessions/media-session.js';
+import type { SessionHandle } from '../sessions/session-handle.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import { MediaApiError } from './errors.js';
 import { parseOrBadRequest } from './validation.js';
@@ -20,20 +20,25 @@ interface SessionParams {
   id: string;
 }
 
-function sessionOr404(sessions: SessionRegistry, sessionId: string): MediaSession {
+function sessionOr404(sessions: SessionRegistry, sessionId: string): SessionHandle {
   const session = sessions.get(sessionId);
   if (session === undefined) throw new MediaApiError('not_found', 'no such session');
   return session;
 }
 
-const createResponse = (session: MediaSession): CreateSessionResponse => ({
+const createResponse = (session: SessionHandle): CreateSessionResponse => ({
   sessionId: session.sessionId,
   rtp: session.transport === 'rtp' ? { ...session.local } : null,
 });
 
-export function registerSessionRoutes(app: FastifyInstance, sessions: SessionRegistry): void {
+/** Why a session's conversation engine cannot run here (not configured), or null when it can. */
+export type EngineCheck = (request: CreateSessionRequest) => string | null;
+
+export function registerSessionRoutes(app: FastifyInstance, sessions: SessionRegistry, engineProblem: EngineCheck = () => null): void {
   app.post('/sessions', async (request, reply): Promise<CreateSessionResponse> => {
     const body = parseOrBadRequest(CreateSessionRequest, request.body, 'session request');
+    const problem = engineProblem(body);
+    if (problem !== null) throw new MediaApiError('engine_unavailable', problem);
     const result = sessions.create(body);
     if (result.kind === 'no_capacity') throw new MediaApiError('no_capacity', result.message);
     reply.status(result.kind === 'created' ? 201 : 200);

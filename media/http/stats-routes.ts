@@ -10,11 +10,11 @@ import type { SessionRegistry } from '../sessions/session-registry.js';
 const PACING_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05];
 
 export function registerStatsRoutes(app: FastifyInstance, sessions: SessionRegistry, extraMetrics: () => Metric[]): void {
-  app.get('/stats', (): GatewayStats => sessions.totals());
+  app.get('/stats', (): Promise<GatewayStats> => sessions.totals());
 
   app.get('/metrics', async (_request, reply) => {
     void reply.header('content-type', PROMETHEUS_CONTENT_TYPE);
-    return renderMetrics([...gatewayMetrics(sessions.totals()), ...extraMetrics()]);
+    return renderMetrics([...gatewayMetrics(await sessions.totals()), ...extraMetrics()]);
   });
 }
 

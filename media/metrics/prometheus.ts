@@ -9,6 +9,8 @@ export interface ScalarMetric {
   readonly name: string;
   readonly help: string;
   readonly value: number;
+  /** Samples of one name with different labels follow each other; HELP and TYPE come once, from the first. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface HistogramMetric {
@@ -28,10 +30,17 @@ const formatNumber = (value: number): string =>
 
 const escapeHelp = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
+const escapeLabel = (value: string): string => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+const formatLabels = (labels: Readonly<Record<string, string>> | undefined): string =>
+  labels === undefined ? '' : `{${Object.entries(labels).map(([name, value]) => `${name}="${escapeLabel(value)}"`).join(',')}}`;
+
 export function renderMetrics(metrics: readonly Metric[]): string {
   const lines: string[] = [];
+  let previous: string | null = null;
   for (const metric of metrics) {
-    lines.push(`# HELP ${metric.name} ${escapeHelp(metric.help)}`, `# TYPE ${metric.name} ${metric.kind}`);
+    if (metric.name !== previous) lines.push(`# HELP ${metric.name} ${escapeHelp(metric.help)}`, `# TYPE ${metric.name} ${metric.kind}`);
+    previous = metric.name;
     if (metric.kind === 'histogram') {
       for (const bucket of metric.buckets) {
         lines.push(`${metric.name}_bucket{le="${formatNumber(bucket.le)}"} ${bucket.count}`);
@@ -42,7 +51,7 @@ export function renderMetrics(metrics: readonly Metric[]): string {
         `${metric.name}_count ${metric.count}`,
       );
     } else {
-      lines.push(`${metric.name} ${formatNumber(metric.value)}`);
+      lines.push(`${metric.name}${formatLabels(metric.labels)} ${formatNumber(metric.value)}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -39,6 +39,7 @@ import { PlayoutQueue } from '../rtp/playout-queue.js';
 import { agentContext } from './agent-context.js';
 import type { MediaClock, Tickable } from './media-clock.js';
 import { RoomWaiters } from './room-waiters.js';
+import type { ClosedSessionReport, SessionHandle } from './session-handle.js';
 
 /** Sends one datagram from the gateway's RTP socket. */
 export interface RtpSender {
@@ -68,6 +69,8 @@ export interface MediaEngine {
   readonly jitter: { readonly minFrames?: number; readonly targetFrames: number; readonly maxFrames: number };
   /** Gateway-wide pacing histogram (GET /stats, /metrics). */
   readonly pacing: PacingHistogram;
+  /** After every tick of a session (the media thread publishes its stats from here). */
+  readonly onTicked?: (session: MediaSession, frame: number) => void;
 }
 
 export interface MediaSessionInit {
@@ -81,11 +84,7 @@ export interface MediaSessionInit {
   readonly createdAt: Date;
 }
 
-export interface ClosedSessionReport {
-  readonly stats: SessionStats;
-  /** Relative to the recordings folder; null when nothing was recorded. */
-  readonly recordingPath: string | null;
-}
+export type { ClosedSessionReport } from './session-handle.js';
 
 /** One second of agent audio waits at most in the playout queue; the agent is paced by backpressure. */
 const PLAYOUT_CAPACITY_FRAMES = 50;
@@ -98,7 +97,7 @@ const ARRIVAL_RATE = 8000;
 /** mu-law digital silence. */
 const ULAW_SILENCE = 0xff;
 
-export class MediaSession implements RtpReceiver, Tickable {
+export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
   readonly sessionId: string;
   readonly callId: string;
   readonly businessId: string;
@@ -149,6 +148,7 @@ export class MediaSession implements RtpReceiver, Tickable {
   /** Producers waiting for room in the playout queue. */
   readonly #spaceWaiters = new RoomWaiters();
   #spurtStartScheduled = false;
+  #pacingErrorMs: SessionStats['pacingErrorMs'] | null = null;
 
   constructor(init: MediaSessionInit) {
     this.sessionId = init.sessionId;
@@ -368,6 +368,7 @@ export class MediaSession implements RtpReceiver, Tickable {
     } finally {
       this.#inTick = false;
     }
+    this.#engine.onTicked?.(this, frame);
   }
 
   /**
@@ -412,9 +413,21 @@ export class MediaSession implements RtpReceiver, Tickable {
     if (agent !== null) this.#earlyAgentFrame = Int16Array.from(agent);
   }
 
-  stats(): SessionStats {
+  /**
+   * The session's figures. The pacing percentiles walk a histogram: with
+   * `pacing` false they are the ones computed last (for a caller that asks
+   * every tick and refreshes them now and then).
+   */
+  stats(pacing = true): SessionStats {
     const jitter = this.#jitter.stats();
     const playout = this.#playout.stats();
+    if (pacing || this.#pacingErrorMs === null) {
+      this.#pacingErrorMs = {
+        p50: round2(this.#pacing.percentile(50)),
+        p99: round2(this.#pacing.percentile(99)),
+        max: round2(this.#pacing.max),
+      };
+    }
     return {
       packetsIn: this.#packetsIn,
       packetsOut: playout.packetsOut,
@@ -433,11 +446,7 @@ export class MediaSession implements RtpReceiver, Tickable {
       concealedFrames: this.#concealedFrames,
       jitterMs: round2(jitter.jitterMs),
       playoutUnderruns: playout.underruns,
-      pacingErrorMs: {
-        p50: round2(this.#pacing.percentile(50)),
-        p99: round2(this.#pacing.percentile(99)),
-        max: round2(this.#pacing.max),
-      },
+      pacingErrorMs: this.#pacingErrorMs,
     };
   }
 

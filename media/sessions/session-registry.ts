@@ -1,6 +1,9 @@
-// All live media sessions: creation (idempotent per callId), capacity, the
-// demultiplexer entries for their remotes, and closing. Transport-agnostic:
-// the HTTP layer maps the result unions below to API responses.
+// All live media sessions: creation (idempotent per callId), capacity, which
+// remote belongs to which session, and closing. Transport-agnostic: the HTTP
+// layer maps the result unions below to API responses. The sessions themselves
+// are opened by a SessionHost: RTP sessions by `host` (on the gateway, handles
+// of sessions whose media runs on the media thread), websocket sessions by
+// `websocket` (MediaSessions on the main thread, see websocket-sessions.ts).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
@@ -12,37 +15,32 @@ import {
   type SessionStats,
   type SetRemoteRequest,
 } from '../contract/sessions.js';
-import { wireCodec } from '../codec/wire-codec.js';
 import { canonicalIp, formatEndpoint, isUnspecifiedIp } from '../rtp/rtp-address.js';
-import type { RtpDemux, RtpDemuxStats } from '../rtp/rtp-demux.js';
-import { connectMediaWebSocket, MediaWebSocketError } from '../websocket/media-websocket.js';
-import { MediaSession, type MediaEngine, type RtpSender } from './media-session.js';
-
-/** How long connecting a call's media websocket (up to MEDIA_START) may take. */
-export const DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS = 2_000;
+import type { WebSocketSessions } from '../websocket/websocket-sessions.js';
+import type { MediaSession } from './media-session.js';
+import type { SessionHandle, SessionHost } from './session-handle.js';
 
 export interface SessionRegistryOptions {
   readonly maxSessions: number;
   /** The gateway's advertised RTP address, the same for every session. */
   readonly local: RtpEndpoint;
-  readonly demux: RtpDemux;
-  readonly sender: RtpSender;
+  /** Opens RTP sessions. */
+  readonly host: SessionHost;
+  /** Opens websocket sessions; null refuses them. */
+  readonly websocket: WebSocketSessions | null;
   /** False when the RTP socket is IPv4-only. */
   readonly acceptsIpv6Remotes: boolean;
-  readonly engine: MediaEngine;
   readonly logger: Logger;
   readonly newSessionId?: () => string;
   readonly now?: () => Date;
-  /** Default DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS. */
-  readonly websocketConnectTimeoutMs?: number;
 }
 
 export type CreateSessionResult =
-  | { readonly kind: 'created' | 'existing'; readonly session: MediaSession }
+  | { readonly kind: 'created' | 'existing'; readonly session: SessionHandle }
   | { readonly kind: 'no_capacity'; readonly message: string };
 
 export type SetRemoteResult =
-  | { readonly kind: 'ok'; readonly session: MediaSession }
+  | { readonly kind: 'ok'; readonly session: SessionHandle }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'invalid_remote'; readonly message: string }
   /** The media websocket could not be connected (refused, unreachable, no or wrong MEDIA_START). */
@@ -55,26 +53,17 @@ export interface ClosedSession {
   readonly recordingPath: string | null;
 }
 
-/** Counters of sessions already closed, so gateway totals never go down. */
-interface RetiredTotals {
-  packetsIn: number;
-  packetsOut: number;
-  malformed: number;
-  lost: number;
-  late: number;
-  playoutUnderruns: number;
-}
-
 export class SessionRegistry {
   readonly #options: SessionRegistryOptions;
-  readonly #byId = new Map<string, MediaSession>();
-  readonly #byCallId = new Map<string, MediaSession>();
+  readonly #byId = new Map<string, SessionHandle>();
+  readonly #byCallId = new Map<string, SessionHandle>();
+  /** Remote (`formatEndpoint`) -> the session it belongs to. */
+  readonly #byRemote = new Map<string, SessionHandle>();
+  /** The websocket sessions (a subset of #byId), as their host opened them. */
+  readonly #websocket = new Map<string, MediaSession>();
   readonly #newSessionId: () => string;
   readonly #now: () => Date;
   #accepting = true;
-  /** Sessions whose close is in progress still count in the totals until it ends. */
-  readonly #closing = new Set<MediaSession>();
-  readonly #retired: RetiredTotals = { packetsIn: 0, packetsOut: 0, malformed: 0, lost: 0, late: 0, playoutUnderruns: 0 };
 
   constructor(options: SessionRegistryOptions) {
     this.#options = options;
@@ -90,30 +79,33 @@ export class SessionRegistry {
     return this.#options.local;
   }
 
-  get(sessionId: string): MediaSession | undefined {
+  get(sessionId: string): SessionHandle | undefined {
     return this.#byId.get(sessionId);
   }
 
-  list(): MediaSession[] {
+  list(): SessionHandle[] {
     return [...this.#byId.values()];
   }
 
-  gatewayStats(): RtpDemuxStats {
-    return this.#options.demux.stats();
+  gatewayStats(): { readonly foreignSource: number } {
+    return { foreignSource: this.#options.host.foreignSource };
   }
 
-  /** Totals over every session, live and closed (GET /stats, /metrics). */
-  totals(): GatewayStats {
-    const totals = { ...this.#retired };
-    for (const session of this.#byId.values()) addTotals(totals, session.stats());
-    for (const session of this.#closing) addTotals(totals, session.stats());
-    const { engine } = this.#options;
+  /** Totals over every session, live and closed (GET /stats, /metrics): one consistent snapshot of the host. */
+  async totals(): Promise<GatewayStats> {
+    const [rtp, websocket] = await Promise.all([this.#options.host.totals(), this.#options.websocket?.totals() ?? null]);
+    if (websocket === null) return { sessions: this.#byId.size, ...rtp };
     return {
       sessions: this.#byId.size,
-      foreignSource: this.#options.demux.stats().foreignSource,
-      ...totals,
-      lateTicks: engine.clock.lateSlots,
-      pacing: engine.pacing.snapshot(),
+      foreignSource: rtp.foreignSource,
+      packetsIn: rtp.packetsIn + websocket.packetsIn,
+      packetsOut: rtp.packetsOut + websocket.packetsOut,
+      malformed: rtp.malformed + websocket.malformed,
+      lost: rtp.lost + websocket.lost,
+      late: rtp.late + websocket.late,
+      playoutUnderruns: rtp.playoutUnderruns + websocket.playoutUnderruns,
+      lateTicks: rtp.lateTicks + websocket.lateTicks,
+      pacing: { resolutionMs: rtp.pacing.resolutionMs, counts: rtp.pacing.counts.map((count, i) => count + (websocket.pacing.counts[i] ?? 0)) },
     };
   }
 
@@ -125,16 +117,26 @@ export class SessionRegistry {
     if (this.#byId.size >= this.#options.maxSessions) {
       return { kind: 'no_capacity', message: `the media gateway is at its limit of ${this.#options.maxSessions} sessions` };
     }
+    const websocketHost = this.#options.websocket;
+    if (request.transport === 'websocket' && websocketHost === null) {
+      return { kind: 'no_capacity', message: 'this media gateway takes no websocket sessions' };
+    }
     const sessionId = this.#newSessionId();
-    const session = new MediaSession({
+    const init = {
       sessionId,
       request,
       local: this.#options.local,
-      sender: this.#options.sender,
-      engine: this.#options.engine,
       createdAt: this.#now(),
       logger: this.#options.logger.child({ sessionId, callId: request.callId, channelId: request.channelId }),
-    });
+    };
+    let session: SessionHandle;
+    if (request.transport === 'websocket') {
+      const websocketSession = websocketHost!.open(init);
+      this.#websocket.set(sessionId, websocketSession);
+      session = websocketSession;
+    } else {
+      session = this.#options.host.open(init);
+    }
     this.#byId.set(sessionId, session);
     this.#byCallId.set(request.callId, session);
     session.logger.info({ format: request.format, transport: request.transport }, 'media session created');
@@ -151,40 +153,6 @@ export class SessionRegistry {
     const session = this.#byId.get(sessionId);
     if (session === undefined) return { kind: 'not_found' };
     if (session.transport !== 'rtp') return { kind: 'invalid_remote', message: 'this session uses the websocket transport: give the media websocket URL' };
-    return this.#setRtpRemote(session, remote);
-  }
-
-  /** Websocket: connects the call's media websocket; resolves once Asterisk has sent MEDIA_START. */
-  async connectWebSocket(sessionId: string, url: string): Promise<SetRemoteResult> {
-    const session = this.#byId.get(sessionId);
-    if (session === undefined) return { kind: 'not_found' };
-    if (session.transport !== 'websocket') return { kind: 'invalid_remote', message: "this session uses RTP: give Asterisk's RTP address" };
-    const codec = wireCodec(session.format, session.transport);
-    try {
-      const link = await connectMediaWebSocket({
-        url,
-        format: session.format,
-        frameBytes: codec.payloadBytes,
-        samplesPerFrame: codec.samplesPerFrame,
-        connectTimeoutMs: this.#options.websocketConnectTimeoutMs ?? DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS,
-        now: this.#options.engine.now,
-        logger: session.logger,
-        onFrame: (frame, arrivalMs) => session.receiveFrame(frame, arrivalMs),
-        onClosed: (code) => session.logger.info({ code }, 'Asterisk closed the media websocket'),
-      });
-      if (this.#byId.get(session.sessionId) !== session) {
-        link.close();
-        return { kind: 'not_found' };
-      }
-      session.useLink(link);
-      return { kind: 'ok', session };
-    } catch (error) {
-      if (error instanceof MediaWebSocketError) return { kind: 'unreachable', message: error.message };
-      throw error;
-    }
-  }
-
-  #setRtpRemote(session: MediaSession, remote: RtpEndpoint): SetRemoteResult {
     const ip = canonicalIp(remote.host);
     if (ip === null) {
       return { kind: 'invalid_remote', message: 'host must be an IP address (Asterisk reports UNICASTRTP_LOCAL_ADDRESS as one)' };
@@ -195,8 +163,8 @@ export class SessionRegistry {
     if (ip.includes(':') && !this.#options.acceptsIpv6Remotes) {
       return { kind: 'invalid_remote', message: 'host is IPv6 but the RTP socket is bound to IPv4 (set RTP_BIND_HOST to ::)' };
     }
-    const { demux } = this.#options;
-    const owner = demux.ownerOf(ip, remote.port);
+    const key = formatEndpoint(ip, remote.port);
+    const owner = this.#byRemote.get(key);
     if (owner !== undefined && owner !== session) {
       return {
         kind: 'invalid_remote',
@@ -204,10 +172,24 @@ export class SessionRegistry {
       };
     }
     const previous = session.remote;
-    if (previous !== null) demux.release(previous.host, previous.port, session);
-    demux.claim(ip, remote.port, session);
+    if (previous !== null) this.#byRemote.delete(formatEndpoint(previous.host, previous.port));
+    this.#byRemote.set(key, session);
     session.useRemote({ host: ip, port: remote.port });
-    session.logger.info({ remote: formatEndpoint(ip, remote.port) }, 'media session remote set');
+    session.logger.info({ remote: key }, 'media session remote set');
+    return { kind: 'ok', session };
+  }
+
+  /** Websocket: connects the call's media websocket; resolves once Asterisk has sent MEDIA_START. */
+  async connectWebSocket(sessionId: string, url: string): Promise<SetRemoteResult> {
+    const session = this.#byId.get(sessionId);
+    if (session === undefined) return { kind: 'not_found' };
+    const websocketSession = this.#websocket.get(sessionId);
+    if (websocketSession === undefined || this.#options.websocket === null) {
+      return { kind: 'invalid_remote', message: "this session uses RTP: give Asterisk's RTP address" };
+    }
+    const result = await this.#options.websocket.connect(websocketSession, url);
+    if (result.kind !== 'ok') return result;
+    if (this.#byId.get(sessionId) !== session) return { kind: 'not_found' };
     return { kind: 'ok', session };
   }
 
@@ -216,13 +198,13 @@ export class SessionRegistry {
     const session = this.#byId.get(sessionId);
     if (session === undefined) return null;
     const remote = session.remote;
-    if (remote !== null) this.#options.demux.release(remote.host, remote.port, session);
+    if (remote !== null && this.#byRemote.get(formatEndpoint(remote.host, remote.port)) === session) {
+      this.#byRemote.delete(formatEndpoint(remote.host, remote.port));
+    }
     this.#byId.delete(sessionId);
     this.#byCallId.delete(session.callId);
-    this.#closing.add(session);
+    this.#websocket.delete(sessionId);
     const report = await session.close();
-    addTotals(this.#retired, report.stats);
-    this.#closing.delete(session);
     return { sessionId, stats: report.stats, recordingPath: report.recordingPath };
   }
 
@@ -234,13 +216,4 @@ export class SessionRegistry {
   async closeAll(): Promise<void> {
     await Promise.all([...this.#byId.keys()].map((sessionId) => this.close(sessionId)));
   }
-}
-
-function addTotals(into: RetiredTotals, stats: SessionStats): void {
-  into.packetsIn += stats.packetsIn;
-  into.packetsOut += stats.packetsOut;
-  into.malformed += stats.malformed;
-  into.lost += stats.lost;
-  into.late += stats.late;
-  into.playoutUnderruns += stats.playoutUnderruns;
 }

@@ -19,11 +19,11 @@
 //   RTP stream to the last agent packet Asterisk receives, with the speech-to-
 //   text events in play (the fake's SpeechStarted and interim words are barge-in
 //   evidence, BARGE_IN_STT_EVIDENCE=words); the decision time apart. The
-//   decision includes the jitter buffer's delay (JITTER_TARGET_MS) and the
-//   speech it waits for (BARGE_IN_MIN_MS, or BARGE_IN_STT_MIN_MS once the STT
-//   heard the speech start); then the stop after the decision: the tick of the
-//   decision already sends silence, so the last agent packet is at most a tick
-//   after it.
+//   decision is made on the caller's packets as they arrive (no jitter buffer
+//   delay) after the speech it waits for (BARGE_IN_PAUSE_MS pauses the agent,
+//   or BARGE_IN_STT_MIN_MS once the STT heard the speech start); the
+//   interrupted turn ends at that pause. Then the stop after the decision: the
+//   queue is cleared at once, so the last agent packet is at most a tick after it.
 // The backend and the gateway run as their own processes (ai-latency-system.ts).
 import { decodeUlaw } from '../../media/codec/g711.js';
 import { finalCallRow, placeBridgedCall } from '../../test/kit/calls.js';
@@ -72,8 +72,9 @@ export const aiLatencySection: BenchSection = {
       context.print(`greeting first packet, cold cache (first call): ${greeting.cold.toFixed(1)} ms`);
       context.print(`corpus speech over the agent: cut ${falseBargeIns.speechCut} of ${falseBargeIns.speechTrials} answers`);
       context.print(
-        `false barge-ins: ${falseBargeIns.count} in ${(falseBargeIns.agentTalkMs / 60_000).toFixed(2)} min of agent speech over noise and its own echo at -18 dB (${falseBargeIns.perMin.toFixed(2)}/min)`,
+        `false barge-ins (answers cut): ${falseBargeIns.count} in ${(falseBargeIns.agentTalkMs / 60_000).toFixed(2)} min of agent speech over noise, coughs and its own echo at -18 dB (${falseBargeIns.perMin.toFixed(2)}/min)`,
       );
+      context.print(`answers paused for a sound and resumed: ${falseBargeIns.resumed} (${falseBargeIns.resumedPerMin.toFixed(2)}/min)`);
       for (const [label, values, target] of rows) {
         const t = Number.isNaN(target) ? '' : `   target p${label.startsWith('greeting') ? '100' : '99'} <= ${target} ms`;
         if (values.length === 0) {
@@ -94,6 +95,9 @@ export const aiLatencySection: BenchSection = {
         false_bargeins_per_min: round(falseBargeIns.perMin),
         false_bargeins: falseBargeIns.count,
         false_bargeins_by_condition: falseBargeIns.byCondition,
+        bargein_resumed_per_min: round(falseBargeIns.resumedPerMin),
+        bargein_resumed: falseBargeIns.resumed,
+        bargein_resumed_by_condition: falseBargeIns.resumedByCondition,
         bargein_corpus_speech_cut: `${falseBargeIns.speechCut}/${falseBargeIns.speechTrials}`,
         greeting_first_packet_ms: round(percentile(greeting.warm, 50)),
         greeting_first_packet_p99_ms: round(percentile(greeting.warm, 99)),

@@ -11,13 +11,15 @@ import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.js'
 import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
 import { capacitySection } from './media-capacity-section.js';
 import { rtpCodecSection } from './rtp-codec-section.js';
+import { threadRingSection } from './thread-ring-section.js';
 import { aiLatencySection } from './ai-latency-section.js';
 import { webhookSection } from './webhook-section.js';
 import { failoverSection } from './failover-section.js';
 import { aiCapacitySection } from './ai-capacity-section.js';
+import { enginesSection } from './engines-section.js';
 
-/** In run order: the short micro-benchmark, the AI latency, webhook and failover sections, then the long capacity searches. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, aiLatencySection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
+/** In run order: the short micro-benchmarks, the AI latency, webhook and failover sections, then the long capacity searches. */
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, threadRingSection, aiLatencySection, enginesSection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 

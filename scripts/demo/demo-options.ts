@@ -3,18 +3,27 @@
 // means "not set", as everywhere in the project).
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { DEFAULT_DEMO_ENGINE, DEMO_ENGINES, findDemoEngine } from './demo-engines.js';
 
-export const USAGE = `usage: npm run demo -- [--short] [--fakes] [--verbose]
+const ENGINE_LINES = DEMO_ENGINES.map(
+  (engine) => `               ${engine.name.padEnd(16)}${engine.summary}${engine.name === DEFAULT_DEMO_ENGINE ? ' (default)' : ''}`,
+).join('\n');
 
-  --short    two exchanges instead of three
-  --fakes    use the Deepgram/OpenAI fakes even when API keys are set
-  --verbose  print the programs' warnings as they happen
+export const USAGE = `usage: npm run demo -- [--engine <name>] [--short] [--fakes] [--verbose]
+
+  --engine <name>  the conversation engine the demo business answers with:
+${ENGINE_LINES}
+  --short          two exchanges instead of three
+  --fakes          use the provider fakes even when API keys are set
+  --verbose        print the programs' warnings as they happen
 
 With DEEPGRAM_API_KEY and OPENAI_API_KEY (environment or .env) the agent uses the real
 services; without them, fakes of both. DATABASE_URL selects a PostgreSQL; without it an
 embedded one runs in a temporary folder.`;
 
 export interface DemoFlags {
+  /** A name of DEMO_ENGINES. */
+  readonly engine: string;
   readonly short: boolean;
   readonly forceFakes: boolean;
   readonly verbose: boolean;
@@ -29,9 +38,15 @@ export class UsageError extends Error {
 }
 
 export function parseFlags(argv: readonly string[]): DemoFlags {
-  const flags = { short: false, forceFakes: false, verbose: false, help: false };
-  for (const arg of argv) {
-    if (arg === '--short') flags.short = true;
+  const flags = { engine: DEFAULT_DEMO_ENGINE, short: false, forceFakes: false, verbose: false, help: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--engine' || arg.startsWith('--engine=')) {
+      const name = arg === '--engine' ? argv[(i += 1)] : arg.slice('--engine='.length);
+      if (name === undefined || name === '') throw new UsageError('--engine needs an engine name');
+      if (!findDemoEngine(name)) throw new UsageError(`unknown engine "${name}": one of ${DEMO_ENGINES.map((engine) => engine.name).join(', ')}`);
+      flags.engine = name;
+    } else if (arg === '--short') flags.short = true;
     else if (arg === '--fakes') flags.forceFakes = true;
     else if (arg === '--verbose') flags.verbose = true;
     else if (arg === '--help' || arg === '-h') flags.help = true;

@@ -1,6 +1,5 @@
 // The provider fakes scripted for the demo: the fake STT "hears" each caller
 // line, the fake model answers it, and its last answer calls end_call.
-import type { ChatReply } from '../../test/fakes/openai/index.js';
 import type { FakeProviders } from '../../test/kit/fake-providers.js';
 import { UNSCRIPTED_REPLY, type Exchange } from './conversation-script.js';
 
@@ -8,7 +7,13 @@ function normalise(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9' ]/g, '').trim();
 }
 
-export function replyFor(script: readonly Exchange[], heard: string | null): ChatReply {
+/** A scripted answer, in the shape both the chat fake and the Realtime fake take. */
+export interface ScriptedReply {
+  text: string;
+  toolCalls?: { name: string; arguments: unknown }[];
+}
+
+export function replyFor(script: readonly Exchange[], heard: string | null): ScriptedReply {
   const exchange = script.find((e) => heard !== null && normalise(e.caller) === normalise(heard));
   if (!exchange) return { text: UNSCRIPTED_REPLY };
   return exchange.endsCall

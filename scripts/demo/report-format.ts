@@ -8,6 +8,13 @@ export interface TurnLatencies {
   readonly voiceToVoiceMs: number | null;
 }
 
+/** What each of the four figures is called with an engine (they all count from the end of the caller's speech). */
+export type LatencyLabels = readonly [sttFinal: string, llmFirstToken: string, ttsFirstAudio: string, voiceToVoice: string];
+
+export const CASCADE_LATENCY_LABELS: LatencyLabels = ['stt', 'llm', 'tts', 'voice-to-voice'];
+/** Realtime: the server's commit of the caller's turn, the answer's first transcript words, its first audio. */
+export const REALTIME_LATENCY_LABELS: LatencyLabels = ['turn committed', 'first words', 'first audio', 'voice-to-voice'];
+
 const SPEAKER_WIDTH = 6;
 /** Where the continuation line of a turn starts (under the text). */
 const CONTINUATION = ' '.repeat(2 + SPEAKER_WIDTH + 2);
@@ -25,13 +32,9 @@ export function continuationLine(text: string): string {
 }
 
 /** "stt 312 ms · llm 330 ms · tts 341 ms · voice-to-voice 352 ms" (from the end of the caller's speech). */
-export function latencyText(latencies: TurnLatencies): string {
-  return [
-    `stt ${ms(latencies.sttFinalMs)}`,
-    `llm ${ms(latencies.llmFirstTokenMs)}`,
-    `tts ${ms(latencies.ttsFirstAudioMs)}`,
-    `voice-to-voice ${ms(latencies.voiceToVoiceMs)}`,
-  ].join(' · ');
+export function latencyText(latencies: TurnLatencies, labels: LatencyLabels = CASCADE_LATENCY_LABELS): string {
+  const values = [latencies.sttFinalMs, latencies.llmFirstTokenMs, latencies.ttsFirstAudioMs, latencies.voiceToVoiceMs];
+  return values.map((value, index) => `${labels[index]} ${ms(value)}`).join(' · ');
 }
 
 /** The demo's clip cache starts empty, so the greeting is synthesized for its one call (later calls play it from the cache). */

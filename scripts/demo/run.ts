@@ -2,7 +2,8 @@
 // Asterisk. A simulated Asterisk (the ARI fake, real sockets) brings a
 // simulated caller who speaks a short script to the real backend and media
 // gateway, with PostgreSQL embedded (or DATABASE_URL) and the real Deepgram and
-// OpenAI services when their keys are set, else fakes of both. Prints the
+// OpenAI services when their keys are set, else fakes of both. The business
+// answers with the conversation engine of `--engine` (demo-engines.ts). Prints the
 // conversation with the latencies the backend stored, then the call's summary
 // and where its recording is. Exit 0 on success, 1 on failure, 130 on Ctrl-C.
 import { chmod, mkdtemp } from 'node:fs/promises';
@@ -15,8 +16,10 @@ import { startSystem } from '../../test/kit/system.js';
 import { prepareCallerVoice } from './caller-voice.js';
 import { conversationScript } from './conversation-script.js';
 import { demoBusiness } from './demo-business.js';
+import { useEngine } from './business-engine.js';
+import type { DemoEngine } from './demo-engine.js';
+import { findDemoEngine } from './demo-engines.js';
 import { chooseProviders, parseFlags, readSettings, USAGE, UsageError, type DemoFlags, type ProviderChoice } from './demo-options.js';
-import { scriptFakes } from './fake-providers.js';
 import { createProgramLogs, type ProgramLogs } from './program-logs.js';
 import { waitUntilReady } from './readiness.js';
 import { callSummary, recordingLine, secondsText } from './report-format.js';
@@ -54,6 +57,8 @@ function banner(choice: ProviderChoice): string[] {
 async function runDemo(flags: DemoFlags, logs: ProgramLogs, cleanup: CleanupStack, signal: AbortSignal): Promise<void> {
   const settings = readSettings(process.env, join(PROJECT_ROOT, '.env'));
   const providers = chooseProviders(settings, flags.forceFakes);
+  const engine: DemoEngine | null = findDemoEngine(flags.engine);
+  if (!engine) throw new UsageError(`unknown engine "${flags.engine}"`);
   for (const line of banner(providers)) print(line);
 
   const script = conversationScript(flags.short);
@@ -73,10 +78,14 @@ async function runDemo(flags: DemoFlags, logs: ProgramLogs, cleanup: CleanupStac
   const database = await startScratchDatabase({ databaseUrl: settings.DATABASE_URL, embeddedDir: join(root, 'postgres') });
   cleanup.add('PostgreSQL', () => database.close());
   signal.throwIfAborted();
+  const engineRun = await engine.start({ providers, script, cleanup });
+  print(`Engine: ${engine.name}, ${engineRun.description}`);
+  signal.throwIfAborted();
   const system = await startSystem({
     database,
     agent: 'ai',
     providers: providers.kind === 'real' ? providers : { kind: 'fakes' },
+    gatewayEnv: engineRun.gatewayEnv,
     loggers: { backend: logs.backend, gateway: logs.gateway },
     recordingsDir: join(root, 'recordings'),
     tempRoot: root,
@@ -84,22 +93,26 @@ async function runDemo(flags: DemoFlags, logs: ProgramLogs, cleanup: CleanupStac
   });
   // The system closes the database when it stops.
   cleanup.add('the backend, the media gateway and the simulated Asterisk', () => system.stop());
-  const expectCallerLine = system.providers ? scriptFakes(system.providers, script) : null;
+  const expectCallerLine = providers.kind === 'fakes' ? engineRun.scriptFakes(system.providers) : null;
   await waitUntilReady(system, signal);
   print(`Ready in ${secondsText(performance.now() - startedAt)}`);
   print(`  database  : ${database.description}`);
   print(`  recordings: ${system.recordingsDir} (kept)`);
   print('');
 
+  const business = await demoBusiness(system.db.prisma);
+  const restoreEngine = await useEngine(system.db.prisma, business.id, engine);
+  if (restoreEngine) cleanup.add(`the engine of ${business.name}`, restoreEngine);
   const result = await runSimulatedCall({
     asterisk: system.asterisk,
     prisma: system.db.prisma,
     recordingsDir: system.recordingsDir,
-    business: await demoBusiness(system.db.prisma),
+    business,
     script,
     voice,
     expectCallerLine,
     showHeard: providers.kind === 'real',
+    latencyLabels: engine.latencyLabels,
     print,
     signal,
   });

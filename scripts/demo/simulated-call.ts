@@ -14,7 +14,7 @@ import { CallWatch, type CallSnapshot } from './call-watch.js';
 import type { CallerVoice } from './caller-voice.js';
 import { CALLER_NUMBER, type Exchange } from './conversation-script.js';
 import type { DemoBusiness } from './demo-business.js';
-import { continuationLine, greetingNote, latencyText, speakerLine } from './report-format.js';
+import { continuationLine, greetingNote, latencyText, speakerLine, type LatencyLabels } from './report-format.js';
 
 /** How long a person takes to start answering once the agent stops. */
 const CALLER_REACTION_MS = 300;
@@ -38,6 +38,8 @@ export interface SimulatedCallDeps {
   readonly expectCallerLine: ((text: string) => void) | null;
   /** Print what the STT heard when it differs from the script (real services). */
   readonly showHeard: boolean;
+  /** The names of the turn latencies with the call's engine. */
+  readonly latencyLabels: LatencyLabels;
   readonly print: (line: string) => void;
   readonly signal: AbortSignal;
 }
@@ -64,7 +66,7 @@ export async function runSimulatedCall(deps: SimulatedCallDeps): Promise<CallRes
       return;
     }
     print(speakerLine('agent', turn.interrupted ? `${turn.text} [interrupted]` : turn.text));
-    print(continuationLine(turn.seq === 0 ? greetingNote(greetingFirstAudioMs(asterisk, mediaChannelId)) : latencyText(turn)));
+    print(continuationLine(turn.seq === 0 ? greetingNote(greetingFirstAudioMs(asterisk, mediaChannelId)) : latencyText(turn, deps.latencyLabels)));
   });
   const snapshotWhere = (ready: (s: CallSnapshot) => boolean, what: string, timeoutMs: number) =>
     waitFor(async () => {

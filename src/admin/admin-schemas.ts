@@ -1,5 +1,6 @@
 // What the admin API and CLI accept: the same rules for both.
 import { z } from 'zod';
+import { EngineSelection, VadModeSchema } from '../../media/contract/engines.js';
 import { passwordProblem } from '../staff/password-policy.js';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../staff/password-policy.js';
 
@@ -83,6 +84,8 @@ export const BusinessInput = z
     voice: text(100),
     language: Language.default('en'),
     transferTarget: TransferTarget.nullable().default(null),
+    engine: EngineSelection.optional(),
+    vadMode: VadModeSchema.optional(),
     ...CALL_SETTINGS,
   })
   .partial({
@@ -114,6 +117,9 @@ export const BusinessPatch = z
     voice: text(100),
     language: Language,
     transferTarget: TransferTarget.nullable(),
+    /** The whole selection: settings left out take their defaults. */
+    engine: EngineSelection,
+    vadMode: VadModeSchema,
     ...CALL_SETTINGS,
   })
   .partial()

@@ -2,7 +2,9 @@
 // accounts, against the database. The admin API and the admin CLI both call
 // these; inputs are already validated (admin-schemas.ts). Failures a caller
 // can act on are ApiErrors (not_found, conflict) with a message naming what.
-import type { Business, PrismaClient, StaffUser } from '../db/index.js';
+import type { EngineSelection, VadMode } from '../../media/contract/engines.js';
+import { readEngineSelection, readVadMode } from '../calls/business-engine.js';
+import type { Business, Prisma, PrismaClient, StaffUser } from '../db/index.js';
 import { ApiError } from '../http/errors.js';
 import { hashPassword } from '../staff/password-hash.js';
 import { patchProblem, type BusinessInput, type BusinessPatch, type StaffInput } from './admin-schemas.js';
@@ -25,6 +27,9 @@ export interface BusinessView {
   outboundDays: string[];
   outboundMaxConcurrent: number;
   outboundMaxPerMinute: number;
+  /** The conversation engine with its settings (defaults filled in), and the barge-in VAD. */
+  engine: EngineSelection;
+  vadMode: VadMode;
   /** Days recordings / transcripts are kept; null: forever. */
   recordingRetentionDays: number | null;
   transcriptRetentionDays: number | null;
@@ -81,6 +86,8 @@ export function businessView(row: BusinessRow): BusinessView {
     outboundDays: row.outboundDays.split(',').filter((day) => day !== ''),
     outboundMaxConcurrent: row.outboundMaxConcurrent,
     outboundMaxPerMinute: row.outboundMaxPerMinute,
+    engine: readEngineSelection(row.engine, row.engineSettings).selection,
+    vadMode: readVadMode(row.vadMode).mode,
     recordingRetentionDays: row.recordingRetentionDays,
     transcriptRetentionDays: row.transcriptRetentionDays,
     phoneNumbers: row.phoneNumbers.map((number) => number.e164),
@@ -88,6 +95,14 @@ export function businessView(row: BusinessRow): BusinessView {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/** The engine selection as its columns: the name, and the settings as JSON (the name left out). */
+function engineColumns<T extends { engine?: EngineSelection | undefined }>(input: T): Omit<T, 'engine'> & { engine?: string; engineSettings?: Prisma.InputJsonObject } {
+  const { engine, ...rest } = input;
+  if (engine === undefined) return rest;
+  const { name, ...settings } = engine;
+  return { ...rest, engine: name, engineSettings: settings };
 }
 
 export function staffView(row: StaffUser): StaffView {
@@ -121,7 +136,7 @@ export class AdminService {
   }
 
   async createBusiness(input: BusinessInput): Promise<BusinessView> {
-    const row = await this.prisma.business.create({ data: input, include: BUSINESS_INCLUDE });
+    const row = await this.prisma.business.create({ data: engineColumns(input), include: BUSINESS_INCLUDE });
     return businessView(row);
   }
 
@@ -129,7 +144,7 @@ export class AdminService {
     const current = await this.getBusiness(id);
     const problem = patchProblem(current, patch);
     if (problem) throw new ApiError('bad_request', `invalid request: ${problem}`);
-    const row = await this.prisma.business.update({ where: { id }, data: patch, include: BUSINESS_INCLUDE });
+    const row = await this.prisma.business.update({ where: { id }, data: engineColumns(patch), include: BUSINESS_INCLUDE });
     return businessView(row);
   }
 

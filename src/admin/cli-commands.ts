@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { PrismaClient } from '../db/index.js';
-import { BusinessInput, E164, Email, Password, StaffFields, StaffInput } from './admin-schemas.js';
+import { BusinessInput, BusinessPatch, E164, Email, Password, StaffFields, StaffInput } from './admin-schemas.js';
 import { AdminService, type BusinessView, type StaffView } from './admin-service.js';
 import { readPassword } from './cli-password.js';
 import { CliUsageError } from './cli-usage-error.js';
@@ -17,6 +17,11 @@ commands:
                   --system-prompt <text> --voice <voice>
                   [--language <tag, default en>] [--transfer-target <dial string, e.g. PJSIP/100>]
   business:list [--json]
+  business:engine --business <id> [--engine cascade|openai-realtime|self-hosted]
+                  [--model <name>] [--voice <name>] [--turn-detection server|local]
+                  [--llm-model <name>] [--tts-voice <name>] [--language <tag>]
+                  [--vad energy|silero]
+                  (settings left out take their defaults; without --engine and --vad it prints the current ones)
   number:add --business <id> --number <+E.164>
   number:remove --number <+E.164>
   staff:create --business <id> --email <email> --name <display name>
@@ -47,6 +52,18 @@ const OPTION_OF_FIELD: Record<string, string> = {
   displayName: '--name',
   role: '--role',
   password: 'password',
+  engine: '--engine',
+  vadMode: '--vad',
+};
+
+/** Options of business:engine per setting of the engine selection (media/contract/engines.ts). */
+const ENGINE_SETTING_OPTIONS: Record<string, string> = {
+  model: 'model',
+  voice: 'voice',
+  turnDetection: 'turn-detection',
+  llmModel: 'llm-model',
+  ttsVoice: 'tts-voice',
+  language: 'language',
 };
 
 function validated<T>(schema: z.ZodType<T>, input: unknown, fallbackOption?: string): T {
@@ -54,7 +71,13 @@ function validated<T>(schema: z.ZodType<T>, input: unknown, fallbackOption?: str
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const field = issue.path[0];
-    const option = typeof field === 'string' ? (OPTION_OF_FIELD[field] ?? field) : (fallbackOption ?? 'value');
+    const setting = issue.path[0] === 'engine' ? issue.path[1] : undefined;
+    const option =
+      typeof setting === 'string' && setting in ENGINE_SETTING_OPTIONS
+        ? `--${ENGINE_SETTING_OPTIONS[setting]}`
+        : typeof field === 'string'
+          ? (OPTION_OF_FIELD[field] ?? field)
+          : (fallbackOption ?? 'value');
     return `${option}: ${issue.message}`;
   });
   throw new CliUsageError(problems.join('; '));
@@ -64,7 +87,13 @@ const str = (value: OptionValues[string]): string | undefined => (typeof value =
 
 function businessLine(business: BusinessView): string {
   const numbers = business.phoneNumbers.length > 0 ? business.phoneNumbers.join(',') : '-';
-  return [business.id, business.name, business.timezone, numbers, `${business.staffCount} staff`].join('\t');
+  return [business.id, business.name, business.timezone, numbers, `${business.staffCount} staff`, engineText(business)].join('\t');
+}
+
+function engineText(business: BusinessView): string {
+  const { name, ...settings } = business.engine;
+  const details = Object.entries(settings).map(([key, value]) => `${key}=${String(value)}`);
+  return [`engine=${name}`, ...details, `vad=${business.vadMode}`].join(' ');
 }
 
 function staffLine(user: StaffView): string {
@@ -106,6 +135,31 @@ export const COMMANDS: Record<string, Command> = {
       if (values.json) return print(JSON.stringify(businesses, null, 2));
       if (businesses.length === 0) return print('no businesses');
       for (const business of businesses) print(businessLine(business));
+    },
+  },
+  'business:engine': {
+    options: {
+      business: { type: 'string' },
+      engine: { type: 'string' },
+      vad: { type: 'string' },
+      ...Object.fromEntries(Object.values(ENGINE_SETTING_OPTIONS).map((option) => [option, { type: 'string' as const }])),
+    },
+    required: ['business'],
+    async run(values, { admin, print }) {
+      const business = String(values.business);
+      const settings = Object.fromEntries(
+        Object.entries(ENGINE_SETTING_OPTIONS)
+          .map(([field, option]) => [field, str(values[option])] as const)
+          .filter(([, value]) => value !== undefined),
+      );
+      const name = str(values.engine);
+      if (name === undefined && Object.keys(settings).length > 0) throw new CliUsageError('business:engine: settings need --engine (the whole selection is set at once)');
+      const patch = validated(BusinessPatch, {
+        ...(name !== undefined ? { engine: { name, ...settings } } : {}),
+        ...(str(values.vad) !== undefined ? { vadMode: str(values.vad) } : {}),
+      });
+      const updated = Object.keys(patch).length > 0 ? await admin.updateBusiness(business, patch) : await admin.getBusiness(business);
+      print(`business ${updated.id} (${updated.name}): ${engineText(updated)}`);
     },
   },
   'number:add': {

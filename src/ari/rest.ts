@@ -8,6 +8,7 @@ import { describeNetworkFailure } from './network-failure.js';
 import type {
   Application,
   AriErrorBody,
+  AsteriskConfigInfo,
   AsteriskPing,
   Bridge,
   Channel,
@@ -158,6 +159,14 @@ export class AriRest {
 
   ping(): Promise<AsteriskPing> {
     return this.request<AsteriskPing>('GET', '/asterisk/ping');
+  }
+
+  /** asterisk.conf's systemname ("" when unset). */
+  async systemName(signal?: AbortSignal): Promise<string> {
+    const info = await this.request<Partial<AsteriskConfigInfo> | undefined>('GET', '/asterisk/info', { query: { only: 'config' }, signal });
+    const name = info?.config?.name;
+    if (typeof name !== 'string') throw new AriError({ kind: 'bad_response', method: 'GET', path: '/asterisk/info', detail: 'no config.name in the answer' });
+    return name;
   }
 
   /** The registered Stasis application, or null while no events socket has registered it. */

@@ -75,6 +75,17 @@ export interface AsteriskPing {
   asterisk_id: string;
 }
 
+/**
+ * GET /asterisk/info?only=config (api-docs asterisk.json, ConfigInfo). `name` is
+ * asterisk.conf's systemname, "" when unset: the prefix of every channel id.
+ */
+export interface AsteriskConfigInfo {
+  config: {
+    name: string;
+    default_language: string;
+  };
+}
+
 export interface Variable {
   value: string;
 }

@@ -2,6 +2,7 @@
 // outbound calls), with what the agent needs to speak for it and how the
 // business wants its calls handled.
 import { KeypadActions, type AgentSettings, type SessionTools } from '../../media/contract/sessions.js';
+import { readEngineSelection, readVadMode } from './business-engine.js';
 import type { Business, PrismaClient } from '../db/index.js';
 import { loadSessionTools } from '../integrations/session-tools.js';
 
@@ -54,11 +55,18 @@ export interface BusinessAgentColumns {
   timezone: string;
   transferTarget: string | null;
   keypadActions: string;
+  engine: string;
+  engineSettings: unknown;
+  vadMode: string;
 }
 
 export function agentSettingsOf(b: BusinessAgentColumns, onProblem: (businessId: string, problem: string) => void): AgentSettings {
   const keypad = readKeypadActions(b.keypadActions);
   if (keypad.problem) onProblem(b.id, keypad.problem);
+  const engine = readEngineSelection(b.engine, b.engineSettings);
+  if (engine.problem) onProblem(b.id, engine.problem);
+  const vad = readVadMode(b.vadMode);
+  if (vad.problem) onProblem(b.id, vad.problem);
   return {
     businessName: b.name,
     greeting: b.greeting,
@@ -68,6 +76,8 @@ export function agentSettingsOf(b: BusinessAgentColumns, onProblem: (businessId:
     timezone: b.timezone,
     transferTarget: b.transferTarget,
     keypadActions: keypad.actions,
+    engine: engine.selection,
+    vadMode: vad.mode,
   };
 }
 

@@ -76,6 +76,7 @@ export function recordOfRow(row: CallLog): CallRecord {
     transferOutcome: row.transferOutcome as TransferOutcome | null,
     amdResult: row.amdResult as AmdResult | null,
     amdCause: row.amdCause,
+    engine: row.engine,
   };
 }
 

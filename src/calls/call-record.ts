@@ -89,6 +89,8 @@ export interface CallRecord {
   readonly mediaSessionId?: string | null;
   /** W3C traceparent of the call's trace. */
   readonly traceParent?: string | null;
+  /** The conversation engine that answers the call (the business's when the call was routed). */
+  readonly engine?: string | null;
 }
 
 export function isOpen(record: CallRecord): boolean {

@@ -53,6 +53,7 @@ async function setUp(state: CallState): Promise<void> {
     route = await state.deps.directory.findById(businessId).catch(() => null);
   }
   state.agent = agent;
+  state.record = { ...state.record, engine: agent.engine?.name ?? 'cascade' };
   state.transferMode = route?.transferMode ?? 'cold';
   // Inbound: the media path is built while the caller still rings, and the
   // answer comes last: the caller's first moment on the line is the greeting,

@@ -19,6 +19,7 @@ import { emptyProgress } from './media-leg.js';
 import { EndRequested, StepError, type SetupStep } from './setup-step.js';
 import type { InboundCall } from './stasis-start.js';
 import { deferred, type Deferred } from '../timing/waiting.js';
+import { startCallSpan } from './call-span.js';
 
 export type CallPhase = 'setting_up' | 'active' | 'ending' | 'ended';
 
@@ -115,14 +116,15 @@ export class CallState {
     this.claim = init.claim;
     this.claimCallId = init.claimCallId;
     // One trace per call; the gateway continues it (traceparent in the session request).
-    this.span = this.tracer.startSpan(this.adopted ? 'call adopted' : 'call', {
-      attributes: {
-        'call.id': this.callId,
-        'asterisk.node': init.deps.settings.node ?? '',
-        'call.adopted': this.adopted,
-        'call.direction': this.record.direction,
-      },
-    });
+    const attributes = {
+      'call.id': this.callId,
+      'asterisk.node': init.deps.settings.node ?? '',
+      'call.adopted': this.adopted,
+      'call.direction': this.record.direction,
+    };
+    const callSpan = startCallSpan(this.tracer, { adopted: this.adopted, stored: this.record.traceParent ?? null, attributes });
+    this.span = callSpan.span;
+    this.record = { ...this.record, traceParent: callSpan.traceParent };
     this.mediaChannels.push(this.mediaChannel);
     for (const id of [this.callerChannelId, this.mediaChannel, this.bridgeId]) this.claim(id);
   }

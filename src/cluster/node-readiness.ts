@@ -3,12 +3,14 @@
 // node another live replica holds is that replica's business (it answers for it in
 // its own /ready); a node nobody holds is not ready anywhere.
 import type { AriStatus } from '../ari/status.js';
+import type { NodeIdentity } from './node-identity.js';
 
 export interface NodeView {
   readonly name: string;
   readonly role: 'standby' | 'owner';
   readonly ariStatus: AriStatus;
   readonly activeCalls: number;
+  readonly identity?: NodeIdentity;
 }
 
 export interface NodeReport {
@@ -17,6 +19,8 @@ export interface NodeReport {
   readonly ari: AriStatus['state'] | null;
   /** Calls this replica holds on the node. */
   readonly calls: number;
+  /** asterisk.conf systemname the node reported ("" when unset); null while unknown. */
+  readonly systemName: string | null;
   /** Null when ready. */
   readonly problem: string | null;
 }
@@ -26,23 +30,26 @@ export interface NodeReport {
  * `heldHere`: this replica holds it, though it may not have taken the node over yet.
  */
 export function describeNode(node: NodeView, lockedByAnyone: boolean | null, appName: string, heldHere = false): NodeReport {
+  const systemName = node.identity?.systemName ?? null;
   if (node.role === 'owner') {
     return {
       name: node.name,
       owner: 'this replica',
       ari: node.ariStatus.state,
       calls: node.activeCalls,
-      problem: describeAriStatus(node.ariStatus, appName),
+      systemName,
+      problem: describeAriStatus(node.ariStatus, appName) ?? node.identity?.problem ?? null,
     };
   }
   // Our own lease, before take() made us the owner: not ready until the app is registered.
-  if (heldHere) return { name: node.name, owner: 'this replica', ari: node.ariStatus.state, calls: node.activeCalls, problem: 'taking the node over' };
-  if (lockedByAnyone === true) return { name: node.name, owner: 'another replica', ari: null, calls: 0, problem: null };
+  if (heldHere) return { name: node.name, owner: 'this replica', ari: node.ariStatus.state, calls: node.activeCalls, systemName, problem: 'taking the node over' };
+  if (lockedByAnyone === true) return { name: node.name, owner: 'another replica', ari: null, calls: 0, systemName, problem: null };
   return {
     name: node.name,
     owner: 'none',
     ari: null,
     calls: 0,
+    systemName,
     problem: lockedByAnyone === null ? 'node leases unknown (database unreachable)' : 'no backend holds the node yet',
   };
 }

@@ -11,6 +11,7 @@ import type { CallManager } from '../calls/call-manager.js';
 import type { CallLogWriter } from '../calls/call-log-writer.js';
 import type { CallRecord } from '../calls/call-record.js';
 import type { AsteriskNode } from './cluster-config.js';
+import type { NodeIdentities, NodeIdentity } from './node-identity.js';
 import { nodeLockKey } from './node-lock-key.js';
 
 export type NodeRole = 'standby' | 'owner';
@@ -23,6 +24,8 @@ export interface NodeRuntimeDeps {
   writer: CallLogWriter;
   /** The node's open CallLog rows (the calls in progress to adopt). */
   openRows: () => Promise<CallRecord[]>;
+  /** Reads the nodes' systemnames again whenever this node connects (a clash makes it not ready). */
+  identities?: NodeIdentities;
   logger: Logger;
 }
 
@@ -64,6 +67,11 @@ export class NodeRuntime {
 
   get activeCalls(): number {
     return this.calls.activeCalls;
+  }
+
+  /** The node's systemname as last read, and whether it clashes with another node's. */
+  get identity(): NodeIdentity {
+    return this.deps.identities?.of(this.name) ?? { systemName: null, problem: null };
   }
 
   /** The lease is ours: adopt the calls in progress, then register the app. Throws when the rows cannot be read. */
@@ -110,6 +118,7 @@ export class NodeRuntime {
     this.detach.push(
       client.onStatus((status, previous) => {
         if (status.state === 'connected' && previous.state !== 'connected') {
+          void this.deps.identities?.refresh();
           this.calls.reconcile().catch((err: unknown) => this.log.warn({ err }, 'reconciliation after connecting failed'));
         }
         if (status.state === 'replaced' && previous.state !== 'replaced') {

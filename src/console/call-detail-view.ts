@@ -9,6 +9,7 @@ import type { CallDetail, CallWithConversation, MessageView, ToolCallView, TurnL
 import { providerFailureText, setupFailureText } from '../staff/failure-text.js';
 import type { StaffSessionContext } from '../staff/session-store.js';
 import { callerText } from './call-text.js';
+import { engineLabel } from './engine-label.js';
 import { humanizeSlug, statusText } from './call-status.js';
 import { formatDuration, formatFullTime, knownTimeZone } from './format.js';
 import { markAll } from './highlight.js';
@@ -52,6 +53,7 @@ function facts(call: CallDetail, timeZone: string): Html {
   ${fact('Duration', formatDuration(call.durationMs))}
   ${fact('Outcome', html`<span class="badge badge-${tone}">${label}</span>`)}
   ${call.transferTarget !== null ? fact('Transferred to', call.transferTarget) : ''}
+  ${call.engine !== null ? fact('Engine', html`<span class="badge badge-engine">${engineLabel(call.engine)}</span>`) : ''}
   ${call.routedToHuman ? fact('Routing', 'Sent to a person (gradual rollout)') : ''}
   ${call.transferOutcome !== null ? fact('Warm transfer', humanizeSlug(call.transferOutcome)) : ''}
   ${call.amdResult !== null ? fact('Answered by', `${call.amdResult === 'machine' ? 'an answering machine' : humanizeSlug(call.amdResult)}${call.amdCause ? ` (${call.amdCause})` : ''}`) : ''}

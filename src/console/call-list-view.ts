@@ -2,6 +2,7 @@
 // business's time zone, caller, duration, status, the first thing the caller
 // said), "Older calls" paging, and an empty state. Works without JavaScript;
 // app.js only submits the form when a select or date changes.
+import { engineBadge } from './engine-label.js';
 import type { CallPage, CallSummary } from '../staff/call-views.js';
 import type { StaffSessionContext } from '../staff/session-store.js';
 import type { CallListExtra } from './call-list-extras.js';
@@ -55,7 +56,7 @@ function statusCell(call: CallSummary, extra: CallListExtra | undefined): Html {
     : html`<span class="badge badge-${tone}">${label}</span>`;
   const message = call.messageCount > 0 ? html` <span class="badge badge-info">${call.messageCount === 1 ? 'Message' : `${call.messageCount} messages`}</span>` : '';
   const outcomes = outcomeBadges(call).map((extra) => html` <span class="badge badge-${extra.tone}">${extra.label}</span>`);
-  return html`${badge}${message}${outcomes}`;
+  return html`${badge}${message}${engineBadge(call.engine)}${outcomes}`;
 }
 
 function said(extra: CallListExtra | undefined, search: string): Html | string {

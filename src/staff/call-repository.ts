@@ -32,6 +32,7 @@ interface SummaryRow {
   has_recording: boolean;
   turn_count: number;
   message_count: number;
+  engine: string | null;
 }
 
 function summaryOf(row: SummaryRow): CallSummary {
@@ -52,6 +53,7 @@ function summaryOf(row: SummaryRow): CallSummary {
     hasRecording: row.has_recording,
     turnCount: row.turn_count,
     messageCount: row.message_count,
+    engine: row.engine,
   };
 }
 
@@ -102,7 +104,7 @@ export class CallRepository {
     const conditions = this.conditions(businessId, filter, true);
     const rows = await this.prisma.$queryRaw<SummaryRow[]>(Prisma.sql`
       SELECT c.id::text AS id, c.direction::text AS direction, c.status::text AS status,
-             c.from_number, c.to_number, c.created_at, c.answered_at, c.ended_at, c.duration_ms, c.hangup_cause,
+             c.from_number, c.to_number, c.created_at, c.answered_at, c.ended_at, c.duration_ms, c.hangup_cause, c.engine,
              c.routed_to_human, c.transfer_outcome, c.amd_result,
              (c.recording_path IS NOT NULL) AS has_recording,
              (SELECT count(*)::int FROM call_turns t WHERE t.call_id = c.id) AS turn_count,
@@ -147,6 +149,7 @@ export class CallRepository {
         hasRecording: row.recordingPath !== null,
         turnCount: row.turns.length,
         messageCount: row.messages.length,
+        engine: row.engine,
         error: row.error === null ? null : setupFailureText(row.error).detail,
         transferTarget: row.transferTarget,
         failure: row.failureProvider !== null ? { provider: row.failureProvider, error: providerFailureText(row.failureProvider, row.failure ?? '').detail } : null,

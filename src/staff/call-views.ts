@@ -21,6 +21,8 @@ export interface CallSummary {
   hasRecording: boolean;
   turnCount: number;
   messageCount: number;
+  /** The conversation engine that answered ('cascade', 'openai-realtime', 'self-hosted'); null for calls before engines were recorded or never routed. */
+  engine: string | null;
 }
 
 export interface CallDetail extends CallSummary {

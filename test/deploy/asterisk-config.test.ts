@@ -65,6 +65,16 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
     expected: 'Stasis(prosaas_bot) in from-twilio/_X., but the backend registers prosaas_ai',
   },
   {
+    name: 'asterisk.conf sets no systemname (two nodes would hand out the same channel ids)',
+    edits: [[`${CONFIG}/asterisk.conf.template`, replaceOnce('systemname = {{ASTERISK_SYSTEM_NAME}}\n', '')]],
+    expected: 'asterisk.conf: [options] has no systemname',
+  },
+  {
+    name: 'asterisk.conf fixes the systemname instead of taking it from the environment',
+    edits: [[`${CONFIG}/asterisk.conf.template`, replaceOnce('systemname = {{ASTERISK_SYSTEM_NAME}}', 'systemname = pbx')]],
+    expected: "asterisk.conf: systemname pbx is not the container's ASTERISK_SYSTEM_NAME",
+  },
+  {
     name: 'a context an endpoint names is dropped',
     edits: [[EXTENSIONS, (text) => text.slice(0, text.indexOf('; Staff phones call each other'))]],
     expected: 'endpoint 100 names context internal, which extensions.conf does not define',

@@ -2,11 +2,12 @@
 // variable the programs require, and the addresses between the containers.
 // Each check runs on the real files and on a copy broken on purpose.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMPOSE_FILE, interpolate, loadCompose, parseDotenv, parsePortMapping } from '../support/deploy-compose.js';
+import { renderAsteriskConfig } from '../support/deploy-asterisk-checks.js';
 import { checkCompose, requiredVariables } from '../support/deploy-compose-checks.js';
 import { PROJECT_ROOT, copyDeployment, replaceOnce, sampleDotenv, type ProjectCopy } from '../support/deploy-fixture.js';
 import { YamlSyntaxError, parseYaml } from '../support/deploy-yaml.js';
@@ -63,6 +64,13 @@ describe('docker-compose.sip.yml', () => {
 
 const BACKEND_WAITS_FOR_ASTERISK = '      asterisk:\n        condition: service_healthy\n      media-gateway:';
 const GATEWAY_WAITS_FOR_ASTERISK = '    depends_on:\n      asterisk:\n        condition: service_healthy\n    environment:\n      MEDIA_HTTP_HOST';
+
+/** A second Asterisk service (inserted before the gateway's) named `systemName`. */
+const secondAsterisk = (systemName: string) =>
+  `  asterisk-b:\n    build:\n      context: docker/asterisk\n    environment:\n      ASTERISK_SYSTEM_NAME: ${systemName}\n` +
+  '      ASTERISK_ARI_USERNAME: ${ASTERISK_ARI_USERNAME:?set it}\n      ASTERISK_ARI_PASSWORD: ${ASTERISK_ARI_PASSWORD:?set it}\n' +
+  '      ASTERISK_EXTERNAL_ADDRESS: ${ASTERISK_EXTERNAL_ADDRESS:?set it}\n' +
+  '      STAFF_100_PASSWORD: ${STAFF_100_PASSWORD:?set it}\n      STAFF_101_PASSWORD: ${STAFF_101_PASSWORD:?set it}\n\n  media-gateway:\n    build:\n';
 
 const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => string]>; expected: string }> = [
   {
@@ -189,6 +197,16 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
     expected: 'compose: ARI is not published at 127.0.0.1:8088',
   },
   {
+    name: 'Asterisk is left to name itself after its container id',
+    edits: [[COMPOSE_FILE, replaceOnce(/ {6}ASTERISK_SYSTEM_NAME: [^\n]*\n/, '')]],
+    expected: 'compose: asterisk does not set ASTERISK_SYSTEM_NAME',
+  },
+  {
+    name: 'a second Asterisk service has the same systemname',
+    edits: [[COMPOSE_FILE, replaceOnce('  media-gateway:\n    build:\n', secondAsterisk('${ASTERISK_SYSTEM_NAME:-asterisk}'))]],
+    expected: 'compose: asterisk and asterisk-b share ASTERISK_SYSTEM_NAME asterisk',
+  },
+  {
     name: 'a misspelt top-level key',
     edits: [[COMPOSE_FILE, replaceOnce('\nvolumes:\n', '\nvolume:\n')]],
     expected: 'compose: unexpected top-level key volume',
@@ -199,6 +217,22 @@ describe('each compose check fails on a broken copy', () => {
   it.each(BROKEN)('$name', ({ edits, expected }) => {
     const copy = brokenCopy(edits);
     expect(checkCompose(copy.root)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it('gives two Asterisk services the names compose sets, as the image renders them', () => {
+    const copy = brokenCopy([[COMPOSE_FILE, replaceOnce('  media-gateway:\n    build:\n', secondAsterisk('asterisk-b'))]]);
+    expect(checkCompose(copy.root).filter((problem) => problem.includes('ASTERISK_SYSTEM_NAME'))).toEqual([]);
+    const dotenv = sampleDotenv(copy.root);
+    const names = ['asterisk', 'asterisk-b'].map((service) => {
+      const rendered = renderAsteriskConfig(copy.root, dotenv, service);
+      if ('error' in rendered) throw new Error(rendered.error);
+      try {
+        return /^systemname = (.*)$/m.exec(readFileSync(join(rendered.dir, 'asterisk.conf'), 'utf8'))?.[1];
+      } finally {
+        rendered.remove();
+      }
+    });
+    expect(names).toEqual(['asterisk', 'asterisk-b']);
   });
 
   it('fails loudly on YAML Compose would read differently', () => {

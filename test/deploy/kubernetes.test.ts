@@ -14,6 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { PROJECT_ROOT } from '../support/deploy-fixture.js';
 import { readManifests, renderKustomization, type Manifest } from '../support/deploy-kustomize.js';
 import { programProblems, schemaProblems, wiringProblems } from '../support/deploy-kubernetes-checks.js';
+import { asteriskPodProblems, renderAsteriskPods } from '../support/deploy-kubernetes-asterisk.js';
 
 const K8S = join(PROJECT_ROOT, 'docker/k8s');
 const OVERLAY = join(K8S, 'overlays/example');
@@ -79,6 +80,38 @@ describe('Kubernetes manifests (docker/k8s)', () => {
 
   it('passes every check: schemas, programs, wiring', () => {
     expect(allProblems(rendered)).toEqual([]);
+  });
+
+  it('starts every Asterisk pod with its own systemname, the pod name (rendered by the image)', () => {
+    expect(renderAsteriskPods(rendered)).toEqual([
+      { pod: 'asterisk-0', systemName: 'asterisk-0', error: null },
+      { pod: 'asterisk-1', systemName: 'asterisk-1', error: null },
+    ]);
+    expect(asteriskPodProblems(rendered)).toEqual([]);
+  });
+
+  it('rejects Asterisk pods that share a systemname or leave it to the host name', () => {
+    const shared = broken((m) => {
+      const env = named(m, 'StatefulSet', 'asterisk').spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
+      const variable = env.find((e) => e.name === 'ASTERISK_SYSTEM_NAME')!;
+      delete variable.valueFrom;
+      variable.value = 'asterisk';
+    });
+    expect(asteriskPodProblems(shared)).toEqual(['asterisk-0 and asterisk-1 get the same systemname asterisk; their channel ids would collide']);
+    const unset = broken((m) => {
+      const spec = named(m, 'StatefulSet', 'asterisk').spec.template.spec.containers[0];
+      spec.env = (spec.env as { name: string }[]).filter((e) => e.name !== 'ASTERISK_SYSTEM_NAME');
+    });
+    expect(asteriskPodProblems(unset)).toEqual(
+      expect.arrayContaining([expect.stringContaining("ASTERISK_SYSTEM_NAME is not set; on the host network the image would take the Kubernetes node's host name")]),
+    );
+    const badName = broken((m) => {
+      const env = named(m, 'StatefulSet', 'asterisk').spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
+      const variable = env.find((e) => e.name === 'ASTERISK_SYSTEM_NAME')!;
+      delete variable.valueFrom;
+      variable.value = 'asterisk.pbx';
+    });
+    expect(asteriskPodProblems(badName).join('\n')).toMatch(/asterisk-0: the image refuses to start: [\s\S]*ASTERISK_SYSTEM_NAME must be 1 to 19 letters/);
   });
 
   it('rejects a resource its schema rejects', () => {

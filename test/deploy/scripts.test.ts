@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runScript, sampleValue } from '../support/deploy-fixture.js';
@@ -58,6 +58,39 @@ describe('asterisk-render-config (docker/asterisk/render-config.sh)', () => {
     }
     expect(readFileSync(join(result.target, 'pjsip_twilio_termination.conf'), 'utf8')).not.toContain('type =');
     for (const secret of SECRETS) expect(result.stdout).not.toContain(secret);
+  });
+
+  it('names the node after ASTERISK_SYSTEM_NAME, or the host name when it is not set', async () => {
+    const named = await render({ ...ASTERISK_ENV, ASTERISK_SYSTEM_NAME: 'asterisk-1' });
+    expect(named.code).toBe(0);
+    expect(readFileSync(join(named.target, 'asterisk.conf'), 'utf8')).toMatch(/^\[options\]\n(?:.*\n)*systemname = asterisk-1\n/m);
+    expect(named.stdout).toContain('system name asterisk-1');
+
+    const hostLabel = hostname().split('.')[0]!;
+    const byHost = await render(ASTERISK_ENV);
+    if (/^[A-Za-z0-9][A-Za-z0-9_-]{0,18}$/.test(hostLabel)) {
+      expect(byHost.code).toBe(0);
+      expect(readFileSync(join(byHost.target, 'asterisk.conf'), 'utf8')).toContain(`systemname = ${hostLabel}\n`);
+    } else {
+      // This machine's name is no usable systemname: the container would refuse to start.
+      expect(byHost.code).toBe(1);
+      expect(byHost.stderr).toContain('ASTERISK_SYSTEM_NAME is empty and the host name cannot stand in for it');
+    }
+  });
+
+  it.each([
+    ['a space', 'asterisk 0'],
+    ['a dot', 'pbx.example'],
+    ['a ";" (a comment in Asterisk config)', 'pbx;0'],
+    ['a leading "-"', '-pbx'],
+    ['more than 19 characters', 'asterisk-node-000001'],
+  ])('refuses a systemname with %s, leaving the target untouched', async (_what, name) => {
+    const target = tempDir('asterisk-etc-');
+    writeFileSync(join(target, 'asterisk.conf'), 'previous');
+    const result = await runScript('bash', [RENDER, CONFIG, target], { ...ASTERISK_ENV, ASTERISK_SYSTEM_NAME: name }, PROJECT_ROOT);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ASTERISK_SYSTEM_NAME must be 1 to 19 letters, digits, - or _');
+    expect(readFileSync(join(target, 'asterisk.conf'), 'utf8')).toBe('previous');
   });
 
   it('renders the Twilio termination only when it is configured', async () => {

@@ -1,9 +1,12 @@
 // Several machines on one: a simulated Asterisk per node (ARI fakes in this
 // process, so the RTP each caller hears is measured where the caller is), media
 // gateways and backend replicas each in its own Node process as deployed, all on
-// 127.0.0.1 and sharing one database. A backend can be killed with SIGKILL, as a
-// machine dies. Used by the failover simulation (test/system/failover.test.ts)
-// and the bench's failover section.
+// 127.0.0.1 and sharing one database. A backend or a gateway can be killed with
+// SIGKILL, as a machine dies. With the AI agent every gateway talks to the one
+// pair of Deepgram and OpenAI fakes (fake-providers.ts), as the gateways of a
+// deployment share the providers' services. Used by the failover simulation
+// (test/system/failover.test.ts), the gateway-loss tests and the bench's
+// failover section.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { join } from 'node:path';
 import { createDb, type Db } from '../../src/db/index.js';
 import { FakeAsterisk } from '../fakes/ari/index.js';
 import { CleanupStack } from './cleanup-stack.js';
+import { startFakeProviders, type FakeProviderOptions, type FakeProviders } from './fake-providers.js';
 import { freePort } from './ports.js';
 import { backendEnvironment, gatewayEnvironment } from './program-env.js';
 import type { ProgramProcess } from './program-process.js';
@@ -25,8 +29,20 @@ export interface ClusterOptions {
   readonly nodes: readonly string[];
   readonly gateways: number;
   readonly backends: number;
-  /** Who speaks on calls. Default 'echo' (the caller's audio comes back: RTP both ways). */
-  readonly agent?: 'echo' | 'silent';
+  /**
+   * Who speaks on calls. Default 'echo' (the caller's audio comes back: RTP both ways).
+   * 'ai': the AI agent on the Deepgram and OpenAI fakes (started here, `providers`).
+   */
+  readonly agent?: 'echo' | 'silent' | 'ai';
+  /** With the AI agent: the fakes' knobs. */
+  readonly providerOptions?: FakeProviderOptions;
+  /**
+   * Each Asterisk plays the recorded caller speech, looped, into every externalMedia
+   * channel bridged with a caller. Default: on, except with the AI agent, whose
+   * caller speaks only when a test says so (`startCallerAudio`): a caller who
+   * never stops talking would barge into every answer.
+   */
+  readonly autoCallerAudio?: boolean;
   readonly backendEnv?: Readonly<Record<string, string>>;
   readonly gatewayEnv?: Readonly<Record<string, string>>;
   /** LOG_LEVEL of the programs. Default 'warn'. */
@@ -46,6 +62,8 @@ export interface ClusterBackend {
 export interface ClusterGateway {
   readonly url: string;
   readonly process: ProgramProcess;
+  /** SIGKILL, as a machine dies; resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** A node as one backend's /ready describes it (src/cluster/node-readiness.ts). */
@@ -63,7 +81,11 @@ export interface Cluster {
   readonly backends: readonly ClusterBackend[];
   readonly db: Db;
   readonly gatewayToken: string;
+  /** The Deepgram and OpenAI fakes, with the AI agent. */
+  readonly providers: FakeProviders | null;
   asterisk(node: string): FakeAsterisk;
+  /** The gateway at `url` (as a CallLog row names it). */
+  gateway(url: string | null): ClusterGateway;
   /** Which live backend holds each node's ARI connection (connected and registered), by each one's /ready. */
   owners(): Promise<Map<string, ClusterBackend>>;
   /** Until every node is held, connected, by a live backend, and `accept` agrees with the owners. */
@@ -96,6 +118,7 @@ async function assemble(options: ClusterOptions, cleanup: CleanupStack): Promise
   const ariPassword = randomBytes(ARI_PASSWORD_BYTES).toString('hex');
   const gatewayToken = randomBytes(16).toString('hex');
   const logLevel = options.logLevel ?? 'warn';
+  const agent = options.agent ?? 'echo';
   cleanup.add('the database', () => options.database.close());
   const root = await mkdtemp(join(options.tempRoot ?? tmpdir(), 'cluster-'));
   cleanup.add('the temporary folder', () => rm(root, { recursive: true, force: true }));
@@ -106,9 +129,20 @@ async function assemble(options: ClusterOptions, cleanup: CleanupStack): Promise
   for (const node of options.nodes) {
     // Each node its own systemname, as a deployment of several Asterisk nodes must have:
     // without it, two nodes started in the same second give their channels the same ids.
-    const fake = await FakeAsterisk.start({ password: ariPassword, autoCallerAudio: true, systemName: `asterisk-${node}` });
+    const fake = await FakeAsterisk.start({
+      password: ariPassword,
+      autoCallerAudio: options.autoCallerAudio ?? agent !== 'ai',
+      systemName: `asterisk-${node}`,
+    });
     asterisks.set(node, fake);
     cleanup.add(`the simulated Asterisk ${node}`, () => fake.close());
+  }
+
+  let providers: FakeProviders | null = null;
+  if (agent === 'ai') {
+    const started = await startFakeProviders(options.providerOptions);
+    providers = started;
+    cleanup.add('the Deepgram and OpenAI fakes', () => started.close());
   }
 
   const backendPorts = await Promise.all(Array.from({ length: options.backends }, () => freePort()));
@@ -123,13 +157,14 @@ async function assemble(options: ClusterOptions, cleanup: CleanupStack): Promise
     await mkdir(recordingsDir, { recursive: true });
     await mkdir(clipCacheDir, { recursive: true });
     const env = {
-      ...gatewayEnvironment({ token: gatewayToken, httpPort: port, backendUrl: backendUrls[0] ?? null, recordingsDir, clipCacheDir, agent: options.agent ?? 'echo' }),
+      ...gatewayEnvironment({ token: gatewayToken, httpPort: port, backendUrl: backendUrls[0] ?? null, recordingsDir, clipCacheDir, agent }),
       LOG_LEVEL: logLevel,
+      ...providers?.gatewayEnv,
       ...options.gatewayEnv,
     };
     const started = await startProgramProcess('media gateway', env, processOptions(port));
     cleanup.add(`media gateway ${index + 1}`, () => started.stop(STOP_GRACE_MS));
-    gateways.push({ url: `http://127.0.0.1:${port}`, process: started });
+    gateways.push({ url: `http://127.0.0.1:${port}`, process: started, kill: () => killNow(started) });
   }
 
   const nodeList = [...asterisks].map(([node, fake]) => `${node}=${fake.url}`).join(',');
@@ -159,10 +194,7 @@ async function assemble(options: ClusterOptions, cleanup: CleanupStack): Promise
       replicaId,
       url: backendUrls[index]!,
       process: started,
-      kill: async () => {
-        started.child.kill('SIGKILL');
-        await started.exited;
-      },
+      kill: () => killNow(started),
     });
   }
 
@@ -183,10 +215,16 @@ async function assemble(options: ClusterOptions, cleanup: CleanupStack): Promise
     backends,
     db,
     gatewayToken,
+    providers,
     asterisk: (node) => {
       const fake = asterisks.get(node);
       if (!fake) throw new Error(`no node ${node}`);
       return fake;
+    },
+    gateway: (url) => {
+      const gateway = gateways.find((candidate) => candidate.url === url);
+      if (!gateway) throw new Error(`no gateway at ${url}`);
+      return gateway;
     },
     owners,
     waitOwned: async (accept = () => true, wait = {}) => {
@@ -205,6 +243,12 @@ async function assemble(options: ClusterOptions, cleanup: CleanupStack): Promise
       return stopping;
     },
   };
+}
+
+/** SIGKILL: no drain, no goodbye to anyone (sockets reset, UDP simply stops). */
+async function killNow(program: ProgramProcess): Promise<void> {
+  if (program.running()) program.child.kill('SIGKILL');
+  await program.exited;
 }
 
 /** The nodes as a backend's /ready reports them (empty when it does not answer). */

@@ -17,7 +17,8 @@ afterEach(async () => {
 });
 
 describe('startSystem with the programs in their own processes', () => {
-  it('connects a call through both programs and stops without leaving anything behind', async () => {
+  // Two programs start, each compiling its sources with tsx: a minute on a loaded machine.
+  it('connects a call through both programs and stops without leaving anything behind', { timeout: 90_000 }, async () => {
     const database = await createTestDatabase();
     const s = (system = await startSystem({
       placement: 'child-process',

@@ -44,6 +44,22 @@ describe('waitUntil', () => {
   });
 });
 
+describe('waitUntil without a fixed interval', () => {
+  it('checks less often as the wait goes on (a database poll must not take a core)', async () => {
+    let checks = 0;
+    const startedAt = performance.now();
+    // Held after 800 ms: every 10 ms that would be about 80 checks; backing off
+    // to a tenth of the time waited (at most 100 ms), about 30. A loaded machine
+    // only makes fewer checks.
+    await waitUntil(() => {
+      checks += 1;
+      return performance.now() - startedAt >= 800;
+    });
+    expect(checks).toBeGreaterThan(1);
+    expect(checks).toBeLessThan(45);
+  });
+});
+
 describe('waitFor', () => {
   it('resolves with the first value other than null or undefined', async () => {
     const values = [null, undefined, 0, 7];

@@ -1,12 +1,14 @@
 // Waiting for a condition with a bound, never for a fixed time. The condition
-// is re-checked every `intervalMs`, and at once whenever `wakeOn` (an emitter
-// of the thing watched, e.g. a fake) reports a 'change'. It fails after
+// is re-checked every `intervalMs` (by default every 10 ms at first, then less
+// often as the wait goes on), and at once whenever `wakeOn` (an emitter of the
+// thing watched, e.g. a fake) reports a 'change'. It fails after
 // `timeoutMs` with an error naming `what` and the check's last error, or as
 // soon as `signal` aborts (with the signal's reason).
 import type { EventEmitter } from 'node:events';
 
 export interface WaitOptions {
   readonly timeoutMs?: number;
+  /** A fixed pace. Default: 10 ms, backing off to a tenth of the time waited so far, at most 100 ms. */
   readonly intervalMs?: number;
   /** What is awaited, for the timeout message ("the call to be bridged"). */
   readonly what?: string;
@@ -19,6 +21,18 @@ export interface WaitOptions {
 // CI machines are small and shared (two cores running several programs per test).
 const DEFAULT_TIMEOUT_MS = 20_000;
 const DEFAULT_INTERVAL_MS = 10;
+// Many checks query the database or an HTTP endpoint, and a multi-second wait at
+// 10 ms would spend a core on them (two programs, PostgreSQL and the test share
+// two). Backing off to a tenth of the time waited keeps the delay after the
+// condition holds at about a tenth of the wait, and never more than this:
+const MAX_BACKOFF_INTERVAL_MS = 100;
+const BACKOFF_FRACTION = 0.1;
+
+/** The pause before the next check: `intervalMs` when given, else backing off with the time waited. */
+function nextIntervalMs(fixedMs: number | undefined, waitedMs: number): number {
+  if (fixedMs !== undefined) return fixedMs;
+  return Math.min(MAX_BACKOFF_INTERVAL_MS, Math.max(DEFAULT_INTERVAL_MS, waitedMs * BACKOFF_FRACTION));
+}
 
 export class WaitTimeoutError extends Error {
   readonly what: string;
@@ -36,8 +50,8 @@ export class WaitTimeoutError extends Error {
 /** Resolves once `check` returns true; a check that throws counts as false (its error goes in the timeout message). */
 export async function waitUntil(check: () => boolean | Promise<boolean>, options: WaitOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-  const deadline = performance.now() + timeoutMs;
+  const startedAt = performance.now();
+  const deadline = startedAt + timeoutMs;
   const { signal, wakeOn } = options;
   // Listening for the whole wait: a change (or an abort) while a check runs is not lost.
   let woken: boolean;
@@ -59,11 +73,12 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, options
       } catch (error) {
         lastError = error;
       }
-      const remainingMs = deadline - performance.now();
+      const now = performance.now();
+      const remainingMs = deadline - now;
       if (remainingMs <= 0) throw new WaitTimeoutError(options.what ?? 'a condition', timeoutMs, lastError);
       if (!woken) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(intervalMs, remainingMs));
+          const timer = setTimeout(resolve, Math.min(nextIntervalMs(options.intervalMs, now - startedAt), remainingMs));
           wake = () => {
             clearTimeout(timer);
             resolve();

@@ -10,11 +10,12 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseWavHeader } from '../../media/recording/wav.js';
 import { conversationScript } from '../../scripts/demo/conversation-script.js';
-import { chooseProviders, parseFlags, ProviderKeysError, readSettings, UsageError } from '../../scripts/demo/demo-options.js';
+import { chooseProviders, parseFlags, ProviderKeysError, readSettings, USAGE, UsageError } from '../../scripts/demo/demo-options.js';
 import { espeakAvailable } from '../../scripts/demo/espeak.js';
 import { replyFor } from '../../scripts/demo/fake-providers.js';
 import { plainLogLine } from '../../scripts/demo/program-logs.js';
-import { latencyText } from '../../scripts/demo/report-format.js';
+import { latencyText, REALTIME_LATENCY_LABELS } from '../../scripts/demo/report-format.js';
+import { DEMO_ENGINES } from '../../scripts/demo/demo-engines.js';
 import { parsePcmWav } from '../../scripts/demo/wav-pcm.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { type ChildRunOptions, type ChildRun, runTsx } from '../kit/child-run.js';
@@ -22,6 +23,7 @@ import { type ChildRunOptions, type ChildRun, runTsx } from '../kit/child-run.js
 const RUN = fileURLToPath(new URL('../../scripts/demo/run.ts', import.meta.url));
 const DEMO_TIMEOUT_MS = 60_000;
 const LATENCIES = /stt \d+ ms · llm \d+ ms · tts \d+ ms · voice-to-voice \d+ ms/;
+const REALTIME_LATENCIES = /^ +turn committed \d+ ms · first words \d+ ms · first audio \d+ ms · voice-to-voice \d+ ms$/;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -73,8 +75,17 @@ describe('demo options', () => {
   });
 
   it('parses its flags and refuses unknown ones', () => {
-    expect(parseFlags(['--short', '--fakes'])).toEqual({ short: true, forceFakes: true, verbose: false, help: false });
+    expect(parseFlags(['--short', '--fakes'])).toEqual({ engine: 'cascade', short: true, forceFakes: true, verbose: false, help: false });
     expect(() => parseFlags(['--fast'])).toThrow(UsageError);
+  });
+
+  it('takes --engine from its list of engines, cascade by default, and names the choices when it refuses one', () => {
+    expect(parseFlags([]).engine).toBe('cascade');
+    expect(parseFlags(['--engine', 'openai-realtime', '--short'])).toMatchObject({ engine: 'openai-realtime', short: true });
+    expect(parseFlags(['--engine=openai-realtime']).engine).toBe('openai-realtime');
+    expect(() => parseFlags(['--engine', 'gpt'])).toThrow(/unknown engine "gpt": one of cascade, openai-realtime/);
+    expect(() => parseFlags(['--engine'])).toThrow(/--engine needs an engine name/);
+    for (const engine of DEMO_ENGINES) expect(USAGE).toContain(engine.name);
   });
 });
 
@@ -105,6 +116,9 @@ describe('demo audio and script', () => {
   it('prints latencies in ms and n/a for a missing one', () => {
     expect(latencyText({ sttFinalMs: 12, llmFirstTokenMs: 30.4, ttsFirstAudioMs: null, voiceToVoiceMs: 52 })).toBe(
       'stt 12 ms · llm 30 ms · tts n/a · voice-to-voice 52 ms',
+    );
+    expect(latencyText({ sttFinalMs: 510, llmFirstTokenMs: 530, ttsFirstAudioMs: 531, voiceToVoiceMs: 534 }, REALTIME_LATENCY_LABELS)).toBe(
+      'turn committed 510 ms · first words 530 ms · first audio 531 ms · voice-to-voice 534 ms',
     );
   });
 });
@@ -176,6 +190,40 @@ describe('npm run demo', () => {
     // Plain text only: no JSON log lines, no failure.
     expect(run.stdout + run.stderr).not.toContain('{"level"');
     expect(run.stderr).not.toContain('Demo failed');
+  }, DEMO_TIMEOUT_MS);
+
+  it('--engine openai-realtime: the same conversation through the Realtime fake, its latencies, the business put back', async () => {
+    const database = await freshDatabase();
+    const run = await runDemo(['--short', '--engine', 'openai-realtime'], database.url);
+    demoFolder(run.stdout);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Engine: openai-realtime, the OpenAI Realtime fake/m);
+
+    const lines = run.stdout.split('\n');
+    let at = lines.findIndex((line) => line.startsWith('  agent : Thanks for calling Demo Dental Clinic!'));
+    expect(at, 'the greeting').toBeGreaterThan(0);
+    for (const exchange of conversationScript(true)) {
+      const caller = lines.indexOf(`  caller: ${exchange.caller}`, at + 1);
+      const agent = lines.indexOf(`  agent : ${exchange.reply}`, caller + 1);
+      expect(caller, exchange.caller).toBeGreaterThan(at);
+      expect(agent, exchange.reply).toBeGreaterThan(caller);
+      expect(lines[agent + 1]).toMatch(REALTIME_LATENCIES);
+      at = agent;
+    }
+    expect(run.stdout).toMatch(/^Call completed in \d+\.\d s \(hangup: agent_hangup\)\.$/m);
+    expect(run.stderr).not.toContain('Demo failed');
+
+    // The call was answered by the Realtime engine; the seeded business is back on the cascade.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const calls = await client.query<{ engine: string; status: string }>('SELECT engine, status FROM call_logs');
+      expect(calls.rows).toEqual([{ engine: 'openai-realtime', status: 'completed' }]);
+      const businesses = await client.query<{ engine: string }>('SELECT engine FROM businesses');
+      expect(businesses.rows).toEqual([{ engine: 'cascade' }]);
+    } finally {
+      await client.end();
+    }
   }, DEMO_TIMEOUT_MS);
 
   it('on Ctrl-C mid-call stops everything, ends the call row and exits 130', async () => {

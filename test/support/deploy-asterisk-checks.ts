@@ -63,10 +63,10 @@ export interface RenderedConfig {
 }
 
 /** Renders the configuration with the Asterisk container's environment as compose sets it from `dotenv`. */
-export function renderAsteriskConfig(root: string, dotenv: ReadonlyMap<string, string>): RenderedConfig | { error: string } {
+export function renderAsteriskConfig(root: string, dotenv: ReadonlyMap<string, string>, serviceName = 'asterisk'): RenderedConfig | { error: string } {
   const compose = loadCompose(root);
-  const service = compose.services.asterisk;
-  if (!service) return { error: 'no asterisk service in the compose file' };
+  const service = compose.services[serviceName];
+  if (!service) return { error: `no ${serviceName} service in the compose file` };
   const env = new Map<string, string>();
   for (const [key, raw] of Object.entries(serviceEnvironment(service))) env.set(key, interpolate(raw ?? '', dotenv).value);
   const dir = mkdtempSync(join(tmpdir(), 'asterisk-rendered-'));
@@ -160,6 +160,7 @@ function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyM
       ...checkStaff(pjsip, dialplan, env),
       ...checkReferences(pjsip),
       ...checkAri(root, read, fromCompose, env),
+      ...checkSystemName(read('asterisk.conf'), env),
       ...checkRtpAndTransport(read('rtp.conf'), pjsip, servicePorts(asteriskService), networkSubnet(compose.raw, 'voice'), env),
       ...checkRealtime(root, read, modules, env, fromCompose('DATABASE_URL')),
     ],
@@ -200,6 +201,15 @@ function checkAri(
   }
   if (ariUrl.hostname !== 'asterisk') problems.push("compose: the backend's ASTERISK_ARI_URL does not point at the asterisk service");
   return problems;
+}
+
+/** The node's systemname, the prefix of its channel ids, is the one the container is given. */
+function checkSystemName(asterisk: AsteriskConfig, env: (key: string) => string): string[] {
+  const options = sectionsNamed(asterisk, 'options')[0];
+  const name = options ? value(options, 'systemname') : undefined;
+  if (name === undefined || name === '') return ['asterisk.conf: [options] has no systemname; two nodes would hand out the same channel ids'];
+  if (name !== env('ASTERISK_SYSTEM_NAME')) return [`asterisk.conf: systemname ${name} is not the container's ASTERISK_SYSTEM_NAME`];
+  return [];
 }
 
 function locationsOf(dialplan: Dialplan): Location[] {

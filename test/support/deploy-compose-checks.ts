@@ -119,6 +119,36 @@ export function checkCompose(root: string): string[] {
   problems.push(...checkPrograms(root, compose));
   problems.push(...checkFirstRun(root, compose));
   problems.push(...checkVerifyScript(root, compose));
+  problems.push(...checkSystemNames(root, compose));
+  return problems;
+}
+
+/** Services running the Asterisk image (built from docker/asterisk). */
+function asteriskServices(compose: ComposeFile): string[] {
+  return Object.entries(compose.services)
+    .filter(([, service]) => isMapping(service.build) && service.build.context === 'docker/asterisk')
+    .map(([name]) => name);
+}
+
+/**
+ * Each Asterisk service names itself (asterisk.conf systemname, the prefix of
+ * its channel ids) explicitly and differently: left to the container id, the
+ * name would change whenever the container is re-created.
+ */
+function checkSystemNames(root: string, compose: ComposeFile): string[] {
+  const problems: string[] = [];
+  const dotenv = sampleDotenv(root);
+  const byName = new Map<string, string>();
+  for (const name of asteriskServices(compose)) {
+    const systemName = resolvedEnvironment(compose.services[name]!, dotenv).env.ASTERISK_SYSTEM_NAME;
+    if (!systemName) {
+      problems.push(`compose: ${name} does not set ASTERISK_SYSTEM_NAME (its systemname would be the container id)`);
+      continue;
+    }
+    const other = byName.get(systemName);
+    if (other) problems.push(`compose: ${other} and ${name} share ASTERISK_SYSTEM_NAME ${systemName}; their channel ids would collide`);
+    byName.set(systemName, name);
+  }
   return problems;
 }
 

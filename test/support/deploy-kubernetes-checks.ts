@@ -80,7 +80,7 @@ const selects = (selector: Record<string, string> | undefined, labels: Record<st
   selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** The variables a container receives: literal values, config map keys; secret and field references as markers. */
-function containerEnv(manifests: readonly Manifest[], container: IContainer, problems: string[], where: string): Map<string, string> {
+export function containerEnv(manifests: readonly Manifest[], container: IContainer, problems: string[], where: string): Map<string, string> {
   const env = new Map<string, string>();
   for (const source of container.envFrom ?? []) {
     const name = source.configMapRef?.name;

@@ -21,3 +21,8 @@ export async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => 
     await client.end();
   }
 }
+
+/** The rows of one statement, on a connection opened and closed for it. */
+export function queryOnce<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  return withAdmin(url, async (client) => (await client.query<T>(sql)).rows);
+}

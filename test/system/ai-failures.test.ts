@@ -2,15 +2,23 @@
 // something sensible. A provider that drops once recovers without the caller
 // noticing; one that stays down ends (or transfers) the call cleanly, with
 // what failed on the CallLog.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { FIRST_UTTERANCE, GATEWAY_TOKEN, placeBridgedCall, startAiSystem, turnWhere, type AiSystem } from '../support/test-system.js';
 import { waitFor, waitUntil } from '../kit/wait.js';
 
-let ai: AiSystem | null = null;
-afterEach(async () => {
-  await ai?.stop();
-  ai = null;
-});
+// Each test has a system of its own (database, fakes, ports) and spends most of
+// its time in real-time audio, so the provider drops run concurrently; the test
+// that measures gaps in what the caller hears runs last, alone.
+
+/** Tests sharing the machine with others get a longer bound (a bound, not a pace). */
+const CONCURRENT = { timeout: 60_000 };
+
+/** An AI system stopped when the test ends. */
+async function started(context: TestContext, options: Parameters<typeof startAiSystem>[0]): Promise<AiSystem> {
+  const system = await startAiSystem(options);
+  context.onTestFinished(() => system.stop());
+  return system;
+}
 
 const VOICED_RMS = 300;
 
@@ -41,13 +49,13 @@ function refuseConnections(system: AiSystem, path: 'listen' | 'speak', count: nu
   for (let i = 0; i < count; i += 1) system.deepgram.failNextConnect({ status: 503, path });
 }
 
-describe('a provider dropping mid-call', () => {
-  it('speech to text drops once: a new stream takes over and the call goes on', async () => {
-    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+describe.concurrent('a provider dropping mid-call', CONCURRENT, () => {
+  it('speech to text drops once: a new stream takes over and the call goes on', async (context) => {
+    const ai = await started(context, { transferTarget: 'PJSIP/100' });
     ai.openai.respond(() => ({ text: 'We open at eight.' }));
     const { channelId, mediaId } = await greeted(ai);
     ai.deepgram.dropAll({ path: 'listen', code: 1011, reason: 'NET-0001' });
-    await waitUntil(() => ai!.deepgram.connections().length === 2, { what: 'a new STT stream' });
+    await waitUntil(() => ai.deepgram.connections().length === 2, { what: 'a new STT stream' });
     ai.deepgram.queueTranscripts(['When do you open?']);
     ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
     await turnWhere(ai, channelId, (t) => t.role === 'agent' && t.text === 'We open at eight.', 'the answer');
@@ -56,8 +64,8 @@ describe('a provider dropping mid-call', () => {
     expect(row).toMatchObject({ status: 'answered', failureProvider: null });
   });
 
-  it('speech to text stays down: apology, then transfer; the failure is on the CallLog', async () => {
-    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+  it('speech to text stays down: apology, then transfer; the failure is on the CallLog', async (context) => {
+    const ai = await started(context, { transferTarget: 'PJSIP/100' });
     const { channelId } = await greeted(ai);
     refuseConnections(ai, 'listen', 3);
     ai.deepgram.dropAll({ path: 'listen', code: 1011, reason: 'NET-0001' });
@@ -69,8 +77,8 @@ describe('a provider dropping mid-call', () => {
     expect(row.failure).not.toContain(ai.deepgram.apiKey);
   });
 
-  it('the language model errors: apology, then hang-up when there is no one to transfer to', async () => {
-    ai = await startAiSystem({ transferTarget: null });
+  it('the language model errors: apology, then hang-up when there is no one to transfer to', async (context) => {
+    const ai = await started(context, { transferTarget: null });
     ai.openai.setChatOutage({ status: 500, message: 'The server had an error while processing your request.' });
     const { channelId, mediaId } = await greeted(ai);
     ai.deepgram.queueTranscripts(['Are you open today?']);
@@ -82,8 +90,8 @@ describe('a provider dropping mid-call', () => {
     expect(ai.system.fake.channel(channelId)?.hungUpBy).toBe('app');
   });
 
-  it('text to speech breaks mid-answer once: the sentence is asked for again and the answer is heard whole', async () => {
-    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+  it('text to speech breaks mid-answer once: the sentence is asked for again and the answer is heard whole', async (context) => {
+    const ai = await started(context, { transferTarget: 'PJSIP/100' });
     const answer = 'We are open from eight until six on weekdays and from nine until one on Saturdays.';
     ai.openai.respond(() => ({ text: answer }));
     const { channelId, mediaId } = await greeted(ai);
@@ -99,8 +107,8 @@ describe('a provider dropping mid-call', () => {
     expect(row.failureProvider).toBeNull();
   });
 
-  it('text to speech stays down: the cached apology still plays, then transfer', async () => {
-    ai = await startAiSystem({ transferTarget: 'PJSIP/100' });
+  it('text to speech stays down: the cached apology still plays, then transfer', async (context) => {
+    const ai = await started(context, { transferTarget: 'PJSIP/100' });
     ai.openai.respond(() => ({ text: 'We are open from eight until six on weekdays and from nine until one on Saturdays.' }));
     const { channelId, mediaId } = await greeted(ai);
     ai.deepgram.failNextSpeakStream({ afterChunks: 2, mode: 'destroy' });
@@ -114,9 +122,9 @@ describe('a provider dropping mid-call', () => {
   });
 });
 
-describe('silence and dead air', () => {
-  it('reprompts a silent caller, then says goodbye and hangs up', async () => {
-    ai = await startAiSystem({ gatewayEnv: { SILENCE_REPROMPT_MS: '1500', SILENCE_MAX_REPROMPTS: '1' } });
+describe('a silent caller', () => {
+  it('reprompts a silent caller, then says goodbye and hangs up', async (context) => {
+    const ai = await started(context, { gatewayEnv: { SILENCE_REPROMPT_MS: '1500', SILENCE_MAX_REPROMPTS: '1' } });
     const { channelId } = await greeted(ai);
     const reprompt = await turnWhere(ai, channelId, (t) => t.seq === 1, 'the reprompt');
     expect(reprompt.text).toBe('Are you still there?');
@@ -125,9 +133,22 @@ describe('silence and dead air', () => {
     const turns = await ai.system.prisma.callTurn.findMany({ where: { callId: row.id }, orderBy: { seq: 'asc' } });
     expect(turns.map((t) => t.text)).toEqual([turns[0]!.text, 'Are you still there?', 'Thank you for calling. Goodbye!']);
   });
+});
 
-  it('fills a slow answer so the caller never waits in silence longer than the limit', async () => {
-    ai = await startAiSystem({ gatewayEnv: { FILLER_AFTER_MS: '700' } });
+describe('readiness', () => {
+  it('explains a provider that refuses our key at startup', async (context) => {
+    const ai = await started(context, { gatewayEnv: { DEEPGRAM_API_KEY: 'dg-wrong-key-123456' } });
+    const url = `http://127.0.0.1:${ai.system.gateway.http.port}/ready`;
+    await waitUntil(async () => (await fetch(url)).status === 503, { what: 'the gateway to report not ready' });
+    const body = (await (await fetch(url)).json()) as { reasons: string[] };
+    expect(body.reasons.join(' ')).toMatch(/^stt: .*deepgram/);
+    expect(JSON.stringify(body)).not.toContain('dg-wrong-key-123456');
+  });
+});
+
+describe('a slow answer (alone: it measures gaps in what the caller hears)', () => {
+  it('fills a slow answer so the caller never waits in silence longer than the limit', async (context) => {
+    const ai = await started(context, { gatewayEnv: { FILLER_AFTER_MS: '700' } });
     ai.openai.respond(() => ({ text: 'Here is the answer you waited for.', firstTokenLatencyMs: 3_000 }));
     const { channelId, mediaId } = await greeted(ai);
     ai.deepgram.queueTranscripts(['What are your prices?']);
@@ -144,16 +165,5 @@ describe('silence and dead air', () => {
     let longestGapMs = voiced[0]!.atMs - callerEndMs;
     for (let i = 1; i < voiced.length; i += 1) longestGapMs = Math.max(longestGapMs, voiced[i]!.atMs - voiced[i - 1]!.atMs);
     expect(longestGapMs).toBeLessThan(700 + 300 + 600);
-  });
-});
-
-describe('readiness', () => {
-  it('explains a provider that refuses our key at startup', async () => {
-    ai = await startAiSystem({ gatewayEnv: { DEEPGRAM_API_KEY: 'dg-wrong-key-123456' } });
-    const url = `http://127.0.0.1:${ai.system.gateway.http.port}/ready`;
-    await waitUntil(async () => (await fetch(url)).status === 503, { what: 'the gateway to report not ready' });
-    const body = (await (await fetch(url)).json()) as { reasons: string[] };
-    expect(body.reasons.join(' ')).toMatch(/^stt: .*deepgram/);
-    expect(JSON.stringify(body)).not.toContain('dg-wrong-key-123456');
   });
 });

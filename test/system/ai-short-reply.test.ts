@@ -4,17 +4,25 @@
 // paired with replies (400), as the real API does; so every request accepted
 // means every history was valid. The caller's words are answered once and the
 // call goes on.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import type { ChatReply, ChatRequestView, ChatSuccessReply, ToolCallScript } from '../fakes/openai/index.js';
 import { FIRST_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, turnsOf, type AiSystem } from '../support/test-system.js';
 import { waitFor, waitUntil } from '../kit/wait.js';
 import { shortUtterance, twoShortUtterances } from './caller-utterances.js';
 
-let ai: AiSystem | null = null;
-afterEach(async () => {
-  await ai?.stop();
-  ai = null;
-});
+// Each scenario has a system of its own (database, fakes, ports) and spends
+// most of its time waiting for real-time audio and slow rounds: they run
+// concurrently.
+
+/** Tests sharing the machine with others get a longer bound (a bound, not a pace). */
+const CONCURRENT = { timeout: 60_000 };
+
+/** An AI system stopped when the test ends. */
+async function started(context: TestContext, options: Parameters<typeof startAiSystem>[0]): Promise<AiSystem> {
+  const system = await startAiSystem(options);
+  context.onTestFinished(() => system.stop());
+  return system;
+}
 
 const ASK = 'Can you take a message for Dr. Smith?';
 const FOLLOW_UP = 'I have passed your message on.';
@@ -85,10 +93,10 @@ function model(scenario: Scenario) {
   };
 }
 
-describe.each(SCENARIOS)('a short reply after $name', (scenario) => {
-  it('keeps every request valid, answers the reply once and the call goes on', async () => {
+describe.concurrent.each(SCENARIOS)('a short reply after $name', CONCURRENT, (scenario) => {
+  it('keeps every request valid, answers the reply once and the call goes on', async (context) => {
     // No filler in the gap: what is measured is the reply landing on the tool round itself.
-    ai = await startAiSystem({ transferTarget: scenario.transferTarget, gatewayEnv: { FILLER_AFTER_MS: '30000' } });
+    const ai = await started(context, { transferTarget: scenario.transferTarget, gatewayEnv: { FILLER_AFTER_MS: '30000' } });
     ai.openai.respond(model(scenario));
     scenario.setup?.(ai);
     const { channelId, mediaId } = await placeBridgedCall(ai);
@@ -97,7 +105,7 @@ describe.each(SCENARIOS)('a short reply after $name', (scenario) => {
     ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
 
     // The follow-up round is asked (the tool's reply is in the history) and waits for its first token...
-    await waitUntil(() => ai!.openai.chatRequests().some((r) => last(requestView(r.body)).role === 'tool'), {
+    await waitUntil(() => ai.openai.chatRequests().some((r) => last(requestView(r.body)).role === 'tool'), {
       what: 'the follow-up request after the tool reply',
       timeoutMs: 15_000,
     });
@@ -123,7 +131,7 @@ describe.each(SCENARIOS)('a short reply after $name', (scenario) => {
     // The call goes on: the caller hangs up and the row ends completed, with no provider failure.
     ai.system.fake.hangupCaller(channelId);
     const row = await waitFor(async () => {
-      const found = await ai!.system.prisma.callLog.findUnique({ where: { channelId } });
+      const found = await ai.system.prisma.callLog.findUnique({ where: { channelId } });
       return found?.status === 'completed' ? found : null;
     }, { what: 'the completed call' });
     expect(row).toMatchObject({ hangupCause: 'caller_hangup', failureProvider: null });

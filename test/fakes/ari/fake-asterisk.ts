@@ -131,6 +131,7 @@ export class FakeAsterisk {
         registeredApps: () => this.registry.registeredApps(),
         isRegistered: (app) => this.registry.isRegistered(app),
         startupTime: () => this.startupTime,
+        systemName: this.options.systemName,
       }),
     ]);
     this.http = new AriHttpServer({

@@ -12,6 +12,8 @@ export interface SystemRouteDeps {
   isRegistered(app: string): boolean;
   /** When this Asterisk (re)started, in ARI timestamp format. */
   startupTime(): string;
+  /** asterisk.conf systemname ("" when unset), reported as config.name. */
+  systemName: string;
 }
 
 export function systemRoutes(deps: SystemRouteDeps): Map<string, RestRoute> {
@@ -39,7 +41,7 @@ export function systemRoutes(deps: SystemRouteDeps): Map<string, RestRoute> {
       'asterisk.getInfo',
       {
         run: (request) => {
-          const info = asteriskInfo(deps.startupTime());
+          const info = asteriskInfo(deps.startupTime(), deps.systemName);
           const only = request.params.get('only');
           if (!only) return { status: 200, body: info };
           const wanted = new Set(only.split(','));
@@ -68,11 +70,11 @@ export function systemRoutes(deps: SystemRouteDeps): Map<string, RestRoute> {
   ]);
 }
 
-function asteriskInfo(startupTime: string): Record<string, unknown> {
+function asteriskInfo(startupTime: string, systemName: string): Record<string, unknown> {
   return {
     build: { os: 'Linux', kernel: '6.18.44-fc-v657', machine: 'x86_64', options: 'OPTIONAL_API', date: '2026-11-21 04:09:18 UTC', user: 'root' },
     system: { version: ASTERISK_VERSION, entity_id: ASTERISK_ID },
-    config: { name: '', default_language: 'en', setid: { user: 'root', group: 'root' } },
+    config: { name: systemName, default_language: 'en', setid: { user: 'root', group: 'root' } },
     status: { startup_time: startupTime, last_reload_time: startupTime },
   };
 }

@@ -4,12 +4,9 @@
 // next requests waiting until released (a slow service; the caller should
 // hear a filler meanwhile); a request the client gives up on (timeout) is
 // seen as `aborted`.
-import http from 'node:http';
-import { EventEmitter } from 'node:events';
-import { verifySignature, WEBHOOK_HEADERS } from '../../../media/contract/standard-webhooks.js';
-import { listenOnLoopback } from '../../kit/ports.js';
-import { waitFor, type WaitOptions } from '../../kit/wait.js';
-import { closeServer, header, readBody } from './http-body.js';
+import type http from 'node:http';
+import type { WaitOptions } from '../../kit/wait.js';
+import { SignedEndpoint, type SignedRequest } from './signed-endpoint.js';
 
 export interface ToolRequest {
   readonly method: string;
@@ -32,35 +29,32 @@ export interface ToolAnswer {
 export type ToolHandler = (request: ToolRequest) => ToolAnswer | Promise<ToolAnswer>;
 
 export class FakeToolServer {
-  readonly #server: http.Server;
-  readonly #changes = new EventEmitter();
+  readonly #endpoint: SignedEndpoint;
   readonly requests: ToolRequest[] = [];
-  #secret: string | null = null;
   #handler: ToolHandler = () => ({ body: { ok: true } });
   #held: Promise<void> | null = null;
-  readonly port: number;
 
-  private constructor(server: http.Server, port: number) {
-    this.#server = server;
-    this.port = port;
+  private constructor(endpoint: SignedEndpoint) {
+    this.#endpoint = endpoint;
   }
 
   static async start(): Promise<FakeToolServer> {
     let fake: FakeToolServer | null = null;
-    const server = http.createServer((request, response) => {
-      void fake?.handle(request, response);
-    });
-    const port = await listenOnLoopback(server);
-    fake = new FakeToolServer(server, port);
+    const endpoint = await SignedEndpoint.start((signed, request, response) => fake?.handle(signed, request, response) ?? Promise.resolve());
+    fake = new FakeToolServer(endpoint);
     return fake;
   }
 
+  get port(): number {
+    return this.#endpoint.port;
+  }
+
   url(path = '/tool'): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    return this.#endpoint.url(path);
   }
 
   useSecret(secret: string): void {
-    this.#secret = secret;
+    this.#endpoint.useSecret(secret);
   }
 
   respond(handler: ToolHandler): void {
@@ -80,43 +74,30 @@ export class FakeToolServer {
   }
 
   waitFor<T>(read: () => T | null | undefined, options: WaitOptions = {}): Promise<T> {
-    return waitFor(read, { wakeOn: this.#changes, ...options });
+    return this.#endpoint.waitFor(read, options);
   }
 
   close(): Promise<void> {
-    return closeServer(this.#server);
+    return this.#endpoint.close();
   }
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const verified =
-      this.#secret !== null &&
-      verifySignature(
-        this.#secret,
-        { id: header(request, WEBHOOK_HEADERS.id), timestamp: header(request, WEBHOOK_HEADERS.timestamp), signature: header(request, WEBHOOK_HEADERS.signature) },
-        body,
-      ).ok;
-    let json: ToolRequest['json'];
-    try {
-      json = body === '' ? null : (JSON.parse(body) as ToolRequest['json']);
-    } catch {
-      json = null;
-    }
-    const recorded: ToolRequest = { method: request.method ?? 'GET', url: request.url ?? '/', verified, body, json, aborted: false, answered: false };
+  private async handle(signed: SignedRequest, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const { verified, body } = signed;
+    const recorded: ToolRequest = { method: request.method ?? 'GET', url: request.url ?? '/', verified, body, json: signed.json as ToolRequest['json'], aborted: false, answered: false };
     this.requests.push(recorded);
     response.on('close', () => {
       if (!recorded.answered) {
         recorded.aborted = true;
-        this.#changes.emit('change');
+        this.#endpoint.changed();
       }
     });
-    this.#changes.emit('change');
+    this.#endpoint.changed();
     if (this.#held) await this.#held;
     if (response.destroyed) return;
     const answer: ToolAnswer = verified ? await this.#handler(recorded) : { status: 401, body: { error: 'bad signature' } };
     recorded.answered = true;
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
     response.writeHead(answer.status ?? 200, { 'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json' }).end(text);
-    this.#changes.emit('change');
+    this.#endpoint.changed();
   }
 }

@@ -4,12 +4,9 @@
 // the README's snippet shows), and a request that does not verify is
 // answered 401. `failNext(n)` answers the next n requests 500 (or another
 // status) so tests see the sender retry. Every request is recorded.
-import http from 'node:http';
-import { EventEmitter } from 'node:events';
-import { verifySignature, WEBHOOK_HEADERS } from '../../../media/contract/standard-webhooks.js';
-import { listenOnLoopback } from '../../kit/ports.js';
-import { waitFor, type WaitOptions } from '../../kit/wait.js';
-import { closeServer, header, readBody } from './http-body.js';
+import type http from 'node:http';
+import type { WaitOptions } from '../../kit/wait.js';
+import { SignedEndpoint, type SignedRequest } from './signed-endpoint.js';
 
 export interface ReceivedWebhook {
   readonly id: string | undefined;
@@ -26,35 +23,35 @@ export interface ReceivedWebhook {
 }
 
 export class FakeWebhookReceiver {
-  readonly #server: http.Server;
-  readonly #changes = new EventEmitter();
+  readonly #endpoint: SignedEndpoint;
   readonly received: ReceivedWebhook[] = [];
-  #secret: string | null = null;
   #failures: { count: number; status: number } = { count: 0, status: 500 };
-  readonly port: number;
 
-  private constructor(server: http.Server, port: number) {
-    this.#server = server;
-    this.port = port;
+  private constructor(endpoint: SignedEndpoint) {
+    this.#endpoint = endpoint;
   }
 
   static async start(): Promise<FakeWebhookReceiver> {
     let receiver: FakeWebhookReceiver | null = null;
-    const server = http.createServer((request, response) => {
-      void receiver?.handle(request, response);
+    const endpoint = await SignedEndpoint.start((signed, _request, response) => {
+      receiver?.handle(signed, response);
+      return Promise.resolve();
     });
-    const port = await listenOnLoopback(server);
-    receiver = new FakeWebhookReceiver(server, port);
+    receiver = new FakeWebhookReceiver(endpoint);
     return receiver;
   }
 
+  get port(): number {
+    return this.#endpoint.port;
+  }
+
   get url(): string {
-    return `http://127.0.0.1:${this.port}/hooks`;
+    return this.#endpoint.url('/hooks');
   }
 
   /** The endpoint's signing secret (whsec_...): requests that do not verify with it are refused. */
   useSecret(secret: string): void {
-    this.#secret = secret;
+    this.#endpoint.useSecret(secret);
   }
 
   /** The next `count` requests are answered `status` (default 500) whatever they carry. */
@@ -68,34 +65,22 @@ export class FakeWebhookReceiver {
   }
 
   waitFor<T>(read: () => T | null | undefined, options: WaitOptions = {}): Promise<T> {
-    return waitFor(read, { wakeOn: this.#changes, ...options });
+    return this.#endpoint.waitFor(read, options);
   }
 
   close(): Promise<void> {
-    return closeServer(this.#server);
+    return this.#endpoint.close();
   }
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const headers = {
-      id: header(request, WEBHOOK_HEADERS.id),
-      timestamp: header(request, WEBHOOK_HEADERS.timestamp),
-      signature: header(request, WEBHOOK_HEADERS.signature),
-    };
-    const verified = this.#secret !== null && verifySignature(this.#secret, headers, body).ok;
+  private handle(signed: SignedRequest, response: http.ServerResponse): void {
+    const { headers, verified, body } = signed;
     let status = verified ? 204 : 401;
     if (this.#failures.count > 0) {
       this.#failures.count -= 1;
       status = this.#failures.status;
     }
-    let json: ReceivedWebhook['json'];
-    try {
-      json = JSON.parse(body) as ReceivedWebhook['json'];
-    } catch {
-      json = null;
-    }
-    this.received.push({ ...headers, verified, body, json, status, receivedAt: Date.now() });
+    this.received.push({ ...headers, verified, body, json: signed.json as ReceivedWebhook['json'], status, receivedAt: Date.now() });
     response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 204 ? undefined : `answered ${status}`);
-    this.#changes.emit('change');
+    this.#endpoint.changed();
   }
 }

@@ -1,29 +1,13 @@
 // AiAgent when a provider fails (at open or mid-call), and when the call ends:
 // the caller hears the cached apology, the backend gets the failure and ends
 // (or transfers) the call; close() releases every provider stream once.
-import { afterEach, describe, expect, it } from 'vitest';
-import { AiAgentHarness, callerVoice } from '../../support/doubles/ai-agent-harness.js';
+import { describe, expect, it } from 'vitest';
+import { callerSays, callerVoice, harnessPerTest, type AiAgentHarness } from '../../support/doubles/ai-agent-harness.js';
 import { providerFailure } from '../../support/doubles/providers.js';
 import { TEST_CALL_ID } from '../../support/doubles/session-request.js';
 import { waitUntil } from '../../kit/wait.js';
 
-const harnesses: AiAgentHarness[] = [];
-function harness(...args: ConstructorParameters<typeof AiAgentHarness>): AiAgentHarness {
-  const created = new AiAgentHarness(...args);
-  harnesses.push(created);
-  return created;
-}
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.agent.close()));
-});
-
-async function callerSays(h: AiAgentHarness, text: string) {
-  const rounds = h.llm.rounds.length;
-  h.sttStream.final(text, h.nowMs);
-  await h.ticksUntil(() => h.llm.rounds.length > rounds, `the LLM to be asked about "${text}"`);
-  return h.llm.rounds.at(-1)!;
-}
+const harness = harnessPerTest();
 
 /** Runs the call until the agent asked the backend to end or move it. */
 async function untilCallEnds(h: AiAgentHarness): Promise<void> {

@@ -2,29 +2,12 @@
 // the greeting, a whole turn (transcript -> LLM -> sentences -> TTS -> playout),
 // barge-in, tools and the conversation's timers. Failures and cleanup are in
 // ai-agent-failures.test.ts.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeUlaw } from '../../../media/codec/g711.js';
-import { AiAgentHarness, callerVoice } from '../../support/doubles/ai-agent-harness.js';
+import { callerSays, callerVoice, harnessPerTest } from '../../support/doubles/ai-agent-harness.js';
 import { TEST_CALL_ID } from '../../support/doubles/session-request.js';
 
-const harnesses: AiAgentHarness[] = [];
-function harness(...args: ConstructorParameters<typeof AiAgentHarness>): AiAgentHarness {
-  const created = new AiAgentHarness(...args);
-  harnesses.push(created);
-  return created;
-}
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.agent.close()));
-});
-
-/** The caller finishes a sentence; resolves once the agent asked the LLM about it. */
-async function callerSays(h: AiAgentHarness, text: string) {
-  const rounds = h.llm.rounds.length;
-  h.sttStream.final(text, h.nowMs);
-  await h.ticksUntil(() => h.llm.rounds.length > rounds, `the LLM to be asked about "${text}"`);
-  return h.llm.rounds.at(-1)!;
-}
+const harness = harnessPerTest();
 
 describe('AiAgent: greeting', () => {
   it('greets as soon as the media starts, with the business greeting from the clip cache', async () => {

@@ -53,7 +53,10 @@ interface Scenario {
 }
 
 interface Outcome {
+  /** The confirmed barge-ins. */
   events: BargeInEvent[];
+  /** Everything reported: pauses, resumes and barge-ins. */
+  all: BargeInEvent[];
   /** The caller's true speech onset (ms), when there is caller speech. */
   onsetMs: number | null;
 }
@@ -93,15 +96,18 @@ function run(scenario: Scenario, detector = new BargeInDetector()): Outcome {
     const event = detector.process(frame, speaking ? agent.subarray(start, start + FRAME_SAMPLES) : null, atMs);
     if (event !== null) events.push(event);
   }
-  return { events, onsetMs };
+  return { events: events.filter((event) => event.type === 'barge_in'), all: events, onsetMs };
 }
+
+/** The detector without pausing: every decision is a barge-in at once. */
+const noPause = (): BargeInDetector => new BargeInDetector({ pauseMinSpeechMs: 0 });
 
 describe('BargeInDetector', () => {
   for (const utterance of UTTERANCES) {
     for (const atMs of [1500, 2730, 4110]) {
       const name = `utterance at ${utterance.fromMs} ms, placed at ${atMs} ms`;
       it(`interrupts within minSpeechMs + 50 ms when the caller talks over the agent (${name})`, () => {
-        const { events, onsetMs } = run({ durationMs: 8000, caller: { ...utterance, atMs } });
+        const { events, onsetMs } = run({ durationMs: 8000, caller: { ...utterance, atMs } }, noPause());
         expect(events).toHaveLength(1);
         const [bargeIn] = events;
         expect(bargeIn!.decidedAtMs - onsetMs!).toBeGreaterThanOrEqual(MIN_SPEECH_MS - 20);
@@ -114,8 +120,98 @@ describe('BargeInDetector', () => {
   it('ignores a 100 ms noise burst, during agent speech and in a pause', () => {
     for (const atMs of [1010, 2500, 3330]) {
       const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, atMs);
-      expect(run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs } }).events, `burst at ${atMs}`).toEqual([]);
+      expect(run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs } }, noPause()).events, `burst at ${atMs}`).toEqual([]);
     }
+  });
+
+  it('pauses for a 100 ms noise burst over the agent, then resumes once it is over (no barge-in)', () => {
+    const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, 1010);
+    const { all } = run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs: 1010 } });
+    expect(all.map((event) => event.type)).toEqual(['pause', 'resume']);
+    const [pause, resume] = all;
+    expect(pause!.decidedAtMs - 1010).toBeLessThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.pauseMinSpeechMs + LATENCY_SLACK_MS);
+    expect(resume!.decidedAtMs - pause!.decidedAtMs).toBeGreaterThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.resumeAfterMs);
+    expect(resume!.onsetMs).toBe(pause!.onsetMs);
+  });
+
+  for (const utterance of UTTERANCES) {
+    it(`pauses within pauseMinSpeechMs of speech, and the speech going on confirms the pause (utterance at ${utterance.fromMs} ms)`, () => {
+      const { all, onsetMs } = run({ durationMs: 8000, caller: { ...utterance, atMs: 2730 } });
+      expect(all.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+      const [pause, bargeIn] = all;
+      expect(pause!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.pauseMinSpeechMs + LATENCY_SLACK_MS);
+      // Speech alone needs pausedMinSpeechMs (words would confirm sooner); gaps in speech count as time.
+      expect(bargeIn!.decidedAtMs - onsetMs!).toBeGreaterThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.pausedMinSpeechMs);
+      expect(bargeIn!.decidedAtMs - pause!.decidedAtMs).toBeLessThan(DEFAULT_BARGE_IN_OPTIONS.resumeAfterMs);
+      expect(bargeIn!.onsetMs).toBe(pause!.onsetMs);
+    });
+  }
+
+  it('a 250 ms cough pauses and resumes; without pausing it would be a barge-in', () => {
+    const cough = whiteNoise(250 * SAMPLES_PER_MS, -20, 5);
+    for (let i = 0; i < cough.length; i++) cough[i]! *= Math.exp(-i / (120 * SAMPLES_PER_MS));
+    const scenario = { durationMs: 4000, echoDelaysMs: [60], extra: { samples: cough, atMs: 1500 } };
+    expect(run(scenario).all.map((event) => event.type)).toEqual(['pause', 'resume']);
+    expect(run(scenario, noPause()).events).toHaveLength(1);
+  });
+
+  it('a pause that a sound keeps going without confirming becomes a barge-in after maxPauseMs', () => {
+    // 100 ms of sound pauses; then a 20 ms blip every 260 ms: too little to confirm, gaps too short to be quiet.
+    const detector = new BargeInDetector();
+    const agent = agentVoice(5000);
+    const caller = toPcm16(whiteNoise(5000 * SAMPLES_PER_MS, -65, 3));
+    const tone = (ms: number) => toPcm16(Float64Array.from({ length: ms * SAMPLES_PER_MS }, (_, i) => 8000 * Math.sin((2 * Math.PI * 300 * i) / 8000)));
+    caller.set(tone(100), 1000 * SAMPLES_PER_MS);
+    for (let atMs = 1340; atMs < 4500; atMs += 260) caller.set(tone(20), atMs * SAMPLES_PER_MS);
+    const events: BargeInEvent[] = [];
+    for (const { frame, atMs } of frames(caller)) {
+      const start = atMs * SAMPLES_PER_MS;
+      const event = detector.process(frame, atMs < 1000 || !detector.paused ? agent.subarray(start, start + FRAME_SAMPLES) : null, atMs);
+      if (event !== null) events.push(event);
+    }
+    expect(events.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+    expect(events[1]!.decidedAtMs - events[0]!.decidedAtMs).toBe(DEFAULT_BARGE_IN_OPTIONS.maxPauseMs);
+  });
+
+  it('words the agent did not say confirm a pause at once', () => {
+    const detector = new BargeInDetector();
+    const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, 7);
+    const first = run({ durationMs: 1700, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 } }, detector);
+    expect(first.all.map((event) => event.type)).toEqual(['pause']);
+    detector.corroborate(1000, true);
+    const event = detector.callerFrame(new Int16Array(FRAME_SAMPLES), 1700);
+    expect(event).toEqual({ type: 'barge_in', onsetMs: first.all[0]!.onsetMs, decidedAtMs: 1720 });
+  });
+
+  it('once the service heard speech start, a pause waits for sttQuietMs of quiet: its words may follow its endpointing', () => {
+    const burst = whiteNoise(100 * SAMPLES_PER_MS, -20, 9);
+    const heard = run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 }, evidence: { atMs: 1040, onsetMs: 1000, strong: false } });
+    expect(heard.all.map((event) => event.type)).toEqual(['pause', 'resume']);
+    expect(heard.all[1]!.decidedAtMs - 1100).toBeGreaterThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.sttQuietMs);
+    const unheard = run({ durationMs: 4000, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 } });
+    expect(unheard.all[1]!.decidedAtMs).toBeLessThan(heard.all[1]!.decidedAtMs);
+    // The words arrive 700 ms after the sound ended, before the resume: a barge-in.
+    const detector = new BargeInDetector();
+    const cut = run({ durationMs: 1800, echoDelaysMs: [60], extra: { samples: burst, atMs: 1000 }, evidence: { atMs: 1040, onsetMs: 1000, strong: false } }, detector);
+    expect(cut.all.map((event) => event.type)).toEqual(['pause']);
+    detector.corroborate(1000, true);
+    expect(detector.callerFrame(new Int16Array(FRAME_SAMPLES), 1800)?.type).toBe('barge_in');
+  });
+
+  it('decline(): a pause nobody could act on is decided as without pausing', () => {
+    const detector = new BargeInDetector();
+    const agent = agentVoice(4000);
+    const caller = toPcm16(Float64Array.from(SPEECH.subarray(0, 4000 * SAMPLES_PER_MS)));
+    const events: BargeInEvent[] = [];
+    for (const { frame, atMs } of frames(caller)) {
+      const start = atMs * SAMPLES_PER_MS;
+      const event = detector.process(frame, agent.subarray(start, start + FRAME_SAMPLES), atMs);
+      if (event?.type === 'pause') detector.decline();
+      if (event !== null) events.push(event);
+      if (event?.type === 'barge_in') break;
+    }
+    expect(events.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+    expect(detector.paused).toBe(false);
   });
 
   for (const delayMs of [60, 200]) {
@@ -125,7 +221,7 @@ describe('BargeInDetector', () => {
 
     it(`interrupts on caller speech over the agent's echo at ${delayMs} ms (double talk)`, () => {
       for (const utterance of UTTERANCES) {
-        const { events, onsetMs } = run({ durationMs: 8000, echoDelaysMs: [delayMs], caller: { ...utterance, atMs: 2730 } });
+        const { events, onsetMs } = run({ durationMs: 8000, echoDelaysMs: [delayMs], caller: { ...utterance, atMs: 2730 } }, noPause());
         expect(events).toHaveLength(1);
         expect(events[0]!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(MIN_SPEECH_MS + LATENCY_SLACK_MS);
       }
@@ -166,7 +262,7 @@ describe('BargeInDetector', () => {
       if (atMs === 1000) detector.reset();
       const start = atMs * SAMPLES_PER_MS;
       const event = detector.process(frame, agent.subarray(start, start + FRAME_SAMPLES), atMs);
-      if (event !== null) decided.push(event.decidedAtMs);
+      if (event?.type === 'barge_in') decided.push(event.decidedAtMs);
     }
     expect(decided).toHaveLength(2);
     expect(decided[1]).toBeGreaterThanOrEqual(1000 + MIN_SPEECH_MS);
@@ -176,26 +272,44 @@ describe('BargeInDetector', () => {
     const CORROBORATED_MS = DEFAULT_BARGE_IN_OPTIONS.corroboratedMinSpeechMs;
 
     for (const utterance of UTTERANCES) {
-      it(`decides after ${CORROBORATED_MS} ms of speech once the service heard it start (utterance at ${utterance.fromMs} ms)`, () => {
-        const { events, onsetMs } = run({
-          durationMs: 6000,
-          echoDelaysMs: [60],
-          caller: { ...utterance, atMs: 2730 },
-          evidence: { atMs: 'onset+40', onsetMs: 'true', strong: false },
-        });
+      it(`decides after ${CORROBORATED_MS} ms of speech once the service heard it start, without pausing (utterance at ${utterance.fromMs} ms)`, () => {
+        const { events, onsetMs } = run(
+          {
+            durationMs: 6000,
+            echoDelaysMs: [60],
+            caller: { ...utterance, atMs: 2730 },
+            evidence: { atMs: 'onset+40', onsetMs: 'true', strong: false },
+          },
+          noPause(),
+        );
         expect(events).toHaveLength(1);
         expect(events[0]!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(CORROBORATED_MS + LATENCY_SLACK_MS);
         expect(events[0]!.decidedAtMs - onsetMs!).toBeLessThan(MIN_SPEECH_MS - 20);
       });
     }
 
-    it('does not count evidence about speech from before the agent began', () => {
-      const { events, onsetMs } = run({
+    it('with pausing, the service hearing speech start hastens the pause but does not confirm it', () => {
+      const { all, onsetMs } = run({
         durationMs: 6000,
-        agentFromMs: 2000,
-        caller: { ...UTTERANCES[1], atMs: 3000 },
-        evidence: { atMs: 3040, onsetMs: 1500, strong: true },
+        echoDelaysMs: [60],
+        caller: { ...UTTERANCES[0], atMs: 2730 },
+        evidence: { atMs: 'onset+40', onsetMs: 'true', strong: false },
       });
+      expect(all.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+      expect(all[0]!.decidedAtMs - onsetMs!).toBeLessThanOrEqual(CORROBORATED_MS + LATENCY_SLACK_MS);
+      expect(all[1]!.decidedAtMs - onsetMs!).toBeGreaterThanOrEqual(MIN_SPEECH_MS - 20);
+    });
+
+    it('does not count evidence about speech from before the agent began', () => {
+      const { events, onsetMs } = run(
+        {
+          durationMs: 6000,
+          agentFromMs: 2000,
+          caller: { ...UTTERANCES[1], atMs: 3000 },
+          evidence: { atMs: 3040, onsetMs: 1500, strong: true },
+        },
+        noPause(),
+      );
       expect(events).toHaveLength(1);
       expect(events[0]!.decidedAtMs - onsetMs!).toBeGreaterThanOrEqual(MIN_SPEECH_MS - 20);
     });
@@ -216,5 +330,7 @@ describe('BargeInDetector', () => {
     expect(() => new BargeInDetector({ echoReturnLossDb: Number.NaN })).toThrow(RangeError);
     expect(() => new BargeInDetector({ echoTailMs: -20 })).toThrow(RangeError);
     expect(() => new BargeInDetector({ minSpeechMs: -1 })).toThrow(RangeError);
+    expect(() => new BargeInDetector({ pauseMinSpeechMs: -20 })).toThrow(RangeError);
+    expect(() => new BargeInDetector({ resumeAfterMs: 900, maxPauseMs: 800 })).toThrow(RangeError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { playedText } from '../../../media/conversation/played-text.js';
+import { playedText, resumePoint } from '../../../media/conversation/played-text.js';
 
 const SEGMENTS = [
   { text: 'Thanks for calling.', frames: 50 },
@@ -69,5 +69,33 @@ describe('playedText', () => {
     expect(() => playedText(SEGMENTS, 1.5)).toThrow(RangeError);
     expect(() => playedText([{ text: 'x', frames: -2 }], 0)).toThrow(RangeError);
     expect(() => playedText([{ text: 'x', frames: Number.NaN }], 0)).toThrow(RangeError);
+  });
+});
+
+describe('resumePoint', () => {
+  it('plays a one-sentence segment again from its start, wherever it was cut', () => {
+    expect(resumePoint(SEGMENTS, 50)).toEqual({ segment: 1, frame: 0 });
+    expect(resumePoint(SEGMENTS, 120)).toEqual({ segment: 1, frame: 0 });
+    expect(resumePoint(SEGMENTS, 149)).toEqual({ segment: 1, frame: 0 });
+    expect(resumePoint(SEGMENTS, 10)).toEqual({ segment: 0, frame: 0 });
+  });
+
+  it('enters a segment of several sentences at the sentence being heard, a little early', () => {
+    // 60 characters over 120 frames: the second sentence starts at character 20 (frame 40), the third at 39 (frame 78).
+    const batched = [{ text: 'One two three four. Five six seven ab. Nine ten eleven abcd.', frames: 120 }];
+    expect(batched[0]!.text.indexOf('Five')).toBe(20);
+    expect(resumePoint(batched, 30)).toEqual({ segment: 0, frame: 0 });
+    expect(resumePoint(batched, 60)).toEqual({ segment: 0, frame: 30 });
+    expect(resumePoint(batched, 100)).toEqual({ segment: 0, frame: 68 });
+  });
+
+  it('points past the end when everything was played', () => {
+    expect(resumePoint(SEGMENTS, 190)).toEqual({ segment: 3, frame: 0 });
+    expect(resumePoint([], 0)).toEqual({ segment: 0, frame: 0 });
+  });
+
+  it('rejects frame counts that are not whole and non-negative', () => {
+    expect(() => resumePoint(SEGMENTS, -1)).toThrow(RangeError);
+    expect(() => resumePoint([{ text: 'a', frames: 1.5 }], 0)).toThrow(RangeError);
   });
 });

@@ -47,9 +47,25 @@ describe('TurnMetrics', () => {
         ['agent_stt_reconnects_total', 2],
         ['agent_tts_reconnects_total', 0],
         ['agent_llm_round_retries_total', 1],
+        ['agent_bargein_paused_total', 0],
+        ['agent_bargein_resumed_total', 0],
+        ['agent_bargein_total', 0],
       ]),
     );
     expect(metrics.recoveries('stt')).toBe(2);
+  });
+
+  it('counts paused, resumed and confirmed barge-ins apart', () => {
+    const metrics = new TurnMetrics();
+    metrics.countBargeIn('paused');
+    metrics.countBargeIn('paused');
+    metrics.countBargeIn('resumed');
+    metrics.countBargeIn('confirmed');
+    const counters = new Map(metrics.metrics().flatMap((metric) => (metric.kind === 'counter' ? [[metric.name, metric.value] as const] : [])));
+    expect(counters.get('agent_bargein_paused_total')).toBe(2);
+    expect(counters.get('agent_bargein_resumed_total')).toBe(1);
+    expect(counters.get('agent_bargein_total')).toBe(1);
+    expect(metrics.bargeIns('resumed')).toBe(1);
   });
 });
 

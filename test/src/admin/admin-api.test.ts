@@ -95,6 +95,8 @@ describe('businesses', () => {
       outboundDays: ['mon', 'tue', 'wed', 'thu', 'fri'],
       outboundMaxConcurrent: 2,
       outboundMaxPerMinute: 5,
+      engine: { name: 'cascade' },
+      vadMode: 'energy',
       recordingRetentionDays: null,
       transcriptRetentionDays: null,
       phoneNumbers: [],

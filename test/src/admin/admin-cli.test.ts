@@ -83,7 +83,7 @@ describe('businesses and numbers', SLOW, () => {
 
     const list = await admin(['business:list']);
     expect(list.code).toBe(0);
-    expect(list.stdout).toContain(`${id}\tAcme Dental\tEurope/Paris\t-\t0 staff\n`);
+    expect(list.stdout).toContain(`${id}\tAcme Dental\tEurope/Paris\t-\t0 staff\tengine=cascade vad=energy\n`);
     const json = await admin(['business:list', '--json']);
     expect((JSON.parse(json.stdout) as { id: string }[]).map((b) => b.id)).toContain(id);
   });

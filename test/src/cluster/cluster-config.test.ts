@@ -2,24 +2,12 @@
 // variables stay a one-node list, several nodes with shared or per-node credentials,
 // and one error listing every problem without echoing a secret.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config.js';
+import { REQUIRED_BACKEND_ENV, configProblemsOf } from '../../support/backend-env.js';
 import { nodeLockKey } from '../../../src/cluster/node-lock-key.js';
 
-const REQUIRED = {
-  ASTERISK_ARI_USERNAME: 'asterisk',
-  ASTERISK_ARI_PASSWORD: 'Secret-ari-1',
-  MEDIA_GATEWAY_TOKEN: 'token-0123456789abcdef',
-};
-
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const REQUIRED = REQUIRED_BACKEND_ENV;
+const problemsOf = configProblemsOf;
 
 describe('Asterisk nodes', () => {
   it('keeps a single-node deployment a one-node list named ASTERISK_NODE_NAME (default "asterisk")', () => {

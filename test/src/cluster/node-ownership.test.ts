@@ -3,7 +3,9 @@
 // holder that can no longer prove its lease closes the socket at once and the
 // other takes over, adopting the call in progress; a replica that stops hands
 // its node over rather than ending the calls. Every replica serves the gateway's
-// reports, the staff console's live view and one shared sign-in quota.
+// reports, the staff console's live view and one shared sign-in quota. An
+// adopted call continues the trace its first holder began (the row keeps it).
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../../src/backend.js';
 import { loadConfig } from '../../../src/config.js';
@@ -25,11 +27,28 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** Keeps every span a replica ends, also after the replica stopped (an exporter forgets them at shutdown). */
+class SpanCollector implements SpanProcessor {
+  readonly ended: ReadableSpan[] = [];
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    this.ended.push(span);
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 interface Pair {
   fake: FakeAsterisk;
   db: Db;
   logs: LogCapture;
   replicas: Backend[];
+  /** The spans each replica ended, by replica id. */
+  spans: Map<string, SpanCollector>;
   start(replicaId: string): Promise<Backend>;
 }
 
@@ -45,6 +64,7 @@ async function twoReplicas(): Promise<Pair> {
   cleanups.push(() => gateway.close());
   await createBusiness(db.prisma, 'Acme Dental', [DIALED]);
   const replicas: Backend[] = [];
+  const spans = new Map<string, SpanCollector>();
   const start = async (replicaId: string): Promise<Backend> => {
     const port = await freePort();
     const env = backendEnv({
@@ -60,7 +80,9 @@ async function twoReplicas(): Promise<Pair> {
         LEASE_PROOF_TIMEOUT_MS: '1000',
       },
     });
-    const backend = await startBackend(loadConfig(env), logs.logger.child({ replica: replicaId }));
+    const collector = new SpanCollector();
+    spans.set(replicaId, collector);
+    const backend = await startBackend(loadConfig(env), logs.logger.child({ replica: replicaId }), { spanProcessors: [collector] });
     cleanups.push(() => backend.stop());
     replicas.push(backend);
     return backend;
@@ -68,7 +90,32 @@ async function twoReplicas(): Promise<Pair> {
   await start('r1');
   await waitUntil(() => fake.isRegistered() && replicas[0]!.ari.status.state === 'connected', { what: 'the first replica to hold the node' });
   await start('r2');
-  return { fake, db, logs, replicas, start };
+  return { fake, db, logs, replicas, spans, start };
+}
+
+/** The span `name` of call `callId` a replica ended. */
+function callSpan(pair: Pair, replicaId: string, name: string, callId: string): ReadableSpan {
+  const found = pair.spans.get(replicaId)!.ended.filter((span) => span.name === name && span.attributes['call.id'] === callId);
+  expect(found, `${replicaId}: ${name}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/**
+ * The call's row keeps the trace the first replica began, and the replica that
+ * adopted the call continued it: its span is a child of the original call span,
+ * and so are the spans of its setup steps before.
+ */
+async function expectOneTrace(pair: Pair, channelId: string, adoptedBy: string): Promise<void> {
+  const row = (await pair.db.prisma.callLog.findUnique({ where: { channelId } }))!;
+  const original = callSpan(pair, 'r1', 'call', row.id);
+  const adopted = callSpan(pair, adoptedBy, 'call adopted', row.id);
+  const { traceId, spanId } = original.spanContext();
+  expect(row.traceParent).toBe(`00-${traceId}-${spanId}-01`);
+  expect(adopted.spanContext().traceId).toBe(traceId);
+  expect(adopted.parentSpanContext?.spanId).toBe(spanId);
+  const setup = pair.spans.get('r1')!.ended.filter((span) => span.name.startsWith('setup '));
+  expect(setup.length).toBeGreaterThan(0);
+  for (const span of setup) expect(span.spanContext().traceId).toBe(traceId);
 }
 
 function holder(pair: Pair): Backend | undefined {
@@ -122,6 +169,8 @@ describe('one node, two replicas', () => {
     pair.fake.hangupCaller(call.channelId);
     expect(await finalCallRow(pair.db.prisma, call.channelId)).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup' });
     await waitUntil(() => pair.fake.channels().length === 0 && pair.fake.bridges().length === 0, { what: 'everything released' });
+    await waitUntil(() => second.calls.activeCalls === 0, { what: 'the adopted call to end on the second replica' });
+    await expectOneTrace(pair, call.channelId, 'r2');
     expect(pair.fake.violations).toEqual([]);
   });
 
@@ -147,6 +196,8 @@ describe('one node, two replicas', () => {
     expect(await finalCallRow(pair.db.prisma, call.channelId)).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup' });
     expect(holder(pair)).toBe(second);
     expect(pair.logs.entries(REPLACED_LOG)).toEqual([]);
+    await waitUntil(() => second.calls.activeCalls === 0, { what: 'the adopted call to end on the second replica' });
+    await expectOneTrace(pair, call.channelId, 'r2');
   });
 
   it('stores the gateway\'s reports on any replica and forwards its actions to the one holding the call', async () => {

@@ -1,120 +1,18 @@
 // The console's pages over app.inject() against the real backend and
 // PostgreSQL (no browser): security headers, escaping of hostile data, the
 // sign-in form's CSRF defence (Origin/Referer), redirects, the business
-// scoping of every page, form-body limits and the operator gate.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// scoping of every page, form-body limits and the operator gate. The call
+// pages and the operator view are in call-pages.test.ts.
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/http/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../../src/console/page-reply.js';
 import { FORM_BODY_LIMIT_BYTES } from '../../../src/console/form-body.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
-import { OPERATOR_TOKEN, createStaffAccount, insertCall, type StaffAccount } from '../../support/staff-api.js';
-import { waitFor, waitUntil } from '../../kit/wait.js';
+import { OPERATOR_TOKEN, createStaffAccount } from '../../support/staff-api.js';
+import { waitUntil } from '../../kit/wait.js';
+import { HOST, ORIGIN, system, dana, danaCookie, hostileCallId, lateEveningCallId, freshIp, page, cookieNamed, signIn, useConsolePages } from '../../support/console-pages.js';
 
-const HOST = 'console.test';
-const ORIGIN = `http://${HOST}`;
-const HOSTILE_TEXT = '<script>alert(1)</script>';
-const HOSTILE_CALLER = `"><img src=x onerror=alert(2)>`;
-const HOSTILE_NAME = `O'Brien "Bob" <b>`;
-
-let system: TestSystem;
-let recordingsDir: string;
-let dana: StaffAccount;
-let bo: StaffAccount;
-let danaCookie: string;
-let hostileCallId: string;
-let otherCallId: string;
-let lateEveningCallId: string;
-let ipCounter = 0;
-
-interface PageAnswer {
-  status: number;
-  headers: Record<string, string | string[] | number | undefined>;
-  body: string;
-  location: string | undefined;
-  setCookies: string[];
-}
-
-interface PageRequest {
-  cookie?: string | null;
-  form?: Record<string, string> | string;
-  headers?: Record<string, string>;
-  /** Client address (each test its own, so rate limits do not interfere). */
-  ip?: string;
-}
-
-function freshIp(): string {
-  ipCounter += 1;
-  return `198.51.100.${ipCounter}`;
-}
-
-async function page(method: 'GET' | 'POST', url: string, options: PageRequest = {}): Promise<PageAnswer> {
-  const headers: Record<string, string> = { host: HOST, accept: 'text/html', ...options.headers };
-  if (options.cookie) headers.cookie = options.cookie;
-  let payload: string | undefined;
-  if (options.form !== undefined) {
-    headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    payload = typeof options.form === 'string' ? options.form : new URLSearchParams(options.form).toString();
-  }
-  const response = await system.backend.app.inject({ method, url, headers, payload, remoteAddress: options.ip ?? freshIp() });
-  const raw = response.headers['set-cookie'];
-  const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)];
-  return { status: response.statusCode, headers: response.headers, body: response.body, location: response.headers.location, setCookies };
-}
-
-function cookieNamed(answer: PageAnswer, name: string): string | null {
-  const found = answer.setCookies.find((cookie) => cookie.startsWith(`${name}=`));
-  return found ? found.split(';')[0]! : null;
-}
-
-async function signIn(account: StaffAccount): Promise<string> {
-  const answer = await page('POST', '/login', { form: { email: account.email, password: account.password }, headers: { origin: ORIGIN } });
-  expect(answer.status).toBe(303);
-  const cookie = cookieNamed(answer, 'sid');
-  expect(cookie).not.toBeNull();
-  return cookie!;
-}
-
-beforeAll(async () => {
-  recordingsDir = await mkdtemp(join(tmpdir(), 'console-pages-recordings-'));
-  system = await startSystem({ backendEnv: { OPERATOR_TOKEN, RECORDINGS_DIR: recordingsDir }, databaseProxy: true });
-  await system.waitReady();
-  const businessA = await createBusiness(system.prisma, `Acme "Dental" <Care>`, ['+19863334949']);
-  const businessB = await createBusiness(system.prisma, 'Other Co', ['+19863330000']);
-  dana = await createStaffAccount(system.prisma, businessA, { email: 'dana@acme.example', displayName: HOSTILE_NAME });
-  bo = await createStaffAccount(system.prisma, businessB, { email: 'bo@other.example' });
-
-  hostileCallId = await insertCall(system.prisma, businessA, {
-    createdAt: new Date('2026-03-03T15:04:00.000Z'),
-    from: HOSTILE_CALLER,
-    turns: ['Hello, Acme Dental.', HOSTILE_TEXT, 'Sorry, could you'],
-  });
-  await system.prisma.callTurn.updateMany({
-    where: { callId: hostileCallId, seq: 2 },
-    data: { interrupted: true, sttFinalMs: 181, llmFirstTokenMs: 422, ttsFirstAudioMs: 613, voiceToVoiceMs: 905 },
-  });
-  await system.prisma.callMessage.create({
-    data: { callId: hostileCallId, callerName: HOSTILE_NAME, callbackNumber: '+15551230000', reason: `</li><script>alert(3)</script>` },
-  });
-  // 22:30 on 3 March in New York, already 4 March in UTC.
-  lateEveningCallId = await insertCall(system.prisma, businessA, {
-    createdAt: new Date('2026-03-04T03:30:00.000Z'),
-    from: '+15550001111',
-    status: 'failed',
-  });
-  await system.prisma.callLog.update({ where: { id: lateEveningCallId }, data: { error: 'externalMedia refused: "busy" <503>' } });
-  otherCallId = await insertCall(system.prisma, businessB, { createdAt: new Date('2026-03-03T16:00:00.000Z'), from: '+15559990000', turns: ['other business'] });
-  danaCookie = await signIn(dana);
-}, 60_000);
-
-afterAll(async () => {
-  await system?.stop();
-  await rm(recordingsDir, { recursive: true, force: true });
-});
+useConsolePages();
 
 describe('headers', () => {
   it('sends the Content-Security-Policy and the other security headers with every page', async () => {
@@ -307,123 +205,6 @@ describe('form bodies', () => {
   });
 });
 
-describe('call pages', () => {
-  it('lists the business’s calls with times on its wall clock, and never another business’s', async () => {
-    const list = await page('GET', '/calls', { cookie: danaCookie });
-    expect(list.body).toContain(`<a href="/calls/${hostileCallId}">`);
-    expect(list.body).toContain('<time datetime="2026-03-03T15:04:00.000Z">Tue 3 Mar');
-    expect(list.body).toMatch(/Tue 3 Mar( 2026)?, 10:04<\/time>/);
-    expect(list.body).toMatch(/<time datetime="2026-03-04T03:30:00.000Z">Tue 3 Mar( 2026)?, 22:30<\/time>/);
-    expect(list.body).toContain('<td data-label="Duration" class="num">1:00</td>');
-    expect(list.body).toContain('<span class="badge badge-bad" title=');
-    expect(list.body).toContain('Dates and times in America/New_York time.');
-    expect(list.body).not.toContain(otherCallId);
-    expect(list.body).not.toContain('+15559990000');
-  });
-
-  it('filters on days of the business’s time zone', async () => {
-    const on3March = await page('GET', '/calls?from=2026-03-03&to=2026-03-03', { cookie: danaCookie });
-    expect(on3March.body).toContain(lateEveningCallId);
-    const on4March = await page('GET', '/calls?from=2026-03-04&to=2026-03-04', { cookie: danaCookie });
-    expect(on4March.status).toBe(200);
-    expect(on4March.body).not.toContain(lateEveningCallId);
-    expect(on4March.body).toContain('No calls match these filters.');
-    const failed = await page('GET', '/calls?status=failed', { cookie: danaCookie });
-    expect(failed.body).toContain(lateEveningCallId);
-    expect(failed.body).not.toContain(hostileCallId);
-    expect(failed.body).toContain('<option value="failed" selected>Failed</option>');
-    const searched = await page('GET', `/calls?q=${encodeURIComponent('alert(1)')}`, { cookie: danaCookie });
-    expect(searched.body).toContain(hostileCallId);
-    expect(searched.body).not.toContain(lateEveningCallId);
-    const byCaller = await page('GET', '/calls?caller=0001111', { cookie: danaCookie });
-    expect(byCaller.body).toContain(lateEveningCallId);
-    expect(byCaller.body).not.toContain(hostileCallId);
-  });
-
-  it('explains invalid filters with a 400 page', async () => {
-    const answer = await page('GET', '/calls?from=yesterday', { cookie: danaCookie });
-    expect(answer.status).toBe(400);
-    expect(answer.body).toContain('<p class="alert" role="alert">From must be a date such as 2026-03-03.</p>');
-    expect(answer.body).toContain('value="yesterday"');
-  });
-
-  it('pages through older calls with the filters kept', async () => {
-    const businessId = await createBusiness(system.prisma, 'Busy Co', ['+19863331111']);
-    const account = await createStaffAccount(system.prisma, businessId, { email: 'busy@busy.example' });
-    const start = Date.parse('2026-02-01T12:00:00.000Z');
-    for (let i = 0; i < 27; i += 1) {
-      await insertCall(system.prisma, businessId, { createdAt: new Date(start + i * 60_000), from: `+1555000${String(i).padStart(4, '0')}` });
-    }
-    const cookie = await signIn(account);
-    const first = await page('GET', '/calls?direction=inbound', { cookie });
-    const older = /<a href="([^"]+)" rel="next">Older calls<\/a>/.exec(first.body);
-    expect(older).not.toBeNull();
-    const href = older![1]!.replace(/&amp;/g, '&');
-    expect(href).toMatch(/^\/calls\?direction=inbound&cursor=/);
-    expect(first.body).toContain('+15550000026');
-    expect(first.body).not.toContain('+15550000001');
-    const second = await page('GET', href, { cookie });
-    expect(second.body).toContain('+15550000001');
-    expect(second.body).not.toContain('+15550000026');
-    expect(second.body).not.toContain('Older calls');
-    expect(second.body).toContain('<a href="/calls?direction=inbound">Newest calls</a>');
-  });
-
-  it('shows a call: facts, the transcript as a conversation, interruptions, latencies and messages', async () => {
-    const detail = await page('GET', `/calls/${hostileCallId}`, { cookie: danaCookie });
-    expect(detail.status).toBe(200);
-    expect(detail.body).toContain('<time datetime="2026-03-03T15:04:00.000Z">Tue 3 Mar 2026, 10:04:00</time>');
-    expect(detail.body).toContain('<dt>Number called</dt><dd>+19863334949</dd>');
-    expect(detail.body).toContain('Times in America/New_York time.');
-    expect(detail.body).toContain('<dt>Hang-up cause</dt><dd>caller hangup</dd>');
-    expect(detail.body).toContain('<li class="turn turn-agent">');
-    expect(detail.body).toContain('<li class="turn turn-caller">');
-    expect(detail.body).toContain('<li class="turn turn-agent turn-interrupted">');
-    expect(detail.body).toContain('Interrupted by the caller');
-    for (const value of ['181 ms', '422 ms', '613 ms', '905 ms']) expect(detail.body).toContain(value);
-    expect(detail.body).toContain('<h2 id="messages-title">Messages taken</h2>');
-    expect(detail.body).toContain('No recording for this call.');
-    expect(detail.body).not.toContain('<audio');
-  });
-
-  it('answers another business’s call exactly like a call that does not exist', async () => {
-    const other = await page('GET', `/calls/${otherCallId}`, { cookie: danaCookie });
-    const missing = await page('GET', `/calls/${randomUUID()}`, { cookie: danaCookie });
-    const malformed = await page('GET', '/calls/not-a-call', { cookie: danaCookie });
-    expect([other.status, missing.status, malformed.status]).toEqual([404, 404, 404]);
-    expect(other.body).toBe(missing.body);
-    expect(other.body).toBe(malformed.body);
-    expect(other.body).toContain('Page not found');
-    expect(other.body).not.toContain('other business');
-    // The owner sees it.
-    const boCookie = await signIn(bo);
-    expect((await page('GET', `/calls/${otherCallId}`, { cookie: boCookie })).status).toBe(200);
-  });
-
-  it('lists the business’s calls in progress on the live page', async () => {
-    const call = system.fake.placeCall({ from: '+15557654321', to: '+19863334949' });
-    const row = await waitFor(
-      async () => {
-        const found = await system.prisma.callLog.findUnique({ where: { channelId: call.channelId } });
-        return found?.bridgeId ? found : null;
-      },
-      { what: 'the call to be connected' },
-    );
-    try {
-      const live = await page('GET', '/live', { cookie: danaCookie });
-      expect(live.body).toContain(`<tr data-call-id="${row.id}"`);
-      expect(live.body).toContain('+15557654321');
-      expect(live.body).toMatch(/<p id="live-empty" class="empty" hidden>/);
-      const boCookie = await signIn(bo);
-      const other = await page('GET', '/live', { cookie: boCookie });
-      expect(other.body).not.toContain(row.id);
-      expect(other.body).toContain('<div class="table-wrap" id="live-table" hidden>');
-    } finally {
-      system.fake.hangupCaller(call.channelId);
-    }
-  });
-});
-
 describe('signing out', () => {
   it('needs the session’s CSRF token, then ends the session', async () => {
     const cookie = await signIn(dana);
@@ -440,74 +221,6 @@ describe('signing out', () => {
     expect([out.status, out.location]).toEqual([303, '/login']);
     expect(out.setCookies).toEqual([expect.stringMatching(/^sid=; Path=\/; Max-Age=0;/)]);
     expect((await page('GET', '/calls', { cookie })).location).toBe('/login?next=%2Fcalls');
-  });
-});
-
-describe('the operator view', () => {
-  async function operatorCookie(): Promise<string> {
-    const answer = await page('POST', '/operator/login', { form: { token: OPERATOR_TOKEN }, headers: { origin: ORIGIN } });
-    expect([answer.status, answer.location]).toEqual([303, '/operator']);
-    return cookieNamed(answer, 'op')!;
-  }
-
-  it('asks for the operator token, and a staff session does not count', async () => {
-    expect((await page('GET', '/operator')).location).toBe('/operator/login');
-    expect((await page('GET', '/operator', { cookie: danaCookie })).location).toBe('/operator/login');
-    const form = await page('GET', '/operator/login');
-    expect(form.status).toBe(200);
-    expect(form.body).toContain('name="token" type="password"');
-  });
-
-  it('refuses a wrong token and a form from another site', async () => {
-    const wrong = await page('POST', '/operator/login', { form: { token: 'not-the-operator-token' }, headers: { origin: ORIGIN } });
-    expect(wrong.status).toBe(401);
-    expect(wrong.setCookies).toEqual([]);
-    const foreign = await page('POST', '/operator/login', { form: { token: OPERATOR_TOKEN }, headers: { origin: 'http://evil.example' } });
-    expect(foreign.status).toBe(403);
-    expect(foreign.setCookies).toEqual([]);
-  });
-
-  it('limits failed attempts per address', async () => {
-    const ip = freshIp();
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      expect((await page('POST', '/operator/login', { form: { token: 'guess' }, headers: { origin: ORIGIN }, ip })).status).toBe(401);
-    }
-    const limited = await page('POST', '/operator/login', { form: { token: OPERATOR_TOKEN }, headers: { origin: ORIGIN }, ip });
-    expect(limited.status).toBe(429);
-    expect(limited.setCookies).toEqual([]);
-  });
-
-  it('shows the platform with a cookie that is not the token and works nowhere else', async () => {
-    const answer = await page('POST', '/operator/login', { form: { token: OPERATOR_TOKEN }, headers: { origin: ORIGIN } });
-    const [setCookie] = answer.setCookies;
-    expect(setCookie).toMatch(/^op=\d+\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; Path=\/operator; Max-Age=28800; HttpOnly; SameSite=Strict$/);
-    expect(setCookie).not.toContain(OPERATOR_TOKEN);
-    const cookie = cookieNamed(answer, 'op')!;
-
-    const view = await page('GET', '/operator', { cookie });
-    expect(view.status).toBe(200);
-    expect(view.body).toContain('<h1>Platform</h1>');
-    expect(view.body).toContain('Asterisk (ARI connection and Stasis application)');
-    expect(view.body).toContain('Database');
-    expect(view.body).toContain('Media gateway and providers');
-    expect(view.body).toContain('Active calls');
-
-    const asBearer = await system.backend.app.inject({ method: 'GET', url: '/admin/api/overview', headers: { authorization: `Bearer ${cookie.slice(3)}` } });
-    expect(asBearer.statusCode).toBe(401);
-    expect((await page('GET', '/calls', { cookie })).status).toBe(303);
-    const tampered = `${cookie.slice(0, -2)}${cookie.endsWith('AA') ? 'BB' : 'AA'}`;
-    expect((await page('GET', '/operator', { cookie: tampered })).location).toBe('/operator/login');
-  });
-
-  it('signs out with the page’s CSRF token', async () => {
-    const cookie = await operatorCookie();
-    const view = await page('GET', '/operator', { cookie });
-    const csrf = /<input type="hidden" name="csrf" value="([A-Za-z0-9_-]{43})">/.exec(view.body)?.[1];
-    expect(csrf).toBeDefined();
-    expect((await page('POST', '/operator/logout', { cookie, form: { csrf: 'forged' } })).status).toBe(403);
-    const out = await page('POST', '/operator/logout', { cookie, form: { csrf: csrf! } });
-    expect(out.location).toBe('/operator/login');
-    expect(out.setCookies).toEqual([expect.stringMatching(/^op=; Path=\/operator; Max-Age=0;/)]);
   });
 });
 

@@ -6,7 +6,6 @@ import { chmod, cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedPostgresAccessError } from '../../../src/db/embedded-access-error.js';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../../../src/db/embedded-binaries.js';
 import type { RootPlacement } from '../../../src/db/embedded-root-placement.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../src/db/embedded.js';
+import { queryOnce as query } from '../../support/pg-admin.js';
 
 const runningAsRoot = process.getuid?.() === 0;
 
@@ -78,16 +78,6 @@ async function start(dataDir: string, options: { placement?: RootPlacement } = {
   });
   cleanups.push(() => server.stop());
   return server;
-}
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 /** The real uid of the postmaster named in the data directory's lock file. */

@@ -3,13 +3,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../src/db/embedded.js';
 import { redactUrl } from '../../../src/db/redact-url.js';
 import { resolveDatabaseUrl } from '../../../src/db/resolve.js';
 import { freePort } from '../../kit/ports.js';
+import { queryOnce as query } from '../../support/pg-admin.js';
 
 let baseDir: string;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -31,16 +31,6 @@ async function start(dataDir: string, port: number, database = 'app', logger?: p
   const server = await startEmbeddedPostgres({ dataDir, port, database, logger });
   cleanups.push(() => server.stop());
   return server;
-}
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 function capturingLogger() {

@@ -99,7 +99,8 @@ function expectedDefault(field: SchemaField): string | null {
     case 'now':
       return 'CURRENT_TIMESTAMP';
     case 'string':
-      return `'${value.value.replaceAll("'", "''")}'::text`;
+      // A string default is cast to the column's type: text, or jsonb for a Json field.
+      return `'${value.value.replaceAll("'", "''")}'::${field.type === 'Json' ? 'jsonb' : 'text'}`;
     case 'boolean':
       return String(value.value);
     case 'number':

@@ -159,6 +159,7 @@ describe('filters', () => {
       routedToHuman: false,
       transferOutcome: null,
       amdResult: null,
+      engine: null,
     });
   });
 });
@@ -258,6 +259,7 @@ describe('one call', () => {
       hasRecording: true,
       turnCount: 3,
       messageCount: 1,
+      engine: null,
       error: null,
       transferTarget: null,
       transferOutcome: null,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { parseTrustProxy } from '../../../src/staff/trust-proxy.js';
+import { REQUIRED_BACKEND_ENV } from '../../support/backend-env.js';
 
-const REQUIRED = { ASTERISK_ARI_USERNAME: 'asterisk', ASTERISK_ARI_PASSWORD: 'Secret-ari-1', MEDIA_GATEWAY_TOKEN: 'token-0123456789abcdef' };
+const REQUIRED = REQUIRED_BACKEND_ENV;
 
 describe('TRUST_PROXY', () => {
   it('reads off, a number of proxies, or their addresses and CIDRs', () => {

@@ -5,6 +5,7 @@
 // condition with ticksUntil(), bounded in ticks, never in wall time (the
 // providers' own backoffs are real timers: wait for those with waitUntil).
 // The same agent against the protocol fakes, in real time: wire-agent-harness.ts.
+import { afterEach } from 'vitest';
 import type { AgentSettings } from '../../../media/contract/sessions.js';
 import { AiAgent, type ConversationTimings } from '../../../media/agents/ai-agent.js';
 import { ClipCache } from '../../../media/conversation/clip-cache.js';
@@ -12,6 +13,7 @@ import { clipTexts } from '../../../media/conversation/clip-texts.js';
 import type { ClipName } from '../../../media/conversation/conversation-types.js';
 import { TurnMetrics } from '../../../media/conversation/turn-metrics.js';
 import { pino } from 'pino';
+import { encodeUlaw } from '../../../media/codec/g711.js';
 import { InMemoryBackend } from './backend.js';
 import { FRAME_SAMPLES, InMemoryPlayout } from './playout.js';
 import { InMemoryLlm, InMemoryStt, InMemoryTts, type InMemorySttStream, type InMemoryTtsSession } from './providers.js';
@@ -23,6 +25,8 @@ export const TEST_TIMINGS: ConversationTimings = Object.freeze({
   // tone frames; STT evidence has its own tests (conversation/barge-in.test.ts).
   bargeInSttEvidence: 'off',
   bargeInSttMinMs: 60,
+  bargeInPauseMs: 80,
+  bargeInResumeMs: 700,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,
   maxCallMs: 3_600_000,
@@ -120,6 +124,16 @@ export class AiAgentHarness {
     await new Promise((resolve) => setImmediate(resolve));
   }
 
+  /**
+   * 20 ms of the caller's audio as its packet arrives (the session's
+   * onCallerPacket, before the jitter buffer's delay), at the current time.
+   */
+  arrive(caller: Int16Array): void {
+    const ulaw = new Uint8Array(FRAME_SAMPLES);
+    encodeUlaw(caller, ulaw);
+    this.agent.onCallerPacket(ulaw);
+  }
+
   /** Ticks (with `caller` frames, silence by default) until `condition` holds; fails after `maxTicks`. */
   async ticksUntil(
     condition: () => boolean,
@@ -142,4 +156,28 @@ export class AiAgentHarness {
   async greet(): Promise<void> {
     await this.ticksUntil(() => this.backend.turnsOf('agent').length === 1, 'the greeting to be heard');
   }
+}
+
+/**
+ * The file's harness maker: every harness it makes has its agent closed after
+ * each test (call at the top level of a test file).
+ */
+export function harnessPerTest(): (...args: ConstructorParameters<typeof AiAgentHarness>) => AiAgentHarness {
+  const harnesses: AiAgentHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((h) => h.agent.close()));
+  });
+  return (...args) => {
+    const created = new AiAgentHarness(...args);
+    harnesses.push(created);
+    return created;
+  };
+}
+
+/** The caller finishes a sentence; resolves once the agent asked the LLM about it, with that round. */
+export async function callerSays(h: AiAgentHarness, text: string): Promise<InMemoryLlm['rounds'][number]> {
+  const rounds = h.llm.rounds.length;
+  h.sttStream.final(text, h.nowMs);
+  await h.ticksUntil(() => h.llm.rounds.length > rounds, `the LLM to be asked about "${text}"`);
+  return h.llm.rounds.at(-1)!;
 }

@@ -47,6 +47,8 @@ const TIMINGS: ConversationTimings = {
   bargeInMinMs: 200,
   bargeInSttEvidence: 'words',
   bargeInSttMinMs: 60,
+  bargeInPauseMs: 80,
+  bargeInResumeMs: 700,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,
   maxCallMs: 600_000,

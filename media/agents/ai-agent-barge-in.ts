@@ -1,0 +1,160 @@
+// Barge-in for one call's agent: feeds the detector (the caller's audio as it
+// arrives, before the jitter buffer's delay; what the agent sent each tick;
+// the speech-to-text service's evidence) and acts on what it decides. A pause
+// stops the turn being heard at once and keeps it; a resume lets it go on as
+// if never interrupted (the conversation machine never hears of either); a
+// barge-in goes to the machine, which cancels the turn and keeps what the
+// caller heard. The turn's own state (paused, what to play again) is the
+// Turn's; this class only knows which turn it paused.
+import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
+import { decodeUlaw } from '../codec/g711.js';
+import { BargeInDetector, type BargeInEvent } from '../conversation/barge-in.js';
+import type { ConversationEvent } from '../conversation/conversation-types.js';
+import { wordsNotSaidByAgent } from '../conversation/echo-words.js';
+import type { Turn } from '../conversation/turn.js';
+import type { BargeInOutcome } from '../conversation/turn-metrics.js';
+import type { SttEvent } from '../providers/types.js';
+import type { ConversationTimings } from './ai-agent.js';
+
+/** Recognized words the agent did not say that make a barge-in certain while it talks. */
+const STRONG_EVIDENCE_WORDS = 2;
+/** ...and while it is paused: it is silent, so its echo cannot be taken for words. */
+const PAUSED_EVIDENCE_WORDS = 1;
+/** The service's words come at most this long after its endpointing (a margin over its usual latency). */
+const STT_RESULT_MARGIN_MS = 500;
+
+export interface BargeInSettings {
+  readonly minSpeechMs: number;
+  /** Speech-to-text events that count as evidence (barge-in.ts). */
+  readonly sttEvidence: 'off' | 'speech_started' | 'words';
+  readonly sttMinSpeechMs: number;
+  /** Caller speech that pauses the agent until confirmed; 0: never pause. */
+  readonly pauseMinSpeechMs: number;
+  /** A pause not confirmed this long resumes once the caller is quiet. */
+  readonly resumeAfterMs: number;
+  /** The service's end-of-speech silence: its words come after it. */
+  readonly sttEndpointingMs: number;
+}
+
+export function bargeInSettings(timings: ConversationTimings): BargeInSettings {
+  return {
+    minSpeechMs: timings.bargeInMinMs,
+    sttEvidence: timings.bargeInSttEvidence,
+    sttMinSpeechMs: timings.bargeInSttMinMs,
+    pauseMinSpeechMs: timings.bargeInPauseMs,
+    resumeAfterMs: timings.bargeInResumeMs,
+    sttEndpointingMs: timings.sttEndpointingMs,
+  };
+}
+
+export interface BargeInControlDeps {
+  readonly settings: BargeInSettings;
+  /** The agent turn in progress, if any. */
+  readonly currentTurn: () => Turn | null;
+  /** Agent audio is queued or about to be. */
+  readonly audible: () => boolean;
+  /** What the caller heard of the turn in progress. */
+  readonly heard: () => string;
+  readonly bargeIn: (event: Extract<ConversationEvent, { type: 'barge_in' }>) => void;
+  readonly count: (outcome: BargeInOutcome) => void;
+}
+
+export class BargeInControl {
+  readonly #deps: BargeInControlDeps;
+  readonly #detector: BargeInDetector;
+  readonly #arrivalPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
+  readonly #agentFrame = new Int16Array(SAMPLES_PER_FRAME_8K);
+  #agentFrameFresh = false;
+  /** Caller audio comes on arrival: the ticks' caller frames (the jitter buffer's) are not used. */
+  #onArrival = false;
+  #paused: { turn: Turn; atMs: number } | null = null;
+
+  constructor(deps: BargeInControlDeps) {
+    this.#deps = deps;
+    const settings = deps.settings;
+    this.#detector = new BargeInDetector({
+      minSpeechMs: settings.minSpeechMs,
+      corroboratedMinSpeechMs: settings.sttMinSpeechMs,
+      pauseMinSpeechMs: settings.pauseMinSpeechMs,
+      resumeAfterMs: settings.resumeAfterMs,
+      // Without words to wait for, speech that lasts a barge-in's minimum confirms a pause.
+      ...(settings.sttEvidence === 'words' ? {} : { pausedMinSpeechMs: settings.minSpeechMs }),
+      sttQuietMs: settings.sttEndpointingMs + STT_RESULT_MARGIN_MS,
+    });
+  }
+
+  /** The turn is paused, waiting for the barge-in to be confirmed or not. */
+  get pausedTurn(): Turn | null {
+    return this.#paused?.turn ?? null;
+  }
+
+  /** 20 ms of the caller's mu-law as it arrives (in sequence order, each frame once). */
+  onArrival(ulaw: Uint8Array, atMs: number): void {
+    this.#onArrival = true;
+    decodeUlaw(ulaw, this.#arrivalPcm);
+    this.#act(this.#detector.callerFrame(this.#arrivalPcm, atMs), atMs);
+  }
+
+  /** A packet of agent audio left (decoded; valid during the call only). */
+  onAgentFrameSent(frame: Int16Array): void {
+    this.#agentFrame.set(frame);
+    this.#agentFrameFresh = true;
+  }
+
+  /** One media tick; `callerFrame` is the jitter buffer's, used only when nothing comes on arrival. */
+  onTick(callerFrame: Int16Array, atMs: number): void {
+    const agentFrame = this.#agentFrameFresh ? this.#agentFrame : null;
+    this.#agentFrameFresh = false;
+    this.#act(this.#detector.agentTick(agentFrame, atMs), atMs);
+    if (!this.#onArrival) this.#act(this.#detector.callerFrame(callerFrame, atMs), atMs);
+  }
+
+  onStt(event: SttEvent): void {
+    const mode = this.#deps.settings.sttEvidence;
+    if (mode === 'off') return;
+    if (event.type === 'speech_started') {
+      this.#detector.corroborate(event.audioMs, false);
+      return;
+    }
+    if (mode !== 'words' || event.type === 'utterance_end') return;
+    // A final counts too while paused: the service may send one without interim results.
+    if (event.type === 'final' && this.#paused === null) return;
+    const needed = this.#paused === null ? STRONG_EVIDENCE_WORDS : PAUSED_EVIDENCE_WORDS;
+    this.#detector.corroborate(event.audioStartMs, wordsNotSaidByAgent(event.text, this.#deps.heard()) >= needed);
+  }
+
+  #act(event: BargeInEvent | null, atMs: number): void {
+    if (event === null) return;
+    switch (event.type) {
+      case 'pause': {
+        const turn = this.#deps.currentTurn();
+        // Only a turn's own audio can be taken back (a filler cannot); otherwise decided without pausing.
+        if (turn === null || !this.#deps.audible() || !turn.pause()) {
+          this.#detector.decline();
+          return;
+        }
+        this.#paused = { turn, atMs };
+        this.#deps.count('paused');
+        return;
+      }
+      case 'resume': {
+        const paused = this.#paused;
+        this.#paused = null;
+        if (paused === null || paused.turn.signal.aborted) return;
+        paused.turn.resume();
+        this.#deps.count('resumed');
+        return;
+      }
+      case 'barge_in': {
+        const paused = this.#paused;
+        this.#paused = null;
+        // A paused turn that ended meanwhile (a key, a caller turn) is not interrupted again.
+        if (paused !== null ? paused.turn.signal.aborted : !this.#deps.audible()) return;
+        this.#deps.count('confirmed');
+        // The turn ends when the caller stopped hearing it: at the pause.
+        this.#deps.bargeIn({ type: 'barge_in', atMs: paused?.atMs ?? atMs, onsetMs: event.onsetMs, playedText: this.#deps.heard() });
+        return;
+      }
+    }
+  }
+}
