@@ -124,11 +124,11 @@ export class WebSocketSessions implements SessionHost {
     }
   }
 
-  async totals(): Promise<Omit<GatewayStats, 'sessions'>> {
+  totals(): Promise<Omit<GatewayStats, 'sessions'>> {
     this.#retireClosed();
     const totals = { ...this.#retired };
     for (const session of this.#sessions.values()) addTotals(totals, session.stats(false));
-    return { foreignSource: 0, ...totals, lateTicks: this.#clock.lateSlots, pacing: this.#pacing.snapshot() };
+    return Promise.resolve({ foreignSource: 0, ...totals, lateTicks: this.#clock.lateSlots, pacing: this.#pacing.snapshot() });
   }
 
   /** Closes every session left and stops the clock. */
