@@ -66,3 +66,20 @@ export interface CallAgent {
 }
 
 export type AgentFactory = (context: AgentContext) => CallAgent;
+
+/** `context` with another session request: its methods still act on the session's own context. */
+export function withRequest(context: AgentContext, request: CreateSessionRequest): AgentContext {
+  return {
+    request,
+    logger: context.logger,
+    sampleRate: context.sampleRate,
+    play: (frame) => context.play(frame),
+    playUlaw: (payload) => context.playUlaw(payload),
+    get freeFrames() {
+      return context.freeFrames;
+    },
+    endOfSpeech: () => context.endOfSpeech(),
+    clear: () => context.clear(),
+    space: (signal) => context.space(signal),
+  };
+}

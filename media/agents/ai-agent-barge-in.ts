@@ -9,12 +9,16 @@
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { decodeUlaw } from '../codec/g711.js';
 import { BargeInDetector, type BargeInEvent } from '../conversation/barge-in.js';
+import type { VoiceDetectorFactory } from '../vad/voice-detector.js';
 import type { ConversationEvent } from '../conversation/conversation-types.js';
 import { wordsNotSaidByAgent } from '../conversation/echo-words.js';
 import type { Turn } from '../conversation/turn.js';
 import type { BargeInOutcome } from '../conversation/turn-metrics.js';
 import type { SttEvent } from '../providers/types.js';
 import type { ConversationTimings } from './ai-agent.js';
+
+/** Audio of one caller packet (20 ms at 8 kHz). */
+const ARRIVAL_FRAME_MS = 20;
 
 /** Recognized words the agent did not say that make a barge-in certain while it talks. */
 const STRONG_EVIDENCE_WORDS = 2;
@@ -57,12 +61,16 @@ export interface BargeInControlDeps {
   readonly heard: () => string;
   readonly bargeIn: (event: Extract<ConversationEvent, { type: 'barge_in' }>) => void;
   readonly count: (outcome: BargeInOutcome) => void;
+  /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
+  readonly detector?: VoiceDetectorFactory;
 }
 
 export class BargeInControl {
   readonly #deps: BargeInControlDeps;
   readonly #detector: BargeInDetector;
   readonly #arrivalPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
+  /** Audio time of the last arrived frame: frames that come in a burst are still 20 ms of audio each. */
+  #lastArrivalMs = Number.NEGATIVE_INFINITY;
   readonly #agentFrame = new Int16Array(SAMPLES_PER_FRAME_8K);
   #agentFrameFresh = false;
   /** Caller audio comes on arrival: the ticks' caller frames (the jitter buffer's) are not used. */
@@ -80,6 +88,7 @@ export class BargeInControl {
       // Without words to wait for, speech that lasts a barge-in's minimum confirms a pause.
       ...(settings.sttEvidence === 'words' ? {} : { pausedMinSpeechMs: settings.minSpeechMs }),
       sttQuietMs: settings.sttEndpointingMs + STT_RESULT_MARGIN_MS,
+      ...(deps.detector ? { detector: deps.detector } : {}),
     });
   }
 
@@ -91,8 +100,12 @@ export class BargeInControl {
   /** 20 ms of the caller's mu-law as it arrives (in sequence order, each frame once). */
   onArrival(ulaw: Uint8Array, atMs: number): void {
     this.#onArrival = true;
+    // Packets handed over together (a network burst, one wake-up of this thread) carry one arrival
+    // time; the detector measures speech by time, so each frame is given its own 20 ms of audio.
+    const frameAtMs = Math.max(atMs, this.#lastArrivalMs + ARRIVAL_FRAME_MS);
+    this.#lastArrivalMs = frameAtMs;
     decodeUlaw(ulaw, this.#arrivalPcm);
-    this.#act(this.#detector.callerFrame(this.#arrivalPcm, atMs), atMs);
+    this.#act(this.#detector.callerFrame(this.#arrivalPcm, frameAtMs), frameAtMs);
   }
 
   /** A packet of agent audio left (decoded; valid during the call only). */

@@ -31,6 +31,7 @@ import { openResilientStt } from '../providers/resilient-stt.js';
 import type { LlmProvider, SttEvent, SttProvider, SttStream, ToolSpec, TtsFrame, TtsProvider } from '../providers/types.js';
 import { TOOL_NAMES } from '../conversation/conversation-tools.js';
 import type { CallToolsFactory } from '../tools/tool-runtime.js';
+import type { CallVoiceDetectors } from '../vad/voice-detector.js';
 
 export interface ConversationTimings {
   bargeInMinMs: number;
@@ -41,6 +42,12 @@ export interface ConversationTimings {
   bargeInPauseMs: number;
   /** A pause not confirmed (no words, no more speech) this long resumes the turn once the caller is quiet. */
   bargeInResumeMs: number;
+  /**
+   * The barge-in detector hears the caller's packets as they arrive instead of the jitter
+   * buffer's frames. Off in the gateway: with it, the whole-system barge-in test
+   * (test/system/ai-conversation.test.ts) is never decided; the detector's own tests use it.
+   */
+  bargeInOnArrival?: boolean;
   silenceRepromptMs: number;
   maxReprompts: number;
   maxCallMs: number;
@@ -60,6 +67,8 @@ export interface AiAgentDeps {
   now: () => number;
   /** The business's own tools (HTTP, MCP); absent: the built-in tools only. */
   businessTools?: CallToolsFactory | undefined;
+  /** This call's voice detectors (energy or Silero), released with the agent; absent: energy. */
+  voice?: CallVoiceDetectors | undefined;
 }
 
 /** Conversation timers (silence, limits, filler, key sequences) are checked every this many ticks. */
@@ -134,7 +143,8 @@ export class AiAgent implements CallAgent {
       this.#clips,
     );
     if (context.request.resume) this.#machine.resumeFrom(context.request.resume);
-    this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS });
+    const detector = deps.voice?.create;
+    this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS, ...(detector ? { detector } : {}) });
     this.#output = new AgentOutput(context);
     this.#bargeIn = new BargeInControl({
       settings: bargeInSettings(deps.timings),
@@ -146,6 +156,7 @@ export class AiAgent implements CallAgent {
       heard: () => this.#heard(),
       bargeIn: (event) => this.#dispatch(event),
       count: (outcome) => deps.metrics.countBargeIn(outcome),
+      ...(detector ? { detector } : {}),
     });
     this.#speech = new SpeechChannel({
       tts: deps.tts,
@@ -207,7 +218,7 @@ export class AiAgent implements CallAgent {
     this.#sttOnArrival = true;
     this.#sttArrivals += 1;
     this.#stt?.send(ulaw);
-    if (this.#started) this.#bargeIn.onArrival(ulaw, this.#deps.now());
+    if (this.#started && this.#deps.timings.bargeInOnArrival === true) this.#bargeIn.onArrival(ulaw, this.#deps.now());
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {
@@ -226,6 +237,7 @@ export class AiAgent implements CallAgent {
     this.#call.abort();
     for (const turn of this.#turns.values()) turn.cancel();
     this.#turns.clear();
+    this.#deps.voice?.close();
     await Promise.allSettled([this.#stt?.close(), this.#speech.close(), this.#business?.close()]);
   }
 

@@ -58,4 +58,5 @@ export const EngineSelection = z.discriminatedUnion(
 );
 export type EngineSelection = z.infer<typeof EngineSelection>;
 
+export const EngineNameSchema = z.enum(ENGINE_NAMES, { error: `engine must be one of ${ENGINE_NAMES.join(', ')}` });
 export const VadModeSchema = z.enum(VAD_MODES, { error: `vadMode must be one of ${VAD_MODES.join(', ')}` });

@@ -75,6 +75,7 @@ import {
   SpeechSegmenter,
   type FrameClassifierOptions,
 } from './vad.js';
+import type { VoiceDetector, VoiceDetectorFactory } from '../vad/voice-detector.js';
 
 /** Caller speech (ms of gated speech frames) that pauses the agent until confirmed. */
 export const BARGE_IN_PAUSE_MIN_SPEECH_MS = 80;
@@ -121,6 +122,8 @@ export interface BargeInOptions extends FrameClassifierOptions {
   readonly pausedMinSpeechMs: number;
   /** Quiet needed before resuming once the service heard speech start (its words may follow). */
   readonly sttQuietMs: number;
+  /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
+  readonly detector?: VoiceDetectorFactory;
 }
 
 /** How far the service's onset may lie from the local one and still be the same speech. */
@@ -167,7 +170,7 @@ interface Evidence {
 }
 
 export class BargeInDetector {
-  readonly #classifier: SpeechFrameClassifier;
+  readonly #classifier: VoiceDetector;
   readonly #segmenter: SpeechSegmenter;
   /** The same gated speech, confirmed sooner: what corroborated evidence needs. */
   readonly #early: SpeechSegmenter;
@@ -206,7 +209,7 @@ export class BargeInDetector {
       if (merged[name] < 0) throw new RangeError(`${name} must be >= 0, got ${merged[name]}`);
     }
     if (merged.maxPauseMs < merged.resumeAfterMs) throw new RangeError(`maxPauseMs must be >= resumeAfterMs, got ${merged.maxPauseMs}`);
-    this.#classifier = new SpeechFrameClassifier(merged);
+    this.#classifier = merged.detector?.(merged) ?? new SpeechFrameClassifier(merged);
     this.#segmenter = new SpeechSegmenter(merged);
     this.#early = new SpeechSegmenter({ ...merged, minSpeechMs: Math.min(merged.corroboratedMinSpeechMs, merged.minSpeechMs) });
     // Pausing only helps when it comes before the barge-in itself.
@@ -275,7 +278,7 @@ export class BargeInDetector {
     let loudestAgentDbfs = SILENT_DBFS;
     for (let i = 0; i < ring.length; i++) if (ring[i]! > loudestAgentDbfs) loudestAgentDbfs = ring[i]!;
 
-    const voice = this.#classifier.classify(callerFrame);
+    const voice = this.#classifier.classify(callerFrame, atMs);
     const echoGateDbfs = loudestAgentDbfs - this.#echoReturnLossDb + this.#echoMarginDb;
     const callerSpeech = voice && this.#classifier.energyDbfs > echoGateDbfs;
     if (callerSpeech) this.#lastSpeechEndMs = atMs + FRAME_MS;

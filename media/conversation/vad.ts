@@ -26,6 +26,7 @@
 // Time: `atMs` is the media time of a frame's first sample; a frame covers
 // [atMs, atMs + FRAME_MS). A decision made on a frame is available at its end.
 import { FRAME_MS, FULL_SCALE } from '../audio/frame.js';
+import type { VoiceDetector, VoiceDetectorFactory } from '../vad/voice-detector.js';
 
 /** Onset confirmation for barge-in: shorter noises must not interrupt the agent. */
 export const BARGE_IN_MIN_SPEECH_MS = 200;
@@ -58,7 +59,11 @@ export interface SegmenterOptions {
   readonly maxOnsetGapMs: number;
 }
 
-export type VadOptions = FrameClassifierOptions & SegmenterOptions;
+export type VadOptions = FrameClassifierOptions &
+  SegmenterOptions & {
+    /** Decides per frame; default: the energy classifier (media/vad/ has the others). */
+    readonly detector?: VoiceDetectorFactory;
+  };
 
 export const DEFAULT_VAD_OPTIONS: Readonly<VadOptions> = Object.freeze({
   minSpeechMs: BARGE_IN_MIN_SPEECH_MS,
@@ -92,7 +97,7 @@ function requireNonNegative(name: string, value: number): void {
 }
 
 /** Classifies single frames as speech or not, tracking the line's noise floor. */
-export class SpeechFrameClassifier {
+export class SpeechFrameClassifier implements VoiceDetector {
   readonly #thresholdAboveFloorDb: number;
   readonly #absoluteThresholdDbfs: number;
   #noiseFloorDbfs: number;
@@ -250,17 +255,17 @@ export class SpeechSegmenter {
 
 /** Frame-based voice activity detector: frames in, speech start/end events out. */
 export class VoiceActivityDetector {
-  readonly #classifier: SpeechFrameClassifier;
+  readonly #classifier: VoiceDetector;
   readonly #segmenter: SpeechSegmenter;
 
   constructor(options: Partial<VadOptions> = {}) {
-    this.#classifier = new SpeechFrameClassifier(options);
+    this.#classifier = options.detector?.(options) ?? new SpeechFrameClassifier(options);
     this.#segmenter = new SpeechSegmenter(options);
   }
 
   /** Processes the frame whose first sample is at `atMs`. */
   process(frame: Int16Array, atMs: number): VadEvent | null {
-    return this.#segmenter.update(this.#classifier.classify(frame), atMs);
+    return this.#segmenter.update(this.#classifier.classify(frame, atMs), atMs);
   }
 
   get speaking(): boolean {
@@ -271,8 +276,8 @@ export class VoiceActivityDetector {
     return this.#segmenter.speechStartedAtMs;
   }
 
-  /** The line's current noise floor estimate (dBFS). */
+  /** The line's current noise floor estimate (dBFS); NaN when the detector does not track one. */
   get noiseFloorDbfs(): number {
-    return this.#classifier.noiseFloorDbfs;
+    return this.#classifier instanceof SpeechFrameClassifier ? this.#classifier.noiseFloorDbfs : Number.NaN;
   }
 }

@@ -13,6 +13,7 @@ import {
 } from '../contract/sessions.js';
 import type { SessionHandle } from '../sessions/session-handle.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
+import { AgentRefusedError } from '../agents/engine-choice.js';
 import { MediaApiError } from './errors.js';
 import { parseOrBadRequest } from './validation.js';
 
@@ -39,7 +40,14 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
     const body = parseOrBadRequest(CreateSessionRequest, request.body, 'session request');
     const problem = engineProblem(body);
     if (problem !== null) throw new MediaApiError('engine_unavailable', problem);
-    const result = sessions.create(body);
+    let result: ReturnType<SessionRegistry['create']>;
+    try {
+      result = sessions.create(body);
+    } catch (error) {
+      // The business's engine is not offered here: a refusal the backend reports, not a fault of ours.
+      if (error instanceof AgentRefusedError) throw new MediaApiError('engine_unavailable', error.message);
+      throw error;
+    }
     if (result.kind === 'no_capacity') throw new MediaApiError('no_capacity', result.message);
     reply.status(result.kind === 'created' ? 201 : 200);
     return createResponse(result.session);

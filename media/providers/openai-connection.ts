@@ -15,7 +15,7 @@
 
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { abortReason } from './abort-link.js';
-import { codeForStatus, isRetryableStatus, ProviderError, redactSecrets, type ProviderKind } from './provider-error.js';
+import { codeForStatus, isRetryableStatus, ProviderError, redactSecrets, type ProviderKind, type ProviderVendor } from './provider-error.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -23,6 +23,8 @@ export interface OpenAiConnectionOptions {
   apiKey: string;
   /** Any OpenAI-compatible endpoint, including the /v1 prefix. Default: OpenAI's. */
   baseURL?: string | undefined;
+  /** Who the errors name: 'self-hosted' for a server of the operator's own. Default 'openai'. */
+  vendor?: ProviderVendor | undefined;
 }
 
 export function createOpenAiClient(options: OpenAiConnectionOptions, headersTimeoutMs: number): OpenAI {
@@ -41,9 +43,9 @@ export function createOpenAiClient(options: OpenAiConnectionOptions, headersTime
 }
 
 /** Maps whatever the SDK or fetch threw to a ProviderError; `what` names the request ("chat completion"). */
-export function openAiError(provider: ProviderKind, error: unknown, apiKey: string, what: string): ProviderError {
+export function openAiError(provider: ProviderKind, error: unknown, apiKey: string, what: string, vendor: ProviderVendor = 'openai'): ProviderError {
   if (error instanceof ProviderError) return error;
-  const meta = (code: ProviderError['code'], retryable: boolean, status?: number) => ({ provider, vendor: 'openai' as const, code, retryable, status });
+  const meta = (code: ProviderError['code'], retryable: boolean, status?: number) => ({ provider, vendor, code, retryable, status });
   const message = redactSecrets(error instanceof Error ? error.message : String(error), [apiKey]);
   if (error instanceof APIConnectionTimeoutError) return new ProviderError(meta('timeout', true), `${what} timed out waiting for the response headers`);
   if (error instanceof APIConnectionError) return new ProviderError(meta('connection', true), `${what} connection failed: ${message}`);
@@ -57,11 +59,13 @@ export function openAiError(provider: ProviderKind, error: unknown, apiKey: stri
 }
 
 /** Readiness: an authenticated GET /v1/models (no side effect, nothing billed). */
-export async function probeOpenAi(client: OpenAI, provider: ProviderKind, apiKey: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+export async function probeOpenAi(client: OpenAI, provider: ProviderKind, apiKey: string, timeoutMs: number, signal: AbortSignal, vendor: ProviderVendor = 'openai'): Promise<void> {
   try {
     await client.models.list({ signal, timeout: timeoutMs, maxRetries: 0 });
   } catch (error: unknown) {
     if (signal.aborted) throw abortReason(signal);
-    throw openAiError(provider, error, apiKey, 'probe');
+    // Servers of the operator's own that list no models (whisper.cpp) answered: they are up.
+    if (vendor === 'self-hosted' && error instanceof APIError && error.status === 404) return;
+    throw openAiError(provider, error, apiKey, 'probe', vendor);
   }
 }

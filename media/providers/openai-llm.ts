@@ -16,7 +16,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import { linkAbort } from './abort-link.js';
 import { createOpenAiClient, openAiError, probeOpenAi, type OpenAiConnectionOptions } from './openai-connection.js';
 import { toApiMessages, toApiTools, ToolCallAssembler } from './openai-chat-format.js';
-import { ProviderError } from './provider-error.js';
+import { ProviderError, type ProviderVendor } from './provider-error.js';
 import { DEFAULT_LLM_TIMEOUTS, raceDeadline, resolveTimeouts, shouldRetryBeforeOutput, sleep, type LlmTimeouts } from './provider-timing.js';
 import type { LlmEvent, LlmProvider, LlmRequest } from './types.js';
 
@@ -35,6 +35,7 @@ type ChunkIterator = AsyncIterator<ChatCompletionChunk>;
 export class OpenAiLlmProvider implements LlmProvider {
   private readonly client: OpenAI;
   private readonly apiKey: string;
+  private readonly vendor: ProviderVendor;
   private readonly model: string;
   private readonly temperature: number | undefined;
   private readonly timeouts: Readonly<LlmTimeouts>;
@@ -44,6 +45,7 @@ export class OpenAiLlmProvider implements LlmProvider {
     this.timeouts = resolveTimeouts(DEFAULT_LLM_TIMEOUTS, options.timeouts);
     this.client = createOpenAiClient(options, this.timeouts.firstTokenTimeoutMs);
     this.apiKey = options.apiKey;
+    this.vendor = options.vendor ?? 'openai';
     this.model = options.model ?? DEFAULT_OPENAI_LLM_MODEL;
     this.temperature = options.temperature;
     this.now = options.now ?? (() => performance.now());
@@ -54,7 +56,7 @@ export class OpenAiLlmProvider implements LlmProvider {
   }
 
   probe(signal: AbortSignal): Promise<void> {
-    return probeOpenAi(this.client, 'llm', this.apiKey, this.timeouts.probeTimeoutMs, signal);
+    return probeOpenAi(this.client, 'llm', this.apiKey, this.timeouts.probeTimeoutMs, signal, this.vendor);
   }
 
   private async *run(request: LlmRequest): AsyncGenerator<LlmEvent, void, undefined> {
@@ -78,7 +80,7 @@ export class OpenAiLlmProvider implements LlmProvider {
         return;
       } catch (error: unknown) {
         if (signal.aborted) return;
-        const failure = openAiError('llm', error, this.apiKey, 'chat completion');
+        const failure = openAiError('llm', error, this.apiKey, 'chat completion', this.vendor);
         if (yielded || !shouldRetryBeforeOutput(failure, retries, this.timeouts.retriesBeforeOutput)) throw failure;
       } finally {
         attempt.controller.abort();
@@ -115,10 +117,10 @@ export class OpenAiLlmProvider implements LlmProvider {
     // The SDK ends the iteration without an error when the request is aborted.
     if (signal.aborted) return;
     if (finishReason === null) {
-      throw new ProviderError({ provider: 'llm', vendor: 'openai', code: 'connection', retryable: true }, 'stream ended without a finish reason');
+      throw new ProviderError({ provider: 'llm', vendor: this.vendor, code: 'connection', retryable: true }, 'stream ended without a finish reason');
     }
     const assembled = toolCalls.finish();
-    if (!assembled.ok) throw new ProviderError({ provider: 'llm', vendor: 'openai', code: 'protocol', retryable: true }, assembled.problem);
+    if (!assembled.ok) throw new ProviderError({ provider: 'llm', vendor: this.vendor, code: 'protocol', retryable: true }, assembled.problem);
     const atMs = this.now();
     for (const call of assembled.calls) yield { type: 'tool_call', id: call.id, name: call.name, arguments: call.arguments, atMs };
     yield { type: 'done', finishReason, atMs };
@@ -131,6 +133,6 @@ export class OpenAiLlmProvider implements LlmProvider {
   }
 
   private timeout(detail: string): ProviderError {
-    return new ProviderError({ provider: 'llm', vendor: 'openai', code: 'timeout', retryable: true }, detail);
+    return new ProviderError({ provider: 'llm', vendor: this.vendor, code: 'timeout', retryable: true }, detail);
   }
 }

@@ -22,7 +22,7 @@ import { linkAbort, type LinkedAbort } from './abort-link.js';
 import { AsyncQueue } from './async-queue.js';
 import { createOpenAiClient, openAiError, probeOpenAi, type OpenAiConnectionOptions } from './openai-connection.js';
 import { PcmFramer } from './pcm-framer.js';
-import { ProviderError } from './provider-error.js';
+import { ProviderError, type ProviderVendor } from './provider-error.js';
 import { DEFAULT_TTS_TIMEOUTS, raceDeadline, resolveTimeouts, shouldRetryBeforeOutput, sleep, type TtsTimeouts } from './provider-timing.js';
 import type { TtsOutput, TtsProvider, TtsSession } from './types.js';
 
@@ -45,6 +45,7 @@ export interface OpenAiTtsOptions extends OpenAiConnectionOptions {
 interface SessionConfig {
   client: OpenAI;
   apiKey: string;
+  vendor: ProviderVendor;
   model: string;
   voice: string;
   sentencesAhead: number;
@@ -62,6 +63,7 @@ export class OpenAiTtsProvider implements TtsProvider {
     this.config = {
       client: createOpenAiClient(options, timeouts.firstAudioTimeoutMs),
       apiKey: options.apiKey,
+      vendor: options.vendor ?? 'openai',
       model: options.model ?? DEFAULT_OPENAI_TTS_MODEL,
       sentencesAhead,
       timeouts,
@@ -76,7 +78,7 @@ export class OpenAiTtsProvider implements TtsProvider {
   }
 
   probe(signal: AbortSignal): Promise<void> {
-    return probeOpenAi(this.config.client, 'tts', this.config.apiKey, this.config.timeouts.probeTimeoutMs, signal);
+    return probeOpenAi(this.config.client, 'tts', this.config.apiKey, this.config.timeouts.probeTimeoutMs, signal, this.config.vendor);
   }
 }
 
@@ -224,7 +226,7 @@ class OpenAiTtsSession implements TtsSession {
           return;
         } catch (error: unknown) {
           if (signal.aborted) return;
-          const failure = openAiError('tts', error, this.config.apiKey, `speech request for sentence ${job.index}`);
+          const failure = openAiError('tts', error, this.config.apiKey, `speech request for sentence ${job.index}`, this.config.vendor);
           if (produced.frames > 0 || !shouldRetryBeforeOutput(failure, retries, retriesBeforeOutput)) {
             job.frames.fail(failure);
             return;
@@ -282,6 +284,6 @@ class OpenAiTtsSession implements TtsSession {
   }
 
   private error(code: ProviderError['code'], retryable: boolean, detail: string): ProviderError {
-    return new ProviderError({ provider: 'tts', vendor: 'openai', code, retryable }, detail);
+    return new ProviderError({ provider: 'tts', vendor: this.config.vendor, code, retryable }, detail);
   }
 }

@@ -6,7 +6,8 @@
 // through redactSecrets with the provider's own key before it is stored.
 
 export type ProviderKind = 'stt' | 'llm' | 'tts';
-export type ProviderVendor = 'deepgram' | 'openai';
+/** 'self-hosted': an OpenAI-compatible server the operator runs (whisper, Ollama, vLLM, Kokoro...). */
+export type ProviderVendor = 'deepgram' | 'openai' | 'self-hosted';
 
 /** What went wrong, coarsely: enough for logs, metrics and the retry decision. */
 export type ProviderErrorCode =

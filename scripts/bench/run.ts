@@ -17,9 +17,11 @@ import { webhookSection } from './webhook-section.js';
 import { failoverSection } from './failover-section.js';
 import { aiCapacitySection } from './ai-capacity-section.js';
 import { enginesSection } from './engines-section.js';
+import { vadSection } from './vad-section.js';
+import { selfHostedSection } from './self-hosted-section.js';
 
-/** In run order: the short micro-benchmarks, the AI latency, webhook and failover sections, then the long capacity searches. */
-const SECTIONS: readonly BenchSection[] = [rtpCodecSection, threadRingSection, aiLatencySection, enginesSection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
+/** In run order: the short micro-benchmarks (RTP, thread rings, VAD corpus), the AI latency, engine, webhook and failover sections, then the long capacity searches. */
+const SECTIONS: readonly BenchSection[] = [rtpCodecSection, threadRingSection, vadSection, aiLatencySection, enginesSection, selfHostedSection, webhookSection, failoverSection, aiCapacitySection, capacitySection];
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 

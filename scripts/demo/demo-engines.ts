@@ -3,8 +3,9 @@
 import type { DemoEngine } from './demo-engine.js';
 import { cascadeDemoEngine } from './engine-cascade.js';
 import { openAiRealtimeDemoEngine } from './engine-openai-realtime.js';
+import { selfHostedDemoEngine } from './engine-self-hosted.js';
 
-export const DEMO_ENGINES: readonly DemoEngine[] = Object.freeze([cascadeDemoEngine, openAiRealtimeDemoEngine]);
+export const DEMO_ENGINES: readonly DemoEngine[] = Object.freeze([cascadeDemoEngine, openAiRealtimeDemoEngine, selfHostedDemoEngine]);
 
 export const DEFAULT_DEMO_ENGINE: string = DEMO_ENGINES[0]!.name;
 

@@ -22,7 +22,9 @@ export function replyFor(script: readonly Exchange[], heard: string | null): Scr
 }
 
 /** Makes the fake model follow `script`; returns how to make the fake STT hear the next caller line. */
-export function scriptFakes(providers: FakeProviders, script: readonly Exchange[]): (callerLine: string) => void {
+export function scriptFakes(providers: FakeProviders, script: readonly Exchange[], engine: 'cascade' | 'self-hosted' = 'cascade'): (callerLine: string) => void {
   providers.openai.respond((request) => replyFor(script, request.lastUserText));
+  // The self-hosted engine's speech to text is the OpenAI fake's transcription endpoint.
+  if (engine === 'self-hosted') return (callerLine) => providers.openai.queueTranscriptions(callerLine);
   return (callerLine) => providers.deepgram.queueTranscripts([callerLine]);
 }

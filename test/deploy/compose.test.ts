@@ -32,7 +32,7 @@ describe('docker-compose.sip.yml', () => {
   it('is accepted by `docker compose config` where the compose plugin is installed', () => {
     // The parser-based view is asserted in any case.
     const compose = loadCompose(PROJECT_ROOT);
-    expect(Object.keys(compose.services).sort()).toEqual(['asterisk', 'backend', 'https-proxy', 'media-gateway', 'postgres']);
+    expect(Object.keys(compose.services).sort()).toEqual(['asterisk', 'backend', 'https-proxy', 'kokoro', 'media-gateway', 'ollama', 'postgres', 'whisper']);
     const version = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
     if (version.error || version.status !== 0) {
       console.log('note: the Docker CLI compose plugin is not installed here; `docker compose config` was not run');

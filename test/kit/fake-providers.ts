@@ -36,6 +36,15 @@ export async function startFakeProviders(options: FakeProviderOptions = {}): Pro
       DEEPGRAM_BASE_URL: deepgram.url,
       OPENAI_API_KEY: openai.apiKey,
       OPENAI_BASE_URL: openai.baseURL,
+      // The self-hosted engine's three servers, all played by the OpenAI fake.
+      SELF_HOSTED_STT_URL: openai.baseURL,
+      SELF_HOSTED_STT_MODEL: 'Systran/faster-whisper-small',
+      SELF_HOSTED_LLM_URL: openai.baseURL,
+      SELF_HOSTED_LLM_MODEL: 'llama3.2:3b',
+      SELF_HOSTED_TTS_URL: openai.baseURL,
+      SELF_HOSTED_TTS_MODEL: 'kokoro',
+      SELF_HOSTED_TTS_VOICE: 'af_heart',
+      SELF_HOSTED_API_KEY: openai.apiKey,
     }),
     close: () => {
       closing ??= Promise.all([deepgram.close(), openai.close()]).then(() => undefined);

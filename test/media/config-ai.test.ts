@@ -52,6 +52,10 @@ describe('loadMediaConfig: AI conversation settings', () => {
       deepgram: { apiKey: DEEPGRAM_KEY, baseUrl: 'http://127.0.0.1:40123', sttModel: 'nova-2-phonecall' },
       openai: { apiKey: OPENAI_KEY, baseUrl: 'https://llm-proxy.example.com/openai/v1', model: 'gpt-4.1-mini', ttsModel: 'tts-1' },
       ttsProvider: 'openai',
+      cascadeConfigured: true,
+      selfHosted: null,
+      defaultEngine: 'cascade',
+      defaultVadMode: 'energy',
       clipCacheDir: '/var/cache/media/clips',
       timings: {
         bargeInMinMs: 250,

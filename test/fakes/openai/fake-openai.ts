@@ -16,6 +16,8 @@
 //   `data: [DONE]`. Response headers come with the first chunk, as the real API's do.
 //   Without `stream` one chat.completion JSON body.
 // - POST /v1/audio/speech: 24 kHz mono PCM16 little-endian (`pcm`) or WAV, chunked.
+// - POST /v1/audio/transcriptions: multipart/form-data checked as the API reference says
+//   (transcription-route.ts); the text comes from the script.
 // - GET /v1/models: the list of models (what a readiness probe asks).
 // - Errors the SDK retries (429, 5xx) carry `retry-after-ms` when scripted to.
 //
@@ -33,7 +35,19 @@ import { listenOnLoopback } from '../../kit/ports.js';
 import { waitUntil } from '../../kit/wait.js';
 import { handleChatCompletion } from './chat-route.js';
 import { incorrectKey, invalidRequest, missingKey, notFound, sendError } from './openai-errors.js';
-import type { ChatKnobs, ChatReply, ChatResponder, FakeOpenAIOptions, RecordedRequest, SpeechFailure, SpeechKnobs } from './public-types.js';
+import type {
+  ChatKnobs,
+  ChatReply,
+  ChatResponder,
+  FakeOpenAIOptions,
+  RecordedRequest,
+  SpeechFailure,
+  SpeechKnobs,
+  TranscriptionFailure,
+  TranscriptionKnobs,
+  TranscriptionResponder,
+} from './public-types.js';
+import { handleTranscription } from './transcription-route.js';
 import { sendModels } from './models-route.js';
 import { handleSpeech } from './speech-route.js';
 
@@ -52,12 +66,16 @@ export const DEFAULT_SPEECH_KNOBS: Readonly<SpeechKnobs> = Object.freeze({
   minSpeechMs: DEFAULT_MIN_SPEECH_MS,
 });
 
+export const DEFAULT_TRANSCRIPTION_KNOBS: Readonly<TranscriptionKnobs> = Object.freeze({ latencyMs: 0 });
+const TRANSCRIPTIONS_PATH = '/v1/audio/transcriptions';
+
 export class FakeOpenAI {
   readonly apiKey: string;
   /** Requests the fake cannot answer faithfully; tests assert it stays []. */
   readonly violations: string[] = [];
   readonly chatKnobs: ChatKnobs;
   readonly speechKnobs: SpeechKnobs;
+  readonly transcriptionKnobs: TranscriptionKnobs;
 
   private readonly changes = new EventEmitter();
   private readonly timers = new TimerSet();
@@ -66,6 +84,10 @@ export class FakeOpenAI {
   private readonly recorded: RecordedRequest[] = [];
   private readonly replyQueue: ChatReply[] = [];
   private readonly speechFailures: SpeechFailure[] = [];
+  private readonly transcriptionQueue: string[] = [];
+  private readonly transcriptionFailures: TranscriptionFailure[] = [];
+  private transcriptionOutage: TranscriptionFailure | null = null;
+  private transcriber: TranscriptionResponder = () => '';
   private responder: ChatResponder = () => DEFAULT_REPLY;
   private outage: ChatReply | null = null;
   private listeningPort = 0;
@@ -81,6 +103,7 @@ export class FakeOpenAI {
     this.apiKey = options.apiKey ?? DEFAULT_API_KEY;
     this.chatKnobs = { ...DEFAULT_CHAT_KNOBS, ...options.chat };
     this.speechKnobs = { ...DEFAULT_SPEECH_KNOBS, ...options.speech };
+    this.transcriptionKnobs = { ...DEFAULT_TRANSCRIPTION_KNOBS, ...options.transcription };
     this.changes.setMaxListeners(0);
     this.server = http.createServer((request, response) => this.onRequest(request, response));
     this.server.on('connection', (socket) => {
@@ -127,6 +150,35 @@ export class FakeOpenAI {
   /** One-shot: the next speech request fails this way. */
   failNextSpeech(failure: SpeechFailure): void {
     this.speechFailures.push(failure);
+  }
+
+  /** Texts the next transcription requests answer, in order, before the transcriber. */
+  queueTranscriptions(...texts: string[]): void {
+    this.transcriptionQueue.push(...texts);
+    this.notifyChange();
+  }
+
+  /** What every transcription request without a queued text answers (default ''). */
+  transcribe(responder: TranscriptionResponder): void {
+    this.transcriber = responder;
+  }
+
+  /** One-shot: the next transcription request fails this way. */
+  failNextTranscription(failure: TranscriptionFailure): void {
+    this.transcriptionFailures.push(failure);
+  }
+
+  /** While set, every transcription request fails this way (the server is down). null ends it. */
+  setTranscriptionOutage(failure: TranscriptionFailure | null): void {
+    this.transcriptionOutage = failure;
+  }
+
+  setTranscriptionKnobs(knobs: Partial<TranscriptionKnobs>): void {
+    Object.assign(this.transcriptionKnobs, knobs);
+  }
+
+  transcriptionRequests(): RecordedRequest[] {
+    return this.requests({ path: TRANSCRIPTIONS_PATH });
   }
 
   /** Every request received, in arrival order (unauthorised ones included). */
@@ -191,7 +243,8 @@ export class FakeOpenAI {
       sendError(response, error, requestId);
       this.notifyChange();
     };
-    if (raw.length > 0) {
+    const multipart = record.path === TRANSCRIPTIONS_PATH;
+    if (raw.length > 0 && !multipart) {
       try {
         record.body = JSON.parse(raw.toString('utf8')) as unknown;
       } catch {
@@ -208,6 +261,21 @@ export class FakeOpenAI {
       record.outcome = 'completed';
       sendModels(response, requestId);
       this.notifyChange();
+      return;
+    }
+    if (route === `POST ${TRANSCRIPTIONS_PATH}`) {
+      this.notifyChange();
+      await handleTranscription(response, record, requestId, raw, request.headers['content-type'] ?? '', {
+        takeFailure: () => this.transcriptionOutage ?? this.transcriptionFailures.shift() ?? null,
+        text: async (view) => this.transcriptionQueue.shift() ?? (await this.transcriber(view)),
+        latencyMs: () => this.transcriptionKnobs.latencyMs,
+        violation: (message) => {
+          this.violations.push(message);
+          this.notifyChange();
+        },
+        timers: this.timers,
+        changed: () => this.notifyChange(),
+      });
       return;
     }
     if (route !== 'POST /v1/chat/completions' && route !== 'POST /v1/audio/speech') return fail(notFound(record.method, record.path));

@@ -1,6 +1,6 @@
-// Fake OpenAI API (chat completions with streaming and tool calls, audio speech) for integration tests.
+// Fake OpenAI API (chat completions with streaming and tool calls, audio speech, audio transcriptions) for integration tests.
 
-export { DEFAULT_CHAT_KNOBS, DEFAULT_SPEECH_KNOBS, FakeOpenAI } from './fake-openai.js';
+export { DEFAULT_CHAT_KNOBS, DEFAULT_SPEECH_KNOBS, DEFAULT_TRANSCRIPTION_KNOBS, FakeOpenAI } from './fake-openai.js';
 export { FAKE_MODELS } from './models-route.js';
 export { SPEECH_SAMPLE_RATE } from './speech-route.js';
 export { textPieces } from './text-pieces.js';
@@ -17,4 +17,8 @@ export type {
   SpeechFailure,
   SpeechKnobs,
   ToolCallScript,
+  TranscriptionFailure,
+  TranscriptionKnobs,
+  TranscriptionRequestView,
+  TranscriptionResponder,
 } from './public-types.js';

@@ -1,4 +1,4 @@
-// Public types of the OpenAI fake (chat completions, audio speech).
+// Public types of the OpenAI fake (chat completions, audio speech, audio transcriptions).
 // Times ending in `AtMs` are epoch milliseconds with sub-millisecond resolution.
 
 export interface ToolCallScript {
@@ -67,11 +67,38 @@ export interface SpeechKnobs {
 
 export type SpeechFailure = ChatErrorReply | { disconnectAfterChunks: number } | { hang: true };
 
+/** A transcription request as the fake read it (also its RecordedRequest's `body`). */
+export interface TranscriptionRequestView {
+  seq: number;
+  model: string;
+  /** ISO-639-1, or null when not sent. */
+  language: string | null;
+  responseFormat: string;
+  fileName: string;
+  fileType: string;
+  fileBytes: number;
+  /** Length of a WAV file's audio; null for other formats (not decoded). */
+  durationMs: number | null;
+  sampleRate: number | null;
+}
+
+/** What the fake's speech recognition "hears": the text to answer, '' for nothing. */
+export type TranscriptionResponder = (request: TranscriptionRequestView) => string | Promise<string>;
+
+/** An HTTP error, a connection dropped before the answer, or no answer at all. */
+export type TranscriptionFailure = ChatErrorReply | { disconnect: true } | { hang: true };
+
+export interface TranscriptionKnobs {
+  /** Delay from the request to the answer (inference time). */
+  latencyMs: number;
+}
+
 export interface FakeOpenAIOptions {
   /** The key the fake accepts (`Authorization: Bearer <key>`); default 'sk-test-key'. */
   apiKey?: string;
   chat?: Partial<ChatKnobs>;
   speech?: Partial<SpeechKnobs>;
+  transcription?: Partial<TranscriptionKnobs>;
 }
 
 export type RequestOutcome = 'pending' | 'completed' | 'error' | 'disconnected' | 'stalled' | 'hung' | 'client-aborted';

@@ -26,6 +26,7 @@ export const TEST_TIMINGS: ConversationTimings = Object.freeze({
   bargeInSttEvidence: 'off',
   bargeInSttMinMs: 60,
   bargeInPauseMs: 80,
+  bargeInOnArrival: true,
   bargeInResumeMs: 700,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,

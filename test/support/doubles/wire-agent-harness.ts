@@ -48,6 +48,7 @@ const TIMINGS: ConversationTimings = {
   bargeInSttEvidence: 'words',
   bargeInSttMinMs: 60,
   bargeInPauseMs: 80,
+  bargeInOnArrival: true,
   bargeInResumeMs: 700,
   silenceRepromptMs: 60_000,
   maxReprompts: 2,
