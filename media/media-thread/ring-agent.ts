@@ -81,12 +81,15 @@ export class RingAgent implements CallAgent {
     if (this.#closed) return;
     const { agent, context } = this.#options;
     const epoch = Atomics.load(agent.header, AGENT_RING_CLEAR_EPOCH);
+    // Room freed by a clear counts too: a producer waiting for it (a new agent that took
+    // over from one whose audio filled the ring) is told, not left waiting for a frame that
+    // will never be moved.
+    let moved = false;
     if (epoch !== this.#clearEpoch) {
       this.#clearEpoch = epoch;
-      agent.dropBefore(Atomics.load(agent.header, AGENT_RING_CLEAR_BEFORE) >>> 0);
+      moved = agent.dropBefore(Atomics.load(agent.header, AGENT_RING_CLEAR_BEFORE) >>> 0) > 0;
       context.clear();
     }
-    let moved = false;
     for (let slot = agent.readSlot(); slot !== null; slot = agent.readSlot()) {
       const kind = slot[0];
       if (kind === AgentRecordKind.endOfSpeech) context.endOfSpeech();
