@@ -63,6 +63,8 @@ export class BackendClient {
   readonly #inFlight = new Set<Promise<unknown>>();
   /** Reports not delivered yet, oldest first. */
   readonly #pending = new Set<PendingReport>();
+  /** The last report of each call's turn still being sent. */
+  readonly #turnReports = new Map<string, Promise<void>>();
 
   constructor(options: BackendClientOptions) {
     this.#options = { ...options, url: options.url.replace(/\/+$/, '') };
@@ -71,7 +73,16 @@ export class BackendClient {
   /** Stores a turn record (retried in the background). */
   reportTurn(callId: string, turn: TurnReport): void {
     this.#options.traces?.turn(callId, turn);
-    this.#track(this.#report(backendPaths.turns(callId), turn, 'turn report'));
+    // A turn reported again (its transcript came later) is sent after the earlier report, so the
+    // last one written is the last one made.
+    const key = `${callId}\u0000${turn.seq}`;
+    const previous = this.#turnReports.get(key);
+    const sent = (previous ?? Promise.resolve()).then(() => this.#report(backendPaths.turns(callId), turn, 'turn report'));
+    this.#turnReports.set(key, sent);
+    void sent.finally(() => {
+      if (this.#turnReports.get(key) === sent) this.#turnReports.delete(key);
+    });
+    this.#track(sent);
   }
 
   reportFailure(callId: string, failure: FailureReport): void {

@@ -28,9 +28,9 @@ export function spawnMediaThread(data: MediaThreadData): Worker {
 }
 
 function bundleEntry(entry: string): string {
-  const require = createRequire(import.meta.url);
-  // esbuild as tsx resolves it: present wherever the sources can run.
-  const esbuild = createRequire(require.resolve('tsx'))('esbuild') as EsbuildApi;
+  // esbuild as tsx resolves it: tsx is a development dependency, present wherever the sources
+  // can run; the compiled program (the images) never comes here.
+  const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as EsbuildApi;
   const built = esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', packages: 'external', target: 'node20', write: false });
   const dir = join(fileURLToPath(new URL('../../node_modules/.cache/media-thread/', import.meta.url)));
   mkdirSync(dir, { recursive: true });

@@ -3,6 +3,7 @@ import type { CallLog, Prisma, PrismaClient } from '../db/index.js';
 import { OPEN_STATUSES, type AmdResult, type CallRecord, type HangupCause, type TransferOutcome } from './call-record.js';
 import type { CallLogStore } from './call-log-writer.js';
 import type { CallEventSink } from './call-events.js';
+import { CALL_WRITE_TRANSACTION } from '../db/call-write-transaction.js';
 
 /**
  * Stores the whole record, except over a row that is already closed: a closed row
@@ -23,7 +24,7 @@ export function prismaCallLogStore(prisma: PrismaClient, events?: CallEventSink)
         const stored = await storeRecord(tx, record);
         if (stored) await events.recordStored(tx, record);
         return stored;
-      });
+      }, CALL_WRITE_TRANSACTION);
       if (written) events.committed();
     },
   };

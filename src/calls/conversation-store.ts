@@ -7,6 +7,7 @@
 import { Prisma, type PrismaClient } from '../db/index.js';
 import type { CallEventSink } from './call-events.js';
 import type { CallAction, FailureReport, TurnReport } from '../../media/contract/backend.js';
+import { CALL_WRITE_TRANSACTION } from '../db/call-write-transaction.js';
 
 export type TakenMessage = Omit<Extract<CallAction, { type: 'take_message' }>, 'type'>;
 
@@ -85,7 +86,7 @@ export function prismaConversationStore(prisma: PrismaClient, events?: CallEvent
         prisma.$transaction(async (tx) => {
           const stored = await tx.callMessage.create({ data });
           await events.messageStored(tx, { ...data, id: stored.id, createdAt: stored.createdAt });
-        }),
+        }, CALL_WRITE_TRANSACTION),
       );
       events.committed();
     },

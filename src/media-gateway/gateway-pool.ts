@@ -52,6 +52,8 @@ export interface GatewayPoolOptions {
   readonly pollTimeoutMs?: number;
   readonly staleAfterMs?: number;
   readonly lostAfterMs?: number;
+  /** Event-loop lag p99 above which a gateway comes after the others (default OVERLOAD_LAG_MS). */
+  readonly overloadLagMs?: number;
   readonly now?: () => number;
   /** A gateway that was up (or draining) is lost (see above): its calls need another gateway. */
   readonly onDown?: (url: string, how: GatewayLoss) => void;
@@ -155,7 +157,7 @@ export class GatewayPool {
     const load = state.load!;
     const left = load.capacityLeft - state.placedSinceLoad;
     if (left <= 0) return { tier: 3, share: 0, left };
-    return { tier: load.eventLoopLagP99Ms > OVERLOAD_LAG_MS ? 1 : 0, share: left / load.maxSessions, left };
+    return { tier: load.eventLoopLagP99Ms > (this.#options.overloadLagMs ?? OVERLOAD_LAG_MS) ? 1 : 0, share: left / load.maxSessions, left };
   }
 
   async #poll(state: MutableState): Promise<void> {
