@@ -15,7 +15,8 @@ import { buildMediaApp } from './http/build-media-app.js';
 import { formatEndpoint } from './rtp/rtp-address.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { MediaThread } from './media-thread/media-thread.js';
-import type { AgentFactory } from './agents/index.js';
+import { SIMPLE_AGENT_FACTORIES, type AgentFactory } from './agents/index.js';
+import { WebSocketSessions } from './websocket/websocket-sessions.js';
 import { createAiRuntime, type AiRuntime } from './agents/ai-agent-factory.js';
 import { ProviderReadiness } from './providers/provider-readiness.js';
 import { FRAME_MS } from './audio/frame.js';
@@ -48,20 +49,28 @@ function describeSocketError(error: unknown): string {
 
 export interface RtpSessions {
   readonly sessions: SessionRegistry;
-  /** The media thread: the RTP socket, the clock and every session's media. */
+  /** The media thread: the RTP socket, the clock and every RTP session's media. */
   readonly socket: MediaThread;
+  /** The websocket sessions, on this (the main) thread. */
+  readonly websocket: WebSocketSessions;
   /** Closes every session, then the media thread (its socket). Idempotent. */
   close(): Promise<void>;
 }
 
 /**
  * Starts the media thread (which binds the RTP socket) and builds the session
- * registry whose sessions run on it. `agentFactory` builds agents that run on
- * this (the main) thread; without one the media thread runs the configured
+ * registry whose RTP sessions run on it. `agentFactory` builds agents that run
+ * on this (the main) thread; without one the media thread runs the configured
  * simple agent (echo or silent) itself, and no audio crosses between threads.
+ * Websocket sessions run on this thread (websocket/websocket-sessions.ts).
  */
 export async function openRtpSessions(config: MediaConfig, logger: Logger, agentFactory: AgentFactory | null = null): Promise<RtpSessions> {
   if (config.recordings.enabled) await ensureWritableDir(config.recordings.dir);
+  const jitter = {
+    minFrames: config.jitter.minMs / FRAME_MS,
+    targetFrames: config.jitter.targetMs / FRAME_MS,
+    maxFrames: config.jitter.maxMs / FRAME_MS,
+  };
   const thread = await MediaThread.start({
     bindHost: config.rtp.bindHost,
     port: config.rtp.port,
@@ -69,21 +78,25 @@ export async function openRtpSessions(config: MediaConfig, logger: Logger, agent
     agent: config.agent === 'ai' ? 'silent' : config.agent,
     agentFactory,
     recordings: config.recordings,
-    jitter: {
-      minFrames: config.jitter.minMs / FRAME_MS,
-      targetFrames: config.jitter.targetMs / FRAME_MS,
-      maxFrames: config.jitter.maxMs / FRAME_MS,
-    },
+    jitter,
     logLevel: logger.level,
     logger,
   }).catch((error: unknown) => {
     throw new MediaStartupError(`bind the RTP socket to UDP ${formatEndpoint(config.rtp.bindHost, config.rtp.port)}`, error);
+  });
+  const websocket = new WebSocketSessions({
+    agentFactory: agentFactory ?? SIMPLE_AGENT_FACTORIES[config.agent === 'ai' ? 'silent' : config.agent],
+    recordings: config.recordings,
+    jitter,
+    clockPhases: config.clockPhases,
+    logger: logger.child({ component: 'websocket-media' }),
   });
   const sessions = new SessionRegistry({
     maxSessions: config.maxSessions,
     // With RTP_PORT=0 the advertised port is the one the OS picked.
     local: Object.freeze({ host: config.rtp.advertiseHost, port: thread.port }),
     host: thread,
+    websocket,
     acceptsIpv6Remotes: thread.supportsIpv6,
     logger: logger.child({ component: 'sessions' }),
   });
@@ -91,10 +104,12 @@ export async function openRtpSessions(config: MediaConfig, logger: Logger, agent
   return {
     sessions,
     socket: thread,
+    websocket,
     close: () => {
       closing ??= (async () => {
         sessions.stopAccepting();
         await sessions.closeAll();
+        await websocket.stop();
         await thread.stop();
       })();
       return closing;

@@ -12,7 +12,7 @@ import { AriRest } from './ari/rest.js';
 import { normalizeAriUrl } from './ari/url.js';
 import { backoffDelayMs } from './timing/backoff.js';
 import { sleep } from './timing/sleep.js';
-import type { Config } from './config.js';
+import { mediaWebSocketUrlOf, type Config } from './config.js';
 import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, redactUrl, type Db, type ResolvedDatabase } from './db/index.js';
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
@@ -24,9 +24,11 @@ import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
 import { closeRowsLeftOpen, openRowsOfNode, prismaCallLogStore } from './calls/call-log-store.js';
+import { SharedAiShareRouter } from './calls/shared-ai-share.js';
 import { CallManager, DEFAULT_ENDED_CALL_GRACE_MS } from './calls/call-manager.js';
 import { callForwarding } from './cluster/call-forwarding.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
+import { OutboundService } from './outbound/outbound-service.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
 import { createAdminServices } from './admin/admin-services.js';
 import type { AdminServices } from './admin/admin-routes.js';
@@ -216,6 +218,9 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   });
   gatewayAddresses = () => media.candidates();
   pool.start();
+  const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma, outbox), live, onLiveFeedError);
+  // Shared by the replicas through the database: exact per 100 calls of a business across them.
+  const aiShare = new SharedAiShareRouter({ prisma: openedDb.prisma, logger });
   const directory = prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
     logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
   );
@@ -239,9 +244,14 @@ export async function startBackend(config: Config, logger: Logger, options: Star
           directory,
           settings: {
             appName,
+            mediaTransport: config.ari.mediaTransport,
             mediaFormat,
+            mediaWebSocketUrl: config.ari.mediaWebSocketUrl ?? mediaWebSocketUrlOf(node.url),
             defaultCountryCode: config.calls.defaultCountryCode,
             externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
+            transferRingTimeoutS: config.calls.transferRingTimeoutS,
+            announcementTimeoutMs: config.calls.announcementTimeoutMs,
+            outbound: config.outbound,
             setupTimeoutMs: config.calls.setupTimeoutMs,
             node: node.name,
           },
@@ -250,6 +260,8 @@ export async function startBackend(config: Config, logger: Logger, options: Star
           newId: randomUUID,
           tracer: tracing.tracer,
           openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
+          aiShare,
+          conversation: conversations,
           conversationSoFar: prismaConversationSoFar(openedDb.prisma),
         }),
         writer,
@@ -259,6 +271,14 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       }),
   );
   const calls = new ReplicaCalls(nodes);
+  const outbound = new OutboundService({
+    prisma: openedDb.prisma,
+    calls,
+    isReady: () => !draining && calls.canPlaceCalls,
+    logger,
+    now: () => new Date(),
+    newId: randomUUID,
+  });
   metrics.useNodes(nodes);
   const leases = new NodeLeases({
     databaseUrl: config.cluster.lease.databaseUrl ?? resolvedDatabase.url,
@@ -290,7 +310,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       endedGraceMs: DEFAULT_ENDED_CALL_GRACE_MS,
     }),
     store: countingFailures(
-      liveBridge.publishingTurns(observedConversationStore(prismaConversationStore(openedDb.prisma, outbox), live, onLiveFeedError)),
+      liveBridge.publishingTurns(conversations),
       metrics,
     ),
     logger,
@@ -298,6 +318,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   staffServices = createStaffServices({
     prisma: openedDb.prisma,
     live,
+    outbound,
     sessionTtlMs: config.staff.sessionTtlMs,
     sessionIdleMs: config.staff.sessionIdleMs,
     recordingsDir: config.staff.recordingsDir,
@@ -308,6 +329,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     activeCalls: () => calls.activeCalls,
     readiness,
     gateway: { url: config.media.url, timeoutMs: config.media.timeoutMs },
+    outbound,
   });
   const integrations = createIntegrationServices({
     prisma: openedDb.prisma,
@@ -430,6 +452,7 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
 function countingFailures(store: ConversationStore, metrics: BackendMetrics): ConversationStore {
   return {
     saveTurn: (callId, turn) => store.saveTurn(callId, turn),
+    listTurns: (callId) => store.listTurns(callId),
     saveFailure: async (callId, failure) => {
       await store.saveFailure(callId, failure);
       metrics.providerFailed(failure.provider);

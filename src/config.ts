@@ -39,17 +39,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "_" and "-"')
     .default('prosaas_ai'),
-  ARI_MEDIA_FORMAT: z
-    .string()
-    .default('ulaw')
-    .pipe(
-      z.enum(['ulaw', 'slin'], {
-        error: (issue) =>
-          issue.input === 'slin16'
-            ? 'slin16 is not supported over RTP: Asterisk drops 16 kHz RTP sent back to it; use ulaw or slin'
-            : 'must be ulaw or slin',
-      }),
-    ),
+  ARI_MEDIA_TRANSPORT: z.enum(['rtp', 'websocket'], { error: 'must be rtp or websocket' }).default('rtp'),
+  // Checked against the transport below: slin16 needs the websocket transport.
+  ARI_MEDIA_FORMAT: z.enum(['ulaw', 'slin', 'slin16'], { error: 'must be ulaw, slin or slin16' }).optional(),
+  ARI_MEDIA_WEBSOCKET_URL: z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional(),
   ARI_REQUEST_TIMEOUT_MS: ms(5_000),
   ARI_PING_INTERVAL_MS: ms(3_000, 50),
   ARI_PONG_TIMEOUT_MS: ms(3_000, 50),
@@ -68,6 +61,11 @@ const EnvSchema = z.object({
   PORT: port(3000),
   DEFAULT_COUNTRY_CODE: z.string().regex(/^[1-9]\d{0,2}$/, 'must be 1-3 digits, e.g. 1').default('1'),
   EXTERNAL_MEDIA_STASIS_TIMEOUT_MS: ms(2_000),
+  TRANSFER_RING_TIMEOUT_S: z.coerce.number({ error: 'must be a whole number of seconds' }).int().min(5).max(120).default(30),
+  ANNOUNCEMENT_TIMEOUT_MS: ms(30_000, 1_000),
+  OUTBOUND_TRUNK: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a PJSIP endpoint name such as twilio-out').default('twilio-out'),
+  OUTBOUND_RING_TIMEOUT_S: z.coerce.number({ error: 'must be a whole number of seconds' }).int().min(5).max(120).default(30),
+  AMD_TIMEOUT_MS: ms(10_000, 1_000),
   CALL_SETUP_TIMEOUT_MS: ms(5_000),
   CLIP_WARM_POLL_MS: ms(15_000, 100),
   SHUTDOWN_DRAIN_MS: ms(10_000, 0),
@@ -115,7 +113,10 @@ export interface Config {
     readonly username: string;
     readonly password: string;
     readonly appName: string;
-    readonly mediaFormat: 'ulaw' | 'slin';
+    readonly mediaTransport: 'rtp' | 'websocket';
+    readonly mediaFormat: 'ulaw' | 'slin' | 'slin16';
+    /** Where the media gateway reaches Asterisk's /media/<connection id> (websocket transport); null: each node's ARI host and port. */
+    readonly mediaWebSocketUrl: string | null;
     readonly requestTimeoutMs: number;
     readonly pingIntervalMs: number;
     readonly pongTimeoutMs: number;
@@ -150,6 +151,16 @@ export interface Config {
     /** How often businesses whose settings changed are looked for, to prepare their phrases. */
     readonly clipWarmPollMs: number;
     readonly shutdownDrainMs: number;
+    /** Warm transfer: how long the person is rung, and how long their announcement may take. */
+    readonly transferRingTimeoutS: number;
+    readonly announcementTimeoutMs: number;
+  };
+  readonly outbound: {
+    /** PJSIP endpoint of the trunk outbound calls go through: PJSIP/<number>@<trunk>. */
+    readonly trunk: string;
+    readonly ringTimeoutS: number;
+    /** How long the dialplan's AMD() step may take before the call is given up. */
+    readonly amdTimeoutMs: number;
   };
   readonly log: { readonly level: LogLevel; readonly redactPii: boolean };
   readonly staff: {
@@ -211,6 +222,15 @@ function deepFreeze<T extends object>(value: T): T {
   return Object.freeze(value);
 }
 
+/** Asterisk's HTTP server serves /ari and chan_websocket's /media: the same host and port, ws for http. */
+export function mediaWebSocketUrlOf(ariUrl: string): string {
+  const url = new URL(ariUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = '/media';
+  url.search = '';
+  return url.toString().replace(/\/+$/, '');
+}
+
 /** Every variable the backend reads, but the per-node ASTERISK_ARI_USERNAME_<NODE> / _PASSWORD_<NODE>. */
 export const BACKEND_ENV_KEYS: readonly string[] = Object.freeze([...Object.keys(EnvSchema.shape), ...Object.keys(ClusterEnvSchema.shape)]);
 
@@ -246,6 +266,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'ARI_PING_INTERVAL_MS + ARI_PONG_TIMEOUT_MS: must not exceed 10000 (a dead ARI socket must be detected within 10 s)',
     );
   }
+  const mediaFormat = e.ARI_MEDIA_FORMAT ?? (e.ARI_MEDIA_TRANSPORT === 'websocket' ? 'slin16' : 'ulaw');
+  if (mediaFormat === 'slin16' && e.ARI_MEDIA_TRANSPORT === 'rtp') {
+    problems.push(
+      'ARI_MEDIA_FORMAT: slin16 is not supported over RTP (Asterisk drops 16 kHz RTP sent back to it): use ulaw or slin, or ARI_MEDIA_TRANSPORT=websocket',
+    );
+  }
+  if (e.ARI_MEDIA_WEBSOCKET_URL !== undefined && cluster !== null && cluster.nodes.length > 1) {
+    problems.push(
+      "ARI_MEDIA_WEBSOCKET_URL: names one Asterisk; with several ASTERISK_NODES leave it unset (each node's /media is reached on its ARI host and port)",
+    );
+  }
   if (e.WEBHOOK_RETRY_MIN_MS > e.WEBHOOK_RETRY_MAX_MS) {
     problems.push('WEBHOOK_RETRY_MIN_MS: must not exceed WEBHOOK_RETRY_MAX_MS');
   }
@@ -257,7 +288,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       username: e.ASTERISK_ARI_USERNAME,
       password: e.ASTERISK_ARI_PASSWORD,
       appName: e.ARI_APP_NAME,
-      mediaFormat: e.ARI_MEDIA_FORMAT,
+      mediaTransport: e.ARI_MEDIA_TRANSPORT,
+      mediaFormat,
+      mediaWebSocketUrl: e.ARI_MEDIA_WEBSOCKET_URL === undefined ? null : e.ARI_MEDIA_WEBSOCKET_URL.replace(/\/+$/, ''),
       requestTimeoutMs: e.ARI_REQUEST_TIMEOUT_MS,
       pingIntervalMs: e.ARI_PING_INTERVAL_MS,
       pongTimeoutMs: e.ARI_PONG_TIMEOUT_MS,
@@ -286,7 +319,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       setupTimeoutMs: e.CALL_SETUP_TIMEOUT_MS,
       clipWarmPollMs: e.CLIP_WARM_POLL_MS,
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+      transferRingTimeoutS: e.TRANSFER_RING_TIMEOUT_S,
+      announcementTimeoutMs: e.ANNOUNCEMENT_TIMEOUT_MS,
     },
+    outbound: { trunk: e.OUTBOUND_TRUNK, ringTimeoutS: e.OUTBOUND_RING_TIMEOUT_S, amdTimeoutMs: e.AMD_TIMEOUT_MS },
     log: { level: e.LOG_LEVEL, redactPii: e.LOG_REDACT_PII },
     staff: {
       cookieSecure: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',

@@ -59,6 +59,13 @@ esac
 require_secret STAFF_100_PASSWORD "SIP password of staff extension 100"
 require_secret STAFF_101_PASSWORD "SIP password of staff extension 101"
 
+# res_config_pgsql: the database staff extensions live in (res_pgsql.conf).
+require_value ASTERISK_DB_HOST "$HOST_PATTERN" "the PostgreSQL host Asterisk reads staff extensions from"
+require_value ASTERISK_DB_PORT '^[0-9]{1,5}$' "the PostgreSQL port, e.g. 5432" "digits"
+require_value ASTERISK_DB_NAME "$NAME_PATTERN" "the database the backend migrates"
+require_value ASTERISK_DB_USER "$NAME_PATTERN" "the PostgreSQL user Asterisk logs in as"
+require_secret ASTERISK_DB_PASSWORD "that user's password"
+
 # Twilio termination is optional: all three variables, or none.
 termination=0
 if [ -n "${TWILIO_TERMINATION_HOST:-}${TWILIO_TERMINATION_USERNAME:-}${TWILIO_TERMINATION_PASSWORD:-}" ]; then
@@ -91,6 +98,7 @@ app_name=${ARI_APP_NAME:-prosaas_ai}
 PLACEHOLDERS=(
   ASTERISK_ARI_USERNAME ASTERISK_ARI_PASSWORD ASTERISK_EXTERNAL_ADDRESS
   STAFF_100_PASSWORD STAFF_101_PASSWORD ASTERISK_SYSTEM_NAME
+  ASTERISK_DB_HOST ASTERISK_DB_PORT ASTERISK_DB_NAME ASTERISK_DB_USER ASTERISK_DB_PASSWORD
   TWILIO_TERMINATION_HOST TWILIO_TERMINATION_USERNAME TWILIO_TERMINATION_PASSWORD
 )
 known_placeholder() {

@@ -1,21 +1,25 @@
 // The seam between a call's audio plumbing (the session) and whatever speaks
-// on the call: an echo for diagnostics and benchmarks, the AI agent later.
-// Audio crosses it as 20 ms PCM16 frames at 8 kHz; the session converts to
+// on the call: an echo for diagnostics and benchmarks, the AI agent, an
+// announcement. Audio crosses it as 20 ms PCM16 frames at the session's sample
+// rate (8 kHz for ulaw and slin, 16 kHz for slin16); the session converts to
 // and from the wire format.
 import type { Logger } from 'pino';
+import type { SampleRate } from '../audio/frame.js';
 import type { CreateSessionRequest } from '../contract/sessions.js';
 
 export interface AgentContext {
   readonly request: CreateSessionRequest;
   readonly logger: Logger;
+  /** Rate of every frame crossing this context: 160 samples per frame at 8 kHz, 320 at 16 kHz. */
+  readonly sampleRate: SampleRate;
   /**
-   * Queues 20 ms of agent audio (160 samples at 8 kHz) to be sent after what
+   * Queues 20 ms of agent audio (one frame at `sampleRate`) to be sent after what
    * is already queued. Returns false when the playout queue is full: a
    * producer that must not lose audio awaits `space()` first. The first frame
    * of a talk spurt leaves from a microtask, never from inside play().
    */
   play(frame: Int16Array): boolean;
-  /** Same as play() for 20 ms of mu-law (160 bytes): sent as is on a ulaw session (no transcoding). */
+  /** Same as play() for 20 ms of mu-law (160 bytes): sent as is on a ulaw session (no transcoding); 8 kHz sessions only. */
   playUlaw(payload: Uint8Array): boolean;
   /** Frames the playout queue can still take. */
   readonly freeFrames: number;
@@ -68,6 +72,7 @@ export function withRequest(context: AgentContext, request: CreateSessionRequest
   return {
     request,
     logger: context.logger,
+    sampleRate: context.sampleRate,
     play: (frame) => context.play(frame),
     playUlaw: (payload) => context.playUlaw(payload),
     get freeFrames() {

@@ -28,6 +28,8 @@ import type { CallVoiceDetectors } from '../vad/voice-detector.js';
 import type { EngineName, VadMode } from '../contract/engines.js';
 import type { AgentSettings, CreateSessionRequest } from '../contract/sessions.js';
 import { RealtimeAgent } from '../engines/openai-realtime/realtime-agent.js';
+import { AnnouncerAgent } from './announcer-agent.js';
+import { narrowbandAgent } from './narrowband-adapter.js';
 
 export interface AiRuntime {
   readonly factory: AgentFactory;
@@ -92,46 +94,54 @@ export function createAiRuntime(config: AiConfig, gatewayToken: string, logger: 
   return {
     clipWarmer,
     close: () => lifetime.abort(),
-    factory: (context) => {
-      const { engine, vadMode } = callEngine(context.request, defaults);
-      const log = context.logger;
-      if (!offered(engine.name)) throw engineUnavailable(engine.name);
-      log.info({ engine: engine.name, vadMode }, 'AI agent engine');
-      traces.begin(context.request.callId, context.request.traceparent);
-      const shared = { backend, metrics, now, businessTools };
-      let agent: CallAgent;
-      switch (engine.name) {
-        case 'cascade': {
-          if (!cascade) throw engineUnavailable('cascade');
-          const voice = detectorsFor(vadMode, log);
-          agent = new AiAgent(context, { ...shared, ...cascade, timings: config.timings, voice });
-          break;
+    // Every engine speaks 8 kHz (its providers are opened at 8 kHz): a 16 kHz session (slin16
+    // over the websocket transport) adapts it. An announcement session gets the announcer.
+    factory: (session) =>
+      narrowbandAgent(session, (context) => {
+        const { engine, vadMode } = callEngine(context.request, defaults);
+        const log = context.logger;
+        if (!offered(engine.name)) throw engineUnavailable(engine.name);
+        traces.begin(context.request.callId, context.request.traceparent);
+        if (context.request.announcement) {
+          const tts = engine.name === 'self-hosted' ? selfHosted?.tts : cascade?.tts;
+          if (!tts) throw engineUnavailable(engine.name);
+          return new AnnouncerAgent(context, { tts, backend });
         }
-        case 'self-hosted': {
-          if (!selfHosted) throw engineUnavailable('self-hosted');
-          const call = selfHosted.forCall(context.request.agent, engine, () => detectorsFor(vadMode, log));
-          const deps: AiAgentDeps = {
-            ...shared,
-            stt: call.stt,
-            llm: call.llm,
-            tts: selfHosted.tts,
-            clips: selfHosted.clips,
-            // The STT's speech starts come from our own VAD: no independent evidence for barge-in.
-            timings: { ...config.timings, bargeInSttEvidence: 'off' },
-            voice: detectorsFor(vadMode, log),
-          };
-          agent = new AiAgent(withRequest(context, { ...context.request, agent: call.agent }), deps);
-          break;
+        log.info({ engine: engine.name, vadMode }, 'AI agent engine');
+        const shared = { backend, metrics, now, businessTools };
+        let agent: CallAgent;
+        switch (engine.name) {
+          case 'cascade': {
+            if (!cascade) throw engineUnavailable('cascade');
+            const voice = detectorsFor(vadMode, log);
+            agent = new AiAgent(context, { ...shared, ...cascade, timings: config.timings, voice });
+            break;
+          }
+          case 'self-hosted': {
+            if (!selfHosted) throw engineUnavailable('self-hosted');
+            const call = selfHosted.forCall(context.request.agent, engine, () => detectorsFor(vadMode, log));
+            const deps: AiAgentDeps = {
+              ...shared,
+              stt: call.stt,
+              llm: call.llm,
+              tts: selfHosted.tts,
+              clips: selfHosted.clips,
+              // The STT's speech starts come from our own VAD: no independent evidence for barge-in.
+              timings: { ...config.timings, bargeInSttEvidence: 'off' },
+              voice: detectorsFor(vadMode, log),
+            };
+            agent = new AiAgent(withRequest(context, { ...context.request, agent: call.agent }), deps);
+            break;
+          }
+          case 'openai-realtime': {
+            if (!cascade) throw engineUnavailable('openai-realtime');
+            const { clips } = cascade;
+            agent = new RealtimeAgent(context, { ...shared, clips, timings: config.timings, apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl }, engine);
+            break;
+          }
         }
-        case 'openai-realtime': {
-          if (!cascade) throw engineUnavailable('openai-realtime');
-          const { clips } = cascade;
-          agent = new RealtimeAgent(context, { ...shared, clips, timings: config.timings, apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl }, engine);
-          break;
-        }
-      }
-      return agent;
-    },
+        return agent;
+      }),
     engineProblem: (request) => {
       const { engine } = callEngine(request, defaults);
       return offered(engine.name) ? null : engineUnavailable(engine.name).message;

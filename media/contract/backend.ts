@@ -4,6 +4,7 @@
 //
 //   POST /internal/calls/:callId/turns     TurnReport      -> 204
 //   POST /internal/calls/:callId/actions   CallAction      -> 200 ActionResult
+//        (:callId is a session's callId: a call's, or one of its legs')
 //   POST /internal/calls/:callId/failures  FailureReport   -> 204
 //
 // Every route requires `authorization: Bearer <MEDIA_GATEWAY_TOKEN>` (the same
@@ -69,6 +70,8 @@ export const CallAction = z.discriminatedUnion('type', [
     callbackNumber: z.string().min(3).max(40),
     reason: z.string().min(1).max(2000),
   }),
+  /** An announcement session (sessions.ts Announcement) played its text to the end, or could not. */
+  z.object({ type: z.literal('announcement_done'), played: z.boolean() }),
 ]);
 export type CallAction = z.infer<typeof CallAction>;
 

@@ -5,6 +5,9 @@
 //   POST   /sessions                 CreateSessionRequest  -> 201 CreateSessionResponse
 //                                     (same callId again    -> 200 with the existing session)
 //   PUT    /sessions/:id/remote      SetRemoteRequest      -> 200 SessionInfo
+//                                     (websocket: once the media websocket is connected)
+//   PUT    /sessions/:id/agent       AgentSettings         -> 200 SessionInfo
+//                                     (a new agent takes over the call with these settings)
 //   POST   /sessions/:id/answered                          -> 204 (the caller was answered)
 //   GET    /sessions/:id/stats                             -> 200 SessionStats
 //   POST   /sessions/:id/dtmf        DtmfRequest           -> 204 (a key the caller pressed)
@@ -25,10 +28,20 @@ export const MEDIA_AUTH_HEADER = 'authorization';
 export const bearer = (token: string): string => `Bearer ${token}`;
 
 /**
- * Formats the gateway accepts on RTP. `slin16` is deliberately absent: Asterisk
- * 22 sends it (PT 118) but silently drops 16 kHz RTP sent back to it.
+ * How audio travels between Asterisk and the gateway: `rtp` (externalMedia UnicastRTP,
+ * UDP to the gateway's one RTP port) or `websocket` (chan_websocket: the gateway connects
+ * to Asterisk's /media/<connection id>; one TCP connection per call, no UDP port).
  */
-export const MEDIA_FORMATS = ['ulaw', 'slin'] as const;
+export const MEDIA_TRANSPORTS = ['rtp', 'websocket'] as const;
+export const MediaTransport = z.enum(MEDIA_TRANSPORTS);
+export type MediaTransport = z.infer<typeof MediaTransport>;
+
+/**
+ * Audio formats: `ulaw` (8 kHz), `slin` (8 kHz L16) and `slin16` (16 kHz L16). `slin16`
+ * only over the websocket transport: Asterisk 22 sends it on RTP (PT 118) but silently
+ * drops 16 kHz RTP sent back to it.
+ */
+export const MEDIA_FORMATS = ['ulaw', 'slin', 'slin16'] as const;
 export const MediaFormat = z.enum(MEDIA_FORMATS);
 export type MediaFormat = z.infer<typeof MediaFormat>;
 
@@ -119,30 +132,49 @@ export const SessionTools = z.object({
 });
 export type SessionTools = z.infer<typeof SessionTools>;
 
-export const CreateSessionRequest = z.object({
-  /** CallLog id; also the idempotency key of the session. */
-  callId: z.uuid(),
-  businessId: z.uuid(),
-  /** Asterisk channel id of the caller (for logs and correlation). */
-  channelId: z.string().min(1),
-  format: MediaFormat,
-  caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
-  agent: AgentSettings,
-  /** Absent: the business has none (and older backends). */
-  tools: SessionTools.optional(),
-  /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
-  traceparent: TraceParent.optional(),
-  /** Present when the call moves here from a gateway that was lost mid-call. */
-  resume: ResumeContext.optional(),
-  /**
-   * The caller is still ringing: the media path is set up before the answer,
-   * and the session's media and agent start when the caller is answered
-   * (POST /sessions/:id/answered, or the first inbound RTP packet, whichever
-   * comes first). Absent or false: they start once the remote is known.
-   */
-  awaitAnswer: z.boolean().optional(),
-});
+/**
+ * A session that only speaks `text` to whoever is on the leg, then reports
+ * `announcement_done` to the backend (media/contract/backend.ts): a warm transfer's
+ * words to the person taking the call, a voicemail message on an answering machine.
+ */
+export const Announcement = z.object({ text: z.string().trim().min(1).max(2_000) });
+export type Announcement = z.infer<typeof Announcement>;
+
+export const CreateSessionRequest = z
+  .object({
+    /** CallLog id, or the id of one leg of a call (a warm transfer's target); the idempotency key of the session. */
+    callId: z.uuid(),
+    businessId: z.uuid(),
+    /** Asterisk channel id of the caller (for logs and correlation). */
+    channelId: z.string().min(1),
+    format: MediaFormat,
+    transport: MediaTransport.default('rtp'),
+    caller: z.object({ from: z.string().nullable(), to: z.string().min(1) }),
+    agent: AgentSettings,
+    /** Absent: the business has none (and older backends). */
+    tools: SessionTools.optional(),
+    /** The call's trace (W3C Trace Context): the gateway's spans continue it. */
+    traceparent: TraceParent.optional(),
+    /** Present when the call moves here from a gateway that was lost mid-call. */
+    resume: ResumeContext.optional(),
+    /**
+     * The caller is still ringing: the media path is set up before the answer,
+     * and the session's media and agent start when the caller is answered
+     * (POST /sessions/:id/answered, or the first inbound packet, whichever
+     * comes first). Absent or false: they start once the remote is known.
+     */
+    awaitAnswer: z.boolean().optional(),
+    /** Set: the session announces this and takes no part in a conversation. */
+    announcement: Announcement.nullable().default(null),
+    /** Whether to record the leg (announcement legs are not recorded). Default true. */
+    record: z.boolean().default(true),
+  })
+  .refine((request) => request.format !== 'slin16' || request.transport === 'websocket', {
+    message: 'slin16 needs the websocket transport: Asterisk drops 16 kHz RTP sent back to it',
+    path: ['format'],
+  });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+export type CreateSessionInput = z.input<typeof CreateSessionRequest>;
 
 export const RtpEndpoint = z.object({
   host: z.string().min(1),
@@ -152,8 +184,8 @@ export type RtpEndpoint = z.infer<typeof RtpEndpoint>;
 
 export const CreateSessionResponse = z.object({
   sessionId: z.string().min(1),
-  /** Where Asterisk must send the caller's RTP: the externalMedia `external_host`. */
-  rtp: RtpEndpoint,
+  /** RTP: where Asterisk must send the caller's RTP, the externalMedia `external_host`; null for websocket. */
+  rtp: RtpEndpoint.nullable(),
 });
 export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
 
@@ -165,9 +197,19 @@ export const DtmfRequest = z.object({
 });
 export type DtmfRequest = z.infer<typeof DtmfRequest>;
 
-/** Asterisk's RTP address (`UNICASTRTP_LOCAL_ADDRESS` / `UNICASTRTP_LOCAL_PORT`). */
-export const SetRemoteRequest = RtpEndpoint;
+/** Asterisk's media websocket for the call: `ws://<asterisk>:8088/media/<MEDIA_WEBSOCKET_CONNECTION_ID>`. */
+export const WebSocketRemote = z.object({
+  websocket: z.object({ url: z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }) }),
+});
+export type WebSocketRemote = z.infer<typeof WebSocketRemote>;
+
+/** RTP: Asterisk's RTP address (`UNICASTRTP_LOCAL_ADDRESS` / `UNICASTRTP_LOCAL_PORT`); websocket: where to connect. */
+export const SetRemoteRequest = z.union([RtpEndpoint, WebSocketRemote]);
 export type SetRemoteRequest = z.infer<typeof SetRemoteRequest>;
+
+export function isWebSocketRemote(remote: SetRemoteRequest): remote is WebSocketRemote {
+  return 'websocket' in remote;
+}
 
 export const SessionStats = z.object({
   packetsIn: z.number().int(),
@@ -205,8 +247,11 @@ export const SessionInfo = z.object({
   sessionId: z.string(),
   callId: z.uuid(),
   format: MediaFormat,
+  transport: MediaTransport,
+  /** The gateway's RTP address (also reported for websocket sessions, which do not use it). */
   local: RtpEndpoint,
-  remote: RtpEndpoint.nullable(),
+  /** RTP: Asterisk's address; websocket: the media websocket's URL without its connection id. */
+  remote: z.union([RtpEndpoint, WebSocketRemote]).nullable(),
   createdAt: z.string(),
   stats: SessionStats,
 });
@@ -269,6 +314,8 @@ export const MEDIA_ERROR_CODES = [
   'bad_request',
   'not_found',
   'no_capacity',
+  /** The call's media websocket could not be connected (PUT /sessions/:id/remote). */
+  'media_unreachable',
   /** The business's conversation engine is not configured on this gateway. */
   'engine_unavailable',
   'internal',
@@ -286,6 +333,7 @@ export const sessionPaths = {
   gatewayStats: '/stats',
   load: '/load',
   remote: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/remote`,
+  agent: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/agent`,
   stats: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/stats`,
   dtmf: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/dtmf`,
   answered: (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}/answered`,

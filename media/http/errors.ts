@@ -13,6 +13,7 @@ export const MEDIA_API_ERRORS: Readonly<Record<MediaErrorCode, CatalogEntry>> = 
   bad_request: { status: 400, message: 'invalid request' },
   not_found: { status: 404, message: 'not found' },
   no_capacity: { status: 503, message: 'the media gateway cannot take more sessions' },
+  media_unreachable: { status: 502, message: "Asterisk's media websocket could not be connected" },
   engine_unavailable: { status: 422, message: 'the business\'s conversation engine is not configured on this media gateway' },
   internal: { status: 500, message: 'internal error' },
 });

@@ -1,6 +1,7 @@
 // The session routes of the control API (see contract/sessions.ts).
 import type { FastifyInstance } from 'fastify';
 import {
+  AgentSettings,
   CreateSessionRequest,
   DtmfRequest,
   SetRemoteRequest,
@@ -28,7 +29,7 @@ function sessionOr404(sessions: SessionRegistry, sessionId: string): SessionHand
 
 const createResponse = (session: SessionHandle): CreateSessionResponse => ({
   sessionId: session.sessionId,
-  rtp: { ...session.local },
+  rtp: session.transport === 'rtp' ? { ...session.local } : null,
 });
 
 /** Why a session's conversation engine cannot run here (not configured), or null when it can. */
@@ -57,13 +58,20 @@ export function registerSessionRoutes(app: FastifyInstance, sessions: SessionReg
     foreignSource: sessions.gatewayStats().foreignSource,
   }));
 
-  app.put<{ Params: SessionParams }>('/sessions/:id/remote', (request): SessionInfo => {
+  app.put<{ Params: SessionParams }>('/sessions/:id/remote', async (request): Promise<SessionInfo> => {
     const session = sessionOr404(sessions, request.params.id);
     const remote = parseOrBadRequest(SetRemoteRequest, request.body, 'remote');
-    const result = sessions.setRemote(session.sessionId, remote);
+    const result = await sessions.applyRemote(session.sessionId, remote);
     if (result.kind === 'not_found') throw new MediaApiError('not_found', 'no such session');
     if (result.kind === 'invalid_remote') throw new MediaApiError('bad_request', `invalid remote: ${result.message}`);
+    if (result.kind === 'unreachable') throw new MediaApiError('media_unreachable', result.message);
     return result.session.info();
+  });
+
+  app.put<{ Params: SessionParams }>('/sessions/:id/agent', (request): SessionInfo => {
+    const session = sessionOr404(sessions, request.params.id);
+    session.replaceAgent(parseOrBadRequest(AgentSettings, request.body, 'agent settings'));
+    return session.info();
   });
 
   app.get<{ Params: SessionParams }>('/sessions/:id/stats', (request): SessionStats =>

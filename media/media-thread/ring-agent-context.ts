@@ -33,8 +33,11 @@ export interface RingAgentContextOptions {
 }
 
 export class RingAgentContext implements AgentContext {
-  readonly request: CreateSessionRequest;
+  /** The agent settings change when a new agent takes over the call (ThreadSession.replaceAgent). */
+  request: CreateSessionRequest;
   readonly logger: Logger;
+  /** RTP sessions (the only ones on the media thread) are 8 kHz: ulaw or slin. */
+  readonly sampleRate = 8000 as const;
   readonly events = FrameRing.create(EVENT_RING_RECORDS, EVENT_RECORD_BYTES);
   readonly agentRing = FrameRing.create(AGENT_RING_RECORDS, AGENT_RECORD_BYTES);
   readonly #options: RingAgentContextOptions;

@@ -4,7 +4,7 @@
 // the main thread, that agent and its rings.
 import type { Logger } from 'pino';
 import type { AgentFactory, CallAgent } from '../agents/agent.js';
-import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
+import type { AgentSettings, CreateSessionRequest, MediaFormat, MediaTransport, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
 import type { ClosedSessionReport, SessionHandle, SessionOpenInit } from '../sessions/session-handle.js';
 import type { ToMediaMessage } from './media-thread-protocol.js';
 import { RingAgentContext } from './ring-agent-context.js';
@@ -24,7 +24,7 @@ export class ThreadSession implements SessionHandle {
   readonly businessId: string;
   readonly channelId: string;
   readonly format: MediaFormat;
-  readonly request: CreateSessionRequest;
+  readonly transport: MediaTransport;
   readonly local: RtpEndpoint;
   readonly createdAt: Date;
   readonly logger: Logger;
@@ -32,7 +32,8 @@ export class ThreadSession implements SessionHandle {
   readonly context: RingAgentContext | null;
   readonly #init: ThreadSessionInit;
   readonly #stats: Float64Array;
-  readonly #agent: CallAgent | null;
+  #request: CreateSessionRequest;
+  #agent: CallAgent | null;
   #remote: RtpEndpoint | null = null;
   #answered = false;
   #closing: Promise<ClosedSessionReport> | null = null;
@@ -40,11 +41,12 @@ export class ThreadSession implements SessionHandle {
 
   constructor(init: ThreadSessionInit) {
     this.sessionId = init.sessionId;
-    this.request = init.request;
+    this.#request = init.request;
     this.callId = init.request.callId;
     this.businessId = init.request.businessId;
     this.channelId = init.request.channelId;
     this.format = init.request.format;
+    this.transport = init.request.transport;
     this.local = init.local;
     this.createdAt = init.createdAt;
     this.logger = init.logger;
@@ -67,6 +69,10 @@ export class ThreadSession implements SessionHandle {
     }
     const rings = this.context === null ? null : { events: this.context.events.shared, agent: this.context.agentRing.shared };
     post({ type: 'open', sessionId, request: init.request, createdAtMs: init.createdAt.getTime(), stats, rings });
+  }
+
+  get request(): CreateSessionRequest {
+    return this.#request;
   }
 
   get remote(): RtpEndpoint | null {
@@ -100,6 +106,28 @@ export class ThreadSession implements SessionHandle {
     this.#agent?.onDtmf?.(digit, durationMs);
   }
 
+  replaceAgent(agent: AgentSettings): void {
+    if (this.closed) return;
+    this.#request = { ...this.#request, agent, announcement: null };
+    const context = this.context;
+    const previous = this.#agent;
+    if (context === null || previous === null || this.#init.agentFactory === null) {
+      // The media thread runs an echo or silent agent: it does not depend on the agent settings.
+      this.logger.info('agent settings replaced (the media thread runs a simple agent)');
+      return;
+    }
+    // What the previous agent still had queued is dropped (the media thread clears its playout queue).
+    context.clear();
+    context.request = this.#request;
+    const next = this.#init.agentFactory(context);
+    this.#agent = next;
+    context.attach(next);
+    // The media runs already: the new agent may speak at once.
+    if (this.isAnswered) next.onAnswered?.(performance.now());
+    previous.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the replaced agent failed'));
+    this.logger.info('a new agent took over the session');
+  }
+
   stats(): SessionStats {
     return this.#finalStats ?? readStats(this.#stats);
   }
@@ -109,6 +137,7 @@ export class ThreadSession implements SessionHandle {
       sessionId: this.sessionId,
       callId: this.callId,
       format: this.format,
+      transport: this.transport,
       local: { ...this.local },
       remote: this.#remote === null ? null : { ...this.#remote },
       createdAt: this.createdAt.toISOString(),

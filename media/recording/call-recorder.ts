@@ -12,7 +12,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
-import { FRAME_MS, samplesPerFrame } from '../audio/frame.js';
+import { FRAME_MS, samplesPerFrame, type SampleRate } from '../audio/frame.js';
 import { recordingPath } from './recording-path.js';
 import { WAV_MAX_DATA_BYTES } from './wav.js';
 import { WavFileWriter } from './wav-file-writer.js';
@@ -35,7 +35,7 @@ export interface CallRecorderOptions {
   businessId: string;
   callId: string;
   startedAt: Date;
-  sampleRate: 8000;
+  sampleRate: SampleRate;
   logger: Logger;
   /** Frames per disk write; 25 = every 500 ms. */
   flushEveryFrames?: number;
@@ -121,7 +121,7 @@ export class CallRecorder {
    * cannot be created; the call should then go on unrecorded.
    */
   static async open(options: CallRecorderOptions): Promise<CallRecorder> {
-    if (options.sampleRate !== 8000) throw new RangeError('recording sampleRate must be 8000');
+    if (options.sampleRate !== 8000 && options.sampleRate !== 16000) throw new RangeError('recording sampleRate must be 8000 or 16000');
     const flushEveryFrames = options.flushEveryFrames ?? DEFAULT_FLUSH_EVERY_FRAMES;
     if (!Number.isInteger(flushEveryFrames) || flushEveryFrames < 1) {
       throw new RangeError('recording flushEveryFrames must be a positive integer');

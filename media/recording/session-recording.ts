@@ -5,6 +5,7 @@
 import { unlink } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Logger } from 'pino';
+import type { SampleRate } from '../audio/frame.js';
 import { CallRecorder } from './call-recorder.js';
 
 /**
@@ -19,6 +20,8 @@ export interface SessionRecordingOptions {
   businessId: string;
   callId: string;
   startedAt: Date;
+  /** The session's rate: the recording keeps it (16 kHz for slin16). Default 8000. */
+  sampleRate?: SampleRate;
   logger: Logger;
 }
 
@@ -49,14 +52,14 @@ export class SessionRecording {
   }
 
   async #open(): Promise<void> {
-    const { root, businessId, callId, startedAt, logger } = this.#options;
+    const { root, businessId, callId, startedAt, logger, sampleRate = 8000 } = this.#options;
     try {
       const recorder = await CallRecorder.open({
         root,
         businessId,
         callId,
         startedAt,
-        sampleRate: 8000,
+        sampleRate,
         logger,
         flushEveryFrames: FLUSH_EVERY_FRAMES,
         staggerFirstFlush: true,

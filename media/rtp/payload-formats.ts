@@ -3,7 +3,8 @@
 // - ulaw: PT 0 (RFC 3551 static PCMU), one byte per sample, 8 kHz.
 // - slin: 8 kHz signed 16-bit big-endian (RFC 3551 L16). Asterisk sends PT 10
 //   and accepts PT 10 or 11 back, so both are valid inbound; we send PT 10.
-// The one definition of payload types and sizes: the codecs and the session read them here.
+// - slin16 is never carried on RTP (Asterisk drops 16 kHz RTP sent back to it).
+// The one definition of RTP payload types and sizes: the codecs and the session read them here.
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import type { MediaFormat } from '../contract/sessions.js';
 
@@ -28,7 +29,7 @@ function payloadFormat(payloadTypes: readonly number[], bytesPerSample: number):
   });
 }
 
-export const PAYLOAD_FORMATS: Readonly<Record<MediaFormat, PayloadFormat>> = Object.freeze({
+export const PAYLOAD_FORMATS: Readonly<Record<Exclude<MediaFormat, 'slin16'>, PayloadFormat>> = Object.freeze({
   ulaw: payloadFormat([0], 1),
   slin: payloadFormat([10, 11], 2),
 });

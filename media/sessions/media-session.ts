@@ -1,28 +1,42 @@
-// One call's media session: owns its remote (Asterisk's RTP address), its
-// jitter buffer, playout queue, agent and recorder, and its lifetime.
+// One call's media session: owns its link to Asterisk (RTP to Asterisk's
+// address, or the call's media websocket), its jitter buffer, playout queue,
+// agent and recorder, and its lifetime.
 //
-// Inbound: each datagram from the session's remote is validated (pure) and
-// pushed into the jitter buffer with its arrival time. Every 20 ms the shared
-// media clock calls tick(): one caller frame comes out of the jitter buffer
-// (decoded, or concealed when lost), goes to the agent; one packet leaves the
-// playout queue for Asterisk (agent audio or silence); both sides of that same
-// tick go to the recording, so the two channels stay aligned by construction.
+// Inbound: each RTP datagram from the session's remote is validated (pure) and
+// pushed into the jitter buffer with its arrival time; over the websocket
+// transport each 20 ms frame is (media-websocket.ts numbers the frames in
+// arrival order). Every 20 ms the shared media clock calls tick(): one caller
+// frame comes out of the jitter buffer (decoded, or concealed when lost), goes
+// to the agent; one frame leaves the playout queue for Asterisk (agent audio or
+// silence); both sides of that same tick go to the recording, so the two
+// channels stay aligned by construction. The engine runs at the format's rate:
+// 8 kHz for ulaw and slin, 16 kHz for slin16 (websocket only).
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CreateSessionRequest, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
-import type { AgentContext, AgentFactory, CallAgent } from '../agents/agent.js';
+import type {
+  AgentSettings,
+  CreateSessionRequest,
+  MediaFormat,
+  MediaTransport,
+  RtpEndpoint,
+  SessionInfo,
+  SessionStats,
+  WebSocketRemote,
+} from '../contract/sessions.js';
+import type { AgentFactory, CallAgent } from '../agents/agent.js';
 import { conceal } from '../audio/concealment.js';
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
-import { WIRE_CODECS, type WireCodec } from '../codec/wire-codec.js';
-import { decodeUlaw, encodeUlaw } from '../codec/g711.js';
+import { wireCodec, type WireCodec } from '../codec/wire-codec.js';
+import { encodeUlaw } from '../codec/g711.js';
 import { seqDiff } from '../rtp/sequence.js';
 import { SessionRecording } from '../recording/session-recording.js';
 import { classifyInboundRtp, isInboundRejection, type InboundRejection } from '../rtp/inbound-rtp.js';
-import { JitterBuffer } from '../rtp/jitter-buffer.js';
+import { JitterBuffer, type JitterBufferPacket } from '../rtp/jitter-buffer.js';
 import { PacingHistogram } from '../rtp/pacing-histogram.js';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../rtp/payload-formats.js';
 import type { RtpReceiver } from '../rtp/rtp-demux.js';
 import { PlayoutQueue } from '../rtp/playout-queue.js';
+import { agentContext } from './agent-context.js';
 import type { MediaClock, Tickable } from './media-clock.js';
 import { RoomWaiters } from './room-waiters.js';
 import type { ClosedSessionReport, SessionHandle } from './session-handle.js';
@@ -31,6 +45,19 @@ import type { ClosedSessionReport, SessionHandle } from './session-handle.js';
 export interface RtpSender {
   send(datagram: Buffer, host: string, port: number): void;
 }
+
+/** Where a session's outbound frames go once Asterisk's side is known. */
+export interface MediaLink {
+  /** What SessionInfo reports as the remote. */
+  readonly remote: RtpEndpoint | WebSocketRemote;
+  /** This tick's packet (12-byte RTP header + payload); a link carries what its transport needs of it. */
+  send(packet: Buffer): void;
+  /** Releases the transport (idempotent). */
+  close(): void;
+}
+
+/** Frames of a websocket session's caller audio: numbered in arrival order, one per 20 ms of audio. */
+export type InboundFrame = JitterBufferPacket;
 
 export interface MediaEngine {
   readonly clock: MediaClock;
@@ -65,6 +92,8 @@ const PLAYOUT_CAPACITY_FRAMES = 50;
 const OUT_BUFFERS = 8;
 /** A longer gap in the arrivals is not filled (a sender pause, not loss). */
 const MAX_ARRIVAL_GAP_FRAMES = 10;
+/** The rate of the on-arrival audio (mu-law, as the speech-to-text takes it). */
+const ARRIVAL_RATE = 8000;
 /** mu-law digital silence. */
 const ULAW_SILENCE = 0xff;
 
@@ -74,29 +103,31 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
   readonly businessId: string;
   readonly channelId: string;
   readonly format: MediaFormat;
-  readonly request: CreateSessionRequest;
+  readonly transport: MediaTransport;
   readonly local: RtpEndpoint;
   readonly createdAt: Date;
   readonly logger: Logger;
 
   readonly #engine: MediaEngine;
-  readonly #payloadFormat: PayloadFormat;
+  readonly #payloadFormat: PayloadFormat | null;
   readonly #codec: WireCodec;
   readonly #sender: RtpSender;
   readonly #jitter: JitterBuffer;
   readonly #playout: PlayoutQueue;
-  readonly #agent: CallAgent;
+  #request: CreateSessionRequest;
+  #agent: CallAgent;
   readonly #pacing = new PacingHistogram();
-  readonly #callerPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
-  readonly #lastGoodPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
-  readonly #agentPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
-  readonly #encoded: Uint8Array;
+  readonly #callerPcm: Int16Array;
+  readonly #lastGoodPcm: Int16Array;
+  readonly #agentPcm: Int16Array;
   readonly #outBuffers: Buffer[];
   #outIndex = 0;
-  #remote: RtpEndpoint | null = null;
+  #rtpRemote: RtpEndpoint | null = null;
+  #link: MediaLink | null = null;
   #answered = false;
   /** Sequence number of the last caller packet handed over on arrival; null before the first. */
   #arrivalSeq: number | null = null;
+  // On-arrival audio goes to the agent at 8 kHz only: a 16 kHz session's agent hears the ticks.
   readonly #arrivalPcm = new Int16Array(SAMPLES_PER_FRAME_8K);
   readonly #arrivalUlaw = new Uint8Array(SAMPLES_PER_FRAME_8K);
   readonly #arrivalSilence = new Uint8Array(SAMPLES_PER_FRAME_8K).fill(ULAW_SILENCE);
@@ -121,21 +152,25 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
 
   constructor(init: MediaSessionInit) {
     this.sessionId = init.sessionId;
-    this.request = init.request;
+    this.#request = init.request;
     this.callId = init.request.callId;
     this.businessId = init.request.businessId;
     this.channelId = init.request.channelId;
     this.format = init.request.format;
+    this.transport = init.request.transport;
     this.local = init.local;
     this.createdAt = init.createdAt;
     this.logger = init.logger;
     this.#engine = init.engine;
-    this.#payloadFormat = PAYLOAD_FORMATS[init.request.format];
-    this.#codec = WIRE_CODECS[init.request.format];
+    this.#codec = wireCodec(this.format, this.transport);
+    this.#payloadFormat = this.transport === 'rtp' && this.format !== 'slin16' ? PAYLOAD_FORMATS[this.format] : null;
     this.#sender = init.sender;
-    this.#encoded = new Uint8Array(this.#payloadFormat.frameBytes);
+    const samples = this.#codec.samplesPerFrame;
+    this.#callerPcm = new Int16Array(samples);
+    this.#lastGoodPcm = new Int16Array(samples);
+    this.#agentPcm = new Int16Array(samples);
     this.#jitter = new JitterBuffer({
-      samplesPerFrame: SAMPLES_PER_FRAME_8K,
+      samplesPerFrame: samples,
       targetDelayFrames: init.engine.jitter.targetFrames,
       minDelayFrames: init.engine.jitter.minFrames,
       maxDelayFrames: init.engine.jitter.maxFrames,
@@ -145,9 +180,9 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
       ssrc: randomInt(0, 2 ** 32 - 1),
       initialSequence: randomInt(0, 0x10000),
       initialTimestamp: randomInt(0, 2 ** 32 - 1),
-      payloadType: this.#payloadFormat.outboundPayloadType,
-      payloadBytes: this.#payloadFormat.frameBytes,
-      samplesPerFrame: SAMPLES_PER_FRAME_8K,
+      payloadType: this.#codec.payloadType,
+      payloadBytes: this.#codec.payloadBytes,
+      samplesPerFrame: samples,
       capacityFrames: PLAYOUT_CAPACITY_FRAMES,
       silencePayload: this.#codec.silencePayload,
       onSpace: () => this.#notifySpace(),
@@ -156,8 +191,14 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
     this.#agent = init.engine.agentFactory(this.#agentContext());
   }
 
+  /** The session's request as its current agent sees it (replaceAgent changes the agent settings). */
+  get request(): CreateSessionRequest {
+    return this.#request;
+  }
+
+  /** Asterisk's RTP address (RTP sessions), null before it is known and for websocket sessions. */
   get remote(): RtpEndpoint | null {
-    return this.#remote;
+    return this.#rtpRemote;
   }
 
   get closed(): boolean {
@@ -170,44 +211,91 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
   }
 
   /**
-   * Records the remote. A session that does not wait for the answer starts its
-   * media (ticks, recording, agent) on the first one.
+   * RTP: records Asterisk's address. A session that does not wait for the
+   * answer starts its media (ticks, recording, agent) on the first one.
    */
   useRemote(remote: RtpEndpoint): void {
     if (this.closed) return;
-    this.#remote = Object.freeze({ host: remote.host, port: remote.port });
-    if (this.request.awaitAnswer !== true) this.#answered = true;
+    const frozen = Object.freeze({ host: remote.host, port: remote.port });
+    this.#rtpRemote = frozen;
+    this.useLink({ remote: frozen, send: (packet) => this.#sender.send(packet, frozen.host, frozen.port), close: () => {} });
+  }
+
+  /**
+   * Sends over `link` from now on; replaces (and closes) a previous link. A
+   * session that does not wait for the answer starts its media on the first one.
+   */
+  useLink(link: MediaLink): void {
+    if (this.closed) {
+      link.close();
+      return;
+    }
+    if (this.#link !== link) this.#link?.close();
+    this.#link = link;
+    if (this.#request.awaitAnswer !== true) this.#answered = true;
     if (this.#answered) this.#startMedia();
   }
 
   /**
    * The caller was answered: the media starts now and the agent is told at
    * once, so its first audio (the greeting) leaves without waiting for a tick.
-   * Idempotent; before the remote is known the start waits for it.
+   * Idempotent; before the link is known the start waits for it.
    */
   answered(): void {
     if (this.closed || this.#answered) return;
     this.#answered = true;
-    if (this.#remote !== null) this.#startMedia();
+    if (this.#link !== null) this.#startMedia();
   }
 
   #startMedia(): void {
     if (this.#removeFromClock !== null) return;
     this.#removeFromClock = this.#engine.clock.add(this);
     this.#agent.onAnswered?.(this.#engine.now());
-    if (this.#engine.recordings.enabled) {
+    if (this.#engine.recordings.enabled && this.#request.record) {
       this.#recording ??= new SessionRecording({
         root: this.#engine.recordings.dir,
         businessId: this.businessId,
         callId: this.callId,
         startedAt: this.createdAt,
+        sampleRate: this.#codec.sampleRate,
         logger: this.logger,
       });
     }
   }
 
-  receiveDatagram(datagram: Buffer, arrivalMs: number): void {
+  /**
+   * A new agent takes over the call with `agent` settings (e.g. back from a warm transfer
+   * nobody took): the current agent is closed and what it still had queued is dropped.
+   */
+  replaceAgent(agent: AgentSettings): void {
     if (this.closed) return;
+    const previous = this.#agent;
+    this.#request = { ...this.#request, agent, announcement: null };
+    this.#playout.clear();
+    this.#notifySpace(false);
+    this.#agent = this.#engine.agentFactory(this.#agentContext());
+    // The media runs already: the new agent may speak at once.
+    if (this.#removeFromClock !== null) this.#agent.onAnswered?.(this.#engine.now());
+    previous.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the replaced agent failed'));
+    this.logger.info('a new agent took over the session');
+  }
+
+  /** Websocket transport: one 20 ms frame of the caller's audio (media-websocket.ts numbers them). */
+  receiveFrame(frame: InboundFrame, arrivalMs: number): void {
+    if (this.closed) return;
+    if (frame.payload.length !== this.#codec.payloadBytes) {
+      this.#countMalformed('partial_sample');
+      return;
+    }
+    this.#packetsIn += 1;
+    this.#bytesIn += frame.payload.length;
+    // Asterisk sends only once the channel is up: the caller's audio means they were answered.
+    if (!this.#answered) this.answered();
+    this.#accept(frame, arrivalMs);
+  }
+
+  receiveDatagram(datagram: Buffer, arrivalMs: number): void {
+    if (this.closed || this.#payloadFormat === null) return;
     const packet = classifyInboundRtp(datagram, this.#payloadFormat);
     if (isInboundRejection(packet)) {
       this.#countMalformed(packet);
@@ -221,11 +309,20 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
     this.#bytesIn += packet.payload.length;
     // Asterisk sends only while frames flow in the bridge: the caller's audio means they were answered.
     if (!this.#answered) this.answered();
+    this.#accept(packet, arrivalMs);
+  }
+
+  /** Into the jitter buffer, and to an agent that takes the caller's audio on arrival (8 kHz sessions). */
+  #accept(packet: JitterBufferPacket, arrivalMs: number): void {
     const pushed = this.#jitter.push(packet, arrivalMs);
     if (pushed === 'restarted' && this.#jitter.stats().ssrcChanges > 0) {
       this.logger.info({ ssrc: packet.ssrc }, 'inbound stream restarted (new SSRC or sequence jump)');
     }
-    if (this.#agent.onCallerPacket && (pushed === 'accepted' || pushed === 'reordered' || pushed === 'restarted')) {
+    if (
+      this.#agent.onCallerPacket &&
+      this.#codec.sampleRate === ARRIVAL_RATE &&
+      (pushed === 'accepted' || pushed === 'reordered' || pushed === 'restarted')
+    ) {
       this.#passOnArrival(packet.sequenceNumber, packet.payload, pushed === 'restarted' || this.#arrivalSeq === null);
     }
   }
@@ -283,10 +380,10 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
     this.#outIndex = (this.#outIndex + 1) % OUT_BUFFERS;
     const agentAudio = this.#playout.queuedFrames > 0;
     const length = this.#playout.next(out);
-    const remote = this.#remote;
+    const link = this.#link;
     let sentAtMs = 0;
-    if (remote !== null) {
-      this.#sender.send(out.subarray(0, length), remote.host, remote.port);
+    if (link !== null) {
+      link.send(out.subarray(0, length));
       sentAtMs = this.#engine.now();
       const lateMs = Math.abs(sentAtMs - deadlineMs);
       this.#pacing.record(lateMs);
@@ -294,7 +391,7 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
     }
     if (!agentAudio) return null;
     this.#codec.decode(out.subarray(12, length), this.#agentPcm);
-    if (remote !== null) this.#agent.onAgentFrameSent?.(this.#agentPcm, sentAtMs);
+    if (link !== null) this.#agent.onAgentFrameSent?.(this.#agentPcm, sentAtMs);
     return this.#agentPcm;
   }
 
@@ -309,7 +406,7 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
    */
   #startSpurtNow(): void {
     this.#spurtStartScheduled = false;
-    if (this.closed || this.#inTick || this.#remote === null || this.#earlyAgentFrame !== null) return;
+    if (this.closed || this.#inTick || this.#link === null || this.#earlyAgentFrame !== null) return;
     if (this.#playout.queuedFrames === 0) return;
     const now = this.#engine.now();
     const agent = this.#sendNext(now);
@@ -358,8 +455,9 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
       sessionId: this.sessionId,
       callId: this.callId,
       format: this.format,
+      transport: this.transport,
       local: { ...this.local },
-      remote: this.#remote === null ? null : { ...this.#remote },
+      remote: this.#link === null ? null : structuredClone(this.#link.remote),
       createdAt: this.createdAt.toISOString(),
       stats: this.stats(),
     };
@@ -380,6 +478,7 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
   async #close(): Promise<ClosedSessionReport> {
     this.#removeFromClock?.();
     this.#notifySpace(false);
+    this.#link?.close();
     const agentClosed = this.#agent.close().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'closing the agent failed');
     });
@@ -410,32 +509,17 @@ export class MediaSession implements RtpReceiver, Tickable, SessionHandle {
     return null;
   }
 
-  #agentContext(): AgentContext {
-    const playout = this.#playout;
-    return {
-      request: this.request,
+  #agentContext() {
+    return agentContext({
+      request: this.#request,
       logger: this.logger,
-      play: (frame) => {
-        if (this.closed) return false;
-        this.#codec.encode(frame, this.#encoded);
-        return this.#enqueue(this.#encoded);
-      },
-      playUlaw: (payload) => {
-        if (this.closed) return false;
-        if (this.format === 'ulaw') return this.#enqueue(payload);
-        decodeUlaw(payload, this.#agentPcm);
-        this.#codec.encode(this.#agentPcm, this.#encoded);
-        return this.#enqueue(this.#encoded);
-      },
-      get freeFrames() {
-        return playout.freeFrames;
-      },
-      endOfSpeech: () => playout.endOfSpurt(),
-      clear: () => {
-        playout.clear();
-      },
+      format: this.format,
+      codec: this.#codec,
+      playout: this.#playout,
+      closed: () => this.closed,
+      enqueue: (payload) => this.#enqueue(payload),
       space: (signal) => this.#space(signal),
-    };
+    });
   }
 
   #space(signal: AbortSignal): Promise<boolean> {

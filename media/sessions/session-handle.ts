@@ -1,8 +1,19 @@
 // What the control API and the registry know of one call's media session.
-// MediaSession (on the media thread) and ThreadSession (its main-thread
-// handle, media-thread/thread-session.ts) both are one.
+// MediaSession and ThreadSession (the main-thread handle of a session whose
+// media runs on the media thread, media-thread/thread-session.ts) both are one.
+// RTP sessions run on the media thread; websocket sessions are MediaSessions
+// on the main thread (websocket/websocket-sessions.ts says why).
 import type { Logger } from 'pino';
-import type { CreateSessionRequest, GatewayStats, MediaFormat, RtpEndpoint, SessionInfo, SessionStats } from '../contract/sessions.js';
+import type {
+  AgentSettings,
+  CreateSessionRequest,
+  GatewayStats,
+  MediaFormat,
+  MediaTransport,
+  RtpEndpoint,
+  SessionInfo,
+  SessionStats,
+} from '../contract/sessions.js';
 
 export interface ClosedSessionReport {
   readonly stats: SessionStats;
@@ -16,10 +27,13 @@ export interface SessionHandle {
   readonly businessId: string;
   readonly channelId: string;
   readonly format: MediaFormat;
+  readonly transport: MediaTransport;
+  /** The session's request as its current agent sees it (replaceAgent changes the agent settings). */
   readonly request: CreateSessionRequest;
   readonly local: RtpEndpoint;
   readonly createdAt: Date;
   readonly logger: Logger;
+  /** Asterisk's RTP address (RTP sessions), null before it is known and for websocket sessions. */
   readonly remote: RtpEndpoint | null;
   readonly closed: boolean;
   /** The caller was answered (or the session never waited for it). */
@@ -30,6 +44,11 @@ export interface SessionHandle {
   answered(): void;
   /** A key the caller pressed (DTMF, reported by the backend). */
   dtmf(digit: string, durationMs: number): void;
+  /**
+   * A new agent takes over the call with `agent` settings (e.g. back from a warm transfer
+   * nobody took): the current agent is closed and what it still had queued is dropped.
+   */
+  replaceAgent(agent: AgentSettings): void;
   stats(): SessionStats;
   info(): SessionInfo;
   /** Stops the media, closes the agent and the recording. Idempotent. */

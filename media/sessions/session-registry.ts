@@ -1,19 +1,33 @@
 // All live media sessions: creation (idempotent per callId), capacity, which
 // remote belongs to which session, and closing. Transport-agnostic: the HTTP
 // layer maps the result unions below to API responses. The sessions themselves
-// are opened by a SessionHost (on the gateway, handles of sessions whose media
-// runs on the media thread).
+// are opened by a SessionHost: RTP sessions by `host` (on the gateway, handles
+// of sessions whose media runs on the media thread), websocket sessions by
+// `websocket` (MediaSessions on the main thread, see websocket-sessions.ts).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CreateSessionRequest, GatewayStats, RtpEndpoint, SessionStats } from '../contract/sessions.js';
+import {
+  CreateSessionRequest,
+  isWebSocketRemote,
+  type CreateSessionInput,
+  type GatewayStats,
+  type RtpEndpoint,
+  type SessionStats,
+  type SetRemoteRequest,
+} from '../contract/sessions.js';
 import { canonicalIp, formatEndpoint, isUnspecifiedIp } from '../rtp/rtp-address.js';
+import type { WebSocketSessions } from '../websocket/websocket-sessions.js';
+import type { MediaSession } from './media-session.js';
 import type { SessionHandle, SessionHost } from './session-handle.js';
 
 export interface SessionRegistryOptions {
   readonly maxSessions: number;
   /** The gateway's advertised RTP address, the same for every session. */
   readonly local: RtpEndpoint;
+  /** Opens RTP sessions. */
   readonly host: SessionHost;
+  /** Opens websocket sessions; null refuses them. */
+  readonly websocket: WebSocketSessions | null;
   /** False when the RTP socket is IPv4-only. */
   readonly acceptsIpv6Remotes: boolean;
   readonly logger: Logger;
@@ -28,7 +42,9 @@ export type CreateSessionResult =
 export type SetRemoteResult =
   | { readonly kind: 'ok'; readonly session: SessionHandle }
   | { readonly kind: 'not_found' }
-  | { readonly kind: 'invalid_remote'; readonly message: string };
+  | { readonly kind: 'invalid_remote'; readonly message: string }
+  /** The media websocket could not be connected (refused, unreachable, no or wrong MEDIA_START). */
+  | { readonly kind: 'unreachable'; readonly message: string };
 
 export interface ClosedSession {
   readonly sessionId: string;
@@ -43,6 +59,8 @@ export class SessionRegistry {
   readonly #byCallId = new Map<string, SessionHandle>();
   /** Remote (`formatEndpoint`) -> the session it belongs to. */
   readonly #byRemote = new Map<string, SessionHandle>();
+  /** The websocket sessions (a subset of #byId), as their host opened them. */
+  readonly #websocket = new Map<string, MediaSession>();
   readonly #newSessionId: () => string;
   readonly #now: () => Date;
   #accepting = true;
@@ -75,34 +93,66 @@ export class SessionRegistry {
 
   /** Totals over every session, live and closed (GET /stats, /metrics): one consistent snapshot of the host. */
   async totals(): Promise<GatewayStats> {
-    return { sessions: this.#byId.size, ...(await this.#options.host.totals()) };
+    const [rtp, websocket] = await Promise.all([this.#options.host.totals(), this.#options.websocket?.totals() ?? null]);
+    if (websocket === null) return { sessions: this.#byId.size, ...rtp };
+    return {
+      sessions: this.#byId.size,
+      foreignSource: rtp.foreignSource,
+      packetsIn: rtp.packetsIn + websocket.packetsIn,
+      packetsOut: rtp.packetsOut + websocket.packetsOut,
+      malformed: rtp.malformed + websocket.malformed,
+      lost: rtp.lost + websocket.lost,
+      late: rtp.late + websocket.late,
+      playoutUnderruns: rtp.playoutUnderruns + websocket.playoutUnderruns,
+      lateTicks: rtp.lateTicks + websocket.lateTicks,
+      pacing: { resolutionMs: rtp.pacing.resolutionMs, counts: rtp.pacing.counts.map((count, i) => count + (websocket.pacing.counts[i] ?? 0)) },
+    };
   }
 
-  create(request: CreateSessionRequest): CreateSessionResult {
+  create(input: CreateSessionInput): CreateSessionResult {
+    const request = CreateSessionRequest.parse(input);
     const existing = this.#byCallId.get(request.callId);
     if (existing !== undefined) return { kind: 'existing', session: existing };
     if (!this.#accepting) return { kind: 'no_capacity', message: 'the media gateway is shutting down' };
     if (this.#byId.size >= this.#options.maxSessions) {
       return { kind: 'no_capacity', message: `the media gateway is at its limit of ${this.#options.maxSessions} sessions` };
     }
+    const websocketHost = this.#options.websocket;
+    if (request.transport === 'websocket' && websocketHost === null) {
+      return { kind: 'no_capacity', message: 'this media gateway takes no websocket sessions' };
+    }
     const sessionId = this.#newSessionId();
-    const session = this.#options.host.open({
+    const init = {
       sessionId,
       request,
       local: this.#options.local,
       createdAt: this.#now(),
       logger: this.#options.logger.child({ sessionId, callId: request.callId, channelId: request.channelId }),
-    });
+    };
+    let session: SessionHandle;
+    if (request.transport === 'websocket') {
+      const websocketSession = websocketHost!.open(init);
+      this.#websocket.set(sessionId, websocketSession);
+      session = websocketSession;
+    } else {
+      session = this.#options.host.open(init);
+    }
     this.#byId.set(sessionId, session);
     this.#byCallId.set(request.callId, session);
-    session.logger.info({ format: request.format }, 'media session created');
+    session.logger.info({ format: request.format, transport: request.transport }, 'media session created');
     return { kind: 'created', session };
   }
 
-  /** Points the session at Asterisk's RTP address; replaces any previous remote. */
+  /** Either kind of remote (PUT /sessions/:id/remote): RTP at once, websocket once connected. */
+  async applyRemote(sessionId: string, remote: SetRemoteRequest): Promise<SetRemoteResult> {
+    return isWebSocketRemote(remote) ? this.connectWebSocket(sessionId, remote.websocket.url) : this.setRemote(sessionId, remote);
+  }
+
+  /** RTP: points the session at Asterisk's RTP address; replaces any previous remote. */
   setRemote(sessionId: string, remote: RtpEndpoint): SetRemoteResult {
     const session = this.#byId.get(sessionId);
     if (session === undefined) return { kind: 'not_found' };
+    if (session.transport !== 'rtp') return { kind: 'invalid_remote', message: 'this session uses the websocket transport: give the media websocket URL' };
     const ip = canonicalIp(remote.host);
     if (ip === null) {
       return { kind: 'invalid_remote', message: 'host must be an IP address (Asterisk reports UNICASTRTP_LOCAL_ADDRESS as one)' };
@@ -129,6 +179,20 @@ export class SessionRegistry {
     return { kind: 'ok', session };
   }
 
+  /** Websocket: connects the call's media websocket; resolves once Asterisk has sent MEDIA_START. */
+  async connectWebSocket(sessionId: string, url: string): Promise<SetRemoteResult> {
+    const session = this.#byId.get(sessionId);
+    if (session === undefined) return { kind: 'not_found' };
+    const websocketSession = this.#websocket.get(sessionId);
+    if (websocketSession === undefined || this.#options.websocket === null) {
+      return { kind: 'invalid_remote', message: "this session uses RTP: give Asterisk's RTP address" };
+    }
+    const result = await this.#options.websocket.connect(websocketSession, url);
+    if (result.kind !== 'ok') return result;
+    if (this.#byId.get(sessionId) !== session) return { kind: 'not_found' };
+    return { kind: 'ok', session };
+  }
+
   /** Closes and forgets one session; null when it does not exist (or is already closed). */
   async close(sessionId: string): Promise<ClosedSession | null> {
     const session = this.#byId.get(sessionId);
@@ -139,6 +203,7 @@ export class SessionRegistry {
     }
     this.#byId.delete(sessionId);
     this.#byCallId.delete(session.callId);
+    this.#websocket.delete(sessionId);
     const report = await session.close();
     return { sessionId, stats: report.stats, recordingPath: report.recordingPath };
   }

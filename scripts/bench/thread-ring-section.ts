@@ -18,6 +18,7 @@ function bottomlessPlayout(): AgentContext & { taken: number } {
     taken: 0,
     play: (frame: Int16Array) => ((playout.taken += frame[0]! & 1), true),
     playUlaw: (payload: Uint8Array) => ((playout.taken += payload[0]! & 1), true),
+    sampleRate: 8000 as const,
     freeFrames: 1_000,
     endOfSpeech: () => undefined,
     clear: () => undefined,

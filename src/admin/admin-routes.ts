@@ -19,16 +19,19 @@
 //   GET    /audit                             ?business=<id>&before=<cursor> -> AuditPage
 //
 // Every change is recorded in the audit log with the actor "operator".
+// Outbound calls, do-not-call lists and staff extensions: calls-admin-routes.ts.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bearerTokenChecker } from '../http/bearer-auth.js';
 import { ApiError } from '../http/errors.js';
-import { BusinessInput, BusinessPatch, E164, Password, StaffInput, describeIssues } from './admin-schemas.js';
+import { BusinessInput, BusinessPatch, E164, Password, StaffInput } from './admin-schemas.js';
 import type { AuditAction, AuditLog } from '../staff/audit-log.js';
 import type { AdminService } from './admin-service.js';
+import { registerCallAdminRoutes, type CallAdminServices } from './calls-admin-routes.js';
 import type { Overview } from './overview.js';
+import { param, parse } from './route-input.js';
 
-export interface AdminServices {
+export interface AdminServices extends CallAdminServices {
   readonly admin: AdminService;
   readonly audit: AuditLog;
   overview(): Promise<Overview>;
@@ -41,18 +44,8 @@ export interface AdminRouteDeps {
   services: () => AdminServices | null;
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw new ApiError('bad_request', `invalid request: ${describeIssues(parsed.error)}`);
-  return parsed.data;
-}
-
 const NumberBody = z.object({ e164: E164 }).strict();
 const PasswordBody = z.object({ password: Password }).strict();
-
-function param(request: FastifyRequest, name: string): string {
-  return (request.params as Record<string, string>)[name] ?? '';
-}
 
 export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
   const authorized = deps.operatorToken === undefined ? null : bearerTokenChecker(deps.operatorToken);
@@ -160,5 +153,7 @@ export function adminRoutes(deps: AdminRouteDeps): FastifyPluginAsync {
       request.log.info({ userId: user.id }, 'admin: staff password reset');
       return user;
     });
+
+    registerCallAdminRoutes(scope, services);
   };
 }

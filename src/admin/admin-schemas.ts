@@ -49,17 +49,58 @@ export const StaffRoleName = z.enum(['staff', 'manager']);
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
-export const BusinessInput = z.object({
-  name: text(200),
-  timezone: TimeZone,
-  greeting: text(2_000),
-  systemPrompt: text(20_000),
-  voice: text(100),
-  language: Language.default('en'),
-  transferTarget: TransferTarget.nullable().default(null),
-  engine: EngineSelection.optional(),
-  vadMode: VadModeSchema.optional(),
-}).strict();
+/** Local wall-clock time 'HH:MM' (24 h). */
+export const ClockTime = z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time such as 09:00');
+
+const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+/** Weekdays given as a list; stored as 'mon,tue,...'. */
+export const Weekdays = z
+  .array(z.enum(WEEKDAY_NAMES, { error: 'days are mon, tue, wed, thu, fri, sat, sun' }))
+  .min(1, 'name at least one day')
+  .transform((days) => WEEKDAY_NAMES.filter((day) => days.includes(day)).join(','));
+
+/** How calls are handled: the rollout share, the transfer mode, and what outbound calls may do. */
+const CALL_SETTINGS = {
+  /** Percentage of inbound calls the AI agent answers (the rest go to transferTarget). */
+  aiShare: z.number({ error: 'must be a number' }).int('must be a whole number').min(0).max(100),
+  transferMode: z.enum(['cold', 'warm'], { error: 'must be cold or warm' }),
+  voicemailMessage: text(1_000).nullable(),
+  outboundCallerId: E164.nullable(),
+  outboundWindowStart: ClockTime,
+  outboundWindowEnd: ClockTime,
+  outboundDays: Weekdays,
+  outboundMaxConcurrent: z.number().int().min(1).max(100),
+  outboundMaxPerMinute: z.number().int().min(1).max(600),
+};
+
+const PERSON_NEEDED = 'a business that sends calls to a person (aiShare below 100) needs a transferTarget';
+
+export const BusinessInput = z
+  .object({
+    name: text(200),
+    timezone: TimeZone,
+    greeting: text(2_000),
+    systemPrompt: text(20_000),
+    voice: text(100),
+    language: Language.default('en'),
+    transferTarget: TransferTarget.nullable().default(null),
+    engine: EngineSelection.optional(),
+    vadMode: VadModeSchema.optional(),
+    ...CALL_SETTINGS,
+  })
+  .partial({
+    aiShare: true,
+    transferMode: true,
+    voicemailMessage: true,
+    outboundCallerId: true,
+    outboundWindowStart: true,
+    outboundWindowEnd: true,
+    outboundDays: true,
+    outboundMaxConcurrent: true,
+    outboundMaxPerMinute: true,
+  })
+  .strict()
+  .refine((input) => (input.aiShare ?? 100) === 100 || input.transferTarget !== null, { message: PERSON_NEEDED, path: ['aiShare'] });
 export type BusinessInput = z.infer<typeof BusinessInput>;
 
 /** Days recordings or transcripts are kept; null keeps them forever. */
@@ -79,10 +120,18 @@ export const BusinessPatch = z
     /** The whole selection: settings left out take their defaults. */
     engine: EngineSelection,
     vadMode: VadModeSchema,
+    ...CALL_SETTINGS,
   })
   .partial()
   .strict();
 export type BusinessPatch = z.infer<typeof BusinessPatch>;
+
+/** Checks a patch against the business it changes (rules that involve fields it does not give). */
+export function patchProblem(current: { aiShare: number; transferTarget: string | null }, patch: BusinessPatch): string | null {
+  const aiShare = patch.aiShare ?? current.aiShare;
+  const transferTarget = patch.transferTarget === undefined ? current.transferTarget : patch.transferTarget;
+  return aiShare < 100 && transferTarget === null ? PERSON_NEEDED : null;
+}
 
 /** A staff account's fields; StaffInput adds the check of the password against the email. */
 export const StaffFields = z

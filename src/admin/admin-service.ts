@@ -7,7 +7,7 @@ import { readEngineSelection, readVadMode } from '../calls/business-engine.js';
 import type { Business, Prisma, PrismaClient, StaffUser } from '../db/index.js';
 import { ApiError } from '../http/errors.js';
 import { hashPassword } from '../staff/password-hash.js';
-import type { BusinessInput, BusinessPatch, StaffInput } from './admin-schemas.js';
+import { patchProblem, type BusinessInput, type BusinessPatch, type StaffInput } from './admin-schemas.js';
 
 export interface BusinessView {
   id: string;
@@ -18,6 +18,15 @@ export interface BusinessView {
   voice: string;
   language: string;
   transferTarget: string | null;
+  transferMode: 'cold' | 'warm';
+  aiShare: number;
+  voicemailMessage: string | null;
+  outboundCallerId: string | null;
+  outboundWindowStart: string;
+  outboundWindowEnd: string;
+  outboundDays: string[];
+  outboundMaxConcurrent: number;
+  outboundMaxPerMinute: number;
   /** The conversation engine with its settings (defaults filled in), and the barge-in VAD. */
   engine: EngineSelection;
   vadMode: VadMode;
@@ -68,6 +77,15 @@ export function businessView(row: BusinessRow): BusinessView {
     voice: row.voice,
     language: row.language,
     transferTarget: row.transferTarget,
+    transferMode: row.transferMode,
+    aiShare: row.aiShare,
+    voicemailMessage: row.voicemailMessage,
+    outboundCallerId: row.outboundCallerId,
+    outboundWindowStart: row.outboundWindowStart,
+    outboundWindowEnd: row.outboundWindowEnd,
+    outboundDays: row.outboundDays.split(',').filter((day) => day !== ''),
+    outboundMaxConcurrent: row.outboundMaxConcurrent,
+    outboundMaxPerMinute: row.outboundMaxPerMinute,
     engine: readEngineSelection(row.engine, row.engineSettings).selection,
     vadMode: readVadMode(row.vadMode).mode,
     recordingRetentionDays: row.recordingRetentionDays,
@@ -123,7 +141,9 @@ export class AdminService {
   }
 
   async updateBusiness(id: string, patch: BusinessPatch): Promise<BusinessView> {
-    await this.getBusiness(id);
+    const current = await this.getBusiness(id);
+    const problem = patchProblem(current, patch);
+    if (problem) throw new ApiError('bad_request', `invalid request: ${problem}`);
     const row = await this.prisma.business.update({ where: { id }, data: engineColumns(patch), include: BUSINESS_INCLUDE });
     return businessView(row);
   }

@@ -6,6 +6,9 @@ import { BusinessInput, BusinessPatch, E164, Email, Password, StaffFields, Staff
 import { AdminService, type BusinessView, type StaffView } from './admin-service.js';
 import { readPassword } from './cli-password.js';
 import { CliUsageError } from './cli-usage-error.js';
+import { CALL_COMMANDS, CALL_USAGE } from './cli-call-commands.js';
+import type { CliCommand, CommandContext, OptionValues } from './cli-command.js';
+import { ExtensionService } from './extension-service.js';
 
 export const USAGE = `usage: npm run admin -- <command> [options]
 
@@ -26,24 +29,15 @@ commands:
   staff:list --business <id> [--json]
   staff:disable --email <email>
   staff:reset-password --email <email> [--password-stdin]
+${CALL_USAGE}
 
 Passwords are typed on the terminal (not echoed) or, with --password-stdin,
 read from standard input; never give them as arguments.
 The database is DATABASE_URL (environment or .env), else the embedded
 PostgreSQL in EMBEDDED_PG_DIR (default .data/postgres).`;
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
-
-interface Command {
-  options: OptionSpec;
-  required: string[];
-  run(values: Record<string, string | boolean | undefined>, context: CommandContext): Promise<void>;
-}
-
-export interface CommandContext {
-  admin: AdminService;
-  print: (line: string) => void;
-}
+type Command = CliCommand;
+export type { CommandContext };
 
 /** Option names for the schema fields, so errors name what the user typed. */
 const OPTION_OF_FIELD: Record<string, string> = {
@@ -89,7 +83,7 @@ function validated<T>(schema: z.ZodType<T>, input: unknown, fallbackOption?: str
   throw new CliUsageError(problems.join('; '));
 }
 
-const str = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+const str = (value: OptionValues[string]): string | undefined => (typeof value === 'string' ? value : undefined);
 
 function businessLine(business: BusinessView): string {
   const numbers = business.phoneNumbers.length > 0 ? business.phoneNumbers.join(',') : '-';
@@ -237,14 +231,12 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 /** The command and its option values, or a CliUsageError saying what is wrong. */
-type OptionValues = Record<string, string | boolean | undefined>;
-
 export function parseCommand(argv: string[]): { name: string; command: Command; values: OptionValues } {
   const [name, ...rest] = argv;
   if (name === undefined) throw new CliUsageError('');
-  const command = COMMANDS[name];
+  const command = COMMANDS[name] ?? CALL_COMMANDS[name];
   if (!command) throw new CliUsageError(`unknown command "${name}"`);
-  let values: Record<string, string | boolean | undefined>;
+  let values: OptionValues;
   try {
     values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values;
   } catch (error) {
@@ -257,4 +249,8 @@ export function parseCommand(argv: string[]): { name: string; command: Command; 
 
 export function adminServiceFor(prisma: PrismaClient): AdminService {
   return new AdminService(prisma);
+}
+
+export function extensionServiceFor(prisma: PrismaClient): ExtensionService {
+  return new ExtensionService(prisma);
 }

@@ -10,11 +10,13 @@
 import { createDb } from '../db/index.js';
 import { CliDatabaseError, withCliDatabase } from '../db/cli-database.js';
 import { ApiError } from '../http/errors.js';
-import { adminServiceFor, parseCommand, USAGE } from './cli-commands.js';
+import { adminServiceFor, extensionServiceFor, parseCommand, USAGE } from './cli-commands.js';
 import { CliUsageError } from './cli-usage-error.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+/** Where call:place finds the backend when BACKEND_URL is not set. */
+const DEFAULT_BACKEND_URL = 'http://127.0.0.1:3000';
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -28,7 +30,12 @@ async function main(argv: string[]): Promise<void> {
   await withCliDatabase('admin', EXIT_FAILED, async ({ url, logger }) => {
     const db = createDb(url, { logger, poolMax: 2 });
     try {
-      await command.run(values, { admin: adminServiceFor(db.prisma), print });
+      await command.run(values, {
+        admin: adminServiceFor(db.prisma),
+        extensions: extensionServiceFor(db.prisma),
+        backend: { url: (process.env.BACKEND_URL || DEFAULT_BACKEND_URL).replace(/\/+$/, ''), operatorToken: process.env.OPERATOR_TOKEN || undefined },
+        print,
+      });
     } finally {
       await db.close();
     }

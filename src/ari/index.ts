@@ -11,6 +11,7 @@ export {
   type ContinueInDialplanOptions,
   type CreateBridgeParams,
   type ExternalMediaParams,
+  type OriginateParams,
   type HttpMethod,
 } from './rest.js';
 export { normalizeAriUrl, type AriUrls } from './url.js';

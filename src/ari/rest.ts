@@ -41,12 +41,33 @@ export interface ContinueInDialplanOptions {
   priority?: number;
 }
 
-export interface ExternalMediaParams {
+export type ExternalMediaParams = {
   app: string;
-  /** `<host>:<port>` where Asterisk sends RTP (and expects RTP from). */
-  externalHost: string;
   format: ExternalMediaFormat;
   channelId?: string;
+} & (
+  | {
+      transport: 'rtp';
+      /** `<host>:<port>` where Asterisk sends RTP (and expects RTP from). */
+      externalHost: string;
+    }
+  | {
+      /** chan_websocket server connection: the app connects to /media/<MEDIA_WEBSOCKET_CONNECTION_ID>. */
+      transport: 'websocket';
+    }
+);
+
+export interface OriginateParams {
+  /** Dial string, e.g. `PJSIP/100` or `PJSIP/+15551234567@twilio-out`. */
+  endpoint: string;
+  /** The answered channel runs Stasis(app, appArgs); the app sees its dialing from the start. */
+  app: string;
+  appArgs: string[];
+  /** Caller id presented to the callee: `"Name" <number>` or a number. */
+  callerId?: string;
+  /** Seconds to ring before giving up (Asterisk's default is 30). */
+  timeoutS: number;
+  channelId: string;
 }
 
 export interface CreateBridgeParams {
@@ -187,16 +208,36 @@ export class AriRest {
     return result?.value ?? null;
   }
 
-  /** RTP over UDP externalMedia channel (Asterisk's defaults: transport=udp, encapsulation=rtp). */
+  /**
+   * An externalMedia channel: RTP over UDP (Asterisk's defaults, transport=udp and
+   * encapsulation=rtp), or a chan_websocket server connection (transport=websocket,
+   * encapsulation=none, connection_type=server; no external_host).
+   */
   externalMedia(params: ExternalMediaParams): Promise<Channel> {
+    const transport =
+      params.transport === 'rtp'
+        ? { external_host: params.externalHost }
+        : { transport: 'websocket', encapsulation: 'none', connection_type: 'server' };
     return this.request<Channel>('POST', '/channels/externalMedia', {
+      query: { app: params.app, ...transport, format: params.format, channelId: params.channelId },
+    });
+  }
+
+  /** Dials `endpoint`; the answered channel enters the app with `appArgs`. Resolves with the new channel (Down). */
+  originate(params: OriginateParams): Promise<Channel> {
+    return this.request<Channel>('POST', `/channels/${segment(params.channelId)}`, {
       query: {
+        endpoint: params.endpoint,
         app: params.app,
-        external_host: params.externalHost,
-        format: params.format,
-        channelId: params.channelId,
+        appArgs: params.appArgs.join(','),
+        callerId: params.callerId,
+        timeout: params.timeoutS,
       },
     });
+  }
+
+  async setChannelVar(channelId: string, variable: string, value: string): Promise<void> {
+    await this.request<void>('POST', `/channels/${segment(channelId)}/variable`, { query: { variable, value } });
   }
 
   createBridge(params: CreateBridgeParams): Promise<Bridge> {
@@ -209,6 +250,26 @@ export class AriRest {
     await this.request<void>('POST', `/bridges/${segment(bridgeId)}/addChannel`, {
       query: { channel: channelIds },
     });
+  }
+
+  async removeChannels(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.request<void>('POST', `/bridges/${segment(bridgeId)}/removeChannel`, { query: { channel: channelIds } });
+  }
+
+  /** Music on hold for whoever is in the bridge (Asterisk's musiconhold class, `default` unless given). */
+  async startBridgeMoh(bridgeId: string, mohClass?: string): Promise<void> {
+    await this.request<void>('POST', `/bridges/${segment(bridgeId)}/moh`, { query: { mohClass } });
+  }
+
+  /** Resolves false when the bridge plays no music (409) or is gone (404). */
+  async stopBridgeMoh(bridgeId: string): Promise<boolean> {
+    try {
+      await this.request<void>('DELETE', `/bridges/${segment(bridgeId)}/moh`);
+      return true;
+    } catch (error) {
+      if (error instanceof AriError && (error.kind === 'not_found' || error.status === 409)) return false;
+      throw error;
+    }
   }
 
   /** Resolves false when the bridge is already gone (404). */

@@ -111,8 +111,8 @@ export type HangupReason =
   | 'failure'
   | 'answered_elsewhere';
 
-/** Audio formats this project asks Asterisk for on an RTP externalMedia channel. */
-export type ExternalMediaFormat = 'ulaw' | 'slin';
+/** Audio formats this project asks Asterisk for on an externalMedia channel (slin16: websocket only). */
+export type ExternalMediaFormat = 'ulaw' | 'slin' | 'slin16';
 
 interface EventBase {
   asterisk_id?: string;

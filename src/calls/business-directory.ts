@@ -1,13 +1,22 @@
-// Finds the business that owns a dialed number, with what the agent needs to
-// speak for it.
+// Finds the business that owns a dialed number (or a business by id, for
+// outbound calls), with what the agent needs to speak for it and how the
+// business wants its calls handled.
 import { KeypadActions, type AgentSettings, type SessionTools } from '../../media/contract/sessions.js';
 import { readEngineSelection, readVadMode } from './business-engine.js';
-import type { PrismaClient } from '../db/index.js';
+import type { Business, PrismaClient } from '../db/index.js';
 import { loadSessionTools } from '../integrations/session-tools.js';
 
 export interface BusinessRoute {
   businessId: string;
   agent: AgentSettings;
+  /** Percentage (0-100) of inbound calls the AI agent answers; the rest go to `agent.transferTarget`. */
+  aiShare: number;
+  /** How the agent hands a caller to a person: to the dialplan (cold) or after announcing them (warm). */
+  transferMode: 'cold' | 'warm';
+  /** Outbound: what an answering machine is told; null: hang up on machines. */
+  voicemailMessage: string | null;
+  /** Outbound: the number presented; null when the business has none to present. */
+  outboundCallerId: string | null;
   /** The business's own tools (HTTP, MCP) for the agent; absent: none. */
   tools?: SessionTools;
 }
@@ -15,6 +24,8 @@ export interface BusinessRoute {
 export interface BusinessDirectory {
   /** The business owning `e164`, null when no business owns it; throws when the lookup fails. */
   findByNumber(e164: string): Promise<BusinessRoute | null>;
+  /** The business with this id, null when there is none; throws when the lookup fails. */
+  findById(businessId: string): Promise<BusinessRoute | null>;
 }
 
 /**
@@ -70,13 +81,34 @@ export function agentSettingsOf(b: BusinessAgentColumns, onProblem: (businessId:
   };
 }
 
+type BusinessWithNumbers = Business & { phoneNumbers: { e164: string }[] };
+
+/** The business's route without its tools (loaded separately: see prismaBusinessDirectory). */
+export function businessRoute(b: BusinessWithNumbers, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessRoute {
+  return {
+    businessId: b.id,
+    agent: agentSettingsOf(b, onProblem),
+    aiShare: b.aiShare,
+    transferMode: b.transferMode,
+    voicemailMessage: b.voicemailMessage,
+    outboundCallerId: b.outboundCallerId ?? b.phoneNumbers[0]?.e164 ?? null,
+  };
+}
+
+const NUMBERS = { phoneNumbers: { select: { e164: true }, orderBy: { e164: 'asc' } } } as const;
 export function prismaBusinessDirectory(prisma: PrismaClient, onProblem: (businessId: string, problem: string) => void = () => {}): BusinessDirectory {
   return {
     async findByNumber(e164) {
-      const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: true } });
+      const row = await prisma.phoneNumber.findUnique({ where: { e164 }, include: { business: { include: NUMBERS } } });
       if (!row) return null;
       const tools = await loadSessionTools(prisma, row.business.id);
-      return { tools, businessId: row.business.id, agent: agentSettingsOf(row.business, onProblem) };
+      return { ...businessRoute(row.business, onProblem), tools };
+    },
+    async findById(businessId) {
+      const row = await prisma.business.findUnique({ where: { id: businessId }, include: NUMBERS });
+      if (!row) return null;
+      const tools = await loadSessionTools(prisma, row.id);
+      return { ...businessRoute(row, onProblem), tools };
     },
   };
 }

@@ -1,6 +1,6 @@
 // CallLog persistence through Prisma.
 import type { CallLog, Prisma, PrismaClient } from '../db/index.js';
-import { OPEN_STATUSES, type CallRecord, type HangupCause } from './call-record.js';
+import { OPEN_STATUSES, type AmdResult, type CallRecord, type HangupCause, type TransferOutcome } from './call-record.js';
 import type { CallLogStore } from './call-log-writer.js';
 import type { CallEventSink } from './call-events.js';
 import { CALL_WRITE_TRANSACTION } from '../db/call-write-transaction.js';
@@ -73,6 +73,10 @@ export function recordOfRow(row: CallLog): CallRecord {
     mediaGatewayUrl: row.mediaGatewayUrl,
     mediaSessionId: row.mediaSessionId,
     traceParent: row.traceParent,
+    routedToHuman: row.routedToHuman,
+    transferOutcome: row.transferOutcome as TransferOutcome | null,
+    amdResult: row.amdResult as AmdResult | null,
+    amdCause: row.amdCause,
     engine: row.engine,
   };
 }

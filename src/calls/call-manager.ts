@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { AriEvent, StasisStartEvent } from '../ari/types.js';
 import { CallSession } from './call-session.js';
 import type { CallRegistry, CallSessionDeps } from './call-session-deps.js';
+import type { OutboundPlan } from './call-setup.js';
+import { eventChannelId } from './event-waiters.js';
 import { isMediaChannel, readInboundCall } from './stasis-start.js';
 import { endRecord, newInboundRecord, type CallRecord } from './call-record.js';
 import { MediaGatewayError } from '../media-gateway/client.js';
@@ -28,10 +30,10 @@ export type CallManagerDeps = Omit<CallSessionDeps, 'registry' | 'logger'> & {
 const DEFAULT_STRAY_GRACE_MS = 1_000;
 export const DEFAULT_ENDED_CALL_GRACE_MS = 60_000;
 
-/** What the manager knows of a call id. */
+/** What the manager knows of a call id (a call's, or one of its gateway legs'). */
 export type CallLookup =
   | { state: 'live'; session: CallSession }
-  | { state: 'recently_ended' }
+  | { state: 'recently_ended'; turnSeqOffset: number }
   | { state: 'unknown' };
 
 interface Stray {
@@ -44,8 +46,8 @@ export class CallManager implements CallRegistry {
   private readonly owners = new Map<string, CallSession>();
   private readonly sessions = new Set<CallSession>();
   private readonly byCallId = new Map<string, CallSession>();
-  /** callId -> when the call ended (epoch ms), oldest first. */
-  private readonly recentlyEnded = new Map<string, number>();
+  /** callId -> when the call ended (epoch ms) and where its agent's turns were numbered from, oldest first. */
+  private readonly recentlyEnded = new Map<string, { endedAtMs: number; turnSeqOffset: number }>();
   private readonly log: Logger;
   private accepting = true;
   /** Adopted calls not checked against Asterisk and their gateway yet. */
@@ -65,6 +67,10 @@ export class CallManager implements CallRegistry {
     this.byCallId.set(session.callId, session);
   }
 
+  claimCallId(callId: string, session: CallSession): void {
+    this.byCallId.set(callId, session);
+  }
+
   /** The calls whose media is on `gatewayUrl` (which stopped answering) move to another gateway. */
   moveCallsOff(gatewayUrl: string): Promise<void> {
     const moving = [...this.sessions].filter((session) => session.mediaGatewayUrl === gatewayUrl);
@@ -73,12 +79,14 @@ export class CallManager implements CallRegistry {
   }
 
   release(session: CallSession): void {
-    for (const id of session.ownedIds()) {
-      if (this.owners.get(id) === session) this.owners.delete(id);
-    }
+    for (const [id, owner] of this.owners) if (owner === session) this.owners.delete(id);
     this.sessions.delete(session);
-    if (this.byCallId.get(session.callId) === session) this.byCallId.delete(session.callId);
-    this.recentlyEnded.set(session.callId, this.deps.now().getTime());
+    const endedAtMs = this.deps.now().getTime();
+    for (const [callId, owner] of this.byCallId) {
+      if (owner !== session) continue;
+      this.byCallId.delete(callId);
+      this.recentlyEnded.set(callId, { endedAtMs, turnSeqOffset: session.turnSeqOffset });
+    }
     this.forgetOldEnds();
   }
 
@@ -87,13 +95,21 @@ export class CallManager implements CallRegistry {
     const session = this.byCallId.get(callId);
     if (session) return { state: 'live', session };
     this.forgetOldEnds();
-    return this.recentlyEnded.has(callId) ? { state: 'recently_ended' } : { state: 'unknown' };
+    const ended = this.recentlyEnded.get(callId);
+    return ended ? { state: 'recently_ended', turnSeqOffset: ended.turnSeqOffset } : { state: 'unknown' };
+  }
+
+  /** Starts an outbound call whose row the outbound service has stored. */
+  startOutbound(plan: OutboundPlan): CallSession {
+    const session = new CallSession(plan, { ...this.deps, registry: this });
+    session.start();
+    return session;
   }
 
   private forgetOldEnds(): void {
     const oldest = this.deps.now().getTime() - (this.deps.endedCallGraceMs ?? DEFAULT_ENDED_CALL_GRACE_MS);
-    for (const [callId, endedAtMs] of this.recentlyEnded) {
-      if (endedAtMs > oldest) return;
+    for (const [callId, ended] of this.recentlyEnded) {
+      if (ended.endedAtMs > oldest) return;
       this.recentlyEnded.delete(callId);
     }
   }
@@ -149,39 +165,18 @@ export class CallManager implements CallRegistry {
   }
 
   handleEvent(event: AriEvent): void {
-    switch (event.type) {
-      case 'StasisStart':
-        this.onStasisStart(event);
-        return;
-      case 'ChannelHangupRequest':
-      case 'StasisEnd':
-      case 'ChannelDestroyed': {
-        const session = this.owners.get(event.channel.id);
-        if (!session) return;
-        if (event.channel.id === session.callerChannelId) {
-          session.onCallerLeft(event.type, 'cause' in event && typeof event.cause === 'number' ? event.cause : null);
-        } else if (event.channel.id === session.mediaChannelId) {
-          session.onMediaChannelGone();
-        }
-        return;
-      }
-      case 'BridgeDestroyed':
-        this.owners.get(event.bridge.id)?.onBridgeGone();
-        return;
-      case 'ChannelDtmfReceived': {
-        const session = this.owners.get(event.channel.id);
-        if (session && event.channel.id === session.callerChannelId) session.onKeyPressed(event.digit, event.duration_ms);
-        return;
-      }
-      default:
-        return;
+    if (event.type === 'StasisStart') {
+      this.onStasisStart(event);
+      return;
     }
+    const id = event.type === 'BridgeDestroyed' ? event.bridge.id : eventChannelId(event);
+    if (id !== null) this.owners.get(id)?.onEvent(event);
   }
 
   private onStasisStart(event: StasisStartEvent): void {
     const owner = this.owners.get(event.channel.id);
     if (owner) {
-      if (event.channel.id === owner.mediaChannelId) owner.onMediaChannelInStasis();
+      owner.onEvent(event);
       return;
     }
     if (isMediaChannel(event)) {

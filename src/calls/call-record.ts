@@ -10,7 +10,10 @@ export type CallStatus =
   | 'unrouted'
   | 'abandoned'
   | 'interrupted'
-  | 'transferred';
+  | 'transferred'
+  // Outbound calls that did not connect.
+  | 'busy'
+  | 'no_answer';
 
 export const OPEN_STATUSES: readonly CallStatus[] = ['ringing', 'answered'];
 
@@ -30,7 +33,27 @@ export type HangupCause =
   | 'max_duration'
   | 'provider_failure'
   // The caller was sent to the dialplan's transfer context.
-  | 'transferred';
+  | 'transferred'
+  // Gradual rollout: the backend sent the call straight to the business's person.
+  | 'routed_to_human'
+  // Warm transfer connected the caller with a person; that person hung up.
+  | 'transfer_peer_hangup'
+  // Outbound: the callee's side refused or did not answer, or the call could not be placed.
+  | 'busy'
+  | 'no_answer'
+  | 'call_rejected'
+  | 'dial_failed'
+  // Outbound: an answering machine answered; the message was left, or the call hung up.
+  | 'voicemail_left'
+  | 'machine_detected'
+  // Outbound: the dialplan's AMD() step never handed the call back.
+  | 'amd_timeout';
+
+/** Warm transfer: how the attempt to reach the person ended. */
+export type TransferOutcome = 'connected' | 'no_answer' | 'busy' | 'declined' | 'failed' | 'caller_left';
+
+/** Outbound: Asterisk's AMDSTATUS, lower-cased; `hangup` when the callee hung up during the analysis. */
+export type AmdResult = 'human' | 'machine' | 'notsure' | 'hangup';
 
 export interface CallRecord {
   readonly id: string;
@@ -52,6 +75,12 @@ export interface CallRecord {
   readonly error: string | null;
   /** Dial string the caller was transferred to. */
   readonly transferTarget: string | null;
+  /** Gradual rollout: the backend sent this inbound call straight to a person. */
+  readonly routedToHuman: boolean;
+  /** Warm transfer: how the last attempt ended. */
+  readonly transferOutcome: TransferOutcome | null;
+  readonly amdResult: AmdResult | null;
+  readonly amdCause: string | null;
   // Optional: records built before these existed (and test fixtures) leave them unset (NULL).
   /** The Asterisk node the call is on (whoever holds its lease owns the call). */
   readonly node?: string | null;
@@ -96,7 +125,24 @@ export function newInboundRecord(fields: {
     recordingPath: null,
     error: null,
     transferTarget: null,
+    routedToHuman: false,
+    transferOutcome: null,
+    amdResult: null,
+    amdCause: null,
   };
+}
+
+/** An outbound call's row as the outbound service creates it: dialing (`ringing`), from the business's number. */
+export function newOutboundRecord(fields: {
+  id: string;
+  channelId: string;
+  businessId: string;
+  fromNumber: string;
+  toNumber: string;
+  createdAt: Date;
+  node?: string | null;
+}): CallRecord {
+  return { ...newInboundRecord({ ...fields, status: 'ringing' }), direction: 'outbound' };
 }
 
 export function markAnswered(record: CallRecord, at: Date): CallRecord {
@@ -110,7 +156,7 @@ export interface CallEnding {
   /** Set when a step failed or something went wrong: the row ends `failed` unless `status` says otherwise. */
   error?: string | null;
   /** Overrides the status derived from the record and the error. */
-  status?: Extract<CallStatus, 'interrupted' | 'unrouted' | 'transferred'>;
+  status?: Extract<CallStatus, 'interrupted' | 'unrouted' | 'transferred' | 'busy' | 'no_answer'>;
   recordingPath?: string | null;
   transferTarget?: string | null;
 }

@@ -15,6 +15,8 @@ export interface CallResources {
   mediaChannelId: string | null;
   bridgeId: string | null;
   mediaSessionId: string | null;
+  /** Other parties of the call to hang up after the caller (a person a warm transfer connected). */
+  otherChannelIds?: readonly string[];
 }
 
 export interface ReleaseDeps {
@@ -48,6 +50,7 @@ export async function releaseCallResources(
     const callerReleased =
       callerHangup === null ? true : await attempt('hang up caller', () => ari.hangup(resources.callerChannelId, callerHangup));
     onCallerReleased(callerReleased);
+    for (const other of resources.otherChannelIds ?? []) await attempt('hang up the other party', () => ari.hangup(other, 'normal'));
     if (mediaChannelId !== null) await attempt('hang up externalMedia channel', () => ari.hangup(mediaChannelId));
     if (bridgeId !== null) await attempt('destroy bridge', () => ari.destroyBridge(bridgeId));
   };

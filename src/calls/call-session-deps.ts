@@ -3,16 +3,30 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AriRest } from '../ari/rest.js';
 import type { MediaGatewayClient } from '../media-gateway/client.js';
+import type { AiShareChooser } from './ai-share-router.js';
 import type { BusinessDirectory } from './business-directory.js';
 import type { CallLogWriter } from './call-log-writer.js';
 import type { CallSession } from './call-session.js';
+import type { ConversationStore } from './conversation-store.js';
 import type { ConversationSoFar } from './conversation-so-far.js';
 
 export interface CallSettings {
   appName: string;
-  mediaFormat: 'ulaw' | 'slin';
+  mediaTransport: 'rtp' | 'websocket';
+  mediaFormat: 'ulaw' | 'slin' | 'slin16';
+  /** Base URL the gateway connects to for websocket media: `<base>/<connection id>`. */
+  mediaWebSocketUrl: string;
   defaultCountryCode: string;
   externalMediaStasisTimeoutMs: number;
+  /** Warm transfer: how long the person is rung, how long their announcement may take. */
+  transferRingTimeoutS: number;
+  announcementTimeoutMs: number;
+  outbound: {
+    /** PJSIP endpoint of the trunk: outbound calls dial PJSIP/<number>@<trunk>. */
+    trunk: string;
+    ringTimeoutS: number;
+    amdTimeoutMs: number;
+  };
   /** The Asterisk node these calls are on (recorded in their rows). */
   node?: string;
   /**
@@ -22,9 +36,11 @@ export interface CallSettings {
   setupTimeoutMs: number;
 }
 
-/** Lets the manager route events by channel and bridge id to the session owning them. */
+/** Lets the manager route events by channel and bridge id (and gateway reports by call or leg id) to the session owning them. */
 export interface CallRegistry {
   claim(id: string, session: CallSession): void;
+  /** A media leg of the call with its own gateway callId (a warm transfer's announcement). */
+  claimCallId(callId: string, session: CallSession): void;
   release(session: CallSession): void;
 }
 
@@ -38,6 +54,10 @@ export interface CallSessionDeps {
   logger: Logger;
   now: () => Date;
   newId: () => string;
+  /** Gradual rollout: which inbound calls go to a person instead of the agent. */
+  aiShare: AiShareChooser;
+  /** The conversation so far, for an agent taking a call over (null: the agent starts without it). */
+  conversation: Pick<ConversationStore, 'listTurns'> | null;
   /** Spans of the call and its setup steps (none recorded when absent). */
   tracer?: Tracer;
   /** The stored turns of a call, for a gateway that takes it over (none carried over when absent). */

@@ -2,7 +2,11 @@
 // which reports and actions, and what each one does.
 //
 // - Actions that act on the call (hangup, transfer) need a live call that is
-//   not ending: the call's session performs them through ARI.
+//   not ending: the call's session performs them through ARI. An announcement
+//   session's `announcement_done` (a warm transfer's leg, a voicemail) goes to
+//   the live call that owns the session's callId.
+// - A call whose agent was replaced (back from a warm transfer nobody took)
+//   stores the new agent's turns after the first one's (turnSeqOffset).
 // - Reports (turns, failures) and take_message are also accepted for a call
 //   that ended less than the manager's grace period ago (60 s by default):
 //   the gateway reports the last turn, a failure or a message just taken right
@@ -74,7 +78,9 @@ export function createInternalApi(deps: InternalApiDeps): InternalApi {
   return {
     recordTurn(callId, turn) {
       return storeReport(callId, 'turn report', async () => {
-        await deps.store.saveTurn(callId, turn);
+        const found = deps.calls.lookup(callId);
+        const offset = found.state === 'live' ? found.session.turnSeqOffset : found.state === 'recently_ended' ? found.turnSeqOffset : 0;
+        await deps.store.saveTurn(callId, offset === 0 ? turn : { ...turn, seq: turn.seq + offset });
         log.debug(
           { callId, seq: turn.seq, role: turn.role, interrupted: turn.interrupted, latency: turn.latency, text: turn.text },
           'turn stored',
@@ -111,9 +117,14 @@ export function createInternalApi(deps: InternalApiDeps): InternalApi {
           throw error;
         });
       }
+      if (action.type === 'announcement_done') {
+        if (found.state !== 'live') return UNKNOWN_CALL;
+        found.session.onAnnouncementDone(callId, action.played);
+        return { kind: 'ok', value: { ok: true, message: null } };
+      }
       if (found.state !== 'live' || !found.session.acceptsActions) return UNKNOWN_CALL;
       const value =
-        action.type === 'hangup' ? await found.session.hangUpForAgent(action.reason) : await found.session.transfer();
+        action.type === 'hangup' ? await found.session.hangUpForAgent(action.reason) : await found.session.transfer(action.reason);
       return { kind: 'ok', value };
     },
   };

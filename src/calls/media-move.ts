@@ -8,22 +8,23 @@
 // silence meanwhile, then the agent picking the conversation up.
 import type { Logger } from 'pino';
 import type { AriRest } from '../ari/rest.js';
-import type { CreateSessionRequest, CreateSessionResponse, ResumeContext } from '../../media/contract/sessions.js';
+import type { CreateSessionInput, CreateSessionResponse, ResumeContext } from '../../media/contract/sessions.js';
 import type { MediaGatewayClient } from '../media-gateway/client.js';
-import { readAsteriskRtpAddress } from './asterisk-rtp-address.js';
+import type { CallSettings } from './call-session-deps.js';
+import { createExternalMedia, mediaRemote } from './external-media.js';
 import { withTimeout } from '../timing/waiting.js';
 
 export interface MediaMoveDeps {
   readonly ari: AriRest;
   readonly media: MediaGatewayClient;
-  readonly appName: string;
-  readonly stasisTimeoutMs: number;
+  /** The app, transport, format and Stasis timeout of the new externalMedia channel. */
+  readonly settings: CallSettings;
   readonly log: Logger;
 }
 
 export interface MediaMovePlan {
   /** The new session's request, without the conversation (added here). */
-  readonly request: Omit<CreateSessionRequest, 'resume'>;
+  readonly request: Omit<CreateSessionInput, 'resume'>;
   readonly resume: ResumeContext;
   readonly lostGatewayUrl: string;
   readonly bridgeId: string;
@@ -40,22 +41,14 @@ export interface MediaMovePlan {
 
 /** Runs the move; throws when no other gateway takes the call or Asterisk refuses a step. */
 export async function moveMedia(deps: MediaMoveDeps, plan: MediaMovePlan): Promise<CreateSessionResponse> {
-  const { ari, media } = deps;
+  const { ari, media, settings } = deps;
   const session = await media.createSession({ ...plan.request, resume: plan.resume }, undefined, [plan.lostGatewayUrl]);
   plan.acquired({ session });
   plan.acquired({ mediaChannel: true });
-  const channel = await ari.externalMedia({
-    app: deps.appName,
-    externalHost: `${session.rtp.host}:${session.rtp.port}`,
-    format: plan.request.format,
-    channelId: plan.newMediaChannelId,
-  });
-  await media.setRemote(session.sessionId, await readAsteriskRtpAddress(ari, channel));
-  await withTimeout(
-    plan.newChannelInStasis,
-    deps.stasisTimeoutMs,
-    `externalMedia channel did not enter Stasis within ${deps.stasisTimeoutMs} ms`,
-  );
+  const channel = await createExternalMedia(ari, settings, session, plan.newMediaChannelId);
+  await media.setRemote(session.sessionId, await mediaRemote(ari, settings, channel));
+  const stasisTimeoutMs = settings.externalMediaStasisTimeoutMs;
+  await withTimeout(plan.newChannelInStasis, stasisTimeoutMs, `externalMedia channel did not enter Stasis within ${stasisTimeoutMs} ms`);
   await ari.addChannels(plan.bridgeId, [plan.newMediaChannelId]);
   await hangUpQuietly(deps, plan.oldMediaChannelId);
   return session;

@@ -2,9 +2,16 @@
 // end of the call requested while the step ran.
 import { describeError } from '../errors.js';
 
-/** In the order they run (the answer last, once the media path is ready), then the failures of no one step. */
+/**
+ * Inbound: in the order they run (the answer last, once the media path is ready);
+ * route_to_person, originate and amd belong to other paths (the AI share, outbound);
+ * then the failures of no one step.
+ */
 export type SetupStep =
   | 'route_lookup'
+  | 'route_to_person'
+  | 'originate'
+  | 'amd'
   | 'bridge'
   | 'media_session'
   | 'external_media'

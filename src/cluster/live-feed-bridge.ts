@@ -87,6 +87,7 @@ export class LiveFeedBridge {
       },
       saveFailure: (callId, failure) => store.saveFailure(callId, failure),
       saveMessage: (callId, message) => store.saveMessage(callId, message),
+      listTurns: (callId) => store.listTurns(callId),
     };
   }
 

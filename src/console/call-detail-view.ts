@@ -53,7 +53,11 @@ function facts(call: CallDetail, timeZone: string): Html {
   ${fact('Duration', formatDuration(call.durationMs))}
   ${fact('Outcome', html`<span class="badge badge-${tone}">${label}</span>`)}
   ${call.transferTarget !== null ? fact('Transferred to', call.transferTarget) : ''}
-  ${call.engine !== null ? fact('Answered by', html`<span class="badge badge-engine">${engineLabel(call.engine)}</span>`) : ''}
+  ${call.engine !== null ? fact('Engine', html`<span class="badge badge-engine">${engineLabel(call.engine)}</span>`) : ''}
+  ${call.routedToHuman ? fact('Routing', 'Sent to a person (gradual rollout)') : ''}
+  ${call.transferOutcome !== null ? fact('Warm transfer', humanizeSlug(call.transferOutcome)) : ''}
+  ${call.amdResult !== null ? fact('Answered by', `${call.amdResult === 'machine' ? 'an answering machine' : humanizeSlug(call.amdResult)}${call.amdCause ? ` (${call.amdCause})` : ''}`) : ''}
+  ${call.outboundPurpose !== null ? fact('Purpose', call.outboundPurpose) : ''}
   ${problem !== null ? fact('What went wrong', html`<span class="problem">${problem.summary}</span>`) : ''}
 </dl>
 <p class="muted small">Times in ${timeZone} time.</p>`;

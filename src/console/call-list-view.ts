@@ -7,7 +7,7 @@ import type { CallPage, CallSummary } from '../staff/call-views.js';
 import type { StaffSessionContext } from '../staff/session-store.js';
 import type { CallListExtra } from './call-list-extras.js';
 import { hasFilters, listHref, type ListForm } from './call-list-query.js';
-import { FILTERABLE_STATUSES, statusText } from './call-status.js';
+import { FILTERABLE_STATUSES, outcomeBadges, statusText } from './call-status.js';
 import { callerText, snippet } from './call-text.js';
 import { formatCallTime, formatDuration, knownTimeZone } from './format.js';
 import { matchingSentence } from './highlight.js';
@@ -55,7 +55,8 @@ function statusCell(call: CallSummary, extra: CallListExtra | undefined): Html {
     ? html`<span class="badge badge-${tone}" title="${problem}">${label}<span class="visually-hidden">: ${problem}</span></span>`
     : html`<span class="badge badge-${tone}">${label}</span>`;
   const message = call.messageCount > 0 ? html` <span class="badge badge-info">${call.messageCount === 1 ? 'Message' : `${call.messageCount} messages`}</span>` : '';
-  return html`${badge}${message}${engineBadge(call.engine)}`;
+  const outcomes = outcomeBadges(call).map((extra) => html` <span class="badge badge-${extra.tone}">${extra.label}</span>`);
+  return html`${badge}${message}${engineBadge(call.engine)}${outcomes}`;
 }
 
 function said(extra: CallListExtra | undefined, search: string): Html | string {

@@ -17,7 +17,20 @@ const STATUSES: Readonly<Record<string, StatusText>> = {
   interrupted: { label: 'Interrupted', tone: 'warn' },
   failed: { label: 'Failed', tone: 'bad' },
   unrouted: { label: 'Not routed', tone: 'warn' },
+  busy: { label: 'Busy', tone: 'warn' },
+  no_answer: { label: 'No answer', tone: 'warn' },
 };
+
+/** Extra badges of a call: where the rollout sent it, how a warm transfer ended, who answered an outbound call. */
+export function outcomeBadges(call: { routedToHuman: boolean; transferOutcome: string | null; amdResult: string | null }): StatusText[] {
+  const badges: StatusText[] = [];
+  if (call.routedToHuman) badges.push({ label: 'To a person', tone: 'info' });
+  if (call.transferOutcome !== null) {
+    badges.push({ label: `Transfer: ${humanizeSlug(call.transferOutcome)}`, tone: call.transferOutcome === 'connected' ? 'ok' : 'warn' });
+  }
+  if (call.amdResult === 'machine') badges.push({ label: 'Answering machine', tone: 'info' });
+  return badges;
+}
 
 export function statusText(status: string): StatusText {
   return STATUSES[status] ?? { label: status, tone: 'info' };
@@ -32,6 +45,8 @@ export const FILTERABLE_STATUSES: readonly string[] = [
   'abandoned',
   'answered',
   'ringing',
+  'busy',
+  'no_answer',
 ];
 
 /** "caller_hangup" -> "caller hangup". */

@@ -20,4 +20,4 @@ export { redactUrl } from './redact-url.js';
 export { loggableDbError, type LoggableDbError } from './loggable-error.js';
 export { seedDemo, DEMO_PHONE_NUMBER } from './seed.js';
 export { PrismaClient, Prisma, CallDirection, CallStatus, TurnRole, StaffRole } from './generated/client.js';
-export type { Business, PhoneNumber, CallLog, CallTurn, CallMessage, StaffUser, StaffSession, AuditEvent } from './generated/client.js';
+export type { Business, PhoneNumber, CallLog, CallTurn, CallMessage, StaffUser, StaffSession, StaffExtension, DoNotCall, AuditEvent } from './generated/client.js';

@@ -13,6 +13,12 @@ export const API_ERRORS = {
   forbidden: { status: 403, message: 'your role does not allow this' },
   conflict: { status: 409, message: 'already exists' },
   range_not_satisfiable: { status: 416, message: 'the requested range is outside the file' },
+  /** Outbound: the number is on the business's do-not-call list. */
+  do_not_call: { status: 403, message: "the number is on the business's do-not-call list" },
+  /** Outbound: outside the business's calling window (Retry-After: until it opens). */
+  outside_calling_window: { status: 409, message: "outside the business's calling window" },
+  /** Outbound: the business's concurrency or rate limit is reached (Retry-After). */
+  call_limit: { status: 429, message: "the business's outbound call limit is reached; retry later" },
   rate_limited: { status: 429, message: 'too many failed sign-in attempts; retry later' },
   /** A session may follow the live calls in a few tabs, not in hundreds. */
   too_many_streams: { status: 429, message: 'too many live event streams for this session; close other tabs' },

@@ -19,14 +19,24 @@ import {
   SessionStats,
   bearer,
   sessionPaths,
-  type CreateSessionRequest,
+  type AgentSettings,
+  type CreateSessionInput,
   type DtmfRequest,
-  type RtpEndpoint,
+  type SetRemoteRequest,
 } from '../../media/contract/sessions.js';
 import { GatewayPool } from './gateway-pool.js';
 import { WarmClipsResponse, clipPaths, type WarmClipsRequest } from '../../media/contract/clips.js';
 
-export type MediaGatewayOperation = 'create_session' | 'set_remote' | 'close_session' | 'session_stats' | 'list_sessions' | 'send_dtmf' | 'answered' | 'warm_clips';
+export type MediaGatewayOperation =
+  | 'create_session'
+  | 'set_remote'
+  | 'replace_agent'
+  | 'close_session'
+  | 'session_stats'
+  | 'list_sessions'
+  | 'send_dtmf'
+  | 'answered'
+  | 'warm_clips';
 
 export class MediaGatewayError extends Error {
   readonly retryable: boolean;
@@ -123,7 +133,7 @@ export class MediaGatewayClient {
   }
 
   /** `avoid`: gateways not to use (the one a moved call just lost). */
-  async createSession(request: CreateSessionRequest, signal?: AbortSignal, avoid: readonly string[] = []): Promise<CreateSessionResponse> {
+  async createSession(request: CreateSessionInput, signal?: AbortSignal, avoid: readonly string[] = []): Promise<CreateSessionResponse> {
     const all = (await this.candidates()).filter((url) => !avoid.includes(url));
     const urls = this.options.pool ? this.options.pool.order(all) : this.roundRobin(all);
     if (urls.length === 0) {
@@ -152,8 +162,14 @@ export class MediaGatewayClient {
     return [...urls.slice(first), ...urls.slice(0, first)];
   }
 
-  setRemote(sessionId: string, remote: RtpEndpoint, signal?: AbortSignal): Promise<SessionInfo> {
+  /** RTP: Asterisk's RTP address; websocket: resolves once the gateway's media websocket is started. */
+  setRemote(sessionId: string, remote: SetRemoteRequest, signal?: AbortSignal): Promise<SessionInfo> {
     return this.call('set_remote', 'PUT', sessionPaths.remote(sessionId), remote, SessionInfo, signal, this.gatewayUrlOf(sessionId));
+  }
+
+  /** A new agent takes over the session's call with `agent` settings. */
+  replaceAgent(sessionId: string, agent: AgentSettings, signal?: AbortSignal): Promise<SessionInfo> {
+    return this.call('replace_agent', 'PUT', sessionPaths.agent(sessionId), agent, SessionInfo, signal, this.gatewayUrlOf(sessionId));
   }
 
   stats(sessionId: string, signal?: AbortSignal): Promise<SessionStats> {

@@ -26,6 +26,9 @@ interface SummaryRow {
   ended_at: Date | string | null;
   duration_ms: number | null;
   hangup_cause: string | null;
+  routed_to_human: boolean;
+  transfer_outcome: string | null;
+  amd_result: string | null;
   has_recording: boolean;
   turn_count: number;
   message_count: number;
@@ -44,6 +47,9 @@ function summaryOf(row: SummaryRow): CallSummary {
     endedAt: iso(row.ended_at),
     durationMs: row.duration_ms,
     hangupCause: row.hangup_cause,
+    routedToHuman: row.routed_to_human,
+    transferOutcome: row.transfer_outcome,
+    amdResult: row.amd_result,
     hasRecording: row.has_recording,
     turnCount: row.turn_count,
     messageCount: row.message_count,
@@ -99,6 +105,7 @@ export class CallRepository {
     const rows = await this.prisma.$queryRaw<SummaryRow[]>(Prisma.sql`
       SELECT c.id::text AS id, c.direction::text AS direction, c.status::text AS status,
              c.from_number, c.to_number, c.created_at, c.answered_at, c.ended_at, c.duration_ms, c.hangup_cause, c.engine,
+             c.routed_to_human, c.transfer_outcome, c.amd_result,
              (c.recording_path IS NOT NULL) AS has_recording,
              (SELECT count(*)::int FROM call_turns t WHERE t.call_id = c.id) AS turn_count,
              (SELECT count(*)::int FROM call_messages m WHERE m.call_id = c.id) AS message_count
@@ -134,6 +141,11 @@ export class CallRepository {
         durationMs: row.durationMs,
         hangupCause: row.hangupCause,
         hangupCauseCode: row.hangupCauseCode,
+        routedToHuman: row.routedToHuman,
+        transferOutcome: row.transferOutcome,
+        amdResult: row.amdResult,
+        amdCause: row.amdCause,
+        outboundPurpose: row.outboundPurpose,
         hasRecording: row.recordingPath !== null,
         turnCount: row.turns.length,
         messageCount: row.messages.length,

@@ -12,6 +12,12 @@ export interface CallSummary {
   endedAt: string | null;
   durationMs: number | null;
   hangupCause: string | null;
+  /** Gradual rollout: sent straight to the business's person, not the agent. */
+  routedToHuman: boolean;
+  /** Warm transfer: connected, no_answer, busy, declined, failed or caller_left; null without one. */
+  transferOutcome: string | null;
+  /** Outbound: answering machine detection (human, machine, notsure, hangup); null for inbound calls. */
+  amdResult: string | null;
   hasRecording: boolean;
   turnCount: number;
   messageCount: number;
@@ -24,6 +30,9 @@ export interface CallDetail extends CallSummary {
   /** Why the call could not be set up (status failed). */
   error: string | null;
   transferTarget: string | null;
+  amdCause: string | null;
+  /** Outbound: the instructions the agent was given for the call. */
+  outboundPurpose: string | null;
   /** The conversation provider whose failure interrupted the call. */
   failure: { provider: string; error: string } | null;
   /** Path of the recording route, null when there is no recording. */

@@ -8,6 +8,7 @@ import { CSRF_HEADER, csrfTokenValid, requiresCsrf } from './csrf.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerCallRoutes } from './call-routes.js';
 import { registerLiveRoutes } from './live-routes.js';
+import { registerOutboundRoutes } from './outbound-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import type { SseStream } from './sse-stream.js';
 import { attachStaffSession, clearedSessionCookie, sessionFromRequest } from './staff-context.js';
@@ -63,5 +64,6 @@ export function staffRoutes(deps: StaffRouteDeps): FastifyPluginAsync {
     registerCallRoutes(scope, { services });
     registerAccountRoutes(scope, { services });
     registerLiveRoutes(scope, { services, heartbeatMs: deps.liveHeartbeatMs, streams });
+    registerOutboundRoutes(scope, { services });
   };
 }

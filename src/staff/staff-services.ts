@@ -13,6 +13,8 @@ import { PostgresLoginFailureStore } from './postgres-login-failure-store.js';
 import { RecordingFiles } from './recording-files.js';
 import { StaffAuth } from './staff-auth.js';
 import { StaffSessionStore } from './session-store.js';
+import { DoNotCallList } from '../outbound/do-not-call.js';
+import type { OutboundService } from '../outbound/outbound-service.js';
 
 export interface StaffServices {
   readonly auth: StaffAuth;
@@ -28,6 +30,9 @@ export interface StaffServices {
   readonly retention: Retention;
   /** Staff accounts of a business (managers only). */
   team(businessId: string): Promise<StaffView[]>;
+  /** Outbound calls (managers); null where no calls can be placed (no call manager). */
+  readonly outbound: OutboundService | null;
+  readonly doNotCall: DoNotCallList;
 }
 
 export interface StaffServicesOptions {
@@ -40,6 +45,7 @@ export interface StaffServicesOptions {
   now?: () => Date;
   /** Default: counted in the shared database, so that every replica applies the same limits. */
   throttle?: LoginThrottle;
+  outbound?: OutboundService;
 }
 
 export function createStaffServices(options: StaffServicesOptions): StaffServices {
@@ -61,5 +67,7 @@ export function createStaffServices(options: StaffServicesOptions): StaffService
     recordings,
     live: options.live,
     team: (businessId) => admin.listStaff(businessId),
+    outbound: options.outbound ?? null,
+    doNotCall: new DoNotCallList(options.prisma),
   };
 }

@@ -249,6 +249,61 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
     edits: [[`${CONFIG}/modules.conf`, replaceOnce('require = chan_rtp.so\n', 'noload = chan_rtp.so\n')]],
     expected: 'chan_rtp.so is not loaded, but the deployment needs it',
   },
+  {
+    name: 'staff endpoints are not read from the database',
+    edits: [[`${CONFIG}/sorcery.conf`, replaceOnce('endpoint = realtime,ps_endpoints\n', '')]],
+    expected: 'sorcery.conf: [res_pjsip] endpoint is not read from realtime family ps_endpoints',
+  },
+  {
+    name: 'a realtime family is read from a table outside our schema',
+    edits: [[`${CONFIG}/extconfig.conf`, replaceOnce('ps_auths => pgsql,general,asterisk.ps_auths', 'ps_auths => pgsql,general,ps_auths')]],
+    expected: 'extconfig.conf: ps_auths is "pgsql,general,ps_auths", expected "pgsql,general,asterisk.ps_auths"',
+  },
+  {
+    name: 'res_config_pgsql connects to another database than the backend',
+    edits: [[`${CONFIG}/res_pgsql.conf.template`, replaceOnce('dbname = {{ASTERISK_DB_NAME}}', 'dbname = asterisk')]],
+    expected: "res_pgsql.conf: dbname is not the backend's database",
+  },
+  {
+    name: 'res_config_pgsql may alter the migrated tables',
+    edits: [[`${CONFIG}/res_pgsql.conf.template`, replaceOnce('requirements = warn', 'requirements = createclose')]],
+    expected: 'res_pgsql.conf: requirements is not warn',
+  },
+  {
+    name: 'the realtime driver is not loaded',
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('require = res_config_pgsql.so\n', '')]],
+    expected: 'modules.conf: res_config_pgsql.so is not loaded',
+  },
+  {
+    name: 'the image cannot run res_config_pgsql',
+    edits: [['docker/asterisk/Dockerfile', replaceOnce('libpq5 ', '')]],
+    expected: 'Dockerfile: the runtime stage does not install libpq5',
+  },
+  {
+    name: 'the image does not build res_config_pgsql',
+    edits: [['docker/asterisk/Dockerfile', replaceOnce('libpq-dev ', '')]],
+    expected: 'Dockerfile: the build stage does not install libpq-dev',
+  },
+  {
+    name: 'the outbound AMD step is gone',
+    edits: [[EXTENSIONS, replaceOnce('[prosaas-outbound]', '[outbound-amd]')]],
+    expected: 'outbound calls continue to prosaas-outbound,s,1, which does not exist',
+  },
+  {
+    name: 'the AMD verdict is not handed to the backend',
+    edits: [[EXTENSIONS, replaceOnce('Stasis(prosaas_ai,outbound,${AMDSTATUS},${AMDCAUSE})', 'Stasis(prosaas_ai,outbound)')]],
+    expected: 'AMD() in prosaas-outbound is not followed by Stasis(prosaas_ai,outbound,${AMDSTATUS},${AMDCAUSE})',
+  },
+  {
+    name: 'AMD() has no module',
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = app_amd.so\n', '')]],
+    expected: 'app_amd.so is not loaded, but AMD() needs it',
+  },
+  {
+    name: 'the websocket media transport has no channel driver',
+    edits: [[`${CONFIG}/modules.conf`, replaceOnce('load = chan_websocket.so\n', '')]],
+    expected: 'modules.conf: chan_websocket.so is not loaded',
+  },
 ];
 
 describe('each Asterisk configuration check fails on a broken copy', () => {

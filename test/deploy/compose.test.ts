@@ -85,7 +85,7 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
   },
   {
     name: 'the backend does not wait for PostgreSQL',
-    edits: [[COMPOSE_FILE, replaceOnce('      postgres:\n        condition: service_healthy\n', '')]],
+    edits: [[COMPOSE_FILE, replaceOnce('    depends_on:\n      postgres:\n        condition: service_healthy\n      asterisk:', '    depends_on:\n      asterisk:')]],
     expected: 'backend does not wait for postgres to be healthy',
   },
   {

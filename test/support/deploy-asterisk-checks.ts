@@ -30,6 +30,8 @@ import {
 import { sampleDotenv, sampleValue } from './deploy-fixture.js';
 import { checkModuleClosure, imageAsteriskVersion, readModuleReference } from './deploy-asterisk-modules.js';
 import { checkIdentification, checkStartupFiles } from './deploy-asterisk-security.js';
+import { checkOutboundAmd, checkRealtime } from './deploy-asterisk-realtime.js';
+import { OUTBOUND_AMD_CONTEXT } from '../../src/outbound/dial-outcome.js';
 
 export const CONFIG_SOURCE = 'docker/asterisk/config';
 export const RENDER_SCRIPT = 'docker/asterisk/render-config.sh';
@@ -42,7 +44,7 @@ export const TWILIO_SIGNALING_RANGES = [
 
 /** The module each dialplan application or function we use lives in (core ones need none). */
 const APP_MODULES: Record<string, string | null> = {
-  Stasis: 'app_stasis.so', Dial: 'app_dial.so', Playback: 'app_playback.so', Log: 'app_verbose.so',
+  Stasis: 'app_stasis.so', AMD: 'app_amd.so', Dial: 'app_dial.so', Playback: 'app_playback.so', Log: 'app_verbose.so',
   Verbose: 'app_verbose.so', Goto: null, GotoIf: null, Hangup: null, Answer: null, NoOp: null,
 };
 const FUNCTION_MODULES: Record<string, string> = { REGEX: 'func_strings.so', CALLERID: 'func_callerid.so', CHANNEL: 'func_channel.so' };
@@ -151,6 +153,7 @@ function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyM
       ...checkContexts(pjsip, dialplan),
       ...checkFallback(pjsip, dialplan),
       ...checkTransfer(dialplan),
+      ...checkOutboundAmd(dialplan, fromCompose('ARI_APP_NAME') || 'prosaas_ai'),
     ],
     'startup-files': checkStartupFiles(rendered.dir),
     consistency: [
@@ -159,6 +162,7 @@ function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyM
       ...checkAri(root, read, fromCompose, env),
       ...checkSystemName(read('asterisk.conf'), env),
       ...checkRtpAndTransport(read('rtp.conf'), pjsip, servicePorts(asteriskService), networkSubnet(compose.raw, 'voice'), env),
+      ...checkRealtime(root, read, modules, env, fromCompose('DATABASE_URL')),
     ],
   };
 }
@@ -220,6 +224,7 @@ function checkStasis(dialplan: Dialplan, appName: string): string[] {
   for (const { context, exten, priority } of stasis) {
     const [app, first, second] = splitArgs(priority.args);
     if (app !== appName) problems.push(`extensions.conf:${priority.line}: Stasis(${app}) in ${context}/${exten}, but the backend registers ${appName}`);
+    if (context === OUTBOUND_AMD_CONTEXT) continue;
     if (first !== 'inbound' || second !== '${EXTEN}') problems.push(`extensions.conf:${priority.line}: Stasis arguments are not inbound,\${EXTEN}`);
   }
   const twilio = dialplan.get('from-twilio');

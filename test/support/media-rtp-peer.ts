@@ -71,6 +71,9 @@ export function ulawStream(count: number, options: { firstSequence?: number; ssr
 
 export function sessionRequest(overrides: Partial<CreateSessionRequest> = {}): CreateSessionRequest {
   return {
+    transport: 'rtp',
+    announcement: null,
+    record: true,
     callId: randomUUID(),
     businessId: randomUUID(),
     channelId: `channel-${randomUUID()}`,

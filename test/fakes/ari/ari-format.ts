@@ -39,6 +39,11 @@ export function unicastRtpName(externalHost: string): string {
   return `UnicastRTP/${externalHost}-0x7f${randomBytes(5).toString('hex')}`;
 }
 
+/** `WebSocket/INCOMING/0x7f...` (chan_websocket server connection; the suffix is the instance pointer). */
+export function websocketChannelName(): string {
+  return `WebSocket/INCOMING/0x7f${randomBytes(5).toString('hex')}`;
+}
+
 /** A SIP Call-ID in the shape SIPp produced in the recordings (`1-16513@127.0.0.1`). */
 export function sipCallId(sequence: number): string {
   return `${sequence}-${10000 + Math.floor(Math.random() * 50000)}@127.0.0.1`;

@@ -12,6 +12,7 @@ import type { RecordedRequest } from './public-types.js';
 import { API_KEY_PARAM } from './request-validation.js';
 import type { DispatchResult, RestInput } from './rest-dispatch.js';
 import type { RestReply } from './rest-types.js';
+import { MEDIA_PATH_PREFIX, MEDIA_SUBPROTOCOL, type MediaUpgradeDecision } from './websocket-media.js';
 
 const SERVER_HEADER = `Asterisk/${ASTERISK_VERSION}`;
 const AUTH_REALM = 'Basic realm="Asterisk REST Interface"';
@@ -28,12 +29,20 @@ export interface AriHttpDeps {
   addViolations(violations: readonly string[]): void;
   deliver(batch: EventBatch): void;
   acceptEventsSocket(socket: WebSocket, apps: readonly string[]): void;
+  /** chan_websocket's /media/<connection id> (no authentication: the id is the secret). */
+  decideMediaUpgrade(path: string, protocols: readonly string[]): MediaUpgradeDecision;
+  acceptMediaSocket(channelId: string, socket: WebSocket): void;
   notifyChange(): void;
 }
 
 export class AriHttpServer {
   private server: Server | null = null;
   private readonly websocketServer = new WebSocketServer({ noServer: true, autoPong: false });
+  /** Media websockets answer pings (res_http_websocket does) and agree on the `media` subprotocol. */
+  private readonly mediaServer = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has(MEDIA_SUBPROTOCOL) ? MEDIA_SUBPROTOCOL : false),
+  });
 
   constructor(private readonly deps: AriHttpDeps) {}
 
@@ -67,6 +76,7 @@ export class AriHttpServer {
 
   close(): void {
     this.websocketServer.close();
+    this.mediaServer.close();
   }
 
   private async handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -119,6 +129,10 @@ export class AriHttpServer {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const query = new Map(url.searchParams);
+    if (url.pathname.startsWith(MEDIA_PATH_PREFIX)) {
+      this.handleMediaUpgrade(request, socket, head, url.pathname);
+      return;
+    }
     const record = this.deps.record({ method, path: url.pathname, query: withoutApiKey(query), kind: 'events-ws' });
     const refuse = (status: number, statusMessage: string, contentType: string, body: string, headers: string[] = []): void => {
       record.status = status;
@@ -143,6 +157,22 @@ export class AriHttpServer {
     this.websocketServer.handleUpgrade(request, socket, head, (websocket) => {
       record.status = 101;
       this.deps.acceptEventsSocket(websocket, decision.apps);
+    });
+  }
+
+  private handleMediaUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
+    const record = this.deps.record({ method: (request.method ?? 'GET').toUpperCase(), path, query: {}, kind: 'media-ws' });
+    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+    const decision = this.deps.decideMediaUpgrade(path, offered);
+    if (decision.kind === 'refuse') {
+      record.status = decision.status;
+      writeRawReply(socket, decision.status, decision.statusMessage, 'text/html', httpErrorPage(decision.status, decision.statusMessage, decision.body), []);
+      this.deps.notifyChange();
+      return;
+    }
+    this.mediaServer.handleUpgrade(request, socket, head, (websocket) => {
+      record.status = 101;
+      this.deps.acceptMediaSocket(decision.channelId, websocket);
     });
   }
 
@@ -205,6 +235,11 @@ function writeReply(response: ServerResponse, reply: RestReply): void {
   headers['Content-Length'] = Buffer.byteLength(text);
   response.writeHead(reply.status, statusMessage, headers);
   response.end(text);
+}
+
+/** ast_http_error()'s HTML page. */
+function httpErrorPage(status: number, title: string, text: string): string {
+  return `<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\r\n<html><head>\r\n<title>${status} ${title}</title>\r\n</head><body>\r\n<h1>${title}</h1>\r\n<p>${text}</p>\r\n<hr />\r\n<address>Asterisk/${ASTERISK_VERSION}</address>\r\n</body></html>\r\n`;
 }
 
 /** Answers a refused upgrade on the raw socket, then closes it. */

@@ -3,13 +3,24 @@
 
 import type { Bridge, CallerId, Channel, ChannelState, DialplanCep } from '../../../src/ari/types.js';
 
-export type ChannelKind = 'caller' | 'external-media';
+/** `caller`: an inbound SIP call; `outbound`: a channel the app originated; `external-media`: UnicastRTP or WebSocket. */
+export type ChannelKind = 'caller' | 'outbound' | 'external-media';
+
+/** A party on the phone network (its audio is what an externalMedia channel carries). */
+export function isPhoneParty(channel: ChannelRecord): boolean {
+  return channel.kind === 'caller' || channel.kind === 'outbound';
+}
 
 export interface ExternalMediaInfo {
+  transport: 'udp' | 'websocket';
+  /** `<host>:<port>` for RTP; '' for a websocket server connection. */
   externalHost: string;
   format: string;
+  /** RTP only: UNICASTRTP_LOCAL_ADDRESS / _PORT. */
   localAddress: string;
   localPort: number;
+  /** Websocket only: MEDIA_WEBSOCKET_CONNECTION_ID (the app connects to /media/<id>). */
+  connectionId: string | null;
 }
 
 export interface ChannelRecord {
@@ -31,12 +42,16 @@ export interface ChannelRecord {
   stasisApp: string | null;
   bridgeId: string | null;
   destroyed: boolean;
-  hungUpBy: 'caller' | 'app' | null;
+  hungUpBy: 'caller' | 'app' | 'dialplan' | null;
   hangupReason: string | null;
   continuedToDialplan: boolean;
   /** Where `continue` sent the channel in the dialplan. */
   continuedTo: DialplanLocation | null;
   externalMedia: ExternalMediaInfo | null;
+  /** Channels the app originated: what was dialed and the Dial status so far. */
+  origination: { endpoint: string; dialStatus: string } | null;
+  /** externalMedia: the Stasis() it runs once answered (at once for RTP, on connection for websocket). */
+  pendingStasis: { app: string; args: string[] } | null;
 }
 
 export interface DialplanLocation {
@@ -54,6 +69,8 @@ export interface BridgeRecord {
   channelIds: string[];
   /** Apps that receive this bridge's events (BridgeDestroyed) and list it in bridge_ids. */
   apps: Set<string>;
+  /** Music on hold class the bridge plays (POST /bridges/{id}/moh), null when none. */
+  mohClass: string | null;
 }
 
 export function channelJson(channel: ChannelRecord): Channel {

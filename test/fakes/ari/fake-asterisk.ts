@@ -12,14 +12,18 @@ import type { ChannelRecord } from './call-model.js';
 import { callerSpeechUlaw } from '../../kit/reference-media.js';
 import type { ReceivedPacket } from './rtp-media.js';
 import { decideEventsUpgrade } from './events-upgrade.js';
-import type { FakeAsteriskOptions, FakeBridgeView, FakeCall, FakeCallOptions, FakeChannelView, RecordedRequest } from './public-types.js';
+import type { CalleeBehaviour, DialplanStep, FakeAsteriskOptions, FakeBridgeView, FakeCall, FakeCallOptions, FakeChannelView, RecordedRequest } from './public-types.js';
+import { isPhoneParty, type DialplanLocation } from './call-model.js';
+import { Originations } from './originations.js';
+import { originateRoutes } from './rest-originate-routes.js';
+import { WebSocketMedia, type WebSocketReceived } from './websocket-media.js';
 import { bridgeRoutes } from './rest-bridge-routes.js';
 import { channelRoutes } from './rest-channel-routes.js';
 import { dispatchRest } from './rest-dispatch.js';
 import { systemRoutes } from './rest-system-routes.js';
 import { ariError, type RestReply, type RestRoute } from './rest-types.js';
 import { RtpMedia } from './rtp-media.js';
-import { DEFAULT_APP, Telephony } from './telephony.js';
+import { DEFAULT_APP, NORMAL_CLEARING, Telephony } from './telephony.js';
 import { bridgeView, channelView } from './views.js';
 import { waitUntil } from '../../kit/wait.js';
 
@@ -45,7 +49,11 @@ export class FakeAsterisk {
   private readonly docs: ApiDocs = loadApiDocs();
   private readonly registry = new AppRegistry(() => this.notifyChange());
   private readonly media: RtpMedia;
+  private readonly websocketMedia: WebSocketMedia;
   private readonly telephony: Telephony;
+  private readonly originations: Originations;
+  private readonly dialplanSteps = new Map<string, DialplanStep>();
+  private readonly dialplanTimers = new Set<NodeJS.Timeout>();
   private readonly http: AriHttpServer;
   private readonly injectedFailures: InjectedFailure[] = [];
   private listeningPort = 0;
@@ -80,19 +88,43 @@ export class FakeAsterisk {
         deliver: (batch) => this.registry.deliver(batch),
         isAppRegistered: (app) => this.registry.isRegistered(app),
         membershipChanged: (channelIds) => this.reconcileMedia(channelIds),
-        channelDestroyed: (channel) => this.media.close(channel.id),
-        rtpCounts: (channelId) => ({ sent: this.media.sent(channelId).packets, received: this.media.received(channelId).packets }),
+        channelDestroyed: (channel) => {
+          this.media.close(channel.id);
+          this.websocketMedia.close(channel.id);
+          this.originations.forget(channel.id);
+        },
+        rtpCounts: (channelId) =>
+          this.websocketMedia.has(channelId)
+            ? { sent: this.websocketMedia.sent(channelId), received: this.websocketMedia.received(channelId).frames }
+            : { sent: this.media.sent(channelId).packets, received: this.media.received(channelId).packets },
+        dialplanEntered: (channel, location) => this.runDialplan(channel.id, location),
         notifyChange: () => this.notifyChange(),
       },
       this.options.externalMediaStasisDelayMs,
       this.options.systemName,
     );
+    this.websocketMedia = new WebSocketMedia(
+      {
+        connected: (channelId) => {
+          const channel = this.telephony.liveChannel(channelId);
+          if (channel) this.telephony.mediaConnected(channel);
+        },
+        hangupRequested: (channelId) => {
+          const channel = this.telephony.liveChannel(channelId);
+          if (channel) this.telephony.hangupQueued(channel, NORMAL_CLEARING);
+        },
+      },
+      () => this.notifyChange(),
+    );
+    this.originations = new Originations(this.telephony, (batch) => this.registry.deliver(batch), () => this.notifyChange());
     const routes = new Map<string, RestRoute>([
       ...channelRoutes({
         telephony: this.telephony,
         media: this.media,
+        websocketMedia: this.websocketMedia,
         continueEventsBeforeReply: this.options.continueEventsBeforeReply,
       }),
+      ...originateRoutes({ telephony: this.telephony, originations: this.originations }),
       ...bridgeRoutes({ telephony: this.telephony, registeredApps: () => this.registry.registeredApps() }),
       ...systemRoutes({
         telephony: this.telephony,
@@ -114,6 +146,8 @@ export class FakeAsterisk {
       },
       deliver: (batch) => this.registry.deliver(batch),
       acceptEventsSocket: (socket, apps) => this.registry.attach(socket, apps),
+      decideMediaUpgrade: (path, protocols) => this.websocketMedia.decideUpgrade(path, protocols),
+      acceptMediaSocket: (channelId, socket) => this.websocketMedia.attach(channelId, socket),
       notifyChange: () => this.notifyChange(),
     });
   }
@@ -156,11 +190,31 @@ export class FakeAsterisk {
     if (!this.registry.sendRaw(app, frame)) throw new Error(`no events socket registered for ${app}`);
   }
 
-  /** The caller hangs up (SIP BYE). */
+  /** The phone side hangs up (SIP BYE): the caller of an inbound call, or the callee of an originated one. */
   hangupCaller(channelId: string, options: { cause?: number } = {}): void {
     const channel = this.telephony.liveChannel(channelId);
-    if (channel?.kind !== 'caller') throw new Error(`no live caller channel ${channelId}`);
+    if (!channel || !isPhoneParty(channel)) throw new Error(`no live caller or callee channel ${channelId}`);
+    if (this.originations.isRinging(channelId)) throw new Error(`${channelId} is still ringing: use setCallee() for how it ends`);
     this.telephony.hangupByCaller(channel, options.cause);
+  }
+
+  /**
+   * How the far end of channels the app originates to `endpoint` behaves (a string matches the
+   * whole endpoint, e.g. 'PJSIP/100'; a RegExp any endpoint it matches). The latest rule wins;
+   * without one a channel rings until the originate's timeout.
+   */
+  setCallee(endpoint: string | RegExp, behaviour: CalleeBehaviour): void {
+    this.originations.setCallee(endpoint, behaviour);
+  }
+
+  /** The far end of a ringing originated channel answers now. */
+  answerCallee(channelId: string): void {
+    this.originations.answer(channelId);
+  }
+
+  /** What the dialplan does with channels `continue` sends to `context` (the fake runs no real dialplan). */
+  setDialplan(context: string, step: DialplanStep): void {
+    this.dialplanSteps.set(context, step);
   }
 
   /**
@@ -197,10 +251,9 @@ export class FakeAsterisk {
   startCallerAudio(externalMediaChannelId: string, options: { payload?: Buffer; loop?: boolean } = {}): void {
     const channel = this.telephony.liveChannel(externalMediaChannelId);
     if (channel?.kind !== 'external-media') throw new Error(`no live externalMedia channel ${externalMediaChannelId}`);
-    this.media.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), {
-      loop: options.loop ?? false,
-      needsCallerPeer: this.bridgedWithCaller(channel),
-    });
+    const audio = { loop: options.loop ?? false, needsCallerPeer: this.bridgedWithCaller(channel) };
+    if (channel.externalMedia?.transport === 'websocket') this.websocketMedia.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), audio);
+    else this.media.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), audio);
   }
 
   /**
@@ -220,11 +273,23 @@ export class FakeAsterisk {
 
   stopCallerAudio(externalMediaChannelId: string): void {
     this.media.stopAudio(externalMediaChannelId);
+    this.websocketMedia.stopAudio(externalMediaChannelId);
+  }
+
+  /** What the app sent on a WebSocket externalMedia channel: binary frames, bytes, text commands, queue depth. */
+  websocketReceived(externalMediaChannelId: string): WebSocketReceived {
+    return this.websocketMedia.received(externalMediaChannelId);
+  }
+
+  /** Whether the app's media websocket of a WebSocket externalMedia channel is connected. */
+  mediaWebsocketConnected(externalMediaChannelId: string): boolean {
+    return this.websocketMedia.isConnected(externalMediaChannelId);
   }
 
   /** RTP the app sent to the channel: packets, RTP payload bytes, `ip:port` sources, payload types. */
   /** Every packet the app sent to an externalMedia channel (what the caller hears), with its level. */
   rtpHeard(externalMediaChannelId: string): readonly ReceivedPacket[] {
+    if (this.websocketMedia.has(externalMediaChannelId)) return this.websocketMedia.heard(externalMediaChannelId);
     return this.media.heard(externalMediaChannelId);
   }
 
@@ -253,8 +318,11 @@ export class FakeAsterisk {
     if (this.closing) throw new Error('FakeAsterisk is closed');
     this.registry.terminateAll();
     await this.http.shutdown();
+    this.clearDialplanTimers();
+    this.originations.reset();
     this.telephony.reset();
     this.media.closeAll();
+    this.websocketMedia.closeAll();
     this.notifyChange();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -305,8 +373,36 @@ export class FakeAsterisk {
     this.registry.terminateAll();
     await this.http.shutdown();
     this.http.close();
+    this.clearDialplanTimers();
+    this.originations.reset();
     this.telephony.reset();
     this.media.closeAll();
+    this.websocketMedia.closeAll();
+  }
+
+  private clearDialplanTimers(): void {
+    for (const timer of this.dialplanTimers) clearTimeout(timer);
+    this.dialplanTimers.clear();
+  }
+
+  /** Runs the step set for the context a channel was continued to (setDialplan). */
+  private runDialplan(channelId: string, location: DialplanLocation): void {
+    const step = this.dialplanSteps.get(location.context);
+    if (!step) return;
+    const run = (): void => {
+      const channel = this.telephony.liveChannel(channelId);
+      if (!channel || channel.stasisApp !== null) return;
+      for (const [name, value] of Object.entries(step.variables ?? {})) channel.vars.set(name, value);
+      const then = step.then;
+      if (then.kind === 'stasis') this.telephony.enterStasisFromDialplan(channel, then.app ?? DEFAULT_APP, then.args);
+      else if (then.kind === 'hangup') this.telephony.hangupInDialplan(channel, then.cause ?? NORMAL_CLEARING);
+      this.notifyChange();
+    };
+    const timer = setTimeout(() => {
+      this.dialplanTimers.delete(timer);
+      run();
+    }, step.afterMs ?? 0);
+    this.dialplanTimers.add(timer);
   }
 
   private record(entry: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'kind'>): RecordedRequest {
@@ -340,17 +436,18 @@ export class FakeAsterisk {
     for (const id of new Set(channelIds)) {
       const channel = this.telephony.liveChannel(id);
       if (channel?.kind !== 'external-media') continue;
+      const media = channel.externalMedia?.transport === 'websocket' ? this.websocketMedia : this.media;
       const withCaller = this.bridgedWithCaller(channel);
-      if (!withCaller && this.media.sendingNeedsCallerPeer(id)) this.media.stopAudio(id);
-      if (withCaller && this.options.autoCallerAudio && !this.media.isSending(id) && this.media.canSend(id)) {
-        this.media.startAudio(id, callerSpeechUlaw(), { loop: true, needsCallerPeer: true });
+      if (!withCaller && media.sendingNeedsCallerPeer(id)) media.stopAudio(id);
+      if (withCaller && this.options.autoCallerAudio && !media.isSending(id) && media.canSend(id)) {
+        media.startAudio(id, callerSpeechUlaw(), { loop: true, needsCallerPeer: true });
       }
     }
   }
 
   private bridgedWithCaller(channel: ChannelRecord): boolean {
     const bridge = channel.bridgeId ? this.telephony.bridges.get(channel.bridgeId) : undefined;
-    return bridge !== undefined && bridgeMembers(this.telephony, bridge).some((member) => member.kind === 'caller' && !member.destroyed);
+    return bridge !== undefined && bridgeMembers(this.telephony, bridge).some((member) => isPhoneParty(member) && !member.destroyed);
   }
 
   private notifyChange(): void {

@@ -50,7 +50,7 @@ export interface RecordedRequest {
   body: unknown;
   /** Status the fake answered (101 for an accepted websocket upgrade; 0 while unanswered). */
   status: number;
-  kind: 'rest' | 'events-ws';
+  kind: 'rest' | 'events-ws' | 'media-ws';
 }
 
 export interface FakeCallOptions {
@@ -74,10 +74,11 @@ export interface FakeChannelView {
   id: string;
   name: string;
   state: string;
-  kind: 'caller' | 'external-media';
+  kind: 'caller' | 'outbound' | 'external-media';
   inStasis: boolean;
   bridgeId: string | null;
-  hungUpBy: 'caller' | 'app' | null;
+  /** `caller`: the phone side hung up (the caller, or the callee of an originate). */
+  hungUpBy: 'caller' | 'app' | 'dialplan' | null;
   hangupReason: string | null;
   /** True once the app sent the channel back to the dialplan (POST .../continue). */
   continuedToDialplan: boolean;
@@ -89,6 +90,15 @@ export interface FakeChannelView {
   format?: string;
   localAddress?: string;
   localPort?: number;
+  /** externalMedia: 'udp' (UnicastRTP) or 'websocket' (chan_websocket). */
+  transport?: 'udp' | 'websocket';
+  /** Websocket externalMedia: whether the app's media websocket is connected. */
+  mediaConnected?: boolean;
+  /** Originated channels: the endpoint dialed (e.g. PJSIP/100) and the originate's outcome so far. */
+  endpoint?: string;
+  dialStatus?: string;
+  /** Variables set on the channel (POST .../variable, originate, dialplan steps). */
+  variables: Record<string, string>;
 }
 
 export interface FakeBridgeView {
@@ -96,4 +106,29 @@ export interface FakeBridgeView {
   name: string;
   type: string;
   channels: string[];
+  /** Music on hold class the bridge plays, null when none. */
+  moh: string | null;
+}
+
+/**
+ * How the far end of an originated channel behaves: answer, refuse (busy: SIP 486; reject:
+ * SIP 603), ring until the originate's timeout, or be unreachable (no contact: the originate
+ * itself fails). `afterMs` is the ringing time before the answer or refusal.
+ */
+export type CalleeBehaviour =
+  | { kind: 'answer'; afterMs?: number }
+  | { kind: 'busy'; afterMs?: number }
+  | { kind: 'reject'; afterMs?: number }
+  | { kind: 'ring' }
+  | { kind: 'unavailable' };
+
+/**
+ * What the fake's dialplan does with a channel `continue` sends to a context (the fake runs
+ * no real dialplan): set variables (e.g. AMDSTATUS), then enter Stasis again with `args`,
+ * hang up with a cause, or stay there (until hung up). `afterMs` delays it (e.g. AMD's analysis).
+ */
+export interface DialplanStep {
+  variables?: Record<string, string>;
+  then: { kind: 'stasis'; args: string[]; app?: string } | { kind: 'hangup'; cause?: number } | { kind: 'stay' };
+  afterMs?: number;
 }

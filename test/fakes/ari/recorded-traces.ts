@@ -33,6 +33,7 @@ export function normalizeAriJson(value: unknown): unknown {
     return value
       .replace(/\b\d{10}\.(\d+)\b/g, '<epoch>.$1')
       .replace(/-0x[0-9a-f]+$/, '-0x<pointer>')
+      .replace(/^(WebSocket\/INCOMING)\/0x[0-9a-f]+$/, '$1/0x<pointer>')
       .replace(/^\d+-\d+@127\.0\.0\.1$/, '<sip-call-id>')
       .replace(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, '<bridge-id>');
   }

@@ -93,6 +93,26 @@ export function bridgeRoutes(deps: BridgeRouteDeps): Map<string, RestRoute> {
       },
     ],
     [
+      'bridges.startMoh',
+      {
+        check: findBridgeCheck,
+        run: (request) => {
+          telephony.setBridgeMoh(bridgeOf(request)!, request.params.get('mohClass') || 'default');
+          return noContent();
+        },
+      },
+    ],
+    [
+      'bridges.stopMoh',
+      {
+        check: (request) => findBridgeCheck(request) ?? (bridgeOf(request)!.mohClass === null ? ariError(409, "Bridge isn't playing music", 'Conflict') : null),
+        run: (request) => {
+          telephony.setBridgeMoh(bridgeOf(request)!, null);
+          return noContent();
+        },
+      },
+    ],
+    [
       'bridges.removeChannel',
       {
         check: (request) => {

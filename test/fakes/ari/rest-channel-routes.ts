@@ -8,10 +8,12 @@ import { ariError, noContent, type RestReply, type RestRequest, type RestRoute }
 import { ASTERISK_FORMAT_NAMES } from './rtp-formats.js';
 import type { RtpMedia } from './rtp-media.js';
 import type { Telephony } from './telephony.js';
+import type { WebSocketMedia } from './websocket-media.js';
 
 export interface ChannelRouteDeps {
   telephony: Telephony;
   media: RtpMedia;
+  websocketMedia: WebSocketMedia;
   /** Deliver the events of `continue` (ChannelLeftBridge, StasisEnd) before its 204 instead of after. */
   continueEventsBeforeReply: boolean;
 }
@@ -23,7 +25,7 @@ const INTERNAL_ERROR = ariError(500, 'An internal error prevented this request f
 const UNSUPPORTED_TRANSPORT = ariError(501, 'The encapsulation and/or transport is not supported', 'Not Implemented');
 
 export function channelRoutes(deps: ChannelRouteDeps): Map<string, RestRoute> {
-  const { telephony, media, continueEventsBeforeReply } = deps;
+  const { telephony, media, websocketMedia, continueEventsBeforeReply } = deps;
   const channelOf = (request: RestRequest): ChannelRecord | undefined =>
     telephony.liveChannel(request.pathParams['channelId'] ?? '');
 
@@ -123,9 +125,30 @@ export function channelRoutes(deps: ChannelRouteDeps): Map<string, RestRoute> {
       {
         check: (request) => externalMediaCheck(request, telephony),
         run: async (request) => {
-          const host = parseHostPort(request.params.get('external_host') ?? '')!;
           const format = request.params.get('format')!;
           const channelId = request.params.get('channelId') || telephony.nextChannelId();
+          const common = {
+            channelId,
+            app: request.params.get('app')!,
+            format,
+            data: request.params.get('data') ?? '',
+            variables: request.variables,
+          };
+          if ((request.params.get('transport') || 'udp') === 'websocket') {
+            const opened = websocketMedia.open(channelId, '', format);
+            if (!opened) {
+              request.reportUnsupported(`websocket externalMedia in format ${format} is not implemented by the fake`);
+              return INTERNAL_ERROR;
+            }
+            const { body, events } = telephony.createExternalMedia({
+              ...common,
+              externalHost: '',
+              media: { transport: 'websocket', connectionId: opened.connectionId, optimalFrameSize: opened.optimalFrameSize },
+            });
+            websocketMedia.rename(channelId, body.name);
+            return { status: 200, body, events };
+          }
+          const host = parseHostPort(request.params.get('external_host') ?? '')!;
           const generation = telephony.generation;
           let local: { address: string; port: number };
           try {
@@ -138,14 +161,9 @@ export function channelRoutes(deps: ChannelRouteDeps): Map<string, RestRoute> {
             return INTERNAL_ERROR;
           }
           const { body, events } = telephony.createExternalMedia({
-            channelId,
-            app: request.params.get('app')!,
+            ...common,
             externalHost: request.params.get('external_host')!,
-            format,
-            data: request.params.get('data') ?? '',
-            variables: request.variables,
-            localAddress: local.address,
-            localPort: local.port,
+            media: { transport: 'udp', localAddress: local.address, localPort: local.port },
           });
           return { status: 200, body, events };
         },
@@ -208,26 +226,45 @@ function continueLocation(request: RestRequest, channel: ChannelRecord): { locat
   return { location: { context, exten, priority }, error: null };
 }
 
-/** Checks in the order Asterisk 22.10.1 answered the recorded bad requests. */
+/**
+ * Checks in the order ast_ari_channels_external_media() of Asterisk 22.10.1 makes them (the
+ * recorded bad requests follow it). The fake carries RTP over UDP and websocket server
+ * connections; audiosocket and websocket client connections are reported as unsupported.
+ */
 function externalMediaCheck(request: RestRequest, telephony: Telephony): RestReply | null {
   const param = (name: string): string => request.params.get(name) ?? '';
   if (param('app') === '') return ariError(400, 'app cannot be empty', 'Bad Request');
-  const encapsulation = param('encapsulation') || 'rtp';
   const transport = param('transport') || 'udp';
-  const websocketServer = transport === 'websocket' && (param('connection_type') || 'client') === 'server';
-  if (param('external_host') === '' && !websocketServer) {
+  const encapsulation = param('encapsulation') || 'rtp';
+  const connectionType = param('connection_type') || 'client';
+  if (transport === 'websocket' && encapsulation !== 'none') {
+    return ariError(400, "encapsulation must be 'none' for websocket transport", 'Bad Request');
+  }
+  if (encapsulation === 'rtp' && transport !== 'udp') return ariError(400, "transport must be 'udp' for rtp encapsulation", 'Bad Request');
+  if (encapsulation === 'audiosocket' && transport !== 'tcp') {
+    return ariError(400, "transport must be 'tcp' for audiosocket encapsulation", 'Bad Request');
+  }
+  if (transport !== 'websocket' && connectionType === 'server') {
+    return ariError(400, "'server' connection_type can only be used with the websocket transport", 'Bad Request');
+  }
+  if (param('external_host') === '' && connectionType === 'client') {
     return ariError(400, 'external_host is required for all but websocket server connections', 'Bad Request');
   }
-  if (transport !== 'websocket' && !parseHostPort(param('external_host'))) {
+  if (transport === 'websocket') {
+    if (connectionType === 'client') {
+      request.reportUnsupported('externalMedia websocket client connections (websocket_client.conf) are not implemented by the fake');
+      return ariError(400, 'external_host must be a valid websocket_client connection id.', 'Bad Request');
+    }
+  } else if (!parseHostPort(param('external_host'))) {
     return ariError(400, 'external_host must be <host>:<port> for all transports other than websocket', 'Bad Request');
   }
   if (param('format') === '') return ariError(400, 'format cannot be empty', 'Bad Request');
   const rtpOverUdp = encapsulation === 'rtp' && transport === 'udp';
-  const implementedByAsterisk =
-    rtpOverUdp || (encapsulation === 'audiosocket' && transport === 'tcp') || (encapsulation === 'none' && transport === 'websocket');
-  if (!implementedByAsterisk) return UNSUPPORTED_TRANSPORT;
-  if (!rtpOverUdp) {
-    request.reportUnsupported(`externalMedia encapsulation=${encapsulation} transport=${transport} is not implemented by the fake`);
+  const websocketServer = encapsulation === 'none' && transport === 'websocket';
+  if (!rtpOverUdp && !websocketServer) {
+    if (encapsulation === 'audiosocket' && transport === 'tcp') {
+      request.reportUnsupported('externalMedia encapsulation=audiosocket transport=tcp is not implemented by the fake');
+    }
     return UNSUPPORTED_TRANSPORT;
   }
   const channelId = param('channelId');

@@ -3,7 +3,7 @@
 // by the app (DELETE) and by the caller (BYE), continue, bridges.
 
 import type { Application, Channel, DialplanCep } from '../../../src/ari/types.js';
-import { ariTimestamp, causeText, ChannelIdSource, sipCallId, SOFTHANGUP_EXPLICIT, unicastRtpName } from './ari-format.js';
+import { ariTimestamp, causeText, ChannelIdSource, sipCallId, SOFTHANGUP_EXPLICIT, unicastRtpName, websocketChannelName } from './ari-format.js';
 import {
   channelDestroyed,
   channelDtmfReceived,
@@ -21,7 +21,7 @@ import { qosVariables } from './rtp-qos.js';
 export const DEFAULT_APP = 'prosaas_ai';
 export const DEFAULT_CALLER_NUMBER = '+15551230000';
 const SIP_ENDPOINT = 'twilio-trunk';
-const NORMAL_CLEARING = 16;
+export const NORMAL_CLEARING = 16;
 const APP_DIAL_DIALPLAN: DialplanCep = { context: 'default', exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' };
 
 export interface TelephonyHooks {
@@ -32,6 +32,8 @@ export interface TelephonyHooks {
   channelDestroyed(channel: ChannelRecord): void;
   /** Packets the externalMedia channel sent / received, for the RTPAUDIOQOS variables. */
   rtpCounts(channelId: string): { sent: number; received: number };
+  /** `continue` sent the channel to `location` (the fake's dialplan may act on it). */
+  dialplanEntered(channel: ChannelRecord, location: DialplanLocation): void;
   notifyChange(): void;
 }
 
@@ -49,8 +51,10 @@ export interface ExternalMediaInput {
   format: string;
   data: string;
   variables: Readonly<Record<string, string>>;
-  localAddress: string;
-  localPort: number;
+  /** RTP: the channel's UNICASTRTP_LOCAL_ADDRESS / PORT; websocket: the connection id and frame size. */
+  media:
+    | { transport: 'udp'; localAddress: string; localPort: number }
+    | { transport: 'websocket'; connectionId: string; optimalFrameSize: number };
 }
 
 export class Telephony {
@@ -83,13 +87,18 @@ export class Telephony {
     return this.ids.nextUniqueId();
   }
 
+  /** chan_pjsip's next channel name for `endpoint` (one counter for every PJSIP channel). */
+  nextPjsipName(endpoint: string): string {
+    return this.ids.nextPjsipName(endpoint);
+  }
+
   /** An inbound SIP call reaching `Stasis(app,args)`; declined (603, no event) without the app. */
   placeCall(input: PlaceCallInput): { channelId: string; outcome: 'in-stasis' | 'declined' } {
     const app = input.app ?? DEFAULT_APP;
     const args = input.args ?? ['inbound', input.to];
     const from = input.from === undefined ? DEFAULT_CALLER_NUMBER : input.from;
     const dialplan: DialplanCep = { context: 'from-twilio', exten: input.to, priority: 2, app_name: 'Stasis', app_data: [app, ...args].join(',') };
-    const channel = this.newChannel({
+    const channel = this.createChannel({
       id: this.ids.nextUniqueId(),
       name: this.ids.nextPjsipName(SIP_ENDPOINT),
       kind: 'caller',
@@ -119,14 +128,18 @@ export class Telephony {
   }
 
   /**
-   * Creates the UnicastRTP channel; returns the 200 body (state Down, channelvars) and the events
-   * that follow it: Dial, Up, Dial ANSWER, then STASISSTATUS and StasisStart (now, or after
-   * externalMediaStasisDelayMs on a timer). Without a registered app the channel is hung up at once.
+   * Creates the externalMedia channel; returns the 200 body (state Down, channelvars) and the
+   * events that follow it. UnicastRTP: Dial, Up, Dial ANSWER, then STASISSTATUS and StasisStart
+   * (now, or after externalMediaStasisDelayMs on a timer). WebSocket (server connection): Dial
+   * only; the rest follows when the app connects its media websocket (mediaConnected). Without
+   * a registered app the channel is hung up at once.
    */
   createExternalMedia(input: ExternalMediaInput): { body: Channel; events: EventBatch } {
-    const channel = this.newChannel({
+    const media = input.media;
+    const websocket = media.transport === 'websocket';
+    const channel = this.createChannel({
       id: input.channelId,
-      name: unicastRtpName(input.externalHost),
+      name: websocket ? websocketChannelName() : unicastRtpName(input.externalHost),
       kind: 'external-media',
       state: 'Down',
       protocolId: '',
@@ -134,36 +147,92 @@ export class Telephony {
       dialplan: { ...APP_DIAL_DIALPLAN },
       dialplanOutsideStasis: { ...APP_DIAL_DIALPLAN },
     });
-    channel.vars.set('UNICASTRTP_LOCAL_PORT', String(input.localPort));
-    channel.vars.set('UNICASTRTP_LOCAL_ADDRESS', input.localAddress);
+    if (media.transport === 'websocket') {
+      channel.vars.set('MEDIA_WEBSOCKET_CONNECTION_ID', media.connectionId);
+      channel.vars.set('MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE', String(media.optimalFrameSize));
+    } else {
+      channel.vars.set('UNICASTRTP_LOCAL_PORT', String(media.localPort));
+      channel.vars.set('UNICASTRTP_LOCAL_ADDRESS', media.localAddress);
+    }
     for (const [name, value] of Object.entries(input.variables)) channel.vars.set(name, value);
-    channel.externalMedia = { externalHost: input.externalHost, format: input.format, localAddress: input.localAddress, localPort: input.localPort };
+    channel.externalMedia = {
+      transport: media.transport,
+      externalHost: input.externalHost,
+      format: input.format,
+      localAddress: media.transport === 'udp' ? media.localAddress : '',
+      localPort: media.transport === 'udp' ? media.localPort : 0,
+      connectionId: media.transport === 'websocket' ? media.connectionId : null,
+    };
     channel.subscribedApp = input.app;
+    channel.pendingStasis = { app: input.app, args: input.data === '' ? [] : input.data.split(',') };
     const body = channelJsonWithVars(channel);
     const events = new EventBatch();
     if (!this.hooks.isAppRegistered(input.app)) {
       this.destroy(channel, NORMAL_CLEARING, events, false);
       return { body, events };
     }
-    const dialstring = `${input.externalHost}/c(${input.format})`;
-    const recipients = [input.app];
-    events.add(recipients, dial(channelJson(channel), '', dialstring));
-    channel.state = 'Up';
-    events.add(recipients, channelStateChange(channelJson(channel)));
-    events.add(recipients, dial(channelJson(channel), 'ANSWER', dialstring));
-    const args = input.data === '' ? [] : input.data.split(',');
-    if (this.externalMediaStasisDelayMs <= 0) {
-      this.enterStasis(channel, input.app, args, events);
-    } else {
-      const timer = setTimeout(() => {
-        this.stasisTimers.delete(channel.id);
-        const late = new EventBatch();
-        this.enterStasis(channel, input.app, args, late);
-        this.hooks.deliver(late);
-      }, this.externalMediaStasisDelayMs);
-      this.stasisTimers.set(channel.id, timer);
-    }
+    const dialstring = websocket ? 'INCOMING' : `${input.externalHost}/c(${input.format})`;
+    events.add([input.app], dial(channelJson(channel), '', dialstring));
+    if (websocket) return { body, events };
+    this.answerExternalMedia(channel, dialstring, events);
     return { body, events };
+  }
+
+  /** The app connected the websocket of a WebSocket externalMedia channel: it answers and enters Stasis. */
+  mediaConnected(channel: ChannelRecord): void {
+    if (channel.destroyed || channel.state === 'Up') return;
+    const events = new EventBatch();
+    this.answerExternalMedia(channel, 'INCOMING', events);
+    this.hooks.deliver(events);
+  }
+
+  private answerExternalMedia(channel: ChannelRecord, dialstring: string, events: EventBatch): void {
+    const pending = channel.pendingStasis!;
+    channel.state = 'Up';
+    events.add([pending.app], channelStateChange(channelJson(channel)));
+    events.add([pending.app], dial(channelJson(channel), 'ANSWER', dialstring));
+    if (this.externalMediaStasisDelayMs <= 0) {
+      this.enterStasis(channel, pending.app, pending.args, events);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.stasisTimers.delete(channel.id);
+      const late = new EventBatch();
+      this.enterStasis(channel, pending.app, pending.args, late);
+      this.hooks.deliver(late);
+    }, this.externalMediaStasisDelayMs);
+    this.stasisTimers.set(channel.id, timer);
+  }
+
+  /**
+   * A channel the app sent to the dialplan runs Stasis(app, args) there (the fake's dialplan
+   * step, e.g. after AMD): the app is subscribed again and gets StasisStart.
+   */
+  enterStasisFromDialplan(channel: ChannelRecord, app: string, args: string[]): void {
+    if (channel.destroyed) return;
+    const events = new EventBatch();
+    if (!this.hooks.isAppRegistered(app)) {
+      channel.vars.set('STASISSTATUS', 'FAILED');
+      this.hooks.notifyChange();
+      return;
+    }
+    const location = channel.continuedTo ?? { context: channel.dialplan.context, exten: channel.dialplan.exten, priority: channel.dialplan.priority };
+    channel.subscribedApp = app;
+    channel.stasisApp = app;
+    channel.continuedToDialplan = false;
+    channel.dialplan = { ...location, app_name: 'Stasis', app_data: [app, ...args].join(',') };
+    events.add([app], stasisStart(channelJson(channel), args));
+    this.hooks.deliver(events);
+    this.hooks.notifyChange();
+  }
+
+  /** The dialplan hangs the channel up (e.g. Hangup() after AMD); the app is not subscribed there. */
+  hangupInDialplan(channel: ChannelRecord, cause: number): void {
+    if (channel.destroyed) return;
+    const events = new EventBatch();
+    channel.hungUpBy = 'dialplan';
+    this.destroy(channel, cause, events, true);
+    this.hooks.deliver(events);
   }
 
   /** `DELETE /channels/{id}`: soft hangup with `cause` as the channel's hangup cause. */
@@ -171,10 +240,25 @@ export class Telephony {
     batch.add(channelRecipients(channel), channelHangupRequest(channelJson(channel), { cause: SOFTHANGUP_EXPLICIT, soft: true }));
     const wasInStasis = channel.stasisApp !== null;
     this.leaveStasis(channel, batch);
-    if (wasInStasis && channel.kind === 'external-media') setChannelVariable(channel, 'STASISSTATUS', 'SUCCESS', batch);
+    if (wasInStasis && channel.kind !== 'caller') setChannelVariable(channel, 'STASISSTATUS', 'SUCCESS', batch);
     channel.hungUpBy = 'app';
     channel.hangupReason = reason;
     this.destroy(channel, cause, batch, true);
+  }
+
+  /**
+   * ast_queue_hangup_with_cause() from the channel driver (chan_websocket when the app closes
+   * the media websocket or sends HANGUP): ChannelHangupRequest {cause}, leaving Stasis, destroyed.
+   */
+  hangupQueued(channel: ChannelRecord, cause: number): void {
+    const batch = new EventBatch();
+    batch.add(channelRecipients(channel), channelHangupRequest(channelJson(channel), { cause }));
+    const wasInStasis = channel.stasisApp !== null;
+    this.leaveStasis(channel, batch);
+    if (wasInStasis) setChannelVariable(channel, 'STASISSTATUS', 'SUCCESS', batch);
+    channel.hungUpBy = 'caller';
+    this.destroy(channel, cause, batch, true);
+    this.hooks.deliver(batch);
   }
 
   /**
@@ -184,7 +268,7 @@ export class Telephony {
   hangupByCaller(channel: ChannelRecord, cause: number | undefined): void {
     const batch = new EventBatch();
     const bridge = channel.bridgeId ? this.bridges.get(channel.bridgeId) : undefined;
-    const peer = bridge ? bridgeMembers(this, bridge).find((member) => member !== channel) : undefined;
+    const peer = bridge ? bridgeMembers(this, bridge).find((member) => member !== channel && member.kind === 'external-media') : undefined;
     const counts = peer?.externalMedia ? this.hooks.rtpCounts(peer.id) : { sent: 0, received: 0 };
     for (const [name, value] of qosVariables(counts.sent, counts.received)) {
       setChannelVariable(channel, name, value, batch);
@@ -216,6 +300,7 @@ export class Telephony {
     channel.continuedToDialplan = true;
     channel.continuedTo = { ...location };
     this.hooks.notifyChange();
+    this.hooks.dialplanEntered(channel, location);
   }
 
   setVariable(channel: ChannelRecord, name: string, value: string, batch: EventBatch): void {
@@ -231,10 +316,20 @@ export class Telephony {
       videoMode: input.videoMode,
       channelIds: [],
       apps: new Set(input.apps),
+      mohClass: null,
     };
     this.bridges.set(bridge.id, bridge);
     this.hooks.notifyChange();
     return bridge;
+  }
+
+  /**
+   * Music on hold in a bridge (stasis_app_bridge_moh_channel: an announcer channel the app is
+   * not subscribed to plays it); null stops it.
+   */
+  setBridgeMoh(bridge: BridgeRecord, mohClass: string | null): void {
+    bridge.mohClass = mohClass;
+    this.hooks.notifyChange();
   }
 
   addToBridge(bridge: BridgeRecord, channels: readonly ChannelRecord[], batch: EventBatch): void {
@@ -278,7 +373,7 @@ export class Telephony {
     this.generation += 1;
   }
 
-  private enterStasis(channel: ChannelRecord, app: string, args: string[], batch: EventBatch): void {
+  enterStasis(channel: ChannelRecord, app: string, args: string[], batch: EventBatch): void {
     if (channel.destroyed) return;
     if (!this.hooks.isAppRegistered(app)) {
       this.destroy(channel, NORMAL_CLEARING, batch, false);
@@ -290,14 +385,14 @@ export class Telephony {
     batch.add([app], stasisStart(channelJson(channel), args));
   }
 
-  private leaveStasis(channel: ChannelRecord, batch: EventBatch): void {
+  leaveStasis(channel: ChannelRecord, batch: EventBatch): void {
     if (channel.bridgeId) this.hooks.membershipChanged(leaveBridge(this, channel, batch));
     if (channel.stasisApp === null) return;
     batch.add(channelRecipients(channel), stasisEnd(channelJson(channel)));
     channel.stasisApp = null;
   }
 
-  private destroy(channel: ChannelRecord, cause: number, batch: EventBatch, announce: boolean): void {
+  destroy(channel: ChannelRecord, cause: number, batch: EventBatch, announce: boolean): void {
     const pending = this.stasisTimers.get(channel.id);
     if (pending) clearTimeout(pending);
     this.stasisTimers.delete(channel.id);
@@ -311,7 +406,8 @@ export class Telephony {
     this.hooks.notifyChange();
   }
 
-  private newChannel(fields: Pick<ChannelRecord, 'id' | 'name' | 'kind' | 'state' | 'protocolId' | 'caller' | 'dialplan' | 'dialplanOutsideStasis'>): ChannelRecord {
+  /** A new channel record (no events); the caller decides what Asterisk announces. */
+  createChannel(fields: Pick<ChannelRecord, 'id' | 'name' | 'kind' | 'state' | 'protocolId' | 'caller' | 'dialplan' | 'dialplanOutsideStasis'>): ChannelRecord {
     const channel: ChannelRecord = {
       ...fields,
       connected: { name: '', number: '' },
@@ -326,6 +422,8 @@ export class Telephony {
       continuedToDialplan: false,
       continuedTo: null,
       externalMedia: null,
+      origination: null,
+      pendingStasis: null,
     };
     this.channels.set(channel.id, channel);
     return channel;

@@ -16,16 +16,22 @@ export function channelView(channel: ChannelRecord): FakeChannelView {
     continuedToDialplan: channel.continuedToDialplan,
     continuedTo: channel.continuedTo ? { ...channel.continuedTo } : null,
     live: !channel.destroyed,
+    variables: Object.fromEntries(channel.vars),
   };
   if (channel.externalMedia) {
+    view.transport = channel.externalMedia.transport;
     view.externalHost = channel.externalMedia.externalHost;
     view.format = channel.externalMedia.format;
     view.localAddress = channel.externalMedia.localAddress;
     view.localPort = channel.externalMedia.localPort;
   }
+  if (channel.origination) {
+    view.endpoint = channel.origination.endpoint;
+    view.dialStatus = channel.origination.dialStatus;
+  }
   return view;
 }
 
 export function bridgeView(bridge: BridgeRecord): FakeBridgeView {
-  return { id: bridge.id, name: bridge.name, type: bridge.bridgeType, channels: [...bridge.channelIds] };
+  return { id: bridge.id, name: bridge.name, type: bridge.bridgeType, channels: [...bridge.channelIds], moh: bridge.mohClass };
 }

@@ -35,6 +35,9 @@ async function setup() {
     businessId: '00000000-0000-4000-8000-00000000b12e',
     channelId: '1.0',
     format: 'ulaw',
+    transport: 'rtp',
+    announcement: null,
+    record: true,
     caller: { from: null, to: '+19863334949' },
     agent: { businessName: 'Acme', greeting: '', systemPrompt: '', voice: 'aura-2-thalia-en', language: 'en', timezone: 'UTC', transferTarget: null },
   });

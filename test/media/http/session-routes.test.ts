@@ -260,7 +260,7 @@ describe('media control API', () => {
       expect(first.body.sessionId).toMatch(/^[0-9a-f-]{36}$/);
       expect(first.body.sessionId).not.toBe(request.callId);
       expect(first.body.rtp).toEqual({ host: 'media.internal', port: rtp.socket.port });
-      expect(first.body.rtp.port).toBeGreaterThan(0);
+      expect(first.body.rtp!.port).toBeGreaterThan(0);
 
       const again = await createSession(request);
       expect(again.response.statusCode).toBe(200);

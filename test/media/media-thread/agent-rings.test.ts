@@ -15,6 +15,7 @@ import { sessionRequest } from '../../support/media-rtp-peer.js';
 class PlayoutDouble implements AgentContext {
   readonly request = sessionRequest();
   readonly logger = pino({ level: 'silent' });
+  readonly sampleRate = 8000 as const;
   readonly queued: number[] = [];
   readonly log: string[] = [];
   readonly #capacity: number;

@@ -319,7 +319,7 @@ describe('AriClient against FakeAsterisk', () => {
     const bridge = await rest.createBridge({ type: 'mixing', name: `call-${call.channelId}` });
     expect(bridge).toMatchObject({ bridge_type: 'mixing', name: `call-${call.channelId}`, channels: [] });
 
-    const media = await rest.externalMedia({ app: APP, externalHost: '127.0.0.1:40000', format: 'ulaw' });
+    const media = await rest.externalMedia({ transport: 'rtp', app: APP, externalHost: '127.0.0.1:40000', format: 'ulaw' });
     expect(media.name).toMatch(/^UnicastRTP\//);
     const localPort = await rest.getChannelVar(media.id, 'UNICASTRTP_LOCAL_PORT');
     expect(Number(localPort)).toBeGreaterThan(0);

@@ -86,7 +86,7 @@ describe('AriRest against a local HTTP peer', () => {
         response.writeHead(204).end();
       }
     });
-    const channel = await rest.externalMedia({ app: 'prosaas_ai', externalHost: '127.0.0.1:40000', format: 'ulaw' });
+    const channel = await rest.externalMedia({ transport: 'rtp', app: 'prosaas_ai', externalHost: '127.0.0.1:40000', format: 'ulaw' });
     expect(channel.id).toBe('em-1');
     await expect(rest.addChannels('br-1', ['c1', 'c2'])).resolves.toBeUndefined();
     await expect(rest.hangup('c1', 'normal')).resolves.toBe(true);
@@ -128,7 +128,7 @@ describe('AriRest against a local HTTP peer', () => {
     });
 
     const serverError = await rest
-      .externalMedia({ app: 'a', externalHost: '127.0.0.1:1', format: 'ulaw' })
+      .externalMedia({ transport: 'rtp', app: 'a', externalHost: '127.0.0.1:1', format: 'ulaw' })
       .catch((error: unknown) => error);
     expect(serverError).toMatchObject({ kind: 'server_error', status: 500, retryable: true });
   });

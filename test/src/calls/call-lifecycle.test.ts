@@ -263,6 +263,11 @@ describe('a failing step', () => {
     await createBusiness(s.prisma, 'Acme Dental', [DIALED]);
     s.fake.failNext('POST', /^\/ari\/bridges$/, { status: 500, message: 'Unable to create bridge' });
     const failing = s.fake.placeCall({ from: CALLER, to: DIALED });
+    // The failure is the first bridge asked for: the healthy call comes once the failing one asked
+    // (placed together, either could reach the bridge step first).
+    await waitFor(() => s.fake.requests.find((r) => r.kind === 'rest' && r.method === 'POST' && r.path === '/ari/bridges') ?? null, {
+      what: 'the failing call asking for its bridge',
+    });
     const healthy = s.fake.placeCall({ from: '+15551230001', to: DIALED });
     expect((await finalRow(s, failing.channelId)).status).toBe('failed');
     await waitFor(() => s.fake.bridges().find((b) => b.channels.includes(healthy.channelId) && b.channels.length === 2), {

@@ -13,7 +13,7 @@ async function connectedCall() {
   const media = new InMemoryMediaGateway();
   const caller = stasisStart({ id: 'caller-1' });
   ari.addCaller(caller);
-  const external = await ari.externalMedia({ app: 'prosaas_ai', externalHost: '127.0.0.1:30000', format: 'ulaw', channelId: 'media-1' });
+  const external = await ari.externalMedia({ transport: 'rtp', app: 'prosaas_ai', externalHost: '127.0.0.1:30000', format: 'ulaw', channelId: 'media-1' });
   await ari.createBridge({ type: 'mixing', bridgeId: 'bridge-1', name: 'call-1' });
   const { sessionId } = await media.createSession(sessionRequest());
   ari.requests.length = 0;

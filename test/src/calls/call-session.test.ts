@@ -40,8 +40,11 @@ describe('CallSession: setup', () => {
       businessId: BUSINESS_ID,
       channelId: session.callerChannelId,
       format: 'ulaw',
+      transport: 'rtp',
       caller: { from: '+15551230000', to: DIALED },
       agent: TEST_AGENT,
+      announcement: null,
+      record: true,
       awaitAnswer: true,
     });
     expect(gatewaySession!.remote).toEqual(h.ari.rtpAddress);

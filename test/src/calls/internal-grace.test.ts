@@ -2,6 +2,8 @@
 // the gateway's reports that trail the end of a call are accepted for
 // `endedCallGraceMs`, then the call id names no call. Driven by a controlled
 // clock, with a call that really ends (an unroutable number, against the ARI fake).
+import { testCallSettings } from '../../support/doubles/call-settings.js';
+import { AiShareRouter } from '../../../src/calls/ai-share-router.js';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,8 +37,10 @@ describe('ended calls known to the internal API', () => {
       ari: new AriRest({ httpBase: fake.url, username: fake.username, password: fake.password, requestTimeoutMs: 2_000, logger }),
       media: new MediaGatewayClient({ url: `http://127.0.0.1:${await freePort()}`, token: 'unused-gateway-token', timeoutMs: 500 }),
       writer: new CallLogWriter({ store: { save: (record) => Promise.resolve(void stored.push(record)) }, logger, isTransient: () => false }),
-      directory: { findByNumber: () => Promise.resolve(null) },
-      settings: { appName: 'prosaas_ai', mediaFormat: 'ulaw', defaultCountryCode: '1', externalMediaStasisTimeoutMs: 1_000, setupTimeoutMs: 5_000 },
+      directory: { findByNumber: () => Promise.resolve(null), findById: () => Promise.resolve(null) },
+      settings: testCallSettings(),
+      aiShare: new AiShareRouter(),
+      conversation: null,
       logger,
       now: () => new Date(nowMs),
       newId: () => ids.shift() ?? randomUUID(),
@@ -51,7 +55,7 @@ describe('ended calls known to the internal API', () => {
     expect(stored.at(-1)).toMatchObject({ id: callId, status: 'unrouted' });
 
     nowMs += GRACE_MS - 1;
-    expect(manager.lookup(callId)).toEqual({ state: 'recently_ended' });
+    expect(manager.lookup(callId)).toEqual({ state: 'recently_ended', turnSeqOffset: 0 });
     nowMs += 1;
     expect(manager.lookup(callId)).toEqual({ state: 'unknown' });
     expect(fake.violations).toEqual([]);

@@ -156,6 +156,9 @@ describe('filters', () => {
       hasRecording: false,
       turnCount: 1,
       messageCount: 0,
+      routedToHuman: false,
+      transferOutcome: null,
+      amdResult: null,
       engine: null,
     });
   });
@@ -259,6 +262,11 @@ describe('one call', () => {
       engine: null,
       error: null,
       transferTarget: null,
+      transferOutcome: null,
+      routedToHuman: false,
+      amdResult: null,
+      amdCause: null,
+      outboundPurpose: null,
       failure: { provider: 'tts', error: 'openai tts: 500' },
       recordingUrl: `/api/calls/${call.id}/recording`,
       recordingDeletedAt: null,

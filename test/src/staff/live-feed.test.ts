@@ -22,6 +22,10 @@ describe('live call feed', () => {
     recordingPath: null,
     error: null,
     transferTarget: null,
+    routedToHuman: false,
+    transferOutcome: null,
+    amdResult: null,
+    amdCause: null,
     ...fields,
   });
   const turn = (seq: number, text: string) => ({

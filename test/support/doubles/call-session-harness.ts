@@ -15,6 +15,8 @@ import { waitUntil } from '../../kit/wait.js';
 import { InMemoryCallLogStore, InMemoryDirectory, InMemoryRegistry, StoreOutageError } from './call-stores.js';
 import { InMemoryAsterisk } from './in-memory-asterisk.js';
 import { InMemoryMediaGateway } from './in-memory-media-gateway.js';
+import { testCallSettings } from './call-settings.js';
+import { AiShareRouter } from '../../../src/calls/ai-share-router.js';
 
 export const DIALED = '+19863334949';
 export const BUSINESS_ID = '00000000-0000-4000-8000-0000000000b1';
@@ -53,16 +55,12 @@ export class CallSessionHarness {
       writer: this.writer,
       directory: this.directory,
       registry: this.registry,
-      settings: {
-        appName: 'prosaas_ai',
-        mediaFormat: 'ulaw',
-        defaultCountryCode: '1',
-        externalMediaStasisTimeoutMs: options.externalMediaStasisTimeoutMs ?? 5_000,
-        setupTimeoutMs: options.setupTimeoutMs ?? 10_000,
-      },
+      settings: testCallSettings({ externalMediaStasisTimeoutMs: options.externalMediaStasisTimeoutMs ?? 5_000, setupTimeoutMs: options.setupTimeoutMs ?? 10_000 }),
       logger,
       now: () => new Date(),
       newId: () => `00000000-0000-4000-8000-${String(++this.#ids).padStart(12, '0')}`,
+      aiShare: new AiShareRouter(),
+      conversation: null,
     };
     // The externalMedia channel's own StasisStart follows its 200 answer.
     this.ari.afterExternalMedia = (id) => {

@@ -55,23 +55,41 @@ export class InMemoryDirectory implements BusinessDirectory {
   readonly control = new StepControl<'route_lookup'>();
   readonly routes = new Map<string, BusinessRoute>();
 
-  add(e164: string, businessId: string, agent: Partial<AgentSettings> = {}): void {
-    this.routes.set(e164, { businessId, agent: { ...TEST_AGENT, ...agent } });
+  add(e164: string, businessId: string, agent: Partial<AgentSettings> = {}, route: Partial<Omit<BusinessRoute, 'businessId' | 'agent'>> = {}): void {
+    this.routes.set(e164, {
+      businessId,
+      agent: { ...TEST_AGENT, ...agent },
+      aiShare: 100,
+      transferMode: 'cold',
+      voicemailMessage: null,
+      outboundCallerId: e164,
+      ...route,
+    });
   }
 
   findByNumber(e164: string): Promise<BusinessRoute | null> {
     return this.control.run('route_lookup', () => this.routes.get(e164) ?? null);
   }
+
+  findById(businessId: string): Promise<BusinessRoute | null> {
+    return Promise.resolve([...this.routes.values()].find((route) => route.businessId === businessId) ?? null);
+  }
 }
 
 export class InMemoryRegistry implements CallRegistry {
   readonly owners = new Map<string, CallSession>();
+  readonly callIds = new Map<string, CallSession>();
 
   claim(id: string, session: CallSession): void {
     this.owners.set(id, session);
   }
 
+  claimCallId(callId: string, session: CallSession): void {
+    this.callIds.set(callId, session);
+  }
+
   release(session: CallSession): void {
     for (const [id, owner] of this.owners) if (owner === session) this.owners.delete(id);
+    for (const [id, owner] of this.callIds) if (owner === session) this.callIds.delete(id);
   }
 }

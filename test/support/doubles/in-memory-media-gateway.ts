@@ -6,10 +6,12 @@
 import {
   CloseSessionResponse,
   CreateSessionResponse,
+  CreateSessionRequest,
   SessionInfo,
-  type CreateSessionRequest,
-  type RtpEndpoint,
+  type AgentSettings,
+  type CreateSessionInput,
   type SessionStats,
+  type SetRemoteRequest,
 } from '../../../media/contract/sessions.js';
 import { MediaGatewayClient, MediaGatewayError, type MediaGatewayOperation } from '../../../src/media-gateway/client.js';
 import { StepControl } from './step-control.js';
@@ -35,17 +37,19 @@ const STATS: SessionStats = {
 
 interface GatewaySession {
   request: CreateSessionRequest;
-  remote: RtpEndpoint | null;
+  remote: SetRemoteRequest | null;
   /** Told of the caller's answer (POST /sessions/:id/answered). */
   answered: boolean;
   closed: boolean;
+  /** Agent settings given to replaceAgent, in order. */
+  replacements: AgentSettings[];
 }
 
 export class InMemoryMediaGateway extends MediaGatewayClient {
   readonly control = new StepControl<MediaGatewayOperation>();
   readonly sessions = new Map<string, GatewaySession>();
   /** Where the gateway tells Asterisk to send RTP. */
-  readonly rtp: RtpEndpoint = { host: '127.0.0.1', port: 30_000 };
+  readonly rtp = { host: '127.0.0.1', port: 30_000 } as const;
   /** What DELETE /sessions/:id reports as the recording. */
   recordingPath: string | null = 'recordings/call.wav';
 
@@ -53,27 +57,41 @@ export class InMemoryMediaGateway extends MediaGatewayClient {
     super({ url: 'http://127.0.0.1:9', token: 'in-memory', timeoutMs: 1_000 });
   }
 
-  override createSession(request: CreateSessionRequest): Promise<CreateSessionResponse> {
+  override createSession(input: CreateSessionInput): Promise<CreateSessionResponse> {
     return this.control.run('create_session', () => {
+      const request = CreateSessionRequest.parse(input);
       const sessionId = `session-${this.sessions.size + 1}`;
-      this.sessions.set(sessionId, { request, remote: null, answered: false, closed: false });
-      return CreateSessionResponse.parse({ sessionId, rtp: this.rtp });
+      this.sessions.set(sessionId, { request, remote: null, answered: false, closed: false, replacements: [] });
+      return CreateSessionResponse.parse({ sessionId, rtp: request.transport === 'rtp' ? this.rtp : null });
     });
   }
 
-  override setRemote(sessionId: string, remote: RtpEndpoint): Promise<SessionInfo> {
+  override setRemote(sessionId: string, remote: SetRemoteRequest): Promise<SessionInfo> {
     return this.control.run('set_remote', () => {
       const session = this.#open(sessionId, 'set_remote');
       session.remote = remote;
-      return SessionInfo.parse({
-        sessionId,
-        callId: session.request.callId,
-        format: session.request.format,
-        local: this.rtp,
-        remote,
-        createdAt: '2026-11-21T04:15:34.000Z',
-        stats: STATS,
-      });
+      return this.#info(sessionId, session);
+    });
+  }
+
+  override replaceAgent(sessionId: string, agent: AgentSettings): Promise<SessionInfo> {
+    return this.control.run('replace_agent', () => {
+      const session = this.#open(sessionId, 'replace_agent');
+      session.replacements.push(agent);
+      return this.#info(sessionId, session);
+    });
+  }
+
+  #info(sessionId: string, session: GatewaySession): SessionInfo {
+    return SessionInfo.parse({
+      sessionId,
+      callId: session.request.callId,
+      format: session.request.format,
+      transport: session.request.transport,
+      local: this.rtp,
+      remote: session.remote,
+      createdAt: '2026-11-21T04:15:34.000Z',
+      stats: STATS,
     });
   }
 

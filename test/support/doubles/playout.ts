@@ -33,6 +33,7 @@ export interface InMemoryPlayoutOptions {
 export class InMemoryPlayout implements AgentContext {
   readonly request: CreateSessionRequest;
   readonly logger: Logger;
+  readonly sampleRate = 8000;
   readonly capacityFrames: number;
   /** Every frame that left, in order. */
   readonly sent: PlayedFrame[] = [];

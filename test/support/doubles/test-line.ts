@@ -20,6 +20,7 @@ export interface HeardPacket {
 export class TestLine implements AgentContext, Tickable {
   readonly request: CreateSessionRequest;
   readonly logger = pino({ level: 'silent' });
+  readonly sampleRate = 8000;
   /** Every packet of agent audio sent, in order. */
   readonly heard: HeardPacket[] = [];
   readonly #playout: PlayoutQueue;

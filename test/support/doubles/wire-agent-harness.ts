@@ -69,6 +69,9 @@ export async function startAgent(options: HarnessOptions = {}): Promise<AgentHar
     businessId: '00000000-0000-4000-8000-00000000b12e',
     channelId: '1795234533.0',
     format: 'ulaw',
+    transport: 'rtp',
+    announcement: null,
+    record: true,
     caller: { from: '+15551230000', to: '+19863334949' },
     agent: {
       businessName: 'Acme Dental',
