@@ -56,6 +56,8 @@ export class NodeLeases {
   private watchdog: NodeJS.Timeout | null = null;
   private proving = false;
   private closed = false;
+  /** The tail of the queries sent on the lock connection: one at a time (pg 9 drops its own queue). */
+  private queries: Promise<unknown> = Promise.resolve();
 
   constructor(options: NodeLeasesOptions) {
     this.options = options;
@@ -75,7 +77,7 @@ export class NodeLeases {
   async tryAcquire(key: number): Promise<boolean> {
     if (this.held.has(key)) return true;
     const client = await this.connection();
-    const result = await client.query<{ acquired: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS acquired', [LEASE_LOCK_NAMESPACE, key]);
+    const result = await this.query<{ acquired: boolean }>(client, 'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS acquired', [LEASE_LOCK_NAMESPACE, key]);
     if (result.rows[0]?.acquired !== true || client !== this.client) return false;
     this.held.add(key);
     this.proven();
@@ -87,14 +89,15 @@ export class NodeLeases {
     if (!this.held.delete(key)) return;
     const client = this.client;
     if (!client) return;
-    await client.query('SELECT pg_advisory_unlock($1::int4, $2::int4)', [LEASE_LOCK_NAMESPACE, key]);
+    await this.query(client, 'SELECT pg_advisory_unlock($1::int4, $2::int4)', [LEASE_LOCK_NAMESPACE, key]);
     if (this.held.size === 0) this.stopWatchdog();
   }
 
   /** Keys of every node lease anyone holds right now. */
   async lockedKeys(): Promise<Set<number>> {
     const client = await this.connection();
-    const result = await client.query<{ key: string }>(
+    const result = await this.query<{ key: string }>(
+      client,
       `SELECT objid::bigint AS key FROM pg_locks
         WHERE locktype = 'advisory' AND classid = $1::bigint AND objsubid = 2 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       [LEASE_LOCK_NAMESPACE],
@@ -105,7 +108,8 @@ export class NodeLeases {
   /** Replicas with a lock connection to this database, this one included. */
   async liveReplicas(): Promise<number> {
     const client = await this.connection();
-    const result = await client.query<{ replicas: number }>(
+    const result = await this.query<{ replicas: number }>(
+      client,
       `SELECT count(DISTINCT application_name)::int AS replicas FROM pg_stat_activity
         WHERE datname = current_database() AND application_name LIKE $1`,
       [`${LEASE_CONNECTION_PREFIX}%`],
@@ -121,6 +125,13 @@ export class NodeLeases {
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => undefined);
+  }
+
+  /** Sends a query after the ones before it have been answered (in the order asked, as pg's own queue did). */
+  private query<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    const result = this.queries.then(() => client.query<R>(text, values));
+    this.queries = result.catch(() => undefined);
+    return result;
   }
 
   private connection(): Promise<pg.Client> {
@@ -165,7 +176,8 @@ export class NodeLeases {
     if (this.proving || client !== this.client || this.held.size === 0) return;
     this.proving = true;
     try {
-      const result = await client.query<{ key: string }>(
+      const result = await this.query<{ key: string }>(
+        client,
         `SELECT objid::bigint AS key FROM pg_locks
           WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = $1::bigint AND objsubid = 2 AND granted`,
         [LEASE_LOCK_NAMESPACE],
