@@ -70,6 +70,8 @@ const secondAsterisk = (systemName: string) =>
   `  asterisk-b:\n    build:\n      context: docker/asterisk\n    environment:\n      ASTERISK_SYSTEM_NAME: ${systemName}\n` +
   '      ASTERISK_ARI_USERNAME: ${ASTERISK_ARI_USERNAME:?set it}\n      ASTERISK_ARI_PASSWORD: ${ASTERISK_ARI_PASSWORD:?set it}\n' +
   '      ASTERISK_EXTERNAL_ADDRESS: ${ASTERISK_EXTERNAL_ADDRESS:?set it}\n' +
+  '      ASTERISK_DB_HOST: postgres\n      ASTERISK_DB_PORT: "5432"\n      ASTERISK_DB_NAME: ${POSTGRES_DB:-prosaas}\n' +
+  '      ASTERISK_DB_USER: ${POSTGRES_USER:-prosaas}\n      ASTERISK_DB_PASSWORD: ${POSTGRES_PASSWORD:?set it}\n' +
   '      STAFF_100_PASSWORD: ${STAFF_100_PASSWORD:?set it}\n      STAFF_101_PASSWORD: ${STAFF_101_PASSWORD:?set it}\n\n  media-gateway:\n    build:\n';
 
 const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => string]>; expected: string }> = [
