@@ -226,6 +226,40 @@ describe('npm run demo', () => {
     }
   }, DEMO_TIMEOUT_MS);
 
+  it('--engine self-hosted: the same conversation through fakes of the transcription, chat and speech servers, no cloud key', async () => {
+    const database = await freshDatabase();
+    const run = await runDemo(['--short', '--engine', 'self-hosted'], database.url);
+    demoFolder(run.stdout);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Engine: self-hosted, fakes of the transcription, chat and speech servers/m);
+
+    const lines = run.stdout.split('\n');
+    let at = lines.findIndex((line) => line.startsWith('  agent : Thanks for calling Demo Dental Clinic!'));
+    expect(at, 'the greeting').toBeGreaterThan(0);
+    for (const exchange of conversationScript(true)) {
+      const caller = lines.indexOf(`  caller: ${exchange.caller}`, at + 1);
+      const agent = lines.indexOf(`  agent : ${exchange.reply}`, caller + 1);
+      expect(caller, exchange.caller).toBeGreaterThan(at);
+      expect(agent, exchange.reply).toBeGreaterThan(caller);
+      expect(lines[agent + 1]).toMatch(LATENCIES);
+      at = agent;
+    }
+    expect(run.stdout).toMatch(/^Call completed in \d+\.\d s \(hangup: agent_hangup\)\.$/m);
+    expect(run.stderr).not.toContain('Demo failed');
+
+    // The call was answered by the self-hosted engine; the seeded business is back on the cascade.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const calls = await client.query<{ engine: string; status: string }>('SELECT engine, status FROM call_logs');
+      expect(calls.rows).toEqual([{ engine: 'self-hosted', status: 'completed' }]);
+      const businesses = await client.query<{ engine: string }>('SELECT engine FROM businesses');
+      expect(businesses.rows).toEqual([{ engine: 'cascade' }]);
+    } finally {
+      await client.end();
+    }
+  }, DEMO_TIMEOUT_MS);
+
   it('on Ctrl-C mid-call stops everything, ends the call row and exits 130', async () => {
     const database = await freshDatabase();
     let interrupted = false;
