@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMPOSE_FILE, interpolate, loadCompose, parseDotenv, parsePortMapping } from '../support/deploy-compose.js';
 import { renderAsteriskConfig } from '../support/deploy-asterisk-checks.js';
-import { checkCompose, requiredVariables } from '../support/deploy-compose-checks.js';
+import { checkCompose, requiredVariables, resolvedEnvironment, SELF_HOSTED_ONLY_ENV } from '../support/deploy-compose-checks.js';
+import { loadMediaConfig } from '../../media/config.js';
 import { PROJECT_ROOT, copyDeployment, replaceOnce, sampleDotenv, type ProjectCopy } from '../support/deploy-fixture.js';
 import { YamlSyntaxError, parseYaml } from '../support/deploy-yaml.js';
 
@@ -59,6 +60,28 @@ describe('docker-compose.sip.yml', () => {
   it('knows which variables the programs require (from their own validation)', () => {
     expect(requiredVariables('backend')).toEqual(expect.arrayContaining(['ASTERISK_ARI_USERNAME', 'ASTERISK_ARI_PASSWORD', 'MEDIA_GATEWAY_TOKEN']));
     expect(requiredVariables('media-gateway')).toEqual(expect.arrayContaining(['MEDIA_GATEWAY_TOKEN', 'DEEPGRAM_API_KEY', 'OPENAI_API_KEY']));
+    // The cloud keys are the cascade's and the Realtime engine's: a gateway offering only the self-hosted engine needs none.
+    const selfHosted = requiredVariables('media-gateway', { ...SELF_HOSTED_ONLY_ENV });
+    expect(selfHosted).toContain('MEDIA_GATEWAY_TOKEN');
+    expect(selfHosted).not.toContain('DEEPGRAM_API_KEY');
+    expect(selfHosted).not.toContain('OPENAI_API_KEY');
+  });
+
+  it('starts a fully self-hosted gateway from a .env without cloud keys, and one with neither keys nor servers refuses, naming them', () => {
+    const compose = loadCompose(PROJECT_ROOT);
+    const dotenv = sampleDotenv(PROJECT_ROOT);
+    dotenv.set('DEEPGRAM_API_KEY', '');
+    dotenv.set('OPENAI_API_KEY', '');
+    const bare = resolvedEnvironment(compose.services['media-gateway']!, dotenv);
+    // Compose itself no longer refuses: the gateway's own validation decides, with one message listing the problems.
+    expect(bare.problems).toEqual([]);
+    expect(() => loadMediaConfig(bare.env)).toThrow(/DEEPGRAM_API_KEY is required[\s\S]*OPENAI_API_KEY is required/);
+    for (const [name, value] of Object.entries(SELF_HOSTED_ONLY_ENV)) dotenv.set(name, value);
+    const selfHosted = resolvedEnvironment(compose.services['media-gateway']!, dotenv);
+    expect(selfHosted.problems).toEqual([]);
+    const config = loadMediaConfig(selfHosted.env);
+    expect(config.ai.cascadeConfigured).toBe(false);
+    expect(config.ai.selfHosted).not.toBeNull();
   });
 });
 
@@ -130,8 +153,18 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
   },
   {
     name: 'a required variable may reach the gateway empty',
-    edits: [[COMPOSE_FILE, replaceOnce(/(?<= {6})DEEPGRAM_API_KEY: [^\n]*/, 'DEEPGRAM_API_KEY: ${DEEPGRAM_API_KEY:-}')]],
-    expected: 'media-gateway requires DEEPGRAM_API_KEY, but the compose file may pass it empty',
+    edits: [[COMPOSE_FILE, replaceOnce(/(?<= {6})MEDIA_GATEWAY_TOKEN: [^\n]*(?=\n {6}RTP_BIND_HOST)/, 'MEDIA_GATEWAY_TOKEN: ${MEDIA_GATEWAY_TOKEN:-}')]],
+    expected: 'media-gateway requires MEDIA_GATEWAY_TOKEN, but the compose file may pass it empty',
+  },
+  {
+    name: 'the cloud keys are required even for a fully self-hosted stack',
+    edits: [[COMPOSE_FILE, replaceOnce(/(?<= {6})OPENAI_API_KEY: [^\n]*/, 'OPENAI_API_KEY: ${OPENAI_API_KEY:?set OPENAI_API_KEY in .env}')]],
+    expected: 'media-gateway makes OPENAI_API_KEY required, but a gateway offering only the self-hosted engine runs without it',
+  },
+  {
+    name: 'the gateway does not get a cloud key at all',
+    edits: [[COMPOSE_FILE, replaceOnce(/ {6}DEEPGRAM_API_KEY: [^\n]*\n/, '')]],
+    expected: 'media-gateway does not receive DEEPGRAM_API_KEY',
   },
   {
     name: 'a tunable of the gateway cannot be set from .env',

@@ -62,11 +62,25 @@ export function gatewayVariables(): string[] {
   return [...schemaKeys('media/config.ts', 'MediaEnvSchema'), ...Object.keys(AiEnvShape)];
 }
 
-/** The variables a program refuses to start without, as its own validation reports them. */
-export function requiredVariables(program: 'backend' | 'media-gateway'): string[] {
+/** A gateway with the self-hosted engine's three servers and no cloud key (compose profile `self-hosted`). */
+export const SELF_HOSTED_ONLY_ENV: Readonly<Record<string, string>> = Object.freeze({
+  SELF_HOSTED_STT_URL: 'http://whisper:8000/v1',
+  SELF_HOSTED_LLM_URL: 'http://ollama:11434/v1',
+  SELF_HOSTED_TTS_URL: 'http://kokoro:8880/v1',
+  AI_DEFAULT_ENGINE: 'self-hosted',
+});
+
+/** Variables the gateway requires for some engines only (the cloud keys of the cascade and the Realtime engine). */
+export function engineKeys(): string[] {
+  const always = new Set(requiredVariables('media-gateway', { ...SELF_HOSTED_ONLY_ENV }));
+  return requiredVariables('media-gateway').filter((name) => !always.has(name));
+}
+
+/** The variables a program refuses to start without (given `env`), as its own validation reports them. */
+export function requiredVariables(program: 'backend' | 'media-gateway', env: Record<string, string> = {}): string[] {
   try {
-    if (program === 'backend') loadConfig({});
-    else loadMediaConfig({});
+    if (program === 'backend') loadConfig(env);
+    else loadMediaConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) return error.problems.map((p) => /^([A-Z][A-Z0-9_]*):/.exec(p)?.[1] ?? p);
     if (error instanceof MediaConfigError) return error.problems.map((p) => /^([A-Z][A-Z0-9_]*) /.exec(p)?.[1] ?? p);
@@ -183,15 +197,17 @@ function checkFirstRun(root: string, compose: ComposeFile): string[] {
   const script = readFileSync(join(root, 'docker/init-env.sh'), 'utf8');
   const generated = new Set((/^SECRETS="([^"]*)"/m.exec(script)?.[1] ?? '').split(/\s+/).filter(Boolean));
   const asked = new Set([...script.matchAll(/\$\(value_of ([A-Z0-9_]+)\)/g)].map((match) => match[1]!));
-  const required = new Set(
-    allScalars(compose.raw).flatMap(({ text }) => (text.match(/\$\{[^}]*\}/g) ?? []).map(requiredReference).filter((name): name is string => name !== null)),
-  );
+  // What compose requires, and the cloud keys the default deployment (the cascade) needs from the operator.
+  const required = new Set([
+    ...allScalars(compose.raw).flatMap(({ text }) => (text.match(/\$\{[^}]*\}/g) ?? []).map(requiredReference).filter((name): name is string => name !== null)),
+    ...engineKeys(),
+  ]);
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const quickStart = readme.slice(0, readme.indexOf('\n# '));
   for (const name of required) {
     if (example.get(name)) continue;
     if (generated.has(name)) continue;
-    if (!asked.has(name)) problems.push(`docker/init-env.sh neither generates nor asks for ${name}, which compose requires`);
+    if (!asked.has(name)) problems.push(`docker/init-env.sh neither generates nor asks for ${name}, which the deployment needs`);
     else if (!quickStart.includes(name)) problems.push(`README.md: the first-run instructions do not mention ${name}`);
   }
   const [fence, run, test] = readme.split('\n');
@@ -261,9 +277,16 @@ function checkVariables(root: string, compose: ComposeFile): string[] {
     [BACKEND, backendVariables(), 'backend'],
     [GATEWAY, gatewayVariables(), 'media-gateway'],
   ];
+  // Required by some engines only (the cloud keys): the compose file passes them through but may not make them required.
+  const keys = engineKeys();
+  const gatewayEnv = serviceEnvironment(compose.services[GATEWAY]!);
+  for (const name of keys) {
+    const raw = gatewayEnv[name];
+    if (typeof raw === 'string' && requiredReference(raw)) problems.push(`compose: ${GATEWAY} makes ${name} required, but a gateway offering only the self-hosted engine runs without it (use \${${name}:-})`);
+  }
   for (const [serviceName, variables, program] of programs) {
     const env = serviceEnvironment(compose.services[serviceName]!);
-    for (const name of requiredVariables(program)) {
+    for (const name of requiredVariables(program).filter((n) => program !== 'media-gateway' || !keys.includes(n))) {
       const raw = env[name];
       if (raw === undefined || raw === null || raw === '') problems.push(`compose: ${serviceName} requires ${name}, which the compose file does not provide`);
       else if (raw.includes('$') && !requiredReference(raw)) problems.push(`compose: ${serviceName} requires ${name}, but the compose file may pass it empty (use \${VAR:?message})`);

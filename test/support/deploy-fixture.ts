@@ -46,6 +46,8 @@ export function sampleDotenv(root: string): Map<string, string> {
       if (required && !env.get(required)) env.set(required, sampleValue(required));
     }
   }
+  // The sample deployment offers every engine: the cloud keys (optional in the compose file) are set too.
+  for (const name of ['DEEPGRAM_API_KEY', 'OPENAI_API_KEY']) if (!env.get(name)) env.set(name, sampleValue(name));
   env.set('ASTERISK_ARI_USERNAME', 'ari-check-user');
   return env;
 }

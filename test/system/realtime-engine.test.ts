@@ -2,7 +2,8 @@
 // and PostgreSQL, the real `openai` SDK's realtime client and the Realtime
 // fake speaking the wire protocol on 127.0.0.1: two exchanges, barge-in with
 // the answer truncated to what the caller heard, each tool, and a provider
-// failure ending in the apology.
+// failure ending in the apology (an error event, or a socket dropped while the
+// server stays down: a drop alone is survived, test/media/engines/).
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOpenAiRealtime, type ConnectionRecord } from '../fakes/openai-realtime/index.js';
 import { FIRST_UTTERANCE, GREETING, SECOND_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, turnsOf, type AiSystem } from '../support/test-system.js';
@@ -147,20 +148,23 @@ describe('the OpenAI Realtime engine', { timeout: 90_000 }, () => {
     expect(row).toMatchObject({ transferTarget: 'PJSIP/100', hangupCause: 'transferred' });
   });
 
-  for (const failure of ['socket dropped', 'error event'] as const) {
+  for (const failure of ['socket dropped, server down', 'error event'] as const) {
     it(`a provider failure (${failure}) plays the apology and transfers the caller, naming the failure`, async () => {
       const { ai, realtime } = await start();
       if (failure === 'error event') realtime.failNextResponse({ error: { message: 'The server had an error while processing your request.' } });
       else realtime.failNextResponse({ dropAfterAudioDeltas: 1 });
       const { channelId, mediaId } = await placeBridgedCall(ai);
       await turnWhere(ai, channelId, (t) => t.seq === 0, 'the greeting turn');
+      await realtime.waitFor(() => realtime.connections[0]?.session.type === 'realtime', { what: 'the session' });
+      // The server goes down for new connections: the socket dropped mid-answer cannot be opened again.
+      if (failure !== 'error event') realtime.refuseConnections(503);
       ai.system.fake.startCallerAudio(mediaId, { payload: FIRST_UTTERANCE });
       const row = await waitFor(async () => {
         const call = await ai.system.prisma.callLog.findFirst({ where: { channelId } });
         return call?.status === 'transferred' ? call : null;
       }, { what: 'the call transferred after the failure', timeoutMs: 20_000 });
       expect(row).toMatchObject({ hangupCause: 'transferred', failureProvider: 'llm' });
-      expect(row.failure).toMatch(failure === 'error event' ? /^openai llm: realtime error: The server had an error/ : /^openai llm: realtime connection lost/);
+      expect(row.failure).toMatch(failure === 'error event' ? /^openai llm: realtime error: The server had an error/ : /^openai llm: realtime connection refused with HTTP 503/);
       expect(row.failure).not.toContain(realtime.apiKey);
       const turns = await turnsOf(ai, channelId);
       expect(turns.at(-1)?.role).toBe('agent');

@@ -30,15 +30,23 @@ export class InputBridge {
   readonly #pending: Buffer[] = [];
   readonly #arrivals = new Float64Array(CLOCK_FRAMES);
   #frames = 0;
+  /** The frame the current session's audio clock starts at (a new session after a drop starts at 0 again). */
+  #sessionStart = 0;
 
   constructor(format: MediaFormat) {
     this.#format = format;
     this.#upsampler = format === 'ulaw' ? null : new Resampler(8_000, 24_000);
   }
 
-  /** Audio appended so far, ms. */
+  /** Audio appended to the current session so far, ms. */
   get sentMs(): number {
-    return this.#frames * FRAME_MS;
+    return (this.#frames - this.#sessionStart) * FRAME_MS;
+  }
+
+  /** A new session: its audio clock starts with the next frame; what was pending belonged to the old one. */
+  restart(): void {
+    this.#pending.length = 0;
+    this.#sessionStart = this.#frames;
   }
 
   /** One 20 ms caller frame (mu-law bytes on ulaw calls, else PCM16 at 8 kHz); returns a payload (base64) when a batch is full. */
@@ -65,7 +73,7 @@ export class InputBridge {
 
   /** When the audio at `audioMs` (session audio time) arrived; null when it is older than the clock keeps. */
   arrivalOf(audioMs: number): number | null {
-    const frame = Math.min(Math.max(0, Math.floor(audioMs / FRAME_MS)), this.#frames - 1);
+    const frame = Math.min(this.#sessionStart + Math.max(0, Math.floor(audioMs / FRAME_MS)), this.#frames - 1);
     if (frame < 0 || this.#frames - frame > CLOCK_FRAMES) return null;
     return this.#arrivals[frame % CLOCK_FRAMES]! + (audioMs - frame * FRAME_MS);
   }

@@ -57,6 +57,12 @@ export class RealtimeEvents {
   readonly #transcripts = new Map<string, string>();
   readonly #lastCallerReport = new Map<number, TurnReport>();
   #committing: string | null = null;
+  /** Committed user items in order (the reseed's transcripts). */
+  readonly #commits: string[] = [];
+  /** Transcripts of answers cut by a dropped socket, by turn: the answer asked again goes on from them. */
+  readonly #carried = new Map<number, string>();
+  /** The server VAD heard the caller start and not yet stop. */
+  #speaking = false;
 
   constructor(deps: RealtimeEventsDeps) {
     this.#deps = deps;
@@ -67,6 +73,7 @@ export class RealtimeEvents {
     switch (event.type) {
       case 'input_audio_buffer.speech_started': {
         if (!this.#deps.serverVad) return;
+        this.#speaking = true;
         const onsetMs = this.#deps.input.arrivalOf((num(event.audio_start_ms) ?? 0) + SERVER_VAD_PREFIX_MS) ?? now();
         dispatch({ type: 'caller_speech_start', atMs: onsetMs });
         if (this.#deps.audible()) dispatch({ type: 'barge_in', atMs: now(), onsetMs, playedText: this.#deps.heard() });
@@ -74,12 +81,15 @@ export class RealtimeEvents {
       }
       case 'input_audio_buffer.speech_stopped': {
         if (!this.#deps.serverVad) return;
+        this.#speaking = false;
         const endMs = this.#deps.input.arrivalOf((num(event.audio_end_ms) ?? 0) - SERVER_VAD_SILENCE_MS) ?? now();
         dispatch({ type: 'caller_speech_end', atMs: Math.min(endMs, now()) });
         return;
       }
       case 'input_audio_buffer.committed':
         this.#committing = str(event.item_id);
+        this.#commits.push(this.#committing);
+        if (this.#commits.length > MAX_TRANSCRIPTS) this.#commits.shift();
         dispatch({ type: 'stt_final', text: PENDING, speechFinal: true, atMs: now() });
         this.#committing = null;
         return;
@@ -128,6 +138,32 @@ export class RealtimeEvents {
     }
     const server = error.type === 'server_error';
     this.#deps.failed(new ProviderError({ provider: 'llm', vendor: 'openai', code: server ? 'server' : 'rejected', retryable: server }, `realtime error: ${text}`));
+  }
+
+  /**
+   * The socket dropped: the responses running there end with the audio that
+   * arrived (it plays; the answer asked again on the new session goes on after
+   * it, its text joined to theirs), and a caller the server VAD heard speaking
+   * is taken to have stopped (the new session's VAD starts afresh).
+   */
+  connectionLost(): void {
+    const tail = this.#deps.output.finish();
+    for (const running of this.#running.values()) {
+      for (const frame of tail.splice(0)) running.audio.frames.push(frame);
+      running.audio.frames.end();
+      const before = this.#carried.get(running.turn) ?? '';
+      this.#carried.set(running.turn, `${before} ${running.audio.transcript}`.trim());
+    }
+    this.#running.clear();
+    if (this.#speaking) {
+      this.#speaking = false;
+      this.#deps.dispatch({ type: 'caller_speech_end', atMs: this.#deps.now() });
+    }
+  }
+
+  /** Transcripts of the committed caller turns, oldest first ('' while unknown). */
+  transcripts(): string[] {
+    return this.#commits.map((item) => this.#transcripts.get(item) ?? '');
   }
 
   /** The machine reported a caller turn: the user items committed into it get their transcripts when known. */
@@ -207,7 +243,10 @@ export class RealtimeEvents {
     running.audio.frames.end();
     const status = str(response?.status);
     if (status === 'completed' || status === 'incomplete') {
-      this.#deps.dispatch({ type: 'llm_done', turn: running.turn, atMs: this.#deps.now(), text: running.audio.transcript, toolCalls: running.toolCalls });
+      const carried = this.#carried.get(running.turn) ?? '';
+      this.#carried.delete(running.turn);
+      const text = carried === '' ? running.audio.transcript : `${carried} ${running.audio.transcript}`.trim();
+      this.#deps.dispatch({ type: 'llm_done', turn: running.turn, atMs: this.#deps.now(), text, toolCalls: running.toolCalls });
     } else if (status === 'failed') {
       const details = JSON.stringify(response?.status_details ?? null).slice(0, 300);
       this.#deps.failed(new ProviderError({ provider: 'llm', vendor: 'openai', code: 'server', retryable: true }, `realtime response ${status}: ${details}`));

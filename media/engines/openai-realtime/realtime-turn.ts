@@ -37,6 +37,7 @@ export class RealtimeTurn implements PlayoutAccount {
   /** The answer (or null for a clip) of each frame in the playout queue, oldest first. */
   readonly #inPlayout: (ResponseAudio | null)[] = [];
   #clipHeard = '';
+  readonly #clipTexts: string[] = [];
 
   constructor(deps: RealtimeTurnDeps) {
     this.seq = deps.seq;
@@ -58,8 +59,15 @@ export class RealtimeTurn implements PlayoutAccount {
     return [this.#clipHeard, ...this.answers.map((answer) => answer.heardText())].filter((text) => text !== '').join(' ');
   }
 
+  /** What this turn has said so far, part by part (cached lines, then the answers' transcripts as received). */
+  said(): string[] {
+    return [...this.#clipTexts, ...this.answers.map((answer) => answer.transcript)];
+  }
+
   playClip(text: string, frames: Promise<readonly TtsFrame[]>): void {
-    if (!this.signal.aborted) this.#parts.push({ kind: 'clip', text, frames });
+    if (this.signal.aborted) return;
+    this.#clipTexts.push(text);
+    this.#parts.push({ kind: 'clip', text, frames });
   }
 
   /** A response's audio, played after what the turn holds. */

@@ -60,6 +60,21 @@ export class ResponseScheduler {
     if (active.id !== null) this.#send({ type: 'response.cancel', response_id: active.id });
   }
 
+  /**
+   * A new session after a drop: the response that was running (or asked for)
+   * there is asked for again, unless its turn was cancelled meanwhile; then
+   * the next waiting one starts.
+   */
+  resume(): void {
+    const active = this.#active;
+    this.#active = null;
+    if (active !== null && !active.cancelRequested) this.#start(active.turn);
+    else {
+      const next = this.#waiting.shift();
+      if (next !== undefined) this.#start(next);
+    }
+  }
+
   #start(turn: number): void {
     this.#active = { turn, id: null, cancelRequested: false };
     this.#send({ type: 'response.create' });

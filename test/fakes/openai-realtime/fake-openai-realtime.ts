@@ -73,6 +73,7 @@ export class FakeOpenAiRealtime {
   private readonly failures: ResponseFailure[] = [];
   private readonly transcripts: string[] = [];
   private readonly refusals: number[] = [];
+  private down: number | null = null;
   private responder: RealtimeResponder = () => DEFAULT_REPLY;
   private port = 0;
   private closing: Promise<void> | null = null;
@@ -130,6 +131,11 @@ export class FakeOpenAiRealtime {
     this.refusals.push(status);
   }
 
+  /** Every handshake from now on is refused with this HTTP status (a server that stays down); null: up again. */
+  refuseConnections(status: number | null): void {
+    this.down = status;
+  }
+
   setKnobs(knobs: Partial<RealtimeKnobs>): void {
     Object.assign(this.knobs, knobs);
   }
@@ -170,7 +176,7 @@ export class FakeOpenAiRealtime {
     if (key !== this.apiKey) return refuse(401, `Incorrect API key provided: ${key.slice(0, 3)}***${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_api_key');
     const model = url.searchParams.get('model');
     if (!model) return refuse(400, "Missing required parameter: 'model'.", 'missing_required_parameter');
-    const scripted = this.refusals.shift();
+    const scripted = this.refusals.shift() ?? this.down ?? undefined;
     if (scripted !== undefined) return refuse(scripted, 'The server is overloaded. Please try again later.', null);
     this.wss.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws, request, model));
   }

@@ -9,8 +9,9 @@ import { nowMs, type TimerSet } from '../deepgram/clock.js';
 import { speechDurationMs, synthesizeSpeech } from '../deepgram/synthetic-voice.js';
 import { parseClientEvent, type ClientEvent, type RealtimeErrorBody, type SessionConfig } from './client-events.js';
 import { FORMAT_ENCODING, InputAudio, type InputFormat, type VadSettings } from './input-audio.js';
-import type { ConnectionRecord, ItemView, RealtimeKnobs, RealtimeReply, RealtimeResponder, ResponseFailure, ResponseRecord } from './public-types.js';
+import type { ConnectionRecord, RealtimeKnobs, ResponseView, RealtimeReply, RealtimeResponder, ResponseFailure, ResponseRecord } from './public-types.js';
 import { assistantItem, defaultSession, errorEvent, EventIds, functionCallItem, responseBody, userAudioItem, type ServerEvent } from './server-events.js';
+import { invalid, itemBody, redactAudio, responseView, type Item } from './session-items.js';
 
 export interface RealtimeSessionDeps {
   readonly record: ConnectionRecord;
@@ -23,13 +24,6 @@ export interface RealtimeSessionDeps {
   readonly terminate: () => void;
   readonly changed: () => void;
 }
-
-type Item =
-  | { id: string; kind: 'user'; text: string; audioMs: number }
-  | { id: string; kind: 'system'; text: string }
-  | { id: string; kind: 'assistant'; text: string; audioMs: number; truncatedAtMs: number | null; responseId: string | null }
-  | { id: string; kind: 'function_call'; callId: string; name: string; arguments: string }
-  | { id: string; kind: 'function_call_output'; callId: string; output: string };
 
 interface ActiveResponse {
   readonly record: ResponseRecord;
@@ -105,7 +99,7 @@ export class RealtimeSession {
       case 'conversation.item.retrieve': {
         const item = this.#items.find((candidate) => candidate.id === event.item_id);
         if (!item) return invalid('item_retrieve_invalid_item_id', `Item with item_id not found: ${event.item_id}`, 'item_id');
-        this.#send('conversation.item.retrieved', { item: this.#itemBody(item) });
+        this.#send('conversation.item.retrieved', { item: itemBody(item) });
         return null;
       }
       case 'conversation.item.delete': {
@@ -231,8 +225,8 @@ export class RealtimeSession {
     }
     const previous = this.#items.at(-1)?.id ?? null;
     this.#items.push(stored);
-    this.#send('conversation.item.added', { previous_item_id: previous, item: this.#itemBody(stored) });
-    this.#send('conversation.item.done', { previous_item_id: previous, item: this.#itemBody(stored) });
+    this.#send('conversation.item.added', { previous_item_id: previous, item: itemBody(stored) });
+    this.#send('conversation.item.done', { previous_item_id: previous, item: itemBody(stored) });
     return null;
   }
 
@@ -382,42 +376,10 @@ export class RealtimeSession {
     return responseBody({ id: record.id, status: record.status, statusDetails: null, output, format: audio.output.format, voice: audio.output.voice, conversationId: 'conv_fake' });
   }
 
-  #view(): Parameters<RealtimeResponder>[0] {
-    const items: ItemView[] = this.#items.map((item) => {
-      switch (item.kind) {
-        case 'user':
-          return { type: 'message', role: 'user', text: item.text, audioMs: item.audioMs, truncatedAtMs: null };
-        case 'system':
-          return { type: 'message', role: 'system', text: item.text, audioMs: 0, truncatedAtMs: null };
-        case 'assistant':
-          return { type: 'message', role: 'assistant', text: item.text, audioMs: item.audioMs, truncatedAtMs: item.truncatedAtMs };
-        case 'function_call':
-          return { type: 'function_call', callId: item.callId, name: item.name, arguments: item.arguments };
-        case 'function_call_output':
-          return { type: 'function_call_output', callId: item.callId, output: item.output };
-      }
-    });
-    const outputs = items.flatMap((item) => (item.type === 'function_call_output' ? [{ callId: item.callId, output: item.output }] : []));
-    const newToolOutputs = outputs.slice(this.#toolOutputsSeen);
-    this.#toolOutputsSeen = outputs.length;
-    const lastUser = [...items].reverse().find((item) => item.type === 'message' && item.role === 'user');
-    const tools = ((this.#session.tools as { name: string }[] | undefined) ?? []).map((tool) => tool.name);
-    return { seq: this.#responses, items, lastUserText: lastUser && lastUser.type === 'message' ? lastUser.text : null, newToolOutputs, instructions: typeof this.#session.instructions === 'string' ? this.#session.instructions : '', tools };
-  }
-
-  #itemBody(item: Item): Record<string, unknown> {
-    switch (item.kind) {
-      case 'user':
-        return userAudioItem(item.id, item.text);
-      case 'system':
-        return { id: item.id, object: 'realtime.item', type: 'message', status: 'completed', role: 'system', content: [{ type: 'input_text', text: item.text }] };
-      case 'assistant':
-        return assistantItem({ id: item.id, transcript: item.text, status: 'completed' });
-      case 'function_call':
-        return functionCallItem(item.id, item.callId, item.name, item.arguments, 'completed');
-      case 'function_call_output':
-        return { id: item.id, object: 'realtime.item', type: 'function_call_output', status: 'completed', call_id: item.callId, output: item.output };
-    }
+  #view(): ResponseView {
+    const view = responseView(this.#items, this.#session, this.#responses, this.#toolOutputsSeen);
+    this.#toolOutputsSeen += view.newToolOutputs.length;
+    return view;
   }
 
   #delay(ms: number): Promise<void> {
@@ -433,20 +395,5 @@ export class RealtimeSession {
   #send(type: string, fields: Record<string, unknown>): void {
     this.#deps.record.serverEventTypes.push(type);
     this.#deps.send({ type, event_id: this.#ids.next('event'), ...fields });
-  }
-}
-
-function invalid(code: string, message: string, param: string | null): Omit<RealtimeErrorBody, 'event_id'> {
-  return { type: 'invalid_request_error', code, message, param };
-}
-
-/** The event as recorded: audio payloads become their size, so records stay small. */
-function redactAudio(text: string): Record<string, unknown> {
-  try {
-    const event = JSON.parse(text) as Record<string, unknown>;
-    if (typeof event.audio === 'string') event.audio = `<${event.audio.length} base64 chars>`;
-    return event;
-  } catch {
-    return { unparsed: text.slice(0, 200) };
   }
 }
