@@ -7,10 +7,11 @@
 // turn opened a new connection (a TCP and TLS handshake to the vendor, tens of
 // ms, before the request could leave); and the request itself costs about a
 // millisecond more of the event loop than node:http's. Here an idle connection
-// stays open until the server closes it (Node's agent follows the server's
-// Keep-Alive hint); a request that meets a connection the server has just
-// closed fails as a connection error before any output, which the providers
-// ask again (provider-timing.ts).
+// stays open up to IDLE_CONNECTION_MS, or 1 s less than the server's
+// Keep-Alive hint when it gives a shorter one (Node's agent reads the hint only
+// when it has a timeout of its own); a request that meets a connection the
+// server has just closed fails as a connection error before any output, which
+// the providers ask again (provider-timing.ts).
 //
 // What the SDK relies on, kept as the platform's fetch does it:
 // - an abort through init.signal rejects, or ends the body, with an
@@ -25,6 +26,9 @@ import https from 'node:https';
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/** An idle connection is closed after this long: longer than a caller's turn and the answer, by far. */
+const IDLE_CONNECTION_MS = 120_000;
+
 /** Statuses whose response has no body (a Response must be built without one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -37,8 +41,8 @@ export interface KeepAliveFetch {
 export function createKeepAliveFetch(): KeepAliveFetch {
   // LIFO: the most recently used connection is the one least likely to have been closed by the server.
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
-    'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
+    'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: IDLE_CONNECTION_MS }),
+    'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: IDLE_CONNECTION_MS }),
   };
   const fetchOverAgent: Fetch = (input, init) => {
     const body = init?.body;
