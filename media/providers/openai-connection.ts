@@ -12,9 +12,12 @@
 // - A connection lost mid-body surfaces as a plain TypeError('terminated');
 //   an abort through the request's signal ends a for-await silently.
 // - The base URL must include the /v1 prefix.
+// - Requests go through our keep-alive fetch (keep-alive-fetch.ts): each turn's
+//   request leaves on a connection already open, however long the turn took.
 
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { abortReason } from './abort-link.js';
+import { createKeepAliveFetch } from './keep-alive-fetch.js';
 import { codeForStatus, isRetryableStatus, ProviderError, redactSecrets, type ProviderKind, type ProviderVendor } from './provider-error.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -39,6 +42,8 @@ export function createOpenAiClient(options: OpenAiConnectionOptions, headersTime
     logLevel: 'off',
     maxRetries: 0,
     timeout: headersTimeoutMs,
+    // Idle connections do not keep the process alive (Node's agent unrefs them): nothing to close.
+    fetch: createKeepAliveFetch().fetch,
   });
 }
 

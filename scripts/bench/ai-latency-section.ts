@@ -47,7 +47,7 @@ export const aiLatencySection: BenchSection = {
   title: 'AI conversation latency (zero-latency provider fakes)',
   async run(context: BenchContext): Promise<SectionFields> {
     const quick = context.options.quick;
-    const system = await startAiLatencySystem(context);
+    const system = await startAiLatencySystem(context, {}, { realtime: context.options.realtimeTargets });
     try {
       const utterance = shortUtterance(callerSpeechUlaw());
       const greeting = await measureGreetings(system, quick ? 6 : 16);

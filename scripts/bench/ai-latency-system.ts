@@ -13,6 +13,7 @@ import { createBusiness } from '../../test/kit/calls.js';
 import { startScratchDatabase } from '../../test/kit/scratch-database.js';
 import { startSystem } from '../../test/kit/system.js';
 import type { BenchContext } from './bench-section.js';
+import { canRunRealtime, makeNormal, makeRealtime, makeRealtimeAllThreads } from './cpu-placement.js';
 
 export const DIALED = '+19863334949';
 export const GREETING = 'Thanks for calling Bench Dental. How can I help?';
@@ -28,10 +29,25 @@ export interface AiLatencySystem {
   readonly gatewayPid: number;
   readonly gatewayUrl: string;
   readonly gatewayToken: string;
+  /** Whether the processes on the measured paths run SCHED_FIFO (--rt, where permitted). */
+  readonly realtime: boolean;
   stop(): Promise<void>;
 }
 
-export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Readonly<Record<string, string>> = {}): Promise<AiLatencySystem> {
+export interface AiLatencySystemOptions {
+  /**
+   * Run what is on the measured paths SCHED_FIFO (the section's --rt, where permitted): the
+   * latency sections want it; a capacity search does not (a saturated real-time process would
+   * take a core from everything else).
+   */
+  readonly realtime?: boolean;
+}
+
+export async function startAiLatencySystem(
+  context: BenchContext,
+  gatewayEnv: Readonly<Record<string, string>> = {},
+  options: AiLatencySystemOptions = {},
+): Promise<AiLatencySystem> {
   const database = await startScratchDatabase({ databaseUrl: process.env.DATABASE_URL, embeddedDir: join(context.tempRoot, 'postgres') });
   const system = await startSystem({
     placement: 'child-process',
@@ -47,7 +63,9 @@ export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Re
     },
     // Longer than the VAD's end-of-speech hangover (300 ms), so the answer never waits for
     // the VAD: the figures are the pipeline's own, from the transcript to the first packet.
-    gatewayEnv: { STT_ENDPOINTING_MS: String(STT_ENDPOINTING_MS), ...gatewayEnv },
+    // BENCH_GATEWAY_NODE_OPTIONS: Node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    // (the profile is written when the section stops the gateway).
+    gatewayEnv: { STT_ENDPOINTING_MS: String(STT_ENDPOINTING_MS), ...gatewayNodeOptions(), ...gatewayEnv },
     // Caller packets 20 ms apart give or take a few ms, as a real Asterisk's arrived (traces).
     asterisk: { rtpSendJitterMs: 6 },
     // The business is created after the start: the warm-up finds it at its next poll.
@@ -56,6 +74,21 @@ export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Re
   });
   context.cleanup.add('the AI latency system', () => system.stop());
   await system.waitReady({ timeoutMs: 30_000 });
+  // Real time: what is on the measured paths runs SCHED_FIFO once started (cpu-placement.ts), so
+  // other work on a shared machine does not take a core in the middle of a turn: every thread of
+  // the gateway (the event loop, and the media thread that sends the RTP), the backend's event
+  // loop (it relays the answer that starts the greeting), and this process's (the fakes answer
+  // from it: a zero-latency service must not wait for a core either).
+  const realtime = options.realtime === true && canRunRealtime();
+  if (options.realtime === true && !realtime) context.print('note: --rt ignored: chrt -f is not permitted here');
+  let normal = (): void => {};
+  if (realtime) {
+    makeRealtimeAllThreads(system.gateway.pid);
+    makeRealtime(system.backend.pid);
+    makeRealtime(process.pid);
+    normal = () => makeNormal(process.pid);
+    context.cleanup.add('the bench back to normal scheduling', () => Promise.resolve(normal()));
+  }
   // A DATABASE_URL may hold an earlier run's calls and number.
   await system.db.prisma.callLog.deleteMany({ where: { toNumber: DIALED } });
   await system.db.prisma.phoneNumber.deleteMany({ where: { e164: DIALED } });
@@ -72,6 +105,15 @@ export async function startAiLatencySystem(context: BenchContext, gatewayEnv: Re
     gatewayPid: system.gateway.pid,
     gatewayUrl: system.gatewayUrl,
     gatewayToken: system.credentials.gatewayToken,
-    stop: () => system.stop(),
+    realtime,
+    stop: () => {
+      normal();
+      return system.stop();
+    },
   };
+}
+
+function gatewayNodeOptions(): Record<string, string> {
+  const options = process.env.BENCH_GATEWAY_NODE_OPTIONS?.trim();
+  return options ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, options].filter(Boolean).join(' ') } : {};
 }
