@@ -19,6 +19,13 @@ import type { ConversationTimings } from './ai-agent.js';
 
 /** Audio of one caller packet (20 ms at 8 kHz). */
 const ARRIVAL_FRAME_MS = 20;
+/**
+ * Ticks the arrivals may fall behind before the ticks fill in with silence:
+ * past a sender's hiccup, nothing arriving is a caller who sends nothing
+ * (silence suppression, a lost stream), and the detector must hear that
+ * time pass or a segment never ends (and the next one is never reported).
+ */
+const ARRIVAL_STALL_FRAMES = 3;
 
 /** Recognized words the agent did not say that make a barge-in certain while it talks. */
 const STRONG_EVIDENCE_WORDS = 2;
@@ -75,6 +82,11 @@ export class BargeInControl {
   #agentFrameFresh = false;
   /** Caller audio comes on arrival: the ticks' caller frames (the jitter buffer's) are not used. */
   #onArrival = false;
+  /** Frames given on arrival (and fills) and ticks since arrivals began: their gap is a stall. */
+  #arrivals = 0;
+  #ticks = 0;
+  /** What a stalled arrival stream is heard as: nothing. */
+  readonly #silence = new Int16Array(SAMPLES_PER_FRAME_8K);
   #paused: { turn: Turn; atMs: number } | null = null;
 
   constructor(deps: BargeInControlDeps) {
@@ -99,13 +111,20 @@ export class BargeInControl {
 
   /** 20 ms of the caller's mu-law as it arrives (in sequence order, each frame once). */
   onArrival(ulaw: Uint8Array, atMs: number): void {
+    if (!this.#onArrival) this.#ticks = 0;
     this.#onArrival = true;
+    // A sender whose clock runs fast banks no frames: a later stall is still found at once.
+    this.#arrivals = Math.min(this.#arrivals + 1, this.#ticks + 1);
+    decodeUlaw(ulaw, this.#arrivalPcm);
+    this.#arrived(this.#arrivalPcm, atMs);
+  }
+
+  #arrived(pcm: Int16Array, atMs: number): void {
     // Packets handed over together (a network burst, one wake-up of this thread) carry one arrival
     // time; the detector measures speech by time, so each frame is given its own 20 ms of audio.
     const frameAtMs = Math.max(atMs, this.#lastArrivalMs + ARRIVAL_FRAME_MS);
     this.#lastArrivalMs = frameAtMs;
-    decodeUlaw(ulaw, this.#arrivalPcm);
-    this.#act(this.#detector.callerFrame(this.#arrivalPcm, frameAtMs), frameAtMs);
+    this.#act(this.#detector.callerFrame(pcm, frameAtMs), frameAtMs);
   }
 
   /** A packet of agent audio left (decoded; valid during the call only). */
@@ -119,7 +138,14 @@ export class BargeInControl {
     const agentFrame = this.#agentFrameFresh ? this.#agentFrame : null;
     this.#agentFrameFresh = false;
     this.#act(this.#detector.agentTick(agentFrame, atMs), atMs);
-    if (!this.#onArrival) this.#act(this.#detector.callerFrame(callerFrame, atMs), atMs);
+    if (!this.#onArrival) {
+      this.#act(this.#detector.callerFrame(callerFrame, atMs), atMs);
+      return;
+    }
+    this.#ticks += 1;
+    if (this.#ticks - this.#arrivals <= ARRIVAL_STALL_FRAMES) return;
+    this.#arrivals += 1;
+    this.#arrived(this.#silence, atMs);
   }
 
   onStt(event: SttEvent): void {

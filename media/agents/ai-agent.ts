@@ -40,8 +40,8 @@ export interface ConversationTimings {
   bargeInResumeMs: number;
   /**
    * The barge-in detector hears the caller's packets as they arrive instead of the jitter
-   * buffer's frames. Off in the gateway: with it, the whole-system barge-in test
-   * (test/system/ai-conversation.test.ts) is never decided; the detector's own tests use it.
+   * buffer's frames (it decides a jitter buffer's delay sooner); absent: on. False: the
+   * jitter buffer's frames, for a transport that passes no packets on arrival.
    */
   bargeInOnArrival?: boolean;
   silenceRepromptMs: number;
@@ -176,7 +176,7 @@ export class AiAgent implements CallAgent {
     this.#sttOnArrival = true;
     this.#sttArrivals += 1;
     this.#stt?.send(ulaw);
-    if (this.#core.started && this.#deps.timings.bargeInOnArrival === true) this.#bargeIn.onArrival(ulaw, this.#deps.now());
+    if (this.#core.started && this.#deps.timings.bargeInOnArrival !== false) this.#bargeIn.onArrival(ulaw, this.#deps.now());
   }
 
   onAgentFrameSent(frame: Int16Array, atMs: number): void {

@@ -25,6 +25,15 @@
 // quiet relative to the agent, or whose words start softly, is detected later
 // (hundreds of ms for a word that starts with a soft fricative).
 //
+// Voice, not just sound: a cough, a knock or a burst of noise is as loud as
+// speech and may last longer than minSpeechMs, but it has no pitch. Speech
+// that passes the gate decides only once minVoicedFrames of its frames are
+// periodic (periodicity.ts): a caller's first 200 ms always hold a vowel or a
+// nasal, a 250 ms cough holds none (once the service heard speech start, one
+// voiced frame is enough: its shorter onset may begin with a fricative). Words
+// the service recognized need no such proof; a pause (a stop that may be
+// taken back) does not wait for it either.
+//
 // Speech that passes the gate is segmented like the VAD does (minSpeechMs of
 // speech frames to confirm, hangoverMs to end). A barge-in is reported once per
 // confirmed segment, on the first caller frame on which the segment is
@@ -75,6 +84,7 @@ import {
   SpeechSegmenter,
   type FrameClassifierOptions,
 } from './vad.js';
+import { Periodicity } from '../vad/periodicity.js';
 import type { VoiceDetector, VoiceDetectorFactory } from '../vad/voice-detector.js';
 
 /** Caller speech (ms of gated speech frames) that pauses the agent until confirmed. */
@@ -87,6 +97,10 @@ export const BARGE_IN_MAX_PAUSE_MS = 2_000;
 export const BARGE_IN_PAUSED_MIN_SPEECH_MS = 400;
 /** Quiet before resuming when the service heard speech start: its endpointing (300 ms) and its latency. */
 export const BARGE_IN_STT_QUIET_MS = 800;
+/** Periodic (voiced) frames a stretch of caller sound needs before it interrupts without words. */
+export const BARGE_IN_MIN_VOICED_FRAMES = 2;
+/** Periodicity (periodicity.ts) from which a frame is voiced: noise stays below 0.45, vowels mostly above. */
+const VOICED_PERIODICITY = 0.5;
 
 export interface BargeInEvent {
   /** barge_in: the caller interrupts; pause: stop now, wait for confirmation; resume: it was not speech. */
@@ -122,6 +136,8 @@ export interface BargeInOptions extends FrameClassifierOptions {
   readonly pausedMinSpeechMs: number;
   /** Quiet needed before resuming once the service heard speech start (its words may follow). */
   readonly sttQuietMs: number;
+  /** Voiced frames the caller's sound needs before it interrupts (or confirms a pause) without words; 0: any sound. */
+  readonly minVoicedFrames: number;
   /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
   readonly detector?: VoiceDetectorFactory;
 }
@@ -147,6 +163,7 @@ export const DEFAULT_BARGE_IN_OPTIONS: Readonly<BargeInOptions> = Object.freeze(
   maxPauseMs: BARGE_IN_MAX_PAUSE_MS,
   pausedMinSpeechMs: BARGE_IN_PAUSED_MIN_SPEECH_MS,
   sttQuietMs: BARGE_IN_STT_QUIET_MS,
+  minVoicedFrames: BARGE_IN_MIN_VOICED_FRAMES,
 });
 
 const SILENT_DBFS = -Infinity;
@@ -199,12 +216,18 @@ export class BargeInDetector {
   #noPauseThisSegment = false;
   /** End of the last caller frame that passed the gate as speech. */
   #lastSpeechEndMs = Number.NEGATIVE_INFINITY;
+  readonly #periodicity = new Periodicity();
+  readonly #minVoicedFrames: number;
+  readonly #maxOnsetGapMs: number;
+  /** Voiced frames among the gated speech of the current stretch (reset once it is over). */
+  #voicedFrames = 0;
 
   constructor(options: Partial<BargeInOptions> = {}) {
     const merged = { ...DEFAULT_BARGE_IN_OPTIONS, ...options };
     for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'maxPauseMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
       if (!Number.isFinite(merged[name])) throw new RangeError(`${name} must be a finite number, got ${merged[name]}`);
     }
+    if (!Number.isInteger(merged.minVoicedFrames) || merged.minVoicedFrames < 0) throw new RangeError(`minVoicedFrames must be an integer >= 0, got ${merged.minVoicedFrames}`);
     for (const name of ['echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
       if (merged[name] < 0) throw new RangeError(`${name} must be >= 0, got ${merged[name]}`);
     }
@@ -220,6 +243,8 @@ export class BargeInDetector {
     this.#maxPauseMs = merged.maxPauseMs;
     this.#hangoverMs = merged.hangoverMs;
     this.#sttQuietMs = merged.sttQuietMs;
+    this.#minVoicedFrames = merged.minVoicedFrames;
+    this.#maxOnsetGapMs = merged.maxOnsetGapMs;
     this.#echoReturnLossDb = merged.echoReturnLossDb;
     this.#echoMarginDb = merged.echoMarginDb;
     // The current tick plus every tick whose audio may still come back.
@@ -281,6 +306,7 @@ export class BargeInDetector {
     const voice = this.#classifier.classify(callerFrame, atMs);
     const echoGateDbfs = loudestAgentDbfs - this.#echoReturnLossDb + this.#echoMarginDb;
     const callerSpeech = voice && this.#classifier.energyDbfs > echoGateDbfs;
+    this.#countVoiced(callerFrame, callerSpeech, atMs);
     if (callerSpeech) this.#lastSpeechEndMs = atMs + FRAME_MS;
 
     const event = this.#segmenter.update(callerSpeech, atMs);
@@ -293,17 +319,20 @@ export class BargeInDetector {
       if (this.#paused === null) this.#noPauseThisSegment = false;
     }
     const evidence = this.#freshEvidence(atMs);
+    const voiced = this.#voicedFrames >= this.#minVoicedFrames;
+    // The service heard speech start too: one voiced frame is enough (its 60 ms start with a fricative or a stop).
+    const corroboratedVoiced = this.#voicedFrames >= Math.min(1, this.#minVoicedFrames);
     const paused = this.#paused;
     if (paused !== null) {
       if (evidence !== null) paused.sttHeard = true;
-      // Confirmed by a second signal: the speech went on, or words came.
-      if (this.#confirmer.speaking || evidence?.strong === true) return this.#confirm(paused.onsetMs, atMs);
+      // Confirmed by a second signal: the speech went on (with a voice), or words came.
+      if ((this.#confirmer.speaking && voiced) || evidence?.strong === true) return this.#confirm(paused.onsetMs, atMs);
       return null;
     }
     if (this.#reportedThisSegment || this.#ticksSinceAgentAudio >= ring.length) return null;
     const pausing = this.#pauser !== null && !this.#noPauseThisSegment;
-    if (this.#segmenter.speaking) return this.#confirm(this.#segmenter.speechStartedAtMs!, atMs);
-    const corroboratedOnsetMs = this.#corroboratedOnset(evidence);
+    if (this.#segmenter.speaking && voiced) return this.#confirm(this.#segmenter.speechStartedAtMs!, atMs);
+    const corroboratedOnsetMs = corroboratedVoiced ? this.#corroboratedOnset(evidence) : null;
     if (evidence?.strong === true) return this.#confirm(corroboratedOnsetMs ?? evidence.onsetMs, atMs);
     if (!pausing) return corroboratedOnsetMs === null ? null : this.#confirm(corroboratedOnsetMs, atMs);
     const pauseOnsetMs = this.#pauser.speechStartedAtMs ?? corroboratedOnsetMs;
@@ -345,6 +374,7 @@ export class BargeInDetector {
     this.#paused = null;
     this.#noPauseThisSegment = false;
     this.#lastSpeechEndMs = Number.NEGATIVE_INFINITY;
+    this.#voicedFrames = 0;
   }
 
   #confirm(onsetMs: number, atMs: number): BargeInEvent {
@@ -352,6 +382,21 @@ export class BargeInDetector {
     this.#reportedThisSegment = true;
     this.#evidence = null;
     return { type: 'barge_in', onsetMs, decidedAtMs: atMs + FRAME_MS };
+  }
+
+  /**
+   * Counts the voiced frames of the current stretch of gated speech; a stretch
+   * is over after the gap that abandons an onset (or ends a segment).
+   */
+  #countVoiced(frame: Int16Array, callerSpeech: boolean, atMs: number): void {
+    if (this.#minVoicedFrames === 0) return;
+    this.#periodicity.push(frame);
+    if (callerSpeech) {
+      if (this.#periodicity.score() >= VOICED_PERIODICITY) this.#voicedFrames++;
+      return;
+    }
+    const speaking = this.#segmenter.speaking || this.#early.speaking || (this.#pauser?.speaking ?? false) || this.#confirmer.speaking;
+    if (atMs + FRAME_MS - this.#lastSpeechEndMs > (speaking ? this.#hangoverMs : this.#maxOnsetGapMs)) this.#voicedFrames = 0;
   }
 
   /** The onset of the early segment when the service heard speech start near it, else null. */

@@ -42,12 +42,20 @@ const LONG_ANSWER =
   'on Saturdays from nine until one, and we are closed on Sundays and public holidays. ' +
   'You can also book online at any time, and we will call you back to confirm.';
 
+/**
+ * The bench's own BARGE_IN_* variables go to the gateway: the barge-in figures of another setting
+ * (BARGE_IN_PAUSE_MS=80 npm run bench -- --only ai-latency) without editing the defaults.
+ */
+function bargeInEnvironment(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('BARGE_IN_') && entry[1] !== undefined));
+}
+
 export const aiLatencySection: BenchSection = {
   name: 'ai-latency',
   title: 'AI conversation latency (zero-latency provider fakes)',
   async run(context: BenchContext): Promise<SectionFields> {
     const quick = context.options.quick;
-    const system = await startAiLatencySystem(context, {}, { realtime: context.options.realtimeTargets });
+    const system = await startAiLatencySystem(context, bargeInEnvironment(), { realtime: context.options.realtimeTargets });
     try {
       const utterance = shortUtterance(callerSpeechUlaw());
       const greeting = await measureGreetings(system, quick ? 6 : 16);

@@ -72,7 +72,10 @@ export async function measureFalseBargeIns(system: AiLatencySystem, context: Ben
   const ask = async (): Promise<{ startedAt: number; turnsBefore: number }> => {
     stopCondition();
     await waitUntil(silent, { timeoutMs: 60_000, what: 'the agent to be silent', intervalMs: POLL_MS });
-    system.deepgram.queueTranscripts(['When are you open?']);
+    // One transcript for the question, never more: a word left in the fake's script (an earlier
+    // section's question that was answered without a final of its own) would be revealed as the
+    // caller's words over the next noise, which a real service never hears as words.
+    if (system.deepgram.pendingTranscripts().length === 0) system.deepgram.queueTranscripts(['When are you open?']);
     const turnsBefore = await agentTurns();
     const askedAt = performance.now();
     system.asterisk.startCallerAudio(mediaId, { payload: corpus.speech });

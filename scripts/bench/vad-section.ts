@@ -76,7 +76,8 @@ interface ScenarioResult {
 }
 
 async function runScenario(detectors: CallVoiceDetectors, corpus: VadCorpus, scenario: Scenario, frames: number, speechOnsetFrames: number): Promise<ScenarioResult> {
-  const detector = new BargeInDetector({ detector: detectors.create });
+  // As the gateway decides by default (BARGE_IN_PAUSE_MS=0): every event is a barge-in, none a pause.
+  const detector = new BargeInDetector({ detector: detectors.create, pauseMinSpeechMs: 0 });
   const caller = new Int16Array(FRAME);
   const speechFrames = Math.floor(corpus.speech.length / FRAME);
   let falseBargeIns = 0;

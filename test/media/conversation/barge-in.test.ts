@@ -147,12 +147,28 @@ describe('BargeInDetector', () => {
     });
   }
 
-  it('a 250 ms cough pauses and resumes; without pausing it would be a barge-in', () => {
+  it('a 250 ms cough pauses and resumes; without pausing it is no barge-in either (it has no voice)', () => {
     const cough = whiteNoise(250 * SAMPLES_PER_MS, -20, 5);
     for (let i = 0; i < cough.length; i++) cough[i]! *= Math.exp(-i / (120 * SAMPLES_PER_MS));
     const scenario = { durationMs: 4000, echoDelaysMs: [60], extra: { samples: cough, atMs: 1500 } };
     expect(run(scenario).all.map((event) => event.type)).toEqual(['pause', 'resume']);
-    expect(run(scenario, noPause()).events).toHaveLength(1);
+    expect(run(scenario, noPause()).all).toEqual([]);
+    // Without the voice check, the cough's 250 ms of loud sound is a barge-in.
+    expect(run(scenario, new BargeInDetector({ pauseMinSpeechMs: 0, minVoicedFrames: 0 })).events).toHaveLength(1);
+  });
+
+  it('coughs, knocks and bursts of noise up to 400 ms never interrupt; the caller speaking does, as soon', () => {
+    for (const [lengthMs, seed] of [[150, 21], [250, 22], [400, 23]] as const) {
+      const burst = whiteNoise(lengthMs * SAMPLES_PER_MS, -18, seed);
+      // Brown-ish (a thump, a cough's rumble): strongly correlated at short lags, yet no pitch.
+      for (let i = 1; i < burst.length; i++) burst[i] = 0.9 * burst[i - 1]! + burst[i]!;
+      const scenario = { durationMs: 3000, echoDelaysMs: [60], extra: { samples: burst, atMs: 1500 } };
+      expect(run(scenario, noPause()).all, `${lengthMs} ms`).toEqual([]);
+    }
+    const speech = run({ durationMs: 8000, caller: { ...UTTERANCES[0], atMs: 2730 } }, noPause());
+    const unchecked = run({ durationMs: 8000, caller: { ...UTTERANCES[0], atMs: 2730 } }, new BargeInDetector({ pauseMinSpeechMs: 0, minVoicedFrames: 0 }));
+    expect(speech.events).toHaveLength(1);
+    expect(speech.events[0]!.decidedAtMs).toBe(unchecked.events[0]!.decidedAtMs);
   });
 
   it('a pause that a sound keeps going without confirming becomes a barge-in after maxPauseMs', () => {
@@ -332,5 +348,7 @@ describe('BargeInDetector', () => {
     expect(() => new BargeInDetector({ minSpeechMs: -1 })).toThrow(RangeError);
     expect(() => new BargeInDetector({ pauseMinSpeechMs: -20 })).toThrow(RangeError);
     expect(() => new BargeInDetector({ resumeAfterMs: 900, maxPauseMs: 800 })).toThrow(RangeError);
+    expect(() => new BargeInDetector({ minVoicedFrames: -1 })).toThrow(RangeError);
+    expect(() => new BargeInDetector({ minVoicedFrames: 1.5 })).toThrow(RangeError);
   });
 });
