@@ -13,7 +13,8 @@ import type { GatewayStats, RtpEndpoint } from '../../media/contract/sessions.js
 import { LOOPBACK, freePort, freeUdpPort } from '../../test/kit/ports.js';
 import { gatewayEnvironment } from '../../test/kit/program-env.js';
 import { startProgramProcess } from '../../test/kit/programs.js';
-import { launcherFor, makeRealtime, type Placement } from './cpu-placement.js';
+import { MEDIA_THREAD_NAME } from '../../media/media-thread/os-thread.js';
+import { launcherFor, makeRealtime, REALTIME_PRIORITY, threadIdsNamed, type Placement } from './cpu-placement.js';
 import { GatewayClient, createBenchCalls } from './gateway-client.js';
 import type { TargetLauncher, TrialTarget } from './trial-target.js';
 
@@ -51,6 +52,24 @@ function gatewayEnvironmentForTrial(httpPort: number, rtpPort: number, token: st
   };
 }
 
+/**
+ * --rt for a gateway: its media thread (found by the name it gives itself,
+ * MEDIA_THREAD_NAME) SCHED_FIFO one step above its main thread. The media
+ * thread keeps every call's 20 ms clock and must preempt the main thread (the
+ * control API, the AI agents) when both are ready on one core; the other way
+ * round, a busy main thread would hold every packet back. Both above every
+ * normal process. Throws when the media thread is not found: a run that made
+ * only the main thread real-time would measure the inversion, not the gateway.
+ */
+export function makeGatewayRealtime(pid: number): { readonly mediaThreadId: number } {
+  const [mediaThreadId, ...others] = threadIdsNamed(pid, MEDIA_THREAD_NAME);
+  if (mediaThreadId === undefined) throw new Error(`no thread named ${MEDIA_THREAD_NAME} in gateway process ${pid}: cannot make its media thread SCHED_FIFO`);
+  if (others.length > 0) throw new Error(`gateway process ${pid} has ${others.length + 1} threads named ${MEDIA_THREAD_NAME}`);
+  makeRealtime(mediaThreadId, REALTIME_PRIORITY + 1);
+  makeRealtime(pid, REALTIME_PRIORITY);
+  return { mediaThreadId };
+}
+
 export function gatewayLauncher(options: GatewayLauncherOptions): TargetLauncher {
   return { name: 'media', start: () => startGateway(options) };
 }
@@ -81,7 +100,7 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
     return stopping;
   };
   try {
-    if (options.placement.realtime) makeRealtime(started.pid);
+    if (options.placement.realtime) makeGatewayRealtime(started.pid);
   } catch (error) {
     await stop();
     throw error;
