@@ -55,6 +55,12 @@ export function makeRealtime(tid: number, priority: number = REALTIME_PRIORITY):
   if (result.status !== 0) throw new Error(`chrt could not make thread ${tid} SCHED_FIFO: ${result.stderr.trim()}`);
 }
 
+/** Gives one thread back to the normal scheduler (SCHED_OTHER). */
+export function makeNormal(tid: number): void {
+  const result = spawnSync('chrt', ['-o', '-p', '0', String(tid)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`chrt could not make thread ${tid} SCHED_OTHER: ${result.stderr.trim()}`);
+}
+
 /**
  * The ids of a process's threads whose name (`comm`, as `ps -L` shows it) is
  * `name`; empty when the process is gone. Linux only (/proc).

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canRunRealtime, makeRealtime, schedulingPolicy, threadIdsNamed } from '../../../scripts/bench/cpu-placement.js';
+import { canRunRealtime, makeNormal, makeRealtime, schedulingPolicy, threadIdsNamed } from '../../../scripts/bench/cpu-placement.js';
 import { makeGatewayRealtime } from '../../../scripts/bench/gateway-process.js';
 
 /** A worker thread that names itself `name` and reports its thread id, then idles until terminated. */
@@ -40,13 +40,15 @@ describe('threads of the process under test', () => {
     expect(threadIdsNamed(child.pid!, 'node')).toEqual([]);
   });
 
-  it('makes one thread SCHED_FIFO and leaves the others as they were, or says why it cannot', async () => {
+  it('makes one thread SCHED_FIFO and back, leaving the others as they were, or says why it cannot', async () => {
     const named = await namedWorker('bench-rt');
     workers.push(named.worker);
     if (canRunRealtime()) {
       makeRealtime(named.tid, 10);
       expect(schedulingPolicy(named.tid)).toBe('SCHED_FIFO');
       expect(schedulingPolicy(process.pid)).toBe('SCHED_OTHER');
+      makeNormal(named.tid);
+      expect(schedulingPolicy(named.tid)).toBe('SCHED_OTHER');
     } else {
       expect(() => makeRealtime(named.tid, 10)).toThrow(`thread ${named.tid}`);
     }
