@@ -68,7 +68,8 @@ export class MediaThreadHost {
     });
   }
 
-  async start(): Promise<void> {
+  /** Binds the socket and reports ready; `threadId` is this thread's OS id (os-thread.ts), null where unknown. */
+  async start(threadId: number | null): Promise<void> {
     try {
       this.#socket = await RtpSocket.open({
         bindHost: this.#data.bindHost,
@@ -84,7 +85,7 @@ export class MediaThreadHost {
     this.#loop.enable();
     this.#loopWindowStartMs = performance.now();
     this.#figuresTimer = setInterval(() => this.#publishFigures(), FIGURES_EVERY_MS);
-    this.#post({ type: 'ready', port: this.#socket.port, supportsIpv6: this.#socket.supportsIpv6 });
+    this.#post({ type: 'ready', port: this.#socket.port, supportsIpv6: this.#socket.supportsIpv6, threadId });
   }
 
   handle(message: ToMediaMessage): void {

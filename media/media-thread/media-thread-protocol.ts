@@ -105,7 +105,8 @@ export type ToMediaMessage =
   | { readonly type: 'stop' };
 
 export type ToMainMessage =
-  | { readonly type: 'ready'; readonly port: number; readonly supportsIpv6: boolean }
+  /** `threadId`: the media thread's OS thread id (os-thread.ts); null where the platform has none to give. */
+  | { readonly type: 'ready'; readonly port: number; readonly supportsIpv6: boolean; readonly threadId: number | null }
   | { readonly type: 'failed'; readonly code: string | undefined; readonly message: string }
   | { readonly type: 'closed'; readonly sessionId: string; readonly stats: SessionStats; readonly recordingPath: string | null }
   | { readonly type: 'events' }

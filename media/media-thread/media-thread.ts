@@ -15,6 +15,7 @@ import {
   type ToMainMessage,
   type ToMediaMessage,
 } from './media-thread-protocol.js';
+import { MEDIA_THREAD_NAME } from './os-thread.js';
 import { spawnMediaThread } from './spawn-media-thread.js';
 import { ThreadSession } from './thread-session.js';
 import { relogLine } from './thread-logger.js';
@@ -38,6 +39,11 @@ export class MediaThreadStartError extends Error {
 export class MediaThread implements SessionHost {
   readonly port: number;
   readonly supportsIpv6: boolean;
+  /**
+   * The media thread's OS thread id (Linux; null elsewhere), named MEDIA_THREAD_NAME:
+   * what `chrt -p` or `taskset -p` take to give the 20 ms clock its own priority or core.
+   */
+  readonly threadId: number | null;
   readonly #worker: Worker;
   readonly #options: MediaThreadOptions;
   readonly #control: Int32Array;
@@ -79,13 +85,15 @@ export class MediaThread implements SessionHost {
     return new MediaThread(worker, options, control, figures, ready);
   }
 
-  private constructor(worker: Worker, options: MediaThreadOptions, control: SharedArrayBuffer, figures: SharedArrayBuffer, ready: { port: number; supportsIpv6: boolean }) {
+  private constructor(worker: Worker, options: MediaThreadOptions, control: SharedArrayBuffer, figures: SharedArrayBuffer, ready: { port: number; supportsIpv6: boolean; threadId: number | null }) {
     this.#worker = worker;
     this.#options = options;
     this.#control = new Int32Array(control);
     this.#figures = new Float64Array(figures);
     this.port = ready.port;
     this.supportsIpv6 = ready.supportsIpv6;
+    this.threadId = ready.threadId;
+    options.logger.info({ threadId: ready.threadId, threadName: MEDIA_THREAD_NAME, rtpPort: ready.port }, 'media thread started');
     worker.on('message', (message: ToMainMessage) => this.#onMessage(message));
     worker.on('error', (error) => options.logger.error({ err: error }, 'media thread failed'));
     worker.on('exit', (code) => {

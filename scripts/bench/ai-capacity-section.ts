@@ -10,7 +10,12 @@
 //
 // The load generator (ARI fake, provider fakes) shares the machine: on a small
 // or busy machine it, not the gateway, may be what fails first. The run says
-// how busy the machine was before the trials.
+// how busy the machine was before the trials. With --rt the gateway's media
+// thread and main thread run SCHED_FIFO (as in the capacity section), and so
+// does this process's main thread one step below them: the ARI, Deepgram and
+// OpenAI fakes in it are the load generator (the capacity section's generator
+// runs SCHED_FIFO too), and every millisecond they wait for a core is in the
+// voice-to-voice figures and the caller's packet timing.
 import { finalCallRow, placeBridgedCall } from '../../test/kit/calls.js';
 import { callerSpeechUlaw } from '../../test/kit/reference-media.js';
 import { sleep } from '../../test/kit/sleep.js';
@@ -18,6 +23,8 @@ import { waitUntil } from '../../test/kit/wait.js';
 import { bearer, GatewayLoad, GatewayStats } from '../../media/contract/sessions.js';
 import { DIALED, startAiLatencySystem, type AiLatencySystem } from './ai-latency-system.js';
 import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
+import { canRunRealtime, makeNormal, makeRealtime, REALTIME_PRIORITY } from './cpu-placement.js';
+import { makeGatewayRealtime } from './gateway-process.js';
 import { pacingQuantiles, subtractPacing } from './pacing-histogram.js';
 import { clockTicksPerSecond, machineBusyPercent, readRssKb, sampleUsage, processCpuPercent } from './proc-sampler.js';
 
@@ -51,7 +58,16 @@ export const aiCapacitySection: BenchSection = {
     const busyBefore = await machineBusyPercent(1_000);
     context.print(`machine busy before the trials: ${busyBefore.toFixed(0)} % of all cores`);
     const system = await startAiLatencySystem(context, { MEDIA_MAX_SESSIONS: String(Math.max(...sizes) + 10) });
+    let generatorRealtime = false;
     try {
+      const realtime = context.options.realtimeTargets && canRunRealtime();
+      if (context.options.realtimeTargets && !realtime) context.print('note: --rt ignored: chrt -f is not permitted here');
+      if (realtime) {
+        const { mediaThreadId } = makeGatewayRealtime(system.gatewayPid);
+        makeRealtime(process.pid, REALTIME_PRIORITY - 1);
+        generatorRealtime = true;
+        context.print(`gateway ${system.gatewayPid}: media thread ${mediaThreadId} and main thread SCHED_FIFO; the fakes' thread below them (--rt)`);
+      }
       system.openai.respond(() => ({ text: 'Sure, we can do that.' }));
       const idleRssKb = readRssKb(system.gatewayPid);
       const results: TrialResult[] = [];
@@ -74,6 +90,7 @@ export const aiCapacitySection: BenchSection = {
         ai_v2v_overhead_p99_ms_at_max: best ? round(best.v2vOverheadP99Ms, 1) : null,
         ai_capacity_search_capped: best !== null && best.calls === Math.max(...sizes),
         ai_capacity_machine_busy_pct: Math.round(busyBefore),
+        ai_capacity_realtime: realtime,
         // Every trial's own figures: the cost per call is read from them even when no trial passed.
         ai_capacity_trials: results.map((result) => ({
           calls: result.calls,
@@ -88,6 +105,8 @@ export const aiCapacitySection: BenchSection = {
         })),
       };
     } finally {
+      // The sections after this one, and the system's shutdown, run at normal priority.
+      if (generatorRealtime) makeNormal(process.pid);
       await system.stop();
     }
   },

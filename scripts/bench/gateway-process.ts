@@ -13,13 +13,25 @@ import type { GatewayStats, RtpEndpoint } from '../../media/contract/sessions.js
 import { LOOPBACK, freePort, freeUdpPort } from '../../test/kit/ports.js';
 import { gatewayEnvironment } from '../../test/kit/program-env.js';
 import { startProgramProcess } from '../../test/kit/programs.js';
-import { launcherFor, makeRealtime, type Placement } from './cpu-placement.js';
+import { MEDIA_THREAD_NAME } from '../../media/media-thread/os-thread.js';
+import { launcherFor, makeRealtime, REALTIME_PRIORITY, threadIdsNamed, type Placement } from './cpu-placement.js';
 import { GatewayClient, createBenchCalls } from './gateway-client.js';
 import type { TargetLauncher, TrialTarget } from './trial-target.js';
 
 /** Closing thousands of sessions (and their recordings) can take a moment. */
 const STOP_GRACE_MS = 5_000;
 const BENCH_GATEWAY_PREFIX = 'BENCH_GATEWAY_';
+
+/**
+ * Node flags of a --rt gateway. V8's GC helper threads cannot be made
+ * real-time (every thread but the media thread is called "node"), and a
+ * real-time thread that waits for a helper's part of a collection waits as
+ * long as the other processes on its core keep the helper off it. With the
+ * gateway pinned to one core the helpers never ran beside it anyway, so doing
+ * the collections on the collecting thread is the same work on the same core,
+ * without the wait on other processes' load.
+ */
+const REALTIME_NODE_ARGS = ['--single-threaded-gc'];
 
 export interface GatewayLauncherOptions {
   /** Parent of each trial's folder (its working directory and recordings). */
@@ -51,6 +63,24 @@ function gatewayEnvironmentForTrial(httpPort: number, rtpPort: number, token: st
   };
 }
 
+/**
+ * --rt for a gateway: its media thread (found by the name it gives itself,
+ * MEDIA_THREAD_NAME) SCHED_FIFO one step above its main thread. The media
+ * thread keeps every call's 20 ms clock and must preempt the main thread (the
+ * control API, the AI agents) when both are ready on one core; the other way
+ * round, a busy main thread would hold every packet back. Both above every
+ * normal process. Throws when the media thread is not found: a run that made
+ * only the main thread real-time would measure the inversion, not the gateway.
+ */
+export function makeGatewayRealtime(pid: number): { readonly mediaThreadId: number } {
+  const [mediaThreadId, ...others] = threadIdsNamed(pid, MEDIA_THREAD_NAME);
+  if (mediaThreadId === undefined) throw new Error(`no thread named ${MEDIA_THREAD_NAME} in gateway process ${pid}: cannot make its media thread SCHED_FIFO`);
+  if (others.length > 0) throw new Error(`gateway process ${pid} has ${others.length + 1} threads named ${MEDIA_THREAD_NAME}`);
+  makeRealtime(mediaThreadId, REALTIME_PRIORITY + 1);
+  makeRealtime(pid, REALTIME_PRIORITY);
+  return { mediaThreadId };
+}
+
 export function gatewayLauncher(options: GatewayLauncherOptions): TargetLauncher {
   return { name: 'media', start: () => startGateway(options) };
 }
@@ -67,8 +97,11 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
       port: httpPort,
       tempRoot: trialDir,
       launcher: launcherFor(options.placement),
-      // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a trial.
-      nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+      nodeArgs: [
+        ...(options.placement.realtime ? REALTIME_NODE_ARGS : []),
+        // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a trial.
+        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
     });
   } catch (error) {
     await removeTrialDir();
@@ -81,7 +114,7 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
     return stopping;
   };
   try {
-    if (options.placement.realtime) makeRealtime(started.pid);
+    if (options.placement.realtime) makeGatewayRealtime(started.pid);
   } catch (error) {
     await stop();
     throw error;

@@ -75,7 +75,8 @@ async function runCapacitySection(context: BenchContext): Promise<SectionFields>
   }
   context.print(
     `each trial: fresh process, warm-up ${profile.timing.warmupMs} ms, window ${profile.timing.measureMs} ms; ` +
-      `target on core ${targetCore ?? '-'}${realtimeTargets ? ' (SCHED_FIFO, --rt)' : ''}, generator on core ${generatorCore ?? '-'}\n`,
+      `target on core ${targetCore ?? '-'}${realtimeTargets ? ' (SCHED_FIFO, --rt: a gateway\'s media thread above its main thread, single-threaded GC)' : ''}, ` +
+        `generator on core ${generatorCore ?? '-'}\n`,
   );
   context.print(trialTableHeader());
   const search = (launcher: TargetLauncher, budgetMs: number): Promise<SearchOutcome> =>
