@@ -13,7 +13,8 @@ import { createBusiness } from '../../test/kit/calls.js';
 import { startScratchDatabase } from '../../test/kit/scratch-database.js';
 import { startSystem } from '../../test/kit/system.js';
 import type { BenchContext } from './bench-section.js';
-import { canRunRealtime, makeNormal, makeRealtime, makeRealtimeAllThreads } from './cpu-placement.js';
+import { canRunRealtime, makeNormal, makeRealtime, REALTIME_PRIORITY } from './cpu-placement.js';
+import { makeGatewayRealtime } from './gateway-process.js';
 
 export const DIALED = '+19863334949';
 export const GREETING = 'Thanks for calling Bench Dental. How can I help?';
@@ -75,17 +76,17 @@ export async function startAiLatencySystem(
   context.cleanup.add('the AI latency system', () => system.stop());
   await system.waitReady({ timeoutMs: 30_000 });
   // Real time: what is on the measured paths runs SCHED_FIFO once started (cpu-placement.ts), so
-  // other work on a shared machine does not take a core in the middle of a turn: every thread of
-  // the gateway (the event loop, and the media thread that sends the RTP), the backend's event
-  // loop (it relays the answer that starts the greeting), and this process's (the fakes answer
-  // from it: a zero-latency service must not wait for a core either).
+  // other work on a shared machine does not take a core in the middle of a turn: the gateway's
+  // media thread (it sends the RTP) above its event loop, the backend's event loop (it relays the
+  // answer that starts the greeting), and, one step below, this process's (the fakes answer from
+  // it: a zero-latency service must not wait for a core either, but must not pre-empt the system).
   const realtime = options.realtime === true && canRunRealtime();
   if (options.realtime === true && !realtime) context.print('note: --rt ignored: chrt -f is not permitted here');
   let normal = (): void => {};
   if (realtime) {
-    makeRealtimeAllThreads(system.gateway.pid);
+    makeGatewayRealtime(system.gateway.pid);
     makeRealtime(system.backend.pid);
-    makeRealtime(process.pid);
+    makeRealtime(process.pid, REALTIME_PRIORITY - 1);
     normal = () => makeNormal(process.pid);
     context.cleanup.add('the bench back to normal scheduling', () => Promise.resolve(normal()));
   }

@@ -91,24 +91,6 @@ export function schedulingPolicy(tid: number): string {
   return /policy: (\S+)/.exec(result.stdout)?.[1] ?? 'unknown';
 }
 
-/**
- * Makes every thread of a running process SCHED_FIFO, for a process whose
- * helper threads are on the measured path too (the gateway's media thread
- * sends the RTP; Node does not name its threads, so it cannot be picked out).
- * Only once it is up, for the start-up reason above; after start-up the module
- * hooks thread is idle (nothing is loaded any more), and a poll it might make
- * would block a core, not the machine (the bench's processes are spread over two).
- */
-export function makeRealtimeAllThreads(pid: number): void {
-  const result = spawnSync('chrt', ['-a', '-f', '-p', String(REALTIME_PRIORITY), String(pid)], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`chrt could not make pid ${pid} SCHED_FIFO: ${result.stderr.trim()}`);
-}
-
-/** Back to normal scheduling (SCHED_OTHER) for the main thread of `pid`. */
-export function makeNormal(pid: number): void {
-  spawnSync('chrt', ['-o', '-p', '0', String(pid)], { stdio: 'ignore' });
-}
-
 /** Pins this process (all threads) to one core; a no-op without taskset. */
 export function pinSelf(core: number): void {
   if (canPin()) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' });
