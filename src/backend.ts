@@ -27,6 +27,7 @@ import { prismaConversationStore } from './calls/conversation-store.js';
 import { OutboundService } from './outbound/outbound-service.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
 import { createAdminServices } from './admin/admin-services.js';
+import { seedFallbackExtensions } from './admin/fallback-extensions.js';
 import type { AdminServices } from './admin/admin-routes.js';
 import { LiveCallFeed } from './staff/live-feed.js';
 import { observedCallLogStore, observedConversationStore } from './staff/observed-stores.js';
@@ -47,8 +48,7 @@ import { ReplicaCalls } from './cluster/replica-calls.js';
 import { describeNode, nodesProblem } from './cluster/node-readiness.js';
 import { recordNodeOwner } from './cluster/cluster-store.js';
 import { LiveFeedBridge } from './cluster/live-feed-bridge.js';
-import { BackendMetrics, registerMetricsRoute } from './cluster/backend-metrics.js';
-import type { ConversationStore } from './calls/conversation-store.js';
+import { BackendMetrics, countingFailures, registerMetricsRoute } from './cluster/backend-metrics.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -373,6 +373,10 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
         throw error;
       });
       if (closed > 0) logger.warn({ rows: closed }, 'closed call log rows left open by a run before calls recorded their node, as interrupted');
+      await seedFallbackExtensions(db.prisma, config.admin.fallbackExtensions, logger).catch(async (error: unknown) => {
+        await db.close();
+        throw error;
+      });
       logger.info({ database: redactUrl(url) }, 'database ready');
       return db;
     } catch (error) {
@@ -383,16 +387,4 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
       if (signal.aborted) throw new StartAbortedError();
     }
   }
-}
-
-/** The conversation store, counting the provider failures it stored (GET /metrics). */
-function countingFailures(store: ConversationStore, metrics: BackendMetrics): ConversationStore {
-  return {
-    saveTurn: (callId, turn) => store.saveTurn(callId, turn),
-    saveFailure: async (callId, failure) => {
-      await store.saveFailure(callId, failure);
-      metrics.providerFailed(failure.provider);
-    },
-    saveMessage: (callId, message) => store.saveMessage(callId, message),
-  };
 }
