@@ -48,7 +48,8 @@ async function register(extension: string): Promise<void> {
 
 describe('the fallback extensions seeded from the environment', () => {
   it('writes rows Asterisk authenticates with the environment password, and leaves them alone on the next start', async () => {
-    const { logger, lines } = captureLogs();
+    const logs = captureLogs();
+    const logger = logs.logger;
     expect(await seedFallbackExtensions(db.prisma, PASSWORDS, logger)).toEqual(['100', '101']);
     for (const [extension, password] of Object.entries(PASSWORDS)) {
       expect(await realtimeRow(extension)).toEqual({
@@ -63,7 +64,7 @@ describe('the fallback extensions seeded from the environment', () => {
       });
     }
     // The password is never logged, only which extensions were written.
-    expect(lines().join('\n')).not.toContain(PASSWORDS['100']);
+    expect(logs.lines().join('\n')).not.toContain(PASSWORDS['100']);
 
     await register('100');
     expect(await seedFallbackExtensions(db.prisma, PASSWORDS, logger)).toEqual([]);
