@@ -8,29 +8,26 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AriClient } from './ari/client.js';
-import { AriRest } from './ari/rest.js';
-import { normalizeAriUrl } from './ari/url.js';
 import { backoffDelayMs } from './timing/backoff.js';
 import { sleep } from './timing/sleep.js';
-import { mediaWebSocketUrlOf, type Config } from './config.js';
+import type { Config } from './config.js';
 import { applyMigrations, createDb, isTransientDbError, resolveDatabaseUrl, redactUrl, type Db, type ResolvedDatabase } from './db/index.js';
 import { describeError } from './errors.js';
 import { buildApp } from './http/app.js';
-import { MediaGatewayClient } from './media-gateway/client.js';
-import { GatewayPool } from './media-gateway/gateway-pool.js';
-import { prismaConversationSoFar } from './calls/conversation-so-far.js';
+import { createMediaGateways } from './media-gateway/media-gateways.js';
 import { ClipWarmup } from './calls/clip-warmup.js';
 import type { ReadinessCheck } from './readiness.js';
 import { prismaBusinessDirectory } from './calls/business-directory.js';
 import { CallLogWriter } from './calls/call-log-writer.js';
-import { closeRowsLeftOpen, openRowsOfNode, prismaCallLogStore } from './calls/call-log-store.js';
+import { closeRowsLeftOpen, prismaCallLogStore } from './calls/call-log-store.js';
 import { SharedAiShareRouter } from './calls/shared-ai-share.js';
-import { CallManager, DEFAULT_ENDED_CALL_GRACE_MS } from './calls/call-manager.js';
+import { DEFAULT_ENDED_CALL_GRACE_MS } from './calls/call-manager.js';
 import { callForwarding } from './cluster/call-forwarding.js';
 import { prismaConversationStore } from './calls/conversation-store.js';
 import { OutboundService } from './outbound/outbound-service.js';
 import { createInternalApi, type InternalApi } from './calls/internal-api.js';
 import { createAdminServices } from './admin/admin-services.js';
+import { seedFallbackExtensions } from './admin/fallback-extensions.js';
 import type { AdminServices } from './admin/admin-routes.js';
 import { LiveCallFeed } from './staff/live-feed.js';
 import { observedCallLogStore, observedConversationStore } from './staff/observed-stores.js';
@@ -45,14 +42,13 @@ import { AuditLog } from './staff/audit-log.js';
 import { RecordingFiles } from './staff/recording-files.js';
 import { NodeLeases } from './cluster/node-lease.js';
 import { NodeOwnership } from './cluster/node-ownership.js';
-import { NodeIdentities } from './cluster/node-identity.js';
-import { NodeRuntime } from './cluster/node-runtime.js';
+import type { NodeRuntime } from './cluster/node-runtime.js';
+import { createNodeRuntimes } from './cluster/node-runtimes.js';
 import { ReplicaCalls } from './cluster/replica-calls.js';
 import { describeNode, nodesProblem } from './cluster/node-readiness.js';
-import { openCallIds, recordNodeOwner } from './cluster/cluster-store.js';
+import { recordNodeOwner } from './cluster/cluster-store.js';
 import { LiveFeedBridge } from './cluster/live-feed-bridge.js';
-import { BackendMetrics, registerMetricsRoute } from './cluster/backend-metrics.js';
-import type { ConversationStore } from './calls/conversation-store.js';
+import { BackendMetrics, countingFailures, registerMetricsRoute } from './cluster/backend-metrics.js';
 
 export interface Backend {
   readonly app: FastifyInstance;
@@ -190,33 +186,9 @@ export async function startBackend(config: Config, logger: Logger, options: Star
     logger: logger.child({ component: 'call-log-writer' }),
     isTransient: isTransientDbError,
   });
-  // The pool asks the client for the gateway addresses (the client resolves the names).
-  let gatewayAddresses: () => Promise<readonly string[]> = () => Promise.resolve([]);
-  const gatewayLog = logger.child({ component: 'media-gateway-pool' });
-  const pool = new GatewayPool({
-    token: config.media.token,
-    gateways: () => gatewayAddresses(),
-    onDown: (url, how) => {
-      // A hung gateway may come back with its calls: they move only when another gateway can take them.
-      const elsewhere = pool.states().some((state) => state.url !== url && state.health === 'up');
-      if (how === 'silent' && !elsewhere) {
-        gatewayLog.error({ gateway: url }, 'media gateway stopped answering and no other gateway is up; its calls stay');
-        return;
-      }
-      gatewayLog.warn({ gateway: url, how }, 'media gateway lost; moving its calls');
-      for (const node of nodes) void node.calls.moveCallsOff(url);
-    },
-    onPollError: (url, error) => gatewayLog.debug({ gateway: url, err: error }, 'media gateway load poll failed'),
+  const { media, pool } = createMediaGateways(config, logger, (url) => {
+    for (const node of nodes) void node.calls.moveCallsOff(url);
   });
-  const media = new MediaGatewayClient({
-    url: config.media.url,
-    urls: config.media.urls,
-    resolveAll: config.cluster.resolveGatewayAddresses,
-    token: config.media.token,
-    timeoutMs: config.media.timeoutMs,
-    pool,
-  });
-  gatewayAddresses = () => media.candidates();
   pool.start();
   const conversations = observedConversationStore(prismaConversationStore(openedDb.prisma, outbox), live, onLiveFeedError);
   // Shared by the replicas through the database: exact per 100 calls of a business across them.
@@ -224,52 +196,17 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   const directory = prismaBusinessDirectory(openedDb.prisma, (businessId, problem) =>
     logger.warn({ businessId, problem }, 'keypad actions of the business ignored'),
   );
-  const { appName, mediaFormat, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs } = config.ari;
-  const identities = new NodeIdentities(
-    config.cluster.nodes.map((node) => {
-      const rest = new AriRest({ httpBase: normalizeAriUrl(node.url).httpBase, username: node.username, password: node.password, requestTimeoutMs, logger });
-      return { name: node.name, systemName: (signal: AbortSignal) => rest.systemName(signal) };
-    }),
+  const runtimes = createNodeRuntimes({
+    config,
+    prisma: openedDb.prisma,
+    media,
+    writer,
+    directory,
+    aiShare,
+    tracer: tracing.tracer,
     logger,
-  );
-  nodes = config.cluster.nodes.map(
-    (node) =>
-      new NodeRuntime({
-        node,
-        ari: { appName, requestTimeoutMs, pingIntervalMs, pongTimeoutMs, reconnectMinMs, reconnectMaxMs, replacedCheckMs },
-        calls: new CallManager({
-          ari: new AriRest({ httpBase: normalizeAriUrl(node.url).httpBase, username: node.username, password: node.password, requestTimeoutMs, logger }),
-          media,
-          writer,
-          directory,
-          settings: {
-            appName,
-            mediaTransport: config.ari.mediaTransport,
-            mediaFormat,
-            mediaWebSocketUrl: config.ari.mediaWebSocketUrl ?? mediaWebSocketUrlOf(node.url),
-            defaultCountryCode: config.calls.defaultCountryCode,
-            externalMediaStasisTimeoutMs: config.calls.externalMediaStasisTimeoutMs,
-            transferRingTimeoutS: config.calls.transferRingTimeoutS,
-            announcementTimeoutMs: config.calls.announcementTimeoutMs,
-            outbound: config.outbound,
-            setupTimeoutMs: config.calls.setupTimeoutMs,
-            node: node.name,
-          },
-          logger: logger.child({ node: node.name }),
-          now: () => new Date(),
-          newId: randomUUID,
-          tracer: tracing.tracer,
-          openCallIds: (callIds) => openCallIds(openedDb.prisma, callIds),
-          aiShare,
-          conversation: conversations,
-          conversationSoFar: prismaConversationSoFar(openedDb.prisma),
-        }),
-        writer,
-        openRows: () => openRowsOfNode(openedDb.prisma, node.name),
-        identities,
-        logger,
-      }),
-  );
+  });
+  nodes = runtimes.nodes;
   const calls = new ReplicaCalls(nodes);
   const outbound = new OutboundService({
     prisma: openedDb.prisma,
@@ -378,7 +315,7 @@ export async function startBackend(config: Config, logger: Logger, options: Star
       // Claims nothing more; events of calls ended below wait in the outbox for the next run or another replica.
       await webhooks.stop();
       await owner.stop();
-      await identities.close();
+      await runtimes.identities.close();
       // Another replica alive takes the nodes over and adopts their calls: nothing is ended.
       // The last one standing lets its calls finish (SHUTDOWN_DRAIN_MS) and ends the rest.
       const others = (await leases.liveReplicas().catch(() => 1)) - 1;
@@ -436,6 +373,10 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
         throw error;
       });
       if (closed > 0) logger.warn({ rows: closed }, 'closed call log rows left open by a run before calls recorded their node, as interrupted');
+      await seedFallbackExtensions(db.prisma, config.admin.fallbackExtensions, logger).catch(async (error: unknown) => {
+        await db.close();
+        throw error;
+      });
       logger.info({ database: redactUrl(url) }, 'database ready');
       return db;
     } catch (error) {
@@ -446,17 +387,4 @@ async function prepareDatabase(url: string, config: Config, logger: Logger, sign
       if (signal.aborted) throw new StartAbortedError();
     }
   }
-}
-
-/** The conversation store, counting the provider failures it stored (GET /metrics). */
-function countingFailures(store: ConversationStore, metrics: BackendMetrics): ConversationStore {
-  return {
-    saveTurn: (callId, turn) => store.saveTurn(callId, turn),
-    listTurns: (callId) => store.listTurns(callId),
-    saveFailure: async (callId, failure) => {
-      await store.saveFailure(callId, failure);
-      metrics.providerFailed(failure.provider);
-    },
-    saveMessage: (callId, message) => store.saveMessage(callId, message),
-  };
 }

@@ -73,6 +73,10 @@ const EnvSchema = z.object({
   LOG_REDACT_PII: flag(false),
   // Staff console and admin API.
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The fallback phones' SIP passwords (the Asterisk image renders the same values into its
+  // static fallback): the backend seeds their realtime rows from them at start.
+  STAFF_100_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  STAFF_101_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   COOKIE_SECURE: optionalFlag,
   NODE_ENV: z.string().optional(),
   TRUST_PROXY: z
@@ -184,6 +188,8 @@ export interface Config {
   readonly admin: {
     /** Bearer token of the admin API; undefined disables the admin API (503). */
     readonly operatorToken: string | undefined;
+    /** Extension -> SIP password of the fallback phones (100, 101) to seed; those not set are left as they are. */
+    readonly fallbackExtensions: Readonly<Record<string, string>>;
   };
   readonly integrations: {
     /** Where webhooks (and the tools a manager saves) may point. */
@@ -332,7 +338,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       recordingsDir: resolve(e.RECORDINGS_DIR),
       trustProxy: e.TRUST_PROXY,
     },
-    admin: { operatorToken: e.OPERATOR_TOKEN },
+    admin: {
+      operatorToken: e.OPERATOR_TOKEN,
+      fallbackExtensions: Object.freeze({
+        ...(e.STAFF_100_PASSWORD ? { '100': e.STAFF_100_PASSWORD } : {}),
+        ...(e.STAFF_101_PASSWORD ? { '101': e.STAFF_101_PASSWORD } : {}),
+      }),
+    },
     integrations: {
       outbound: { allowPrivateNetworks: e.INTEGRATIONS_ALLOW_PRIVATE_NETWORKS, requireHttps: e.NODE_ENV === 'production' },
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),

@@ -42,6 +42,7 @@ export function backendLogSecrets(config: Config): string[] {
   const secrets = [config.ari.password, config.media.token];
   secrets.push(Buffer.from(`${config.ari.username}:${config.ari.password}`, 'utf8').toString('base64'));
   if (config.admin.operatorToken) secrets.push(config.admin.operatorToken);
+  secrets.push(...Object.values(config.admin.fallbackExtensions));
   const databasePassword = config.db.url ? passwordOf(config.db.url) : '';
   if (databasePassword) secrets.push(databasePassword);
   return secrets;

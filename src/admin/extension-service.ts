@@ -11,7 +11,9 @@
 import type { PrismaClient, StaffExtension } from '../db/index.js';
 import { Prisma } from '../db/index.js';
 import { ApiError } from '../http/errors.js';
-import { EXTENSION_PATTERN, extensionRows, generateSipPassword, md5Credential } from './pjsip-realtime.js';
+import { isFallbackExtension } from './fallback-extensions.js';
+import { EXTENSION_PATTERN, generateSipPassword, md5Credential } from './pjsip-realtime.js';
+import { deleteRealtimeRows, dropRegistrations, writeRealtimeRows } from './realtime-rows.js';
 
 export interface ExtensionView {
   id: string;
@@ -73,6 +75,7 @@ export class ExtensionService {
 
   async create(businessId: string, input: ExtensionInput): Promise<ExtensionWithPassword> {
     if (!EXTENSION_PATTERN.test(input.extension)) throw new ApiError('bad_request', 'extension must be 3 or 4 digits, not starting with 0');
+    refuseFallback(input.extension);
     const password = input.password ?? generateSipPassword();
     return this.prisma.$transaction(async (tx) => {
       const business = await tx.business.findUnique({ where: { id: businessId }, select: { id: true } });
@@ -127,36 +130,16 @@ export class ExtensionService {
   }
 
   async #find(client: Tx | PrismaClient, extension: string): Promise<StaffExtension> {
+    refuseFallback(extension);
     const row = await client.staffExtension.findUnique({ where: { extension } });
     if (!row) throw new ApiError('not_found', `no extension ${extension}`);
     return row;
   }
 }
 
-async function writeRealtimeRows(tx: Tx, extension: string, displayName: string, password: string): Promise<void> {
-  const { endpoint: e, auth: a, aor: o } = extensionRows(extension, displayName, password);
-  await deleteRealtimeRows(tx, extension);
-  await tx.$executeRaw`
-    INSERT INTO asterisk.ps_endpoints (id, transport, aors, auth, context, disallow, allow, direct_media, rtp_symmetric, force_rport, rewrite_contact, dtmf_mode, callerid)
-    VALUES (${e.id}, ${e.transport}, ${e.aors}, ${e.auth}, ${e.context}, ${e.disallow}, ${e.allow},
-            ${e.direct_media}::asterisk.ast_bool_values, ${e.rtp_symmetric}::asterisk.ast_bool_values, ${e.force_rport}::asterisk.ast_bool_values,
-            ${e.rewrite_contact}::asterisk.ast_bool_values, ${e.dtmf_mode}::asterisk.pjsip_dtmf_mode_values_v3, ${e.callerid})`;
-  await tx.$executeRaw`
-    INSERT INTO asterisk.ps_auths (id, auth_type, username, realm, md5_cred)
-    VALUES (${a.id}, ${a.auth_type}::asterisk.pjsip_auth_type_values_v2, ${a.username}, ${a.realm}, ${a.md5_cred})`;
-  await tx.$executeRaw`
-    INSERT INTO asterisk.ps_aors (id, max_contacts, remove_existing, qualify_frequency)
-    VALUES (${o.id}, ${o.max_contacts}, ${o.remove_existing}::asterisk.ast_bool_values, ${o.qualify_frequency})`;
-}
-
-async function deleteRealtimeRows(tx: Tx, extension: string): Promise<void> {
-  await tx.$executeRaw`DELETE FROM asterisk.ps_endpoints WHERE id = ${extension}`;
-  await tx.$executeRaw`DELETE FROM asterisk.ps_auths WHERE id = ${extension}`;
-  await tx.$executeRaw`DELETE FROM asterisk.ps_aors WHERE id = ${extension}`;
-  await dropRegistrations(tx, extension);
-}
-
-/** The phone's registrations (Asterisk's rows: id `<aor>;@<hash>`, endpoint the endpoint's name). */
-async function dropRegistrations(tx: Tx, extension: string): Promise<void> {
-  await tx.$executeRaw`DELETE FROM asterisk.ps_contacts WHERE endpoint = ${extension} OR id LIKE ${`${extension};@%`}`;
+/** 100 and 101 are the deployment's (fallback-extensions.ts): their passwords come from the environment. */
+function refuseFallback(extension: string): void {
+  if (isFallbackExtension(extension)) {
+    throw new ApiError('conflict', `extension ${extension} is a fallback phone of the deployment: its password is STAFF_${extension}_PASSWORD, seeded at the backend's start`);
+  }
 }

@@ -7,7 +7,6 @@ import type { AiShareChooser } from './ai-share-router.js';
 import type { BusinessDirectory } from './business-directory.js';
 import type { CallLogWriter } from './call-log-writer.js';
 import type { CallSession } from './call-session.js';
-import type { ConversationStore } from './conversation-store.js';
 import type { ConversationSoFar } from './conversation-so-far.js';
 
 export interface CallSettings {
@@ -56,10 +55,8 @@ export interface CallSessionDeps {
   newId: () => string;
   /** Gradual rollout: which inbound calls go to a person instead of the agent. */
   aiShare: AiShareChooser;
-  /** The conversation so far, for an agent taking a call over (null: the agent starts without it). */
-  conversation: Pick<ConversationStore, 'listTurns'> | null;
   /** Spans of the call and its setup steps (none recorded when absent). */
   tracer?: Tracer;
-  /** The stored turns of a call, for a gateway that takes it over (none carried over when absent). */
+  /** The stored turns of a call, for an agent that takes it over (a moved call, a warm transfer not taken; none when absent). */
   conversationSoFar?: ConversationSoFar;
 }

@@ -31,7 +31,7 @@ import { runSetup } from './call-setup-flow.js';
 import { CallState, type CallPhase, type EndRequest } from './call-state.js';
 import { adoptLeg, adoptedParty, resumeAdopted } from './call-adoption.js';
 import { transferCaller } from './call-transfers.js';
-import { moveMediaOff } from './gateway-move.js';
+import { moveMediaOff, replaceGoneMediaChannel } from './gateway-move.js';
 import { readInboundCall } from './stasis-start.js';
 import { releaseCallResources } from './call-release.js';
 import { eventChannelId } from './event-waiters.js';
@@ -239,7 +239,9 @@ export class CallSession {
     this.#state.mediaInStasis.resolve();
   }
 
+  /** The agent's externalMedia channel left: it is replaced when the call is active (gateway-move.ts). */
   onMediaChannelGone(): void {
+    if (replaceGoneMediaChannel(this.#state)) return;
     this.#state.requestEnd({ cause: 'media_lost', error: 'externalMedia channel left unexpectedly', hangupReason: 'normal' });
   }
 

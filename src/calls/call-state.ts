@@ -79,6 +79,8 @@ export class CallState {
   mediaInStasis: Deferred<void> = deferred();
   /** A move to another gateway under way (it never rejects). */
   moving: Promise<void> | null = null;
+  /** Moves of the media leg so far (gateway-move.ts bounds them). */
+  mediaMoves = 0;
   readonly announcements = new Map<string, Deferred<boolean>>();
   callerGone = false;
   /** The settings of the agent the caller talks to (null before the route is known). */

@@ -10,6 +10,7 @@ import { describeError } from '../errors.js';
 import { AGENT_MESSAGES, sendCallerToTransfer } from './agent-actions.js';
 import { releaseCallResources } from './call-release.js';
 import type { CallState } from './call-state.js';
+import { readConversationSoFar } from './conversation-so-far.js';
 import { announcementText, resumeAgentSettings } from './transfer-words.js';
 import { WarmTransfer } from './warm-transfer.js';
 
@@ -96,7 +97,7 @@ async function releaseAgentLeg(state: CallState): Promise<void> {
 
 /** Nobody took the call: a new agent takes the caller back and offers to take a message. */
 async function resumeAgent(state: CallState, agent: AgentSettings, outcome: Parameters<typeof resumeAgentSettings>[1]): Promise<void> {
-  const turns = (await state.deps.conversation?.listTurns(state.callId).catch(() => [])) ?? [];
+  const { turns } = await readConversationSoFar(state.deps.conversationSoFar, state.callId, state.log);
   const settings = resumeAgentSettings(agent, outcome, turns);
   state.agentGeneration += 1;
   try {

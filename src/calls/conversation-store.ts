@@ -25,8 +25,6 @@ export interface ConversationStore {
   /** Records what failed; the latest failure of a call replaces the previous one. */
   saveFailure(callId: string, failure: FailureReport): Promise<void>;
   saveMessage(callId: string, message: TakenMessage): Promise<void>;
-  /** The call's turns so far, in order (an agent taking the call over reads them). */
-  listTurns(callId: string): Promise<{ role: 'caller' | 'agent'; text: string }[]>;
 }
 
 /** With `events`, a message taken and its webhook event are stored in one transaction. */
@@ -61,10 +59,6 @@ export function prismaConversationStore(prisma: PrismaClient, events?: CallEvent
         data: { failureProvider: failure.provider, failure: failure.error },
       });
       if (count === 0) throw new CallRowMissingError(callId);
-    },
-
-    async listTurns(callId) {
-      return prisma.callTurn.findMany({ where: { callId }, orderBy: { seq: 'asc' }, select: { role: true, text: true } });
     },
 
     async saveMessage(callId, message) {

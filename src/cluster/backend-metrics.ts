@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { NodeRuntime } from './node-runtime.js';
 import { bearerTokenChecker } from '../http/bearer-auth.js';
 import { ApiError } from '../http/errors.js';
+import type { ConversationStore } from '../calls/conversation-store.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const LOOP_RESOLUTION_MS = 10;
@@ -100,4 +101,16 @@ function formatLabels(labels: Readonly<Record<string, string>> | undefined): str
   if (!labels) return '';
   const pairs = Object.entries(labels).map(([name, value]) => `${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
   return `{${pairs.join(',')}}`;
+}
+
+/** The conversation store, counting the provider failures it stored (GET /metrics). */
+export function countingFailures(store: ConversationStore, metrics: BackendMetrics): ConversationStore {
+  return {
+    saveTurn: (callId, turn) => store.saveTurn(callId, turn),
+    saveFailure: async (callId, failure) => {
+      await store.saveFailure(callId, failure);
+      metrics.providerFailed(failure.provider);
+    },
+    saveMessage: (callId, message) => store.saveMessage(callId, message),
+  };
 }

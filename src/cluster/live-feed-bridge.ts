@@ -87,7 +87,6 @@ export class LiveFeedBridge {
       },
       saveFailure: (callId, failure) => store.saveFailure(callId, failure),
       saveMessage: (callId, message) => store.saveMessage(callId, message),
-      listTurns: (callId) => store.listTurns(callId),
     };
   }
 

@@ -36,6 +36,5 @@ export function observedConversationStore(
     saveTurn: thenNotify((callId, turn) => store.saveTurn(callId, turn), (callId, turn) => feed.turnStored(callId, turn), onListenerError),
     saveFailure: (callId, failure) => store.saveFailure(callId, failure),
     saveMessage: (callId, message) => store.saveMessage(callId, message),
-    listTurns: (callId) => store.listTurns(callId),
   };
 }

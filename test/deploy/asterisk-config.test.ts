@@ -10,6 +10,7 @@ import { PROJECT_ROOT, copyDeployment, replaceOnce, type ProjectCopy } from '../
 const CONFIG = 'docker/asterisk/config';
 const EXTENSIONS = `${CONFIG}/extensions.conf`;
 const PJSIP = `${CONFIG}/pjsip.conf.template`;
+const STAFF_FALLBACK = `${CONFIG}/pjsip_staff_fallback.conf.template`;
 
 const copies: ProjectCopy[] = [];
 afterEach(() => {
@@ -111,7 +112,7 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
   },
   {
     name: 'a staff password does not come from the environment',
-    edits: [[PJSIP, replaceOnce('password = {{STAFF_101_PASSWORD}}', 'password = staff-101-default')]],
+    edits: [[STAFF_FALLBACK, replaceOnce('password = {{STAFF_101_PASSWORD}}', 'password = staff-101-default')]],
     expected: 'staff extension 101 does not authenticate as 101 with STAFF_101_PASSWORD',
   },
   {
@@ -166,7 +167,7 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
   },
   {
     name: 'an endpoint refers to a missing aor',
-    edits: [[PJSIP, replaceOnce('aors = 101\n', 'aors = 102\n')]],
+    edits: [[STAFF_FALLBACK, replaceOnce('aors = 101\n', 'aors = 102\n')]],
     expected: 'endpoint 101 refers to aor 102, which does not exist',
   },
   {
@@ -255,6 +256,34 @@ const BROKEN: Array<{ name: string; edits: Array<[string, (text: string) => stri
     expected: 'sorcery.conf: [res_pjsip] endpoint is not read from realtime family ps_endpoints',
   },
   {
+    name: 'the static fallback phones are read before their realtime rows',
+    edits: [
+      [
+        `${CONFIG}/sorcery.conf`,
+        replaceOnce(
+          'endpoint = realtime,ps_endpoints\nendpoint = config,pjsip_staff_fallback.conf,criteria=type=endpoint\n',
+          'endpoint = config,pjsip_staff_fallback.conf,criteria=type=endpoint\nendpoint = realtime,ps_endpoints\n',
+        ),
+      ],
+    ],
+    expected: 'sorcery.conf: [res_pjsip] endpoint is read from config,pjsip.conf, config,pjsip_staff_fallback.conf, realtime,ps_endpoints',
+  },
+  {
+    name: 'a fallback phone is defined in pjsip.conf, hiding its realtime row',
+    edits: [[PJSIP, (text) => `${text}\n[100]\ntype = aor\nmax_contacts = 1\n`]],
+    expected: 'pjsip.conf: defines 100, which would hide their realtime rows',
+  },
+  {
+    name: 'registrations made in a database outage are kept nowhere',
+    edits: [[`${CONFIG}/sorcery.conf`, replaceOnce('contact = astdb,registrar\n', '')]],
+    expected: 'sorcery.conf: [res_pjsip] contact has no store but the database',
+  },
+  {
+    name: 'the backend cannot seed the fallback phones',
+    edits: [['docker-compose.sip.yml', replaceOnce('      STAFF_101_PASSWORD: ${STAFF_101_PASSWORD:?the backend seeds extension 101 from it, set it in .env}\n', '')]],
+    expected: "compose: the backend does not get the Asterisk container's STAFF_101_PASSWORD",
+  },
+  {
     name: 'a realtime family is read from a table outside our schema',
     edits: [[`${CONFIG}/extconfig.conf`, replaceOnce('ps_auths => pgsql,general,asterisk.ps_auths', 'ps_auths => pgsql,general,ps_auths')]],
     expected: 'extconfig.conf: ps_auths is "pgsql,general,ps_auths", expected "pgsql,general,asterisk.ps_auths"',
@@ -315,7 +344,7 @@ describe('each Asterisk configuration check fails on a broken copy', () => {
   });
 
   it('fails loudly on configuration syntax it does not read', () => {
-    const copy = brokenCopy([[PJSIP, replaceOnce('[100-auth]', '[100-auth](!)')]]);
+    const copy = brokenCopy([[STAFF_FALLBACK, replaceOnce('[100-auth]', '[100-auth](!)')]]);
     expect(() => checkAsteriskConfig(copy.root)).toThrow(/templates\) are not supported/);
   });
 });

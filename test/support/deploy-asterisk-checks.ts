@@ -30,7 +30,7 @@ import {
 import { sampleDotenv, sampleValue } from './deploy-fixture.js';
 import { checkModuleClosure, imageAsteriskVersion, readModuleReference } from './deploy-asterisk-modules.js';
 import { checkIdentification, checkStartupFiles } from './deploy-asterisk-security.js';
-import { checkOutboundAmd, checkRealtime } from './deploy-asterisk-realtime.js';
+import { STAFF_FALLBACK_FILE, checkOutboundAmd, checkRealtime } from './deploy-asterisk-realtime.js';
 import { OUTBOUND_AMD_CONTEXT } from '../../src/outbound/dial-outcome.js';
 
 export const CONFIG_SOURCE = 'docker/asterisk/config';
@@ -131,7 +131,8 @@ export function checkAsteriskConfig(root: string, variants: readonly DotenvVaria
 
 function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyMap<string, string>): AreaProblems {
   const read = (file: string) => readAsteriskConfig(rendered.dir, file);
-  const pjsip = read('pjsip.conf');
+  // What Asterisk can find without the database: pjsip.conf and the staff fallback (sorcery.conf).
+  const pjsip = { file: 'pjsip.conf', sections: [...read('pjsip.conf').sections, ...read(STAFF_FALLBACK_FILE).sections] };
   const extensions = read('extensions.conf');
   const modules = read('modules.conf');
   const dialplan = readDialplan(extensions);
@@ -162,7 +163,7 @@ function checkRendered(root: string, rendered: RenderedConfig, dotenv: ReadonlyM
       ...checkAri(root, read, fromCompose, env),
       ...checkSystemName(read('asterisk.conf'), env),
       ...checkRtpAndTransport(read('rtp.conf'), pjsip, servicePorts(asteriskService), networkSubnet(compose.raw, 'voice'), env),
-      ...checkRealtime(root, read, modules, env, fromCompose('DATABASE_URL')),
+      ...checkRealtime(root, read, modules, env, fromCompose('DATABASE_URL'), fromCompose),
     ],
   };
 }

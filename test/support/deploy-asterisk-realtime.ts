@@ -23,6 +23,9 @@ export const REALTIME_OBJECTS: ReadonlyArray<readonly [string, string]> = [
   ['contact', 'ps_contacts'],
 ];
 const REALTIME_SCHEMA = 'asterisk';
+/** The static copy of extensions 100 and 101, read only when the realtime tables have no such id. */
+export const STAFF_FALLBACK_FILE = 'pjsip_staff_fallback.conf';
+const FALLBACK_EXTENSIONS = ['100', '101'];
 const REALTIME_MODULES = ['res_config_pgsql.so', 'res_sorcery_realtime.so'];
 
 /**
@@ -46,6 +49,7 @@ export function checkRealtime(
   modules: AsteriskConfig,
   env: (key: string) => string,
   backendDatabaseUrl: string,
+  backendEnv: (key: string) => string,
 ): string[] {
   const problems: string[] = [];
   const sorcery = sectionsNamed(read('sorcery.conf'), 'res_pjsip')[0];
@@ -59,9 +63,27 @@ export function checkRealtime(
     if (mapping !== expected) problems.push(`extconfig.conf: ${family} is ${mapping === undefined ? 'not mapped' : `"${mapping}"`}, expected "${expected}"`);
     if (!tables.has(family)) problems.push(`prisma/migrations: no migration creates ${REALTIME_SCHEMA}.${family}, which Asterisk reads`);
   }
-  // The trunk stays in pjsip.conf: its endpoint must still be found there.
-  if (sorcery && !values(sorcery, 'endpoint').some((source) => source.startsWith('config,pjsip.conf'))) {
-    problems.push('sorcery.conf: endpoints are no longer read from pjsip.conf (the Twilio trunk lives there)');
+  // The trunk stays in pjsip.conf, read first (a trunk call never waits on the database); the
+  // fallback phones are read from the database first, from their static copy only after it.
+  for (const type of ['endpoint', 'auth', 'aor']) {
+    const sources = sorcery ? values(sorcery, type).map((source) => source.split(',').slice(0, 2).join(',')) : [];
+    const order = [`config,pjsip.conf`, `realtime,${REALTIME_OBJECTS.find(([t]) => t === type)![1]}`, `config,${STAFF_FALLBACK_FILE}`];
+    if (sources.join(' ') !== order.join(' ')) problems.push(`sorcery.conf: [res_pjsip] ${type} is read from ${sources.join(', ') || 'nothing'}, expected ${order.join(', ')} in this order`);
+  }
+  // A registration made while PostgreSQL is down must be kept somewhere Dial() finds it.
+  if (sorcery && !values(sorcery, 'contact').includes('astdb,registrar')) {
+    problems.push('sorcery.conf: [res_pjsip] contact has no store but the database (astdb,registrar): a fallback phone could not register in an outage');
+  }
+  const inPjsip = read('pjsip.conf').sections.filter((section) => FALLBACK_EXTENSIONS.includes(section.name));
+  if (inPjsip.length > 0) problems.push(`pjsip.conf: defines ${[...new Set(inPjsip.map((s) => s.name))].join(', ')}, which would hide their realtime rows (read after pjsip.conf)`);
+  const fallbackEndpoints = read(STAFF_FALLBACK_FILE).sections.filter((section) => value(section, 'type') === 'endpoint').map((section) => section.name);
+  if (fallbackEndpoints.join(',') !== FALLBACK_EXTENSIONS.join(',')) {
+    problems.push(`${STAFF_FALLBACK_FILE}: endpoints are ${fallbackEndpoints.join(', ') || 'none'}, expected ${FALLBACK_EXTENSIONS.join(', ')}`);
+  }
+  // The backend seeds their realtime rows with the passwords the container renders into the fallback.
+  for (const extension of FALLBACK_EXTENSIONS) {
+    const variable = `STAFF_${extension}_PASSWORD`;
+    if (backendEnv(variable) !== env(variable)) problems.push(`compose: the backend does not get the Asterisk container's ${variable} (it seeds extension ${extension} from it)`);
   }
 
   const pgsql = sectionsNamed(read('res_pgsql.conf'), 'general')[0];

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AGENT_MESSAGES } from '../../../src/calls/agent-actions.js';
 import { CallSessionHarness, DIALED } from '../../support/doubles/call-session-harness.js';
 import { fail } from '../../support/doubles/in-memory-asterisk.js';
+import { gatewayError } from '../../support/doubles/in-memory-media-gateway.js';
+import { MAX_MEDIA_MOVES } from '../../../src/calls/gateway-move.js';
 import { waitUntil } from '../../kit/wait.js';
 
 let h: CallSessionHarness;
@@ -105,16 +107,67 @@ describe('CallSession: the agent ends the call', () => {
 });
 
 describe('CallSession: ends from outside the call', () => {
-  it.each([
-    ['the externalMedia channel', (session: { onMediaChannelGone(): void }) => session.onMediaChannelGone(), 'externalMedia channel left unexpectedly'],
-    ['the bridge', (session: { onBridgeGone(): void }) => session.onBridgeGone(), 'bridge destroyed unexpectedly'],
-  ] as const)('losing %s ends the call failed (media_lost) and hangs up the caller', async (_, lose, error) => {
+  it('losing the bridge ends the call failed (media_lost) and hangs up the caller', async () => {
     harness();
     const session = await h.connected();
-    lose(session);
+    session.onBridgeGone();
     const row = await h.finalRow(session);
-    expect(row).toMatchObject({ status: 'failed', hangupCause: 'media_lost', error });
+    expect(row).toMatchObject({ status: 'failed', hangupCause: 'media_lost', error: 'bridge destroyed unexpectedly' });
     expect(h.ari.channel(session.callerChannelId)!.hangupReason).toBe('normal');
+    expect(h.leftovers(session)).toEqual([]);
+  });
+
+  it('an externalMedia channel hung up mid-call is replaced: a new session and channel join the same bridge', async () => {
+    harness();
+    const session = await h.connected();
+    const oldChannel = session.mediaChannelId;
+    const oldSession = session.mediaSession!;
+    // What chan_websocket does when the gateway's connection closes.
+    h.ari.channelGone(oldChannel);
+    session.onMediaChannelGone();
+    await waitUntil(() => session.mediaChannelId !== oldChannel && h.ari.bridge(session.bridgeId)?.channels.includes(session.mediaChannelId) === true, {
+      what: 'the new externalMedia channel in the bridge',
+    });
+    expect(session.phase).toBe('active');
+    // (This double keeps a hung-up channel listed in its bridge; the system tests check the bridge's members.)
+    expect(h.ari.bridge(session.bridgeId)!.channels).toEqual(expect.arrayContaining([session.callerChannelId, session.mediaChannelId]));
+    await waitUntil(() => session.mediaSession !== oldSession && h.media.sessions.get(oldSession)?.closed === true, { what: 'the old session closed' });
+    // The new session continues the call: same call id, the conversation so far (none stored here).
+    expect(h.media.sessions.get(session.mediaSession!)!.request).toMatchObject({ callId: session.callId, resume: { turns: [], nextSeq: 0 } });
+
+    h.callerHangsUp(session);
+    expect(await h.finalRow(session)).toMatchObject({ status: 'completed', hangupCause: 'caller_hangup', error: null, mediaChannelId: session.mediaChannelId });
+  });
+
+  it('an externalMedia channel hung up when no gateway takes the call ends it failed (media_lost)', async () => {
+    harness();
+    const session = await h.connected();
+    h.media.control.failNext('create_session', () => gatewayError('create_session', 503, 'no_capacity', 'no media gateway takes new calls'));
+    h.ari.channelGone(session.mediaChannelId);
+    session.onMediaChannelGone();
+    const row = await h.finalRow(session);
+    expect(row).toMatchObject({ status: 'failed', hangupCause: 'media_lost' });
+    expect(row.error).toContain('media gateway lost and the call could not move');
+    expect(h.ari.channel(session.callerChannelId)!.hangupReason).toBe('normal');
+    expect(h.leftovers(session)).toEqual([]);
+  });
+
+  it('a media leg lost again and again ends the call media_lost after MAX_MEDIA_MOVES moves', async () => {
+    harness();
+    const session = await h.connected();
+    for (let move = 0; move < MAX_MEDIA_MOVES; move += 1) {
+      const lost = session.mediaChannelId;
+      h.ari.channelGone(lost);
+      session.onMediaChannelGone();
+      await waitUntil(() => session.mediaChannelId !== lost && h.ari.bridge(session.bridgeId)?.channels.includes(session.mediaChannelId) === true, {
+        what: `move ${move + 1} done`,
+      });
+    }
+    h.ari.channelGone(session.mediaChannelId);
+    session.onMediaChannelGone();
+    const row = await h.finalRow(session);
+    expect(row).toMatchObject({ status: 'failed', hangupCause: 'media_lost' });
+    expect(row.error).toContain(`after ${MAX_MEDIA_MOVES} moves`);
     expect(h.leftovers(session)).toEqual([]);
   });
 

@@ -40,7 +40,6 @@ describe('ended calls known to the internal API', () => {
       directory: { findByNumber: () => Promise.resolve(null), findById: () => Promise.resolve(null) },
       settings: testCallSettings(),
       aiShare: new AiShareRouter(),
-      conversation: null,
       logger,
       now: () => new Date(nowMs),
       newId: () => ids.shift() ?? randomUUID(),

@@ -60,7 +60,6 @@ export class CallSessionHarness {
       now: () => new Date(),
       newId: () => `00000000-0000-4000-8000-${String(++this.#ids).padStart(12, '0')}`,
       aiShare: new AiShareRouter(),
-      conversation: null,
     };
     // The externalMedia channel's own StasisStart follows its 200 answer.
     this.ari.afterExternalMedia = (id) => {
