@@ -80,16 +80,18 @@ export class RingAgent implements CallAgent {
   pump(): void {
     if (this.#closed) return;
     const { agent, context } = this.#options;
-    const epoch = Atomics.load(agent.header, AGENT_RING_CLEAR_EPOCH);
     // Room freed by a clear counts too: a producer waiting for it (whose audio filled the ring
     // before the clear) is told, not left waiting for a frame that will never be moved.
-    let moved = false;
-    if (epoch !== this.#clearEpoch) {
-      this.#clearEpoch = epoch;
-      moved = agent.dropBefore(Atomics.load(agent.header, AGENT_RING_CLEAR_BEFORE) >>> 0) > 0;
-      context.clear();
-    }
+    let moved = this.#applyClear() > 0;
     for (let slot = agent.readSlot(); slot !== null; slot = agent.readSlot()) {
+      // The main thread clears and plays on while this runs. A record written after a clear is
+      // seen only once that clear's epoch is visible, so a clear is applied before any later
+      // record is moved: the playout clear then drops only audio from before it.
+      const dropped = this.#applyClear();
+      if (dropped >= 0) {
+        moved ||= dropped > 0;
+        continue;
+      }
       const kind = slot[0];
       if (kind === AgentRecordKind.endOfSpeech) context.endOfSpeech();
       else if (context.freeFrames === 0) break;
@@ -104,6 +106,17 @@ export class RingAgent implements CallAgent {
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();
+  }
+
+  /** Applies a clear asked since the last one applied: the records it dropped, or -1 when none was asked. */
+  #applyClear(): number {
+    const { agent, context } = this.#options;
+    const epoch = Atomics.load(agent.header, AGENT_RING_CLEAR_EPOCH);
+    if (epoch === this.#clearEpoch) return -1;
+    this.#clearEpoch = epoch;
+    const dropped = agent.dropBefore(Atomics.load(agent.header, AGENT_RING_CLEAR_BEFORE) >>> 0);
+    context.clear();
+    return dropped;
   }
 
   #slot(kind: number): Uint8Array | null {
