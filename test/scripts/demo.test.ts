@@ -133,28 +133,32 @@ function runDemo(args: string[], databaseUrl: string, onStdout?: ChildRunOptions
   });
 }
 
-async function freshDatabase(): Promise<TestDatabase> {
+/** Registers what a test leaves behind; the demo tests run concurrently, so each test cleans its own. */
+type OnFinished = (cleanup: () => Promise<void>) => void;
+
+async function freshDatabase(onFinished: OnFinished): Promise<TestDatabase> {
   const database = await createTestDatabase();
-  cleanups.push(() => database.drop());
+  onFinished(() => database.drop());
   return database;
 }
 
 /** The demo's temporary folder (it keeps the recordings there), removed after the test. */
-function demoFolder(stdout: string): string {
+function demoFolder(stdout: string, onFinished: OnFinished): string {
   const recordings = /recordings: (\S+) \(kept\)/.exec(stdout)?.[1];
   expect(recordings, 'the printed recordings folder').toBeDefined();
   const folder = dirname(recordings!);
   expect(basename(folder)).toMatch(/^prosaas-demo-/);
-  cleanups.push(() => rm(folder, { recursive: true, force: true }));
+  onFinished(() => rm(folder, { recursive: true, force: true }));
   return folder;
 }
 
-describe('npm run demo', () => {
-  it('holds the scripted conversation with the fakes, prints latencies, the call summary and the recording', async () => {
-    const database = await freshDatabase();
+// Concurrent: each run is a whole system waiting on real-time audio most of the time.
+describe.concurrent('npm run demo', () => {
+  it('holds the scripted conversation with the fakes, prints latencies, the call summary and the recording', async ({ onTestFinished }) => {
+    const database = await freshDatabase(onTestFinished);
     const withEspeak = await espeakAvailable();
     const run = await runDemo(['--short'], database.url);
-    const folder = demoFolder(run.stdout);
+    const folder = demoFolder(run.stdout, onTestFinished);
     expect(run.code, run.stderr).toBe(0);
 
     const lines = run.stdout.split('\n');
@@ -193,10 +197,10 @@ describe('npm run demo', () => {
     expect(run.stderr).not.toContain('Demo failed');
   }, DEMO_TIMEOUT_MS);
 
-  it('--engine openai-realtime: the same conversation through the Realtime fake, its latencies, the business put back', async () => {
-    const database = await freshDatabase();
+  it('--engine openai-realtime: the same conversation through the Realtime fake, its latencies, the business put back', async ({ onTestFinished }) => {
+    const database = await freshDatabase(onTestFinished);
     const run = await runDemo(['--short', '--engine', 'openai-realtime'], database.url);
-    demoFolder(run.stdout);
+    demoFolder(run.stdout, onTestFinished);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Engine: openai-realtime, the OpenAI Realtime fake/m);
 
@@ -227,10 +231,10 @@ describe('npm run demo', () => {
     }
   }, DEMO_TIMEOUT_MS);
 
-  it('--engine self-hosted: the same conversation through fakes of the transcription, chat and speech servers, no cloud key', async () => {
-    const database = await freshDatabase();
+  it('--engine self-hosted: the same conversation through fakes of the transcription, chat and speech servers, no cloud key', async ({ onTestFinished }) => {
+    const database = await freshDatabase(onTestFinished);
     const run = await runDemo(['--short', '--engine', 'self-hosted'], database.url);
-    demoFolder(run.stdout);
+    demoFolder(run.stdout, onTestFinished);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Engine: self-hosted, fakes of the transcription, chat and speech servers/m);
 
@@ -261,8 +265,8 @@ describe('npm run demo', () => {
     }
   }, DEMO_TIMEOUT_MS);
 
-  it('on Ctrl-C mid-call stops everything, ends the call row and exits 130', async () => {
-    const database = await freshDatabase();
+  it('on Ctrl-C mid-call stops everything, ends the call row and exits 130', async ({ onTestFinished }) => {
+    const database = await freshDatabase(onTestFinished);
     let interrupted = false;
     const run = await runDemo(['--short'], database.url, (stdout, kill) => {
       if (!interrupted && stdout.includes('  caller: ')) {
@@ -270,7 +274,7 @@ describe('npm run demo', () => {
         kill('SIGINT');
       }
     });
-    const folder = demoFolder(run.stdout);
+    const folder = demoFolder(run.stdout, onTestFinished);
     expect(interrupted).toBe(true);
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain('Demo stopped: interrupted (SIGINT)');
