@@ -197,12 +197,27 @@ describe.concurrent('npm run demo', () => {
     expect(run.stderr).not.toContain('Demo failed');
   }, DEMO_TIMEOUT_MS);
 
-  it('--engine openai-realtime: the same conversation through the Realtime fake, its latencies, the business put back', async ({ onTestFinished }) => {
+  const OTHER_ENGINES = [
+    {
+      engine: 'openai-realtime',
+      what: 'through the Realtime fake',
+      banner: /^Engine: openai-realtime, the OpenAI Realtime fake/m,
+      latencies: REALTIME_LATENCIES,
+    },
+    {
+      engine: 'self-hosted',
+      what: 'through fakes of the transcription, chat and speech servers, no cloud key',
+      banner: /^Engine: self-hosted, fakes of the transcription, chat and speech servers/m,
+      latencies: LATENCIES,
+    },
+  ];
+
+  it.for(OTHER_ENGINES)('--engine $engine: the same conversation $what, its latencies, the business put back', { timeout: DEMO_TIMEOUT_MS }, async ({ engine, banner, latencies }, { onTestFinished }) => {
     const database = await freshDatabase(onTestFinished);
-    const run = await runDemo(['--short', '--engine', 'openai-realtime'], database.url);
+    const run = await runDemo(['--short', '--engine', engine], database.url);
     demoFolder(run.stdout, onTestFinished);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^Engine: openai-realtime, the OpenAI Realtime fake/m);
+    expect(run.stdout).toMatch(banner);
 
     const lines = run.stdout.split('\n');
     let at = lines.findIndex((line) => line.startsWith('  agent : Thanks for calling Demo Dental Clinic!'));
@@ -212,58 +227,24 @@ describe.concurrent('npm run demo', () => {
       const agent = lines.indexOf(`  agent : ${exchange.reply}`, caller + 1);
       expect(caller, exchange.caller).toBeGreaterThan(at);
       expect(agent, exchange.reply).toBeGreaterThan(caller);
-      expect(lines[agent + 1]).toMatch(REALTIME_LATENCIES);
+      expect(lines[agent + 1]).toMatch(latencies);
       at = agent;
     }
     expect(run.stdout).toMatch(/^Call completed in \d+\.\d s \(hangup: agent_hangup\)\.$/m);
     expect(run.stderr).not.toContain('Demo failed');
 
-    // The call was answered by the Realtime engine; the seeded business is back on the cascade.
+    // The call was answered by the chosen engine; the seeded business is back on the cascade.
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
       const calls = await client.query<{ engine: string; status: string }>('SELECT engine, status FROM call_logs');
-      expect(calls.rows).toEqual([{ engine: 'openai-realtime', status: 'completed' }]);
+      expect(calls.rows).toEqual([{ engine, status: 'completed' }]);
       const businesses = await client.query<{ engine: string }>('SELECT engine FROM businesses');
       expect(businesses.rows).toEqual([{ engine: 'cascade' }]);
     } finally {
       await client.end();
     }
-  }, DEMO_TIMEOUT_MS);
-
-  it('--engine self-hosted: the same conversation through fakes of the transcription, chat and speech servers, no cloud key', async ({ onTestFinished }) => {
-    const database = await freshDatabase(onTestFinished);
-    const run = await runDemo(['--short', '--engine', 'self-hosted'], database.url);
-    demoFolder(run.stdout, onTestFinished);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^Engine: self-hosted, fakes of the transcription, chat and speech servers/m);
-
-    const lines = run.stdout.split('\n');
-    let at = lines.findIndex((line) => line.startsWith('  agent : Thanks for calling Demo Dental Clinic!'));
-    expect(at, 'the greeting').toBeGreaterThan(0);
-    for (const exchange of conversationScript(true)) {
-      const caller = lines.indexOf(`  caller: ${exchange.caller}`, at + 1);
-      const agent = lines.indexOf(`  agent : ${exchange.reply}`, caller + 1);
-      expect(caller, exchange.caller).toBeGreaterThan(at);
-      expect(agent, exchange.reply).toBeGreaterThan(caller);
-      expect(lines[agent + 1]).toMatch(LATENCIES);
-      at = agent;
-    }
-    expect(run.stdout).toMatch(/^Call completed in \d+\.\d s \(hangup: agent_hangup\)\.$/m);
-    expect(run.stderr).not.toContain('Demo failed');
-
-    // The call was answered by the self-hosted engine; the seeded business is back on the cascade.
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const calls = await client.query<{ engine: string; status: string }>('SELECT engine, status FROM call_logs');
-      expect(calls.rows).toEqual([{ engine: 'self-hosted', status: 'completed' }]);
-      const businesses = await client.query<{ engine: string }>('SELECT engine FROM businesses');
-      expect(businesses.rows).toEqual([{ engine: 'cascade' }]);
-    } finally {
-      await client.end();
-    }
-  }, DEMO_TIMEOUT_MS);
+  });
 
   it('on Ctrl-C mid-call stops everything, ends the call row and exits 130', async ({ onTestFinished }) => {
     const database = await freshDatabase(onTestFinished);

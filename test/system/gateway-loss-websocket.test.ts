@@ -10,69 +10,50 @@
 // row end media_lost, with the caller hung up and nothing left open.
 // Every wait is on a condition; how fast the move is belongs to the bench.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resumeLine } from '../../media/conversation/clip-texts.js';
-import { createBusiness, finalCallRow } from '../kit/calls.js';
-import { startCluster, type Cluster } from '../kit/cluster.js';
+import { finalCallRow } from '../kit/calls.js';
+import type { Cluster } from '../kit/cluster.js';
 import { connectedRow, placeCalls } from '../kit/failover.js';
 import type { FakeProviders } from '../kit/fake-providers.js';
 import { callerUtterancesUlaw } from '../kit/reference-media.js';
-import { waitFor, waitUntil } from '../kit/wait.js';
-import { createTestDatabase } from '../support/db.js';
+import { waitUntil } from '../kit/wait.js';
+import {
+  callTurns,
+  type CallTurns,
+  EXPECTED_RESUME,
+  EXPECTED_TURNS,
+  FIRST_QUESTION,
+  LONG_MS,
+  movedRow,
+  SECOND_ANSWER,
+  SECOND_QUESTION,
+  startGatewayLossSystem,
+  VOICED_FRAMES,
+  VOICED_RMS,
+} from '../support/gateway-loss-call.js';
 
 const DIALED = '+19863334952';
-const GREETING = 'Thanks for calling Acme Dental. How can I help?';
-const FIRST_QUESTION = 'I would like to book a cleaning.';
-// Long enough that the kill lands while it plays (about 6 s of speech at 25 ms a character).
-const FIRST_ANSWER =
-  'Of course. We have openings for a cleaning on Tuesday morning at nine, on Wednesday afternoon at three, ' +
-  'and on Friday at eleven. Each visit takes about an hour. Which of those would suit you best?';
-const SECOND_QUESTION = 'Friday at eleven, please.';
-const SECOND_ANSWER = 'Done: you are booked for a cleaning on Friday at eleven. Anything else?';
 const UTTERANCES = callerUtterancesUlaw();
-/** Agent speech, well above the silence a gateway sends between turns. */
-const VOICED_RMS = 300;
-/** A few hundred ms of voiced audio: speech heard, not a click. */
-const VOICED_FRAMES = 15;
 /** slin16: 20 ms of 16 kHz 16-bit audio per binary frame. */
 const SLIN16_FRAME_BYTES = 640;
-const LONG_MS = 60_000;
 
 let cluster: Cluster;
 let providers: FakeProviders;
+let turnsOf: CallTurns['turnsOf'];
+let turnWhere: CallTurns['turnWhere'];
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  cluster = await startCluster({
-    database: { url: database.url, description: `test database ${database.name}`, close: () => database.drop() },
-    nodes: ['a'],
-    gateways: 2,
-    backends: 1,
-    agent: 'ai',
-    backendEnv: { ARI_MEDIA_TRANSPORT: 'websocket' },
-    providerOptions: { deepgram: { listen: { resultLatencyMs: 0 }, speak: { firstAudioLatencyMs: 0, msPerCharacter: 25 } } },
-  });
-  providers = cluster.providers!;
-  await createBusiness(cluster.db.prisma, 'Acme Dental', [DIALED], { greeting: GREETING });
-  await cluster.waitOwned(undefined, { timeoutMs: LONG_MS });
+  ({ cluster, providers } = await startGatewayLossSystem(DIALED, { ARI_MEDIA_TRANSPORT: 'websocket' }));
+  ({ turnsOf, turnWhere } = callTurns(cluster));
 }, 120_000);
 
 afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-function turnsOf(channelId: string) {
-  return cluster.db.prisma.callTurn.findMany({ where: { call: { channelId } }, orderBy: { seq: 'asc' } });
-}
-
-function turnWhere(channelId: string, match: (turn: Awaited<ReturnType<typeof turnsOf>>[number]) => boolean, what: string) {
-  return waitFor(async () => (await turnsOf(channelId)).find(match) ?? null, { timeoutMs: LONG_MS, what });
-}
-
 describe('a media gateway lost while the call uses the websocket media transport', () => {
   it('moves the call to a new websocket channel on the other gateway, and ends it media_lost once no gateway is left', async () => {
     const fake = cluster.asterisk('a');
     const { deepgram, openai } = providers;
-    openai.respond((request) => ({ text: request.lastUserText?.includes('Friday') ? SECOND_ANSWER : FIRST_ANSWER }));
 
     const [call] = await placeCalls(cluster, 'a', DIALED, 1, 1);
     const { channelId, mediaId } = call!;
@@ -97,13 +78,7 @@ describe('a media gateway lost while the call uses the websocket media transport
     await fake.waitFor(() => fake.channel(mediaId)?.live === false, { timeoutMs: LONG_MS, what: "the lost gateway's channel hung up" });
 
     // The call continues on the other gateway over a new websocket channel in the same bridge.
-    const moved = await waitFor(
-      async () => {
-        const row = await cluster.db.prisma.callLog.findUnique({ where: { channelId } });
-        return row && row.mediaGatewayUrl !== before.mediaGatewayUrl && row.mediaChannelId !== before.mediaChannelId ? row : null;
-      },
-      { timeoutMs: LONG_MS, what: 'the row to name the other gateway' },
-    );
+    const moved = await movedRow(cluster, channelId, before);
     expect(moved).toMatchObject({ status: 'answered', hangupCause: null });
     const survivor = cluster.gateway(moved.mediaGatewayUrl);
     expect(survivor).not.toBe(lost);
@@ -115,7 +90,7 @@ describe('a media gateway lost while the call uses the websocket media transport
     expect(new Set(bridge?.channels)).toEqual(new Set([channelId, newMedia]));
 
     // B's agent picks the conversation up, and the caller hears it on the new channel.
-    const expectedResume = resumeLine({ turns: [{ role: 'caller', text: FIRST_QUESTION }], nextSeq: 2 });
+    const expectedResume = EXPECTED_RESUME;
     const resumed = await turnWhere(channelId, (t) => t.role === 'agent' && t.text === expectedResume, 'the resume line played on gateway B');
     expect(resumed.seq).toBe(2);
     await fake.waitFor(() => fake.rtpHeard(newMedia).filter((p) => p.atMs > killedAtMs && p.rms > VOICED_RMS).length >= VOICED_FRAMES, {
@@ -131,13 +106,7 @@ describe('a media gateway lost while the call uses the websocket media transport
     const received = fake.websocketReceived(newMedia);
     expect(received.bytes % SLIN16_FRAME_BYTES).toBe(0);
     expect(received.dropped).toBe(0);
-    expect((await turnsOf(channelId)).map((t) => [t.seq, t.role, t.text])).toEqual([
-      [0, 'agent', GREETING],
-      [1, 'caller', FIRST_QUESTION],
-      [2, 'agent', expectedResume],
-      [3, 'caller', SECOND_QUESTION],
-      [4, 'agent', SECOND_ANSWER],
-    ]);
+    expect((await turnsOf(channelId)).map((t) => [t.seq, t.role, t.text])).toEqual(EXPECTED_TURNS);
 
     // The last gateway goes too: nothing can take the call, which ends media_lost.
     await survivor.kill();
