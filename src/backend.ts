@@ -308,6 +308,9 @@ export async function startBackend(config: Config, logger: Logger, options: Star
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // The last replica standing (as its last lease poll saw) refuses new calls from the moment
+      // it is not ready; with others alive, calls keep coming in and are handed over with the node.
+      if (owner.liveReplicas <= 1) for (const node of owner.owned()) node.refuseNewCalls();
       draining = true;
       logger.info('backend stopping');
       await retentionJob.stop();

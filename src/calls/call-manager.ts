@@ -332,9 +332,14 @@ export class CallManager implements CallRegistry {
     await Promise.all([...this.sessions].map((session) => session.end(request)));
   }
 
+  /** From now on a call that arrives is hung up (SIP 503) and logged as failed. */
+  refuseNewCalls(): void {
+    this.accepting = false;
+  }
+
   /** Stops accepting calls, waits up to `drainMs` for active calls to end, then ends the rest. */
   async drain(drainMs: number): Promise<void> {
-    this.accepting = false;
+    this.refuseNewCalls();
     const remaining = [...this.sessions];
     if (remaining.length === 0) return;
     this.log.info({ activeCalls: remaining.length, drainMs }, 'waiting for active calls to end');

@@ -104,6 +104,11 @@ export class NodeRuntime {
     await closing;
   }
 
+  /** Sole backend stopping: calls arriving from now on are refused while the rest of the backend stops. */
+  refuseNewCalls(): void {
+    this.calls.refuseNewCalls();
+  }
+
   /** Sole backend stopping: new calls refused, active ones given `drainMs`, then ended; socket closed. */
   async drain(drainMs: number): Promise<void> {
     await this.calls.drain(drainMs);
