@@ -2,6 +2,7 @@
 // serialises them in the recorded traffic).
 
 import type { Bridge, CallerId, Channel, ChannelState, DialplanCep } from '../../../src/ari/types.js';
+import { ariTimestamp } from './ari-format.js';
 
 /** `caller`: an inbound SIP call; `outbound`: a channel the app originated; `external-media`: UnicastRTP or WebSocket. */
 export type ChannelKind = 'caller' | 'outbound' | 'external-media';
@@ -109,5 +110,28 @@ export function bridgeJson(bridge: BridgeRecord): Bridge {
     channels: [...bridge.channelIds],
     creationtime: bridge.creationtime,
     video_mode: bridge.videoMode,
+  };
+}
+
+/** A new channel record: what the caller gives, and the state of a channel nothing happened to yet. */
+export function newChannelRecord(
+  fields: Pick<ChannelRecord, 'id' | 'name' | 'kind' | 'state' | 'protocolId' | 'caller' | 'dialplan' | 'dialplanOutsideStasis'>,
+): ChannelRecord {
+  return {
+    ...fields,
+    connected: { name: '', number: '' },
+    creationtime: ariTimestamp(),
+    vars: new Map(),
+    subscribedApp: null,
+    stasisApp: null,
+    bridgeId: null,
+    destroyed: false,
+    hungUpBy: null,
+    hangupReason: null,
+    continuedToDialplan: false,
+    continuedTo: null,
+    externalMedia: null,
+    origination: null,
+    pendingStasis: null,
   };
 }

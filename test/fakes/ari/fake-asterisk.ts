@@ -7,13 +7,14 @@ import { loadApiDocs, type ApiDocs } from './api-docs.js';
 import { ariTimestamp } from './ari-format.js';
 import { AppRegistry } from './app-registry.js';
 import { AriHttpServer } from './ari-http-server.js';
-import { bridgeMembers } from './bridging.js';
-import type { ChannelRecord } from './call-model.js';
+import { bridgedWithCaller, reconcileMedia } from './media-follows-bridge.js';
 import { callerSpeechUlaw } from '../../kit/reference-media.js';
 import type { ReceivedPacket } from './rtp-media.js';
 import { decideEventsUpgrade } from './events-upgrade.js';
 import type { CalleeBehaviour, DialplanStep, FakeAsteriskOptions, FakeBridgeView, FakeCall, FakeCallOptions, FakeChannelView, RecordedRequest } from './public-types.js';
-import { isPhoneParty, type DialplanLocation } from './call-model.js';
+import { isPhoneParty } from './call-model.js';
+import { FakeDialplan } from './fake-dialplan.js';
+import { InjectedFailures } from './injected-failures.js';
 import { Originations } from './originations.js';
 import { originateRoutes } from './rest-originate-routes.js';
 import { WebSocketMedia, type WebSocketReceived } from './websocket-media.js';
@@ -32,12 +33,6 @@ const WAIT_TIMEOUT_MS = 5_000;
 const DEFAULT_RESTART_DOWN_MS = 300;
 const DEFAULT_KEY_PRESS_MS = 100;
 
-interface InjectedFailure {
-  method: string;
-  path: RegExp;
-  failure: { status: number; message: string };
-}
-
 export class FakeAsterisk {
   readonly username: string;
   readonly password: string;
@@ -52,10 +47,9 @@ export class FakeAsterisk {
   private readonly websocketMedia: WebSocketMedia;
   private readonly telephony: Telephony;
   private readonly originations: Originations;
-  private readonly dialplanSteps = new Map<string, DialplanStep>();
-  private readonly dialplanTimers = new Set<NodeJS.Timeout>();
+  private readonly dialplan: FakeDialplan;
   private readonly http: AriHttpServer;
-  private readonly injectedFailures: InjectedFailure[] = [];
+  private readonly injectedFailures = new InjectedFailures();
   private listeningPort = 0;
   private requestSeq = 0;
   private startupTime = ariTimestamp();
@@ -87,7 +81,8 @@ export class FakeAsterisk {
       {
         deliver: (batch) => this.registry.deliver(batch),
         isAppRegistered: (app) => this.registry.isRegistered(app),
-        membershipChanged: (channelIds) => this.reconcileMedia(channelIds),
+        membershipChanged: (channelIds) =>
+          reconcileMedia({ telephony: this.telephony, rtp: this.media, websocket: this.websocketMedia, autoCallerAudio: this.options.autoCallerAudio }, channelIds),
         channelDestroyed: (channel) => {
           this.media.close(channel.id);
           this.websocketMedia.close(channel.id);
@@ -97,12 +92,13 @@ export class FakeAsterisk {
           this.websocketMedia.has(channelId)
             ? { sent: this.websocketMedia.sent(channelId), received: this.websocketMedia.received(channelId).frames }
             : { sent: this.media.sent(channelId).packets, received: this.media.received(channelId).packets },
-        dialplanEntered: (channel, location) => this.runDialplan(channel.id, location),
+        dialplanEntered: (channel, location) => this.dialplan.entered(channel.id, location),
         notifyChange: () => this.notifyChange(),
       },
       this.options.externalMediaStasisDelayMs,
       this.options.systemName,
     );
+    this.dialplan = new FakeDialplan(this.telephony, () => this.notifyChange());
     this.websocketMedia = new WebSocketMedia(
       {
         connected: (channelId) => {
@@ -137,7 +133,7 @@ export class FakeAsterisk {
     this.http = new AriHttpServer({
       credentialsAccepted: (username, password) => !this.refusingCredentials && username === this.username && password === this.password,
       record: (entry) => this.record(entry),
-      takeInjectedFailure: (method, path) => this.takeInjectedFailure(method, path),
+      takeInjectedFailure: (method, path) => this.injectedFailures.take(method, path),
       dispatch: (input) =>
         dispatchRest({ docs: this.docs, routes, missingResource: (params) => this.missingResource(params), ariBaseUrl: () => `${this.url}/ari` }, input),
       decideUpgrade: (method, path, query) => decideEventsUpgrade(this.docs, method, path, query),
@@ -214,7 +210,7 @@ export class FakeAsterisk {
 
   /** What the dialplan does with channels `continue` sends to `context` (the fake runs no real dialplan). */
   setDialplan(context: string, step: DialplanStep): void {
-    this.dialplanSteps.set(context, step);
+    this.dialplan.set(context, step);
   }
 
   /**
@@ -251,7 +247,7 @@ export class FakeAsterisk {
   startCallerAudio(externalMediaChannelId: string, options: { payload?: Buffer; loop?: boolean } = {}): void {
     const channel = this.telephony.liveChannel(externalMediaChannelId);
     if (channel?.kind !== 'external-media') throw new Error(`no live externalMedia channel ${externalMediaChannelId}`);
-    const audio = { loop: options.loop ?? false, needsCallerPeer: this.bridgedWithCaller(channel) };
+    const audio = { loop: options.loop ?? false, needsCallerPeer: bridgedWithCaller(this.telephony, channel) };
     if (channel.externalMedia?.transport === 'websocket') this.websocketMedia.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), audio);
     else this.media.startAudio(channel.id, options.payload ?? callerSpeechUlaw(), audio);
   }
@@ -286,13 +282,13 @@ export class FakeAsterisk {
     return this.websocketMedia.isConnected(externalMediaChannelId);
   }
 
-  /** RTP the app sent to the channel: packets, RTP payload bytes, `ip:port` sources, payload types. */
   /** Every packet the app sent to an externalMedia channel (what the caller hears), with its level. */
   rtpHeard(externalMediaChannelId: string): readonly ReceivedPacket[] {
     if (this.websocketMedia.has(externalMediaChannelId)) return this.websocketMedia.heard(externalMediaChannelId);
     return this.media.heard(externalMediaChannelId);
   }
 
+  /** RTP the app sent to the channel: packets, RTP payload bytes, `ip:port` sources, payload types. */
   rtpReceived(externalMediaChannelId: string): { packets: number; bytes: number; sources: string[]; payloadTypes: number[] } {
     return this.media.received(externalMediaChannelId);
   }
@@ -318,7 +314,7 @@ export class FakeAsterisk {
     if (this.closing) throw new Error('FakeAsterisk is closed');
     this.registry.terminateAll();
     await this.http.shutdown();
-    this.clearDialplanTimers();
+    this.dialplan.cancelPending();
     this.originations.reset();
     this.telephony.reset();
     this.media.closeAll();
@@ -356,7 +352,7 @@ export class FakeAsterisk {
    * `path` gets `{status, {"message": message}}` instead of being executed.
    */
   failNext(method: string, path: RegExp, failure: { status: number; message: string }): void {
-    this.injectedFailures.push({ method: method.toUpperCase(), path, failure });
+    this.injectedFailures.add(method, path, failure);
   }
 
   close(): Promise<void> {
@@ -373,36 +369,11 @@ export class FakeAsterisk {
     this.registry.terminateAll();
     await this.http.shutdown();
     this.http.close();
-    this.clearDialplanTimers();
+    this.dialplan.cancelPending();
     this.originations.reset();
     this.telephony.reset();
     this.media.closeAll();
     this.websocketMedia.closeAll();
-  }
-
-  private clearDialplanTimers(): void {
-    for (const timer of this.dialplanTimers) clearTimeout(timer);
-    this.dialplanTimers.clear();
-  }
-
-  /** Runs the step set for the context a channel was continued to (setDialplan). */
-  private runDialplan(channelId: string, location: DialplanLocation): void {
-    const step = this.dialplanSteps.get(location.context);
-    if (!step) return;
-    const run = (): void => {
-      const channel = this.telephony.liveChannel(channelId);
-      if (!channel || channel.stasisApp !== null) return;
-      for (const [name, value] of Object.entries(step.variables ?? {})) channel.vars.set(name, value);
-      const then = step.then;
-      if (then.kind === 'stasis') this.telephony.enterStasisFromDialplan(channel, then.app ?? DEFAULT_APP, then.args);
-      else if (then.kind === 'hangup') this.telephony.hangupInDialplan(channel, then.cause ?? NORMAL_CLEARING);
-      this.notifyChange();
-    };
-    const timer = setTimeout(() => {
-      this.dialplanTimers.delete(timer);
-      run();
-    }, step.afterMs ?? 0);
-    this.dialplanTimers.add(timer);
   }
 
   private record(entry: Pick<RecordedRequest, 'method' | 'path' | 'query' | 'kind'>): RecordedRequest {
@@ -412,16 +383,6 @@ export class FakeAsterisk {
     return request;
   }
 
-  private takeInjectedFailure(method: string, path: string): { status: number; message: string } | null {
-    const index = this.injectedFailures.findIndex((rule) => {
-      rule.path.lastIndex = 0;
-      return rule.method === method && rule.path.test(path);
-    });
-    if (index < 0) return null;
-    const [rule] = this.injectedFailures.splice(index, 1);
-    return rule!.failure;
-  }
-
   /** 404s for operations the fake does not implement, when the addressed resource is unknown. */
   private missingResource(pathParams: Readonly<Record<string, string>>): RestReply | null {
     const channelId = pathParams['channelId'];
@@ -429,25 +390,6 @@ export class FakeAsterisk {
     const bridgeId = pathParams['bridgeId'];
     if (bridgeId !== undefined && !this.telephony.bridges.has(bridgeId)) return ariError(404, 'Bridge not found', 'Not found');
     return null;
-  }
-
-  /** Media follows the bridge: caller audio flows only while an externalMedia channel shares a bridge with a caller. */
-  private reconcileMedia(channelIds: readonly string[]): void {
-    for (const id of new Set(channelIds)) {
-      const channel = this.telephony.liveChannel(id);
-      if (channel?.kind !== 'external-media') continue;
-      const media = channel.externalMedia?.transport === 'websocket' ? this.websocketMedia : this.media;
-      const withCaller = this.bridgedWithCaller(channel);
-      if (!withCaller && media.sendingNeedsCallerPeer(id)) media.stopAudio(id);
-      if (withCaller && this.options.autoCallerAudio && !media.isSending(id) && media.canSend(id)) {
-        media.startAudio(id, callerSpeechUlaw(), { loop: true, needsCallerPeer: true });
-      }
-    }
-  }
-
-  private bridgedWithCaller(channel: ChannelRecord): boolean {
-    const bridge = channel.bridgeId ? this.telephony.bridges.get(channel.bridgeId) : undefined;
-    return bridge !== undefined && bridgeMembers(this.telephony, bridge).some((member) => isPhoneParty(member) && !member.destroyed);
   }
 
   private notifyChange(): void {

@@ -15,8 +15,9 @@ import {
   stasisStart,
 } from './ari-events.js';
 import { bridgeMembers, channelRecipients, destroyBridge, joinBridge, leaveBridge, setChannelVariable } from './bridging.js';
-import { channelJson, channelJsonWithVars, type BridgeRecord, type ChannelRecord, type DialplanLocation } from './call-model.js';
+import { channelJson, channelJsonWithVars, newChannelRecord, type BridgeRecord, type ChannelRecord, type DialplanLocation } from './call-model.js';
 import { qosVariables } from './rtp-qos.js';
+import { applyExternalMedia, type ExternalMediaInput } from './external-media-input.js';
 
 export const DEFAULT_APP = 'prosaas_ai';
 export const DEFAULT_CALLER_NUMBER = '+15551230000';
@@ -42,19 +43,6 @@ export interface PlaceCallInput {
   to: string;
   args?: string[];
   app?: string;
-}
-
-export interface ExternalMediaInput {
-  channelId: string;
-  app: string;
-  externalHost: string;
-  format: string;
-  data: string;
-  variables: Readonly<Record<string, string>>;
-  /** RTP: the channel's UNICASTRTP_LOCAL_ADDRESS / PORT; websocket: the connection id and frame size. */
-  media:
-    | { transport: 'udp'; localAddress: string; localPort: number }
-    | { transport: 'websocket'; connectionId: string; optimalFrameSize: number };
 }
 
 export class Telephony {
@@ -135,8 +123,7 @@ export class Telephony {
    * a registered app the channel is hung up at once.
    */
   createExternalMedia(input: ExternalMediaInput): { body: Channel; events: EventBatch } {
-    const media = input.media;
-    const websocket = media.transport === 'websocket';
+    const websocket = input.media.transport === 'websocket';
     const channel = this.createChannel({
       id: input.channelId,
       name: websocket ? websocketChannelName() : unicastRtpName(input.externalHost),
@@ -147,24 +134,7 @@ export class Telephony {
       dialplan: { ...APP_DIAL_DIALPLAN },
       dialplanOutsideStasis: { ...APP_DIAL_DIALPLAN },
     });
-    if (media.transport === 'websocket') {
-      channel.vars.set('MEDIA_WEBSOCKET_CONNECTION_ID', media.connectionId);
-      channel.vars.set('MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE', String(media.optimalFrameSize));
-    } else {
-      channel.vars.set('UNICASTRTP_LOCAL_PORT', String(media.localPort));
-      channel.vars.set('UNICASTRTP_LOCAL_ADDRESS', media.localAddress);
-    }
-    for (const [name, value] of Object.entries(input.variables)) channel.vars.set(name, value);
-    channel.externalMedia = {
-      transport: media.transport,
-      externalHost: input.externalHost,
-      format: input.format,
-      localAddress: media.transport === 'udp' ? media.localAddress : '',
-      localPort: media.transport === 'udp' ? media.localPort : 0,
-      connectionId: media.transport === 'websocket' ? media.connectionId : null,
-    };
-    channel.subscribedApp = input.app;
-    channel.pendingStasis = { app: input.app, args: input.data === '' ? [] : input.data.split(',') };
+    applyExternalMedia(channel, input);
     const body = channelJsonWithVars(channel);
     const events = new EventBatch();
     if (!this.hooks.isAppRegistered(input.app)) {
@@ -408,23 +378,7 @@ export class Telephony {
 
   /** A new channel record (no events); the caller decides what Asterisk announces. */
   createChannel(fields: Pick<ChannelRecord, 'id' | 'name' | 'kind' | 'state' | 'protocolId' | 'caller' | 'dialplan' | 'dialplanOutsideStasis'>): ChannelRecord {
-    const channel: ChannelRecord = {
-      ...fields,
-      connected: { name: '', number: '' },
-      creationtime: ariTimestamp(),
-      vars: new Map(),
-      subscribedApp: null,
-      stasisApp: null,
-      bridgeId: null,
-      destroyed: false,
-      hungUpBy: null,
-      hangupReason: null,
-      continuedToDialplan: false,
-      continuedTo: null,
-      externalMedia: null,
-      origination: null,
-      pendingStasis: null,
-    };
+    const channel = newChannelRecord(fields);
     this.channels.set(channel.id, channel);
     return channel;
   }
