@@ -2,12 +2,15 @@
 // Asterisk node, two AI gateways and one backend on the provider fakes; the
 // scripted conversation (a question whose long answer is cut by the loss, then a
 // question answered on the other gateway); and the waits on the call's rows.
+import { afterAll, beforeAll, expect } from 'vitest';
 import { resumeLine } from '../../media/conversation/clip-texts.js';
 import type { CallLog, CallTurn } from '../../src/db/index.js';
 import { createBusiness } from '../kit/calls.js';
-import { startCluster, type Cluster } from '../kit/cluster.js';
+import { startCluster, type Cluster, type ClusterGateway } from '../kit/cluster.js';
+import { connectedRow, placeCalls } from '../kit/failover.js';
 import type { FakeProviders } from '../kit/fake-providers.js';
-import { waitFor } from '../kit/wait.js';
+import { callerUtterancesUlaw } from '../kit/reference-media.js';
+import { waitFor, waitUntil } from '../kit/wait.js';
 import { createTestDatabase } from './db.js';
 
 export const GREETING = 'Thanks for calling Acme Dental. How can I help?';
@@ -81,4 +84,106 @@ export function movedRow(cluster: Cluster, channelId: string, before: Pick<CallL
     },
     { timeoutMs: LONG_MS, what: 'the row to name the other gateway' },
   );
+}
+
+export interface GatewayLossSuite extends GatewayLossSystem, CallTurns {}
+
+/** One system for the test file, started before its tests and stopped after them. */
+export function useGatewayLossSystem(dialed: string, backendEnv: Record<string, string> = {}): GatewayLossSuite {
+  let system: (GatewayLossSystem & CallTurns) | null = null;
+  const started = (): GatewayLossSystem & CallTurns => {
+    if (!system) throw new Error('the gateway-loss system is not started');
+    return system;
+  };
+  beforeAll(async () => {
+    const { cluster, providers } = await startGatewayLossSystem(dialed, backendEnv);
+    system = { cluster, providers, ...callTurns(cluster) };
+  }, 120_000);
+  afterAll(async () => {
+    await system?.cluster.stop();
+  }, 60_000);
+  return {
+    get cluster() {
+      return started().cluster;
+    },
+    get providers() {
+      return started().providers;
+    },
+    turnsOf: (channelId) => started().turnsOf(channelId),
+    turnWhere: (channelId, match, what) => started().turnWhere(channelId, match, what),
+  };
+}
+
+export interface CallOnFirstGateway {
+  channelId: string;
+  mediaId: string;
+  /** The row once connected to the first gateway. */
+  before: CallLog;
+  /** The gateway the call started on (the one the test kills). */
+  lost: ClusterGateway;
+}
+
+/** A call placed on node `a`: greeted by its first gateway. */
+export async function callOnFirstGateway(suite: GatewayLossSuite, dialed: string): Promise<CallOnFirstGateway> {
+  const [call] = await placeCalls(suite.cluster, 'a', dialed, 1, 1);
+  const { channelId, mediaId } = call!;
+  const before = await connectedRow(suite.cluster, channelId);
+  await suite.turnWhere(channelId, (t) => t.seq === 0 && t.role === 'agent', 'the greeting on gateway A');
+  return { channelId, mediaId, before, lost: suite.cluster.gateway(before.mediaGatewayUrl) };
+}
+
+/** The caller asks the first question; resolves once its long answer is heard from the first gateway. */
+export async function askUntilAnswerHeard(suite: GatewayLossSuite, call: CallOnFirstGateway): Promise<void> {
+  const fake = suite.cluster.asterisk('a');
+  suite.providers.deepgram.queueTranscripts([FIRST_QUESTION]);
+  fake.startCallerAudio(call.mediaId, { payload: callerUtterancesUlaw().first });
+  await suite.turnWhere(call.channelId, (t) => t.role === 'caller' && t.text === FIRST_QUESTION, 'the question stored');
+  await waitUntil(() => suite.providers.deepgram.flushes().some((flush) => FIRST_ANSWER.startsWith(flush.text)), {
+    timeoutMs: LONG_MS,
+    what: 'the answer sent to speech synthesis on gateway A',
+  });
+  const answerHeardFrom = fake.rtpHeard(call.mediaId).length;
+  await fake.waitFor(() => fake.rtpHeard(call.mediaId).slice(answerHeardFrom).filter((p) => p.rms > VOICED_RMS).length >= VOICED_FRAMES, {
+    timeoutMs: LONG_MS,
+    what: 'the answer being heard from gateway A',
+  });
+}
+
+export interface MovedCall {
+  row: CallLog;
+  survivor: ClusterGateway;
+  newMedia: string;
+}
+
+/**
+ * After the first gateway was killed at `killedAtMs`: the row names the other gateway and a new
+ * externalMedia channel that shares the caller's bridge, and its agent's resume line (stored as
+ * turn 2) is heard from there.
+ */
+export async function expectMovedAndResumed(suite: GatewayLossSuite, call: CallOnFirstGateway, killedAtMs: number): Promise<MovedCall> {
+  const fake = suite.cluster.asterisk('a');
+  const row = await movedRow(suite.cluster, call.channelId, call.before);
+  expect(row).toMatchObject({ status: 'answered', hangupCause: null });
+  const survivor = suite.cluster.gateway(row.mediaGatewayUrl);
+  expect(survivor).not.toBe(call.lost);
+  const newMedia = row.mediaChannelId!;
+  expect(fake.channel(call.channelId)?.state).toBe('Up');
+  const bridge = fake.bridges().find((b) => b.id === call.before.bridgeId);
+  expect(new Set(bridge?.channels)).toEqual(new Set([call.channelId, newMedia]));
+  const resumed = await suite.turnWhere(call.channelId, (t) => t.role === 'agent' && t.text === EXPECTED_RESUME, 'the resume line played on gateway B');
+  expect(resumed.seq).toBe(2);
+  await fake.waitFor(() => fake.rtpHeard(newMedia).filter((p) => p.atMs > killedAtMs && p.rms > VOICED_RMS).length >= VOICED_FRAMES, {
+    timeoutMs: LONG_MS,
+    what: 'the caller to hear the agent from gateway B',
+  });
+  return { row, survivor, newMedia };
+}
+
+/** The caller asks again on the new channel; resolves with the answer's turn (not interrupted). */
+export async function askAgainOn(suite: GatewayLossSuite, call: CallOnFirstGateway, newMedia: string): Promise<CallTurn> {
+  suite.providers.deepgram.queueTranscripts([SECOND_QUESTION]);
+  suite.cluster.asterisk('a').startCallerAudio(newMedia, { payload: callerUtterancesUlaw().second });
+  const answer = await suite.turnWhere(call.channelId, (t) => t.role === 'agent' && t.text === SECOND_ANSWER, 'the next answer from gateway B');
+  expect(answer.interrupted).toBe(false);
+  return answer;
 }
