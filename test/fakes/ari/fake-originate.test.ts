@@ -2,25 +2,11 @@
 // the fake's dialplan steps for channels sent back to the dialplan, and music on hold in a
 // bridge, over real sockets.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAsterisk } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { startFakeWithEvents } from './fake-with-events.js';
 import { ariRequest, EventSocket, type AriEventJson } from './raw-ari-client.js';
 
-const fakes: FakeAsterisk[] = [];
-const cleanups: Array<() => void> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
-});
-
-async function startFake(): Promise<{ fake: FakeAsterisk; events: EventSocket }> {
-  const fake = await FakeAsterisk.start();
-  fakes.push(fake);
-  const events = await EventSocket.open(`${fake.url.replace('http', 'ws')}/ari/events?app=prosaas_ai&api_key=asterisk:asterisk`);
-  cleanups.push(() => events.close());
-  return { fake, events };
-}
+const startFake = startFakeWithEvents;
 
 /** `type(detail)` of every event about `channelId`, in order (what an app can react to). */
 function timeline(events: EventSocket, channelId: string): string[] {

@@ -2,9 +2,9 @@
 // against the recorded Asterisk 22.10.1 websocket call, over real sockets.
 
 import { WebSocket } from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAsterisk } from './index.js';
-import { ariRequest, EventSocket, refusedUpgrade, type AriEventJson } from './raw-ari-client.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startFakeWithEvents } from './fake-with-events.js';
+import { ariRequest, refusedUpgrade, type AriEventJson } from './raw-ari-client.js';
 import { normalizedText, readTrace } from './recorded-traces.js';
 import { ULAW_TO_LINEAR } from '../shared/g711.js';
 import { callerSpeechUlaw } from '../../kit/reference-media.js';
@@ -13,21 +13,7 @@ import { waitUntil } from '../../kit/wait.js';
 const TRACE = 'inbound-externalmedia-websocket-slin16';
 const WEBSOCKET_QUERY = 'app=prosaas_ai&transport=websocket&encapsulation=none&connection_type=server&format=slin16';
 
-const fakes: FakeAsterisk[] = [];
-const cleanups: Array<() => void> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
-});
-
-async function startFake(): Promise<{ fake: FakeAsterisk; events: EventSocket }> {
-  const fake = await FakeAsterisk.start();
-  fakes.push(fake);
-  const events = await EventSocket.open(`${fake.url.replace('http', 'ws')}/ari/events?app=prosaas_ai&api_key=asterisk:asterisk`);
-  cleanups.push(() => events.close());
-  return { fake, events };
-}
+const startFake = startFakeWithEvents;
 
 /** The app side of the media websocket: every text and binary message it got. */
 class MediaClient {
@@ -51,7 +37,7 @@ class MediaClient {
       socket.once('open', () => resolve());
       socket.once('unexpected-response', (_request, response) => reject(new Error(`refused ${response.statusCode}`)));
     });
-    cleanups.push(() => socket.terminate());
+    onTestFinished(() => socket.terminate());
     return client;
   }
 }

@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import { RtpClock, type PacedSender } from './rtp-clock.js';
 import { payloadInFormat, RTP_FORMATS, type RtpFormat } from './rtp-formats.js';
 import { parseRtp, RTP_HEADER_BYTES, writeRtpHeader } from './rtp-packet.js';
+import { frameRms } from '../shared/audio-rms.js';
 import { ULAW_TO_LINEAR, linearToUlaw } from '../shared/g711.js';
 import { bindUdp } from '../../kit/ports.js';
 
@@ -51,6 +52,13 @@ interface Endpoint extends PacedSender {
   echo: { gain: number; delayMs: number } | null;
   /** performance.now() when the latest startAudio() payload's first packet left. */
   audioFirstSentAtMs: number | null;
+  /** Packets held back by the send jitter, oldest first. */
+  jittered: JitteredSend[];
+}
+
+interface JitteredSend {
+  send: () => void;
+  sent: boolean;
 }
 
 export class RtpMedia {
@@ -87,6 +95,7 @@ export class RtpMedia {
       audio: null,
       echo: null,
       audioFirstSentAtMs: null,
+      jittered: [],
       nextDueMs: 0,
       sendPacket: () => this.sendPacket(endpoint),
     };
@@ -213,9 +222,15 @@ export class RtpMedia {
       socket.send([header, frame], endpoint.remotePort, endpoint.remoteHost);
       endpoint.audioFirstSentAtMs ??= performance.now();
     };
-    // Below one packet interval, so packets never overtake each other.
-    if (this.sendJitterMs > 0) setTimeout(send, Math.random() * this.sendJitterMs);
-    else send();
+    if (this.sendJitterMs > 0) {
+      // A late clock tick can cut two packets at once: whichever timer fires first sends every
+      // packet held before its own, so packets never overtake each other.
+      const held: JitteredSend = { send, sent: false };
+      endpoint.jittered.push(held);
+      setTimeout(() => sendThrough(endpoint, held), Math.random() * this.sendJitterMs);
+    } else {
+      send();
+    }
     endpoint.sequenceNumber = (endpoint.sequenceNumber + 1) & 0xffff;
     endpoint.timestamp = (endpoint.timestamp + format.timestampStep) >>> 0;
     endpoint.sentPackets += 1;
@@ -237,7 +252,8 @@ export class RtpMedia {
       atMs: performance.now(),
       sequenceNumber: parsed.sequenceNumber,
       marker: parsed.marker,
-      rms: payloadRms(packet.subarray(parsed.payloadOffset, parsed.payloadOffset + parsed.payloadLength), parsed.payloadType),
+      // PCMU (PT 0), or big-endian L16 (PT 10/11).
+      rms: frameRms(packet.subarray(parsed.payloadOffset, parsed.payloadOffset + parsed.payloadLength), parsed.payloadType === 0 ? 'ulaw' : 'l16-be'),
     });
     this.notifyChange();
   }
@@ -263,24 +279,13 @@ export class RtpMedia {
   }
 }
 
-/** RMS of a PCMU (PT 0) or big-endian L16 (PT 10/11) payload. */
-function payloadRms(payload: Buffer, payloadType: number): number {
-  let sum = 0;
-  let n = 0;
-  if (payloadType === 0) {
-    for (const byte of payload) {
-      const sample = ULAW_TO_LINEAR[byte]!;
-      sum += sample * sample;
-      n += 1;
-    }
-  } else {
-    for (let i = 0; i + 1 < payload.length; i += 2) {
-      const sample = payload.readInt16BE(i);
-      sum += sample * sample;
-      n += 1;
-    }
+function sendThrough(endpoint: Endpoint, last: JitteredSend): void {
+  if (last.sent) return;
+  for (let next = endpoint.jittered.shift(); next; next = endpoint.jittered.shift()) {
+    next.sent = true;
+    next.send();
+    if (next === last) return;
   }
-  return n === 0 ? 0 : Math.sqrt(sum / n);
 }
 
 /** Binds UDP on LOCAL_ADDRESS until the kernel hands out an even port (RTP uses even ports). */

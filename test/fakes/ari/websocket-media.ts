@@ -19,7 +19,7 @@ import { WebSocket } from 'ws';
 import { RtpClock, type PacedSender } from './rtp-clock.js';
 import { payloadInFormat, RTP_FORMATS } from './rtp-formats.js';
 import type { ReceivedPacket } from './rtp-media.js';
-import { ULAW_TO_LINEAR } from '../shared/g711.js';
+import { frameRms } from '../shared/audio-rms.js';
 
 export const MEDIA_PATH_PREFIX = '/media/';
 export const MEDIA_SUBPROTOCOL = 'media';
@@ -236,7 +236,7 @@ export class WebSocketMedia {
       const frame = data.subarray(offset, offset + endpoint.frameBytes);
       endpoint.received.frames += 1;
       endpoint.received.bytes += frame.length;
-      endpoint.heard.push({ atMs, sequenceNumber: endpoint.received.frames, marker: false, rms: frameRms(frame, endpoint.formatName) });
+      endpoint.heard.push({ atMs, sequenceNumber: endpoint.received.frames, marker: false, rms: frameRms(frame, endpoint.formatName === 'ulaw' ? 'ulaw' : 'l16-le') });
     }
     this.notifyChange();
   }
@@ -274,24 +274,4 @@ function nativeFrames(ulaw: Buffer, formatName: string): Buffer {
   const swapped = Buffer.from(converted);
   swapped.swap16();
   return swapped;
-}
-
-/** RMS of one frame as the app sent it (mu-law, or little-endian L16). */
-function frameRms(frame: Buffer, formatName: string): number {
-  let sum = 0;
-  let count = 0;
-  if (formatName === 'ulaw') {
-    for (const byte of frame) {
-      const sample = ULAW_TO_LINEAR[byte]!;
-      sum += sample * sample;
-      count += 1;
-    }
-  } else {
-    for (let index = 0; index + 1 < frame.length; index += 2) {
-      const sample = frame.readInt16LE(index);
-      sum += sample * sample;
-      count += 1;
-    }
-  }
-  return count === 0 ? 0 : Math.sqrt(sum / count);
 }
