@@ -9,14 +9,11 @@
 //   | LSB (i) | MSB (i) |   sample i, e.g. 0x1234 -> 34 12
 //   +---------+---------+
 
+import { decodedSamples, encodedSamples } from './l16.js';
+
 /** Decodes src.length / 2 little-endian samples into the start of `dst`. */
 export function decodeL16le(src: Uint8Array, dst: Int16Array): void {
-  const byteCount = src.length;
-  if ((byteCount & 1) !== 0) {
-    throw new RangeError(`L16 payload of ${byteCount} bytes is not a whole number of samples`);
-  }
-  const n = byteCount >> 1;
-  if (dst.length < n) throw new RangeError(`output holds ${dst.length} samples, ${n} needed`);
+  const n = decodedSamples(src, dst);
   for (let i = 0, b = 0; i < n; i++, b += 2) {
     // Int16Array stores modulo 2^16, which turns the 16-bit pattern into its signed value.
     dst[i] = src[b]! | (src[b + 1]! << 8);
@@ -25,10 +22,7 @@ export function decodeL16le(src: Uint8Array, dst: Int16Array): void {
 
 /** Encodes every sample of `src` little-endian into the first src.length * 2 bytes of `dst`. */
 export function encodeL16le(src: Int16Array, dst: Uint8Array): void {
-  const n = src.length;
-  if (dst.length < n * 2) {
-    throw new RangeError(`output holds ${dst.length} bytes, ${n * 2} needed`);
-  }
+  const n = encodedSamples(src, dst);
   for (let i = 0, b = 0; i < n; i++, b += 2) {
     const sample = src[i]!;
     dst[b] = sample;
