@@ -51,9 +51,18 @@ export interface CallAgent {
   onCallerPacket?(ulaw: Uint8Array): void;
   /**
    * A packet carrying agent audio left for Asterisk (`atMs` performance.now()).
-   * `frame` is that audio decoded (valid during the call only).
+   * `frame` is that audio decoded (valid during the call only). `cleared`: it
+   * was queued before the agent's last clear() and left while that clear was
+   * on its way to the session (the agent forgot it at clear(): it is not one
+   * of the frames queued since).
    */
-  onAgentFrameSent?(frame: Int16Array, atMs: number): void;
+  onAgentFrameSent?(frame: Int16Array, atMs: number, cleared?: boolean): void;
+  /**
+   * `count` packets of agent audio left without their audio reaching the agent
+   * (the session could not hand it over in time), the last at `atMs`: for the
+   * account of what the caller heard. `cleared` as in onAgentFrameSent.
+   */
+  onAgentFramesUnseen?(count: number, atMs: number, cleared: boolean): void;
   /**
    * The caller was answered and the media runs (`atMs` performance.now()):
    * the agent may speak at once. Called once, before the first caller frame.

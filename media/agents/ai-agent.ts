@@ -179,9 +179,14 @@ export class AiAgent implements CallAgent {
     if (this.#core.started && this.#deps.timings.bargeInOnArrival !== false) this.#bargeIn.onArrival(ulaw, this.#deps.now());
   }
 
-  onAgentFrameSent(frame: Int16Array, atMs: number): void {
+  onAgentFrameSent(frame: Int16Array, atMs: number, cleared = false): void {
+    // The echo reference is what left, cleared or not; the account only what was queued since the last clear.
     this.#bargeIn.onAgentFrameSent(frame);
-    this.#output.onSent(atMs);
+    this.#output.onSent(atMs, cleared);
+  }
+
+  onAgentFramesUnseen(count: number, atMs: number, cleared: boolean): void {
+    this.#output.onSent(atMs, cleared, count);
   }
 
   onDtmf(digit: string): void {

@@ -58,10 +58,13 @@ export function narrowbandAgent(context: AgentContext, create: (context: AgentCo
       callerDown.processInto(frame, callerNarrow);
       agent.onCallerFrame(callerNarrow, tick, null);
     },
-    onAgentFrameSent(frame, atMs) {
+    onAgentFrameSent(frame, atMs, cleared) {
       if (!agent.onAgentFrameSent) return;
       sentDown.processInto(frame, sentNarrow);
-      agent.onAgentFrameSent(sentNarrow, atMs);
+      agent.onAgentFrameSent(sentNarrow, atMs, cleared);
+    },
+    onAgentFramesUnseen(count, atMs, cleared) {
+      agent.onAgentFramesUnseen?.(count, atMs, cleared);
     },
     onAnswered(atMs) {
       agent.onAnswered?.(atMs);

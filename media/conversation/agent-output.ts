@@ -75,9 +75,14 @@ export class AgentOutput {
     this.#context.clear();
   }
 
-  /** A packet of agent audio left (from the session's tick). */
-  onSent(atMs: number): void {
-    this.#inPlayout.shift()?.onSent(atMs);
+  /**
+   * `frames` packets of agent audio left (from the session's tick), the last
+   * at `atMs`. `cleared`: queued before the last clear(), which forgot them
+   * already: the frames queued since are not theirs to credit.
+   */
+  onSent(atMs: number, cleared = false, frames = 1): void {
+    if (cleared) return;
+    for (let i = 0; i < frames; i += 1) this.#inPlayout.shift()?.onSent(atMs);
   }
 
   /** Waits for the sources ahead; resolves with the release of the output. */

@@ -21,22 +21,36 @@ import type { FrameRingShared } from './frame-ring.js';
 
 // ---- events ring (media -> main) ------------------------------------------------
 
-/** Record: kind (u8), has-ulaw (u8), pad, tick (u32 at 4), atMs (f64 at 8), PCM16 frame (at 16), mu-law frame (after it). */
+/** Record: kind (u8), has-ulaw (u8), pad, tick or clear epoch (u32 at 4), atMs (f64 at 8), PCM16 frame or count (at 16), mu-law frame (after it). */
 export const EVENT_PCM_OFFSET = 16;
 export const EVENT_ULAW_OFFSET = EVENT_PCM_OFFSET + 320;
 export const EVENT_RECORD_BYTES = EVENT_ULAW_OFFSET + 160;
 /** Records the events ring holds: over two seconds of a call's events while the main thread is stalled. */
 export const EVENT_RING_RECORDS = 256;
+/**
+ * Records only control events may take (frames sent, the answer): caller
+ * audio is data and is dropped (counted) once the ring is this close to full,
+ * so a stalled main thread loses caller audio before any bookkeeping. Control
+ * events that find even these taken are kept on the media thread and written
+ * as soon as the main thread frees a record (ring-agent.ts).
+ */
+export const EVENT_RING_CONTROL_RESERVE = 8;
+/** agentSent and agentSentUnseen: the agent ring's clear epoch the frame was queued under (u32, in the tick's place). */
+export const EVENT_EPOCH_OFFSET = 4;
+/** agentSentUnseen: how many frames left without their own record (u32, in the PCM's place). */
+export const EVENT_COUNT_OFFSET = EVENT_PCM_OFFSET;
 
 export const EventKind = {
   /** One tick's caller frame (PCM16; mu-law as received when has-ulaw). */
   callerFrame: 1,
   /** A caller packet on arrival, as mu-law. */
   callerPacket: 2,
-  /** A packet of agent audio left (PCM16, atMs). */
+  /** A packet of agent audio left (PCM16, atMs, clear epoch). */
   agentSent: 3,
   /** The media started (atMs). */
   answered: 4,
+  /** Packets of agent audio left while the ring was full (count, the last one's atMs, clear epoch): their bookkeeping without their audio. */
+  agentSentUnseen: 5,
 } as const;
 
 // ---- agent ring (main -> media) ---------------------------------------------------
@@ -73,7 +87,7 @@ export const Figures = {
   handlerFailures: 2,
   loopLagP99Ms: 3,
   loopLagMaxMs: 4,
-  /** Frames the events rings refused (main thread stalled past their depth). */
+  /** Caller frames and packets the events rings refused (main thread stalled past their depth); control events are never refused. */
   eventsDropped: 5,
 } as const;
 export const FIGURES_WORDS = 6;

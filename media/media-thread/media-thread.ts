@@ -130,7 +130,7 @@ export class MediaThread implements SessionHost {
     return this.#figures[Figures.handlerFailures]!;
   }
 
-  /** Caller events not delivered because the main thread fell behind by a whole ring. */
+  /** Caller audio not delivered because the main thread fell behind (the events ring held only its control reserve). */
   get eventsDropped(): number {
     return this.#figures[Figures.eventsDropped]!;
   }

@@ -16,6 +16,8 @@ import {
   AGENT_RING_RECORDS,
   AGENT_RING_SPACE_WANTED,
   AgentRecordKind,
+  EVENT_COUNT_OFFSET,
+  EVENT_EPOCH_OFFSET,
   EVENT_PCM_OFFSET,
   EVENT_RECORD_BYTES,
   EVENT_RING_RECORDS,
@@ -30,6 +32,9 @@ export interface RingAgentContextOptions {
   readonly audio: () => void;
   /** Barge-in: the media thread is to drop the queued audio now rather than on its next tick. */
   readonly clear: () => void;
+  /** Ring depths in records (the protocol's by default; tests make them small). */
+  readonly eventRecords?: number;
+  readonly agentRecords?: number;
 }
 
 export class RingAgentContext implements AgentContext {
@@ -38,8 +43,8 @@ export class RingAgentContext implements AgentContext {
   readonly logger: Logger;
   /** RTP sessions (the only ones on the media thread) are 8 kHz: ulaw or slin. */
   readonly sampleRate = 8000 as const;
-  readonly events = FrameRing.create(EVENT_RING_RECORDS, EVENT_RECORD_BYTES);
-  readonly agentRing = FrameRing.create(AGENT_RING_RECORDS, AGENT_RECORD_BYTES);
+  readonly events: FrameRing;
+  readonly agentRing: FrameRing;
   readonly #options: RingAgentContextOptions;
   readonly #waiters = new RoomWaiters();
   readonly #pcm = new Int16Array(SAMPLES_PER_FRAME_8K);
@@ -52,6 +57,8 @@ export class RingAgentContext implements AgentContext {
     this.request = options.request;
     this.logger = options.logger;
     this.#options = options;
+    this.events = FrameRing.create(options.eventRecords ?? EVENT_RING_RECORDS, EVENT_RECORD_BYTES);
+    this.agentRing = FrameRing.create(options.agentRecords ?? AGENT_RING_RECORDS, AGENT_RECORD_BYTES);
   }
 
   /** The agent the events go to (built by the factory from this context). */
@@ -111,7 +118,12 @@ export class RingAgentContext implements AgentContext {
     this.#waiters.notify(true);
   }
 
-  /** Hands every record in the events ring to the agent, oldest first. */
+  /**
+   * Hands every record in the events ring to the agent, oldest first. A frame
+   * sent under an older clear epoch than the last clear() asked left while
+   * that clear crossed to the media thread: it reaches the agent as cleared,
+   * so the agent does not credit it to the audio it queued after the clear.
+   */
   drainEvents(): void {
     const agent = this.#agent;
     const events = this.events;
@@ -125,15 +137,20 @@ export class RingAgentContext implements AgentContext {
       if (kind === EventKind.callerPacket || (kind === EventKind.callerFrame && slot[1] === 1)) {
         this.#ulaw.set(slot.subarray(EVENT_ULAW_OFFSET, EVENT_ULAW_OFFSET + SAMPLES_PER_FRAME_8K));
       }
-      const tick = view.getUint32(4, true);
+      // The tick of a caller frame; the clear epoch of a frame sent.
+      const tick = view.getUint32(EVENT_EPOCH_OFFSET, true);
       const atMs = view.getFloat64(8, true) - performance.timeOrigin;
       const hasUlaw = slot[1] === 1;
+      const count = kind === EventKind.agentSentUnseen ? view.getUint32(EVENT_COUNT_OFFSET, true) : 0;
       events.release();
+      // Read per record: the agent may clear() from inside this loop (a barge-in on a caller frame).
+      const epoch = Atomics.load(this.agentRing.header, AGENT_RING_CLEAR_EPOCH) >>> 0;
       if (agent === null || this.#closed) continue;
       try {
         if (kind === EventKind.callerFrame) agent.onCallerFrame(this.#pcm, tick, hasUlaw ? this.#ulaw : null);
         else if (kind === EventKind.callerPacket) agent.onCallerPacket?.(this.#ulaw);
-        else if (kind === EventKind.agentSent) agent.onAgentFrameSent?.(this.#pcm, atMs);
+        else if (kind === EventKind.agentSent) agent.onAgentFrameSent?.(this.#pcm, atMs, tick !== epoch);
+        else if (kind === EventKind.agentSentUnseen) agent.onAgentFramesUnseen?.(count, atMs, tick !== epoch);
         else if (kind === EventKind.answered) agent.onAnswered?.(atMs);
       } catch (error) {
         this.logger.error({ err: error }, 'agent failed on a media event');

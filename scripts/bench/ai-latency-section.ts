@@ -26,17 +26,15 @@
 //   queue is cleared at once, so the last agent packet is at most a tick after it.
 // The backend and the gateway run as their own processes (ai-latency-system.ts).
 import { decodeUlaw } from '../../media/codec/g711.js';
-import { finalCallRow, placeBridgedCall } from '../../test/kit/calls.js';
 import { callerSpeechUlaw } from '../../test/kit/reference-media.js';
 import { sleep } from '../../test/kit/sleep.js';
 import { waitUntil } from '../../test/kit/wait.js';
-import { DIALED, GREETING, STT_ENDPOINTING_MS, startAiLatencySystem, type AiLatencySystem as AiBenchSystem } from './ai-latency-system.js';
+import { agentTurns, firstVoicedAfter, hangUp, placeCall, POLL_MS, type Utterance } from './ai-latency-calls.js';
+import { GREETING, startAiLatencySystem, type AiLatencySystem as AiBenchSystem } from './ai-latency-system.js';
+import { measureVoiceToVoice } from './ai-latency-v2v.js';
 import { measureFalseBargeIns } from './false-bargein.js';
 import type { BenchContext, BenchSection, SectionFields } from './bench-section.js';
 
-const VOICED_RMS = 300;
-/** Events here are RTP packets and database rows: a short poll keeps the measured times' error small. */
-const POLL_MS = 5;
 const LONG_ANSWER =
   'We are open Monday to Friday from eight in the morning until six in the evening, ' +
   'on Saturdays from nine until one, and we are closed on Sundays and public holidays. ' +
@@ -59,7 +57,8 @@ export const aiLatencySection: BenchSection = {
     try {
       const utterance = shortUtterance(callerSpeechUlaw());
       const greeting = await measureGreetings(system, quick ? 6 : 16);
-      const breakdown = await measureVoiceToVoice(system, utterance, quick ? 3 : 4, quick ? 5 : 13);
+      const v2v = await measureVoiceToVoice(system, utterance, quick ? 3 : 4, quick ? 5 : 13);
+      const breakdown = v2v.samples;
       const overhead = breakdown.map((b) => b.total);
       const heardV2v = breakdown.map((b) => b.heard).filter((v): v is number => v !== null);
       const bargeIn = await measureBargeIn(system, utterance, quick ? 4 : 12);
@@ -76,6 +75,7 @@ export const aiLatencySection: BenchSection = {
         ['  of which the decision (VAD and STT evidence)', bargeIn.vad, Number.NaN],
         ['  stop after the decision', bargeIn.afterDecision, 20],
       ];
+      context.print(`the fakes' event loop (this process) during the exchanges: delay p99 ${v2v.fakesLoopDelayP99Ms.toFixed(1)} ms, max ${v2v.fakesLoopDelayMaxMs.toFixed(1)} ms`);
       context.print(`greeting after the answer, first call after the start: ${greeting.afterAnswer[0]!.toFixed(1)} ms`);
       context.print(`greeting first packet, cold cache (first call): ${greeting.cold.toFixed(1)} ms`);
       context.print(`corpus speech over the agent: cut ${falseBargeIns.speechCut} of ${falseBargeIns.speechTrials} answers`);
@@ -112,6 +112,8 @@ export const aiLatencySection: BenchSection = {
         greeting_first_packet_cold_ms: round(greeting.cold),
         v2v_overhead_p50_ms: round(percentile(overhead, 50)),
         v2v_overhead_p99_ms: round(percentile(overhead, 99)),
+        v2v_fakes_loop_delay_p99_ms: round(v2v.fakesLoopDelayP99Ms),
+        v2v_fakes_loop_delay_max_ms: round(v2v.fakesLoopDelayMaxMs),
         bargein_stop_ms: round(percentile(bargeIn.stop, 50)),
         bargein_stop_p99_ms: round(percentile(bargeIn.stop, 99)),
         vad_decision_ms: round(percentile(bargeIn.vad, 50)),
@@ -124,14 +126,6 @@ export const aiLatencySection: BenchSection = {
     }
   },
 };
-
-interface Utterance {
-  audio: Buffer;
-  /** Where the speech starts inside `audio`, in ms. */
-  onsetMs: number;
-  /** Where the speech ends inside `audio` (end of its last voiced 10 ms), in ms. */
-  endMs: number;
-}
 
 /** About 0.7 s of the recorded caller speech, starting 40 ms before its first voiced block. */
 function shortUtterance(speech: Buffer): Utterance {
@@ -149,21 +143,6 @@ function shortUtterance(speech: Buffer): Utterance {
   let end = 0;
   for (let i = start; i + 80 <= start + audio.length; i += 80) if (rms(pcm.subarray(i, i + 80)) > 500) end = i + 80;
   return { audio, onsetMs: (onset - start) / 8, endMs: (end - start) / 8 };
-}
-
-async function placeCall(system: AiBenchSystem): Promise<{ channelId: string; mediaId: string; createdAtMs: number }> {
-  const { channelId, mediaId } = await placeBridgedCall(system.asterisk, { from: '+15551230000', to: DIALED }, { intervalMs: POLL_MS });
-  const created = system.asterisk.requests.find((r) => r.path === '/ari/channels/externalMedia' && r.query.channelId === mediaId);
-  return { channelId, mediaId, createdAtMs: created!.atMs };
-}
-
-function firstVoicedAfter(system: AiBenchSystem, mediaId: string, afterMs: number, minRms = VOICED_RMS): number | null {
-  return system.asterisk.rtpHeard(mediaId).find((p) => p.atMs > afterMs && p.rms > minRms)?.atMs ?? null;
-}
-
-async function hangUp(system: AiBenchSystem, channelId: string): Promise<void> {
-  system.asterisk.hangupCaller(channelId);
-  await finalCallRow(system.db.prisma, channelId, { intervalMs: POLL_MS });
 }
 
 async function measureGreetings(system: AiBenchSystem, calls: number): Promise<{ cold: number; warm: number[]; afterAnswer: number[] }> {
@@ -186,64 +165,6 @@ async function measureGreetings(system: AiBenchSystem, calls: number): Promise<{
     await hangUp(system, call.channelId);
   }
   return { cold: samples[0]!, warm: samples.slice(1), afterAnswer };
-}
-
-async function agentTurns(system: AiBenchSystem, channelId: string) {
-  return system.db.prisma.callTurn.findMany({ where: { call: { channelId }, role: 'agent' }, orderBy: { seq: 'asc' } });
-}
-
-export interface OverheadSample {
-  total: number;
-  /** Final transcript -> first LLM token. */
-  llm: number;
-  /** First LLM token -> first TTS audio. */
-  tts: number;
-  /** First TTS audio -> first RTP packet sent. */
-  send: number;
-  /** End of the caller's speech in the RTP stream -> first voiced answer packet heard, minus the endpointing. */
-  heard: number | null;
-}
-
-async function measureVoiceToVoice(system: AiBenchSystem, utterance: Utterance, calls: number, exchanges: number): Promise<OverheadSample[]> {
-  system.openai.respond(() => ({ text: 'Sure.' }));
-  const results = await Promise.all(
-    Array.from({ length: calls }, async () => {
-      const call = await placeCall(system);
-      const samples: OverheadSample[] = [];
-      await waitUntil(async () => (await agentTurns(system, call.channelId)).length >= 1, { timeoutMs: 10_000, what: 'the greeting turn', intervalMs: POLL_MS });
-      for (let i = 0; i < exchanges; i += 1) {
-        const before = (await agentTurns(system, call.channelId)).length;
-        // The agent is silent (digital silence) before the caller speaks, so the first voiced packet after is the answer.
-        await waitUntil(() => system.asterisk.rtpHeard(call.mediaId).slice(-5).every((p) => p.rms === 0), { timeoutMs: 15_000, what: 'the agent to be silent', intervalMs: POLL_MS });
-        system.deepgram.queueTranscripts([`Question number ${i}.`]);
-        const sentAt = performance.now();
-        system.asterisk.startCallerAudio(call.mediaId, { payload: utterance.audio });
-        let turn: Awaited<ReturnType<typeof agentTurns>>[number] | undefined;
-        await waitUntil(async () => {
-          turn = (await agentTurns(system, call.channelId))[before];
-          return turn !== undefined;
-        }, { timeoutMs: 15_000, what: 'the answer', intervalMs: 20 });
-        const t = turn!;
-        // The fake's first packet leaves on its next 20 ms tick: the speech ends endMs after that packet.
-        const speechEndMs = (system.asterisk.callerAudioStartedAt(call.mediaId) ?? sentAt) + utterance.endMs;
-        let answerHeardMs: number | null = null;
-        await waitUntil(() => (answerHeardMs = firstVoicedAfter(system, call.mediaId, speechEndMs)) !== null, { timeoutMs: 10_000, what: 'the answer to be heard', intervalMs: POLL_MS });
-        // The first exchange of each call warms the JIT and the connections: steady state only.
-        if (i > 0 && t.voiceToVoiceMs !== null && t.sttFinalMs !== null && t.llmFirstTokenMs !== null && t.ttsFirstAudioMs !== null) {
-          samples.push({
-            total: t.voiceToVoiceMs - t.sttFinalMs,
-            llm: t.llmFirstTokenMs - t.sttFinalMs,
-            tts: t.ttsFirstAudioMs - t.llmFirstTokenMs,
-            send: t.voiceToVoiceMs - t.ttsFirstAudioMs,
-            heard: answerHeardMs === null ? null : answerHeardMs - speechEndMs - STT_ENDPOINTING_MS,
-          });
-        }
-      }
-      await hangUp(system, call.channelId);
-      return samples;
-    }),
-  );
-  return results.flat();
 }
 
 async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trials: number): Promise<{ stop: number[]; vad: number[]; afterDecision: number[] }> {

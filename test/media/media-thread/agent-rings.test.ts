@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentContext, CallAgent } from '../../../media/agents/agent.js';
 import { RingAgent } from '../../../media/media-thread/ring-agent.js';
 import { RingAgentContext } from '../../../media/media-thread/ring-agent-context.js';
-import { AGENT_RING_RECORDS } from '../../../media/media-thread/media-thread-protocol.js';
+import { AGENT_RING_RECORDS, EVENT_RING_CONTROL_RESERVE } from '../../../media/media-thread/media-thread-protocol.js';
 import { sessionRequest } from '../../support/media-rtp-peer.js';
 
 /** The session's side: a playout queue of `capacity` frames that notes what it was given. */
@@ -159,12 +159,16 @@ describe('agent rings', () => {
     ]);
   });
 
-  it('counts the events a stalled main thread could not take, and keeps the ones it holds', () => {
+  it('counts the caller audio a stalled main thread could not take, keeps what fits beside the control reserve, and still takes control events', () => {
     const { main, media, callerLog, messages } = joined(50);
+    const kept = main.events.capacity - EVENT_RING_CONTROL_RESERVE;
     for (let tick = 0; tick < 300; tick += 1) media.onCallerFrame(frameOf(tick), tick, null);
-    expect(messages.filter((message) => message === 'dropped').length).toBe(300 - main.events.capacity);
+    expect(messages.filter((message) => message === 'dropped').length).toBe(300 - kept);
+    const now = performance.now();
+    media.onAgentFrameSent(frameOf(13), now);
     main.drainEvents();
-    expect(callerLog.events).toHaveLength(main.events.capacity);
+    expect(callerLog.events).toHaveLength(kept + 1);
     expect(callerLog.events[0]).toBe('frame 0 0 -');
+    expect(callerLog.events.at(-1)).toBe(`sent 13 ${Math.round(now)}`);
   });
 });
