@@ -181,7 +181,7 @@ export async function startMediaGateway(deps: { config: MediaConfig; logger: Log
       {
         kind: 'counter',
         name: 'media_thread_events_dropped_total',
-        help: 'Caller audio events the main thread lost because it fell behind the media thread by a whole ring.',
+        help: 'Caller audio events the main thread lost because it fell behind the media thread (the ring\'s last records are kept for control events).',
         value: rtp.socket.eventsDropped,
       },
       ...(ai?.metrics.metrics() ?? []),

@@ -152,7 +152,9 @@ export class AgentOutbound {
     }
     if (!agentAudio) return null;
     this.#init.codec.decode(out.subarray(12, length), this.#agentPcm);
-    if (link !== null) this.#init.agent().onAgentFrameSent?.(this.#agentPcm, sentAtMs);
+    // Without a remote address yet the frame is lost, not heard; it still left the agent's queue,
+    // which the agent must learn or it waits for that frame's send for the rest of the call.
+    this.#init.agent().onAgentFrameSent?.(this.#agentPcm, link !== null ? sentAtMs : this.#init.now());
     return this.#agentPcm;
   }
 

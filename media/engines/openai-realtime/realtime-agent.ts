@@ -168,10 +168,14 @@ export class RealtimeAgent implements CallAgent {
     this.#append(ulaw, this.#deps.now());
   }
 
-  onAgentFrameSent(frame: Int16Array, atMs: number): void {
+  onAgentFrameSent(frame: Int16Array, atMs: number, cleared = false): void {
     this.#lastAgentFrame.set(frame);
     this.#agentFrameFresh = true;
-    this.#output.onSent(atMs);
+    this.#output.onSent(atMs, cleared);
+  }
+
+  onAgentFramesUnseen(count: number, atMs: number, cleared: boolean): void {
+    this.#output.onSent(atMs, cleared, count);
   }
 
   onDtmf(digit: string): void {
