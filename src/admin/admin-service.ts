@@ -168,13 +168,15 @@ export class AdminService {
     return this.getBusiness(businessId);
   }
 
-  /** Removes `e164`; with `businessId`, only when that business owns it. */
-  async removeNumber(e164: string, businessId?: string): Promise<void> {
+  /** Removes `e164`; with `businessId`, only when that business owns it. Resolves with the business that owned it. */
+  async removeNumber(e164: string, businessId?: string): Promise<string> {
     if (businessId !== undefined) await this.getBusiness(businessId);
-    const { count } = await this.prisma.phoneNumber.deleteMany({ where: { e164, ...(businessId ? { businessId } : {}) } });
-    if (count === 0) {
-      throw new ApiError('not_found', businessId ? `${e164} is not a number of this business` : `${e164} is not assigned`);
-    }
+    const notFound = () => new ApiError('not_found', businessId ? `${e164} is not a number of this business` : `${e164} is not assigned`);
+    const row = await this.prisma.phoneNumber.findFirst({ where: { e164, ...(businessId ? { businessId } : {}) }, select: { businessId: true } });
+    if (!row) throw notFound();
+    const { count } = await this.prisma.phoneNumber.deleteMany({ where: { e164, businessId: row.businessId } });
+    if (count === 0) throw notFound();
+    return row.businessId;
   }
 
   async listStaff(businessId: string): Promise<StaffView[]> {

@@ -113,7 +113,7 @@ export const COMMANDS: Record<string, Command> = {
       'transfer-target': { type: 'string' },
     },
     required: ['name', 'timezone', 'greeting', 'system-prompt', 'voice'],
-    async run(values, { admin, print }) {
+    async run(values, { admin, print, audit }) {
       const input = validated(BusinessInput, {
         name: values.name,
         timezone: values.timezone,
@@ -124,6 +124,7 @@ export const COMMANDS: Record<string, Command> = {
         transferTarget: str(values['transfer-target']) ?? null,
       });
       const business = await admin.createBusiness(input);
+      await audit('business_created', business.id, business.name);
       print(`created business ${business.id} (${business.name})`);
     },
   },
@@ -145,7 +146,7 @@ export const COMMANDS: Record<string, Command> = {
       ...Object.fromEntries(Object.values(ENGINE_SETTING_OPTIONS).map((option) => [option, { type: 'string' as const }])),
     },
     required: ['business'],
-    async run(values, { admin, print }) {
+    async run(values, { admin, print, audit }) {
       const business = String(values.business);
       const settings = Object.fromEntries(
         Object.entries(ENGINE_SETTING_OPTIONS)
@@ -158,25 +159,29 @@ export const COMMANDS: Record<string, Command> = {
         ...(name !== undefined ? { engine: { name, ...settings } } : {}),
         ...(str(values.vad) !== undefined ? { vadMode: str(values.vad) } : {}),
       });
-      const updated = Object.keys(patch).length > 0 ? await admin.updateBusiness(business, patch) : await admin.getBusiness(business);
+      const changed = Object.keys(patch);
+      const updated = changed.length > 0 ? await admin.updateBusiness(business, patch) : await admin.getBusiness(business);
+      if (changed.length > 0) await audit('settings_changed', updated.id, `changed: ${changed.join(', ')}`);
       print(`business ${updated.id} (${updated.name}): ${engineText(updated)}`);
     },
   },
   'number:add': {
     options: { business: { type: 'string' }, number: { type: 'string' } },
     required: ['business', 'number'],
-    async run(values, { admin, print }) {
+    async run(values, { admin, print, audit }) {
       const e164 = validated(E164, values.number, '--number');
       const business = await admin.addNumber(String(values.business), e164);
+      await audit('number_added', business.id, e164);
       print(`added ${e164} to business ${business.id} (${business.name})`);
     },
   },
   'number:remove': {
     options: { number: { type: 'string' } },
     required: ['number'],
-    async run(values, { admin, print }) {
+    async run(values, { admin, print, audit }) {
       const e164 = validated(E164, values.number, '--number');
-      await admin.removeNumber(e164);
+      const owner = await admin.removeNumber(e164);
+      await audit('number_removed', owner, e164);
       print(`removed ${e164}`);
     },
   },
@@ -189,12 +194,13 @@ export const COMMANDS: Record<string, Command> = {
       'password-stdin': { type: 'boolean' },
     },
     required: ['business', 'email', 'name'],
-    async run(values, { admin, print }) {
+    async run(values, { admin, print, audit }) {
       const fields = { email: values.email, displayName: values.name, role: str(values.role) };
       // Checked before asking for a password, so a typo does not cost one.
       validated(StaffFields.omit({ password: true }), fields);
       const password = validated(Password, await readPassword(values['password-stdin'] === true), 'password');
       const user = await admin.createStaff(String(values.business), validated(StaffInput, { ...fields, password }));
+      await audit('staff_created', user.businessId, `${user.email} (${user.role})`, `staff:${user.id}`);
       print(`created ${user.role} ${user.email} (${user.id}) for business ${user.businessId}`);
     },
   },
@@ -211,20 +217,22 @@ export const COMMANDS: Record<string, Command> = {
   'staff:disable': {
     options: { email: { type: 'string' } },
     required: ['email'],
-    async run(values, { admin, print }) {
+    async run(values, { admin, print, audit }) {
       const email = validated(Email, values.email, '--email');
       const user = await admin.disableStaff({ email });
+      await audit('staff_disabled', user.businessId, user.email, `staff:${user.id}`);
       print(`disabled ${user.email}; their sessions ended`);
     },
   },
   'staff:reset-password': {
     options: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
     required: ['email'],
-    async run(values, { admin, print }) {
+    async run(values, { admin, print, audit }) {
       const email = validated(Email, values.email, '--email');
       await admin.getStaff({ email });
       const password = validated(Password, await readPassword(values['password-stdin'] === true), 'password');
       const user = await admin.resetPassword({ email }, password);
+      await audit('staff_password_reset', user.businessId, `${user.email}; their sessions ended`, `staff:${user.id}`);
       print(`password of ${user.email} changed; their sessions ended`);
     },
   },

@@ -10,6 +10,7 @@
 import { createDb } from '../db/index.js';
 import { CliDatabaseError, withCliDatabase } from '../db/cli-database.js';
 import { ApiError } from '../http/errors.js';
+import { AuditLog } from '../staff/audit-log.js';
 import { adminServiceFor, extensionServiceFor, parseCommand, USAGE } from './cli-commands.js';
 import { CliUsageError } from './cli-usage-error.js';
 
@@ -17,6 +18,8 @@ const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 /** Where call:place finds the backend when BACKEND_URL is not set. */
 const DEFAULT_BACKEND_URL = 'http://127.0.0.1:3000';
+/** The actor's label in the audit log: the operator, and that it was through the CLI, not the API. */
+const AUDIT_LABEL = 'operator (admin CLI)';
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -29,12 +32,15 @@ async function main(argv: string[]): Promise<void> {
   const { command, values } = parseCommand(argv);
   await withCliDatabase('admin', EXIT_FAILED, async ({ url, logger }) => {
     const db = createDb(url, { logger, poolMax: 2 });
+    const auditLog = new AuditLog(db.prisma);
     try {
       await command.run(values, {
         admin: adminServiceFor(db.prisma),
         extensions: extensionServiceFor(db.prisma),
         backend: { url: (process.env.BACKEND_URL || DEFAULT_BACKEND_URL).replace(/\/+$/, ''), operatorToken: process.env.OPERATOR_TOKEN || undefined },
         print,
+        audit: (action, businessId, detail, targetId = null) =>
+          auditLog.record({ businessId, actor: { kind: 'operator', label: AUDIT_LABEL }, action, detail, targetId, ip: null }),
       });
     } finally {
       await db.close();
