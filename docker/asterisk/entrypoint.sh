@@ -5,5 +5,10 @@
 # this script, so that it receives the container's signals directly.
 set -euo pipefail
 asterisk-render-config /usr/local/share/prosaas-asterisk/config /etc/asterisk
+# res_config_pgsql builds its libpq connection string without a timeout, and libpq
+# waits for the operating system's TCP timeout (minutes) on an unreachable host;
+# libpq reads the bound from the environment instead. A staff extension lookup
+# then fails within seconds while the database is away, and Asterisk retries later.
+export PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-5}"
 # -f foreground, -n no colours in the logs, -T timestamps on console lines.
 exec /usr/sbin/asterisk -f -n -T "$@"
