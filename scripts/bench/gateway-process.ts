@@ -33,6 +33,17 @@ const BENCH_GATEWAY_PREFIX = 'BENCH_GATEWAY_';
  */
 const REALTIME_NODE_ARGS = ['--single-threaded-gc'];
 
+/**
+ * Node flags of a gateway under test (the capacity and ai-capacity sections):
+ * REALTIME_NODE_ARGS for a --rt one, then BENCH_GATEWAY_NODE_ARGS, extra flags
+ * for an experiment, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a
+ * trial (run without --rt: the profiler's sampling thread is not real-time and
+ * would see the media thread only when it is idle).
+ */
+export function gatewayNodeArgs(realtime: boolean): string[] {
+  return [...(realtime ? REALTIME_NODE_ARGS : []), ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+}
+
 export interface GatewayLauncherOptions {
   /** Parent of each trial's folder (its working directory and recordings). */
   readonly tempRoot: string;
@@ -101,11 +112,7 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
       tempRoot: trialDir,
       keepOutput: true,
       launcher: launcherFor(options.placement),
-      nodeArgs: [
-        ...(options.placement.realtime ? REALTIME_NODE_ARGS : []),
-        // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a trial.
-        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      ],
+      nodeArgs: gatewayNodeArgs(options.placement.realtime),
     });
   } catch (error) {
     await removeTrialDir();
