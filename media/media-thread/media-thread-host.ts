@@ -15,6 +15,7 @@ import { MediaSession, type MediaEngine } from '../sessions/media-session.js';
 import { FrameRing } from './frame-ring.js';
 import { CONTROL_DOORBELL, Figures, type HostTotals, type MediaThreadData, type OpenSessionMessage, type ToMainMessage, type ToMediaMessage } from './media-thread-protocol.js';
 import { RingAgent } from './ring-agent.js';
+import { preciseWaitUntil } from './precise-wait.js';
 import { writeStats } from './session-stats-block.js';
 import type { SessionStats } from '../contract/sessions.js';
 
@@ -65,6 +66,8 @@ export class MediaThreadHost {
       maxLagMs: MAX_CLOCK_LAG_MS,
       now: () => performance.now(),
       logger: logger.child({ component: 'media-clock' }),
+      // This thread runs only the media: it may block for the last stretch before a slot.
+      waitUntil: preciseWaitUntil(() => performance.now()),
     });
   }
 

@@ -42,6 +42,8 @@ export interface AiLatencySystemOptions {
    * take a core from everything else).
    */
   readonly realtime?: boolean;
+  /** Node flags of the gateway's process (the capacity sections' --rt gateways: gateway-process.ts). */
+  readonly gatewayNodeArgs?: readonly string[];
 }
 
 export async function startAiLatencySystem(
@@ -72,6 +74,7 @@ export async function startAiLatencySystem(
     // The business is created after the start: the warm-up finds it at its next poll.
     backendEnv: { CLIP_WARM_POLL_MS: '500' },
     tempRoot: context.tempRoot,
+    gatewayNodeArgs: options.gatewayNodeArgs,
   });
   context.cleanup.add('the AI latency system', () => system.stop());
   await system.waitReady({ timeoutMs: 30_000 });

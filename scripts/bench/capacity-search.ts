@@ -4,9 +4,11 @@
 //
 // Every trial that does not pass is run once more, and the second verdict
 // stands: one hiccup on a shared machine (another process, a stray stall)
-// must not end the ramp. Twice invalid (the generator fell behind) makes that
-// count a ceiling the generator cannot drive: the search bisects below it
-// and, if nothing failed, says the generator was the limit.
+// must not end the ramp. Twice invalid (the generator fell behind) says
+// nothing about the target at that count: not a failure, and not a capacity.
+// The search bisects below it and, unless a real failure lies below it, ends
+// with 'generator_limit': the highest pass is then a lower bound, and the
+// target is unknown from `unknownAbove` up.
 import type { TrialResult } from './capacity-trial.js';
 
 export interface SearchPlan {
@@ -27,6 +29,12 @@ export interface SearchOutcome {
   readonly best: TrialResult | null;
   /** The lowest failing call count, null when none failed. */
   readonly lowestFail: number | null;
+  /**
+   * The lowest count the generator could not drive (its trials invalid), when
+   * no failure lies below it: maxCalls is then a lower bound, and what the
+   * target does from here up is unknown. Null otherwise.
+   */
+  readonly unknownAbove: number | null;
   readonly trials: readonly TrialResult[];
   readonly stop: SearchStop;
 }
@@ -64,15 +72,18 @@ export async function searchCapacity(plan: SearchPlan, deps: SearchDeps): Promis
     const lastMs = trials[trials.length - 1]!.durationMs;
     return elapsedMs + lastMs <= plan.budgetMs;
   };
+  /** The generator's ceiling, when it lies below every failure (the target's limit is then unknown). */
+  const unknownAbove = (): number | null =>
+    state.generatorCeiling !== null && (state.lowestFail === null || state.generatorCeiling < state.lowestFail) ? state.generatorCeiling : null;
   const outcome = (stop: SearchStop): SearchOutcome => ({
     maxCalls: state.best?.calls ?? 0,
     best: state.best,
     lowestFail: state.lowestFail,
+    unknownAbove: unknownAbove(),
     trials,
     stop,
   });
-  const finished = (): SearchOutcome =>
-    outcome(state.lowestFail === null && state.generatorCeiling !== null ? 'generator_limit' : 'resolved');
+  const finished = (): SearchOutcome => outcome(unknownAbove() !== null ? 'generator_limit' : 'resolved');
 
   /** Runs a trial, and once more if it did not pass. */
   const attempt = async (calls: number): Promise<TrialResult> => {

@@ -61,6 +61,9 @@ export function capacityFields(baseline: SearchOutcome, media: SearchOutcome, pr
     media_max_calls: mediaCalls,
     baseline_echo_calls: baselineCalls,
     media_vs_baseline_ratio: mediaCalls !== null && baselineCalls ? round(mediaCalls / baselineCalls, 3) : null,
+    // Set when the generator fell behind below any failure: the figure is a lower bound, the target unknown from there up.
+    media_unknown_above_calls: media.unknownAbove,
+    baseline_unknown_above_calls: baseline.unknownAbove,
     pacing_p99_ms: round(best?.pacing?.p99, 3),
     cpu_pct_per_call: best?.cpuPct != null ? round(best.cpuPct / best.calls, 4) : null,
     mem_kb_per_call: round(best?.rssKbPerCall, 1),
@@ -96,20 +99,35 @@ function shown(value: unknown, absent = '-'): string {
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? String(value) : absent;
 }
 
+/**
+ * Whether the ratio meets its target, null when the bounds cannot tell: a
+ * lower-bound gateway figure can only prove it met, a lower-bound echo figure
+ * (an upper-bound ratio) only prove it missed.
+ */
+function ratioMet(ratio: number | null, mediaLowerBound: boolean, baselineLowerBound: boolean): boolean | null {
+  if (ratio === null || (mediaLowerBound && baselineLowerBound)) return null;
+  const met = ratio >= CAPACITY_TARGETS.minRatio;
+  if (mediaLowerBound) return met ? true : null;
+  if (baselineLowerBound) return met ? null : false;
+  return met;
+}
+
 /** The readable summary under the trial table. */
 export function summarizeCapacity(baseline: SearchOutcome, media: SearchOutcome, fields: SectionFields): string {
   const mediaCalls = fields.media_max_calls as number | null;
   const ratio = fields.media_vs_baseline_ratio as number | null;
   const memKb = fields.mem_kb_per_call as number | null;
+  const bound = (outcome: SearchOutcome): string => (outcome.unknownAbove === null ? '' : `, unknown from ${outcome.unknownAbove} up: the generator fell behind there`);
+  const atLeast = (outcome: SearchOutcome): string => (outcome.unknownAbove === null ? '' : '>= ');
   const lines = [
-    `bare echo loop: ${shown(fields.baseline_echo_calls, 'not measured')} calls (search ended: ${baseline.stop})`,
-    `media gateway:  ${mediaCalls ?? 'not measured'} calls (search ended: ${media.stop}), pacing p99 ${shown(fields.pacing_p99_ms)} ms, ` +
+    `bare echo loop: ${atLeast(baseline)}${shown(fields.baseline_echo_calls, 'not measured')} calls (search ended: ${baseline.stop}${bound(baseline)})`,
+    `media gateway:  ${atLeast(media)}${mediaCalls ?? 'not measured'} calls (search ended: ${media.stop}${bound(media)}), pacing p99 ${shown(fields.pacing_p99_ms)} ms, ` +
       `${shown(fields.cpu_pct_per_call)} % CPU/call, ${memKb ?? '-'} KB RSS/call`,
   ];
   if (fields.media_error !== null) lines.push(`media gateway could not be measured: ${shown(fields.media_error)}`);
   if (fields.baseline_error !== null) lines.push(`echo baseline could not be measured: ${shown(fields.baseline_error)}`);
-  if (baseline.stop === 'generator_limit' || media.stop === 'generator_limit') {
-    lines.push('the load generator fell behind before the target failed: the figure is a lower bound');
+  if (baseline.unknownAbove !== null || media.unknownAbove !== null) {
+    lines.push('the load generator fell behind before the target failed: that figure is a lower bound, not a capacity (the ratio too)');
   }
   lines.push(
     `load generator: ${shown(fields.generator_cpu_pct_at_baseline_max)} % of its core at the echo's max ` +
@@ -122,14 +140,15 @@ export function summarizeCapacity(baseline: SearchOutcome, media: SearchOutcome,
       {
         label: 'calls on one core',
         target: `>= ${CAPACITY_TARGETS.mediaCalls}`,
-        measured: String(mediaCalls ?? '-'),
-        met: mediaCalls === null ? null : mediaCalls >= CAPACITY_TARGETS.mediaCalls,
+        measured: mediaCalls === null ? '-' : `${atLeast(media)}${mediaCalls}`,
+        // A lower bound below the target says nothing either way.
+        met: mediaCalls === null ? null : mediaCalls >= CAPACITY_TARGETS.mediaCalls ? true : media.unknownAbove === null ? false : null,
       },
       {
         label: 'media / bare echo',
         target: `>= ${CAPACITY_TARGETS.minRatio}`,
-        measured: String(ratio ?? '-'),
-        met: ratio === null ? null : ratio >= CAPACITY_TARGETS.minRatio,
+        measured: ratio === null ? '-' : `${ratio}${media.unknownAbove !== null || baseline.unknownAbove !== null ? ' (bounds: see above)' : ''}`,
+        met: ratioMet(ratio, media.unknownAbove !== null, baseline.unknownAbove !== null),
       },
       {
         label: 'memory per call',

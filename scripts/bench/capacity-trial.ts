@@ -5,6 +5,7 @@ import type { GatewayStats } from '../../media/contract/sessions.js';
 import { LoadGenerator, type GeneratorResult, type GeneratorTiming } from './load-generator.js';
 import { pacingQuantiles, subtractPacing, type Quantiles } from './pacing-histogram.js';
 import { processCpuPercent, readRssKb, runQueueWaitPercent, sampleUsage, type UsageSample } from './proc-sampler.js';
+import { waitUntil } from '../../test/kit/wait.js';
 import type { TargetLauncher, TrialTarget } from './trial-target.js';
 import { isNoisy, judgeTrial, type GatewayWindow } from './trial-verdict.js';
 
@@ -58,6 +59,21 @@ export interface TrialResult {
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** How long a failed step waits for the target's exit to be seen, to tell a death from a failure. */
+const DEATH_NOTICE_MS = 2_000;
+
+/**
+ * What made a step fail: the target's death when it died (a read of its
+ * /proc files then fails with ENOENT, which is not the cause), else `error`.
+ */
+async function causeOf(target: TrialTarget, error: unknown): Promise<unknown> {
+  if (target.death() === null) {
+    await waitUntil(() => target.death() !== null, { timeoutMs: DEATH_NOTICE_MS, intervalMs: 20, what: 'the target to exit' }).catch(() => undefined);
+  }
+  const death = target.death();
+  return death === null ? error : new Error(`${death}\n(the step that failed: ${errorMessage(error)})`);
+}
+
 export async function runCapacityTrial(launcher: TargetLauncher, calls: number, setup: TrialSetup): Promise<TrialResult> {
   const startedMs = performance.now();
   const failed = (error: unknown, valid: boolean): TrialResult => ({
@@ -74,7 +90,12 @@ export async function runCapacityTrial(launcher: TargetLauncher, calls: number, 
     return failed(error, true);
   }
   try {
-    const rssBeforeKb = readRssKb(target.pid);
+    let rssBeforeKb: number;
+    try {
+      rssBeforeKb = readRssKb(target.pid);
+    } catch (error) {
+      return failed(await causeOf(target, error), true);
+    }
     let generator: LoadGenerator;
     try {
       generator = await LoadGenerator.start({
@@ -85,7 +106,9 @@ export async function runCapacityTrial(launcher: TargetLauncher, calls: number, 
         core: setup.generatorCore,
       });
     } catch (error) {
-      return failed(error, false);
+      const cause = await causeOf(target, error);
+      // The generator's own failure makes the trial invalid; the target's death does not.
+      return failed(cause, cause !== error);
     }
     try {
       const measured = await measureWindow(target, generator);
@@ -125,7 +148,7 @@ export async function runCapacityTrial(launcher: TargetLauncher, calls: number, 
         rssKbPerCall: (rssAfterKb - rssBeforeKb) / calls,
       };
     } catch (error) {
-      return failed(error, true);
+      return failed(await causeOf(target, error), true);
     } finally {
       await generator.stop();
     }

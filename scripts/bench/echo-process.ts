@@ -5,7 +5,7 @@ import { parseJsonLine } from '../../test/kit/line-reader.js';
 import { LOOPBACK } from '../../test/kit/ports.js';
 import { startProgram } from '../../test/kit/program-process.js';
 import { launcherFor, makeRealtime, type Placement } from './cpu-placement.js';
-import type { TargetLauncher, TrialTarget } from './trial-target.js';
+import { watchDeath, type TargetLauncher, type TrialTarget } from './trial-target.js';
 
 const START_TIMEOUT_MS = 10_000;
 const PortLine = z.object({ port: z.number().int() });
@@ -31,11 +31,14 @@ export function echoLauncher(options: { benchDir: string; placement: Placement }
           'its port',
         );
         if (options.placement.realtime) makeRealtime(echo.pid);
+        let stopping = false;
         return {
           pid: echo.pid,
           attach: () => Promise.resolve({ host: LOOPBACK, port }),
           stats: () => Promise.resolve(null),
+          death: watchDeath(echo, () => echo.stderrTail(), () => stopping),
           stop: async () => {
+            stopping = true;
             await echo.stop(1000);
           },
         };

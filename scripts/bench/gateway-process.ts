@@ -16,7 +16,7 @@ import { startProgramProcess } from '../../test/kit/programs.js';
 import { MEDIA_THREAD_NAME } from '../../media/media-thread/os-thread.js';
 import { launcherFor, makeRealtime, REALTIME_PRIORITY, threadIdsNamed, type Placement } from './cpu-placement.js';
 import { GatewayClient, createBenchCalls } from './gateway-client.js';
-import type { TargetLauncher, TrialTarget } from './trial-target.js';
+import { watchDeath, type TargetLauncher, type TrialTarget } from './trial-target.js';
 
 /** Closing thousands of sessions (and their recordings) can take a moment. */
 const STOP_GRACE_MS = 5_000;
@@ -32,6 +32,17 @@ const BENCH_GATEWAY_PREFIX = 'BENCH_GATEWAY_';
  * without the wait on other processes' load.
  */
 const REALTIME_NODE_ARGS = ['--single-threaded-gc'];
+
+/**
+ * Node flags of a gateway under test (the capacity and ai-capacity sections):
+ * REALTIME_NODE_ARGS for a --rt one, then BENCH_GATEWAY_NODE_ARGS, extra flags
+ * for an experiment, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a
+ * trial (run without --rt: the profiler's sampling thread is not real-time and
+ * would see the media thread only when it is idle).
+ */
+export function gatewayNodeArgs(realtime: boolean): string[] {
+  return [...(realtime ? REALTIME_NODE_ARGS : []), ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+}
 
 export interface GatewayLauncherOptions {
   /** Parent of each trial's folder (its working directory and recordings). */
@@ -51,6 +62,9 @@ function gatewayEnvironmentForTrial(httpPort: number, rtpPort: number, token: st
     }),
     RTP_PORT: String(rtpPort),
     MEDIA_MAX_SESSIONS: '100000',
+    // stop() ends a trial: close at once rather than drain (the calls would hold the exit past the
+    // stop's grace, and a SIGKILLed gateway writes no --cpu-prof profile).
+    MEDIA_DRAIN_TIMEOUT_MS: '0',
     LOG_LEVEL: 'warn',
     // BENCH_RECORDING=false measures the gateway without call recording (to see its share).
     RECORDING_ENABLED: process.env.BENCH_RECORDING === 'false' ? 'false' : 'true',
@@ -96,12 +110,9 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
     gateway = await startProgramProcess('media gateway', gatewayEnvironmentForTrial(httpPort, rtpPort, token, trialDir), {
       port: httpPort,
       tempRoot: trialDir,
+      keepOutput: true,
       launcher: launcherFor(options.placement),
-      nodeArgs: [
-        ...(options.placement.realtime ? REALTIME_NODE_ARGS : []),
-        // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a trial.
-        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      ],
+      nodeArgs: gatewayNodeArgs(options.placement.realtime),
     });
   } catch (error) {
     await removeTrialDir();
@@ -109,6 +120,8 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
   }
   const started = gateway;
   let stopping: Promise<void> | null = null;
+  // LOG_LEVEL is warn: the kept output is the few lines that explain a death (a fatal log line is on stdout).
+  const death = watchDeath(started, () => `${started.output()}\n${started.stderrTail()}`, () => stopping !== null);
   const stop = (): Promise<void> => {
     stopping ??= started.stop(STOP_GRACE_MS).then(removeTrialDir, removeTrialDir);
     return stopping;
@@ -124,6 +137,7 @@ async function startGateway(options: GatewayLauncherOptions): Promise<TrialTarge
     pid: started.pid,
     attach: (streamPorts): Promise<RtpEndpoint> => createBenchCalls(client, streamPorts, LOOPBACK),
     stats: (): Promise<GatewayStats> => client.stats(),
+    death,
     stop,
   };
 }

@@ -40,7 +40,8 @@ const QUICK: RunProfile = {
   timing: { warmupMs: 1000, measureMs: 3000, drainMs: 300 },
   plan: { startCalls: 200, growthFactor: 2, resolution: 0.2, minStepCalls: 10, maxCalls: MAX_CALLS },
   baselineBudgetMs: 50_000,
-  mediaBudgetMs: 70_000,
+  // A gateway trial takes 10-25 s (a fresh process each): 70 s ended the search after 200 and one 400.
+  mediaBudgetMs: 120_000,
 };
 
 export const capacitySection: BenchSection = {

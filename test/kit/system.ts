@@ -57,6 +57,11 @@ export interface SystemOptions<P extends Placement> {
   /** Extra or overriding variables of each program. */
   readonly backendEnv?: Readonly<Record<string, string>>;
   readonly gatewayEnv?: Readonly<Record<string, string>>;
+  /**
+   * Child processes: Node flags of the gateway's process (e.g. `--single-threaded-gc`, `--cpu-prof`),
+   * the ones NODE_OPTIONS does not take. Ignored in-process.
+   */
+  readonly gatewayNodeArgs?: readonly string[];
   /** LOG_LEVEL of both programs. Default 'warn'. */
   readonly logLevel?: string;
   /** In-process: where each program logs. Default: nowhere. */
@@ -173,7 +178,7 @@ async function assemble<P extends Placement>(options: SystemOptions<P>, cleanup:
     gatewayUrl = `http://127.0.0.1:${started.http.port}`;
     cleanup.add('the media gateway', () => started.close());
   } else {
-    const started = await startProgramProcess('media gateway', gatewayEnv, processOptions(gatewayPort));
+    const started = await startProgramProcess('media gateway', gatewayEnv, { ...processOptions(gatewayPort), nodeArgs: options.gatewayNodeArgs });
     gateway = started;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     cleanup.add('the media gateway', () => started.stop(STOP_GRACE_MS));

@@ -117,4 +117,55 @@ describe('MediaClock', () => {
     expect(member.ticks).toHaveLength(2);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  describe('with a precise wait (the media thread)', () => {
+    /** A simulated blocking wait: moves the fake clock to the deadline and keeps what it was asked to block. */
+    function preciseClock(phases: number, preciseWaitMs?: number) {
+      const waitsMs: number[] = [];
+      const waitUntil = (deadlineMs: number): void => {
+        waitsMs.push(deadlineMs - Date.now());
+        if (deadlineMs > Date.now()) vi.setSystemTime(deadlineMs);
+      };
+      // Slices of whole milliseconds: the fake Date has no finer resolution.
+      return { ...mediaClock({ phases, waitUntil, preciseWaitMs, waitSliceMs: 1 }), waitsMs };
+    }
+
+    it('starts every slot exactly at its deadline and ticks every member once per frame, in its own phase', () => {
+      const { clock, waitsMs } = preciseClock(4);
+      const members = Array.from({ length: 6 }, () => new Member());
+      const tickedAt = new Map<Member, number[]>();
+      for (const member of members) {
+        member.onTick = () => tickedAt.set(member, [...(tickedAt.get(member) ?? []), Date.now()]);
+        clock.add(member);
+      }
+      vi.advanceTimersByTime(200);
+      for (const [index, member] of members.entries()) {
+        const phaseOffsetMs = (index % 4) * 5;
+        const frames = member.ticks.map((tick) => tick.frame);
+        // Consecutive frames from the one after it joined: none skipped, none twice.
+        expect(frames).toEqual(Array.from({ length: frames.length }, (_, i) => frames[0]! + i));
+        expect(frames[0]).toBeLessThanOrEqual(1);
+        expect(frames.length).toBeGreaterThanOrEqual(9);
+        expect(member.ticks.map((tick) => tick.deadlineMs)).toEqual(frames.map((frame) => START + frame * 20 + phaseOffsetMs));
+        // Run at the deadline, not a timer's millisecond before or after it.
+        expect(tickedAt.get(member)).toEqual(member.ticks.map((tick) => tick.deadlineMs));
+      }
+      // The thread blocked for the last stretch only, a slice at a time (the loop reads datagrams between slices).
+      expect(waitsMs.length).toBeGreaterThan(0);
+      expect(Math.max(...waitsMs)).toBeLessThanOrEqual(1);
+      expect(Math.min(...waitsMs)).toBeGreaterThanOrEqual(0);
+    });
+
+    it('arms a timer for a slot farther away than the precise wait, and blocks only for its last stretch', () => {
+      const { clock, waitsMs } = preciseClock(1, 3);
+      const member = new Member();
+      clock.add(member);
+      expect(member.ticks).toHaveLength(1);
+      vi.advanceTimersByTime(60);
+      expect(member.ticks.map((tick) => tick.frame)).toEqual([0, 1, 2, 3]);
+      expect(waitsMs.every((ms) => ms <= 1)).toBe(true);
+      clock.remove(member);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+  });
 });
