@@ -308,7 +308,9 @@ export class BargeInDetector {
 
   #confirm(onsetMs: number, atMs: number): BargeInEvent {
     this.#paused = null;
-    this.#reportedThisSegment = true;
+    // Reported once per segment; a pause settled after its speech ended (its words came after the
+    // service's endpointing) leaves none to wait out, or the next segment would never be reported.
+    this.#reportedThisSegment = this.#segmenter.speaking || this.#early.speaking || (this.#pauser?.speaking ?? false);
     this.#evidence = null;
     return { type: 'barge_in', onsetMs, decidedAtMs: atMs + FRAME_MS };
   }

@@ -114,6 +114,23 @@ describe('AiAgent: backchannels over the agent', () => {
     ]);
   });
 
+  it('words that settle a stop after the caller went quiet leave the next answer to be interrupted too', async () => {
+    const h = harness(WORDS);
+    await answering(h, 12);
+    await talkOver(h);
+    for (let i = 0; i < 20; i += 1) await h.tick();
+    await nextQuestion(h, 'Sorry, what about whitening?');
+    expect(h.metrics.bargeIns('confirmed')).toBe(1);
+    h.llm.rounds.at(-1)!.text(`${SENTENCES[2]} `).text(`${SENTENCES[1]} `).text(`${SENTENCES[0]}`).done();
+    const start = h.playout.sent.length;
+    await h.ticksUntil(() => h.playout.sent.length >= start + 12, 'the next answer to be heard');
+    await talkOver(h);
+    for (let i = 0; i < 20; i += 1) await h.tick();
+    await nextQuestion(h, 'And fillings?');
+    expect(h.metrics.bargeIns('confirmed')).toBe(2);
+    expect(h.backend.turnsOf('agent').filter((turn) => turn.interrupted)).toHaveLength(2);
+  });
+
   it('words that come only after the held stop resumed (a late service) still cut the answer', async () => {
     const h = harness(WORDS);
     await answering(h, 12);
