@@ -95,6 +95,11 @@ export interface BargeInControlDeps {
   readonly count: (outcome: BargeInOutcome) => void;
   /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
   readonly detector?: VoiceDetectorFactory;
+  /**
+   * The call's clock: when a stop happened. The detector's frame times are audio times, which run
+   * ahead of it when packets are handed over in a burst; absent: those.
+   */
+  readonly now?: () => number;
 }
 
 export class BargeInControl {
@@ -231,7 +236,7 @@ export class BargeInControl {
           this.#act(this.#detector.decline(atMs), atMs);
           return;
         }
-        this.#paused = { turn, atMs };
+        this.#paused = { turn, atMs: this.#stopAt(atMs) };
         this.#deps.count('paused');
         return;
       }
@@ -246,7 +251,7 @@ export class BargeInControl {
         if (paused !== null ? paused.turn.signal.aborted : !this.#deps.audible()) return;
         this.#deps.count('confirmed');
         // The turn ends when the caller stopped hearing it: at the pause.
-        this.#deps.bargeIn({ type: 'barge_in', atMs: paused?.atMs ?? atMs, onsetMs: event.onsetMs, playedText: this.#deps.heard() });
+        this.#deps.bargeIn({ type: 'barge_in', atMs: paused?.atMs ?? this.#stopAt(atMs), onsetMs: event.onsetMs, playedText: this.#deps.heard() });
         return;
       }
     }
@@ -273,5 +278,10 @@ export class BargeInControl {
     if (event.audioStartMs > resumed.atMs || event.atMs - resumed.atMs > LATE_WORDS_MAX_MS) return;
     this.#deps.count('confirmed');
     this.#deps.bargeIn({ type: 'barge_in', atMs: event.atMs, onsetMs: resumed.onsetMs, playedText: this.#deps.heard() });
+  }
+
+  /** When a stop decided on the frame at `atMs` happens: now, not later than the frame's audio time. */
+  #stopAt(atMs: number): number {
+    return Math.min(atMs, this.#deps.now?.() ?? atMs);
   }
 }

@@ -124,6 +124,7 @@ export class AiAgent implements CallAgent {
       heard: () => this.#heard(),
       bargeIn: (event) => this.#dispatch(event),
       count: (outcome) => deps.metrics.countBargeIn(outcome),
+      now: deps.now,
       ...(detector ? { detector } : {}),
     });
     this.#speech = new SpeechChannel({
