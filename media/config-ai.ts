@@ -66,6 +66,10 @@ export const AiEnvShape = {
   // Off by default: words that arrive late (a loaded or distant STT) let a real barge-in resume over the caller.
   BARGE_IN_PAUSE_MS: ms(0, 0, 2000),
   BARGE_IN_RESUME_MS: ms(700, 200, 5000),
+  // Longest transcript (in words) of the language's backchannel phrases ("mm-hm", "okay, right")
+  // that resumes the agent instead of interrupting it; 0: every stop is a barge-in. A business's
+  // engine settings (`backchannels`) may give its own phrases and limit.
+  BARGE_IN_BACKCHANNEL_MAX_WORDS: count(3, 0, 10),
   SILENCE_REPROMPT_MS: ms(7000, 1000, 120_000),
   SILENCE_MAX_REPROMPTS: count(2, 0, 10),
   MAX_CALL_MS: ms(900_000, 10_000, 14_400_000),
@@ -125,6 +129,7 @@ export interface AiConfig {
     readonly bargeInSttMinMs: number;
     readonly bargeInPauseMs: number;
     readonly bargeInResumeMs: number;
+    readonly bargeInBackchannelMaxWords: number;
     readonly silenceRepromptMs: number;
     readonly maxReprompts: number;
     readonly maxCallMs: number;
@@ -178,6 +183,7 @@ export function aiConfig(env: AiEnv, resolvePath: (path: string) => string): AiC
       bargeInSttMinMs: env.BARGE_IN_STT_MIN_MS,
       bargeInPauseMs: env.BARGE_IN_PAUSE_MS,
       bargeInResumeMs: env.BARGE_IN_RESUME_MS,
+      bargeInBackchannelMaxWords: env.BARGE_IN_BACKCHANNEL_MAX_WORDS,
       silenceRepromptMs: env.SILENCE_REPROMPT_MS,
       maxReprompts: env.SILENCE_MAX_REPROMPTS,
       maxCallMs: env.MAX_CALL_MS,

@@ -112,7 +112,9 @@ export class AgentCoordinator<T extends CoordinatedTurn> {
   begin(atMs: number): void {
     if (this.#options.closed() || this.#started) return;
     this.#started = true;
-    this.dispatch({ type: 'start', atMs, wallMs: Date.now() });
+    // The wall-clock time of `atMs` (the answer may have been heard a little before this runs):
+    // turn records carry wall-clock times that other processes compare with their own.
+    this.dispatch({ type: 'start', atMs, wallMs: Date.now() - (this.#options.deps.now() - atMs) });
     for (const failure of this.#failuresBeforeStart.splice(0)) this.dispatch({ ...failure, atMs });
   }
 

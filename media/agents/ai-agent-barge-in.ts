@@ -6,11 +6,21 @@
 // barge-in goes to the machine, which cancels the turn and keeps what the
 // caller heard. The turn's own state (paused, what to play again) is the
 // Turn's; this class only knows which turn it paused.
+//
+// Backchannels: with word evidence on and a backchannel list for the call's
+// language, every stop is held for the caller's words (the detector's
+// holdForWords): the agent goes quiet as fast as for a barge-in, the service's
+// final words settle it (a backchannel resumes the turn from the start of the
+// sentence being heard, anything else is the barge-in, dated at the stop),
+// and a backchannel's final never reaches the machine while the agent's turn
+// is being heard or held, so the history gets no caller turn for it.
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { decodeUlaw } from '../codec/g711.js';
 import { BargeInDetector, type BargeInEvent } from '../conversation/barge-in.js';
+import type { AgentSettings } from '../contract/sessions.js';
 import type { VoiceDetectorFactory } from '../vad/voice-detector.js';
 import type { ConversationEvent } from '../conversation/conversation-types.js';
+import { backchannelRule, backchannelsOff, isBackchannel, type BackchannelRule } from '../conversation/backchannels.js';
 import { wordsNotSaidByAgent } from '../conversation/echo-words.js';
 import type { Turn } from '../conversation/turn.js';
 import type { BargeInOutcome } from '../conversation/turn-metrics.js';
@@ -31,6 +41,11 @@ const ARRIVAL_STALL_FRAMES = 3;
 const STRONG_EVIDENCE_WORDS = 2;
 /** ...and while it is paused: it is silent, so its echo cannot be taken for words. */
 const PAUSED_EVIDENCE_WORDS = 1;
+/**
+ * A held stop resumed without words whose words then come this long after the
+ * resume (a loaded or distant service) is still the barge-in it was.
+ */
+const LATE_WORDS_MAX_MS = 3_000;
 /** The service's words come at most this long after its endpointing (a margin over its usual latency). */
 const STT_RESULT_MARGIN_MS = 500;
 
@@ -45,10 +60,14 @@ export interface BargeInSettings {
   readonly resumeAfterMs: number;
   /** The service's end-of-speech silence: its words come after it. */
   readonly sttEndpointingMs: number;
+  /** What the caller may say over the agent without taking the turn (backchannels.ts); absent: nothing. */
+  readonly backchannels?: BackchannelRule | undefined;
 }
 
-export function bargeInSettings(timings: ConversationTimings): BargeInSettings {
+/** `backchannels`: null when the call's language has none, or the business turned them off. */
+export function bargeInSettings(timings: ConversationTimings, backchannels: BackchannelRule | null): BargeInSettings {
   return {
+    backchannels: backchannels !== null && !backchannelsOff(backchannels) ? backchannels : undefined,
     minSpeechMs: timings.bargeInMinMs,
     sttEvidence: timings.bargeInSttEvidence,
     sttMinSpeechMs: timings.bargeInSttMinMs,
@@ -56,6 +75,12 @@ export function bargeInSettings(timings: ConversationTimings): BargeInSettings {
     resumeAfterMs: timings.bargeInResumeMs,
     sttEndpointingMs: timings.sttEndpointingMs,
   };
+}
+
+/** The call's backchannels: the business's phrases and limit (engine settings), else the language's and the gateway's. */
+export function callBackchannels(agent: AgentSettings, timings: ConversationTimings): BackchannelRule {
+  const own = agent.engine !== undefined && 'backchannels' in agent.engine ? agent.engine.backchannels : undefined;
+  return backchannelRule(agent.language, { phrases: own?.phrases, maxWords: own?.maxWords ?? timings.bargeInBackchannelMaxWords });
 }
 
 export interface BargeInControlDeps {
@@ -70,6 +95,11 @@ export interface BargeInControlDeps {
   readonly count: (outcome: BargeInOutcome) => void;
   /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
   readonly detector?: VoiceDetectorFactory;
+  /**
+   * The call's clock: when a stop happened. The detector's frame times are audio times, which run
+   * ahead of it when packets are handed over in a burst; absent: those.
+   */
+  readonly now?: () => number;
 }
 
 export class BargeInControl {
@@ -88,11 +118,20 @@ export class BargeInControl {
   /** What a stalled arrival stream is heard as: nothing. */
   readonly #silence = new Int16Array(SAMPLES_PER_FRAME_8K);
   #paused: { turn: Turn; atMs: number } | null = null;
+  /** Stops wait for the caller's words: a backchannel resumes the turn. */
+  readonly #holding: boolean;
+  /** Null when no transcript can be a backchannel. */
+  readonly #backchannels: BackchannelRule | null;
+  /** A held stop that resumed without words: when, and the onset of its speech. */
+  #resumedUnheard: { atMs: number; onsetMs: number } | null = null;
 
   constructor(deps: BargeInControlDeps) {
     this.#deps = deps;
     const settings = deps.settings;
+    this.#backchannels = settings.backchannels ?? null;
+    this.#holding = settings.sttEvidence === 'words' && this.#backchannels !== null;
     this.#detector = new BargeInDetector({
+      holdForWords: this.#holding,
       minSpeechMs: settings.minSpeechMs,
       corroboratedMinSpeechMs: settings.sttMinSpeechMs,
       pauseMinSpeechMs: settings.pauseMinSpeechMs,
@@ -148,18 +187,42 @@ export class BargeInControl {
     this.#arrived(this.#silence, atMs);
   }
 
-  onStt(event: SttEvent): void {
+  /**
+   * An event of the speech-to-text service; true when it is a backchannel the
+   * conversation must not hear (a final said over the agent's turn).
+   */
+  onStt(event: SttEvent): boolean {
     const mode = this.#deps.settings.sttEvidence;
-    if (mode === 'off') return;
+    if (event.type === 'utterance_end') return false;
     if (event.type === 'speech_started') {
-      this.#detector.corroborate(event.audioMs, false);
-      return;
+      if (mode !== 'off') this.#detector.corroborate(event.audioMs, false);
+      return false;
     }
-    if (mode !== 'words' || event.type === 'utterance_end') return;
-    // A final counts too while paused: the service may send one without interim results.
-    if (event.type === 'final' && this.#paused === null) return;
+    const rule = this.#backchannels;
+    const backchannel = rule !== null && isBackchannel(event.text, rule);
+    if (event.type === 'final') {
+      const held = this.#holding && this.#paused !== null && event.text.trim() !== '';
+      // The words of the held stop are in: they settle it now, before the machine hears them.
+      if (held) {
+        const settled = this.#detector.settlePause(backchannel, event.atMs);
+        if (settled?.type === 'resume') this.#resume('backchannel');
+        else this.#act(settled, event.atMs);
+      }
+      const turnHeard = held || this.#paused !== null || this.#deps.audible();
+      if (backchannel && turnHeard) return true;
+      if (!held && !backchannel) this.#lateWords(event);
+      // A final counts as evidence only while paused: the service may send one without interim results.
+      if (this.#paused === null || held) return false;
+    }
+    if (mode !== 'words') return false;
+    // A backchannel heard so far is speech, not yet a reason to take the turn from the agent.
+    if (backchannel && this.#holding) {
+      this.#detector.corroborate(event.audioStartMs, false);
+      return false;
+    }
     const needed = this.#paused === null ? STRONG_EVIDENCE_WORDS : PAUSED_EVIDENCE_WORDS;
     this.#detector.corroborate(event.audioStartMs, wordsNotSaidByAgent(event.text, this.#deps.heard()) >= needed);
+    return false;
   }
 
   #act(event: BargeInEvent | null, atMs: number): void {
@@ -169,21 +232,18 @@ export class BargeInControl {
         const turn = this.#deps.currentTurn();
         // Only a turn's own audio can be taken back (a filler cannot); otherwise decided without pausing.
         if (turn === null || !this.#deps.audible() || !turn.pause()) {
-          this.#detector.decline();
+          // A stop held for words is a barge-in when it cannot be held.
+          this.#act(this.#detector.decline(atMs), atMs);
           return;
         }
-        this.#paused = { turn, atMs };
+        this.#paused = { turn, atMs: this.#stopAt(atMs) };
         this.#deps.count('paused');
         return;
       }
-      case 'resume': {
-        const paused = this.#paused;
-        this.#paused = null;
-        if (paused === null || paused.turn.signal.aborted) return;
-        paused.turn.resume();
-        this.#deps.count('resumed');
+      case 'resume':
+        if (this.#holding && this.#paused !== null) this.#resumedUnheard = { atMs, onsetMs: event.onsetMs };
+        this.#resume('resumed');
         return;
-      }
       case 'barge_in': {
         const paused = this.#paused;
         this.#paused = null;
@@ -191,9 +251,37 @@ export class BargeInControl {
         if (paused !== null ? paused.turn.signal.aborted : !this.#deps.audible()) return;
         this.#deps.count('confirmed');
         // The turn ends when the caller stopped hearing it: at the pause.
-        this.#deps.bargeIn({ type: 'barge_in', atMs: paused?.atMs ?? atMs, onsetMs: event.onsetMs, playedText: this.#deps.heard() });
+        this.#deps.bargeIn({ type: 'barge_in', atMs: paused?.atMs ?? this.#stopAt(atMs), onsetMs: event.onsetMs, playedText: this.#deps.heard() });
         return;
       }
     }
+  }
+
+  /** The paused turn goes on; after a backchannel (words decided it) without using up its resumes. */
+  #resume(outcome: 'resumed' | 'backchannel'): void {
+    const paused = this.#paused;
+    this.#paused = null;
+    if (paused === null || paused.turn.signal.aborted) return;
+    paused.turn.resume(outcome === 'resumed');
+    this.#deps.count(outcome);
+  }
+
+  /**
+   * Words that are no backchannel, begun before a held stop resumed without
+   * them: the caller was interrupting after all (the service was late), so the
+   * turn is cut now, keeping what the caller heard of it.
+   */
+  #lateWords(event: Extract<SttEvent, { type: 'final' }>): void {
+    const resumed = this.#resumedUnheard;
+    this.#resumedUnheard = null;
+    if (resumed === null || event.text.trim() === '' || !this.#deps.audible()) return;
+    if (event.audioStartMs > resumed.atMs || event.atMs - resumed.atMs > LATE_WORDS_MAX_MS) return;
+    this.#deps.count('confirmed');
+    this.#deps.bargeIn({ type: 'barge_in', atMs: event.atMs, onsetMs: resumed.onsetMs, playedText: this.#deps.heard() });
+  }
+
+  /** When a stop decided on the frame at `atMs` happens: now, not later than the frame's audio time. */
+  #stopAt(atMs: number): number {
+    return Math.min(atMs, this.#deps.now?.() ?? atMs);
   }
 }

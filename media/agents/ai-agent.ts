@@ -16,7 +16,7 @@ import { AgentCoordinator, type EngineEffect } from './agent-coordinator.js';
 import { SAMPLES_PER_FRAME_8K } from '../audio/frame.js';
 import { encodeUlaw } from '../codec/g711.js';
 import { AgentOutput } from '../conversation/agent-output.js';
-import { BargeInControl, bargeInSettings } from './ai-agent-barge-in.js';
+import { BargeInControl, bargeInSettings, callBackchannels } from './ai-agent-barge-in.js';
 import type { ClipCache } from '../conversation/clip-cache.js';
 import type { ClipName, ConversationEvent } from '../conversation/conversation-types.js';
 import { SpeechChannel } from '../conversation/speech-channel.js';
@@ -38,6 +38,8 @@ export interface ConversationTimings {
   bargeInPauseMs: number;
   /** A pause not confirmed (no words, no more speech) this long resumes the turn once the caller is quiet. */
   bargeInResumeMs: number;
+  /** Longest backchannel ("mm-hm", "okay, right") in words, unless the business sets its own; absent: 3; 0: none. */
+  bargeInBackchannelMaxWords?: number;
   /**
    * The barge-in detector hears the caller's packets as they arrive instead of the jitter
    * buffer's frames (it decides a jitter buffer's delay sooner); absent: on. False: the
@@ -113,7 +115,7 @@ export class AiAgent implements CallAgent {
     this.#vad = new VoiceActivityDetector({ minSpeechMs: TURN_ONSET_MIN_SPEECH_MS, ...(detector ? { detector } : {}) });
     this.#output = new AgentOutput(context);
     this.#bargeIn = new BargeInControl({
-      settings: bargeInSettings(deps.timings),
+      settings: bargeInSettings(deps.timings, callBackchannels(agent, deps.timings)),
       currentTurn: () => {
         const seq = this.#core.machine.currentTurn;
         return seq === null ? null : (this.#core.turns.get(seq) ?? null);
@@ -122,6 +124,7 @@ export class AiAgent implements CallAgent {
       heard: () => this.#heard(),
       bargeIn: (event) => this.#dispatch(event),
       count: (outcome) => deps.metrics.countBargeIn(outcome),
+      now: deps.now,
       ...(detector ? { detector } : {}),
     });
     this.#speech = new SpeechChannel({
@@ -249,7 +252,8 @@ export class AiAgent implements CallAgent {
   #onStt(event: SttEvent): void {
     switch (event.type) {
       case 'final':
-        this.#bargeIn.onStt(event);
+        // A backchannel said over the agent ("mm-hm") is no turn of the caller's.
+        if (this.#bargeIn.onStt(event)) return;
         this.#dispatch({ type: 'stt_final', text: event.text, speechFinal: event.speechFinal, atMs: event.atMs });
         return;
       case 'utterance_end':

@@ -20,7 +20,20 @@ const identifier = (what: string) =>
     .max(100, `${what} must be at most 100 characters`)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, `${what} may hold letters, digits and . _ : / - only`);
 
-export const CascadeSettings = z.object({}).strict();
+/**
+ * What a caller may say over the agent without interrupting it ("mm-hm",
+ * "okay"): the business's own phrases instead of its language's list, and the
+ * longest such transcript in words (0: every stop is a barge-in).
+ */
+export const BackchannelSettings = z
+  .object({
+    phrases: z.array(z.string().trim().min(1, 'a backchannel phrase must not be empty').max(40, 'a backchannel phrase must be at most 40 characters')).max(100, 'at most 100 backchannel phrases').optional(),
+    maxWords: z.number().int('maxWords must be a whole number').min(0).max(10, 'maxWords must be at most 10').optional(),
+  })
+  .strict();
+export type BackchannelSettings = z.infer<typeof BackchannelSettings>;
+
+export const CascadeSettings = z.object({ backchannels: BackchannelSettings.optional() }).strict();
 export type CascadeSettings = z.infer<typeof CascadeSettings>;
 
 export const OpenAiRealtimeSettings = z
@@ -42,6 +55,7 @@ export const SelfHostedSettings = z
       .trim()
       .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a language tag such as en or en-US')
       .optional(),
+    backchannels: BackchannelSettings.optional(),
   })
   .strict();
 export type SelfHostedSettings = z.infer<typeof SelfHostedSettings>;

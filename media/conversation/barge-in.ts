@@ -64,6 +64,15 @@
 // its voice activity fires on coughs too. A pause the conversation cannot act
 // on (decline(): nothing of a turn is playing) is decided as without pausing.
 //
+// Holding for words (holdForWords): a caller who says "mm-hm", "yeah" or
+// "right" while the agent talks is listening, not interrupting, and a detector
+// that hears only sound cannot tell. With holdForWords the stop stays as fast
+// (the same speech decides it), but it is reported as a pause: recognized words
+// the agent did not say confirm it (words that are only a backchannel do not:
+// the caller judges them), and so does speech longer than heldMinSpeechMs (no
+// backchannel lasts that long); release() resumes it when the service's final
+// words were a backchannel, and without words it resumes as a pause does.
+//
 // Evidence from the speech-to-text service (corroborate()) decides sooner
 // without more false barge-ins, because it never decides alone on the level
 // gate's doubtful frames:
@@ -75,115 +84,48 @@
 // Evidence counts for EVIDENCE_MAX_AGE_MS after it arrived, and only about
 // speech that began after the agent's current stretch of audio did (what the
 // service reports late about the caller's own turn is not an interruption).
-import { FRAME_MS, FULL_SCALE } from '../audio/frame.js';
-import {
-  BARGE_IN_MIN_SPEECH_MS,
-  DEFAULT_HANGOVER_MS,
-  DEFAULT_VAD_OPTIONS,
-  SpeechFrameClassifier,
-  SpeechSegmenter,
-  type FrameClassifierOptions,
-} from './vad.js';
+import { FRAME_MS } from '../audio/frame.js';
+import { AgentLevels } from './agent-levels.js';
+import { bargeInOptions, type BargeInEvent, type BargeInOptions } from './barge-in-options.js';
+import { SpeechFrameClassifier, SpeechSegmenter } from './vad.js';
 import { Periodicity } from '../vad/periodicity.js';
-import type { VoiceDetector, VoiceDetectorFactory } from '../vad/voice-detector.js';
+import type { VoiceDetector } from '../vad/voice-detector.js';
 
-/** Caller speech (ms of gated speech frames) that pauses the agent until confirmed. */
-export const BARGE_IN_PAUSE_MIN_SPEECH_MS = 80;
-/** A pause not confirmed this long after it began resumes the turn once the caller is quiet. */
-export const BARGE_IN_RESUME_AFTER_MS = 700;
-/** A pause neither confirmed nor quiet this long after it began is a barge-in. */
-export const BARGE_IN_MAX_PAUSE_MS = 2_000;
-/** Caller sound that confirms a pause without words (a cough lasts up to ~300 ms). */
-export const BARGE_IN_PAUSED_MIN_SPEECH_MS = 400;
-/** Quiet before resuming when the service heard speech start: its endpointing (300 ms) and its latency. */
-export const BARGE_IN_STT_QUIET_MS = 800;
-/** Periodic (voiced) frames a stretch of caller sound needs before it interrupts without words. */
-export const BARGE_IN_MIN_VOICED_FRAMES = 2;
+export {
+  BARGE_IN_HELD_MIN_SPEECH_MS,
+  BARGE_IN_MAX_PAUSE_MS,
+  BARGE_IN_MIN_VOICED_FRAMES,
+  BARGE_IN_PAUSE_MIN_SPEECH_MS,
+  BARGE_IN_PAUSED_MIN_SPEECH_MS,
+  BARGE_IN_RESUME_AFTER_MS,
+  BARGE_IN_STT_QUIET_MS,
+  DEFAULT_BARGE_IN_OPTIONS,
+  type BargeInEvent,
+  type BargeInOptions,
+} from './barge-in-options.js';
+
 /** Periodicity (periodicity.ts) from which a frame is voiced: noise stays below 0.45, vowels mostly above. */
 const VOICED_PERIODICITY = 0.5;
-
-export interface BargeInEvent {
-  /** barge_in: the caller interrupts; pause: stop now, wait for confirmation; resume: it was not speech. */
-  readonly type: 'barge_in' | 'pause' | 'resume';
-  /** Start of the first caller speech frame of the segment. */
-  readonly onsetMs: number;
-  /** End of the frame (or tick) on which it was decided. */
-  readonly decidedAtMs: number;
-}
-
-export interface BargeInOptions extends FrameClassifierOptions {
-  /** Caller speech (ms of speech frames) needed before interrupting. */
-  readonly minSpeechMs: number;
-  /** Assumed minimum attenuation of our own audio coming back on the caller's side. */
-  readonly echoReturnLossDb: number;
-  /** Extra level above the echo estimate that caller speech must reach. */
-  readonly echoMarginDb: number;
-  /** Longest delay of our own audio coming back. */
-  readonly echoTailMs: number;
-  /** Non-speech time that ends a caller segment (and re-arms the detector). */
-  readonly hangoverMs: number;
-  /** Non-speech gap that abandons an unconfirmed onset. */
-  readonly maxOnsetGapMs: number;
-  /** Caller speech needed when the speech-to-text service corroborates it. */
-  readonly corroboratedMinSpeechMs: number;
-  /** Caller speech that pauses the agent until confirmed; 0: never pause. */
-  readonly pauseMinSpeechMs: number;
-  /** Time after a pause before an unconfirmed one resumes (once the caller is quiet). */
-  readonly resumeAfterMs: number;
-  /** Time after a pause after which a sound that did not stop is a barge-in. */
-  readonly maxPauseMs: number;
-  /** Caller speech (gaps shorter than hangoverMs) that confirms a pause without words. */
-  readonly pausedMinSpeechMs: number;
-  /** Quiet needed before resuming once the service heard speech start (its words may follow). */
-  readonly sttQuietMs: number;
-  /** Voiced frames the caller's sound needs before it interrupts (or confirms a pause) without words; 0: any sound. */
-  readonly minVoicedFrames: number;
-  /** Decides per frame whether the caller's audio is voice; default: the energy classifier. */
-  readonly detector?: VoiceDetectorFactory;
-}
-
 /** How far the service's onset may lie from the local one and still be the same speech. */
 const EVIDENCE_ONSET_TOLERANCE_MS = 500;
 /** Evidence older than this (since it arrived) no longer counts. */
 const EVIDENCE_MAX_AGE_MS = 1_500;
 
-export const DEFAULT_BARGE_IN_OPTIONS: Readonly<BargeInOptions> = Object.freeze({
-  ...DEFAULT_VAD_OPTIONS,
-  minSpeechMs: BARGE_IN_MIN_SPEECH_MS,
-  hangoverMs: DEFAULT_HANGOVER_MS,
-  echoReturnLossDb: 18,
-  echoMarginDb: 3,
-  echoTailMs: 300,
-  // Speech that passes the echo gate has more holes than speech itself (quiet
-  // phonemes under the gate), so an onset survives a longer gap than in the VAD.
-  maxOnsetGapMs: 100,
-  corroboratedMinSpeechMs: 60,
-  pauseMinSpeechMs: BARGE_IN_PAUSE_MIN_SPEECH_MS,
-  resumeAfterMs: BARGE_IN_RESUME_AFTER_MS,
-  maxPauseMs: BARGE_IN_MAX_PAUSE_MS,
-  pausedMinSpeechMs: BARGE_IN_PAUSED_MIN_SPEECH_MS,
-  sttQuietMs: BARGE_IN_STT_QUIET_MS,
-  minVoicedFrames: BARGE_IN_MIN_VOICED_FRAMES,
-});
-
-const SILENT_DBFS = -Infinity;
-
-function meanSquareDbfs(frame: Int16Array): number {
-  const n = frame.length;
-  if (n === 0) return SILENT_DBFS;
-  let sumOfSquares = 0;
-  for (let i = 0; i < n; i++) {
-    const s = frame[i]!;
-    sumOfSquares += s * s;
-  }
-  if (sumOfSquares === 0) return SILENT_DBFS;
-  return 10 * Math.log10(sumOfSquares / n / (FULL_SCALE * FULL_SCALE));
-}
-
 interface Evidence {
   onsetMs: number;
   strong: boolean;
   arrivedAtMs: number | null;
+}
+
+interface Pause {
+  /** Onset of its speech. */
+  readonly onsetMs: number;
+  /** When it was decided. */
+  readonly atMs: number;
+  /** The service heard speech start (its words may follow). */
+  sttHeard: boolean;
+  /** The speech already qualified as a barge-in: only held for words. */
+  readonly held: boolean;
 }
 
 export class BargeInDetector {
@@ -193,25 +135,20 @@ export class BargeInDetector {
   readonly #early: SpeechSegmenter;
   /** The same gated speech, confirmed after pauseMinSpeechMs; null when pausing is off. */
   readonly #pauser: SpeechSegmenter | null;
-  /** The sound of a pause, confirmed after pausedMinSpeechMs. */
+  /** The sound of a pause, confirmed after pausedMinSpeechMs (heldMinSpeechMs when holding for words). */
   readonly #confirmer: SpeechSegmenter;
+  readonly #holdForWords: boolean;
   readonly #resumeAfterMs: number;
   readonly #maxPauseMs: number;
   readonly #hangoverMs: number;
   readonly #sttQuietMs: number;
   #evidence: Evidence | null = null;
-  /** When the agent's current stretch of audio began: only speech after it interrupts it. */
-  #agentAudibleSinceMs = Number.POSITIVE_INFINITY;
   readonly #echoReturnLossDb: number;
   readonly #echoMarginDb: number;
-  /** Energy (dBFS) of the agent frame sent on each of the last ticks; -Infinity when silent. */
-  readonly #agentLevels: Float64Array;
-  #agentIndex = 0;
-  /** Ticks since the agent last sent audio (saturates at the ring's length). */
-  #ticksSinceAgentAudio: number;
+  readonly #agent: AgentLevels;
   #reportedThisSegment = false;
-  /** The pause in progress (onset of its speech, when it was decided). */
-  #paused: { onsetMs: number; atMs: number; sttHeard: boolean } | null = null;
+  /** The pause in progress. */
+  #paused: Pause | null = null;
   /** No pause for the current segment (already paused once, or declined): decided as without pausing. */
   #noPauseThisSegment = false;
   /** End of the last caller frame that passed the gate as speech. */
@@ -223,22 +160,17 @@ export class BargeInDetector {
   #voicedFrames = 0;
 
   constructor(options: Partial<BargeInOptions> = {}) {
-    const merged = { ...DEFAULT_BARGE_IN_OPTIONS, ...options };
-    for (const name of ['echoReturnLossDb', 'echoMarginDb', 'echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'maxPauseMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
-      if (!Number.isFinite(merged[name])) throw new RangeError(`${name} must be a finite number, got ${merged[name]}`);
-    }
-    if (!Number.isInteger(merged.minVoicedFrames) || merged.minVoicedFrames < 0) throw new RangeError(`minVoicedFrames must be an integer >= 0, got ${merged.minVoicedFrames}`);
-    for (const name of ['echoTailMs', 'pauseMinSpeechMs', 'resumeAfterMs', 'pausedMinSpeechMs', 'sttQuietMs'] as const) {
-      if (merged[name] < 0) throw new RangeError(`${name} must be >= 0, got ${merged[name]}`);
-    }
-    if (merged.maxPauseMs < merged.resumeAfterMs) throw new RangeError(`maxPauseMs must be >= resumeAfterMs, got ${merged.maxPauseMs}`);
+    const merged = bargeInOptions(options);
     this.#classifier = merged.detector?.(merged) ?? new SpeechFrameClassifier(merged);
     this.#segmenter = new SpeechSegmenter(merged);
     this.#early = new SpeechSegmenter({ ...merged, minSpeechMs: Math.min(merged.corroboratedMinSpeechMs, merged.minSpeechMs) });
     // Pausing only helps when it comes before the barge-in itself.
     const pausing = merged.pauseMinSpeechMs > 0 && merged.pauseMinSpeechMs < merged.minSpeechMs;
     this.#pauser = pausing ? new SpeechSegmenter({ ...merged, minSpeechMs: merged.pauseMinSpeechMs }) : null;
-    this.#confirmer = new SpeechSegmenter({ ...merged, minSpeechMs: merged.pausedMinSpeechMs, maxOnsetGapMs: merged.hangoverMs });
+    this.#holdForWords = merged.holdForWords;
+    // Holding for words, a backchannel's own length must not confirm a pause.
+    const confirmMs = merged.holdForWords ? Math.max(merged.pausedMinSpeechMs, merged.heldMinSpeechMs) : merged.pausedMinSpeechMs;
+    this.#confirmer = new SpeechSegmenter({ ...merged, minSpeechMs: confirmMs, maxOnsetGapMs: merged.hangoverMs });
     this.#resumeAfterMs = merged.resumeAfterMs;
     this.#maxPauseMs = merged.maxPauseMs;
     this.#hangoverMs = merged.hangoverMs;
@@ -247,9 +179,7 @@ export class BargeInDetector {
     this.#maxOnsetGapMs = merged.maxOnsetGapMs;
     this.#echoReturnLossDb = merged.echoReturnLossDb;
     this.#echoMarginDb = merged.echoMarginDb;
-    // The current tick plus every tick whose audio may still come back.
-    this.#agentLevels = new Float64Array(Math.ceil(merged.echoTailMs / FRAME_MS) + 1).fill(SILENT_DBFS);
-    this.#ticksSinceAgentAudio = this.#agentLevels.length;
+    this.#agent = new AgentLevels(merged.echoTailMs);
   }
 
   /** A pause is in progress (the agent stopped, confirmation awaited). */
@@ -272,39 +202,20 @@ export class BargeInDetector {
    * not caller audio arrived. A pause that ran out is decided here.
    */
   agentTick(agentFrame: Int16Array | null, atMs: number): BargeInEvent | null {
-    const agentLevel = agentFrame === null ? SILENT_DBFS : meanSquareDbfs(agentFrame);
-    const ring = this.#agentLevels;
-    ring[this.#agentIndex] = agentLevel;
-    this.#agentIndex = (this.#agentIndex + 1) % ring.length;
-    if (agentLevel !== SILENT_DBFS) {
-      if (this.#ticksSinceAgentAudio >= ring.length) this.#agentAudibleSinceMs = atMs;
-      this.#ticksSinceAgentAudio = 0;
-    } else if (this.#ticksSinceAgentAudio < ring.length) this.#ticksSinceAgentAudio++;
-
+    this.#agent.tick(agentFrame, atMs);
     const paused = this.#paused;
     if (paused === null) return null;
     const pausedForMs = atMs + FRAME_MS - paused.atMs;
     const quietMs = paused.sttHeard ? Math.max(this.#hangoverMs, this.#sttQuietMs) : this.#hangoverMs;
     const quiet = atMs + FRAME_MS - this.#lastSpeechEndMs >= quietMs;
     if (pausedForMs < this.#resumeAfterMs || !quiet) return pausedForMs >= this.#maxPauseMs ? this.#confirm(paused.onsetMs, atMs) : null;
-    this.#paused = null;
-    this.#segmenter.reset();
-    this.#early.reset();
-    this.#pauser?.reset();
-    this.#confirmer.reset();
-    this.#evidence = null;
-    this.#noPauseThisSegment = false;
-    return { type: 'resume', onsetMs: paused.onsetMs, decidedAtMs: atMs + FRAME_MS };
+    return this.#resume(paused, atMs);
   }
 
   /** One frame of the caller's audio, as it arrives; `atMs` is the media time of its first sample. */
   callerFrame(callerFrame: Int16Array, atMs: number): BargeInEvent | null {
-    const ring = this.#agentLevels;
-    let loudestAgentDbfs = SILENT_DBFS;
-    for (let i = 0; i < ring.length; i++) if (ring[i]! > loudestAgentDbfs) loudestAgentDbfs = ring[i]!;
-
     const voice = this.#classifier.classify(callerFrame, atMs);
-    const echoGateDbfs = loudestAgentDbfs - this.#echoReturnLossDb + this.#echoMarginDb;
+    const echoGateDbfs = this.#agent.loudestDbfs() - this.#echoReturnLossDb + this.#echoMarginDb;
     const callerSpeech = voice && this.#classifier.energyDbfs > echoGateDbfs;
     this.#countVoiced(callerFrame, callerSpeech, atMs);
     if (callerSpeech) this.#lastSpeechEndMs = atMs + FRAME_MS;
@@ -329,17 +240,15 @@ export class BargeInDetector {
       if ((this.#confirmer.speaking && voiced) || evidence?.strong === true) return this.#confirm(paused.onsetMs, atMs);
       return null;
     }
-    if (this.#reportedThisSegment || this.#ticksSinceAgentAudio >= ring.length) return null;
+    if (this.#reportedThisSegment || !this.#agent.audible) return null;
     const pausing = this.#pauser !== null && !this.#noPauseThisSegment;
-    if (this.#segmenter.speaking && voiced) return this.#confirm(this.#segmenter.speechStartedAtMs!, atMs);
+    const holding = this.#holdForWords && !this.#noPauseThisSegment;
+    if (this.#segmenter.speaking && voiced) return this.#decide(this.#segmenter.speechStartedAtMs!, atMs, holding, evidence);
     const corroboratedOnsetMs = corroboratedVoiced ? this.#corroboratedOnset(evidence) : null;
     if (evidence?.strong === true) return this.#confirm(corroboratedOnsetMs ?? evidence.onsetMs, atMs);
-    if (!pausing) return corroboratedOnsetMs === null ? null : this.#confirm(corroboratedOnsetMs, atMs);
+    if (!pausing) return corroboratedOnsetMs === null ? null : this.#decide(corroboratedOnsetMs, atMs, holding, evidence);
     const pauseOnsetMs = this.#pauser.speechStartedAtMs ?? corroboratedOnsetMs;
-    if (pauseOnsetMs === null) return null;
-    this.#paused = { onsetMs: pauseOnsetMs, atMs: atMs + FRAME_MS, sttHeard: evidence !== null };
-    this.#noPauseThisSegment = true;
-    return { type: 'pause', onsetMs: pauseOnsetMs, decidedAtMs: atMs + FRAME_MS };
+    return pauseOnsetMs === null ? null : this.#pause(pauseOnsetMs, atMs, evidence, false);
   }
 
   /**
@@ -351,37 +260,69 @@ export class BargeInDetector {
   }
 
   /**
-   * The pause just reported cannot be acted on (nothing of a turn is playing):
-   * the segment is decided as without pausing.
+   * The service's final words of the paused speech are in: a barge-in unless
+   * they were only a backchannel (then the turn resumes). Null when nothing is
+   * paused. `atMs`: now, on the call's clock.
    */
-  decline(): void {
+  settlePause(backchannel: boolean, atMs: number): BargeInEvent | null {
+    const paused = this.#paused;
+    if (paused === null) return null;
+    return backchannel ? this.#resume(paused, atMs - FRAME_MS) : this.#confirm(paused.onsetMs, atMs - FRAME_MS);
+  }
+
+  /**
+   * The pause just reported cannot be acted on (nothing of a turn is playing):
+   * the segment is decided as without pausing, so a held barge-in is one now.
+   */
+  decline(atMs: number): BargeInEvent | null {
+    const paused = this.#paused;
     this.#paused = null;
     this.#noPauseThisSegment = true;
+    return paused?.held === true ? this.#confirm(paused.onsetMs, atMs) : null;
   }
 
   /** Forgets the caller's segment and the agent's recent audio; the line's noise floor is kept. */
   reset(): void {
+    this.#forgetSegment();
+    this.#agent.reset();
+    this.#reportedThisSegment = false;
+    this.#lastSpeechEndMs = Number.NEGATIVE_INFINITY;
+    this.#voicedFrames = 0;
+  }
+
+  /** Speech that qualified as a barge-in: one, or a pause held for words. */
+  #decide(onsetMs: number, atMs: number, holding: boolean, evidence: Evidence | null): BargeInEvent {
+    return holding ? this.#pause(onsetMs, atMs, evidence, true) : this.#confirm(onsetMs, atMs);
+  }
+
+  #pause(onsetMs: number, atMs: number, evidence: Evidence | null, held: boolean): BargeInEvent {
+    this.#paused = { onsetMs, atMs: atMs + FRAME_MS, sttHeard: evidence !== null, held };
+    this.#noPauseThisSegment = true;
+    return { type: 'pause', onsetMs, decidedAtMs: atMs + FRAME_MS };
+  }
+
+  #resume(paused: Pause, atMs: number): BargeInEvent {
+    this.#forgetSegment();
+    return { type: 'resume', onsetMs: paused.onsetMs, decidedAtMs: atMs + FRAME_MS };
+  }
+
+  #confirm(onsetMs: number, atMs: number): BargeInEvent {
+    this.#paused = null;
+    // Reported once per segment; a pause settled after its speech ended (its words came after the
+    // service's endpointing) leaves none to wait out, or the next segment would never be reported.
+    this.#reportedThisSegment = this.#segmenter.speaking || this.#early.speaking || (this.#pauser?.speaking ?? false);
+    this.#evidence = null;
+    return { type: 'barge_in', onsetMs, decidedAtMs: atMs + FRAME_MS };
+  }
+
+  #forgetSegment(): void {
+    this.#paused = null;
     this.#segmenter.reset();
     this.#early.reset();
     this.#pauser?.reset();
     this.#confirmer.reset();
     this.#evidence = null;
-    this.#agentLevels.fill(SILENT_DBFS);
-    this.#agentIndex = 0;
-    this.#ticksSinceAgentAudio = this.#agentLevels.length;
-    this.#agentAudibleSinceMs = Number.POSITIVE_INFINITY;
-    this.#reportedThisSegment = false;
-    this.#paused = null;
     this.#noPauseThisSegment = false;
-    this.#lastSpeechEndMs = Number.NEGATIVE_INFINITY;
-    this.#voicedFrames = 0;
-  }
-
-  #confirm(onsetMs: number, atMs: number): BargeInEvent {
-    this.#paused = null;
-    this.#reportedThisSegment = true;
-    this.#evidence = null;
-    return { type: 'barge_in', onsetMs, decidedAtMs: atMs + FRAME_MS };
   }
 
   /**
@@ -415,8 +356,8 @@ export class BargeInDetector {
     const evidence = this.#evidence;
     if (evidence === null) return null;
     evidence.arrivedAtMs ??= atMs;
-    const silent = this.#ticksSinceAgentAudio >= this.#agentLevels.length && this.#paused === null;
-    if (!silent && evidence.onsetMs >= this.#agentAudibleSinceMs && atMs - evidence.arrivedAtMs <= EVIDENCE_MAX_AGE_MS) return evidence;
+    const silent = !this.#agent.audible && this.#paused === null;
+    if (!silent && evidence.onsetMs >= this.#agent.audibleSinceMs && atMs - evidence.arrivedAtMs <= EVIDENCE_MAX_AGE_MS) return evidence;
     this.#evidence = null;
     return null;
   }

@@ -39,6 +39,7 @@ export type Recovery = keyof typeof RECOVERIES;
 const BARGE_INS = {
   paused: { name: 'agent_bargein_paused_total', help: 'Agent turns paused by caller sound, awaiting confirmation.' },
   resumed: { name: 'agent_bargein_resumed_total', help: 'Paused agent turns resumed: no words and the caller went quiet.' },
+  backchannel: { name: 'agent_bargein_backchannel_total', help: 'Paused agent turns resumed: the caller only said a backchannel such as "mm-hm".' },
   confirmed: { name: 'agent_bargein_total', help: 'Agent turns cut by the caller (barge-ins).' },
 } as const;
 
@@ -47,7 +48,7 @@ export type BargeInOutcome = keyof typeof BARGE_INS;
 export class TurnMetrics {
   readonly #histograms = new Map(FIELDS.map((field) => [field.key, new Histogram()]));
   readonly #recoveries: Record<Recovery, number> = { stt: 0, tts: 0, llm: 0 };
-  readonly #bargeIns: Record<BargeInOutcome, number> = { paused: 0, resumed: 0, confirmed: 0 };
+  readonly #bargeIns: Record<BargeInOutcome, number> = { paused: 0, resumed: 0, backchannel: 0, confirmed: 0 };
 
   /** A provider recovered on its own: a stream re-opened (stt, tts) or a round asked again (llm). */
   countRecovery(provider: Recovery): void {

@@ -20,7 +20,9 @@
 //   on; resume() plays the sentence the caller was hearing again from its
 //   start, then the rest, as if never interrupted; cancel() ends it as a
 //   barge-in. A turn resumes at most MAX_RESUMES times: on a line where noise
-//   keeps pausing it, later noises no longer do, so the turn gets through.
+//   keeps pausing it, later noises no longer do, so the turn gets through. A
+//   resume after a backchannel ("mm-hm") is not counted: recognized words,
+//   not noise, decided it, and a caller may nod along many times.
 import type { Logger } from 'pino';
 import { linkAbort, type LinkedAbort } from '../providers/abort-link.js';
 import { AsyncQueue } from '../providers/async-queue.js';
@@ -167,12 +169,16 @@ export class Turn {
     return true;
   }
 
-  /** It was not an interruption: the sentence being heard plays again from its start, then the rest. */
-  resume(): void {
+  /**
+   * It was not an interruption: the sentence being heard plays again from its
+   * start, then the rest. `counted`: false when words showed the caller was
+   * only listening (it does not use up the turn's resumes).
+   */
+  resume(counted = true): void {
     const pause = this.#pause;
     if (pause === null || this.signal.aborted) return;
     this.#pause = null;
-    this.#resumes += 1;
+    if (counted) this.#resumes += 1;
     this.#replay = [...this.#playout.rewind(), ...this.#replay.slice(this.#replayIndex)];
     this.#replayIndex = 0;
     pause.resolve();

@@ -177,10 +177,7 @@ async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trial
   // Ask once; every answer is long, and every trial interrupts the current one.
   system.deepgram.queueTranscripts(['When are you open?']);
   system.asterisk.startCallerAudio(call.mediaId, { payload: utterance.audio });
-  const utteranceMs = utterance.audio.length / 8;
   let sinceMs = performance.now();
-  // The answer to the last utterance starts after it ended: its first voiced packet is the turn's first.
-  let answerSearchFromMs = sinceMs + utteranceMs;
   for (let i = 0; i < trials; i += 1) {
     let answerHeardAt: number | null = null;
     await waitUntil(() => (answerHeardAt = firstVoicedAfter(system, call.mediaId, sinceMs + 1_000)) !== null, { timeoutMs: 15_000, what: 'the long answer', intervalMs: POLL_MS }).catch(async (error: unknown) => {
@@ -193,12 +190,13 @@ async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trial
     system.deepgram.queueTranscripts(['Sorry, one more thing.']);
     const sentAt = performance.now();
     system.asterisk.startCallerAudio(call.mediaId, { payload: utterance.audio });
-    const onsetMs = sentAt + utterance.onsetMs;
     let interrupted: Awaited<ReturnType<typeof agentTurns>>[number] | undefined;
     await waitUntil(async () => {
       interrupted = (await agentTurns(system, call.channelId)).filter((t) => t.interrupted)[interruptedBefore];
       return interrupted !== undefined;
     }, { timeoutMs: 10_000, what: 'the barge-in', intervalMs: POLL_MS });
+    // The fake's first packet leaves on its next 20 ms tick: the speech starts onsetMs after that packet.
+    const onsetMs = (system.asterisk.callerAudioStartedAt(call.mediaId) ?? sentAt) + utterance.onsetMs;
     // Time for the packets sent around the decision to arrive before they are read.
     await sleep(300);
     const heard = system.asterisk.rtpHeard(call.mediaId).filter((p) => p.atMs >= answerHeardAt!);
@@ -207,16 +205,15 @@ async function measureBargeIn(system: AiBenchSystem, utterance: Utterance, trial
     const silentRun = heard.findIndex((p, k) => p.atMs > onsetMs && heard.slice(k, k + 10).every((q) => q.rms === 0));
     const lastVoiced = heard.slice(0, silentRun).reverse().find((p) => p.rms > 0);
     if (lastVoiced && silentRun >= 0) stop.push(Math.max(0, lastVoiced.atMs - onsetMs));
-    // The interrupted turn ends at the barge-in decision and starts at its first packet, both wall
-    // clock from the same origin: their difference, added to when that first packet was heard
-    // (monotonic), places the decision on this process's clock.
-    // Any non-silent packet: the gateway's silence is digital silence, a turn's first audio may be soft.
-    const turnFirstHeardMs = firstVoicedAfter(system, call.mediaId, answerSearchFromMs, 0) ?? answerHeardAt!;
-    const decidedAtMs = turnFirstHeardMs + (interrupted!.endedAt!.getTime() - interrupted!.startedAt.getTime());
+    // The interrupted turn ends at the decision that stopped it (the gateway's monotonic clock as
+    // wall-clock time, ms resolution); this process's wall clock places it on its own monotonic
+    // clock (both processes read the same system clocks). Not from the turn's duration added to
+    // its first packet as heard here: that pairing put the decision 100-200 ms after the stop
+    // itself, an impossible order.
+    const decidedAtMs = interrupted!.endedAt!.getTime() - (Date.now() - performance.now());
     vad.push(decidedAtMs - onsetMs);
-    if (lastVoiced && silentRun >= 0) afterDecision.push(Math.max(0, lastVoiced.atMs - decidedAtMs));
+    if (lastVoiced && silentRun >= 0) afterDecision.push(lastVoiced.atMs - decidedAtMs);
     sinceMs = performance.now();
-    answerSearchFromMs = sentAt + utteranceMs;
   }
   await hangUp(system, call.channelId);
   return { stop, vad, afterDecision };

@@ -214,6 +214,46 @@ describe('BargeInDetector', () => {
     expect(detector.callerFrame(new Int16Array(FRAME_SAMPLES), 1800)?.type).toBe('barge_in');
   });
 
+  describe('holding for words (backchannels)', () => {
+    const holding = (): BargeInDetector => new BargeInDetector({ pauseMinSpeechMs: 0, holdForWords: true });
+    /** A short stretch of the caller's speech over the agent: as long as "okay, right". */
+    const shortSpeech = { fromMs: UTTERANCES[0].fromMs, lengthMs: 700, atMs: 2730 };
+
+    it('stops exactly when a barge-in would, but as a pause that waits for words', () => {
+      const held = run({ durationMs: 3500, caller: shortSpeech }, holding());
+      const cut = run({ durationMs: 3500, caller: shortSpeech }, noPause());
+      expect(cut.all.map((event) => event.type)).toEqual(['barge_in']);
+      expect(held.all[0]).toEqual({ ...cut.all[0]!, type: 'pause' });
+      // No words within the run, and the caller not quiet for long enough yet: still held.
+      expect(held.events).toEqual([]);
+    });
+
+    it('settlePause(): a backchannel resumes, other words are the barge-in, dated at the pause', () => {
+      for (const backchannel of [true, false]) {
+        const detector = holding();
+        const { all } = run({ durationMs: 3500, caller: shortSpeech }, detector);
+        const settled = detector.settlePause(backchannel, 3600);
+        expect(settled).toEqual({ type: backchannel ? 'resume' : 'barge_in', onsetMs: all[0]!.onsetMs, decidedAtMs: 3600 });
+        expect(detector.paused).toBe(false);
+        expect(detector.settlePause(backchannel, 3620)).toBeNull();
+      }
+    });
+
+    it('without words it resumes once the caller is quiet, as a pause does; speech past heldMinSpeechMs is a barge-in', () => {
+      const quiet = run({ durationMs: 5000, caller: shortSpeech }, holding());
+      expect(quiet.all.map((event) => event.type)).toEqual(['pause', 'resume']);
+      const long = run({ durationMs: 6000, caller: { ...UTTERANCES[0], atMs: 2730 } }, holding());
+      expect(long.all.map((event) => event.type)).toEqual(['pause', 'barge_in']);
+      expect(long.all[1]!.decidedAtMs - long.onsetMs!).toBeGreaterThanOrEqual(DEFAULT_BARGE_IN_OPTIONS.heldMinSpeechMs);
+    });
+
+    it('decline(): a stop that cannot be held is the barge-in at once', () => {
+      const detector = holding();
+      const { all } = run({ durationMs: 3500, caller: shortSpeech }, detector);
+      expect(detector.decline(3500)).toEqual({ type: 'barge_in', onsetMs: all[0]!.onsetMs, decidedAtMs: 3520 });
+    });
+  });
+
   it('decline(): a pause nobody could act on is decided as without pausing', () => {
     const detector = new BargeInDetector();
     const agent = agentVoice(4000);
@@ -222,7 +262,7 @@ describe('BargeInDetector', () => {
     for (const { frame, atMs } of frames(caller)) {
       const start = atMs * SAMPLES_PER_MS;
       const event = detector.process(frame, agent.subarray(start, start + FRAME_SAMPLES), atMs);
-      if (event?.type === 'pause') detector.decline();
+      if (event?.type === 'pause') detector.decline(atMs);
       if (event !== null) events.push(event);
       if (event?.type === 'barge_in') break;
     }

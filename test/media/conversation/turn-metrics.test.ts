@@ -49,6 +49,7 @@ describe('TurnMetrics', () => {
         ['agent_llm_round_retries_total', 1],
         ['agent_bargein_paused_total', 0],
         ['agent_bargein_resumed_total', 0],
+        ['agent_bargein_backchannel_total', 0],
         ['agent_bargein_total', 0],
       ]),
     );
