@@ -4,9 +4,9 @@
 // resumes and is stored whole with no caller turn, when they are a request the
 // answer is cut and the request answered.
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeUlaw } from '../../media/codec/g711.js';
 import { SECOND_UTTERANCE, placeBridgedCall, startAiSystem, turnWhere, turnsOf, type AiSystem } from '../support/test-system.js';
 import { waitFor, waitUntil } from '../kit/wait.js';
+import { shortUtterance } from './caller-utterances.js';
 
 let ai: AiSystem | null = null;
 afterEach(async () => {
@@ -18,23 +18,6 @@ const VOICED_RMS = 300;
 const LONG_ANSWER =
   'We are open Monday to Friday from eight in the morning until six in the evening. ' +
   'On Saturdays we open at nine and close at one. We are closed on Sundays and public holidays.';
-
-/** About 0.7 s of recorded speech from 40 ms before its first voiced 10 ms: as long as "mm-hm" or "okay, right". */
-function shortSpeech(speech: Buffer): Buffer {
-  const pcm = new Int16Array(speech.length);
-  decodeUlaw(speech, pcm);
-  let onset = 0;
-  for (let i = 0; i + 80 <= pcm.length; i += 80) {
-    let sum = 0;
-    for (let k = i; k < i + 80; k += 1) sum += pcm[k]! * pcm[k]!;
-    if (Math.sqrt(sum / 80) > 500) {
-      onset = i;
-      break;
-    }
-  }
-  const start = Math.max(0, onset - 320);
-  return speech.subarray(start, start + 8 * 700);
-}
 
 /** Where a run of 10 packets of digital silence (the agent stopped) begins after `fromMs`; null when none yet. */
 function silentRunAfter(heard: readonly { atMs: number; rms: number }[], fromMs: number): number | null {
@@ -51,14 +34,14 @@ async function talkOverAnswer(words: string): Promise<{ channelId: string; media
   const { channelId, mediaId } = await placeBridgedCall(ai);
   await turnWhere(ai, channelId, (t) => t.seq === 0, 'the greeting turn');
   ai.deepgram.queueTranscripts(['When are you open?', words]);
-  fake.startCallerAudio(mediaId, { payload: shortSpeech(SECOND_UTTERANCE) });
+  fake.startCallerAudio(mediaId, { payload: shortUtterance(SECOND_UTTERANCE) });
   // The answer plays (not the greeting's last packets)...
   await waitUntil(() => ai!.deepgram.flushes().some((f) => LONG_ANSWER.startsWith(f.text)), { what: 'the answer sent to TTS' });
   const answerFrom = performance.now();
   await waitFor(() => fake.rtpHeard(mediaId).filter((p) => p.atMs > answerFrom && p.rms > VOICED_RMS).length >= 10 || null, { what: 'the answer being heard' });
   // ...and the caller talks over it.
   const talkedAt = performance.now();
-  fake.startCallerAudio(mediaId, { payload: shortSpeech(SECOND_UTTERANCE) });
+  fake.startCallerAudio(mediaId, { payload: shortUtterance(SECOND_UTTERANCE) });
   // The agent goes quiet while the caller talks, whatever the words turn out to be.
   await waitUntil(() => silentRunAfter(fake.rtpHeard(mediaId), talkedAt) !== null, { what: 'the agent to stop for the caller' });
   return { channelId, mediaId, talkedAt };

@@ -17,10 +17,10 @@ export function silence(ms: number): Buffer {
   return Buffer.alloc(ms * SAMPLES_PER_MS, ULAW_SILENCE);
 }
 
-/** About 0.7 s of speech (a word or two), from 40 ms before the first voiced 10 ms block. */
-export function shortUtterance(): Buffer {
-  const pcm = new Int16Array(SPEECH.length);
-  decodeUlaw(SPEECH, pcm);
+/** About 0.7 s of `speech` (a word or two, as long as "mm-hm" or "okay, right"), from 40 ms before its first voiced 10 ms block. */
+export function shortUtterance(speech: Buffer = SPEECH): Buffer {
+  const pcm = new Int16Array(speech.length);
+  decodeUlaw(speech, pcm);
   let onset = 0;
   for (let i = 0; i + 80 <= pcm.length; i += 80) {
     let sum = 0;
@@ -31,7 +31,7 @@ export function shortUtterance(): Buffer {
     }
   }
   const start = Math.max(0, onset - 40 * SAMPLES_PER_MS);
-  return Buffer.from(SPEECH.subarray(start, start + 700 * SAMPLES_PER_MS));
+  return Buffer.from(speech.subarray(start, start + 700 * SAMPLES_PER_MS));
 }
 
 /** Two short utterances with a pause long enough for the STT to end the first (endpointing 300 ms). */

@@ -3,19 +3,10 @@
 // words settle it. A backchannel ("mm-hm") resumes the answer from the start of
 // the sentence being heard and is no caller turn; anything else is the
 // barge-in, cut where the caller stopped hearing it.
-import { afterEach, describe, expect, it } from 'vitest';
-import { AiAgentHarness, callerVoice } from '../../support/doubles/ai-agent-harness.js';
+import { describe, expect, it } from 'vitest';
+import { callerVoice, harnessPerTest, type AiAgentHarness } from '../../support/doubles/ai-agent-harness.js';
 
-const harnesses: AiAgentHarness[] = [];
-function harness(...args: ConstructorParameters<typeof AiAgentHarness>): AiAgentHarness {
-  const created = new AiAgentHarness(...args);
-  harnesses.push(created);
-  return created;
-}
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.agent.close()));
-});
+const harness = harnessPerTest();
 
 const SENTENCES = ['We offer cleanings, fillings and whitening.', 'Cleanings take about an hour.', 'Whitening is done in two visits.'];
 const ANSWER = SENTENCES.join(' ');

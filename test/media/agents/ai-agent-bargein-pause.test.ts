@@ -3,21 +3,12 @@
 // quiet again, the turn resumes from the start of the sentence being heard, as
 // if never interrupted; speech that goes on still cuts the turn. Detection
 // runs on the caller's audio as it arrives, before the jitter buffer's delay.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BARGE_IN_RESUME_AFTER_MS } from '../../../media/conversation/barge-in.js';
 import { MAX_RESUMES } from '../../../media/conversation/turn.js';
-import { AiAgentHarness, callerVoice } from '../../support/doubles/ai-agent-harness.js';
+import { callerVoice, harnessPerTest, type AiAgentHarness } from '../../support/doubles/ai-agent-harness.js';
 
-const harnesses: AiAgentHarness[] = [];
-function harness(...args: ConstructorParameters<typeof AiAgentHarness>): AiAgentHarness {
-  const created = new AiAgentHarness(...args);
-  harnesses.push(created);
-  return created;
-}
-
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.agent.close()));
-});
+const harness = harnessPerTest();
 
 const SENTENCES = ['We offer cleanings, fillings and whitening.', 'Cleanings take about an hour.', 'Whitening is done in two visits.'];
 const ANSWER = SENTENCES.join(' ');
