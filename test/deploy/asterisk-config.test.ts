@@ -4,7 +4,8 @@
 // the real files and on a copy broken on purpose.
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMPOSE_FILE } from '../support/deploy-compose.js';
-import { checkAsteriskConfig, checkAsteriskConfigAreas, type AreaProblems, type DotenvVariant } from '../support/deploy-asterisk-checks.js';
+import { checkAsteriskConfig, checkAsteriskConfigAreas, type AreaProblems } from '../support/deploy-asterisk-checks.js';
+import type { DotenvVariant } from '../support/deploy-asterisk-render.js';
 import { PROJECT_ROOT, copyDeployment, replaceOnce, type ProjectCopy } from '../support/deploy-fixture.js';
 
 const CONFIG = 'docker/asterisk/config';

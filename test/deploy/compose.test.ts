@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { COMPOSE_FILE, interpolate, loadCompose, parseDotenv, parsePortMapping } from '../support/deploy-compose.js';
-import { renderAsteriskConfig } from '../support/deploy-asterisk-checks.js';
+import { renderAsteriskConfig } from '../support/deploy-asterisk-render.js';
 import { checkCompose, requiredVariables, resolvedEnvironment, SELF_HOSTED_ONLY_ENV } from '../support/deploy-compose-checks.js';
 import { loadMediaConfig } from '../../media/config.js';
 import { PROJECT_ROOT, copyDeployment, replaceOnce, sampleDotenv, type ProjectCopy } from '../support/deploy-fixture.js';

@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { inject } from 'vitest';
+import { createDb, type Db } from '../../src/db/index.js';
+import type { CleanupStack } from '../kit/cleanup-stack.js';
 import { sleep } from '../kit/sleep.js';
 import { databaseUrl, withAdmin } from './pg-admin.js';
 
@@ -62,4 +64,13 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
       return dropping;
     },
   };
+}
+
+/** A fresh migrated database and a client of it, both released by `cleanup` (the client first). */
+export async function openTestDb(cleanup: CleanupStack): Promise<Db> {
+  const database = await createTestDatabase();
+  cleanup.add('the test database', () => database.drop());
+  const db = createDb(database.url);
+  cleanup.add('the database client', () => db.close());
+  return db;
 }

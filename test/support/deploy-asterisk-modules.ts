@@ -5,7 +5,8 @@
 // module that cannot load stops Asterisk at start-up ("Module initialization
 // failed. ASTERISK EXITING!"), which is how the image once shipped.
 import { readFileSync } from 'node:fs';
-import { sectionsNamed, values, type AsteriskConfig } from './deploy-asterisk-config.js';
+import { objectsOfType, sectionsNamed, value, values, type AsteriskConfig, type Dialplan } from './deploy-asterisk-config.js';
+import { locationsOf } from './deploy-asterisk-dialplan-checks.js';
 import { sharedPath } from './shared-reference.js';
 
 interface ModuleInfo {
@@ -69,6 +70,51 @@ export function checkModuleClosure(modules: AsteriskConfig, reference: ModuleRef
         problems.push(`modules.conf: ${name} requires ${dependency}, which is not loaded (${consequence})`);
       }
     }
+  }
+  return problems;
+}
+
+/** The module each dialplan application or function we use lives in (core ones need none). */
+const APP_MODULES: Record<string, string | null> = {
+  Stasis: 'app_stasis.so', AMD: 'app_amd.so', Dial: 'app_dial.so', Playback: 'app_playback.so', Log: 'app_verbose.so',
+  Verbose: 'app_verbose.so', Goto: null, GotoIf: null, Hangup: null, Answer: null, NoOp: null,
+};
+const FUNCTION_MODULES: Record<string, string> = { REGEX: 'func_strings.so', CALLERID: 'func_callerid.so', CHANNEL: 'func_channel.so' };
+/** What the rest of the configuration needs, whatever the dialplan does. */
+const BASE_MODULES = [
+  'pbx_config.so', 'res_pjsip.so', 'res_pjsip_session.so', 'chan_pjsip.so', 'res_pjsip_sdp_rtp.so', 'res_rtp_asterisk.so',
+  'chan_rtp.so', 'res_http_websocket.so', 'res_stasis.so', 'res_ari.so', 'res_ari_applications.so', 'res_ari_asterisk.so',
+  'res_ari_bridges.so', 'res_ari_channels.so', 'res_ari_events.so', 'bridge_simple.so', 'codec_ulaw.so', 'format_pcm.so',
+  'res_timing_timerfd.so',
+];
+
+/** The modules the dialplan's applications and functions and the PJSIP configuration need, each loaded and none noload. */
+export function checkModules(modules: AsteriskConfig, dialplan: Dialplan, pjsip: AsteriskConfig): string[] {
+  const section = sectionsNamed(modules, 'modules')[0];
+  if (!section) return ['modules.conf: no [modules] section'];
+  const problems: string[] = [];
+  if (value(section, 'autoload') !== 'no') problems.push('modules.conf: autoload is not no');
+  const loaded = new Set([...values(section, 'load'), ...values(section, 'require')]);
+  const needed = new Map<string, string>(BASE_MODULES.map((module) => [module, 'the deployment']));
+  for (const { priority } of locationsOf(dialplan)) {
+    const module = APP_MODULES[priority.app];
+    if (module === undefined) problems.push(`extensions.conf:${priority.line}: the checker does not know which module provides ${priority.app}`);
+    else if (module) needed.set(module, `${priority.app}()`);
+    for (const [, fn] of priority.args.matchAll(/\$\{([A-Z_]+)\(/g)) {
+      const fnModule = FUNCTION_MODULES[fn!];
+      if (!fnModule) problems.push(`extensions.conf:${priority.line}: the checker does not know which module provides ${fn}()`);
+      else needed.set(fnModule, `${fn}()`);
+    }
+  }
+  if (objectsOfType(pjsip, 'identify').length) needed.set('res_pjsip_endpoint_identifier_ip.so', 'identify sections');
+  if (objectsOfType(pjsip, 'auth').length) needed.set('res_pjsip_authenticator_digest.so', 'auth sections');
+  if (objectsOfType(pjsip, 'endpoint').some((e) => value(e, 'outbound_auth'))) needed.set('res_pjsip_outbound_authenticator_digest.so', 'outbound_auth');
+  if (objectsOfType(pjsip, 'aor').some((a) => value(a, 'max_contacts'))) needed.set('res_pjsip_registrar.so', 'registering phones');
+  for (const [module, reason] of needed) {
+    if (!loaded.has(module)) problems.push(`modules.conf: ${module} is not loaded, but ${reason} needs it`);
+  }
+  for (const module of values(section, 'noload')) {
+    if (needed.has(module)) problems.push(`modules.conf: ${module} is noload, but ${needed.get(module)} needs it`);
   }
   return problems;
 }

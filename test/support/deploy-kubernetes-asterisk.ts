@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { readAsteriskConfig, sectionsNamed, value } from './deploy-asterisk-config.js';
-import { CONFIG_SOURCE, RENDER_SCRIPT } from './deploy-asterisk-checks.js';
+import { CONFIG_SOURCE, RENDER_SCRIPT } from './deploy-asterisk-render.js';
 import { PROJECT_ROOT, sampleValue } from './deploy-fixture.js';
 import { containerEnv } from './deploy-kubernetes-checks.js';
 import type { Manifest } from './deploy-kustomize.js';

@@ -207,6 +207,9 @@ describe('staff accounts', () => {
       disabledAt: null,
     });
     expect(JSON.stringify(created.body)).not.toMatch(/scrypt|password/);
+    // Accounts made by the product carry its scrypt cost (N=32768, r=8, p=1), a 16-byte salt and a 32-byte key.
+    const row = await system.prisma.staffUser.findUniqueOrThrow({ where: { id: (created.body as { id: string }).id } });
+    expect(row.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
 
     const duplicate = await api('POST', `/businesses/${business.id}/staff`, {
       email: 'DANA@acme.example',

@@ -1,22 +1,25 @@
 // `npm run admin -- extension:* | call:place` as child processes: extensions are
 // written to Asterisk's realtime tables of the database, and a call is placed
 // through the running backend's admin API (the real system on the ARI fake).
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { md5Credential } from '../../../src/admin/pjsip-realtime.js';
 import { OPERATOR_TOKEN } from '../../support/staff-api.js';
 import { startSystem, type TestSystem } from '../../support/test-system.js';
 import { createBusiness } from '../../kit/calls.js';
-import { type ChildRun, runTsx } from '../../kit/child-run.js';
+import type { ChildRun } from '../../kit/child-run.js';
+import { compileBackend, type CompiledBackend } from '../../support/compiled-backend.js';
 
-const CLI = fileURLToPath(new URL('../../../src/admin/cli.ts', import.meta.url));
-// Each command is a process start (tsx, migrations check): seconds, not milliseconds.
+const CLI = 'src/admin/cli.ts';
+// Each command is a process start (the compiled CLI, migrations check): about a second under load.
 const SLOW = { timeout: 120_000 };
 
 let system: TestSystem;
 let businessId: string;
+// The CLI compiled once for the file: each run is a real `node` process of the real entry.
+let backend: CompiledBackend;
 
 beforeAll(async () => {
+  backend = await compileBackend();
   system = await startSystem({ backendEnv: { OPERATOR_TOKEN } });
   await system.waitReady();
   businessId = await createBusiness(system.prisma, 'Acme Dental', ['+19863334949']);
@@ -28,10 +31,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
+  await backend?.remove();
 });
 
 function admin(args: string[], env: Record<string, string> = {}): Promise<ChildRun> {
-  return runTsx(CLI, args, { env: { PATH: process.env.PATH, DATABASE_URL: system.database.url, LOG_LEVEL: 'warn', ...env } });
+  return backend.run(CLI, args, { env: { PATH: process.env.PATH, DATABASE_URL: system.database.url, LOG_LEVEL: 'warn', ...env } });
 }
 
 async function authRow(extension: string): Promise<{ md5_cred: string } | undefined> {

@@ -6,13 +6,13 @@
 // the registration dropped when the password changed, and out of the admin
 // API's reach. Real PostgreSQL, migrated by our own runner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '../../../src/db/index.js';
+import type { Db } from '../../../src/db/index.js';
 import { seedFallbackExtensions } from '../../../src/admin/fallback-extensions.js';
 import { ExtensionService } from '../../../src/admin/extension-service.js';
 import { md5Credential } from '../../../src/admin/pjsip-realtime.js';
 import { CleanupStack } from '../../kit/cleanup-stack.js';
 import { createBusiness } from '../../kit/calls.js';
-import { createTestDatabase } from '../../support/db.js';
+import { openTestDb } from '../../support/db.js';
 import { captureLogs } from '../../support/log-capture.js';
 
 const PASSWORDS = { '100': 'fallback-100-Secret', '101': 'fallback-101-Secret' };
@@ -20,10 +20,7 @@ const cleanup = new CleanupStack();
 let db: Db;
 
 beforeAll(async () => {
-  const database = await createTestDatabase();
-  cleanup.add('the test database', () => database.drop());
-  db = createDb(database.url);
-  cleanup.add('the database client', () => db.close());
+  db = await openTestDb(cleanup);
 }, 60_000);
 afterAll(() => cleanup.releaseAll());
 

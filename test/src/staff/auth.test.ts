@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness, startSystem, type TestSystem } from '../../support/test-system.js';
-import { OPERATOR_TOKEN, StaffClient, adminRequest, createStaffAccount, type StaffAccount } from '../../support/staff-api.js';
+import { DEFAULT_SCRYPT_PARAMS } from '../../../src/staff/password-hash.js';
+import { OPERATOR_TOKEN, StaffClient, TEST_SCRYPT_PARAMS, adminRequest, createStaffAccount, type StaffAccount } from '../../support/staff-api.js';
 
 let system: TestSystem;
 let businessId: string;
@@ -28,6 +29,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
 });
+
+/** The shape of a hash made by the product: its default scrypt cost, a 16-byte salt and a 32-byte key. */
+function productHashPattern(): RegExp {
+  const { N, r, p } = DEFAULT_SCRYPT_PARAMS;
+  expect({ N, r, p }).toEqual({ N: 32768, r: 8, p: 1 });
+  return new RegExp(`^scrypt\\$${N}\\$${r}\\$${p}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`);
+}
 
 const INVALID = { error: { code: 'invalid_credentials', message: 'wrong email or password' } };
 const UNAUTHENTICATED = { error: { code: 'unauthenticated', message: 'sign in first' } };
@@ -60,7 +68,9 @@ describe('signing in', () => {
     expect(row).toMatchObject({ ip: headers['x-forwarded-for'], csrfToken: (answer.body as { csrfToken: string }).csrfToken });
     const user = await system.prisma.staffUser.findUniqueOrThrow({ where: { id: dana.id } });
     expect(user.lastLoginAt).not.toBeNull();
-    expect(user.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    // The helper's account carries the helper's cost; what the product stores is asserted where the product makes hashes.
+    const { N, r, p } = TEST_SCRYPT_PARAMS;
+    expect(user.passwordHash).toMatch(new RegExp(`^scrypt\\$${N}\\$${r}\\$${p}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
 
     const me = await staff.request('GET', '/api/session');
     expect(me.status).toBe(200);
@@ -68,11 +78,14 @@ describe('signing in', () => {
   });
 
   it('answers an unknown email, a wrong password and a disabled account the same way', async () => {
-    const disabled = await createStaffAccount(system.prisma, businessId, { email: 'gone@acme.example', password: 'gone-password-1234' });
+    // Accounts at the product's scrypt cost, so that the timing comparison below is against real work.
+    const scrypt = DEFAULT_SCRYPT_PARAMS;
+    const kim = await createStaffAccount(system.prisma, businessId, { email: 'kim@acme.example', password: 'kim-password-1234', scrypt });
+    const disabled = await createStaffAccount(system.prisma, businessId, { email: 'gone@acme.example', password: 'gone-password-1234', scrypt });
     await system.prisma.staffUser.update({ where: { id: disabled.id }, data: { disabledAt: new Date() } });
     const attempts: [string, string][] = [
-      ['nobody@acme.example', dana.password],
-      [dana.email, 'not-the-password'],
+      ['nobody@acme.example', kim.password],
+      [kim.email, 'not-the-password'],
       [disabled.email, disabled.password],
     ];
     const durations: number[] = [];
@@ -143,6 +156,9 @@ describe('sessions', () => {
     const { staff, headers } = client();
     await staff.login(erin.email, erin.password, headers);
     expect((await adminRequest(system.backend.url, 'POST', `/admin/api/staff/${erin.id}/password`, { password: 'erin-new-password-1' })).status).toBe(200);
+    // The operator's reset stores the product's scrypt cost, whatever the account had before.
+    const reset = await system.prisma.staffUser.findUniqueOrThrow({ where: { id: erin.id } });
+    expect(reset.passwordHash).toMatch(productHashPattern());
     expect((await staff.request('GET', '/api/session')).status).toBe(401);
     expect((await staff.login(erin.email, erin.password, headers)).status).toBe(401);
     expect((await staff.login(erin.email, 'erin-new-password-1', headers)).status).toBe(200);
