@@ -57,6 +57,13 @@ async function createdBusinessId(): Promise<string> {
   return id;
 }
 
+/** The business's audit events in order; every one must be the operator's, through the CLI, with no address. */
+async function auditTrail(businessId: string): Promise<{ action: string; detail: string | null; targetId: string | null }[]> {
+  const events = await db.prisma.auditEvent.findMany({ where: { businessId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  for (const event of events) expect(event).toMatchObject({ actorKind: 'operator', actorLabel: 'operator (admin CLI)', actorId: null, ip: null });
+  return events.map(({ action, detail, targetId }) => ({ action, detail, targetId }));
+}
+
 // Each command is a process start (the compiled CLI, migrations check): about a second under load.
 const SLOW = { timeout: 90_000 };
 
@@ -123,6 +130,13 @@ describe('businesses and numbers', SLOW, () => {
     expect(await db.prisma.phoneNumber.count({ where: { e164: '+19865550123' } })).toBe(0);
     const again = await admin(['number:remove', '--number', '+19865550123']);
     expect(again).toMatchObject({ code: 1, stderr: 'error: +19865550123 is not assigned\n' });
+
+    // Each change is in the business's audit log once, by the operator through the CLI; refused ones are not.
+    expect(await auditTrail(id)).toEqual([
+      { action: 'business_created', detail: 'Acme Dental', targetId: null },
+      { action: 'number_added', detail: '+19865550123', targetId: null },
+      { action: 'number_removed', detail: '+19865550123', targetId: null },
+    ]);
   });
 });
 
@@ -160,6 +174,13 @@ describe('staff accounts', SLOW, () => {
     expect((await db.prisma.staffUser.findUniqueOrThrow({ where: { id: user.id } })).disabledAt).not.toBeNull();
     expect(await db.prisma.staffSession.count({ where: { userId: user.id } })).toBe(0);
     expect((await admin(['staff:list', '--business', id])).stdout).toMatch(/\tmanager\tdisabled \d{4}-/);
+
+    expect(await auditTrail(id)).toEqual([
+      { action: 'business_created', detail: 'Acme Dental', targetId: null },
+      { action: 'staff_created', detail: 'mia@acme.example (manager)', targetId: `staff:${user.id}` },
+      { action: 'staff_password_reset', detail: 'mia@acme.example; their sessions ended', targetId: `staff:${user.id}` },
+      { action: 'staff_disabled', detail: 'mia@acme.example', targetId: `staff:${user.id}` },
+    ]);
 
     for (const run of [created, list, duplicate, reset, disabled]) {
       expect(run.stdout + run.stderr).not.toContain(PASSWORD);
