@@ -92,7 +92,8 @@ function businessLine(business: BusinessView): string {
 
 function engineText(business: BusinessView): string {
   const { name, ...settings } = business.engine;
-  const details = Object.entries(settings).map(([key, value]) => `${key}=${String(value)}`);
+  // A structured setting (the backchannel phrases) prints as JSON, not as "[object Object]".
+  const details = Object.entries(settings).map(([key, value]) => `${key}=${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
   return [`engine=${name}`, ...details, `vad=${business.vadMode}`].join(' ');
 }
 
