@@ -95,8 +95,13 @@ function model(scenario: Scenario) {
 
 describe.concurrent.each(SCENARIOS)('a short reply after $name', CONCURRENT, (scenario) => {
   it('keeps every request valid, answers the reply once and the call goes on', async (context) => {
-    // No filler in the gap: what is measured is the reply landing on the tool round itself.
-    const ai = await started(context, { transferTarget: scenario.transferTarget, gatewayEnv: { FILLER_AFTER_MS: '30000' } });
+    // No filler in the gap: what is measured is the reply landing on the tool round itself. No
+    // backchannels: the "Okay." may overlap a spoken preface still playing, and here it must be the
+    // caller's turn whichever it lands on (ai-backchannel-bargein.test.ts covers backchannels).
+    const ai = await started(context, {
+      transferTarget: scenario.transferTarget,
+      gatewayEnv: { FILLER_AFTER_MS: '30000', BARGE_IN_BACKCHANNEL_MAX_WORDS: '0' },
+    });
     ai.openai.respond(model(scenario));
     scenario.setup?.(ai);
     const { channelId, mediaId } = await placeBridgedCall(ai);
